@@ -1,0 +1,50 @@
+/*
+ * Input decoding: raw file bytes to normalised single-byte text.
+ *
+ * poolmon writes single-byte ANSI text with CRLF line ends; PowerShell
+ * re-saves it as UTF-16LE with a BOM; copies come with LF or CR only, a
+ * UTF-8 BOM, a trailing Ctrl-Z, or a missing final newline.  pt_decode
+ * turns all of these into one form the parser can trust:
+ *   - a UTF-8 BOM is dropped, the rest is kept byte for byte;
+ *   - UTF-16LE/BE (with BOM) is decoded: code points that Windows-1252 maps
+ *     to one byte become that byte (so tag bytes such as 0xE3 survive a
+ *     PowerShell round trip), others are written as UTF-8;
+ *   - CRLF and lone CR become LF; a final Ctrl-Z (0x1A) is dropped;
+ *   - the text always ends with LF unless it is empty.
+ *
+ * Ownership: out->data is malloc'd and owned by the caller; release it with
+ * pt_text_finish.  The input is never modified.
+ */
+#ifndef POOLTREND_DECODE_H
+#define POOLTREND_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pooltrend/diag.h"
+
+enum pt_encoding {
+	PT_ENC_BYTES,   /* no BOM: ANSI / ASCII / UTF-8 kept as bytes */
+	PT_ENC_UTF8_BOM,
+	PT_ENC_UTF16LE,
+	PT_ENC_UTF16BE,
+};
+
+struct pt_text {
+	char *data;     /* len bytes plus a terminating NUL (not counted) */
+	size_t len;
+	enum pt_encoding encoding;
+	bool odd_byte;  /* UTF-16 input ended in the middle of a code unit */
+	bool bad_surrogate; /* an unpaired UTF-16 surrogate was replaced by '?' */
+};
+
+/* Decode len bytes of in.  Fails only when out of memory. */
+bool pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
+		struct pt_error *err);
+
+/* Name of an encoding for reports: "bytes", "utf-8-bom", "utf-16le"... */
+const char *pt_encoding_name(enum pt_encoding enc);
+
+void pt_text_finish(struct pt_text *t);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * Diagnostics: the one error channel of the pooltrend library.
+ *
+ * Library functions never print and never exit.  A function that can fail
+ * returns false and fills a struct pt_error; conditions that do not stop the
+ * analysis (a skipped line, a file without snapshots, disagreeing clocks) are
+ * appended to a struct pt_diags that the caller owns and prints.
+ *
+ * Ownership: a struct pt_diags owns every string stored in it; strings passed
+ * to pt_diags_add are copied (and the file name escaped), so callers keep
+ * ownership of their arguments.  Release with pt_diags_finish.
+ */
+#ifndef POOLTREND_DIAG_H
+#define POOLTREND_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PT_ERROR_MSG_MAX 256
+
+/* A fatal error of one call.  line is 0 when no line applies. */
+struct pt_error {
+	long line;
+	char msg[PT_ERROR_MSG_MAX];
+};
+
+enum pt_severity {
+	PT_SEV_NOTE,
+	PT_SEV_WARNING,
+	PT_SEV_ERROR,
+};
+
+/* One message about the input.  file may be NULL, line 0 means none. */
+struct pt_diag {
+	enum pt_severity severity;
+	char *file;
+	long line;
+	char *msg;
+};
+
+struct pt_diags {
+	struct pt_diag *items;
+	size_t len;
+	size_t cap;
+	size_t dropped; /* messages not stored because of PT_DIAGS_MAX */
+};
+
+/* At most this many messages are stored; the rest are only counted. */
+#define PT_DIAGS_MAX 1000
+
+void pt_diags_init(struct pt_diags *d);
+void pt_diags_finish(struct pt_diags *d);
+
+/*
+ * Append a message.  file (may be NULL) is escaped with pt_escape so that a
+ * hostile file name cannot inject terminal escapes; the formatted message is
+ * stored as given, so callers escape any untrusted text they put in it.
+ * Out of memory is silently counted as dropped.
+ */
+void pt_diags_add(struct pt_diags *d, enum pt_severity sev, const char *file,
+		long line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Number of stored messages of severity sev. */
+size_t pt_diags_count(const struct pt_diags *d, enum pt_severity sev);
+
+/* Format into err (printf style); always NUL-terminates. */
+void pt_error_set(struct pt_error *err, long line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

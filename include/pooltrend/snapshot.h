@@ -1,0 +1,135 @@
+/*
+ * Snapshot parsing: decoded poolmon text to snapshot blocks.
+ *
+ * One text may hold zero, one or many snapshots (poolmon -n appends).  A
+ * block starts at a column header line (or at the -r summary lines just
+ * before one) and holds the rows that follow.  Every line kind of FORMAT.md
+ * is recognised: x64 and x86 -n rows, interactive-screen rows with
+ * "( delta)" columns, the Memory/Commit summary, the column header with or
+ * without Mapped_Driver, the -e Total lines, the in-file truncation error,
+ * screen titles, "-----" rules, and collector timestamp lines, which are
+ * kept as the time of the next block.  Anything else is skipped and
+ * counted.
+ *
+ * Tags are the 4 raw bytes of columns 1-4 of a strict row, so "Io  ",
+ * "Dh 1", "  xr" and high bytes survive exactly.  Counters are 64-bit.
+ * Allocs and Frees are kernel ULONGs: negative prints (x86 "%ld") are
+ * reinterpreted modulo 2^32, as are negative Bytes; Diff is recomputed as
+ * (Allocs - Frees) mod 2^32 and Per Alloc as Bytes / Diff (Bytes when Diff
+ * is 0): the printed values are not trusted.
+ *
+ * Ownership: a struct pt_parser holds compiled PCRE2 patterns and match
+ * data; create it once and reuse it for every file (it is not thread-safe:
+ * use one per thread).  A struct pt_parse_result owns its snapshots, rows
+ * and strings; release it with pt_parse_result_finish.
+ */
+#ifndef POOLTREND_SNAPSHOT_H
+#define POOLTREND_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pooltrend/diag.h"
+#include "pooltrend/timestamp.h"
+
+enum pt_pool {
+	PT_POOL_NONPAGED = 0,
+	PT_POOL_PAGED = 1,
+};
+#define PT_POOL_COUNT 2
+
+/* "nonpaged" / "paged" */
+const char *pt_pool_name(enum pt_pool pool);
+
+enum pt_layout {
+	PT_LAYOUT_X64,          /* -n, x64 widths (18/18/16/14/12) */
+	PT_LAYOUT_X86,          /* -n, x86 widths (9/9/8/7/6) */
+	PT_LAYOUT_INTERACTIVE,  /* a copy of the live screen, "( delta)" columns */
+};
+
+/* "x64", "x86", "interactive" */
+const char *pt_layout_name(enum pt_layout layout);
+
+/* Row flags */
+#define PT_ROW_LOOSE      0x01u /* matched only the tolerant pattern */
+#define PT_ROW_NEG_FIXED  0x02u /* a negative 32-bit print was reinterpreted */
+
+struct pt_row {
+	uint8_t tag[4];
+	uint8_t pool;        /* enum pt_pool */
+	uint8_t flags;       /* PT_ROW_* */
+	int64_t allocs;      /* 0 .. 2^32-1 */
+	int64_t frees;       /* 0 .. 2^32-1 */
+	int64_t diff;        /* recomputed: (allocs - frees) mod 2^32 */
+	int64_t bytes;       /* bytes outstanding, >= 0 */
+	int64_t per_alloc;   /* recomputed */
+	const char *mapped;  /* -g driver text as printed, or NULL; owned by the result */
+	long line;           /* 1-based line in the text */
+};
+
+/* The -r summary; all sizes in KB as poolmon prints them. */
+struct pt_summary {
+	bool has_memory;        /* the Memory: line was seen */
+	int64_t memory_k;       /* physical memory */
+	int64_t avail_k;        /* available physical memory */
+	int64_t page_faults;    /* cumulative in -n files */
+	int64_t krnl_k;         /* InRam Krnl */
+	int64_t inram_paged_k;  /* first P: */
+	bool has_commit;        /* the Commit: line was seen */
+	int64_t commit_k;
+	int64_t limit_k;
+	int64_t peak_k;
+	int64_t pool_nonpaged_k; /* Pool N: */
+	int64_t pool_paged_k;    /* second P: */
+};
+
+struct pt_snapshot {
+	long line;              /* line of the column header (first line of the block) */
+	long end_line;          /* last line that belonged to the block */
+	enum pt_layout layout;
+	bool has_mapped;        /* header had Mapped_Driver */
+	bool has_totals;        /* -e Total lines were seen */
+	bool truncated;         /* poolmon's "List Truncated" error line was seen */
+	bool loose;             /* at least one row needed the tolerant pattern */
+	const char *title;      /* interactive title ("System pool information"), or NULL */
+	struct pt_summary summary;
+	enum pt_stamp_kind stamp_kind; /* PT_STAMP_NONE when no timestamp line preceded it */
+	int64_t stamp_ms;
+	long stamp_line;
+	struct pt_row *rows;    /* owned by the result */
+	size_t nrows;
+	size_t neg_fixed;       /* rows with PT_ROW_NEG_FIXED */
+	size_t duplicates;      /* rows dropped because (tag, pool) repeated */
+};
+
+struct pt_parse_result {
+	struct pt_snapshot *snaps;
+	size_t nsnaps;
+	size_t lines;           /* lines in the text */
+	size_t skipped;         /* lines that fit no known kind */
+	long first_skipped;     /* line number of the first skipped line, 0 if none */
+	size_t orphan_rows;     /* row-looking lines before any column header */
+	/* private: string and row storage */
+	void *priv;
+};
+
+struct pt_parser;
+
+/* Compile the patterns (JIT when available).  NULL with err on failure. */
+struct pt_parser *pt_parser_create(struct pt_error *err);
+void pt_parser_destroy(struct pt_parser *p);
+
+/*
+ * Parse len bytes of decoded text (LF line ends, as from pt_decode; a NUL
+ * byte inside is treated as an ordinary byte).  file is used only in
+ * messages added to diags (may be NULL).  Returns false only when out of
+ * memory; a text with no snapshot is a success with nsnaps == 0.
+ */
+bool pt_parse_text(struct pt_parser *p, const char *text, size_t len,
+		const char *file, struct pt_parse_result *out,
+		struct pt_diags *diags, struct pt_error *err);
+
+void pt_parse_result_finish(struct pt_parse_result *r);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * Input sources: turning command-line operands into an ordered list of
+ * files to read, and reading them.
+ *
+ * An operand is a file, a directory (every regular file directly inside it,
+ * in natural order, so "log2" sorts before "log10"; hidden files are skipped)
+ * or "-" for standard input.  Operands keep the order they were given in.
+ *
+ * Ownership: a struct pt_source_list owns its sources and their strings;
+ * release with pt_source_list_finish.  pt_source_read returns a buffer the
+ * caller frees with free().  Files are opened read-only and never modified.
+ */
+#ifndef POOLTREND_SOURCE_H
+#define POOLTREND_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pooltrend/diag.h"
+
+struct pt_source {
+	char *path;        /* path to open; "-" for stdin */
+	char *name;        /* the name used in messages ("<stdin>" for stdin) */
+	const char *base;  /* points into path: the last path component */
+	bool is_stdin;
+	bool has_mtime;
+	int64_t mtime_ms;  /* modification time, ms since the Unix epoch */
+};
+
+struct pt_source_list {
+	struct pt_source *items;
+	size_t len;
+	size_t cap;
+};
+
+void pt_source_list_init(struct pt_source_list *l);
+void pt_source_list_finish(struct pt_source_list *l);
+
+/*
+ * Expand n operands into l.  Problems with single operands (missing file,
+ * unreadable directory, a directory with no regular file) are reported to
+ * diags as errors and the operand is skipped; "-" given twice is reported
+ * once.  Returns false only when out of memory (err filled).
+ */
+bool pt_sources_expand(const char *const *operands, size_t n,
+		struct pt_source_list *l, struct pt_diags *diags,
+		struct pt_error *err);
+
+/*
+ * Read a whole source into a malloc'd buffer (*data, *len).  A NUL byte is
+ * appended after the data (not counted in *len).  Refuses inputs larger
+ * than max_bytes (0 = no limit).  Returns false with err filled (errno text)
+ * on any failure; *data is then NULL.
+ */
+bool pt_source_read(const struct pt_source *s, size_t max_bytes,
+		unsigned char **data, size_t *len, struct pt_error *err);
+
+/*
+ * Natural order of two names: runs of digits compare by numeric value
+ * ("log2" < "log10"), everything else byte by byte; ties fall back to
+ * strcmp so the order is total.  Returns <0, 0, >0 like strcmp.
+ */
+int pt_natural_compare(const char *a, const char *b);
+
+#endif

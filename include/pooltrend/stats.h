@@ -1,0 +1,61 @@
+/*
+ * Robust trend statistics, O(n log n) per series.
+ *
+ * Mann-Kendall S is computed by counting inversions with a merge sort
+ * (Knight 1966) instead of comparing all pairs; the tie-corrected variance
+ * comes from the sizes of the tie groups.  The Theil-Sen slope (median of
+ * the pairwise slopes) is found by searching the slope s at which half the
+ * pairs have a smaller slope: the number of pairs with slope below s is the
+ * number of inversions of y - s*t in time order, one merge sort per probe.
+ *
+ * Ownership: inputs are borrowed and not modified unless a function says
+ * so; scratch memory is allocated and freed inside each call.
+ */
+#ifndef POOLTREND_STATS_H
+#define POOLTREND_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pt_mk {
+	size_t n;
+	double s;       /* sum of sign(y_j - y_i) over i < j */
+	double var;     /* tie-corrected variance of S */
+	double z;       /* continuity-corrected: (S - sign S) / sqrt(var); 0 if var == 0 */
+	double tau;     /* S / (n(n-1)/2); 0 if n < 2 */
+};
+
+/*
+ * Mann-Kendall on y[0..n) in time order.  Returns false only when out of
+ * memory.
+ */
+bool pt_mann_kendall(const double *y, size_t n, struct pt_mk *out);
+
+/*
+ * Number of pairs i < j with a[i] > a[j] (strict inversions), and, if ties
+ * is not NULL, the number of pairs with a[i] == a[j].  O(n log n).  -1 when
+ * out of memory.
+ */
+int64_t pt_count_inversions(const double *a, size_t n, int64_t *ties);
+
+/*
+ * Theil-Sen slope of y over t (t strictly increasing) with a confidence
+ * interval of level conf (e.g. 0.95) from the Mann-Kendall variance
+ * (Sen 1968, Gilbert 1987).  Pairs with equal t are ignored.  lo/hi may be
+ * NULL.  Returns false when n < 2 or out of memory.
+ */
+bool pt_theil_sen(const double *t, const double *y, size_t n, double conf,
+		double *slope, double *lo, double *hi);
+
+/* Median of v[0..n), n > 0; v is reordered.  O(n) expected. */
+double pt_median_inplace(double *v, size_t n);
+
+/* Quantile q in [0,1] with linear interpolation (R type 7); v reordered. */
+double pt_quantile_inplace(double *v, size_t n, double q);
+
+/* Standard normal distribution function and its inverse (0 < p < 1). */
+double pt_norm_cdf(double x);
+double pt_norm_quantile(double p);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * Safe rendering of untrusted bytes: pool tags, driver text and file names
+ * come from a customer's machine and may hold control characters, escape
+ * sequences or invalid UTF-8.
+ *
+ * Ownership: functions write into caller-provided buffers, or return a
+ * malloc'd string the caller frees.
+ */
+#ifndef POOLTREND_TEXT_H
+#define POOLTREND_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes needed for an escaped tag: 4 x "\xNN" plus NUL. */
+#define PT_TAG_TEXT_MAX 17
+
+/*
+ * Render a 4-byte tag: printable ASCII (0x20..0x7e) as is except '\\',
+ * which is doubled; every other byte as \xNN.  out must hold
+ * PT_TAG_TEXT_MAX bytes.  Returns out.
+ */
+char *pt_tag_escape(const uint8_t tag[4], char out[PT_TAG_TEXT_MAX]);
+
+/* The tag as 8 lowercase hex digits ("4c65616b" for "Leak"). */
+void pt_tag_hex(const uint8_t tag[4], char out[9]);
+
+/*
+ * Escape arbitrary bytes the same way (valid UTF-8 sequences of printable
+ * characters are kept, so accented file names stay readable).
+ * Returns a malloc'd NUL-terminated string, or NULL when out of memory.
+ */
+char *pt_escape(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * Timeline: giving every snapshot a time and an order.
+ *
+ * Sources, in the order "auto" tries them: timestamp lines inside the files
+ * (embedded), a timestamp in the file name (name), the file's modification
+ * time (mtime), the user's --interval (interval), the ordinal (index).  Auto
+ * takes the first source that dates every snapshot with distinct times; a
+ * forced source that cannot date every snapshot is an error.  Snapshots are
+ * then ordered by time (stable, so equal times keep input order).
+ *
+ * Warnings go to diags: times that go backwards in input order, repeated
+ * times, and sources that disagree (their order of the snapshots differs, or
+ * their spans differ by more than a factor of two).
+ *
+ * Ownership: the caller owns the entries array; no allocation escapes.
+ */
+#ifndef POOLTREND_TIMELINE_H
+#define POOLTREND_TIMELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pooltrend/diag.h"
+
+enum pt_time_source {
+	PT_TIME_AUTO,
+	PT_TIME_EMBEDDED,
+	PT_TIME_NAME,
+	PT_TIME_MTIME,
+	PT_TIME_INTERVAL,
+	PT_TIME_INDEX,
+};
+
+/* "auto", "embedded", "name", "mtime", "interval", "index" */
+const char *pt_time_source_name(enum pt_time_source s);
+/* Inverse of pt_time_source_name; false when the word is unknown. */
+bool pt_time_source_parse(const char *word, enum pt_time_source *out);
+
+/*
+ * Parse a duration: a positive number with an optional unit s, m, min, h,
+ * d (default unit: seconds), e.g. "15m", "1.5h", "900".  Stores
+ * milliseconds.  False when malformed, not positive, or absurd (> 1 year).
+ */
+bool pt_duration_parse(const char *s, int64_t *ms);
+
+/* One snapshot as the timeline sees it, in input order. */
+struct pt_time_entry {
+	/* in */
+	const char *file;      /* for messages */
+	long line;             /* line of the snapshot's header, for messages */
+	bool has_embedded;
+	int64_t embedded_ms;
+	bool has_name;
+	int64_t name_ms;
+	bool has_mtime;
+	int64_t mtime_ms;
+	/* out */
+	int64_t t_ms;          /* the assigned time */
+	size_t order;          /* position after sorting by time (0-based) */
+};
+
+/*
+ * Assign t_ms and order to n entries.  interval_ms (0 = not given) is the
+ * spacing for PT_TIME_INTERVAL; PT_TIME_INDEX spaces snapshots one hour
+ * apart so rates read "per snapshot".  *used receives the source used.
+ * Returns false with err when a forced source cannot date every snapshot.
+ */
+bool pt_timeline_assign(struct pt_time_entry *e, size_t n,
+		enum pt_time_source requested, int64_t interval_ms,
+		enum pt_time_source *used, struct pt_diags *diags,
+		struct pt_error *err);
+
+#endif

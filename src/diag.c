@@ -1,0 +1,92 @@
+#include "pooltrend/diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pooltrend/text.h"
+
+void
+pt_diags_init(struct pt_diags *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void
+pt_diags_finish(struct pt_diags *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->len; i++) {
+		free(d->items[i].file);
+		free(d->items[i].msg);
+	}
+	free(d->items);
+	memset(d, 0, sizeof(*d));
+}
+
+static bool
+reserve_one(struct pt_diags *d)
+{
+	if (d->len < d->cap)
+		return true;
+	size_t cap = d->cap ? d->cap * 2 : 16;
+	struct pt_diag *items = realloc(d->items, cap * sizeof(*items));
+	if (items == NULL)
+		return false;
+	d->items = items;
+	d->cap = cap;
+	return true;
+}
+
+void
+pt_diags_add(struct pt_diags *d, enum pt_severity sev, const char *file,
+		long line, const char *fmt, ...)
+{
+	if (d == NULL)
+		return;
+	if (d->len >= PT_DIAGS_MAX || !reserve_one(d)) {
+		d->dropped++;
+		return;
+	}
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+
+	char *msg = strdup(buf);
+	char *fcopy = file ? pt_escape(file, strlen(file)) : NULL;
+	if (msg == NULL || (file != NULL && fcopy == NULL)) {
+		free(msg);
+		free(fcopy);
+		d->dropped++;
+		return;
+	}
+	d->items[d->len++] = (struct pt_diag){
+		.severity = sev, .file = fcopy, .line = line, .msg = msg,
+	};
+}
+
+size_t
+pt_diags_count(const struct pt_diags *d, enum pt_severity sev)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->len; i++)
+		if (d->items[i].severity == sev)
+			n++;
+	return n;
+}
+
+void
+pt_error_set(struct pt_error *err, long line, const char *fmt, ...)
+{
+	if (err == NULL)
+		return;
+	err->line = line;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,120 @@
+#include "pooltrend/text.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char hexdig[] = "0123456789abcdef";
+
+char *
+pt_tag_escape(const uint8_t tag[4], char out[PT_TAG_TEXT_MAX])
+{
+	char *o = out;
+	for (int i = 0; i < 4; i++) {
+		uint8_t c = tag[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			*o++ = (char)c;
+		} else if (c == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hexdig[c >> 4];
+			*o++ = hexdig[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+void
+pt_tag_hex(const uint8_t tag[4], char out[9])
+{
+	for (int i = 0; i < 4; i++) {
+		out[2 * i] = hexdig[tag[i] >> 4];
+		out[2 * i + 1] = hexdig[tag[i] & 15];
+	}
+	out[8] = '\0';
+}
+
+/*
+ * Length of a well-formed UTF-8 sequence at s that encodes a printable
+ * character (no C1 controls, no surrogates, no overlongs), or 0.
+ */
+static size_t
+printable_utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned long cp;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (avail < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+			cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	if (cp < 0xa0)  /* C1 controls */
+		return 0;
+	/* Bidirectional overrides and isolates can disguise text. */
+	if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return 0;
+	return len;
+}
+
+char *
+pt_escape(const char *s, size_t len)
+{
+	/* Worst case: every byte becomes \xNN. */
+	if (len > (SIZE_MAX - 1) / 4)
+		return NULL;
+	char *out = malloc(len * 4 + 1);
+	if (out == NULL)
+		return NULL;
+	const unsigned char *u = (const unsigned char *)s;
+	char *o = out;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = u[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			*o++ = (char)c;
+			i++;
+			continue;
+		}
+		if (c == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+			i++;
+			continue;
+		}
+		size_t n = c >= 0x80 ? printable_utf8_len(u + i, len - i) : 0;
+		if (n > 0) {
+			for (size_t k = 0; k < n; k++)
+				*o++ = (char)u[i + k];
+			i += n;
+			continue;
+		}
+		*o++ = '\\';
+		*o++ = 'x';
+		*o++ = hexdig[c >> 4];
+		*o++ = hexdig[c & 15];
+		i++;
+	}
+	*o = '\0';
+	return out;
+}
