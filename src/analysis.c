@@ -1,1 +1,279 @@
-/* placeholder: being written */
+#include "pooltrend/analysis.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pooltrend/decode.h"
+#include "pooltrend/snapshot.h"
+#include "pooltrend/source.h"
+#include "pooltrend/timestamp.h"
+
+void
+pt_analysis_opts_init(struct pt_analysis_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->time_source = PT_TIME_AUTO;
+	o->max_file_bytes = PT_DEFAULT_MAX_FILE_BYTES;
+	o->max_cells = PT_DEFAULT_MAX_CELLS;
+}
+
+/* Everything parsed from one input file. */
+struct parsed_file {
+	const struct pt_source *src;
+	struct pt_parse_result result;
+	bool parsed;
+};
+
+/* One usable snapshot, before ordering. */
+struct usable {
+	const struct pt_snapshot *snap;
+	const struct pt_source *src;
+};
+
+/* memmem is a GNU extension; the prefix scanned is small. */
+static bool
+contains(const unsigned char *hay, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	for (size_t i = 0; i + m <= n; i++)
+		if (memcmp(hay + i, needle, m) == 0)
+			return true;
+	return false;
+}
+
+/* Guess why a file without snapshots has none, for a helpful message. */
+static const char *
+no_snapshot_hint(const unsigned char *data, size_t len)
+{
+	size_t zeros_odd = 0, zeros_even = 0, n = len < 4096 ? len : 4096;
+	for (size_t i = 0; i < n; i++)
+		if (data[i] == 0)
+		{
+			if (i & 1)
+				zeros_odd++;
+			else
+				zeros_even++;
+		}
+	if (n >= 16 && (zeros_odd > n / 4 || zeros_even > n / 4))
+		return " (it looks like UTF-16 without a byte-order mark; "
+			"re-save it as UTF-8 or with a BOM)";
+	if (n >= 8 && memcmp(data, "\x89PNG", 4) == 0)
+		return " (it is a PNG image)";
+	if (contains(data, n, "Pool Used:") ||
+			contains(data, n, "Sorting by"))
+		return " (it looks like WinDbg !poolused output, which has no "
+			"allocation counters; use poolmon -n)";
+	return "";
+}
+
+static void
+report_parse_notes(const struct pt_source *src, const struct pt_text *text,
+		const struct pt_parse_result *r, struct pt_diags *diags)
+{
+	if (text->encoding == PT_ENC_UTF16LE || text->encoding == PT_ENC_UTF16BE)
+		pt_diags_add(diags, PT_SEV_NOTE, src->name, 0,
+			"decoded from %s", pt_encoding_name(text->encoding));
+	if (text->odd_byte)
+		pt_diags_add(diags, PT_SEV_WARNING, src->name, 0,
+			"UTF-16 text ends in the middle of a character (file cut short?)");
+	if (r->skipped > 0 && r->nsnaps > 0)
+		pt_diags_add(diags, PT_SEV_NOTE, src->name, r->first_skipped,
+			"%zu line%s not recognised and skipped (first here)",
+			r->skipped, r->skipped == 1 ? "" : "s");
+}
+
+static bool
+parse_file(struct pt_parser *parser, const struct pt_source *src,
+		const struct pt_analysis_opts *opts, struct parsed_file *pf,
+		struct pt_analysis *a, struct pt_error *err)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	struct pt_error rerr = {0};
+	pf->src = src;
+	if (!pt_source_read(src, opts->max_file_bytes, &data, &len, &rerr)) {
+		pt_diags_add(&a->diags, PT_SEV_ERROR, src->name, rerr.line, "%s",
+			rerr.msg);
+		return true;
+	}
+	a->files_read++;
+	struct pt_text text;
+	if (!pt_decode(data, len, &text, err)) {
+		free(data);
+		return false;
+	}
+	bool ok = pt_parse_text(parser, text.data, text.len, src->name,
+		&pf->result, &a->diags, err);
+	if (ok) {
+		pf->parsed = true;
+		a->skipped_lines += pf->result.skipped;
+		report_parse_notes(src, &text, &pf->result, &a->diags);
+		if (pf->result.nsnaps == 0)
+			pt_diags_add(&a->diags, PT_SEV_ERROR, src->name, 0,
+				"no poolmon snapshot found%s",
+				no_snapshot_hint(data, len));
+	}
+	pt_text_finish(&text);
+	free(data);
+	return ok;
+}
+
+/* Collect the snapshots that have rows; empty ones are reported. */
+static bool
+collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
+		size_t *nout, struct pt_analysis *a, struct pt_error *err)
+{
+	size_t total = 0;
+	for (size_t f = 0; f < nfiles; f++)
+		total += files[f].parsed ? files[f].result.nsnaps : 0;
+	struct usable *u = malloc((total ? total : 1) * sizeof(*u));
+	if (u == NULL) {
+		pt_error_set(err, 0, "out of memory");
+		return false;
+	}
+	size_t n = 0;
+	for (size_t f = 0; f < nfiles; f++) {
+		if (!files[f].parsed)
+			continue;
+		const struct pt_parse_result *r = &files[f].result;
+		if (r->nsnaps > 0)
+			a->files_with_snapshots++;
+		a->snapshots_found += r->nsnaps;
+		for (size_t i = 0; i < r->nsnaps; i++) {
+			if (r->snaps[i].nrows == 0) {
+				pt_diags_add(&a->diags, PT_SEV_WARNING,
+					files[f].src->name, r->snaps[i].line,
+					"snapshot has a header but no rows; ignored");
+				continue;
+			}
+			u[n++] = (struct usable){ &r->snaps[i], files[f].src };
+			a->rows += r->snaps[i].nrows;
+		}
+	}
+	*out = u;
+	*nout = n;
+	return true;
+}
+
+static struct pt_time_entry *
+time_entries(const struct usable *u, size_t n)
+{
+	struct pt_time_entry *e = calloc(n ? n : 1, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_snapshot *sn = u[i].snap;
+		const struct pt_source *src = u[i].src;
+		e[i].file = src->name;
+		e[i].line = sn->line;
+		if (sn->stamp_kind != PT_STAMP_NONE) {
+			e[i].has_embedded = true;
+			e[i].embedded_ms = sn->stamp_ms;
+		}
+		int64_t ms;
+		if (!src->is_stdin &&
+				pt_stamp_from_name(src->base, &ms) != PT_STAMP_NONE) {
+			e[i].has_name = true;
+			e[i].name_ms = ms;
+		}
+		e[i].has_mtime = src->has_mtime;
+		e[i].mtime_ms = src->mtime_ms;
+	}
+	return e;
+}
+
+static bool
+align_and_score(const struct usable *u, size_t n,
+		const struct pt_analysis_opts *opts, struct pt_analysis *a,
+		struct pt_error *err)
+{
+	bool ok = false;
+	struct pt_timed_snapshot *ts = NULL;
+	struct pt_time_entry *e = time_entries(u, n);
+	if (e == NULL)
+		goto oom;
+	if (!pt_timeline_assign(e, n, opts->time_source, opts->interval_ms,
+			&a->time_source, &a->diags, err))
+		goto out;
+	ts = malloc(n * sizeof(*ts));
+	if (ts == NULL)
+		goto oom;
+	for (size_t i = 0; i < n; i++)
+		ts[e[i].order] = (struct pt_timed_snapshot){
+			.snap = u[i].snap, .file = u[i].src->name, .t_ms = e[i].t_ms,
+		};
+	if (!pt_dataset_build(&a->ds, ts, n, opts->max_cells, &a->diags, err))
+		goto out;
+	a->first_ms = a->ds.snaps[0].t_ms;
+	a->last_ms = a->ds.snaps[n - 1].t_ms;
+	a->span_hours = (double)(a->last_ms - a->first_ms) / 3600000.0;
+	a->scores = pt_score_all(&a->ds, err);
+	ok = a->scores != NULL;
+	goto out;
+oom:
+	pt_error_set(err, 0, "out of memory");
+out:
+	free(e);
+	free(ts);
+	return ok;
+}
+
+bool
+pt_analysis_run(const char *const *operands, size_t n,
+		const struct pt_analysis_opts *opts, struct pt_analysis *a,
+		struct pt_error *err)
+{
+	memset(a, 0, sizeof(*a));
+	pt_diags_init(&a->diags);
+	bool ok = false;
+	struct pt_source_list sources;
+	pt_source_list_init(&sources);
+	struct parsed_file *files = NULL;
+	struct usable *usable = NULL;
+	size_t nusable = 0;
+	struct pt_parser *parser = NULL;
+
+	if (!pt_sources_expand(operands, n, &sources, &a->diags, err))
+		goto out;
+	a->files = sources.len;
+	if (sources.len == 0) {
+		pt_error_set(err, 0, "no input file to read");
+		goto out;
+	}
+	parser = pt_parser_create(err);
+	files = calloc(sources.len, sizeof(*files));
+	if (parser == NULL || files == NULL)
+		goto out;
+	for (size_t i = 0; i < sources.len; i++)
+		if (!parse_file(parser, &sources.items[i], opts, &files[i], a, err))
+			goto out;
+	if (!collect_usable(files, sources.len, &usable, &nusable, a, err))
+		goto out;
+	if (nusable == 0) {
+		pt_error_set(err, 0, "no poolmon snapshot with rows in %zu file%s",
+			sources.len, sources.len == 1 ? "" : "s");
+		goto out;
+	}
+	ok = align_and_score(usable, nusable, opts, a, err);
+out:
+	if (files != NULL)
+		for (size_t i = 0; i < sources.len; i++)
+			if (files[i].parsed)
+				pt_parse_result_finish(&files[i].result);
+	free(files);
+	free(usable);
+	pt_parser_destroy(parser);
+	pt_source_list_finish(&sources);
+	return ok;
+}
+
+void
+pt_analysis_finish(struct pt_analysis *a)
+{
+	if (a == NULL)
+		return;
+	pt_diags_finish(&a->diags);
+	pt_dataset_finish(&a->ds);
+	free(a->scores);
+	a->scores = NULL;
+}

@@ -1,1 +1,198 @@
-/* placeholder: being written */
+#include "pooltrend/report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct word { const char *name; int value; };
+
+static bool
+lookup(const struct word *w, size_t n, const char *name, int *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(w[i].name, name) == 0) {
+			*out = w[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
+#define LOOKUP(table, name, out) \
+	lookup(table, sizeof(table) / sizeof(table[0]), name, out)
+
+bool
+pt_format_parse(const char *word, enum pt_format *out)
+{
+	static const struct word t[] = {
+		{ "text", PT_FORMAT_TEXT }, { "json", PT_FORMAT_JSON },
+	};
+	int v;
+	if (!LOOKUP(t, word, &v))
+		return false;
+	*out = (enum pt_format)v;
+	return true;
+}
+
+bool
+pt_sort_key_parse(const char *word, enum pt_sort_key *out)
+{
+	static const struct word t[] = {
+		{ "confidence", PT_SORT_CONFIDENCE }, { "growth", PT_SORT_GROWTH },
+		{ "bytes", PT_SORT_BYTES }, { "tag", PT_SORT_TAG },
+		{ "allocs", PT_SORT_ALLOCS }, { "frees", PT_SORT_FREES },
+		{ "diff", PT_SORT_DIFF },
+	};
+	int v;
+	if (!LOOKUP(t, word, &v))
+		return false;
+	*out = (enum pt_sort_key)v;
+	return true;
+}
+
+bool
+pt_pool_filter_parse(const char *word, enum pt_pool_filter *out)
+{
+	static const struct word t[] = {
+		{ "all", PT_FILTER_ALL }, { "nonpaged", PT_FILTER_NONPAGED },
+		{ "paged", PT_FILTER_PAGED },
+	};
+	int v;
+	if (!LOOKUP(t, word, &v))
+		return false;
+	*out = (enum pt_pool_filter)v;
+	return true;
+}
+
+/* qsort has no context argument in C11: the comparison reads these. */
+struct rank_ctx {
+	const struct pt_analysis *a;
+	enum pt_sort_key key;
+};
+static _Thread_local struct rank_ctx rank_ctx;
+
+static int
+cmp_double_desc(double x, double y)
+{
+	if (isnan(x))
+		x = -INFINITY;
+	if (isnan(y))
+		y = -INFINITY;
+	return (x < y) - (x > y);
+}
+
+static int
+cmp_i64_desc(int64_t x, int64_t y)
+{
+	return (x < y) - (x > y);
+}
+
+static double
+growth_of(const struct pt_score *s)
+{
+	return s->has_growth ? s->growth_bph : -INFINITY;
+}
+
+static int
+compare_by_key(const struct pt_score *x, const struct pt_score *y,
+		const struct pt_series *sx, const struct pt_series *sy)
+{
+	switch (rank_ctx.key) {
+	case PT_SORT_CONFIDENCE: {
+		int c = cmp_double_desc(x->confidence, y->confidence);
+		return c ? c : cmp_double_desc(growth_of(x), growth_of(y));
+	}
+	case PT_SORT_GROWTH:
+		return cmp_double_desc(growth_of(x), growth_of(y));
+	case PT_SORT_BYTES:
+		return cmp_i64_desc(x->bytes_last, y->bytes_last);
+	case PT_SORT_TAG:
+		return memcmp(sx->tag, sy->tag, 4);
+	case PT_SORT_ALLOCS:
+		return cmp_i64_desc(x->allocs_last, y->allocs_last);
+	case PT_SORT_FREES:
+		return cmp_i64_desc(x->frees_last, y->frees_last);
+	case PT_SORT_DIFF:
+		return cmp_i64_desc(x->diff_last, y->diff_last);
+	}
+	return 0;
+}
+
+static int
+compare_rank(const void *pa, const void *pb)
+{
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	const struct pt_analysis *a = rank_ctx.a;
+	const struct pt_series *sa = &a->ds.series[ia], *sb = &a->ds.series[ib];
+	int c = compare_by_key(&a->scores[ia], &a->scores[ib], sa, sb);
+	if (c == 0)
+		c = memcmp(sa->tag, sb->tag, 4);
+	if (c == 0)
+		c = (int)sa->pool - (int)sb->pool;
+	return c;
+}
+
+static bool
+passes_filter(const struct pt_series *s, enum pt_pool_filter f)
+{
+	switch (f) {
+	case PT_FILTER_NONPAGED: return s->pool == PT_POOL_NONPAGED;
+	case PT_FILTER_PAGED: return s->pool == PT_POOL_PAGED;
+	case PT_FILTER_ALL: break;
+	}
+	return true;
+}
+
+size_t *
+pt_report_rank(const struct pt_analysis *a, const struct pt_report_opts *o,
+		size_t *n)
+{
+	size_t m = a->ds.nseries;
+	size_t *idx = malloc((m ? m : 1) * sizeof(*idx));
+	if (idx == NULL)
+		return NULL;
+	size_t k = 0;
+	for (size_t s = 0; s < m; s++)
+		if (passes_filter(&a->ds.series[s], o->pool))
+			idx[k++] = s;
+	rank_ctx = (struct rank_ctx){ a, o->sort };
+	qsort(idx, k, sizeof(*idx), compare_rank);
+	*n = k;
+	return idx;
+}
+
+bool
+pt_report_write(FILE *out, const struct pt_analysis *a,
+		const struct pt_report_opts *o, struct pt_error *err)
+{
+	size_t n;
+	size_t *rank = pt_report_rank(a, o, &n);
+	if (rank == NULL) {
+		pt_error_set(err, 0, "out of memory");
+		return false;
+	}
+	bool ok = o->format == PT_FORMAT_JSON ?
+		pt_report_write_json(out, a, rank, n, o, err) :
+		pt_report_write_text(out, a, rank, n, o, err);
+	free(rank);
+	return ok;
+}
+
+char *
+pt_human_bytes(double bytes, char out[32])
+{
+	static const char *units[] = { "B", "KB", "MB", "GB", "TB", "PB", "EB" };
+	double v = fabs(bytes);
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	const char *sign = bytes < 0 ? "-" : "";
+	if (u == 0)
+		snprintf(out, 32, "%s%.0f B", sign, v);
+	else
+		snprintf(out, 32, v < 10 ? "%s%.2f %s" : v < 100 ? "%s%.1f %s" :
+			"%s%.0f %s", sign, v, units[u]);
+	return out;
+}

@@ -1,1 +1,279 @@
-/* placeholder: being written */
+#include "pooltrend/report.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "pooltrend/text.h"
+#include "pooltrend/timestamp.h"
+
+/*
+ * cJSON stores numbers as doubles and rounds above 2^53; integers go in as
+ * raw literals so they are written exactly.  Reals are rounded to a fixed
+ * precision so the output is stable.
+ */
+static bool
+add_int(cJSON *obj, const char *name, int64_t v)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return cJSON_AddRawToObject(obj, name, buf) != NULL;
+}
+
+static bool
+add_real(cJSON *obj, const char *name, double v, int decimals)
+{
+	if (!isfinite(v))
+		return cJSON_AddNullToObject(obj, name) != NULL;
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	if (strcmp(buf, "-0") == 0 || strspn(buf, "-0.") == strlen(buf))
+		snprintf(buf, sizeof(buf), "0");
+	return cJSON_AddRawToObject(obj, name, buf) != NULL;
+}
+
+static bool
+add_escaped(cJSON *obj, const char *name, const char *s)
+{
+	if (s == NULL)
+		return cJSON_AddNullToObject(obj, name) != NULL;
+	char *e = pt_escape(s, strlen(s));
+	if (e == NULL)
+		return false;
+	bool ok = cJSON_AddStringToObject(obj, name, e) != NULL;
+	free(e);
+	return ok;
+}
+
+static bool
+add_time(cJSON *obj, const char *name, bool has, int64_t ms)
+{
+	if (!has)
+		return cJSON_AddNullToObject(obj, name) != NULL;
+	char buf[32];
+	return cJSON_AddStringToObject(obj, name, pt_stamp_format(ms, buf)) != NULL;
+}
+
+static cJSON *
+factor(double value, double raw, const char *raw_name)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (o != NULL && (!add_real(o, "factor", value, 4) ||
+			!add_real(o, raw_name, raw, 4))) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *
+components(const struct pt_score *s)
+{
+	cJSON *c = cJSON_CreateObject();
+	if (c == NULL)
+		return NULL;
+	cJSON *trend = factor(s->f_trend, s->mk.z, "z");
+	if (trend == NULL || !cJSON_AddItemToObject(c, "trend", trend) ||
+			!add_real(trend, "s", s->mk.s, 0) ||
+			!add_real(trend, "var_s", s->mk.var, 2))
+		goto fail;
+	struct { const char *name; double f, raw; const char *raw_name; } items[] = {
+		{ "floor_retention", s->f_retention, s->retention, "retention" },
+		{ "signal_to_noise", s->f_snr, s->snr, "snr" },
+		{ "give_back", s->f_give_back, s->give_back, "ratio" },
+		{ "recent_trend", s->f_recent, s->z_recent, "z" },
+	};
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		cJSON *f = factor(items[i].f, items[i].raw, items[i].raw_name);
+		if (f == NULL || !cJSON_AddItemToObject(c, items[i].name, f))
+			goto fail;
+	}
+	if (!add_real(c, "net_floor_growth_bytes", s->net_growth, 0))
+		goto fail;
+	return c;
+fail:
+	cJSON_Delete(c);
+	return NULL;
+}
+
+static bool
+add_growth(cJSON *t, const struct pt_score *s)
+{
+	if (!s->has_growth)
+		return cJSON_AddNullToObject(t, "growth_bytes_per_hour") &&
+			cJSON_AddNullToObject(t, "growth_ci95");
+	cJSON *ci = cJSON_CreateArray();
+	if (ci == NULL || !cJSON_AddItemToObject(t, "growth_ci95", ci))
+		return false;
+	char buf[64];
+	double b[2] = { s->growth_lo, s->growth_hi };
+	for (int i = 0; i < 2; i++) {
+		snprintf(buf, sizeof(buf), "%.1f", b[i]);
+		cJSON *v = cJSON_CreateRaw(buf);
+		if (v == NULL || !cJSON_AddItemToArray(ci, v))
+			return false;
+	}
+	return add_real(t, "growth_bytes_per_hour", s->growth_bph, 1) &&
+		add_int(t, "growth_epoch", s->growth_epoch + 1);
+}
+
+static cJSON *
+tag_object(const struct pt_analysis *a, size_t idx, size_t rank)
+{
+	const struct pt_score *s = &a->scores[idx];
+	const struct pt_series *se = &a->ds.series[idx];
+	char tag[PT_TAG_TEXT_MAX], hex[9];
+	pt_tag_hex(se->tag, hex);
+	cJSON *t = cJSON_CreateObject();
+	if (t == NULL)
+		return NULL;
+	bool ok = cJSON_AddStringToObject(t, "tag", pt_tag_escape(se->tag, tag)) &&
+		cJSON_AddStringToObject(t, "tag_hex", hex) &&
+		cJSON_AddStringToObject(t, "pool", pt_pool_name(se->pool)) &&
+		add_int(t, "rank", (int64_t)rank) &&
+		cJSON_AddStringToObject(t, "verdict", pt_verdict_name(s->verdict)) &&
+		add_real(t, "confidence", s->confidence, 4) &&
+		cJSON_AddStringToObject(t, "reason", s->reason) &&
+		add_growth(t, s) &&
+		add_int(t, "bytes_first", s->bytes_first) &&
+		add_int(t, "bytes_last", s->bytes_last) &&
+		add_int(t, "bytes_max", s->bytes_max) &&
+		add_int(t, "allocs_first", s->allocs_first) &&
+		add_int(t, "allocs_last", s->allocs_last) &&
+		add_int(t, "frees_first", s->frees_first) &&
+		add_int(t, "frees_last", s->frees_last) &&
+		add_int(t, "diff_first", s->diff_first) &&
+		add_int(t, "diff_last", s->diff_last) &&
+		add_int(t, "samples", (int64_t)s->samples) &&
+		add_real(t, "span_hours", s->span_hours, 3) &&
+		add_time(t, "onset", s->has_onset, s->onset_ms) &&
+		add_real(t, "tte_hours", s->has_tte ? s->tte_hours : NAN, 1) &&
+		(s->has_tte ? cJSON_AddStringToObject(t, "tte_bound", s->tte_bound) != NULL :
+			cJSON_AddNullToObject(t, "tte_bound") != NULL) &&
+		add_int(t, "counter_wraps", se->wraps);
+	cJSON *comp = ok ? components(s) : NULL;
+	ok = comp != NULL && cJSON_AddItemToObject(t, "components", comp) &&
+		add_escaped(t, "owner", se->mapped);
+	if (!ok) {
+		cJSON_Delete(t);
+		return NULL;
+	}
+	return t;
+}
+
+static cJSON *
+warnings_array(const struct pt_diags *d)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; arr != NULL && i < d->len; i++) {
+		const struct pt_diag *g = &d->items[i];
+		if (g->severity == PT_SEV_NOTE)
+			continue;
+		char buf[1400];
+		if (g->file != NULL && g->line > 0)
+			snprintf(buf, sizeof(buf), "%s:%ld: %s", g->file, g->line, g->msg);
+		else if (g->file != NULL)
+			snprintf(buf, sizeof(buf), "%s: %s", g->file, g->msg);
+		else
+			snprintf(buf, sizeof(buf), "%s", g->msg);
+		char *e = pt_escape(buf, strlen(buf));
+		cJSON *s = e ? cJSON_CreateString(e) : NULL;
+		free(e);
+		if (s == NULL || !cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			cJSON_Delete(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static cJSON *
+input_object(const struct pt_analysis *a)
+{
+	cJSON *in = cJSON_CreateObject();
+	cJSON *w = warnings_array(&a->diags);
+	if (in == NULL || w == NULL || !cJSON_AddItemToObject(in, "warnings", w)) {
+		cJSON_Delete(w);
+		cJSON_Delete(in);
+		return NULL;
+	}
+	bool ok = add_int(in, "files", (int64_t)a->files_with_snapshots) &&
+		add_int(in, "files_given", (int64_t)a->files) &&
+		add_int(in, "snapshots", (int64_t)a->ds.nsnap) &&
+		add_int(in, "rows", (int64_t)a->rows) &&
+		add_int(in, "skipped_lines", (int64_t)a->skipped_lines) &&
+		cJSON_AddStringToObject(in, "time_source",
+			pt_time_source_name(a->time_source)) &&
+		add_time(in, "first", true, a->first_ms) &&
+		add_time(in, "last", true, a->last_ms) &&
+		add_real(in, "span_hours", a->span_hours, 3) &&
+		add_int(in, "epochs", a->ds.nepochs) &&
+		add_int(in, "series", (int64_t)a->ds.nseries);
+	if (!ok) {
+		cJSON_Delete(in);
+		return NULL;
+	}
+	/* Keep "warnings" last: it can be long. */
+	cJSON_DetachItemViaPointer(in, w);
+	cJSON_AddItemToObject(in, "warnings", w);
+	return in;
+}
+
+static cJSON *
+build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
+		const struct pt_report_opts *o)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON *tool = cJSON_CreateObject();
+	cJSON *tags = cJSON_CreateArray();
+	cJSON *in = input_object(a);
+	bool ok = doc && tool && tags && in &&
+		add_int(doc, "schema_version", PT_JSON_SCHEMA_VERSION);
+	if (ok) {
+		cJSON_AddItemToObject(doc, "tool", tool);
+		cJSON_AddItemToObject(doc, "input", in);
+		cJSON_AddItemToObject(doc, "tags", tags);
+		tool = in = tags = NULL;
+		ok = cJSON_AddStringToObject(cJSON_GetObjectItem(doc, "tool"),
+				"name", "pooltrend") &&
+			cJSON_AddStringToObject(cJSON_GetObjectItem(doc, "tool"),
+				"version", o->version ? o->version : "");
+	}
+	cJSON *arr = cJSON_GetObjectItem(doc, "tags");
+	size_t shown = o->top && o->top < n ? o->top : n;
+	for (size_t i = 0; ok && i < shown; i++) {
+		cJSON *t = tag_object(a, rank[i], i + 1);
+		ok = t != NULL && cJSON_AddItemToArray(arr, t);
+	}
+	cJSON_Delete(tool);
+	cJSON_Delete(in);
+	cJSON_Delete(tags);
+	if (!ok) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+bool
+pt_report_write_json(FILE *out, const struct pt_analysis *a,
+		const size_t *rank, size_t n, const struct pt_report_opts *o,
+		struct pt_error *err)
+{
+	cJSON *doc = build_document(a, rank, n, o);
+	char *text = doc ? cJSON_Print(doc) : NULL;
+	cJSON_Delete(doc);
+	if (text == NULL) {
+		pt_error_set(err, 0, "out of memory while writing JSON");
+		return false;
+	}
+	bool ok = fputs(text, out) >= 0 && fputc('\n', out) != EOF;
+	cJSON_free(text);
+	if (!ok)
+		pt_error_set(err, 0, "write error");
+	return ok;
+}

@@ -1,1 +1,189 @@
-/* placeholder: being written */
+#include "pooltrend/report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pooltrend/text.h"
+#include "pooltrend/timestamp.h"
+
+#define COLOR_RESET "\033[0m"
+
+static const char *
+verdict_color(enum pt_verdict v)
+{
+	switch (v) {
+	case PT_VERDICT_LIKELY: return "\033[1;31m";
+	case PT_VERDICT_POSSIBLE: return "\033[33m";
+	case PT_VERDICT_UNLIKELY: break;
+	}
+	return "\033[2m";
+}
+
+/* One table row, every cell already rendered (and escaped). */
+struct text_row {
+	char rank[24];
+	char tag[PT_TAG_TEXT_MAX];
+	const char *pool;
+	enum pt_verdict verdict;
+	char conf[16];
+	char growth[48];
+	char first[32];
+	char last[32];
+	char span[32];
+	const char *why;
+};
+
+enum { COL_RANK, COL_TAG, COL_POOL, COL_VERDICT, COL_CONF, COL_GROWTH,
+	COL_FIRST, COL_LAST, COL_SPAN, NCOLS };
+
+static const char *const headings[NCOLS] = {
+	"#", "TAG", "POOL", "VERDICT", "CONF", "GROWTH/H", "FIRST", "LAST", "SPAN",
+};
+
+static void
+format_growth(const struct pt_score *s, char out[48])
+{
+	if (!s->has_growth) {
+		snprintf(out, 48, "-");
+		return;
+	}
+	char h[32];
+	pt_human_bytes(s->growth_bph, h);
+	snprintf(out, 48, "%s%s/h", s->growth_bph > 0 ? "+" : "", h);
+}
+
+static void
+format_hours(double hours, char out[32])
+{
+	if (hours < 48)
+		snprintf(out, 32, "%.1f h", hours);
+	else
+		snprintf(out, 32, "%.1f d", hours / 24);
+}
+
+static void
+render_row(const struct pt_analysis *a, size_t idx, size_t rank,
+		struct text_row *r)
+{
+	const struct pt_score *s = &a->scores[idx];
+	const struct pt_series *se = &a->ds.series[idx];
+	snprintf(r->rank, sizeof(r->rank), "%zu", rank);
+	pt_tag_escape(se->tag, r->tag);
+	r->pool = pt_pool_name(se->pool);
+	r->verdict = s->verdict;
+	snprintf(r->conf, sizeof(r->conf), "%.2f", s->confidence);
+	format_growth(s, r->growth);
+	pt_human_bytes((double)s->bytes_first, r->first);
+	pt_human_bytes((double)s->bytes_last, r->last);
+	format_hours(s->span_hours, r->span);
+	r->why = s->reason;
+}
+
+static const char *
+cell(const struct text_row *r, int col)
+{
+	switch (col) {
+	case COL_RANK: return r->rank;
+	case COL_TAG: return r->tag;
+	case COL_POOL: return r->pool;
+	case COL_VERDICT: return pt_verdict_name(r->verdict);
+	case COL_CONF: return r->conf;
+	case COL_GROWTH: return r->growth;
+	case COL_FIRST: return r->first;
+	case COL_LAST: return r->last;
+	case COL_SPAN: return r->span;
+	}
+	return "";
+}
+
+static bool
+right_aligned(int col)
+{
+	return col == COL_RANK || col == COL_CONF || col == COL_GROWTH ||
+		col == COL_FIRST || col == COL_LAST || col == COL_SPAN;
+}
+
+static void
+column_widths(const struct text_row *rows, size_t n, int w[NCOLS])
+{
+	for (int c = 0; c < NCOLS; c++)
+		w[c] = (int)strlen(headings[c]);
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < NCOLS; c++) {
+			int len = (int)strlen(cell(&rows[i], c));
+			if (len > w[c])
+				w[c] = len;
+		}
+}
+
+static void
+print_cells(FILE *out, const char *const cells[NCOLS], const int w[NCOLS],
+		const char *verdict_on, const char *why)
+{
+	for (int c = 0; c < NCOLS; c++) {
+		const char *sep = c == 0 ? "" : c == COL_LAST ? " -> " : "  ";
+		if (c == COL_LAST && strcmp(cells[c], headings[c]) == 0)
+			sep = "    ";
+		fputs(sep, out);
+		if (c == COL_VERDICT && verdict_on != NULL)
+			fprintf(out, "%s%-*s%s", verdict_on, w[c], cells[c], COLOR_RESET);
+		else
+			fprintf(out, right_aligned(c) ? "%*s" : "%-*s", w[c], cells[c]);
+	}
+	fprintf(out, "  %s\n", why);
+}
+
+static void
+write_header(FILE *out, const struct pt_analysis *a)
+{
+	char first[32], last[32], span[32];
+	format_hours(a->span_hours, span);
+	size_t warnings = pt_diags_count(&a->diags, PT_SEV_WARNING) +
+		pt_diags_count(&a->diags, PT_SEV_ERROR);
+	fprintf(out, "pooltrend: %zu file%s, %zu snapshot%s, %s to %s (%s, "
+		"time from %s), %u boot epoch%s, %zu series, %zu warning%s\n",
+		a->files_with_snapshots, a->files_with_snapshots == 1 ? "" : "s",
+		a->ds.nsnap, a->ds.nsnap == 1 ? "" : "s",
+		pt_stamp_format(a->first_ms, first), pt_stamp_format(a->last_ms, last),
+		span, pt_time_source_name(a->time_source),
+		a->ds.nepochs, a->ds.nepochs == 1 ? "" : "s", a->ds.nseries,
+		warnings, warnings == 1 ? "" : "s");
+}
+
+bool
+pt_report_write_text(FILE *out, const struct pt_analysis *a,
+		const size_t *rank, size_t n, const struct pt_report_opts *o,
+		struct pt_error *err)
+{
+	size_t shown = o->top && o->top < n ? o->top : n;
+	struct text_row *rows = calloc(shown ? shown : 1, sizeof(*rows));
+	if (rows == NULL) {
+		pt_error_set(err, 0, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < shown; i++)
+		render_row(a, rank[i], i + 1, &rows[i]);
+	int w[NCOLS];
+	column_widths(rows, shown, w);
+
+	write_header(out, a);
+	fputc('\n', out);
+	print_cells(out, headings, w, NULL, "WHY");
+	for (size_t i = 0; i < shown; i++) {
+		const char *cells[NCOLS];
+		for (int c = 0; c < NCOLS; c++)
+			cells[c] = cell(&rows[i], c);
+		print_cells(out, cells, w,
+			o->color ? verdict_color(rows[i].verdict) : NULL, rows[i].why);
+	}
+	if (shown < n)
+		fprintf(out, "(%zu more series not shown; --top 0 shows all)\n",
+			n - shown);
+	free(rows);
+	if (ferror(out)) {
+		pt_error_set(err, 0, "write error");
+		return false;
+	}
+	return true;
+}

@@ -1,1 +1,430 @@
-/* placeholder: being written */
+#include "pooltrend/score.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MS_PER_HOUR 3600000.0
+#define FLOOR_QUANTILE 0.25
+/* A rise smaller than this many allocations is granularity, not growth. */
+#define MIN_NET_ALLOCS 3.0
+
+const char *
+pt_verdict_name(enum pt_verdict v)
+{
+	switch (v) {
+	case PT_VERDICT_LIKELY: return "likely";
+	case PT_VERDICT_POSSIBLE: return "possible";
+	case PT_VERDICT_UNLIKELY: break;
+	}
+	return "unlikely";
+}
+
+bool
+pt_verdict_parse(const char *word, enum pt_verdict *out)
+{
+	static const enum pt_verdict all[] = {
+		PT_VERDICT_UNLIKELY, PT_VERDICT_POSSIBLE, PT_VERDICT_LIKELY,
+	};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcmp(word, pt_verdict_name(all[i])) == 0) {
+			*out = all[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+double
+pt_ramp(double x, double lo, double hi, double vlo, double vhi)
+{
+	if (!(x > lo))
+		return vlo;
+	if (x >= hi)
+		return vhi;
+	return vlo + (vhi - vlo) * (x - lo) / (hi - lo);
+}
+
+/* The present samples of one epoch of one series, as doubles. */
+struct epoch_view {
+	size_t n;
+	double *t;         /* hours since the first snapshot */
+	double *y;         /* bytes */
+	double *per_alloc; /* bytes per outstanding allocation */
+	int64_t *t_ms;
+};
+
+struct scratch {
+	double *t, *y, *per_alloc, *work;
+	int64_t *t_ms;
+};
+
+static bool
+scratch_init(struct scratch *s, size_t n)
+{
+	size_t m = n ? n : 1;
+	s->t = malloc(m * sizeof(double));
+	s->y = malloc(m * sizeof(double));
+	s->per_alloc = malloc(m * sizeof(double));
+	s->work = malloc(m * sizeof(double));
+	s->t_ms = malloc(m * sizeof(int64_t));
+	return s->t && s->y && s->per_alloc && s->work && s->t_ms;
+}
+
+static void
+scratch_finish(struct scratch *s)
+{
+	free(s->t);
+	free(s->y);
+	free(s->per_alloc);
+	free(s->work);
+	free(s->t_ms);
+}
+
+/* Gather epoch e of series s into v (backed by the scratch arrays at off). */
+static void
+gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
+		struct scratch *sc, size_t off, struct epoch_view *v)
+{
+	const uint8_t *present = pt_dataset_present(ds, s);
+	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, s);
+	const int64_t *diff = pt_dataset_col(ds, ds->diff, s);
+	int64_t t0 = ds->snaps[0].t_ms;
+	v->t = sc->t + off;
+	v->y = sc->y + off;
+	v->per_alloc = sc->per_alloc + off;
+	v->t_ms = sc->t_ms + off;
+	v->n = 0;
+	for (size_t i = ds->epoch_start[e]; i < ds->epoch_start[e + 1]; i++) {
+		if (!present[i])
+			continue;
+		v->t[v->n] = (double)(ds->snaps[i].t_ms - t0) / MS_PER_HOUR;
+		v->t_ms[v->n] = ds->snaps[i].t_ms;
+		v->y[v->n] = (double)bytes[i];
+		v->per_alloc[v->n] = diff[i] > 0 ?
+			(double)bytes[i] / (double)diff[i] : (double)bytes[i];
+		v->n++;
+	}
+}
+
+/* Number of equal-count blocks for floors (SCORING.md 4.2, S3). */
+static size_t
+block_count(size_t n)
+{
+	size_t k = n / 4;
+	if (k > 12)
+		k = 12;
+	if (k < 6)
+		k = 6;
+	return k < n ? k : n;
+}
+
+struct floors {
+	double rises, falls;   /* sums of floor changes */
+	double first, last;    /* first and last floor */
+	double med_min, med_max; /* range of block medians */
+};
+
+static void
+block_floors(const struct epoch_view *v, double *work, struct floors *f)
+{
+	size_t k = block_count(v->n);
+	memset(f, 0, sizeof(*f));
+	double prev = 0;
+	for (size_t b = 0; b < k; b++) {
+		size_t lo = b * v->n / k, hi = (b + 1) * v->n / k;
+		memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
+		double floor = pt_quantile_inplace(work, hi - lo, FLOOR_QUANTILE);
+		double med = pt_median_inplace(work, hi - lo);
+		if (b == 0) {
+			f->first = floor;
+			f->med_min = f->med_max = med;
+		} else {
+			if (floor > prev)
+				f->rises += floor - prev;
+			else
+				f->falls += prev - floor;
+			if (med < f->med_min)
+				f->med_min = med;
+			if (med > f->med_max)
+				f->med_max = med;
+		}
+		prev = floor;
+	}
+	f->last = prev;
+}
+
+/* Robust noise scale of the series: MAD of the differences, per step. */
+static double
+noise_scale(const struct epoch_view *v, double *work)
+{
+	if (v->n < 3)
+		return 0;
+	for (size_t i = 1; i < v->n; i++)
+		work[i - 1] = v->y[i] - v->y[i - 1];
+	size_t m = v->n - 1;
+	double med = pt_median_inplace(work, m);
+	for (size_t i = 0; i < m; i++)
+		work[i] = fabs(work[i] - med);
+	return 1.4826 * pt_median_inplace(work, m) / sqrt(2.0);
+}
+
+/*
+ * Hinge fit y = a + b * max(0, t - tau) over candidate knots tau = t_k,
+ * least squares in O(n) with suffix sums; the knot with the smallest
+ * residual and b > 0 is the onset.
+ */
+static bool
+hinge_onset(const struct epoch_view *v, size_t *knot)
+{
+	size_t n = v->n;
+	if (n < 4)
+		return false;
+	double sy = 0, syy = 0;
+	for (size_t i = 0; i < n; i++) {
+		sy += v->y[i];
+		syy += v->y[i] * v->y[i];
+	}
+	double st = 0, stt = 0, sty = 0, sy_after = 0; /* sums over i > k */
+	double best = INFINITY;
+	bool found = false;
+	for (size_t k = n - 2; k != (size_t)-1; k--) {
+		double tk = v->t[k];
+		double ti = v->t[k + 1], yi = v->y[k + 1];
+		st += ti;
+		stt += ti * ti;
+		sty += ti * yi;
+		sy_after += yi;
+		double c = (double)(n - 1 - k);
+		double sh = st - c * tk;
+		double shh = stt - 2 * tk * st + c * tk * tk;
+		double shy = sty - tk * sy_after;
+		double den = (double)n * shh - sh * sh;
+		if (!(den > 0))
+			continue;
+		double b = ((double)n * shy - sh * sy) / den;
+		double a = (sy - b * sh) / (double)n;
+		double sse = syy - a * sy - b * shy;
+		/* Prefer the earliest knot when fits tie (a straight line). */
+		if (b > 0 && sse <= best * (1 + 1e-9)) {
+			best = sse;
+			*knot = k;
+			found = true;
+		}
+	}
+	return found;
+}
+
+struct epoch_stats {
+	struct pt_mk mk;
+	struct floors fl;
+	double noise;
+};
+
+/* The sentence for the weakest factor: what held the confidence down. */
+static const char *
+decide_reason(const struct pt_score *sc)
+{
+	if (sc->samples < PT_MIN_SAMPLES)
+		return "too few samples to judge";
+	if (sc->net_growth <= 0)
+		return "no net growth of the floor";
+	if (sc->verdict == PT_VERDICT_LIKELY)
+		return "grows steadily and never gives memory back";
+	struct { double f; const char *why; } f[] = {
+		{ sc->f_give_back, "gives memory back: usage falls when load falls" },
+		{ sc->f_snr, "growth is small against the tag's own noise" },
+		{ sc->f_trend, "no significant upward trend" },
+		{ sc->f_recent, "grew earlier but has stopped growing" },
+		{ sc->f_retention, "most of the rise was not kept" },
+	};
+	size_t weakest = 0;
+	for (size_t i = 1; i < sizeof(f) / sizeof(f[0]); i++)
+		if (f[i].f < f[weakest].f)
+			weakest = i;
+	return f[weakest].why;
+}
+
+static void
+fill_endpoints(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
+{
+	const struct pt_series *se = &ds->series[s];
+	size_t base = s * ds->nsnap;
+	size_t f = base + se->first, l = base + se->last;
+	sc->samples = se->present;
+	sc->span_hours = (double)(ds->snaps[se->last].t_ms -
+		ds->snaps[se->first].t_ms) / MS_PER_HOUR;
+	sc->bytes_first = ds->bytes[f];
+	sc->bytes_last = ds->bytes[l];
+	sc->allocs_first = ds->allocs[f];
+	sc->allocs_last = ds->allocs[l];
+	sc->frees_first = ds->frees[f];
+	sc->frees_last = ds->frees[l];
+	sc->diff_first = ds->diff[f];
+	sc->diff_last = ds->diff[l];
+	sc->per_alloc_last = ds->diff[l] > 0 ? ds->bytes[l] / ds->diff[l] :
+		ds->bytes[l];
+	sc->bytes_max = 0;
+	for (size_t i = se->first; i <= se->last; i++)
+		if (ds->present[base + i] && ds->bytes[base + i] > sc->bytes_max)
+			sc->bytes_max = ds->bytes[base + i];
+}
+
+/*
+ * Headroom that growth in this pool eats: nonpaged pool is resident, so it
+ * is bounded by available physical memory; paged pool is backed by the
+ * page file, so by the commit limit.
+ */
+static void
+time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
+		struct pt_score *sc)
+{
+	const struct pt_summary *sum = &ds->snaps[ds->nsnap - 1].summary;
+	if (!sc->has_growth || !(sc->growth_bph > 0))
+		return;
+	double headroom;
+	if (se->pool == PT_POOL_NONPAGED) {
+		if (!sum->has_memory)
+			return;
+		headroom = (double)sum->avail_k * 1024.0;
+		sc->tte_bound = "available memory";
+	} else {
+		if (!sum->has_commit)
+			return;
+		headroom = (double)(sum->limit_k - sum->commit_k) * 1024.0;
+		sc->tte_bound = "commit limit";
+	}
+	if (headroom < 0)
+		headroom = 0;
+	sc->has_tte = true;
+	sc->tte_hours = headroom / sc->growth_bph;
+}
+
+static void
+combine(struct pt_score *sc, double per_alloc, double noise)
+{
+	double sigma = noise > per_alloc ? noise : per_alloc;
+	sc->snr = sigma > 0 ? sc->net_growth / (3 * sigma) : 0;
+	/* Below one-sided 5% significance a trend is no evidence at all. */
+	sc->f_trend = pt_ramp(sc->mk.z, 1.645, 4, 0, 1);
+	sc->f_retention = pt_ramp(sc->retention, 0, 0.8, 0, 1);
+	sc->f_snr = sc->net_growth < MIN_NET_ALLOCS * per_alloc ? 0 :
+		pt_ramp(sc->snr, 0, 1, 0, 1);
+	sc->f_give_back = pt_ramp(sc->give_back, 0.1, 0.6, 1, 0);
+	double evidence = cbrt(sc->f_trend * sc->f_retention * sc->f_snr);
+	sc->confidence = evidence * sc->f_give_back * sc->f_recent;
+	if (sc->samples < PT_MIN_SAMPLES)
+		sc->confidence = 0;
+	sc->verdict = sc->confidence >= PT_LIKELY_MIN ? PT_VERDICT_LIKELY :
+		sc->confidence >= PT_POSSIBLE_MIN ? PT_VERDICT_POSSIBLE :
+		PT_VERDICT_UNLIKELY;
+	sc->reason = decide_reason(sc);
+}
+
+static bool
+score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
+		struct pt_score *sc)
+{
+	double s_sum = 0, var_sum = 0, rises = 0, falls = 0;
+	double retention_sum = 0, noise_max = 0, per_alloc = 0;
+	size_t retention_n = 0;
+	struct epoch_view last = {0};
+	size_t off = 0;
+	for (uint32_t e = 0; e < ds->nepochs; e++) {
+		struct epoch_view v;
+		gather_epoch(ds, s, e, scr, off, &v);
+		off += v.n;
+		if (v.n < 2)
+			continue;
+		struct pt_mk mk;
+		if (!pt_mann_kendall(v.y, v.n, &mk))
+			return false;
+		s_sum += mk.s;
+		var_sum += mk.var;
+		struct floors fl;
+		block_floors(&v, scr->work, &fl);
+		rises += fl.rises;
+		falls += fl.falls;
+		sc->net_growth += fl.last - fl.first;
+		double range = fl.med_max - fl.med_min;
+		if (range > 0) {
+			retention_sum += (fl.last - fl.first) / range;
+			retention_n++;
+		}
+		double noise = noise_scale(&v, scr->work);
+		if (noise > noise_max)
+			noise_max = noise;
+		memcpy(scr->work, v.per_alloc, v.n * sizeof(double));
+		per_alloc = pt_median_inplace(scr->work, v.n);
+		if (v.n >= 3)
+			last = v;
+		sc->growth_epoch = e;
+	}
+	sc->mk.n = sc->samples;
+	sc->mk.s = s_sum;
+	sc->mk.var = var_sum;
+	if (var_sum > 0)
+		sc->mk.z = (s_sum - (s_sum > 0) + (s_sum < 0)) / sqrt(var_sum);
+	sc->give_back = rises > 0 ? falls / rises : 1;
+	sc->retention = retention_n ? retention_sum / (double)retention_n : 0;
+	sc->f_recent = 1;
+	if (last.n >= 3) {
+		if (!pt_theil_sen(last.t, last.y, last.n, 0.95, &sc->growth_bph,
+				&sc->growth_lo, &sc->growth_hi))
+			return false;
+		sc->has_growth = true;
+		size_t knot;
+		if (hinge_onset(&last, &knot)) {
+			sc->has_onset = true;
+			sc->onset_ms = last.t_ms[knot];
+		}
+		size_t half = last.n / 2;
+		if (last.n - half >= 6) {
+			struct pt_mk recent;
+			if (!pt_mann_kendall(last.y + half, last.n - half, &recent))
+				return false;
+			sc->z_recent = recent.z;
+			sc->f_recent = pt_ramp(recent.z, 0, 1.5, 0.4, 1);
+		}
+	}
+	combine(sc, per_alloc, noise_max);
+	return true;
+}
+
+bool
+pt_score_series(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->series = s;
+	sc->tte_hours = NAN;
+	const struct pt_series *se = &ds->series[s];
+	if (se->present == 0) {
+		sc->reason = "never present";
+		return true;
+	}
+	fill_endpoints(ds, s, sc);
+	struct scratch scr;
+	bool ok = scratch_init(&scr, ds->nsnap) && score_epochs(ds, s, &scr, sc);
+	scratch_finish(&scr);
+	if (ok)
+		time_to_exhaustion(ds, se, sc);
+	return ok;
+}
+
+struct pt_score *
+pt_score_all(const struct pt_dataset *ds, struct pt_error *err)
+{
+	struct pt_score *out = calloc(ds->nseries ? ds->nseries : 1, sizeof(*out));
+	if (out == NULL)
+		goto oom;
+	for (size_t s = 0; s < ds->nseries; s++) {
+		if (!pt_score_series(ds, s, &out[s])) {
+			free(out);
+			goto oom;
+		}
+	}
+	return out;
+oom:
+	pt_error_set(err, 0, "out of memory while scoring");
+	return NULL;
+}

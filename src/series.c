@@ -1,1 +1,382 @@
-/* placeholder: being written */
+#include "pooltrend/series.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pooltrend/text.h"
+#include "arena.h"
+
+#define WRAP_THRESHOLD (INT64_C(1) << 31)
+#define COUNTER_MODULUS (INT64_C(1) << 32)
+
+struct series_priv {
+	struct pt_arena strings;
+};
+
+/* Open-addressing map from (tag, pool) to series index. */
+struct series_map {
+	uint64_t *keys;   /* 0 = empty; else key + 1 */
+	size_t *values;
+	size_t cap;       /* power of two */
+	size_t len;
+};
+
+static uint64_t
+series_key(const uint8_t tag[4], uint8_t pool)
+{
+	uint32_t t = (uint32_t)tag[0] | (uint32_t)tag[1] << 8 |
+		(uint32_t)tag[2] << 16 | (uint32_t)tag[3] << 24;
+	return ((uint64_t)pool << 32 | t) + 1;
+}
+
+static size_t
+hash_slot(uint64_t key, size_t cap)
+{
+	key ^= key >> 33;
+	key *= UINT64_C(0xff51afd7ed558ccd);
+	key ^= key >> 33;
+	return (size_t)key & (cap - 1);
+}
+
+static bool
+map_grow(struct series_map *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 1024;
+	uint64_t *keys = calloc(cap, sizeof(*keys));
+	size_t *values = malloc(cap * sizeof(*values));
+	if (keys == NULL || values == NULL) {
+		free(keys);
+		free(values);
+		return false;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->keys[i] == 0)
+			continue;
+		size_t j = hash_slot(m->keys[i], cap);
+		while (keys[j] != 0)
+			j = (j + 1) & (cap - 1);
+		keys[j] = m->keys[i];
+		values[j] = m->values[i];
+	}
+	free(m->keys);
+	free(m->values);
+	m->keys = keys;
+	m->values = values;
+	m->cap = cap;
+	return true;
+}
+
+/* Index of key, inserting next_index when absent (*inserted set). */
+static bool
+map_lookup_or_insert(struct series_map *m, uint64_t key, size_t next_index,
+		size_t *index, bool *inserted)
+{
+	if ((m->len + 1) * 2 > m->cap && !map_grow(m))
+		return false;
+	size_t j = hash_slot(key, m->cap);
+	while (m->keys[j] != 0) {
+		if (m->keys[j] == key) {
+			*index = m->values[j];
+			*inserted = false;
+			return true;
+		}
+		j = (j + 1) & (m->cap - 1);
+	}
+	m->keys[j] = key;
+	m->values[j] = next_index;
+	m->len++;
+	*index = next_index;
+	*inserted = true;
+	return true;
+}
+
+static void
+map_finish(struct series_map *m)
+{
+	free(m->keys);
+	free(m->values);
+}
+
+/* Give every distinct (tag, pool) a series, in order of first appearance. */
+static bool
+collect_series(struct pt_dataset *ds, const struct pt_timed_snapshot *snaps,
+		size_t n, struct series_map *map, struct pt_error *err)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_snapshot *sn = snaps[i].snap;
+		for (size_t r = 0; r < sn->nrows; r++) {
+			const struct pt_row *row = &sn->rows[r];
+			size_t idx;
+			bool inserted;
+			if (!map_lookup_or_insert(map, series_key(row->tag, row->pool),
+					ds->nseries, &idx, &inserted))
+				goto oom;
+			if (!inserted)
+				continue;
+			if (ds->nseries == cap) {
+				cap = cap ? cap * 2 : 256;
+				struct pt_series *s = realloc(ds->series, cap * sizeof(*s));
+				if (s == NULL)
+					goto oom;
+				ds->series = s;
+			}
+			struct pt_series *s = &ds->series[ds->nseries++];
+			memset(s, 0, sizeof(*s));
+			memcpy(s->tag, row->tag, 4);
+			s->pool = row->pool;
+		}
+	}
+	return true;
+oom:
+	pt_error_set(err, 0, "out of memory while aligning %zu snapshots", n);
+	return false;
+}
+
+static bool
+alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
+{
+	size_t n = ds->nsnap, m = ds->nseries;
+	if (m != 0 && n > SIZE_MAX / sizeof(int64_t) / m) {
+		pt_error_set(err, 0, "too many series x snapshots (%zu x %zu)", m, n);
+		return false;
+	}
+	size_t cells = n * m;
+	if (max_cells != 0 && cells > max_cells) {
+		pt_error_set(err, 0,
+			"%zu series x %zu snapshots exceeds the limit of %zu cells",
+			m, n, max_cells);
+		return false;
+	}
+	size_t alloc = cells ? cells : 1;
+	ds->allocs = calloc(alloc, sizeof(int64_t));
+	ds->frees = calloc(alloc, sizeof(int64_t));
+	ds->diff = calloc(alloc, sizeof(int64_t));
+	ds->bytes = calloc(alloc, sizeof(int64_t));
+	ds->present = calloc(alloc, 1);
+	ds->snaps = calloc(n ? n : 1, sizeof(*ds->snaps));
+	if (!ds->allocs || !ds->frees || !ds->diff || !ds->bytes ||
+			!ds->present || !ds->snaps) {
+		pt_error_set(err, 0, "out of memory for %zu x %zu values", m, n);
+		return false;
+	}
+	return true;
+}
+
+static bool
+fill_snapshot(struct pt_dataset *ds, size_t i,
+		const struct pt_timed_snapshot *ts, struct series_map *map,
+		struct pt_arena *strings, struct pt_error *err)
+{
+	const struct pt_snapshot *sn = ts->snap;
+	struct pt_snapinfo *info = &ds->snaps[i];
+	info->t_ms = ts->t_ms;
+	info->line = sn->line;
+	info->summary = sn->summary;
+	info->nrows = sn->nrows;
+	if (ts->file != NULL) {
+		/* Consecutive snapshots usually share a file: copy once. */
+		if (i > 0 && ds->snaps[i - 1].file != NULL &&
+				strcmp(ds->snaps[i - 1].file, ts->file) == 0)
+			info->file = ds->snaps[i - 1].file;
+		else if ((info->file = pt_arena_strndup(strings, ts->file,
+				strlen(ts->file))) == NULL)
+			goto oom;
+	}
+	for (size_t r = 0; r < sn->nrows; r++) {
+		const struct pt_row *row = &sn->rows[r];
+		size_t s;
+		bool inserted;
+		if (!map_lookup_or_insert(map, series_key(row->tag, row->pool), 0,
+				&s, &inserted))
+			goto oom;
+		size_t cell = s * ds->nsnap + i;
+		ds->allocs[cell] = row->allocs;
+		ds->frees[cell] = row->frees;
+		ds->diff[cell] = row->diff;
+		ds->bytes[cell] = row->bytes;
+		ds->present[cell] = 1;
+		struct pt_series *se = &ds->series[s];
+		if (se->present == 0)
+			se->first = i;
+		se->last = i;
+		se->present++;
+		if (row->mapped != NULL &&
+				(se->mapped == NULL || strcmp(se->mapped, row->mapped) != 0) &&
+				(se->mapped = pt_arena_strndup(strings, row->mapped,
+					strlen(row->mapped))) == NULL)
+			goto oom;
+	}
+	return true;
+oom:
+	pt_error_set(err, 0, "out of memory while aligning snapshots");
+	return false;
+}
+
+/* A fall of a cumulative counter that is not a 32-bit wrap. */
+static bool
+fell(int64_t before, int64_t after)
+{
+	return after < before && before - after <= WRAP_THRESHOLD;
+}
+
+/*
+ * Did the machine reboot between snapshots i-1 and i?  PageFlts is
+ * cumulative in -n files, so a fall is conclusive; otherwise the counters
+ * of most tags starting over are.
+ */
+static bool
+rebooted_before(const struct pt_dataset *ds, size_t i, const char **why)
+{
+	const struct pt_summary *a = &ds->snaps[i - 1].summary;
+	const struct pt_summary *b = &ds->snaps[i].summary;
+	if (a->has_memory && b->has_memory && b->page_faults < a->page_faults) {
+		*why = "the cumulative page-fault count fell";
+		return true;
+	}
+	size_t common = 0, falls = 0;
+	for (size_t s = 0; s < ds->nseries; s++) {
+		size_t prev = s * ds->nsnap + i - 1, cur = prev + 1;
+		if (!ds->present[prev] || !ds->present[cur])
+			continue;
+		common++;
+		if (fell(ds->allocs[prev], ds->allocs[cur]) ||
+				fell(ds->frees[prev], ds->frees[cur]))
+			falls++;
+	}
+	if (common > 0 && falls * 2 > common) {
+		*why = "most tags' allocation counters fell";
+		return true;
+	}
+	return false;
+}
+
+static bool
+find_epochs(struct pt_dataset *ds, struct pt_diags *diags,
+		struct pt_error *err)
+{
+	size_t cap = 8;
+	ds->epoch_start = malloc(cap * sizeof(size_t));
+	if (ds->epoch_start == NULL)
+		goto oom;
+	ds->epoch_start[0] = 0;
+	ds->nepochs = 1;
+	for (size_t i = 1; i < ds->nsnap; i++) {
+		const char *why = NULL;
+		if (rebooted_before(ds, i, &why)) {
+			if (ds->nepochs + 1 >= cap) {
+				cap *= 2;
+				size_t *e = realloc(ds->epoch_start, cap * sizeof(size_t));
+				if (e == NULL)
+					goto oom;
+				ds->epoch_start = e;
+			}
+			ds->epoch_start[ds->nepochs++] = i;
+			pt_diags_add(diags, PT_SEV_NOTE, ds->snaps[i].file,
+				ds->snaps[i].line,
+				"reboot detected before this snapshot (%s); "
+				"starting boot epoch %u", why, ds->nepochs);
+		}
+		ds->snaps[i].epoch = ds->nepochs - 1;
+	}
+	ds->epoch_start[ds->nepochs] = ds->nsnap;
+	return true;
+oom:
+	pt_error_set(err, 0, "out of memory while detecting reboots");
+	return false;
+}
+
+/* Undo 32-bit wraps of one counter column within each epoch. */
+static uint32_t
+unwrap_counter(const struct pt_dataset *ds, int64_t *col, const uint8_t *present)
+{
+	uint32_t wraps = 0;
+	for (uint32_t e = 0; e < ds->nepochs; e++) {
+		int64_t offset = 0, prev_raw = -1;
+		for (size_t i = ds->epoch_start[e]; i < ds->epoch_start[e + 1]; i++) {
+			if (!present[i])
+				continue;
+			int64_t raw = col[i];
+			if (prev_raw >= 0 && raw < prev_raw &&
+					prev_raw - raw > WRAP_THRESHOLD) {
+				offset += COUNTER_MODULUS;
+				wraps++;
+			}
+			prev_raw = raw;
+			col[i] = raw + offset;
+		}
+	}
+	return wraps;
+}
+
+static void
+unwrap_all(struct pt_dataset *ds, struct pt_diags *diags)
+{
+	for (size_t s = 0; s < ds->nseries; s++) {
+		size_t base = s * ds->nsnap;
+		const uint8_t *present = ds->present + base;
+		uint32_t w = unwrap_counter(ds, ds->allocs + base, present) +
+			unwrap_counter(ds, ds->frees + base, present);
+		if (w == 0)
+			continue;
+		struct pt_series *se = &ds->series[s];
+		se->wraps = w;
+		ds->wraps += w;
+		char tag[PT_TAG_TEXT_MAX];
+		pt_diags_add(diags, PT_SEV_NOTE, NULL, 0,
+			"tag '%s' (%s): undid %u 32-bit counter wrap%s",
+			pt_tag_escape(se->tag, tag), pt_pool_name(se->pool), w,
+			w == 1 ? "" : "s");
+	}
+}
+
+bool
+pt_dataset_build(struct pt_dataset *ds,
+		const struct pt_timed_snapshot *snaps, size_t n, size_t max_cells,
+		struct pt_diags *diags, struct pt_error *err)
+{
+	memset(ds, 0, sizeof(*ds));
+	struct series_priv *priv = calloc(1, sizeof(*priv));
+	if (priv == NULL) {
+		pt_error_set(err, 0, "out of memory");
+		return false;
+	}
+	pt_arena_init(&priv->strings);
+	ds->priv = priv;
+	ds->nsnap = n;
+
+	struct series_map map = {0};
+	bool ok = collect_series(ds, snaps, n, &map, err) &&
+		alloc_columns(ds, max_cells, err);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = fill_snapshot(ds, i, &snaps[i], &map, &priv->strings, err);
+	map_finish(&map);
+	if (ok)
+		ok = find_epochs(ds, diags, err);
+	if (ok)
+		unwrap_all(ds, diags);
+	if (!ok)
+		pt_dataset_finish(ds);
+	return ok;
+}
+
+void
+pt_dataset_finish(struct pt_dataset *ds)
+{
+	if (ds == NULL)
+		return;
+	struct series_priv *priv = ds->priv;
+	if (priv != NULL) {
+		pt_arena_finish(&priv->strings);
+		free(priv);
+	}
+	free(ds->snaps);
+	free(ds->series);
+	free(ds->allocs);
+	free(ds->frees);
+	free(ds->diff);
+	free(ds->bytes);
+	free(ds->present);
+	free(ds->epoch_start);
+	memset(ds, 0, sizeof(*ds));
+}

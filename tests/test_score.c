@@ -1,3 +1,221 @@
-/* placeholder: being written */
-int main(void);
-int main(void) { return 77; }
+/* Scoring: verdicts on shapes with a known answer, growth, onset, TTE. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pooltrend/score.h"
+#include "testutil.h"
+
+#define N 48
+#define PI 3.14159265358979323846
+
+struct one_series {
+	struct pt_snapshot snaps[N];
+	struct pt_row rows[N];
+	struct pt_timed_snapshot timed[N];
+	struct pt_dataset ds;
+	struct pt_diags diags;
+};
+
+/* Deterministic noise in [-1, 1]. */
+static double
+noise(unsigned i)
+{
+	uint32_t x = i * 2654435761u + 12345u;
+	x ^= x >> 13;
+	x *= 0x5bd1e995u;
+	x ^= x >> 15;
+	return (double)(x % 2001) / 1000.0 - 1.0;
+}
+
+/*
+ * Build a dataset of one nonpaged series with n hourly samples; bytes[i]
+ * in multiples of 64 bytes per allocation.  reboot_at > 0 restarts the
+ * counters there.
+ */
+static void
+build_series(struct one_series *o, const double *bytes, size_t n,
+		size_t reboot_at, bool summary)
+{
+	memset(o, 0, sizeof(*o));
+	int64_t allocs = 1000, prev_out = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (reboot_at && i == reboot_at)
+			allocs = prev_out = 0;
+		int64_t outstanding = (int64_t)(bytes[i] / 64);
+		/* Frees never fall: allocations cover every new outstanding one. */
+		int64_t grown = outstanding > prev_out ? outstanding - prev_out : 0;
+		allocs += 50 + grown + outstanding / 10;
+		prev_out = outstanding;
+		struct pt_row *r = &o->rows[i];
+		memcpy(r->tag, "Test", 4);
+		r->pool = PT_POOL_NONPAGED;
+		r->allocs = allocs;
+		r->frees = allocs - outstanding;
+		r->diff = outstanding;
+		r->bytes = outstanding * 64;
+		o->snaps[i].rows = r;
+		o->snaps[i].nrows = 1;
+		o->snaps[i].line = (long)i + 1;
+		if (summary) {
+			o->snaps[i].summary.has_memory = true;
+			o->snaps[i].summary.avail_k = 1024 * 1024; /* 1 GiB */
+			o->snaps[i].summary.page_faults = reboot_at && i >= reboot_at ?
+				(int64_t)i : 100000 + (int64_t)i;
+		}
+		o->timed[i] = (struct pt_timed_snapshot){
+			&o->snaps[i], "t.txt", (int64_t)i * 3600000,
+		};
+	}
+	struct pt_error err = {0};
+	pt_diags_init(&o->diags);
+	ck_assert_msg(pt_dataset_build(&o->ds, o->timed, n, 0, &o->diags, &err),
+		"%s", err.msg);
+}
+
+static struct pt_score
+score_of(const double *bytes, size_t n, size_t reboot_at, bool summary)
+{
+	struct one_series *o = malloc(sizeof(*o));
+	ck_assert_ptr_nonnull(o);
+	build_series(o, bytes, n, reboot_at, summary);
+	struct pt_score sc;
+	ck_assert(pt_score_series(&o->ds, 0, &sc));
+	pt_dataset_finish(&o->ds);
+	pt_diags_finish(&o->diags);
+	free(o);
+	return sc;
+}
+
+START_TEST(test_ramp)
+{
+	ck_assert_double_eq(pt_ramp(0, 1, 4, 0, 1), 0);
+	ck_assert_double_eq(pt_ramp(2.5, 1, 4, 0, 1), 0.5);
+	ck_assert_double_eq(pt_ramp(9, 1, 4, 0, 1), 1);
+	ck_assert_double_eq(pt_ramp(0.35, 0.1, 0.6, 1, 0), 0.5);
+	ck_assert_double_eq(pt_ramp(NAN, 0, 1, 0.25, 1), 0.25);
+}
+END_TEST
+
+START_TEST(test_steady_leak_is_likely)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 200000 + 6400.0 * i + 3000 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, true);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
+	ck_assert(sc.confidence >= PT_LIKELY_MIN);
+	ck_assert(sc.has_growth);
+	/* 6400 bytes per hour, within 10% despite the noise */
+	ck_assert_msg(fabs(sc.growth_bph - 6400) < 640, "growth %f", sc.growth_bph);
+	ck_assert(sc.growth_lo <= sc.growth_bph && sc.growth_bph <= sc.growth_hi);
+	ck_assert(sc.has_tte);
+	/* 1 GiB available at 6400 B/h */
+	ck_assert_msg(fabs(sc.tte_hours - 1073741824.0 / sc.growth_bph) < 1,
+		"tte %f", sc.tte_hours);
+	ck_assert_str_eq(sc.tte_bound, "available memory");
+}
+END_TEST
+
+START_TEST(test_load_following_is_unlikely)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 3e6 + 2e6 * sin(i * 2 * PI / 24) + 1e5 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, false);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_UNLIKELY);
+	ck_assert(!sc.has_tte);
+}
+END_TEST
+
+START_TEST(test_flat_is_unlikely)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 640000;
+	struct pt_score sc = score_of(y, N, 0, false);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_UNLIKELY);
+	ck_assert_double_eq(sc.confidence, 0);
+	ck_assert_double_eq_tol(sc.growth_bph, 0, 1e-9);
+}
+END_TEST
+
+START_TEST(test_warmup_plateau_is_not_likely)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 1e5 + 4e5 * (1 - exp(-(double)i / 3)) + 2000 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, false);
+	ck_assert_int_ne(sc.verdict, PT_VERDICT_LIKELY);
+}
+END_TEST
+
+START_TEST(test_leak_restarting_after_reboot_is_likely)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++) {
+		unsigned k = i < 20 ? i : i - 20;
+		y[i] = 50000 + 12800.0 * k + 2000 * noise(i);
+	}
+	struct pt_score sc = score_of(y, N, 20, true);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
+	ck_assert_uint_eq(sc.growth_epoch, 1);
+	ck_assert_msg(fabs(sc.growth_bph - 12800) < 1280, "growth %f", sc.growth_bph);
+}
+END_TEST
+
+START_TEST(test_late_onset_is_found)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 100000 + (i > 30 ? 9600.0 * (i - 30) : 0) + 500 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, false);
+	ck_assert(sc.has_onset);
+	int64_t onset_h = sc.onset_ms / 3600000;
+	ck_assert_msg(onset_h >= 28 && onset_h <= 32, "onset %lld", (long long)onset_h);
+	ck_assert_int_ne(sc.verdict, PT_VERDICT_UNLIKELY);
+}
+END_TEST
+
+START_TEST(test_too_few_samples)
+{
+	double y[3] = { 1000, 2000, 3000 };
+	struct pt_score sc = score_of(y, 3, 0, false);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_UNLIKELY);
+	ck_assert_str_eq(sc.reason, "too few samples to judge");
+}
+END_TEST
+
+START_TEST(test_verdict_names)
+{
+	enum pt_verdict v;
+	ck_assert(pt_verdict_parse("likely", &v) && v == PT_VERDICT_LIKELY);
+	ck_assert(pt_verdict_parse("possible", &v) && v == PT_VERDICT_POSSIBLE);
+	ck_assert(!pt_verdict_parse("maybe", &v));
+	ck_assert_str_eq(pt_verdict_name(PT_VERDICT_UNLIKELY), "unlikely");
+}
+END_TEST
+
+static Suite *
+score_suite(void)
+{
+	Suite *s = suite_create("score");
+	TCase *tc = tcase_create("shapes");
+	tcase_add_test(tc, test_ramp);
+	tcase_add_test(tc, test_steady_leak_is_likely);
+	tcase_add_test(tc, test_load_following_is_unlikely);
+	tcase_add_test(tc, test_flat_is_unlikely);
+	tcase_add_test(tc, test_warmup_plateau_is_not_likely);
+	tcase_add_test(tc, test_leak_restarting_after_reboot_is_likely);
+	tcase_add_test(tc, test_late_onset_is_found);
+	tcase_add_test(tc, test_too_few_samples);
+	tcase_add_test(tc, test_verdict_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return pt_test_run(score_suite());
+}

@@ -1,1 +1,384 @@
-int main(void) { return 0; }
+/*
+ * pooltrend command line: parse options, run the library, print messages,
+ * map the outcome to the documented exit status.  The only place that
+ * prints diagnostics or exits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pooltrend/analysis.h"
+#include "pooltrend/report.h"
+#include "pooltrend/score.h"
+#include "pooltrend/timeline.h"
+#include "pt_config.h"
+
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_GATE = 1,
+	EXIT_USAGE = 2,
+	EXIT_IO = 3,
+};
+
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+enum long_only {
+	OPT_INTERVAL = 256,
+	OPT_TIME_SOURCE,
+	OPT_FAIL_ON,
+	OPT_COLOR,
+};
+
+struct cli {
+	struct pt_analysis_opts analysis;
+	struct pt_report_opts report;
+	bool top_given;
+	bool fail_on_given;
+	enum pt_verdict fail_on;
+	const char *output;
+	enum color_mode color;
+	bool quiet;
+};
+
+static const struct option long_options[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "top", required_argument, NULL, 'n' },
+	{ "pool", required_argument, NULL, 'p' },
+	{ "sort", required_argument, NULL, 's' },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "time-source", required_argument, NULL, OPT_TIME_SOURCE },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "output", required_argument, NULL, 'o' },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char usage_line[] =
+	"usage: pooltrend [OPTIONS] INPUT...\n";
+
+static void
+print_help(void)
+{
+	fputs(usage_line, stdout);
+	fputs(
+"Rank the pool tags of a series of poolmon -n snapshots by how likely they\n"
+"leak.  INPUT is a snapshot file, a directory (its files in natural order:\n"
+"log2 before log10) or - for standard input; one file may hold many\n"
+"snapshots.\n"
+"\n"
+"Options:\n"
+"  -f, --format FMT        text (default) or json\n"
+"  -n, --top N             show the first N series; 0 shows all\n"
+"                          (default: 20 for text, all for json)\n"
+"  -p, --pool POOL         all (default), paged or nonpaged\n"
+"  -s, --sort KEY          confidence (default), growth, bytes, tag,\n"
+"                          allocs, frees or diff\n"
+"      --time-source SRC   auto (default), embedded, name, mtime,\n"
+"                          interval or index\n"
+"      --interval DURATION snapshot spacing when no time is found,\n"
+"                          e.g. 15m, 1h, 900 (seconds)\n"
+"      --fail-on VERDICT   exit 1 when a series is at least likely or\n"
+"                          possible\n"
+"  -o, --output FILE       write the report to FILE (replaced whole, never\n"
+"                          left half-written)\n"
+"      --color WHEN        auto (default), always or never\n"
+"  -q, --quiet             print errors only, no warnings or notes\n"
+"  -h, --help              show this help and exit\n"
+"  -V, --version           show the version and exit\n"
+"\n"
+"Exit status: 0 done, 1 a --fail-on gate tripped, 2 usage error,\n"
+"3 input or output error.  See pooltrend(1).\n", stdout);
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fputs("pooltrend: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	fputs(usage_line, stderr);
+	fputs("Try 'pooltrend --help' for more information.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static bool
+parse_count(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	if (*s == '-' || *s == '\0')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > SIZE_MAX)
+		return false;
+	*out = (size_t)v;
+	return true;
+}
+
+static bool
+parse_color(const char *s, enum color_mode *out)
+{
+	if (strcmp(s, "auto") == 0)
+		*out = COLOR_AUTO;
+	else if (strcmp(s, "always") == 0)
+		*out = COLOR_ALWAYS;
+	else if (strcmp(s, "never") == 0)
+		*out = COLOR_NEVER;
+	else
+		return false;
+	return true;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int
+apply_option(struct cli *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'f':
+		if (!pt_format_parse(arg, &c->report.format))
+			return usage_error("unknown format '%s' (text or json)", arg);
+		return -1;
+	case 'n':
+		if (!parse_count(arg, &c->report.top))
+			return usage_error("--top needs a count, not '%s'", arg);
+		c->top_given = true;
+		return -1;
+	case 'p':
+		if (!pt_pool_filter_parse(arg, &c->report.pool))
+			return usage_error("unknown pool '%s' (all, paged or nonpaged)", arg);
+		return -1;
+	case 's':
+		if (!pt_sort_key_parse(arg, &c->report.sort))
+			return usage_error("unknown sort key '%s'", arg);
+		return -1;
+	case OPT_INTERVAL:
+		if (!pt_duration_parse(arg, &c->analysis.interval_ms))
+			return usage_error("bad --interval '%s' (e.g. 15m, 1h, 900)", arg);
+		return -1;
+	case OPT_TIME_SOURCE:
+		if (!pt_time_source_parse(arg, &c->analysis.time_source))
+			return usage_error("unknown time source '%s'", arg);
+		return -1;
+	case OPT_FAIL_ON:
+		if (!pt_verdict_parse(arg, &c->fail_on) ||
+				c->fail_on == PT_VERDICT_UNLIKELY)
+			return usage_error("--fail-on takes likely or possible, not '%s'", arg);
+		c->fail_on_given = true;
+		return -1;
+	case 'o':
+		c->output = arg;
+		return -1;
+	case OPT_COLOR:
+		if (!parse_color(arg, &c->color))
+			return usage_error("--color takes auto, always or never, not '%s'", arg);
+		return -1;
+	case 'q':
+		c->quiet = true;
+		return -1;
+	case 'h':
+		print_help();
+		return EXIT_OK;
+	case 'V':
+		printf("pooltrend %s\nJSON schema %d\n", PT_VERSION,
+			PT_JSON_SCHEMA_VERSION);
+		return EXIT_OK;
+	default:
+		fputs(usage_line, stderr);
+		fputs("Try 'pooltrend --help' for more information.\n", stderr);
+		return EXIT_USAGE;
+	}
+}
+
+static int
+parse_args(struct cli *c, int argc, char **argv)
+{
+	int opt;
+	while ((opt = getopt_long(argc, argv, "f:n:p:s:o:qhV", long_options,
+			NULL)) != -1) {
+		int rc = apply_option(c, opt, optarg);
+		if (rc >= 0)
+			return rc;
+	}
+	if (c->analysis.time_source == PT_TIME_INTERVAL &&
+			c->analysis.interval_ms == 0)
+		return usage_error("%s", "--time-source interval needs --interval");
+	return -1;
+}
+
+static bool
+want_color(enum color_mode mode, bool is_text, bool to_stdout)
+{
+	if (!is_text || mode == COLOR_NEVER)
+		return false;
+	if (mode == COLOR_ALWAYS)
+		return true;
+	const char *no_color = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+	return to_stdout && isatty(STDOUT_FILENO) &&
+		(no_color == NULL || no_color[0] == '\0') &&
+		(term == NULL || strcmp(term, "dumb") != 0);
+}
+
+static void
+print_diags(const struct pt_diags *d, bool quiet)
+{
+	for (size_t i = 0; i < d->len; i++) {
+		const struct pt_diag *g = &d->items[i];
+		if (quiet && g->severity != PT_SEV_ERROR)
+			continue;
+		fputs("pooltrend: ", stderr);
+		if (g->file != NULL && g->line > 0)
+			fprintf(stderr, "%s:%ld: ", g->file, g->line);
+		else if (g->file != NULL)
+			fprintf(stderr, "%s: ", g->file);
+		if (g->severity == PT_SEV_WARNING)
+			fputs("warning: ", stderr);
+		else if (g->severity == PT_SEV_NOTE)
+			fputs("note: ", stderr);
+		fprintf(stderr, "%s\n", g->msg);
+	}
+	if (d->dropped > 0 && !quiet)
+		fprintf(stderr, "pooltrend: %zu more messages not shown\n", d->dropped);
+}
+
+/* Write to a temporary file beside path, then rename it into place. */
+static int
+write_report_file(const struct cli *c, const struct pt_analysis *a)
+{
+	size_t len = strlen(c->output);
+	char *tmp = malloc(len + 16);
+	if (tmp == NULL) {
+		fputs("pooltrend: out of memory\n", stderr);
+		return EXIT_IO;
+	}
+	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", c->output);
+	int fd = mkstemp(tmp);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	struct pt_error err = {0};
+	int rc = EXIT_OK;
+	if (f == NULL) {
+		fprintf(stderr, "pooltrend: %s: cannot create: %s\n", c->output,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		rc = EXIT_IO;
+	} else if (!pt_report_write(f, a, &c->report, &err) | (fflush(f) != 0) |
+			(fsync(fileno(f)) != 0 && errno != EINVAL)) {
+		fprintf(stderr, "pooltrend: %s: %s\n", c->output,
+			err.msg[0] ? err.msg : strerror(errno));
+		fclose(f);
+		rc = EXIT_IO;
+	} else if (fclose(f) != 0 || rename(tmp, c->output) != 0) {
+		fprintf(stderr, "pooltrend: %s: cannot write: %s\n", c->output,
+			strerror(errno));
+		rc = EXIT_IO;
+	}
+	if (rc != EXIT_OK)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static int
+write_report_stdout(const struct cli *c, const struct pt_analysis *a)
+{
+	struct pt_error err = {0};
+	bool ok = pt_report_write(stdout, a, &c->report, &err);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "pooltrend: standard output: %s\n",
+			err.msg[0] && strcmp(err.msg, "write error") != 0 ? err.msg :
+			strerror(errno ? errno : EIO));
+		return EXIT_IO;
+	}
+	return EXIT_OK;
+}
+
+static bool
+gate_tripped(const struct cli *c, const struct pt_analysis *a)
+{
+	if (!c->fail_on_given)
+		return false;
+	for (size_t s = 0; s < a->ds.nseries; s++) {
+		const struct pt_series *se = &a->ds.series[s];
+		if ((c->report.pool == PT_FILTER_NONPAGED && se->pool != PT_POOL_NONPAGED) ||
+				(c->report.pool == PT_FILTER_PAGED && se->pool != PT_POOL_PAGED))
+			continue;
+		if (a->scores[s].verdict >= c->fail_on)
+			return true;
+	}
+	return false;
+}
+
+static int
+run(struct cli *c, int argc, char **argv)
+{
+	static const char *const stdin_only[] = { "-" };
+	const char *const *operands = (const char *const *)argv;
+	size_t n = (size_t)argc;
+	if (n == 0) {
+		if (isatty(STDIN_FILENO))
+			return usage_error("%s", "no input given");
+		operands = stdin_only;
+		n = 1;
+	}
+	struct pt_analysis a;
+	struct pt_error err = {0};
+	bool ok = pt_analysis_run(operands, n, &c->analysis, &a, &err);
+	print_diags(&a.diags, c->quiet);
+	int rc;
+	if (!ok) {
+		fprintf(stderr, "pooltrend: %s\n", err.msg);
+		rc = EXIT_IO;
+	} else {
+		c->report.color = want_color(c->color,
+			c->report.format == PT_FORMAT_TEXT, c->output == NULL);
+		rc = c->output ? write_report_file(c, &a) : write_report_stdout(c, &a);
+		if (rc == EXIT_OK && gate_tripped(c, &a)) {
+			if (!c->quiet)
+				fprintf(stderr, "pooltrend: --fail-on %s: at least one "
+					"series is %s or worse\n",
+					pt_verdict_name(c->fail_on), pt_verdict_name(c->fail_on));
+			rc = EXIT_GATE;
+		}
+	}
+	pt_analysis_finish(&a);
+	return rc;
+}
+
+static bool
+is_future_command(const char *word)
+{
+	return strcmp(word, "show") == 0 || strcmp(word, "diff") == 0 ||
+		strcmp(word, "owner") == 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	memset(&c, 0, sizeof(c));
+	pt_analysis_opts_init(&c.analysis);
+	c.report.version = PT_VERSION;
+	if (argc > 1 && is_future_command(argv[1]) && access(argv[1], F_OK) != 0)
+		return usage_error("the '%s' command is not available in this "
+			"version", argv[1]);
+	int rc = parse_args(&c, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (!c.top_given)
+		c.report.top = c.report.format == PT_FORMAT_TEXT ? 20 : 0;
+	rc = run(&c, argc - optind, argv + optind);
+	if (fclose(stdout) != 0 && rc == EXIT_OK) {
+		fprintf(stderr, "pooltrend: standard output: %s\n", strerror(errno));
+		rc = EXIT_IO;
+	}
+	return rc;
+}

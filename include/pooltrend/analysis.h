@@ -1,0 +1,65 @@
+/*
+ * The whole analysis: operands in, ranked scores out.
+ *
+ * pt_analysis_run reads every source, decodes and parses it, dates and
+ * orders the snapshots, aligns them into series and scores every series.
+ * Problems with single files are collected in a->diags and the rest of the
+ * input is still analysed; the run fails only when nothing usable was found
+ * or memory ran out.
+ *
+ * Ownership: struct pt_analysis owns everything it points to; release it
+ * with pt_analysis_finish (also after a failed run).  Operands and options
+ * are borrowed for the duration of the call.
+ */
+#ifndef POOLTREND_ANALYSIS_H
+#define POOLTREND_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pooltrend/diag.h"
+#include "pooltrend/score.h"
+#include "pooltrend/series.h"
+#include "pooltrend/timeline.h"
+
+/* Default limits; each is documented in pooltrend(1). */
+#define PT_DEFAULT_MAX_FILE_BYTES ((size_t)4 << 30)      /* 4 GiB per input */
+#define PT_DEFAULT_MAX_CELLS ((size_t)1 << 28)           /* series x snapshots */
+
+struct pt_analysis_opts {
+	enum pt_time_source time_source;
+	int64_t interval_ms;          /* 0 = not given */
+	size_t max_file_bytes;        /* 0 = no limit */
+	size_t max_cells;             /* 0 = no limit */
+};
+
+void pt_analysis_opts_init(struct pt_analysis_opts *o);
+
+struct pt_analysis {
+	struct pt_diags diags;
+	size_t files;                 /* input files found */
+	size_t files_read;            /* read successfully */
+	size_t files_with_snapshots;
+	size_t snapshots_found;       /* including empty ones */
+	size_t rows;                  /* rows in the snapshots used */
+	size_t skipped_lines;
+	enum pt_time_source time_source; /* the source actually used */
+	double span_hours;
+	int64_t first_ms, last_ms;
+	struct pt_dataset ds;
+	struct pt_score *scores;      /* ds.nseries entries */
+};
+
+/*
+ * Run the analysis over n operands (see pt_sources_expand).  Returns false
+ * with err filled when no snapshot at all could be used, or on a fatal
+ * error (out of memory, a forced time source that cannot date the input).
+ */
+bool pt_analysis_run(const char *const *operands, size_t n,
+		const struct pt_analysis_opts *opts, struct pt_analysis *a,
+		struct pt_error *err);
+
+void pt_analysis_finish(struct pt_analysis *a);
+
+#endif

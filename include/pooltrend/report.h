@@ -1,0 +1,83 @@
+/*
+ * Reports: the ranked table as text for people and JSON for programs.
+ *
+ * The JSON follows the contract in DESIGN.md (schema_version 1): 64-bit
+ * integers are written exactly (never through a double), and "tag" is the
+ * tag escaped as in pt_tag_escape (printable ASCII as is, other bytes as
+ * \xNN) so the document is always valid UTF-8; "tag_hex" gives the raw
+ * bytes.
+ *
+ * Ownership: pt_report_rank returns a malloc'd array the caller frees; the
+ * analysis is borrowed.  Writers write to a caller-owned FILE and do not
+ * close it.
+ */
+#ifndef POOLTREND_REPORT_H
+#define POOLTREND_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "pooltrend/analysis.h"
+
+#define PT_JSON_SCHEMA_VERSION 1
+
+enum pt_format {
+	PT_FORMAT_TEXT,
+	PT_FORMAT_JSON,
+};
+
+enum pt_sort_key {
+	PT_SORT_CONFIDENCE,  /* confidence, then growth (the default ranking) */
+	PT_SORT_GROWTH,      /* growth in bytes per hour */
+	PT_SORT_BYTES,       /* bytes now (poolmon -b) */
+	PT_SORT_TAG,         /* tag bytes (poolmon -t) */
+	PT_SORT_ALLOCS,      /* allocations (poolmon -a) */
+	PT_SORT_FREES,       /* frees (poolmon -f) */
+	PT_SORT_DIFF,        /* outstanding allocations (poolmon -d) */
+};
+
+enum pt_pool_filter {
+	PT_FILTER_ALL,
+	PT_FILTER_NONPAGED,
+	PT_FILTER_PAGED,
+};
+
+struct pt_report_opts {
+	enum pt_format format;
+	enum pt_sort_key sort;
+	enum pt_pool_filter pool;
+	size_t top;          /* 0 = every series */
+	bool color;          /* ANSI colour in text */
+	const char *version; /* tool version for the JSON "tool" object */
+};
+
+bool pt_format_parse(const char *word, enum pt_format *out);
+bool pt_sort_key_parse(const char *word, enum pt_sort_key *out);
+bool pt_pool_filter_parse(const char *word, enum pt_pool_filter *out);
+
+/*
+ * The series to report, best first, after the pool filter (not cut to
+ * top).  *n receives the count.  NULL when out of memory.
+ */
+size_t *pt_report_rank(const struct pt_analysis *a,
+		const struct pt_report_opts *o, size_t *n);
+
+/* Write the report.  False with err when out of memory or on a write error. */
+bool pt_report_write(FILE *out, const struct pt_analysis *a,
+		const struct pt_report_opts *o, struct pt_error *err);
+
+bool pt_report_write_text(FILE *out, const struct pt_analysis *a,
+		const size_t *rank, size_t n, const struct pt_report_opts *o,
+		struct pt_error *err);
+bool pt_report_write_json(FILE *out, const struct pt_analysis *a,
+		const size_t *rank, size_t n, const struct pt_report_opts *o,
+		struct pt_error *err);
+
+/*
+ * Human size with a binary unit: "512 B", "40.6 KB", "2.10 GB".  out must
+ * hold 32 bytes.  Returns out.
+ */
+char *pt_human_bytes(double bytes, char out[32]);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * Leak scoring: one explained verdict per (tag, pool) series.
+ *
+ * "A leak never gives memory back; load-driven usage falls when the load
+ * falls."  The score combines, per boot epoch (no statistic ever compares
+ * samples across a reboot):
+ *   - trend: seasonal Mann-Kendall Z of Bytes over the epochs (Hirsch-Slack:
+ *     S and Var(S) summed over epochs), tie-corrected;
+ *   - floor retention: the rise of block floors (25th percentile of equal-
+ *     count blocks) kept at the end, relative to the range of block medians;
+ *   - signal to noise: that rise against the tag's own noise (MAD of the
+ *     differences) and never less than one allocation;
+ *   - give-back: sum of floor falls over sum of floor rises, a gate: 0 for a
+ *     ratchet, near 1 for usage that comes and goes;
+ *   - recent trend: Mann-Kendall over the second half of the last epoch, a
+ *     gate against caches that grew once and stopped.
+ * confidence = cbrt(trend * retention * snr) * give_back_gate * recent_gate,
+ * each factor in [0, 1] and reported.  Growth is the Theil-Sen slope in
+ * bytes per hour over the last epoch with enough samples, with a 95% CI.
+ *
+ * Ownership: pt_score_all returns an array the caller frees with free();
+ * the dataset is borrowed and must outlive the scores.
+ */
+#ifndef POOLTREND_SCORE_H
+#define POOLTREND_SCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pooltrend/diag.h"
+#include "pooltrend/series.h"
+#include "pooltrend/stats.h"
+
+enum pt_verdict {
+	PT_VERDICT_UNLIKELY,
+	PT_VERDICT_POSSIBLE,
+	PT_VERDICT_LIKELY,
+};
+
+/* Confidence thresholds of the verdicts. */
+#define PT_LIKELY_MIN 0.70
+#define PT_POSSIBLE_MIN 0.35
+/* Series with fewer samples in scored epochs are never more than unlikely. */
+#define PT_MIN_SAMPLES 4
+
+/* "likely", "possible", "unlikely" */
+const char *pt_verdict_name(enum pt_verdict v);
+bool pt_verdict_parse(const char *word, enum pt_verdict *out);
+
+struct pt_score {
+	size_t series;            /* index into the dataset */
+	enum pt_verdict verdict;
+	double confidence;        /* [0, 1] */
+	const char *reason;       /* one static sentence on the deciding factor */
+
+	size_t samples;           /* present samples */
+	double span_hours;        /* first to last present sample */
+	int64_t bytes_first, bytes_last, bytes_max;
+	int64_t allocs_first, allocs_last;
+	int64_t frees_first, frees_last;
+	int64_t diff_first, diff_last;
+	int64_t per_alloc_last;
+
+	bool has_growth;
+	double growth_bph;        /* Theil-Sen, bytes per hour */
+	double growth_lo, growth_hi; /* 95% interval */
+	uint32_t growth_epoch;    /* epoch the slope was measured in */
+
+	bool has_onset;
+	int64_t onset_ms;         /* hinge fit over the growth epoch */
+
+	bool has_tte;
+	double tte_hours;         /* time until the bound below is used up */
+	const char *tte_bound;    /* "available memory" or "commit limit" */
+
+	/* raw statistics */
+	struct pt_mk mk;          /* seasonal over epochs */
+	double z_recent;
+	double give_back;         /* ratio; 1 when floors never rose */
+	double retention;
+	double snr;
+	double net_growth;        /* bytes: sum over epochs of last - first floor */
+	/* factors in [0, 1] */
+	double f_trend, f_retention, f_snr, f_give_back, f_recent;
+};
+
+/*
+ * Score every series of ds.  Returns a malloc'd array of ds->nseries
+ * scores in series order, or NULL with err when out of memory.
+ */
+struct pt_score *pt_score_all(const struct pt_dataset *ds,
+		struct pt_error *err);
+
+/* Score one series into *out; false when out of memory. */
+bool pt_score_series(const struct pt_dataset *ds, size_t series,
+		struct pt_score *out);
+
+/* Piecewise-linear ramp from vlo at lo to vhi at hi, clamped. */
+double pt_ramp(double x, double lo, double hi, double vlo, double vhi);
+
+#endif

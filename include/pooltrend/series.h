@@ -1,0 +1,101 @@
+/*
+ * Alignment: ordered snapshots to one series per (tag, pool type).
+ *
+ * Values are stored column-wise: for field f, f[s * nsnap + i] is series s
+ * at snapshot i, so a series is one contiguous run per field and there is
+ * no per-row structure.  A row missing from a snapshot is an explicit gap
+ * (present == 0); nothing is interpolated.
+ *
+ * Reboots split the timeline into boot epochs: a new epoch starts at
+ * snapshot i when the summary's cumulative PageFlts falls, or when more
+ * than half of the series present in both i-1 and i see Allocs or Frees
+ * fall (a fall of more than 2^31 counts as a 32-bit wrap, not a reboot).
+ * Within an epoch, a single series whose Allocs or Frees falls by more than
+ * 2^31 has wrapped: 2^32 is added from then on, so counters only grow.
+ * Diff is kept as poolmon's outstanding count (mod 2^32), which stays right
+ * across a wrap.
+ *
+ * Ownership: a struct pt_dataset owns all its arrays and strings; the
+ * snapshots passed to pt_dataset_build are borrowed only during the call.
+ * Release with pt_dataset_finish.
+ */
+#ifndef POOLTREND_SERIES_H
+#define POOLTREND_SERIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pooltrend/diag.h"
+#include "pooltrend/snapshot.h"
+
+/* One snapshot in time order. */
+struct pt_snapinfo {
+	int64_t t_ms;
+	uint32_t epoch;         /* boot epoch, 0-based */
+	const char *file;       /* owned by the dataset */
+	long line;              /* line of the snapshot's header in file */
+	struct pt_summary summary;
+	size_t nrows;
+};
+
+struct pt_series {
+	uint8_t tag[4];
+	uint8_t pool;           /* enum pt_pool */
+	const char *mapped;     /* last -g driver text seen, or NULL; owned by the dataset */
+	uint32_t wraps;         /* 32-bit counter wraps undone */
+	size_t present;         /* number of snapshots with a row */
+	size_t first;           /* first snapshot with a row */
+	size_t last;            /* last snapshot with a row */
+};
+
+struct pt_dataset {
+	size_t nsnap;
+	struct pt_snapinfo *snaps;
+	size_t nseries;
+	struct pt_series *series;
+	/* columns, indexed [series * nsnap + snapshot] */
+	int64_t *allocs;        /* unwrapped cumulative allocations */
+	int64_t *frees;         /* unwrapped cumulative frees */
+	int64_t *diff;          /* outstanding allocations */
+	int64_t *bytes;         /* bytes outstanding */
+	uint8_t *present;       /* 1 when the snapshot had a row for the series */
+	uint32_t nepochs;
+	size_t *epoch_start;    /* nepochs + 1 entries: first snapshot of each epoch, then nsnap */
+	size_t wraps;           /* total wraps undone */
+	void *priv;
+};
+
+/* A snapshot as handed to the aligner, already in time order. */
+struct pt_timed_snapshot {
+	const struct pt_snapshot *snap;
+	const char *file;
+	int64_t t_ms;
+};
+
+/*
+ * Build the dataset from n snapshots in time order.  Reboots and wraps are
+ * reported to diags as notes.  Returns false only when out of memory or
+ * when the matrix would exceed max_cells (series x snapshots; 0 = no limit),
+ * with err filled.
+ */
+bool pt_dataset_build(struct pt_dataset *ds,
+		const struct pt_timed_snapshot *snaps, size_t n, size_t max_cells,
+		struct pt_diags *diags, struct pt_error *err);
+
+void pt_dataset_finish(struct pt_dataset *ds);
+
+/* Column of series s for field col (one of ds->allocs, ds->bytes ...). */
+static inline const int64_t *
+pt_dataset_col(const struct pt_dataset *ds, const int64_t *col, size_t s)
+{
+	return col + s * ds->nsnap;
+}
+
+static inline const uint8_t *
+pt_dataset_present(const struct pt_dataset *ds, size_t s)
+{
+	return ds->present + s * ds->nsnap;
+}
+
+#endif
