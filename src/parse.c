@@ -1,1 +1,1061 @@
-/* placeholder: being written */
+/*
+ * Snapshot parser: classifies each line of a decoded poolmon text and
+ * groups rows into blocks.  See include/pooltrend/snapshot.h for the
+ * contract and FORMAT.md sections 1-4 for the line kinds.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include "pooltrend/snapshot.h"
+
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pooltrend/text.h"
+#include "arena.h"
+
+/*
+ * No genuine poolmon line comes near this; longer lines are junk, and
+ * refusing them early keeps regex time bounded on hostile input.
+ */
+#define MAX_LINE 65536
+
+/* Out-of-range number warnings per file before only counting them. */
+#define MAX_NUMBER_DIAGS 20
+
+/* Backtracking budget per match; a well-formed line needs far less. */
+#define MATCH_LIMIT 1000000
+
+#define U32_SPAN (INT64_C(1) << 32)
+#define I32_MIN_ABS (INT64_C(1) << 31)
+
+/* x86 header spellings (FORMAT.md 1.3, H86 and H86G). */
+static const char H86[] =
+	" Tag  Type     Allocs         Frees    Diff   Bytes    Per Alloc";
+static const char H86G[] =
+	" Tag  Type     Allocs         Frees    Diff   Bytes    Per Alloc"
+	"    Mapped_Driver";
+
+enum pattern {
+	PAT_ROW,
+	PAT_ROW_LOOSE,
+	PAT_IROW,
+	PAT_IROW_LOOSE,
+	PAT_SUM_MEMORY,
+	PAT_SUM_COMMIT,
+	PAT_COLHDR,
+	PAT_COLHDR_LOOSE,
+	PAT_TOTAL,
+	PAT_TRUNC_ERR,
+	PAT_TITLE,
+	PAT_RULE,
+	PAT_COUNT,
+};
+
+#define N "(-?[0-9]+)"
+#define B "[ \\t]"
+
+/*
+ * FORMAT.md 1.4.  Deviations, all more tolerant: the strict rows accept a
+ * lost leading blank (realdump 05, 18), the summary lines accept TABs as
+ * separators (realdump 19), TOTAL and TRUNC_ERR accept indentation, and
+ * trailing TABs are allowed wherever trailing blanks are.
+ */
+static const char *const pattern_text[PAT_COUNT] = {
+	/* 1 tag, 2 type, 3 allocs, 4 frees, 5 diff, 6 bytes, 7 per, 8 mapped */
+	[PAT_ROW] = "^ ?(.{4}) (Nonp |Paged) +" N " +" N " +" N " +" N " +" N
+		"(?: +(.*[^ ]))?" B "*$",
+	[PAT_ROW_LOOSE] = "^" B "*([^ \\t]{1,4})" B "+(Nonp|Paged)" B "+" N
+		B "+" N B "+" N B "+" N B "+" N "(?:" B "+(.*\\S))?" B "*$",
+	/* 1 tag, 2 type, 3 allocs, 4 d, 5 frees, 6 d, 7 diff, 8 bytes, 9 d,
+	 * 10 per, 11 mapped */
+	[PAT_IROW] = "^ ?(.{4}) (Nonp |Paged) +" N " *\\( *" N "\\) +" N
+		" *\\( *" N "\\) +" N " +" N " *\\( *" N "\\) +" N
+		"(?: +(.*[^ ]))?" B "*$",
+	[PAT_IROW_LOOSE] = "^" B "*([^ \\t]{1,4})" B "+(Nonp|Paged)" B "+" N
+		B "*\\(" B "*" N "\\)" B "*" N B "*\\(" B "*" N "\\)" B "+" N
+		B "+" N B "*\\(" B "*" N "\\)" B "+" N "(?:" B "+(.*\\S))?"
+		B "*$",
+	[PAT_SUM_MEMORY] = "^" B "*Memory:" B "*" N "K" B "+Avail:" B "*" N
+		"K" B "+PageFlts:" B "*" N B "+InRam Krnl:" B "*" N "K" B
+		"+P:" B "*" N "K" B "*$",
+	[PAT_SUM_COMMIT] = "^" B "*Commit:" B "*" N "K" B "+Limit:" B "*" N
+		"K" B "+Peak:" B "*" N "K" B "+Pool N:" B "*" N "K" B "+P:"
+		B "*" N "K" B "*$",
+	[PAT_COLHDR] = "^ ?Tag +Type +Allocs +Frees +Diff +Bytes +Per Alloc"
+		"( +Mapped_Driver)? *$",
+	[PAT_COLHDR_LOOSE] = "^[ \\t#]*Tag" B "+Type" B "+Allocs" B "+Frees"
+		B "+Diff" B "+Bytes" B "+Per Alloc(" B "+Mapped_Driver)?" B "*$",
+	[PAT_TOTAL] = "^" B "*Total (Nonp |Paged) +" N " *\\( *" N "\\) +" N
+		" *\\( *" N "\\) +" N " +" N " *\\( *" N "\\) +" N B "*$",
+	[PAT_TRUNC_ERR] = "^" B "*ERROR: Number of Pool Tags Exceeds Buffer "
+		"Size in PoolSnap, List Truncated" B "*$",
+	[PAT_TITLE] = "^" B "*(System pool information|All sessions pool "
+		"information|Session [0-9]+ pool information)" B "*$",
+	[PAT_RULE] = "^" B "*-{5,}" B "*$",
+};
+
+#undef N
+#undef B
+
+struct pt_parser {
+	pcre2_code *re[PAT_COUNT];
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+};
+
+enum line_kind {
+	K_BLANK,
+	K_RULE,
+	K_ROW,
+	K_IROW,
+	K_ROW_LOOSE,
+	K_IROW_LOOSE,
+	K_MEMORY,
+	K_COMMIT,
+	K_COLHDR,
+	K_TOTAL,
+	K_TRUNC,
+	K_TITLE,
+	K_STAMP,
+	K_JUNK,
+};
+
+/* Rows and strings owned by a result (pt_parse_result.priv). */
+struct result_store {
+	struct pt_arena strings;
+	struct pt_row *rows;
+	size_t nrows;
+	size_t cap;
+};
+
+/* Interned strings, so each distinct driver text is stored once. */
+struct intern_slot {
+	uint64_t hash;
+	const char *s;  /* NULL = empty */
+	size_t len;
+};
+
+struct intern_table {
+	struct intern_slot *slots;
+	size_t cap;     /* power of two */
+	size_t len;
+};
+
+/* (tag, pool) keys of the current block; a slot is live when gen matches. */
+struct key_slot {
+	uint64_t key;
+	size_t gen;
+};
+
+struct key_set {
+	struct key_slot *slots;
+	size_t cap;     /* power of two */
+	size_t len;     /* keys of the current generation */
+	size_t gen;
+};
+
+/* What the current block learned about its layout. */
+struct layout_votes {
+	bool x86_header;
+	bool interactive_rows;
+	size_t x86_rows;
+	size_t x64_rows;
+};
+
+/* Lines seen since the last block started that belong to the next one. */
+struct pending {
+	struct pt_summary summary;
+	const char *title;
+	enum pt_stamp_kind stamp_kind;
+	int64_t stamp_ms;
+	long stamp_line;
+};
+
+struct state {
+	struct pt_parser *p;
+	const char *file;
+	struct pt_diags *diags;
+	struct pt_parse_result *out;
+	struct result_store *store;
+	size_t snap_cap;
+	struct layout_votes votes;
+	bool dup_warned;
+	bool unwrapped_warned;
+	size_t number_diags;
+	size_t number_unreported;
+	struct pending pend;
+	struct intern_table interned;
+	struct key_set keys;
+	long line;
+};
+
+const char *
+pt_pool_name(enum pt_pool pool)
+{
+	return pool == PT_POOL_PAGED ? "paged" : "nonpaged";
+}
+
+const char *
+pt_layout_name(enum pt_layout layout)
+{
+	switch (layout) {
+	case PT_LAYOUT_X86:
+		return "x86";
+	case PT_LAYOUT_INTERACTIVE:
+		return "interactive";
+	case PT_LAYOUT_X64:
+		break;
+	}
+	return "x64";
+}
+
+/* ---- parser object ---- */
+
+struct pt_parser *
+pt_parser_create(struct pt_error *err)
+{
+	struct pt_parser *p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		pt_error_set(err, 0, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < PAT_COUNT; i++) {
+		int code;
+		PCRE2_SIZE off;
+		p->re[i] = pcre2_compile((PCRE2_SPTR)pattern_text[i],
+			PCRE2_ZERO_TERMINATED, PCRE2_DOLLAR_ENDONLY, &code, &off,
+			NULL);
+		if (p->re[i] == NULL) {
+			PCRE2_UCHAR msg[120];
+			pcre2_get_error_message(code, msg, sizeof(msg));
+			pt_error_set(err, 0, "internal pattern %d: %s at %zu", i,
+				(const char *)msg, (size_t)off);
+			pt_parser_destroy(p);
+			return NULL;
+		}
+		/* JIT is only a speed-up; the interpreter gives the same answers. */
+		(void)pcre2_jit_compile(p->re[i], PCRE2_JIT_COMPLETE);
+	}
+	p->md = pcre2_match_data_create(16, NULL);
+	p->mctx = pcre2_match_context_create(NULL);
+	if (p->md == NULL || p->mctx == NULL) {
+		pt_error_set(err, 0, "out of memory");
+		pt_parser_destroy(p);
+		return NULL;
+	}
+	pcre2_set_match_limit(p->mctx, MATCH_LIMIT);
+	return p;
+}
+
+void
+pt_parser_destroy(struct pt_parser *p)
+{
+	if (p == NULL)
+		return;
+	for (int i = 0; i < PAT_COUNT; i++)
+		pcre2_code_free(p->re[i]);
+	pcre2_match_data_free(p->md);
+	pcre2_match_context_free(p->mctx);
+	free(p);
+}
+
+static bool
+matches(struct pt_parser *p, enum pattern pat, const char *s, size_t n)
+{
+	/* Match-limit and JIT-stack errors are negative too: such a line is
+	 * simply not of this kind. */
+	return pcre2_match(p->re[pat], (PCRE2_SPTR)s, n, 0, 0, p->md,
+		p->mctx) > 0;
+}
+
+/* Start and length of capture group g of the last match; false if unset. */
+static bool
+group(const struct pt_parser *p, int g, size_t *start, size_t *len)
+{
+	const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+	*start = 0;
+	*len = 0;
+	if (ov[2 * g] == PCRE2_UNSET)
+		return false;
+	*start = ov[2 * g];
+	*len = ov[2 * g + 1] - ov[2 * g];
+	return true;
+}
+
+/* ---- numbers ---- */
+
+/* s is "-?[0-9]+" (guaranteed by the pattern); false when outside int64. */
+static bool
+parse_int64(const char *s, size_t n, int64_t *out)
+{
+	bool neg = n > 0 && s[0] == '-';
+	size_t i = neg ? 1 : 0;
+	uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	uint64_t v = 0;
+	if (i == n)
+		return false;
+	for (; i < n; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (d > 9 || v > (limit - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	if (neg)
+		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	else
+		*out = (int64_t)v;
+	return true;
+}
+
+static bool
+group_int64(const struct pt_parser *p, const char *s, int g, int64_t *out)
+{
+	size_t start, len;
+	return group(p, g, &start, &len) && parse_int64(s + start, len, out);
+}
+
+/*
+ * A ULONG counter.  Negative x86 %ld prints are taken modulo 2^32 (flagged).
+ * A value above 2^32-1 cannot come from poolmon, whose counters are 32-bit;
+ * it comes from a wrapper that printed a 64-bit count (s01's second block),
+ * so it is reduced the same way and *unwrapped is set: the series layer
+ * undoes 32-bit wraps.
+ */
+static bool
+counter32(int64_t v, int64_t *out, uint8_t *flags, bool *unwrapped)
+{
+	if (v >= 0) {
+		*out = v % U32_SPAN;
+		if (v >= U32_SPAN)
+			*unwrapped = true;
+		return true;
+	}
+	if (v >= -I32_MIN_ABS) {
+		*out = v + U32_SPAN;
+		*flags |= PT_ROW_NEG_FIXED;
+		return true;
+	}
+	return false;
+}
+
+/* A SIZE_T byte count: only x86 %ld prints can be negative. */
+static bool
+byte_count(int64_t v, int64_t *out, uint8_t *flags)
+{
+	if (v >= 0) {
+		*out = v;
+		return true;
+	}
+	if (v >= -I32_MIN_ABS) {
+		*out = v + U32_SPAN;
+		*flags |= PT_ROW_NEG_FIXED;
+		return true;
+	}
+	return false;
+}
+
+/* ---- growable storage ---- */
+
+/* A doubling capacity of at least need elements; 0 when it would overflow. */
+static size_t
+grown_cap(size_t cap, size_t need, size_t elem, size_t first)
+{
+	size_t c = cap ? cap : first;
+	while (c < need) {
+		if (c > SIZE_MAX / 2 / elem)
+			return 0;
+		c *= 2;
+	}
+	return c;
+}
+
+static uint64_t
+hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+static bool
+intern_grow(struct intern_table *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64;
+	struct intern_slot *slots = calloc(cap, sizeof(*slots));
+	if (slots == NULL)
+		return false;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (t->slots[i].s == NULL)
+			continue;
+		size_t j = (size_t)t->slots[i].hash & (cap - 1);
+		while (slots[j].s != NULL)
+			j = (j + 1) & (cap - 1);
+		slots[j] = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	return true;
+}
+
+/* The stored copy of s[0..n), shared by every row with the same text. */
+static const char *
+intern(struct state *st, const char *s, size_t n)
+{
+	struct intern_table *t = &st->interned;
+	if ((t->len + 1) * 2 > t->cap && !intern_grow(t))
+		return NULL;
+	uint64_t h = hash_bytes(s, n);
+	size_t j = (size_t)h & (t->cap - 1);
+	for (; t->slots[j].s != NULL; j = (j + 1) & (t->cap - 1)) {
+		struct intern_slot *e = &t->slots[j];
+		if (e->hash == h && e->len == n && memcmp(e->s, s, n) == 0)
+			return e->s;
+	}
+	char *copy = pt_arena_strndup(&st->store->strings, s, n);
+	if (copy == NULL)
+		return NULL;
+	t->slots[j] = (struct intern_slot){ .hash = h, .s = copy, .len = n };
+	t->len++;
+	return copy;
+}
+
+static uint64_t
+row_key(const struct pt_row *r)
+{
+	return ((uint64_t)r->pool << 32 | (uint64_t)r->tag[0] |
+		(uint64_t)r->tag[1] << 8 | (uint64_t)r->tag[2] << 16 |
+		(uint64_t)r->tag[3] << 24);
+}
+
+static size_t
+key_slot_of(uint64_t key, size_t cap)
+{
+	key ^= key >> 33;
+	key *= UINT64_C(0xff51afd7ed558ccd);
+	key ^= key >> 33;
+	return (size_t)key & (cap - 1);
+}
+
+/* Insert into the set; *added is false when the key was already there. */
+static bool
+keys_insert(struct key_set *k, uint64_t key, bool *added);
+
+static bool
+keys_grow(struct key_set *k)
+{
+	size_t cap = k->cap ? k->cap * 2 : 256;
+	struct key_slot *slots = calloc(cap, sizeof(*slots));
+	if (slots == NULL)
+		return false;
+	struct key_set bigger = { .slots = slots, .cap = cap, .gen = k->gen };
+	for (size_t i = 0; i < k->cap; i++) {
+		bool added;
+		if (k->slots[i].gen == k->gen)
+			(void)keys_insert(&bigger, k->slots[i].key, &added);
+	}
+	free(k->slots);
+	*k = bigger;
+	return true;
+}
+
+static bool
+keys_insert(struct key_set *k, uint64_t key, bool *added)
+{
+	if ((k->len + 1) * 2 > k->cap && !keys_grow(k))
+		return false;
+	size_t j = key_slot_of(key, k->cap);
+	for (; k->slots[j].gen == k->gen; j = (j + 1) & (k->cap - 1)) {
+		if (k->slots[j].key == key) {
+			*added = false;
+			return true;
+		}
+	}
+	k->slots[j] = (struct key_slot){ .key = key, .gen = k->gen };
+	k->len++;
+	*added = true;
+	return true;
+}
+
+/* Forget all keys at once: slots of older generations count as empty. */
+static void
+keys_reset(struct key_set *k)
+{
+	k->gen++;
+	k->len = 0;
+}
+
+/* ---- diagnostics ---- */
+
+static void
+note_skipped(struct state *st)
+{
+	if (st->out->skipped++ == 0)
+		st->out->first_skipped = st->line;
+}
+
+static void
+report_bad_number(struct state *st, const char *what)
+{
+	note_skipped(st);
+	if (st->number_diags >= MAX_NUMBER_DIAGS) {
+		st->number_unreported++;
+		return;
+	}
+	st->number_diags++;
+	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line,
+		"%s with a number out of range ignored", what);
+}
+
+/* ---- line classification ---- */
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool
+is_type_word(const char *s)
+{
+	return memcmp(s, "Nonp ", 5) == 0 || memcmp(s, "Paged", 5) == 0;
+}
+
+/* Cheap test for the strict prefix " TTTT Type " (leading blank optional). */
+static bool
+has_strict_row_prefix(const char *s, size_t n)
+{
+	return (n >= 11 && s[5] == ' ' && is_type_word(s + 6)) ||
+		(n >= 10 && s[4] == ' ' && is_type_word(s + 5));
+}
+
+/* Cheap test for the loose prefix: 1-4 non-blanks, blanks, Nonp/Paged. */
+static bool
+has_loose_row_prefix(const char *s, size_t n, size_t i)
+{
+	size_t tag_start = i;
+	while (i < n && !is_blank(s[i]) && i - tag_start < 5)
+		i++;
+	if (i - tag_start < 1 || i - tag_start > 4 || i == n)
+		return false;
+	while (i < n && is_blank(s[i]))
+		i++;
+	return (n - i >= 4 && memcmp(s + i, "Nonp", 4) == 0) ||
+		(n - i >= 5 && memcmp(s + i, "Paged", 5) == 0);
+}
+
+static enum line_kind
+classify_by_keyword(struct pt_parser *p, const char *s, size_t n, char first)
+{
+	switch (first) {
+	case 'M':
+		if (matches(p, PAT_SUM_MEMORY, s, n))
+			return K_MEMORY;
+		break;
+	case 'C':
+		if (matches(p, PAT_SUM_COMMIT, s, n))
+			return K_COMMIT;
+		break;
+	case 'T':
+		if (matches(p, PAT_TOTAL, s, n))
+			return K_TOTAL;
+		if (matches(p, PAT_COLHDR, s, n) ||
+				matches(p, PAT_COLHDR_LOOSE, s, n))
+			return K_COLHDR;
+		break;
+	case '#':
+		if (matches(p, PAT_COLHDR_LOOSE, s, n))
+			return K_COLHDR;
+		break;
+	case '-':
+		if (matches(p, PAT_RULE, s, n))
+			return K_RULE;
+		break;
+	case 'E':
+		if (matches(p, PAT_TRUNC_ERR, s, n))
+			return K_TRUNC;
+		break;
+	case 'S':
+	case 'A':
+		if (matches(p, PAT_TITLE, s, n))
+			return K_TITLE;
+		break;
+	default:
+		break;
+	}
+	return K_JUNK;
+}
+
+/*
+ * The kind of one line; for kinds with fields the last match's groups are
+ * left in the parser's match data.  Rows are tried first because a tag may
+ * begin with any keyword letter.
+ */
+static enum line_kind
+classify(struct pt_parser *p, const char *s, size_t n, int64_t *stamp_ms,
+		enum pt_stamp_kind *stamp_kind)
+{
+	size_t i = 0;
+	while (i < n && is_blank(s[i]))
+		i++;
+	if (i == n)
+		return K_BLANK;
+	if (n > MAX_LINE)
+		return K_JUNK;
+	if (has_strict_row_prefix(s, n)) {
+		if (matches(p, PAT_ROW, s, n))
+			return K_ROW;
+		if (matches(p, PAT_IROW, s, n))
+			return K_IROW;
+	}
+	if (has_loose_row_prefix(s, n, i)) {
+		if (matches(p, PAT_ROW_LOOSE, s, n))
+			return K_ROW_LOOSE;
+		if (matches(p, PAT_IROW_LOOSE, s, n))
+			return K_IROW_LOOSE;
+	}
+	enum line_kind k = classify_by_keyword(p, s, n, s[i]);
+	if (k != K_JUNK)
+		return k;
+	*stamp_kind = pt_stamp_parse_line(s, n, stamp_ms);
+	return *stamp_kind != PT_STAMP_NONE ? K_STAMP : K_JUNK;
+}
+
+/* ---- blocks ---- */
+
+static struct pt_snapshot *
+current_block(struct state *st)
+{
+	return st->out->nsnaps ? &st->out->snaps[st->out->nsnaps - 1] : NULL;
+}
+
+static void
+forget_pending_block_lines(struct state *st)
+{
+	memset(&st->pend.summary, 0, sizeof(st->pend.summary));
+	st->pend.title = NULL;
+}
+
+static void
+settle_layout(struct state *st)
+{
+	struct pt_snapshot *b = current_block(st);
+	if (b == NULL)
+		return;
+	const struct layout_votes *v = &st->votes;
+	if (v->interactive_rows || b->title != NULL)
+		b->layout = PT_LAYOUT_INTERACTIVE;
+	else if (v->x86_header || v->x86_rows > v->x64_rows)
+		b->layout = PT_LAYOUT_X86;
+	else
+		b->layout = PT_LAYOUT_X64;
+}
+
+static bool
+is_x86_header(const char *s, size_t n)
+{
+	while (n > 0 && is_blank(s[n - 1]))
+		n--;
+	/* realdump 18 lost the leading blank of every line */
+	size_t skip = n > 0 && s[0] != ' ' ? 1 : 0;
+	size_t l86 = sizeof(H86) - 1 - skip, l86g = sizeof(H86G) - 1 - skip;
+	return (n == l86 && memcmp(s, H86 + skip, n) == 0) ||
+		(n == l86g && memcmp(s, H86G + skip, n) == 0);
+}
+
+static bool
+open_block(struct state *st, const char *s, size_t n)
+{
+	settle_layout(st);
+	struct pt_parse_result *out = st->out;
+	if (out->nsnaps == st->snap_cap) {
+		size_t cap = grown_cap(st->snap_cap, out->nsnaps + 1,
+			sizeof(*out->snaps), 8);
+		struct pt_snapshot *snaps = cap ?
+			realloc(out->snaps, cap * sizeof(*snaps)) : NULL;
+		if (snaps == NULL)
+			return false;
+		out->snaps = snaps;
+		st->snap_cap = cap;
+	}
+	size_t start, len;
+	struct pt_snapshot *b = &out->snaps[out->nsnaps++];
+	*b = (struct pt_snapshot){
+		.line = st->line,
+		.end_line = st->line,
+		.has_mapped = group(st->p, 1, &start, &len),
+		.title = st->pend.title,
+		.summary = st->pend.summary,
+		.stamp_kind = st->pend.stamp_kind,
+		.stamp_ms = st->pend.stamp_ms,
+		.stamp_line = st->pend.stamp_line,
+	};
+	st->votes = (struct layout_votes){ .x86_header = is_x86_header(s, n) };
+	st->dup_warned = false;
+	keys_reset(&st->keys);
+	forget_pending_block_lines(st);
+	st->pend.stamp_kind = PT_STAMP_NONE;
+	st->pend.stamp_ms = 0;
+	st->pend.stamp_line = 0;
+	return true;
+}
+
+/* Group numbers of the fields in each row pattern. */
+struct row_groups {
+	int allocs, frees, bytes, mapped;
+	int numbers[11];    /* every numeric group, for range checks */
+	int nnumbers;
+};
+
+static const struct row_groups plain_groups = {
+	.allocs = 3, .frees = 4, .bytes = 6, .mapped = 8,
+	.numbers = { 3, 4, 5, 6, 7 }, .nnumbers = 5,
+};
+
+static const struct row_groups interactive_groups = {
+	.allocs = 3, .frees = 5, .bytes = 8, .mapped = 11,
+	.numbers = { 3, 4, 5, 6, 7, 8, 9, 10 }, .nnumbers = 8,
+};
+
+/* Strict rows carry the tag as 4 raw bytes; loose ones as 1-4 non-blanks. */
+static void
+take_tag(const struct pt_parser *p, const char *s, uint8_t tag[4])
+{
+	size_t start, len;
+	(void)group(p, 1, &start, &len);
+	memset(tag, ' ', 4);
+	memcpy(tag, s + start, len < 4 ? len : 4);
+}
+
+/* Votes x86 when the Allocs field is 9 wide (plus one for overflow). */
+static void
+vote_widths(struct state *st, bool interactive)
+{
+	size_t type_start, type_len, a_start, a_len;
+	if (interactive || !group(st->p, 2, &type_start, &type_len) ||
+			!group(st->p, 3, &a_start, &a_len))
+		return;
+	size_t width = a_start + a_len - (type_start + type_len);
+	if (width <= 12)
+		st->votes.x86_rows++;
+	else if (width >= 19)
+		st->votes.x64_rows++;
+}
+
+/* Fill r from the last match; false when a number is out of range. */
+static bool
+read_row(struct state *st, const char *s, const struct row_groups *g,
+		struct pt_row *r)
+{
+	for (int i = 0; i < g->nnumbers; i++) {
+		int64_t ignored;
+		if (!group_int64(st->p, s, g->numbers[i], &ignored))
+			return false;
+	}
+	int64_t allocs, frees, bytes;
+	(void)group_int64(st->p, s, g->allocs, &allocs);
+	(void)group_int64(st->p, s, g->frees, &frees);
+	(void)group_int64(st->p, s, g->bytes, &bytes);
+	bool unwrapped = false;
+	if (!counter32(allocs, &r->allocs, &r->flags, &unwrapped) ||
+			!counter32(frees, &r->frees, &r->flags, &unwrapped) ||
+			!byte_count(bytes, &r->bytes, &r->flags))
+		return false;
+	if (unwrapped && !st->unwrapped_warned) {
+		st->unwrapped_warned = true;
+		pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line,
+			"Allocs or Frees above 2^32-1 (not a 32-bit poolmon print) "
+			"taken modulo 2^32");
+	}
+	r->diff = r->allocs - r->frees;
+	if (r->diff < 0)
+		r->diff += U32_SPAN;
+	r->per_alloc = r->diff ? r->bytes / r->diff : r->bytes;
+	return true;
+}
+
+static bool
+read_mapped(struct state *st, const char *s, int g, const char **out)
+{
+	size_t start, len;
+	*out = NULL;
+	if (!group(st->p, g, &start, &len))
+		return true;
+	while (len > 0 && is_blank(s[start + len - 1]))
+		len--;
+	if (len == 0)
+		return true;
+	*out = intern(st, s + start, len);
+	return *out != NULL;
+}
+
+static void
+warn_duplicate(struct state *st, const struct pt_row *r)
+{
+	char tag[PT_TAG_TEXT_MAX];
+	if (st->dup_warned)
+		return;
+	st->dup_warned = true;
+	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line,
+		"repeated row for tag '%s' (%s) in one snapshot; the first is kept",
+		pt_tag_escape(r->tag, tag), pt_pool_name(r->pool));
+}
+
+static bool
+add_row(struct state *st, const char *s, enum line_kind k)
+{
+	bool interactive = k == K_IROW || k == K_IROW_LOOSE;
+	bool loose = k == K_ROW_LOOSE || k == K_IROW_LOOSE;
+	struct pt_snapshot *b = current_block(st);
+	forget_pending_block_lines(st);
+	if (b == NULL) {
+		if (st->out->orphan_rows++ == 0)
+			pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line,
+				"pool rows before any column header ignored");
+		return true;
+	}
+	b->end_line = st->line;
+
+	struct pt_row r = { .line = st->line };
+	if (!read_row(st, s, interactive ? &interactive_groups : &plain_groups,
+			&r)) {
+		report_bad_number(st, "row");
+		return true;
+	}
+	size_t start, len;
+	(void)group(st->p, 2, &start, &len);
+	r.pool = s[start] == 'P' ? PT_POOL_PAGED : PT_POOL_NONPAGED;
+	take_tag(st->p, s, r.tag);
+	if (loose)
+		r.flags |= PT_ROW_LOOSE;
+
+	bool added;
+	if (!keys_insert(&st->keys, row_key(&r), &added))
+		return false;
+	if (!added) {
+		b->duplicates++;
+		warn_duplicate(st, &r);
+		return true;
+	}
+	if (!read_mapped(st, s, interactive ? interactive_groups.mapped :
+			plain_groups.mapped, &r.mapped))
+		return false;
+
+	struct result_store *rs = st->store;
+	if (rs->nrows == rs->cap) {
+		size_t cap = grown_cap(rs->cap, rs->nrows + 1, sizeof(r), 256);
+		struct pt_row *rows = cap ?
+			realloc(rs->rows, cap * sizeof(*rows)) : NULL;
+		if (rows == NULL)
+			return false;
+		rs->rows = rows;
+		rs->cap = cap;
+	}
+	rs->rows[rs->nrows++] = r;
+	b->nrows++;
+	if (r.flags & PT_ROW_NEG_FIXED)
+		b->neg_fixed++;
+	if (loose)
+		b->loose = true;
+	if (interactive)
+		st->votes.interactive_rows = true;
+	vote_widths(st, interactive || loose);
+	return true;
+}
+
+/* Memory: or Commit: line; held until the next column header. */
+static void
+add_summary(struct state *st, const char *s, bool memory)
+{
+	int64_t v[5];
+	for (int i = 0; i < 5; i++) {
+		if (!group_int64(st->p, s, i + 1, &v[i])) {
+			report_bad_number(st, "summary line");
+			return;
+		}
+	}
+	struct pt_summary *sum = &st->pend.summary;
+	if (memory) {
+		sum->has_memory = true;
+		sum->memory_k = v[0];
+		sum->avail_k = v[1];
+		sum->page_faults = v[2];
+		sum->krnl_k = v[3];
+		sum->inram_paged_k = v[4];
+	} else {
+		sum->has_commit = true;
+		sum->commit_k = v[0];
+		sum->limit_k = v[1];
+		sum->peak_k = v[2];
+		sum->pool_nonpaged_k = v[3];
+		sum->pool_paged_k = v[4];
+	}
+}
+
+static bool
+add_title(struct state *st, const char *s)
+{
+	size_t start, len;
+	(void)group(st->p, 1, &start, &len);
+	st->pend.title = intern(st, s + start, len);
+	return st->pend.title != NULL;
+}
+
+static void
+add_trunc(struct state *st)
+{
+	struct pt_snapshot *b = current_block(st);
+	forget_pending_block_lines(st);
+	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line,
+		"poolmon reported a truncated tag list (more tags than its buffer)");
+	if (b != NULL) {
+		b->truncated = true;
+		b->end_line = st->line;
+	}
+}
+
+static void
+add_total(struct state *st)
+{
+	struct pt_snapshot *b = current_block(st);
+	forget_pending_block_lines(st);
+	if (b != NULL) {
+		b->has_totals = true;
+		b->end_line = st->line;
+	}
+}
+
+static void
+add_junk(struct state *st)
+{
+	struct pt_snapshot *b = current_block(st);
+	forget_pending_block_lines(st);
+	note_skipped(st);
+	if (b != NULL)
+		b->end_line = st->line;
+}
+
+static bool
+handle_line(struct state *st, const char *s, size_t n)
+{
+	int64_t ms = 0;
+	enum pt_stamp_kind sk = PT_STAMP_NONE;
+	enum line_kind k = classify(st->p, s, n, &ms, &sk);
+	switch (k) {
+	case K_BLANK:
+	case K_RULE:
+		return true;
+	case K_ROW:
+	case K_IROW:
+	case K_ROW_LOOSE:
+	case K_IROW_LOOSE:
+		return add_row(st, s, k);
+	case K_MEMORY:
+	case K_COMMIT:
+		add_summary(st, s, k == K_MEMORY);
+		return true;
+	case K_COLHDR:
+		return open_block(st, s, n);
+	case K_TOTAL:
+		add_total(st);
+		return true;
+	case K_TRUNC:
+		add_trunc(st);
+		return true;
+	case K_TITLE:
+		return add_title(st, s);
+	case K_STAMP:
+		st->pend.stamp_kind = sk;
+		st->pend.stamp_ms = ms;
+		st->pend.stamp_line = st->line;
+		return true;
+	case K_JUNK:
+		add_junk(st);
+		return true;
+	}
+	return true;
+}
+
+/* Rows were stored in one array; give each snapshot its slice. */
+static void
+attach_rows(struct pt_parse_result *out, struct result_store *rs)
+{
+	size_t off = 0;
+	for (size_t i = 0; i < out->nsnaps; i++) {
+		struct pt_snapshot *b = &out->snaps[i];
+		b->rows = b->nrows ? rs->rows + off : NULL;
+		off += b->nrows;
+	}
+}
+
+static void
+state_finish(struct state *st)
+{
+	free(st->interned.slots);
+	free(st->keys.slots);
+}
+
+bool
+pt_parse_text(struct pt_parser *p, const char *text, size_t len,
+		const char *file, struct pt_parse_result *out,
+		struct pt_diags *diags, struct pt_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	struct result_store *rs = calloc(1, sizeof(*rs));
+	if (rs == NULL) {
+		pt_error_set(err, 0, "out of memory");
+		return false;
+	}
+	pt_arena_init(&rs->strings);
+	out->priv = rs;
+	struct state st = {
+		.p = p, .file = file, .diags = diags, .out = out, .store = rs,
+	};
+
+	size_t pos = 0;
+	bool ok = true;
+	while (ok && pos < len) {
+		const char *s = text + pos;
+		const char *nl = memchr(s, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - s) : len - pos;
+		pos += n + (nl != NULL);
+		/* tolerate CRLF from callers that skipped pt_decode */
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		st.line++;
+		ok = handle_line(&st, s, n);
+	}
+	out->lines = (size_t)st.line;
+	settle_layout(&st);
+	state_finish(&st);
+	if (!ok) {
+		pt_parse_result_finish(out);
+		pt_error_set(err, st.line, "out of memory");
+		return false;
+	}
+	attach_rows(out, rs);
+	if (st.number_unreported > 0)
+		pt_diags_add(diags, PT_SEV_WARNING, file, 0,
+			"%zu more lines with numbers out of range ignored",
+			st.number_unreported);
+	return true;
+}
+
+void
+pt_parse_result_finish(struct pt_parse_result *r)
+{
+	if (r == NULL)
+		return;
+	struct result_store *rs = r->priv;
+	if (rs != NULL) {
+		pt_arena_finish(&rs->strings);
+		free(rs->rows);
+		free(rs);
+	}
+	free(r->snaps);
+	memset(r, 0, sizeof(*r));
+}
