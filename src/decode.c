@@ -1,1 +1,258 @@
-/* placeholder: being written */
+#include "pooltrend/decode.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Unicode code points of Windows-1252 bytes 0x80..0x9F.  Zero marks the five
+ * bytes cp1252 leaves undefined; their U+0080..U+009F namesakes are C1
+ * controls, not cp1252 text, so they are written as UTF-8 like any other
+ * character outside the code page.
+ */
+static const uint16_t cp1252_high[32] = {
+	0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+	0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+};
+
+#define CTRL_Z 0x1A
+
+/*
+ * Output buffer that normalises line ends as bytes arrive, so decoding and
+ * CRLF folding happen in the same single pass.  Folding after decoding is
+ * sound because no UTF-8 continuation or lead byte equals CR or LF.
+ */
+struct sink {
+	unsigned char *buf;
+	size_t len;
+	bool after_cr;
+};
+
+static void
+put_byte(struct sink *s, unsigned char c)
+{
+	if (c == '\n' && s->after_cr) {
+		s->after_cr = false;
+		return;
+	}
+	s->after_cr = c == '\r';
+	s->buf[s->len++] = s->after_cr ? '\n' : c;
+}
+
+/* The cp1252 byte for cp, or -1 when the code page has none. */
+static int
+cp1252_byte(uint32_t cp)
+{
+	if (cp < 0x80 || (cp >= 0xA0 && cp <= 0xFF))
+		return (int)cp;
+	/* The five bytes cp1252 leaves undefined round-trip through Windows
+	 * as U+0081, U+008D, U+008F, U+0090 and U+009D. */
+	if (cp == 0x81 || cp == 0x8D || cp == 0x8F || cp == 0x90 || cp == 0x9D)
+		return (int)cp;
+	if (cp < 0x100)
+		return -1;
+	for (int i = 0; i < 32; i++)
+		if (cp1252_high[i] == cp)
+			return 0x80 + i;
+	return -1;
+}
+
+static void
+put_utf8(struct sink *s, uint32_t cp)
+{
+	if (cp < 0x800) {
+		put_byte(s, (unsigned char)(0xC0 | cp >> 6));
+	} else if (cp < 0x10000) {
+		put_byte(s, (unsigned char)(0xE0 | cp >> 12));
+		put_byte(s, (unsigned char)(0x80 | (cp >> 6 & 0x3F)));
+	} else {
+		put_byte(s, (unsigned char)(0xF0 | cp >> 18));
+		put_byte(s, (unsigned char)(0x80 | (cp >> 12 & 0x3F)));
+		put_byte(s, (unsigned char)(0x80 | (cp >> 6 & 0x3F)));
+	}
+	put_byte(s, (unsigned char)(0x80 | (cp & 0x3F)));
+}
+
+static void
+put_code_point(struct sink *s, uint32_t cp)
+{
+	int b = cp1252_byte(cp);
+	if (b >= 0)
+		put_byte(s, (unsigned char)b);
+	else
+		put_utf8(s, cp);
+}
+
+static uint32_t
+unit_at(const unsigned char *p, bool big_endian)
+{
+	return big_endian ? (uint32_t)p[0] << 8 | p[1]
+			  : (uint32_t)p[1] << 8 | p[0];
+}
+
+static bool
+is_high_surrogate(uint32_t u)
+{
+	return u >= 0xD800 && u <= 0xDBFF;
+}
+
+static bool
+is_low_surrogate(uint32_t u)
+{
+	return u >= 0xDC00 && u <= 0xDFFF;
+}
+
+static void
+decode_utf16(const unsigned char *in, size_t len, bool big_endian,
+		struct sink *s, struct pt_text *out)
+{
+	size_t units = len / 2;
+	out->odd_byte = len % 2 != 0;
+	for (size_t i = 0; i < units; i++) {
+		uint32_t u = unit_at(in + 2 * i, big_endian);
+		if (is_high_surrogate(u) && i + 1 < units) {
+			uint32_t lo = unit_at(in + 2 * (i + 1), big_endian);
+			if (is_low_surrogate(lo)) {
+				put_code_point(s, 0x10000 + ((u - 0xD800) << 10)
+						+ (lo - 0xDC00));
+				i++;
+				continue;
+			}
+		}
+		if (is_high_surrogate(u) || is_low_surrogate(u)) {
+			put_byte(s, '?');
+			out->bad_surrogate = true;
+			continue;
+		}
+		put_code_point(s, u);
+	}
+}
+
+static enum pt_encoding
+sniff(const unsigned char *in, size_t len, size_t *bom_len)
+{
+	if (len >= 3 && in[0] == 0xEF && in[1] == 0xBB && in[2] == 0xBF) {
+		*bom_len = 3;
+		return PT_ENC_UTF8_BOM;
+	}
+	*bom_len = 2;
+	if (len >= 2 && in[0] == 0xFF && in[1] == 0xFE)
+		return PT_ENC_UTF16LE;
+	if (len >= 2 && in[0] == 0xFE && in[1] == 0xFF)
+		return PT_ENC_UTF16BE;
+	*bom_len = 0;
+	return PT_ENC_BYTES;
+}
+
+static bool
+is_utf16(enum pt_encoding enc)
+{
+	return enc == PT_ENC_UTF16LE || enc == PT_ENC_UTF16BE;
+}
+
+/*
+ * Worst-case output size, so the single pass never has to grow the buffer:
+ * a UTF-16 unit yields at most 3 bytes (a BMP character outside cp1252; a
+ * surrogate pair yields 4 for 2 units), a byte yields at most itself.  Two
+ * more for an added final LF and the NUL.
+ */
+static bool
+output_capacity(enum pt_encoding enc, size_t payload, size_t *cap)
+{
+	size_t body = payload;
+	if (is_utf16(enc)) {
+		if (payload / 2 > (SIZE_MAX - 2) / 3)
+			return false;
+		body = payload / 2 * 3;
+	} else if (payload > SIZE_MAX - 2) {
+		return false;
+	}
+	*cap = body + 2;
+	return true;
+}
+
+/*
+ * Length after dropping a final Ctrl-Z.  DOS tools append it after the last
+ * line end, and copies may add line ends after it, so trailing LFs are
+ * looked through (and dropped with it; the caller restores the final LF).
+ */
+static size_t
+without_ctrl_z(const unsigned char *buf, size_t len)
+{
+	size_t end = len;
+	while (end > 0 && buf[end - 1] == '\n')
+		end--;
+	if (end > 0 && buf[end - 1] == CTRL_Z)
+		return end - 1;
+	return len;
+}
+
+bool
+pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
+		struct pt_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	size_t bom_len;
+	out->encoding = sniff(in, len, &bom_len);
+	const unsigned char *payload = in + bom_len;
+	size_t payload_len = len - bom_len;
+
+	size_t cap;
+	struct sink s = { 0 };
+	if (output_capacity(out->encoding, payload_len, &cap))
+		s.buf = malloc(cap);
+	if (s.buf == NULL) {
+		pt_error_set(err, 0, "out of memory decoding %zu bytes", len);
+		return false;
+	}
+
+	if (is_utf16(out->encoding)) {
+		decode_utf16(payload, payload_len,
+				out->encoding == PT_ENC_UTF16BE, &s, out);
+	} else {
+		for (size_t i = 0; i < payload_len; i++)
+			put_byte(&s, payload[i]);
+	}
+
+	s.len = without_ctrl_z(s.buf, s.len);
+	if (s.len > 0 && s.buf[s.len - 1] != '\n')
+		s.buf[s.len++] = '\n';
+	s.buf[s.len] = '\0';
+
+	/* UTF-16 was sized for 3 bytes a unit; mostly-ASCII logs use one. */
+	if (s.len + 1 < cap / 2) {
+		unsigned char *fit = realloc(s.buf, s.len + 1);
+		if (fit != NULL)
+			s.buf = fit;
+	}
+	out->data = (char *)s.buf;
+	out->len = s.len;
+	return true;
+}
+
+const char *
+pt_encoding_name(enum pt_encoding enc)
+{
+	switch (enc) {
+	case PT_ENC_BYTES:
+		return "bytes";
+	case PT_ENC_UTF8_BOM:
+		return "utf-8-bom";
+	case PT_ENC_UTF16LE:
+		return "utf-16le";
+	case PT_ENC_UTF16BE:
+		return "utf-16be";
+	}
+	return "unknown";
+}
+
+void
+pt_text_finish(struct pt_text *t)
+{
+	if (t == NULL)
+		return;
+	free(t->data);
+	memset(t, 0, sizeof(*t));
+}

@@ -120,9 +120,21 @@ add_growth(cJSON *t, const struct pt_score *s)
 		add_int(t, "growth_epoch", s->growth_epoch + 1);
 }
 
+/*
+ * Interval and index times are offsets from an unknown start: they give
+ * no date, so none is printed.
+ */
+static bool
+times_are_absolute(const struct pt_analysis *a)
+{
+	return a->time_source != PT_TIME_INTERVAL &&
+		a->time_source != PT_TIME_INDEX;
+}
+
 static cJSON *
 tag_object(const struct pt_analysis *a, size_t idx, size_t rank)
 {
+	bool absolute = times_are_absolute(a);
 	const struct pt_score *s = &a->scores[idx];
 	const struct pt_series *se = &a->ds.series[idx];
 	char tag[PT_TAG_TEXT_MAX], hex[9];
@@ -149,7 +161,10 @@ tag_object(const struct pt_analysis *a, size_t idx, size_t rank)
 		add_int(t, "diff_last", s->diff_last) &&
 		add_int(t, "samples", (int64_t)s->samples) &&
 		add_real(t, "span_hours", s->span_hours, 3) &&
-		add_time(t, "onset", s->has_onset, s->onset_ms) &&
+		add_time(t, "onset", s->has_onset && absolute,
+			s->onset_ms) &&
+		add_real(t, "onset_hours", s->has_onset ? (double)(s->onset_ms -
+			a->first_ms) / 3600000.0 : NAN, 3) &&
 		add_real(t, "tte_hours", s->has_tte ? s->tte_hours : NAN, 1) &&
 		(s->has_tte ? cJSON_AddStringToObject(t, "tte_bound", s->tte_bound) != NULL :
 			cJSON_AddNullToObject(t, "tte_bound") != NULL) &&
@@ -208,8 +223,8 @@ input_object(const struct pt_analysis *a)
 		add_int(in, "skipped_lines", (int64_t)a->skipped_lines) &&
 		cJSON_AddStringToObject(in, "time_source",
 			pt_time_source_name(a->time_source)) &&
-		add_time(in, "first", true, a->first_ms) &&
-		add_time(in, "last", true, a->last_ms) &&
+		add_time(in, "first", times_are_absolute(a), a->first_ms) &&
+		add_time(in, "last", times_are_absolute(a), a->last_ms) &&
 		add_real(in, "span_hours", a->span_hours, 3) &&
 		add_int(in, "epochs", a->ds.nepochs) &&
 		add_int(in, "series", (int64_t)a->ds.nseries);

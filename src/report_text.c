@@ -141,12 +141,15 @@ write_header(FILE *out, const struct pt_analysis *a)
 	format_hours(a->span_hours, span);
 	size_t warnings = pt_diags_count(&a->diags, PT_SEV_WARNING) +
 		pt_diags_count(&a->diags, PT_SEV_ERROR);
-	fprintf(out, "pooltrend: %zu file%s, %zu snapshot%s, %s to %s (%s, "
-		"time from %s), %u boot epoch%s, %zu series, %zu warning%s\n",
+	fprintf(out, "pooltrend: %zu file%s, %zu snapshot%s over %s (",
 		a->files_with_snapshots, a->files_with_snapshots == 1 ? "" : "s",
-		a->ds.nsnap, a->ds.nsnap == 1 ? "" : "s",
-		pt_stamp_format(a->first_ms, first), pt_stamp_format(a->last_ms, last),
-		span, pt_time_source_name(a->time_source),
+		a->ds.nsnap, a->ds.nsnap == 1 ? "" : "s", span);
+	/* Interval and index times are offsets without a date. */
+	if (a->time_source != PT_TIME_INTERVAL && a->time_source != PT_TIME_INDEX)
+		fprintf(out, "%s to %s, ", pt_stamp_format(a->first_ms, first),
+			pt_stamp_format(a->last_ms, last));
+	fprintf(out, "time from %s), %u boot epoch%s, %zu series, "
+		"%zu warning%s\n", pt_time_source_name(a->time_source),
 		a->ds.nepochs, a->ds.nepochs == 1 ? "" : "s", a->ds.nseries,
 		warnings, warnings == 1 ? "" : "s");
 }

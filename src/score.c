@@ -319,6 +319,9 @@ combine(struct pt_score *sc, double per_alloc, double noise)
 		sc->confidence >= PT_POSSIBLE_MIN ? PT_VERDICT_POSSIBLE :
 		PT_VERDICT_UNLIKELY;
 	sc->reason = decide_reason(sc);
+	/* The knot of a hinge fitted to what is not growth is noise. */
+	if (sc->verdict == PT_VERDICT_UNLIKELY)
+		sc->has_onset = false;
 }
 
 static bool
