@@ -45,6 +45,8 @@ contains(const unsigned char *hay, size_t n, const char *needle)
 static const char *
 no_snapshot_hint(const unsigned char *data, size_t len)
 {
+	if (len == 0)
+		return " (the file is empty)";
 	size_t zeros_odd = 0, zeros_even = 0, n = len < 4096 ? len : 4096;
 	for (size_t i = 0; i < n; i++)
 		if (data[i] == 0)
@@ -68,7 +70,8 @@ no_snapshot_hint(const unsigned char *data, size_t len)
 
 static void
 report_parse_notes(const struct pt_source *src, const struct pt_text *text,
-		const struct pt_parse_result *r, struct pt_diags *diags)
+		const struct pt_parse_result *r, struct pt_diags *diags,
+		size_t *neg_rows, const char **neg_first)
 {
 	if (text->encoding == PT_ENC_UTF16LE || text->encoding == PT_ENC_UTF16BE)
 		pt_diags_add(diags, PT_SEV_NOTE, src->name, 0,
@@ -76,6 +79,19 @@ report_parse_notes(const struct pt_source *src, const struct pt_text *text,
 	if (text->odd_byte)
 		pt_diags_add(diags, PT_SEV_WARNING, src->name, 0,
 			"UTF-16 text ends in the middle of a character (file cut short?)");
+	size_t neg = 0, loose = 0;
+	for (size_t i = 0; i < r->nsnaps; i++) {
+		neg += r->snaps[i].neg_fixed;
+		loose += r->snaps[i].loose;
+	}
+	if (neg > 0 && *neg_rows == 0)
+		*neg_first = src->name;
+	*neg_rows += neg;
+	if (loose > 0)
+		pt_diags_add(diags, PT_SEV_NOTE, src->name, 0,
+			"%zu snapshot%s had damaged spacing and were read loosely; "
+			"tags with blanks inside may be cut", loose,
+			loose == 1 ? "" : "s");
 	if (r->skipped > 0 && r->nsnaps > 0)
 		pt_diags_add(diags, PT_SEV_NOTE, src->name, r->first_skipped,
 			"%zu line%s not recognised and skipped (first here)",
@@ -107,7 +123,8 @@ parse_file(struct pt_parser *parser, const struct pt_source *src,
 	if (ok) {
 		pf->parsed = true;
 		a->skipped_lines += pf->result.skipped;
-		report_parse_notes(src, &text, &pf->result, &a->diags);
+		report_parse_notes(src, &text, &pf->result, &a->diags,
+			&a->neg_fixed_rows, &a->neg_fixed_first);
 		if (pf->result.nsnaps == 0)
 			pt_diags_add(&a->diags, PT_SEV_ERROR, src->name, 0,
 				"no poolmon snapshot found%s",
@@ -247,6 +264,14 @@ pt_analysis_run(const char *const *operands, size_t n,
 	for (size_t i = 0; i < sources.len; i++)
 		if (!parse_file(parser, &sources.items[i], opts, &files[i], a, err))
 			goto out;
+	/* One note for the whole input: a series of x86 files would
+	 * otherwise repeat it for every file. */
+	if (a->neg_fixed_rows > 0)
+		pt_diags_add(&a->diags, PT_SEV_NOTE, a->neg_fixed_first, 0,
+			"%zu row%s with negative counters read as unsigned 32-bit "
+			"(x86 poolmon prints values above 2^31 as negative; first "
+			"in this file)", a->neg_fixed_rows,
+			a->neg_fixed_rows == 1 ? "" : "s");
 	if (!collect_usable(files, sources.len, &usable, &nusable, a, err))
 		goto out;
 	if (nusable == 0) {
@@ -264,6 +289,7 @@ out:
 	free(usable);
 	pt_parser_destroy(parser);
 	pt_source_list_finish(&sources);
+	a->neg_fixed_first = NULL; /* it pointed into the freed sources */
 	return ok;
 }
 

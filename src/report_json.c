@@ -85,6 +85,9 @@ components(const struct pt_score *s)
 		{ "signal_to_noise", s->f_snr, s->snr, "snr" },
 		{ "give_back", s->f_give_back, s->give_back, "ratio" },
 		{ "recent_trend", s->f_recent, s->z_recent, "z" },
+		{ "within_shift_trend", s->f_within, s->z_within, "z" },
+		{ "saturation", s->f_saturation, s->half_ratio, "half_slope_ratio" },
+		{ "largest_step", s->f_step, s->step_share, "share" },
 	};
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
 		cJSON *f = factor(items[i].f, items[i].raw, items[i].raw_name);

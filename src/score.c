@@ -121,6 +121,7 @@ block_count(size_t n)
 
 struct floors {
 	double rises, falls;   /* sums of floor changes */
+	double max_rise;       /* the largest single floor rise */
 	double first, last;    /* first and last floor */
 	double med_min, med_max; /* range of block medians */
 };
@@ -140,9 +141,11 @@ block_floors(const struct epoch_view *v, double *work, struct floors *f)
 			f->first = floor;
 			f->med_min = f->med_max = med;
 		} else {
-			if (floor > prev)
+			if (floor > prev) {
 				f->rises += floor - prev;
-			else
+				if (floor - prev > f->max_rise)
+					f->max_rise = floor - prev;
+			} else
 				f->falls += prev - floor;
 			if (med < f->med_min)
 				f->med_min = med;
@@ -215,6 +218,72 @@ hinge_onset(const struct epoch_view *v, size_t *knot)
 	return found;
 }
 
+/*
+ * The split that best explains the series as two flat levels: maximise
+ * the between-segment sum of squares with prefix sums, O(n).  Returns k,
+ * the size of the first segment (2 <= k <= n - 2).
+ */
+static size_t
+best_mean_shift(const double *y, size_t n)
+{
+	double total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += y[i];
+	double mean = total / (double)n, prefix = 0, best = -1;
+	size_t best_k = n / 2;
+	for (size_t k = 1; k < n - 1; k++) {
+		prefix += y[k - 1];
+		if (k < 2)
+			continue;
+		double m1 = prefix / (double)k;
+		double m2 = (total - prefix) / (double)(n - k);
+		double ssb = (double)k * (m1 - mean) * (m1 - mean) +
+			(double)(n - k) * (m2 - mean) * (m2 - mean);
+		if (ssb > best) {
+			best = ssb;
+			best_k = k;
+		}
+	}
+	return best_k;
+}
+
+/*
+ * Mann-Kendall inside the two segments around the best mean shift: a
+ * leak keeps rising within them, a one-time level shift does not.
+ */
+static bool
+within_shift_z(const struct epoch_view *v, double *z)
+{
+	size_t k = best_mean_shift(v->y, v->n);
+	struct pt_mk a, b;
+	if (!pt_mann_kendall(v->y, k, &a) ||
+			!pt_mann_kendall(v->y + k, v->n - k, &b))
+		return false;
+	double s = a.s + b.s, var = a.var + b.var;
+	*z = var > 0 ? (s - (s > 0) + (s < 0)) / sqrt(var) : 0;
+	return true;
+}
+
+/*
+ * Slope of the second half over the first: about 1 for a leak, near 0 for
+ * a cache that filled and is levelling off, large for a late start.
+ */
+static bool
+half_slope_ratio(const struct epoch_view *v, double *ratio)
+{
+	size_t h = v->n / 2;
+	double s1, s2;
+	if (!pt_theil_sen(v->t, v->y, h, 0.95, &s1, NULL, NULL) ||
+			!pt_theil_sen(v->t + h, v->y + h, v->n - h, 0.95, &s2,
+				NULL, NULL))
+		return false;
+	if (s1 > 0)
+		*ratio = s2 / s1;
+	else
+		*ratio = s2 > 0 ? INFINITY : 0;
+	return true;
+}
+
 struct epoch_stats {
 	struct pt_mk mk;
 	struct floors fl;
@@ -237,6 +306,9 @@ decide_reason(const struct pt_score *sc)
 		{ sc->f_trend, "no significant upward trend" },
 		{ sc->f_recent, "grew earlier but has stopped growing" },
 		{ sc->f_retention, "most of the rise was not kept" },
+		{ sc->f_within, "one level shift, no growth before or after it" },
+		{ sc->f_step, "one level shift, no growth before or after it" },
+		{ sc->f_saturation, "growth is levelling off, like a cache filling up" },
 	};
 	size_t weakest = 0;
 	for (size_t i = 1; i < sizeof(f) / sizeof(f[0]); i++)
@@ -312,7 +384,8 @@ combine(struct pt_score *sc, double per_alloc, double noise)
 		pt_ramp(sc->snr, 0, 1, 0, 1);
 	sc->f_give_back = pt_ramp(sc->give_back, 0.1, 0.6, 1, 0);
 	double evidence = cbrt(sc->f_trend * sc->f_retention * sc->f_snr);
-	sc->confidence = evidence * sc->f_give_back * sc->f_recent;
+	sc->confidence = evidence * sc->f_give_back * sc->f_recent *
+		sc->f_within * sc->f_saturation * sc->f_step;
 	if (sc->samples < PT_MIN_SAMPLES)
 		sc->confidence = 0;
 	sc->verdict = sc->confidence >= PT_LIKELY_MIN ? PT_VERDICT_LIKELY :
@@ -329,7 +402,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		struct pt_score *sc)
 {
 	double s_sum = 0, var_sum = 0, rises = 0, falls = 0;
-	double retention_sum = 0, noise_max = 0, per_alloc = 0;
+	double retention_sum = 0, noise_max = 0, per_alloc = 0, max_rise = 0;
 	size_t retention_n = 0;
 	struct epoch_view last = {0};
 	size_t off = 0;
@@ -348,6 +421,8 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		block_floors(&v, scr->work, &fl);
 		rises += fl.rises;
 		falls += fl.falls;
+		if (fl.max_rise > max_rise)
+			max_rise = fl.max_rise;
 		sc->net_growth += fl.last - fl.first;
 		double range = fl.med_max - fl.med_min;
 		if (range > 0) {
@@ -369,8 +444,11 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	if (var_sum > 0)
 		sc->mk.z = (s_sum - (s_sum > 0) + (s_sum < 0)) / sqrt(var_sum);
 	sc->give_back = rises > 0 ? falls / rises : 1;
+	sc->step_share = rises > 0 ? max_rise / rises : 1;
+	sc->f_step = pt_ramp(sc->step_share, 0.6, 0.9, 1, 0);
 	sc->retention = retention_n ? retention_sum / (double)retention_n : 0;
-	sc->f_recent = 1;
+	sc->f_recent = sc->f_within = sc->f_saturation = 1;
+	sc->half_ratio = NAN;
 	if (last.n >= 3) {
 		if (!pt_theil_sen(last.t, last.y, last.n, 0.95, &sc->growth_bph,
 				&sc->growth_lo, &sc->growth_hi))
@@ -380,6 +458,13 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		if (hinge_onset(&last, &knot)) {
 			sc->has_onset = true;
 			sc->onset_ms = last.t_ms[knot];
+		}
+		if (last.n >= 8) {
+			if (!within_shift_z(&last, &sc->z_within) ||
+					!half_slope_ratio(&last, &sc->half_ratio))
+				return false;
+			sc->f_within = pt_ramp(sc->z_within, 1.0, 2.5, 0, 1);
+			sc->f_saturation = pt_ramp(sc->half_ratio, 0.15, 0.5, 0, 1);
 		}
 		size_t half = last.n / 2;
 		if (last.n - half >= 6) {

@@ -1,6 +1,7 @@
 #include "pooltrend/text.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 

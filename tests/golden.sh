@@ -12,17 +12,26 @@
 #   mtimes        optional lines "FILE YYYY-MM-DDTHH:MM:SSZ" applied before
 #                 the run, because git does not keep modification times
 #   stdin         optional file fed to standard input
+#   uses          optional names of sibling testdata folders (one a line)
+#                 copied in beside the case, so cases can share inputs
 #
 # The case is copied to a temporary directory first, so the source tree is
 # never touched.  With PT_GOLDEN_UPDATE=1 the expected files are rewritten
 # from the actual output instead.
 set -u
-exe=$1
-case_dir=$2
+# Absolute paths: the case runs in a temporary directory.
+exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+case_dir=$(cd "$2" && pwd)
 name=$(basename "$case_dir")
 work=$(mktemp -d) || exit 99
 trap 'rm -rf "$work"' EXIT INT TERM
 cp -R "$case_dir"/. "$work"/ || exit 99
+if [ -f "$case_dir/uses" ]; then
+	while read -r shared; do
+		[ -n "$shared" ] || continue
+		cp -R "$case_dir/../$shared" "$work/$shared" || exit 99
+	done < "$case_dir/uses"
+fi
 cd "$work" || exit 99
 
 if [ -f mtimes ]; then

@@ -177,6 +177,53 @@ START_TEST(test_late_onset_is_found)
 }
 END_TEST
 
+START_TEST(test_level_shift_is_not_likely)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = (i < 26 ? 2.8e7 : 5.2e7) + 6e5 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, false);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_UNLIKELY);
+	ck_assert_msg(sc.step_share > 0.8, "step share %f", sc.step_share);
+	ck_assert_str_eq(sc.reason, "one level shift, no growth before or after it");
+}
+END_TEST
+
+START_TEST(test_staircase_leak_is_found)
+{
+	/* Four steps of 256 KB, each kept: a leak that happens in bursts. */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 1e6 + 262144.0 * (i / 12) + 4000 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, false);
+	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s)",
+		sc.confidence, sc.reason);
+}
+END_TEST
+
+START_TEST(test_noisy_leak_is_found)
+{
+	/* 48 h, 1.2 MB of growth under noise of +-300 KB. */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 5e6 + 25600.0 * i + 3e5 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, false);
+	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s)",
+		sc.confidence, sc.reason);
+}
+END_TEST
+
+START_TEST(test_warmup_reason)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 1.7e7 + 4e7 * (1 - exp(-(double)i / 10)) + 2e5 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, false);
+	ck_assert_int_ne(sc.verdict, PT_VERDICT_LIKELY);
+	ck_assert_msg(sc.half_ratio < 0.5, "half ratio %f", sc.half_ratio);
+}
+END_TEST
+
 START_TEST(test_too_few_samples)
 {
 	double y[3] = { 1000, 2000, 3000 };
@@ -209,6 +256,10 @@ score_suite(void)
 	tcase_add_test(tc, test_leak_restarting_after_reboot_is_likely);
 	tcase_add_test(tc, test_late_onset_is_found);
 	tcase_add_test(tc, test_too_few_samples);
+	tcase_add_test(tc, test_level_shift_is_not_likely);
+	tcase_add_test(tc, test_staircase_leak_is_found);
+	tcase_add_test(tc, test_noisy_leak_is_found);
+	tcase_add_test(tc, test_warmup_reason);
 	tcase_add_test(tc, test_verdict_names);
 	suite_add_tcase(s, tc);
 	return s;

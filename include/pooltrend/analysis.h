@@ -44,6 +44,8 @@ struct pt_analysis {
 	size_t snapshots_found;       /* including empty ones */
 	size_t rows;                  /* rows in the snapshots used */
 	size_t skipped_lines;
+	size_t neg_fixed_rows;        /* rows with negative x86 prints reinterpreted */
+	const char *neg_fixed_first;  /* first file with one (valid during the run only) */
 	enum pt_time_source time_source; /* the source actually used */
 	double span_hours;
 	int64_t first_ms, last_ms;

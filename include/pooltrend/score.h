@@ -13,9 +13,15 @@
  *   - give-back: sum of floor falls over sum of floor rises, a gate: 0 for a
  *     ratchet, near 1 for usage that comes and goes;
  *   - recent trend: Mann-Kendall over the second half of the last epoch, a
- *     gate against caches that grew once and stopped.
- * confidence = cbrt(trend * retention * snr) * give_back_gate * recent_gate,
- * each factor in [0, 1] and reported.  Growth is the Theil-Sen slope in
+ *     gate against caches that grew once and stopped;
+ *   - within-shift trend: Mann-Kendall inside the two segments around the
+ *     best single mean shift, a gate against one-time level shifts;
+ *   - saturation: the Theil-Sen slope of the second half over the first, a
+ *     gate against warm-up caches that level off;
+ *   - largest step: the share of the floor rise made in one block step, a
+ *     second gate against level shifts.
+ * confidence = cbrt(trend * retention * snr) times the five gates, each
+ * factor in [0, 1] and reported.  Growth is the Theil-Sen slope in
  * bytes per hour over the last epoch with enough samples, with a 95% CI.
  *
  * Ownership: pt_score_all returns an array the caller frees with free();
@@ -77,12 +83,16 @@ struct pt_score {
 	/* raw statistics */
 	struct pt_mk mk;          /* seasonal over epochs */
 	double z_recent;
+	double z_within;          /* MK inside the segments around the best mean shift */
+	double half_ratio;        /* slope of the second half / first half */
+	double step_share;        /* largest floor rise / sum of floor rises */
 	double give_back;         /* ratio; 1 when floors never rose */
 	double retention;
 	double snr;
 	double net_growth;        /* bytes: sum over epochs of last - first floor */
 	/* factors in [0, 1] */
 	double f_trend, f_retention, f_snr, f_give_back, f_recent;
+	double f_within, f_saturation, f_step;
 };
 
 /*
