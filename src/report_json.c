@@ -107,7 +107,10 @@ add_growth(cJSON *t, const struct pt_score *s)
 {
 	if (!s->has_growth)
 		return cJSON_AddNullToObject(t, "growth_bytes_per_hour") &&
-			cJSON_AddNullToObject(t, "growth_ci95");
+			cJSON_AddNullToObject(t, "growth_ci95") &&
+			cJSON_AddNullToObject(t, "growth_epoch");
+	if (!add_real(t, "growth_bytes_per_hour", s->growth_bph, 1))
+		return false;
 	cJSON *ci = cJSON_CreateArray();
 	if (ci == NULL || !cJSON_AddItemToObject(t, "growth_ci95", ci))
 		return false;
@@ -119,8 +122,7 @@ add_growth(cJSON *t, const struct pt_score *s)
 		if (v == NULL || !cJSON_AddItemToArray(ci, v))
 			return false;
 	}
-	return add_real(t, "growth_bytes_per_hour", s->growth_bph, 1) &&
-		add_int(t, "growth_epoch", s->growth_epoch + 1);
+	return add_int(t, "growth_epoch", s->growth_epoch + 1);
 }
 
 /*
