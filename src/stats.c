@@ -1,1 +1,1235 @@
-/* placeholder: being written */
+/*
+ * Robust trend statistics: Mann-Kendall, Theil-Sen, selection, normal
+ * distribution.  See include/pooltrend/stats.h for the contract.
+ *
+ * All inputs are assumed finite (no NaN or infinity); byte counts up to
+ * about 1e14 and times in hours are fine.  Counts are int64, so n may go
+ * up to millions (Theil-Sen takes at most UINT32_MAX points).
+ *
+ * Theil-Sen, the way it is done here
+ * ----------------------------------
+ * For a slope s, key_i(s) = y_i - s*t_i.  A pair i < j (in time, t_i < t_j)
+ * has slope r_ij < s exactly when key_j(s) < key_i(s), so the number of
+ * pairs with slope below s is the number of inversions of the keys in time
+ * order (one merge sort).  Better, if the points are sorted by key(lo) and
+ * then merge-sorted by key(hi), the inversions met on the way are exactly
+ * the pairs with lo <= r < hi, so a merge pass can count them, enumerate
+ * them or hand out a random sample of them.
+ *
+ * Selection of the k-th smallest slope keeps a window [lo, hi) known to
+ * contain it, with the number of pairs below and inside the window.  Each
+ * round samples about n pairs of the window, takes sample order statistics
+ * a few standard deviations either side of the target as new cuts, counts
+ * the pairs between the cuts and keeps the part holding the target
+ * (Matousek 1991; Dillencourt, Mount & Netanyahu 1992).  Each round shrinks
+ * the window by a factor of about sqrt(n), so two or three rounds of
+ * O(n log n) bring it down to O(n) pairs, which are enumerated and selected
+ * by quickselect.  Problems with few pairs enumerate them all directly.
+ * Sampling uses a fixed-seed PRNG, so results are reproducible; the counts
+ * are verified, so a bad sample costs time, never correctness.
+ *
+ * Exactness: key comparisons are exact, not just rounded.  They are done
+ * in floating point with an error bound, and the rare ones inside the
+ * bound are decided by summing the terms of y_a - y_b - s(t_a - t_b)
+ * exactly (fma products, Shewchuk's Grow-Expansion).  Window bounds are
+ * cuts on the rounded slopes d = fl(r) that brute force computes (a cut at
+ * a double c becomes a cut of the real slopes at the midpoint below c, see
+ * rcut_of), so a window [v, nextafter(v)) holds only pairs with d == v:
+ * that is how large masses of tied slopes (0 for flat series) end without
+ * enumeration.  When y_j - y_i and t_j - t_i are exact in doubles (byte
+ * counts; integral or dyadic times) the result is therefore the
+ * brute-force median of (y_j - y_i) / (t_j - t_i) bit for bit; otherwise
+ * it may differ from it by rounding of single slopes (an ulp or so).
+ * Assumed: no product s*t overflows or underflows (slopes other than 0
+ * have magnitudes between 1e-270 and 1e300).
+ */
+#include "pooltrend/stats.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* Inversion counting on doubles                                        */
+
+/*
+ * Merges src[lo..mid) and src[mid..hi) into dst.  Equal elements are taken
+ * from the left first, so only strict inversions are counted.
+ */
+static int64_t
+merge_doubles(const double *src, double *dst, size_t lo, size_t mid,
+		size_t hi)
+{
+	size_t i = lo, j = mid, k = lo;
+	int64_t inv = 0;
+
+	while (i < mid && j < hi) {
+		if (src[j] < src[i]) {
+			inv += (int64_t)(mid - i);
+			dst[k++] = src[j++];
+		} else {
+			dst[k++] = src[i++];
+		}
+	}
+	while (i < mid)
+		dst[k++] = src[i++];
+	while (j < hi)
+		dst[k++] = src[j++];
+	return inv;
+}
+
+/*
+ * Bottom-up merge sort of a[0..n) (tmp is scratch of the same size) that
+ * counts strict inversions.  The sorted data ends up in a.
+ */
+static int64_t
+sort_count_doubles(double *a, double *tmp, size_t n)
+{
+	double *src = a, *dst = tmp;
+	int64_t inv = 0;
+
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = n - lo > w ? lo + w : n;
+			size_t hi = n - mid > w ? mid + w : n;
+			inv += merge_doubles(src, dst, lo, mid, hi);
+		}
+		double *swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+	return inv;
+}
+
+/* Number of tied pairs, sum of t(t-1)/2 over the runs of sorted a. */
+static int64_t
+tied_pairs(const double *sorted, size_t n)
+{
+	int64_t pairs = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && sorted[j] == sorted[i])
+			j++;
+		int64_t len = (int64_t)(j - i);
+		pairs += len * (len - 1) / 2;
+		i = j;
+	}
+	return pairs;
+}
+
+int64_t
+pt_count_inversions(const double *a, size_t n, int64_t *ties)
+{
+	if (ties != NULL)
+		*ties = 0;
+	if (n < 2)
+		return 0;
+	double *buf = malloc(2 * n * sizeof(*buf));
+	if (buf == NULL)
+		return -1;
+	memcpy(buf, a, n * sizeof(*buf));
+	int64_t inv = sort_count_doubles(buf, buf + n, n);
+	if (ties != NULL)
+		*ties = tied_pairs(buf, n);
+	free(buf);
+	return inv;
+}
+
+/* ------------------------------------------------------------------ */
+/* Mann-Kendall                                                          */
+
+/*
+ * n(n-1)(2n+5) fits in 64 bits for n up to about 2.09e6; below this limit
+ * the variance numerator is computed exactly, which matters when nearly
+ * all values are tied and the two terms almost cancel.
+ */
+#define EXACT_VAR_MAX 2000000u
+
+static uint64_t
+var_term(uint64_t t)
+{
+	return t * (t - 1) * (2 * t + 5);
+}
+
+/* Tie-corrected variance of S from the sorted values. */
+static double
+mk_variance(const double *sorted, size_t n)
+{
+	if (n < 2)
+		return 0.0;
+	if (n <= EXACT_VAR_MAX) {
+		uint64_t num = var_term(n);
+		for (size_t i = 0; i < n;) {
+			size_t j = i + 1;
+			while (j < n && sorted[j] == sorted[i])
+				j++;
+			num -= var_term(j - i);
+			i = j;
+		}
+		return (double)num / 18.0;
+	}
+	double dn = (double)n, num = dn * (dn - 1) * (2 * dn + 5);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && sorted[j] == sorted[i])
+			j++;
+		double len = (double)(j - i);
+		num -= len * (len - 1) * (2 * len + 5);
+		i = j;
+	}
+	return num > 0 ? num / 18.0 : 0.0;
+}
+
+/*
+ * Sorts a copy of y and returns the tie-corrected variance; *inv gets the
+ * strict inversions and *ties the tied pairs when not NULL.  False on OOM.
+ */
+static bool
+sorted_stats(const double *y, size_t n, int64_t *inv, int64_t *ties,
+		double *var)
+{
+	double *buf = malloc(2 * n * sizeof(*buf));
+	if (buf == NULL)
+		return false;
+	memcpy(buf, y, n * sizeof(*buf));
+	int64_t q = sort_count_doubles(buf, buf + n, n);
+	if (inv != NULL)
+		*inv = q;
+	if (ties != NULL)
+		*ties = tied_pairs(buf, n);
+	*var = mk_variance(buf, n);
+	free(buf);
+	return true;
+}
+
+bool
+pt_mann_kendall(const double *y, size_t n, struct pt_mk *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->n = n;
+	if (n < 2)
+		return true;
+
+	int64_t q, ties;
+	double var;
+	if (!sorted_stats(y, n, &q, &ties, &var))
+		return false;
+
+	/* Knight: S = P - Q with P = N - Q - T. */
+	int64_t npairs = (int64_t)n * (int64_t)(n - 1) / 2;
+	int64_t s = npairs - ties - 2 * q;
+
+	out->s = (double)s;
+	out->var = var;
+	out->tau = (double)s / (double)npairs;
+	if (var > 0 && s != 0)
+		out->z = ((double)s - (s > 0 ? 1.0 : -1.0)) / sqrt(var);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Selection                                                             */
+
+static void
+swap_doubles(double *a, double *b)
+{
+	double t = *a;
+	*a = *b;
+	*b = t;
+}
+
+static double
+median_of_three(double a, double b, double c)
+{
+	if (a < b)
+		return b < c ? b : (a < c ? c : a);
+	return a < c ? a : (b < c ? c : b);
+}
+
+static int
+cmp_doubles(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+	return (a > b) - (a < b);
+}
+
+/*
+ * Rearranges v[0..n) so that v[k] is the k-th smallest (0-based), with
+ * nothing larger before it and nothing smaller after it.  Quickselect with
+ * a median-of-three (ninther for large ranges) pivot and a three-way
+ * partition, so sorted, reversed and constant inputs take linear time.  A
+ * depth budget bounds the adversarial worst case: once it is spent the
+ * remaining range is sorted, O(n log n).
+ */
+static void
+select_kth(double *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+	int budget = 8;
+
+	for (size_t m = n; m > 1; m /= 2)
+		budget += 2;
+	while (hi - lo > 1) {
+		if (budget-- == 0) {
+			qsort(v + lo, hi - lo, sizeof(*v), cmp_doubles);
+			return;
+		}
+		size_t len = hi - lo, mid = lo + len / 2;
+		double pivot;
+		if (len >= 512) {
+			size_t e = len / 8;
+			pivot = median_of_three(
+				median_of_three(v[lo], v[lo + e], v[lo + 2 * e]),
+				median_of_three(v[mid - e], v[mid], v[mid + e]),
+				median_of_three(v[hi - 1 - 2 * e], v[hi - 1 - e],
+					v[hi - 1]));
+		} else {
+			pivot = median_of_three(v[lo], v[mid], v[hi - 1]);
+		}
+
+		/* [lo, lt) < pivot, [lt, i) == pivot, [gt, hi) > pivot */
+		size_t lt = lo, i = lo, gt = hi;
+		while (i < gt) {
+			if (v[i] < pivot)
+				swap_doubles(&v[lt++], &v[i++]);
+			else if (v[i] > pivot)
+				swap_doubles(&v[i], &v[--gt]);
+			else
+				i++;
+		}
+		if (k < lt)
+			hi = lt;
+		else if (k >= gt)
+			lo = gt;
+		else
+			return;
+	}
+}
+
+/* Smallest of v[0..n), n > 0. */
+static double
+min_of(const double *v, size_t n)
+{
+	double m = v[0];
+	for (size_t i = 1; i < n; i++)
+		if (v[i] < m)
+			m = v[i];
+	return m;
+}
+
+/*
+ * The k-th and (k+1)-th smallest (0-based) of v[0..n); v is reordered.
+ * After select_kth everything past k is >= v[k], so the next order
+ * statistic is their minimum.
+ */
+static void
+select_two(double *v, size_t n, size_t k, double *a, double *b)
+{
+	select_kth(v, n, k);
+	*a = v[k];
+	*b = k + 1 < n ? min_of(v + k + 1, n - k - 1) : v[k];
+}
+
+double
+pt_median_inplace(double *v, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	double a, b;
+	if (n % 2 == 1) {
+		select_kth(v, n, n / 2);
+		return v[n / 2];
+	}
+	select_two(v, n, n / 2 - 1, &a, &b);
+	return (a + b) / 2;
+}
+
+double
+pt_quantile_inplace(double *v, size_t n, double q)
+{
+	if (n == 0)
+		return NAN;
+	if (!(q > 0))
+		q = 0;
+	if (q > 1)
+		q = 1;
+	/* R type 7: h = (n-1)q, x[floor h] + frac(h) (x[floor h + 1] - ...) */
+	double h = (double)(n - 1) * q;
+	size_t k = (size_t)h;
+	if (k >= n - 1) {
+		select_kth(v, n, n - 1);
+		return v[n - 1];
+	}
+	double a, b, frac = h - (double)k;
+	select_two(v, n, k, &a, &b);
+	if (frac == 0 || a == b)
+		return a;
+	/* R's form; exact at both ends. */
+	return (1 - frac) * a + frac * b;
+}
+
+/* ------------------------------------------------------------------ */
+/* Normal distribution                                                   */
+
+/* M_SQRT2 and M_PI are not ISO C. */
+#define SQRT2 1.41421356237309504880
+#define SQRT_2PI 2.50662827463100050242
+
+double
+pt_norm_cdf(double x)
+{
+	/* erfc keeps full relative accuracy in the lower tail. */
+	return 0.5 * erfc(-x / SQRT2);
+}
+
+/*
+ * Acklam's rational approximation (relative error 1.15e-9) followed by one
+ * Halley step on cdf(x) - p, which brings it to about 1e-15.  The upper
+ * half uses the symmetry q(p) = -q(1-p): 1-p is exact there, and the
+ * refinement then works on a small lower-tail probability instead of a
+ * difference of numbers close to 1.
+ */
+double
+pt_norm_quantile(double p)
+{
+	static const double a[] = {
+		-3.969683028665376e+01, 2.209460984245205e+02,
+		-2.759285104469687e+02, 1.383577518672690e+02,
+		-3.066479806614716e+01, 2.506628277459239e+00,
+	};
+	static const double b[] = {
+		-5.447609879822406e+01, 1.615858368580409e+02,
+		-1.556989798598866e+02, 6.680131188771972e+01,
+		-1.328068155288572e+01,
+	};
+	static const double c[] = {
+		-7.784894002430293e-03, -3.223964580411365e-01,
+		-2.400758277161838e+00, -2.549732539343734e+00,
+		4.374664141464968e+00, 2.938163982698783e+00,
+	};
+	static const double d[] = {
+		7.784695709041462e-03, 3.224671290700398e-01,
+		2.445134137142996e+00, 3.754408661907416e+00,
+	};
+	const double plow = 0.02425;
+
+	if (isnan(p))
+		return NAN;
+	if (p <= 0)
+		return -INFINITY;
+	if (p >= 1)
+		return INFINITY;
+	if (p > 0.5)
+		return -pt_norm_quantile(1 - p);
+
+	double x;
+	if (p < plow) {
+		double q = sqrt(-2 * log(p));
+		x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q
+				+ c[5])
+			/ ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	} else {
+		double q = p - 0.5, r = q * q;
+		x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r
+				+ a[5]) * q
+			/ (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r
+				+ 1);
+	}
+
+	/* Halley: u = (cdf(x) - p) / pdf(x). */
+	double e = pt_norm_cdf(x) - p;
+	double u = e * SQRT_2PI * exp(x * x / 2);
+	return x - u / (1 + x * u / 2);
+}
+
+/* ------------------------------------------------------------------ */
+/* Exact key comparison for Theil-Sen                                    */
+
+/* a + b = *s + *e exactly (Knuth's TwoSum, no precondition on order). */
+static void
+two_sum(double a, double b, double *s, double *e)
+{
+	double x = a + b;
+	double bv = x - a, av = x - bv;
+	*e = (a - av) + (b - bv);
+	*s = x;
+}
+
+/*
+ * Exact sign of (y_a - s t_a) - (y_b - s t_b) for s = shi + slo.  The
+ * products are split exactly with fma, and the ten terms are accumulated
+ * into a non-overlapping expansion whose largest nonzero component has the
+ * sign of the sum (Shewchuk 1997, Grow-Expansion).  Assumes no overflow and
+ * no underflow in s*t.
+ */
+static int
+exact_sign(double ya, double ta, double yb, double tb, double shi,
+		double slo)
+{
+	double pa = shi * ta, ea = fma(shi, ta, -pa);
+	double pb = shi * tb, eb = fma(shi, tb, -pb);
+	double qa = slo * ta, fa = fma(slo, ta, -qa);
+	double qb = slo * tb, fb = fma(slo, tb, -qb);
+	const double terms[10] = { ya, -yb, -pa, -ea, pb, eb, -qa, -fa, qb, fb };
+	double e[10];
+	size_t m = 0;
+
+	for (size_t k = 0; k < 10; k++) {
+		double q = terms[k];
+		for (size_t i = 0; i < m; i++) {
+			double hi, lo;
+			two_sum(q, e[i], &hi, &lo);
+			e[i] = lo;
+			q = hi;
+		}
+		e[m++] = q;
+	}
+	for (size_t i = m; i-- > 0;)
+		if (e[i] != 0)
+			return e[i] > 0 ? 1 : -1;
+	return 0;
+}
+
+/*
+ * A point being sorted: key(s) = y - s t (s = shi + slo) in floating point
+ * with a bound on its error, and the point's index.  Sorting these records rather than
+ * indices into a key array keeps the merge passes sequential in memory,
+ * about twice as fast for large n.
+ */
+struct item {
+	double u;
+	double err;     /* 0 when u is exact */
+	uint32_t idx;
+};
+
+static struct item
+make_item(double t, double y, double shi, double slo, uint32_t idx)
+{
+	double p = shi * t, perr = fma(shi, t, -p);
+	double q = slo * t, qerr = fma(slo, t, -q);
+	double v, verr, u, uerr;
+	two_sum(y, -p, &v, &verr);
+	two_sum(v, -q, &u, &uerr);
+	/*
+	 * Each of the four roundings errs by at most eps times its result
+	 * (eps = DBL_EPSILON/2); the bound is doubled to cover the subtraction
+	 * of two keys.  DBL_MIN covers underflow.
+	 */
+	bool exact = perr == 0 && qerr == 0 && verr == 0 && uerr == 0;
+	double err = exact ? 0 : DBL_EPSILON * (fabs(p) + fabs(v) + fabs(q)
+			+ fabs(u)) + DBL_MIN;
+	return (struct item){ u, err, idx };
+}
+
+/* ------------------------------------------------------------------ */
+/* Merge passes over point indices                                       */
+
+enum visit { VISIT_NONE, VISIT_ALL, VISIT_SAMPLE };
+
+/*
+ * Windows are bounded by cuts c on the rounded slopes d = fl(r) of the
+ * pairs, which are what the result is made of: a pair is below c when
+ * d < c.  On the real slopes r this is the cut at the midpoint m between c
+ * and the double below it: r < m, or r == m when m rounds down (to the
+ * even neighbour).  m = hi + lo exactly.  side 1 puts r == m below; the
+ * order of the points at such a cut breaks ties of key(m) by t descending,
+ * as key(m + e) = y - (m + e) t would.
+ *
+ * Slopes of magnitude below TINY_SLOPE other than 0, and above HUGE_SLOPE,
+ * are assumed not to occur (byte counts over hours), so such cuts are
+ * taken on r directly, which also keeps s*t clear of underflow.
+ */
+#define TINY_SLOPE 0x1p-900
+#define HUGE_SLOPE 0x1p+1000
+
+struct rcut {
+	double hi, lo;
+	int side;
+	int inf;        /* -1 or +1 for c = -inf or +inf */
+};
+
+static bool
+odd_mantissa(double c)
+{
+	int e;
+	double m = frexp(fabs(c), &e);
+	return ((uint64_t)ldexp(m, DBL_MANT_DIG) & 1) != 0;
+}
+
+static struct rcut
+rcut_of(double c)
+{
+	struct rcut r = { c, 0, 0, 0 };
+	if (isinf(c)) {
+		r.inf = c > 0 ? 1 : -1;
+	} else if (fabs(c) < TINY_SLOPE) {
+		/* d < c: r < 0, or r <= 0 for a tiny positive c */
+		r.hi = 0;
+		r.side = c > 0;
+	} else if (fabs(c) <= HUGE_SLOPE) {
+		double below = nextafter(c, -INFINITY);
+		r.hi = below;
+		r.lo = (c - below) / 2;
+		r.side = odd_mantissa(c);
+	}
+	return r;
+}
+
+/*
+ * One merge sort of point indices by key at a cut, in time-sorted arrays
+ * t, y.  inf is -1 or +1 for s = -inf or +inf (order by t ascending or
+ * descending, then y), 0 for finite s.  All these orders are strict total
+ * orders once the merge's stability (ties by position) is counted, so the
+ * pairs two orders disagree on are exactly the pairs between the two cuts.
+ * Every inversion block met is reported to the visitor, if any: VISIT_ALL
+ * stores every pair's slope, VISIT_SAMPLE stores the pairs whose running
+ * inversion number is listed in want[] (sorted).
+ */
+struct pass {
+	const double *t, *y;
+	double shi, slo;
+	int side;
+	int inf;
+	enum visit mode;
+	double *out;
+	size_t nout, maxout;
+	const int64_t *want;
+	size_t nwant, iwant;
+	int64_t off;
+};
+
+/* Sign of key_a - key_b at the pass's finite s, exactly. */
+static int
+key_cmp(const struct pass *p, const struct item *a, const struct item *b)
+{
+	double d = a->u - b->u, tol = a->err + b->err;
+	if (d > tol)
+		return 1;
+	if (d < -tol)
+		return -1;
+	if (tol == 0)
+		return 0;       /* both exact and equal */
+	return exact_sign(p->y[a->idx], p->t[a->idx], p->y[b->idx],
+			p->t[b->idx], p->shi, p->slo);
+}
+
+static bool
+key_less(const struct pass *p, const struct item *a, const struct item *b)
+{
+	if (p->inf != 0) {
+		double ta = p->t[a->idx], tb = p->t[b->idx];
+		if (ta != tb)
+			return p->inf > 0 ? ta > tb : ta < tb;
+		return p->y[a->idx] < p->y[b->idx];
+	}
+	int c = key_cmp(p, a, b);
+	if (c != 0)
+		return c < 0;
+	return p->side && p->t[a->idx] > p->t[b->idx];
+}
+
+/* Slope of the pair as brute force computes it, earlier point first. */
+static double
+pair_slope(const struct pass *p, uint32_t a, uint32_t b)
+{
+	uint32_t i = a < b ? a : b, j = a < b ? b : a;
+	return (p->y[j] - p->y[i]) / (p->t[j] - p->t[i]);
+}
+
+/* Inversion block: right is smaller than each of left[0..len). */
+static void
+visit(struct pass *p, const struct item *left, size_t len,
+		const struct item *right)
+{
+	if (p->mode == VISIT_ALL) {
+		for (size_t i = 0; i < len && p->nout < p->maxout; i++)
+			p->out[p->nout++] = pair_slope(p, left[i].idx,
+					right->idx);
+	} else {
+		int64_t end = p->off + (int64_t)len;
+		while (p->iwant < p->nwant && p->want[p->iwant] < end
+				&& p->nout < p->maxout) {
+			size_t at = (size_t)(p->want[p->iwant] - p->off);
+			p->out[p->nout++] = pair_slope(p, left[at].idx,
+					right->idx);
+			p->iwant++;
+		}
+	}
+	p->off += (int64_t)len;
+}
+
+static int64_t
+merge_items(struct pass *p, const struct item *src, struct item *dst,
+		size_t lo, size_t mid, size_t hi)
+{
+	size_t i = lo, j = mid, k = lo;
+	int64_t inv = 0;
+
+	while (i < mid && j < hi) {
+		if (key_less(p, &src[j], &src[i])) {
+			if (p->mode != VISIT_NONE)
+				visit(p, src + i, mid - i, &src[j]);
+			inv += (int64_t)(mid - i);
+			dst[k++] = src[j++];
+		} else {
+			dst[k++] = src[i++];
+		}
+	}
+	while (i < mid)
+		dst[k++] = src[i++];
+	while (j < hi)
+		dst[k++] = src[j++];
+	return inv;
+}
+
+/*
+ * Stable merge sort of the point indices ord[0..n) by key, using the item
+ * buffers a and b (n each); returns the inversions.
+ */
+static int64_t
+sort_indices(struct pass *p, uint32_t *ord, struct item *a, struct item *b,
+		size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = ord[k];
+		a[k] = p->inf ? (struct item){ 0, 0, i }
+			: make_item(p->t[i], p->y[i], p->shi, p->slo, i);
+	}
+
+	struct item *src = a, *dst = b;
+	int64_t inv = 0;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = n - lo > w ? lo + w : n;
+			size_t hi = n - mid > w ? mid + w : n;
+			inv += merge_items(p, src, dst, lo, mid, hi);
+		}
+		struct item *swap = src;
+		src = dst;
+		dst = swap;
+	}
+	for (size_t k = 0; k < n; k++)
+		ord[k] = src[k].idx;
+	return inv;
+}
+
+/* ------------------------------------------------------------------ */
+/* Theil-Sen selection                                                   */
+
+/*
+ * Problems with at most this many pairs are enumerated outright; it also
+ * bounds the pairs enumerated from a window (plus 4 per point).
+ */
+#define DIRECT_PAIRS 4096
+#define MAX_ROUNDS 200
+#define MAX_SAMPLE ((size_t)1 << 24)
+
+struct ts {
+	const double *t, *y;    /* time-sorted, ties in t by y */
+	size_t n;
+	int64_t npairs;         /* pairs with t_i < t_j */
+	struct item *items[2];  /* sorting scratch */
+	uint32_t *buf[3];       /* orderings; buf[0] is the window's */
+	double *out;            /* enumerated or sampled slopes */
+	size_t cap;             /* window pairs we are willing to enumerate */
+	size_t maxout;          /* capacity of out */
+	size_t nsample;
+	int64_t *want;
+	uint64_t rng;
+};
+
+/*
+ * The target lies among the `count` pairs with rounded slope in [lo, hi);
+ * `below` pairs have smaller ones.  ts->buf[0] holds the points sorted by
+ * key at lo, which is what a merge by key at hi needs to meet exactly the
+ * window's pairs as inversions.
+ */
+struct window {
+	double lo, hi;
+	int64_t below, count;
+};
+
+static void
+pass_init(struct pass *p, const struct ts *ts, double c)
+{
+	struct rcut r = rcut_of(c);
+	memset(p, 0, sizeof(*p));
+	p->t = ts->t;
+	p->y = ts->y;
+	p->shi = r.hi;
+	p->slo = r.lo;
+	p->side = r.side;
+	p->inf = r.inf;
+}
+
+static void
+identity(uint32_t *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		a[i] = (uint32_t)i;
+}
+
+/* Sorts time order by key at c into dst; returns the pairs below c. */
+static int64_t
+order_at(struct ts *ts, double c, uint32_t *dst)
+{
+	struct pass p;
+	identity(dst, ts->n);
+	if (isinf(c) && c < 0)
+		return 0;
+	pass_init(&p, ts, c);
+	return sort_indices(&p, dst, ts->items[0], ts->items[1], ts->n);
+}
+
+/*
+ * Sorts ord (ordered by key(lo)) by key(hi) in place, visiting the window's
+ * pairs; returns how many there are.
+ */
+static int64_t
+window_pass(struct ts *ts, double hi, uint32_t *ord, struct pass *p)
+{
+	struct pass base;
+	pass_init(&base, ts, hi);
+	base.mode = p->mode;
+	base.out = p->out;
+	base.maxout = p->maxout;
+	base.want = p->want;
+	base.nwant = p->nwant;
+	*p = base;
+	return sort_indices(p, ord, ts->items[0], ts->items[1], ts->n);
+}
+
+static uint64_t
+next_random(uint64_t *state)
+{
+	/* splitmix64: fixed seed per call keeps the results reproducible. */
+	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/*
+ * Stratified sample of m window pairs: one uniform pick from each of m
+ * equal slices of the inversion numbering.  Returns the sampled slopes in
+ * ts->out, or 0 on an internal inconsistency.
+ */
+static size_t
+sample_window(struct ts *ts, const struct window *w, size_t m)
+{
+	int64_t step = w->count / (int64_t)m, rem = w->count % (int64_t)m;
+	for (size_t k = 0; k < m; k++) {
+		int64_t ik = (int64_t)k;
+		int64_t from = step * ik + rem * ik / (int64_t)m;
+		int64_t to = step * (ik + 1) + rem * (ik + 1) / (int64_t)m;
+		ts->want[k] = from + (int64_t)(next_random(&ts->rng)
+				% (uint64_t)(to - from));
+	}
+
+	struct pass p = { .mode = VISIT_SAMPLE, .out = ts->out,
+		.maxout = ts->maxout, .want = ts->want, .nwant = m };
+	memcpy(ts->buf[1], ts->buf[0], ts->n * sizeof(uint32_t));
+	int64_t count = window_pass(ts, w->hi, ts->buf[1], &p);
+	return count == w->count ? p.nout : 0;
+}
+
+enum outcome { FOUND, SPLIT, FAILED };
+
+/*
+ * Which of the three regions [lo,c1), [c1,c2), [c2,hi) (sizes n[]) holds
+ * window rank r (0-based).
+ */
+static int
+region_of(const int64_t n[3], int64_t r)
+{
+	if (r < n[0])
+		return 0;
+	return r < n[0] + n[1] ? 1 : 2;
+}
+
+static void
+swap_bufs(struct ts *ts, int i, int j)
+{
+	uint32_t *b = ts->buf[i];
+	ts->buf[i] = ts->buf[j];
+	ts->buf[j] = b;
+}
+
+/*
+ * Cuts the window at lo <= c1 <= c2 <= hi and keeps the part holding window
+ * ranks ra..rb.  SPLIT when they end up in non-adjacent parts.
+ */
+static enum outcome
+cut_window(struct ts *ts, struct window *w, double c1, double c2, int64_t ra,
+		int64_t rb)
+{
+	int64_t n[3];
+
+	/* buf[1] sorted by key at c1, buf[2] by key at c2. */
+	if (c1 == w->lo) {
+		n[0] = 0;
+		memcpy(ts->buf[1], ts->buf[0], ts->n * sizeof(uint32_t));
+	} else {
+		n[0] = order_at(ts, c1, ts->buf[1]) - w->below;
+	}
+	memcpy(ts->buf[2], ts->buf[1], ts->n * sizeof(uint32_t));
+	if (c2 == c1) {
+		n[1] = 0;
+	} else {
+		struct pass p = { .mode = VISIT_NONE };
+		n[1] = window_pass(ts, c2, ts->buf[2], &p);
+	}
+	n[2] = w->count - n[0] - n[1];
+	if (n[0] < 0 || n[1] < 0 || n[2] < 0)
+		return FAILED;
+
+	int ga = region_of(n, ra), gb = region_of(n, rb);
+	if (ga == 0 && gb == 2)
+		return SPLIT;
+	double cut[4] = { w->lo, c1, c2, w->hi };
+	int64_t below = w->below, count = 0;
+	for (int g = 0; g < ga; g++)
+		below += n[g];
+	for (int g = ga; g <= gb; g++)
+		count += n[g];
+	w->lo = cut[ga];
+	w->hi = cut[gb + 1];
+	w->below = below;
+	w->count = count;
+	if (ga > 0)
+		swap_bufs(ts, 0, ga);
+	return FOUND;
+}
+
+/* Picks the next cuts from a sample of the window; false if stuck. */
+static bool
+choose_cuts(struct ts *ts, const struct window *w, int64_t ra, int64_t rb,
+		bool pivot, double *c1, double *c2)
+{
+	size_t m = ts->nsample;
+	if ((int64_t)m > w->count)
+		m = (size_t)w->count;
+	m = sample_window(ts, w, m);
+	if (m == 0)
+		return false;
+
+	double scale = (double)m / (double)w->count;
+	double delta = 3 * sqrt((double)m) + 2;
+	double ja = floor((double)ra * scale - delta);
+	double jb = ceil((double)rb * scale + delta);
+	if (pivot) {
+		/* Isolate the single most likely value of the target. */
+		ja = jb = floor((double)ra * scale);
+		if (ja >= (double)m)
+			ja = jb = (double)m - 1;
+	}
+
+	/* [sample ja, sample jb], clamped to the window. */
+	*c1 = w->lo;
+	*c2 = w->hi;
+	if (ja >= 0) {
+		select_kth(ts->out, m, (size_t)ja);
+		if (ts->out[(size_t)ja] > *c1)
+			*c1 = ts->out[(size_t)ja];
+	}
+	if (jb < (double)m) {
+		select_kth(ts->out, m, (size_t)jb);
+		double up = nextafter(ts->out[(size_t)jb], INFINITY);
+		if (up < *c2)
+			*c2 = up;
+	}
+	if (*c1 > *c2)
+		*c1 = *c2;
+	return true;
+}
+
+/* Enumerates the window's pairs and picks window ranks ra and rb. */
+static bool
+enumerate_window(struct ts *ts, const struct window *w, int64_t ra,
+		int64_t rb, double *va, double *vb)
+{
+	struct pass p = { .mode = VISIT_ALL, .out = ts->out,
+		.maxout = ts->maxout };
+	memcpy(ts->buf[1], ts->buf[0], ts->n * sizeof(uint32_t));
+	int64_t count = window_pass(ts, w->hi, ts->buf[1], &p);
+	if (count != w->count || (int64_t)p.nout != count)
+		return false;
+	if (rb == ra) {
+		select_kth(ts->out, p.nout, (size_t)ra);
+		*va = *vb = ts->out[ra];
+	} else {
+		select_two(ts->out, p.nout, (size_t)ra, va, vb);
+	}
+	return true;
+}
+
+/*
+ * The ka-th and kb-th smallest slopes (1-based, kb - ka <= 1), or SPLIT if
+ * they are best searched for one at a time.
+ */
+static enum outcome
+select_ranks(struct ts *ts, int64_t ka, int64_t kb, double *va, double *vb)
+{
+	struct window w = { -INFINITY, INFINITY, 0, ts->npairs };
+	bool pivot = false;
+
+	identity(ts->buf[0], ts->n);
+	for (int iter = 0; iter < MAX_ROUNDS; iter++) {
+		int64_t ra = ka - 1 - w.below, rb = kb - 1 - w.below;
+		if (w.count <= (int64_t)ts->cap)
+			return enumerate_window(ts, &w, ra, rb, va, vb) ? FOUND
+				: FAILED;
+		if (!isinf(w.lo) && nextafter(w.lo, INFINITY) == w.hi) {
+			/* Every pair left has rounded slope lo. */
+			*va = *vb = w.lo;
+			return FOUND;
+		}
+
+		double c1, c2;
+		if (!choose_cuts(ts, &w, ra, rb, pivot, &c1, &c2))
+			return FAILED;
+		struct window before = w;
+		enum outcome o = cut_window(ts, &w, c1, c2, ra, rb);
+		if (o != FOUND)
+			return o;
+		/* No progress (heavy ties at both cuts): isolate a value. */
+		pivot = w.lo == before.lo && w.hi == before.hi;
+	}
+	return FAILED;
+}
+
+static bool
+select_rank_pair(struct ts *ts, int64_t ka, int64_t kb, double *va,
+		double *vb)
+{
+	enum outcome o = select_ranks(ts, ka, kb, va, vb);
+	if (o == SPLIT) {
+		double unused;
+		if (select_ranks(ts, ka, ka, va, &unused) != FOUND)
+			return false;
+		o = select_ranks(ts, kb, kb, vb, &unused);
+	}
+	return o == FOUND;
+}
+
+/* All pairs' slopes into out (capacity npairs); small problems only. */
+static void
+all_slopes(const double *t, const double *y, size_t n, double *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (t[j] > t[i])
+				out[k++] = (y[j] - y[i]) / (t[j] - t[i]);
+}
+
+struct point {
+	double t, y;
+};
+
+static int
+cmp_points(const void *pa, const void *pb)
+{
+	const struct point *a = pa, *b = pb;
+	if (a->t != b->t)
+		return (a->t > b->t) - (a->t < b->t);
+	return (a->y > b->y) - (a->y < b->y);
+}
+
+/*
+ * Time-sorted copy (ties in t by y, so that equal-t pairs are never
+ * inversions) in *mem, or the inputs themselves when t is strictly
+ * increasing already.  False on OOM.
+ */
+static bool
+time_sorted(const double *t, const double *y, size_t n, const double **st,
+		const double **sy, double **mem)
+{
+	*mem = NULL;
+	*st = t;
+	*sy = y;
+	size_t i = 1;
+	while (i < n && t[i] > t[i - 1])
+		i++;
+	if (i == n)
+		return true;
+
+	struct point *pts = malloc(n * sizeof(*pts));
+	double *copy = malloc(2 * n * sizeof(*copy));
+	if (pts == NULL || copy == NULL) {
+		free(pts);
+		free(copy);
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		pts[i] = (struct point){ t[i], y[i] };
+	qsort(pts, n, sizeof(*pts), cmp_points);
+	for (i = 0; i < n; i++) {
+		copy[i] = pts[i].t;
+		copy[n + i] = pts[i].y;
+	}
+	free(pts);
+	*st = copy;
+	*sy = copy + n;
+	*mem = copy;
+	return true;
+}
+
+/* Pairs with t_i < t_j in the sorted times. */
+static int64_t
+distinct_time_pairs(const double *t, size_t n)
+{
+	int64_t all = (int64_t)n * (int64_t)(n - 1) / 2;
+	return all - tied_pairs(t, n);
+}
+
+static void
+ts_free(struct ts *ts)
+{
+	for (int i = 0; i < 2; i++)
+		free(ts->items[i]);
+	for (int i = 0; i < 3; i++)
+		free(ts->buf[i]);
+	free(ts->out);
+	free(ts->want);
+}
+
+static bool
+ts_alloc(struct ts *ts)
+{
+	size_t n = ts->n;
+	ts->cap = DIRECT_PAIRS + 4 * n;
+	/* Bounded so that the stratum arithmetic stays within 64 bits. */
+	ts->nsample = n < MAX_SAMPLE - 1024 ? n + 1024 : MAX_SAMPLE;
+	ts->maxout = ts->cap > ts->nsample ? ts->cap : ts->nsample;
+	for (int i = 0; i < 2; i++)
+		ts->items[i] = malloc(n * sizeof(struct item));
+	for (int i = 0; i < 3; i++)
+		ts->buf[i] = malloc(n * sizeof(uint32_t));
+	ts->out = malloc(ts->maxout * sizeof(double));
+	ts->want = malloc(ts->nsample * sizeof(int64_t));
+	ts->rng = 0x5eed5eed5eed5eedu;
+	return ts->items[0] != NULL && ts->items[1] != NULL
+		&& ts->buf[0] != NULL && ts->buf[1] != NULL
+		&& ts->buf[2] != NULL && ts->out != NULL
+		&& ts->want != NULL;
+}
+
+/* 1-based rank, rounded half up and clamped to [1, npairs]. */
+static int64_t
+clamp_rank(double r, int64_t npairs)
+{
+	double k = floor(r + 0.5);
+	if (!(k >= 1))
+		return 1;
+	if (k >= (double)npairs)
+		return npairs;
+	return (int64_t)k;
+}
+
+/*
+ * CI ranks (Sen 1968, Gilbert 1987): C = z_{1-(1-conf)/2} sqrt(Var S),
+ * lower = round((N - C)/2), upper = round((N + C)/2 + 1), 1-based, each
+ * rounded half up and clamped to [1, N].  conf <= 0 gives C = 0; conf >= 1
+ * gives the extreme slopes.
+ */
+static bool
+ci_ranks(const double *y, size_t n, int64_t npairs, double conf,
+		int64_t *klo, int64_t *khi)
+{
+	double var;
+	if (!sorted_stats(y, n, NULL, NULL, &var))
+		return false;
+	double c = 0;
+	if (conf >= 1)
+		c = INFINITY;
+	else if (conf > 0)
+		c = pt_norm_quantile(1 - (1 - conf) / 2) * sqrt(var);
+	double dn = (double)npairs;
+	*klo = clamp_rank((dn - c) / 2, npairs);
+	*khi = clamp_rank((dn + c) / 2 + 1, npairs);
+	return true;
+}
+
+static bool
+theil_sen_direct(const double *t, const double *y, size_t n, int64_t npairs,
+		int64_t ka, int64_t kb, const int64_t ci[2], double out[4])
+{
+	double *s = malloc((size_t)npairs * sizeof(*s));
+	if (s == NULL)
+		return false;
+	all_slopes(t, y, n, s);
+	select_two(s, (size_t)npairs, (size_t)ka - 1, &out[0], &out[1]);
+	if (kb == ka)
+		out[1] = out[0];
+	for (int i = 0; i < 2; i++) {
+		if (ci[i] > 0) {
+			select_kth(s, (size_t)npairs, (size_t)ci[i] - 1);
+			out[2 + i] = s[ci[i] - 1];
+		}
+	}
+	free(s);
+	return true;
+}
+
+static bool
+theil_sen_window(const double *t, const double *y, size_t n, int64_t npairs,
+		int64_t ka, int64_t kb, const int64_t ci[2], double out[4])
+{
+	struct ts ts = { .t = t, .y = y, .n = n, .npairs = npairs };
+	bool ok = ts_alloc(&ts);
+	if (ok)
+		ok = select_rank_pair(&ts, ka, kb, &out[0], &out[1]);
+	for (int i = 0; ok && i < 2; i++) {
+		if (ci[i] > 0)
+			ok = select_rank_pair(&ts, ci[i], ci[i], &out[2 + i],
+					&out[2 + i]);
+	}
+	ts_free(&ts);
+	return ok;
+}
+
+bool
+pt_theil_sen(const double *t, const double *y, size_t n, double conf,
+		double *slope, double *lo, double *hi)
+{
+	if (n < 2 || n > UINT32_MAX)
+		return false;
+
+	const double *st, *sy;
+	double *mem;
+	if (!time_sorted(t, y, n, &st, &sy, &mem))
+		return false;
+	int64_t npairs = distinct_time_pairs(st, n);
+	/* Every t equal: no slope at all. */
+	bool ok = npairs > 0;
+
+	int64_t ka = (npairs + 1) / 2, kb = npairs / 2 + 1;
+	int64_t ci[2] = { 0, 0 };
+	if (ok && (lo != NULL || hi != NULL))
+		ok = ci_ranks(sy, n, npairs, conf, &ci[0], &ci[1]);
+	if (lo == NULL)
+		ci[0] = 0;
+	if (hi == NULL)
+		ci[1] = 0;
+
+	double out[4] = { 0, 0, 0, 0 };
+	if (ok && npairs <= DIRECT_PAIRS)
+		ok = theil_sen_direct(st, sy, n, npairs, ka, kb, ci, out);
+	else if (ok)
+		ok = theil_sen_window(st, sy, n, npairs, ka, kb, ci, out);
+	free(mem);
+	if (!ok)
+		return false;
+
+	*slope = ka == kb ? out[0] : (out[0] + out[1]) / 2;
+	if (lo != NULL)
+		*lo = out[2];
+	if (hi != NULL)
+		*hi = out[3];
+	return true;
+}

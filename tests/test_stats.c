@@ -1,3 +1,755 @@
-/* placeholder: being written */
-int main(void);
-int main(void) { return 77; }
+/* Unit tests for src/stats.c: everything is checked against brute force. */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pooltrend/stats.h"
+#include "testutil.h"
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                               */
+
+static uint64_t rng_state;
+
+static void
+rng_seed(uint64_t seed)
+{
+	rng_state = seed;
+}
+
+static uint64_t
+rng_next(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* Uniform integer in [0, k). */
+static uint64_t
+rng_below(uint64_t k)
+{
+	return rng_next() % k;
+}
+
+/* Uniform in [0, 1). */
+static double
+rng_unit(void)
+{
+	return (double)(rng_next() >> 11) * 0x1p-53;
+}
+
+static double
+rng_normal(void)
+{
+	double u = rng_unit(), v = rng_unit();
+	return sqrt(-2 * log(1 - u)) * cos(6.283185307179586 * v);
+}
+
+static int
+cmp_double(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+	return (a > b) - (a < b);
+}
+
+static double *
+xmalloc_doubles(size_t n)
+{
+	double *p = malloc((n ? n : 1) * sizeof(*p));
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Brute-force Theil-Sen reference: every slope, sorted. */
+struct brute {
+	double *slopes;
+	size_t n;
+};
+
+static struct brute
+brute_slopes(const double *t, const double *y, size_t n)
+{
+	struct brute b = { xmalloc_doubles(n * n / 2 + 1), 0 };
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			if (t[i] < t[j])
+				b.slopes[b.n++] = (y[j] - y[i]) / (t[j] - t[i]);
+	qsort(b.slopes, b.n, sizeof(double), cmp_double);
+	return b;
+}
+
+static double
+brute_median(const struct brute *b)
+{
+	size_t k = b->n / 2;
+	return b->n % 2 ? b->slopes[k] : (b->slopes[k - 1] + b->slopes[k]) / 2;
+}
+
+/* Brute-force tie-corrected MK variance: sum over points of (c-1)(2c+5). */
+static double
+brute_mk_var(const double *y, size_t n)
+{
+	double dn = (double)n, num = dn * (dn - 1) * (2 * dn + 5);
+	for (size_t i = 0; i < n; i++) {
+		double c = 0;
+		for (size_t j = 0; j < n; j++)
+			c += y[j] == y[i];
+		num -= (c - 1) * (2 * c + 5);
+	}
+	return num / 18;
+}
+
+/* The documented CI rank rule, recomputed here independently. */
+static size_t
+brute_rank(double r, size_t npairs)
+{
+	double k = floor(r + 0.5);
+	if (k < 1)
+		return 1;
+	if (k > (double)npairs)
+		return npairs;
+	return (size_t)k;
+}
+
+/*
+ * Random series of kind 0..5: Gaussian noise on a trend, integer bytes
+ * with heavy ties, outliers, irregular times, duplicate times, step leak.
+ * Times are dyadic (multiples of 1/64) unless irregular is asked for, so
+ * that differences are exact.
+ */
+static void
+make_series(int kind, size_t n, double *t, double *y)
+{
+	double tt = rng_unit() * 100;
+	double slope = (rng_unit() - 0.3) * 1e4;
+	double base = 1e9 + rng_unit() * 1e12;
+
+	for (size_t i = 0; i < n; i++) {
+		switch (kind) {
+		case 0:         /* irregular times, smooth noise */
+			tt += 0.01 + rng_unit() * 2;
+			t[i] = tt;
+			y[i] = base + slope * tt + rng_normal() * 5e4;
+			break;
+		case 1:         /* heavy ties: few distinct byte counts */
+			t[i] = (double)i;
+			y[i] = (double)rng_below(4) * 4096;
+			break;
+		case 2:         /* dyadic irregular times with outliers */
+			tt += (double)(1 + rng_below(128)) / 64;
+			t[i] = tt;
+			y[i] = floor(base + slope * tt + rng_normal() * 1e5);
+			if (rng_below(10) == 0)
+				y[i] += floor((rng_unit() - 0.5) * 1e11);
+			break;
+		case 3:         /* duplicate times in a row */
+			if (i == 0 || rng_below(3) != 0)
+				tt += 0.25;
+			t[i] = tt;
+			y[i] = (double)rng_below(1000);
+			break;
+		case 4:         /* step leak on a flat line with ties */
+			t[i] = (double)i * 0.5;
+			y[i] = 1e14 + (i > n / 2 ? 65536.0 * (double)(i - n / 2)
+					: 0.0) + (double)rng_below(3);
+			break;
+		default:        /* unsorted times, noise */
+			t[i] = (double)rng_below(4 * n + 1) / 8;
+			y[i] = floor(rng_normal() * 1e6) + 1000 * t[i];
+			break;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Inversions                                                            */
+
+START_TEST(inversions_vs_brute_force)
+{
+	rng_seed(12345);
+	for (int iter = 0; iter < 400; iter++) {
+		size_t n = rng_below(300);
+		uint64_t levels = 1 + rng_below(iter % 2 ? 5 : 1000);
+		double *a = xmalloc_doubles(n), *copy = xmalloc_doubles(n);
+		for (size_t i = 0; i < n; i++)
+			a[i] = (double)rng_below(levels) - 2.5;
+		memcpy(copy, a, n * sizeof(*a));
+
+		int64_t inv = 0, ties = 0;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++) {
+				inv += a[i] > a[j];
+				ties += a[i] == a[j];
+			}
+		int64_t got_ties = -7;
+		ck_assert_int_eq(pt_count_inversions(a, n, &got_ties), inv);
+		ck_assert_int_eq(got_ties, ties);
+		ck_assert_int_eq(pt_count_inversions(a, n, NULL), inv);
+		/* The input is borrowed, not sorted in place. */
+		ck_assert_mem_eq(a, copy, n * sizeof(*a));
+		free(a);
+		free(copy);
+	}
+}
+END_TEST
+
+START_TEST(inversions_known)
+{
+	double up[6] = { 1, 2, 3, 4, 5, 6 }, down[6] = { 6, 5, 4, 3, 2, 1 };
+	double same[6] = { 7, 7, 7, 7, 7, 7 }, mix[5] = { 3, 1, 2, 3, 1 };
+	int64_t ties = -1;
+
+	ck_assert_int_eq(pt_count_inversions(up, 6, &ties), 0);
+	ck_assert_int_eq(ties, 0);
+	ck_assert_int_eq(pt_count_inversions(down, 6, &ties), 15);
+	ck_assert_int_eq(ties, 0);
+	ck_assert_int_eq(pt_count_inversions(same, 6, &ties), 0);
+	ck_assert_int_eq(ties, 15);
+	/* (3,1) (3,2) (3,1) (2,1) (3,1) = 5 ... and (1,1) (3,3) tie. */
+	ck_assert_int_eq(pt_count_inversions(mix, 5, &ties), 5);
+	ck_assert_int_eq(ties, 2);
+	ck_assert_int_eq(pt_count_inversions(up, 0, &ties), 0);
+	ck_assert_int_eq(ties, 0);
+	ck_assert_int_eq(pt_count_inversions(up, 1, &ties), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Mann-Kendall                                                          */
+
+START_TEST(mk_vs_brute_force)
+{
+	rng_seed(777);
+	for (int iter = 0; iter < 300; iter++) {
+		size_t n = 2 + rng_below(250);
+		double *y = xmalloc_doubles(n);
+		uint64_t levels = 1 + rng_below(iter % 3 ? 8 : 100000);
+		for (size_t i = 0; i < n; i++)
+			y[i] = (double)rng_below(levels) + (double)i * (iter % 4);
+
+		double s = 0;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+				s += (y[j] > y[i]) - (y[j] < y[i]);
+		double var = brute_mk_var(y, n);
+		double z = var > 0 && s != 0
+			? (s - (s > 0 ? 1 : -1)) / sqrt(var) : 0;
+
+		struct pt_mk mk;
+		ck_assert(pt_mann_kendall(y, n, &mk));
+		ck_assert_uint_eq(mk.n, n);
+		ck_assert_double_eq(mk.s, s);
+		ck_assert_double_eq_tol(mk.var, var, 1e-9 * var + 1e-12);
+		ck_assert_double_eq_tol(mk.z, z, 1e-9 * fabs(z) + 1e-12);
+		ck_assert_double_eq_tol(mk.tau, s / ((double)n * (n - 1) / 2),
+				1e-15);
+		free(y);
+	}
+}
+END_TEST
+
+START_TEST(mk_hand_worked)
+{
+	struct pt_mk mk;
+	double y[5] = { 1, 2, 3, 4, 5 };
+
+	/* S = 10, Var = 5*4*15/18 = 50/3, z = 9/sqrt(50/3), tau = 1. */
+	ck_assert(pt_mann_kendall(y, 5, &mk));
+	ck_assert_double_eq(mk.s, 10);
+	ck_assert_double_eq_tol(mk.var, 50.0 / 3, 1e-12);
+	ck_assert_double_eq_tol(mk.z, 2.2045407685048604, 1e-12);
+	ck_assert_double_eq(mk.tau, 1);
+
+	/*
+	 * 1 2 2 3: five increasing pairs, one tie, S = 5; one tie group of
+	 * 2: Var = (4*3*13 - 2*1*9)/18 = 138/18; z = 4/sqrt(138/18).
+	 */
+	double w[4] = { 1, 2, 2, 3 };
+	ck_assert(pt_mann_kendall(w, 4, &mk));
+	ck_assert_double_eq(mk.s, 5);
+	ck_assert_double_eq_tol(mk.var, 138.0 / 18, 1e-12);
+	ck_assert_double_eq_tol(mk.z, 4 / sqrt(138.0 / 18), 1e-12);
+	ck_assert_double_eq_tol(mk.tau, 5.0 / 6, 1e-15);
+
+	/* Decreasing: S = -10, z = -9/sqrt(50/3), tau = -1. */
+	double v[5] = { 5, 4, 3, 2, 1 };
+	ck_assert(pt_mann_kendall(v, 5, &mk));
+	ck_assert_double_eq(mk.s, -10);
+	ck_assert_double_eq_tol(mk.z, -2.2045407685048604, 1e-12);
+	ck_assert_double_eq(mk.tau, -1);
+}
+END_TEST
+
+START_TEST(mk_degenerate)
+{
+	struct pt_mk mk;
+	double y[7] = { 4, 4, 4, 4, 4, 4, 4 };
+
+	ck_assert(pt_mann_kendall(y, 7, &mk));
+	ck_assert_double_eq(mk.s, 0);
+	ck_assert_double_eq(mk.var, 0);
+	ck_assert_double_eq(mk.z, 0);
+	ck_assert_double_eq(mk.tau, 0);
+
+	mk.s = mk.var = mk.z = mk.tau = 99;
+	ck_assert(pt_mann_kendall(y, 1, &mk));
+	ck_assert_uint_eq(mk.n, 1);
+	ck_assert_double_eq(mk.s, 0);
+	ck_assert_double_eq(mk.var, 0);
+	ck_assert_double_eq(mk.z, 0);
+	ck_assert_double_eq(mk.tau, 0);
+	ck_assert(pt_mann_kendall(y, 0, &mk));
+	ck_assert_uint_eq(mk.n, 0);
+	ck_assert_double_eq(mk.tau, 0);
+}
+END_TEST
+
+START_TEST(mk_large_exact_variance)
+{
+	/* n = 100000 with all but two values tied: Var needs exact integers. */
+	size_t n = 100000;
+	double *y = xmalloc_doubles(n);
+	for (size_t i = 0; i < n; i++)
+		y[i] = 1;
+	y[0] = 0;
+	y[n - 1] = 2;
+	struct pt_mk mk;
+	ck_assert(pt_mann_kendall(y, n, &mk));
+	/* Pairs with 0 first: n-1 up; with 2 last: n-2 more up. */
+	ck_assert_double_eq(mk.s, (double)(2 * n - 3));
+	double dn = (double)n, g = dn - 2;
+	double var = (dn * (dn - 1) * (2 * dn + 5) - g * (g - 1) * (2 * g + 5))
+		/ 18;
+	ck_assert_double_eq_tol(mk.var, var, 1e-9 * var);
+	free(y);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Theil-Sen                                                             */
+
+START_TEST(theil_sen_vs_brute_force)
+{
+	rng_seed(2024);
+	for (int iter = 0; iter < 240; iter++) {
+		int kind = iter % 6;
+		size_t n = 2 + rng_below(iter < 120 ? 120 : 499);
+		double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+		make_series(kind, n, t, y);
+
+		struct brute b = brute_slopes(t, y, n);
+		double slope = NAN, lo = NAN, hi = NAN;
+		bool ok = pt_theil_sen(t, y, n, 0.95, &slope, &lo, &hi);
+		if (b.n == 0) {
+			ck_assert(!ok);
+		} else {
+			ck_assert_msg(ok, "iter %d n %zu", iter, n);
+			double want = brute_median(&b);
+			/*
+			 * Exact time differences make the result bit-exact;
+			 * kind 0 has rounded differences, allow a few ulps.
+			 */
+			double tol = kind == 0 ? 1e-12 * fabs(want) : 0;
+			ck_assert_msg(fabs(slope - want) <= tol,
+				"iter %d kind %d n %zu: %.17g vs %.17g", iter,
+				kind, n, slope, want);
+
+			double c = 1.959963984540054 * sqrt(brute_mk_var(y, n));
+			double np = (double)b.n;
+			double wlo = b.slopes[brute_rank((np - c) / 2, b.n) - 1];
+			double whi = b.slopes[brute_rank((np + c) / 2 + 1, b.n)
+				- 1];
+			ck_assert_msg(fabs(lo - wlo) <= (kind == 0 ? 1e-12
+					* fabs(wlo) : 0), "iter %d lo", iter);
+			ck_assert_msg(fabs(hi - whi) <= (kind == 0 ? 1e-12
+					* fabs(whi) : 0), "iter %d hi", iter);
+			ck_assert(lo <= slope && slope <= hi);
+		}
+		free(b.slopes);
+		free(t);
+		free(y);
+	}
+}
+END_TEST
+
+START_TEST(theil_sen_exact_line)
+{
+	size_t n = 300;
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	for (size_t i = 0; i < n; i++) {
+		t[i] = (double)i * 0.25 + (i % 7 == 0 ? 0.125 : 0);
+		y[i] = 3 * t[i] + 7;
+	}
+	double slope, lo, hi;
+	ck_assert(pt_theil_sen(t, y, n, 0.95, &slope, &lo, &hi));
+	ck_assert_double_eq(slope, 3);
+	ck_assert(lo <= 3 && hi >= 3);
+
+	/* NULL bounds are allowed. */
+	ck_assert(pt_theil_sen(t, y, n, 0.95, &slope, NULL, NULL));
+	ck_assert_double_eq(slope, 3);
+	ck_assert(pt_theil_sen(t, y, 4, 0.95, &slope, NULL, &hi));
+	ck_assert_double_eq(slope, 3);
+	ck_assert_double_eq(hi, 3);
+	free(t);
+	free(y);
+}
+END_TEST
+
+START_TEST(theil_sen_small_cases)
+{
+	double t[4] = { 0, 1, 3, 4 }, y[4] = { 10, 12, 12, 30 };
+	double slope, lo, hi;
+
+	ck_assert(!pt_theil_sen(t, y, 1, 0.95, &slope, &lo, &hi));
+	ck_assert(!pt_theil_sen(t, y, 0, 0.95, &slope, NULL, NULL));
+	ck_assert(pt_theil_sen(t, y, 2, 0.95, &slope, &lo, &hi));
+	ck_assert_double_eq(slope, 2);
+	ck_assert_double_eq(lo, 2);
+	ck_assert_double_eq(hi, 2);
+
+	/* Slopes 2, 2/3, 5, 0, 6, 18: sorted 0 2/3 2 5 6 18, median 3.5. */
+	ck_assert(pt_theil_sen(t, y, 4, 0.95, &slope, &lo, &hi));
+	ck_assert_double_eq(slope, 3.5);
+	/*
+	 * 12 twice: Var = (4*3*13 - 2*1*9)/18 = 23/3, C = 1.96 sqrt(23/3) =
+	 * 5.43, ranks round(0.29) = 0 -> clamped to 1 and round(6.71) = 7 ->
+	 * clamped to 6.
+	 */
+	ck_assert_double_eq(lo, 0);
+	ck_assert_double_eq(hi, 18);
+
+	/* Equal times are skipped; all equal gives no slope. */
+	double te[3] = { 5, 5, 5 };
+	ck_assert(!pt_theil_sen(te, y, 3, 0.95, &slope, &lo, &hi));
+	double td[3] = { 1, 1, 2 }, yd[3] = { 0, 100, 4 };
+	ck_assert(pt_theil_sen(td, yd, 3, 0.95, &slope, NULL, NULL));
+	ck_assert_double_eq(slope, (4.0 + -96.0) / 2);
+}
+END_TEST
+
+START_TEST(theil_sen_heavy_ties_large)
+{
+	/* Flat byte counts with a few levels: a huge mass of slope 0. */
+	rng_seed(99);
+	size_t n = 3000;
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	for (size_t i = 0; i < n; i++) {
+		t[i] = (double)i;
+		y[i] = 1e12 + (double)rng_below(3) * 4096;
+	}
+	double slope, lo, hi;
+	ck_assert(pt_theil_sen(t, y, n, 0.95, &slope, &lo, &hi));
+	struct brute b = brute_slopes(t, y, n);
+	ck_assert_double_eq(slope, brute_median(&b));
+	free(b.slopes);
+
+	/* Constant series. */
+	for (size_t i = 0; i < n; i++)
+		y[i] = 5e13;
+	ck_assert(pt_theil_sen(t, y, n, 0.95, &slope, &lo, &hi));
+	ck_assert_double_eq(slope, 0);
+	ck_assert_double_eq(lo, 0);
+	ck_assert_double_eq(hi, 0);
+	free(t);
+	free(y);
+}
+END_TEST
+
+START_TEST(theil_sen_near_ties_need_exact_keys)
+{
+	/*
+	 * y = 1e14 + floor(i/3) + 7 floor(i/5): a huge mass of pairs with the
+	 * non-representable slope 1/3 + 7/5 = 26/15 and many more near it,
+	 * all on byte counts near 1e14, where y - s t carries rounding errors
+	 * of about 0.01.  Only exact key comparisons keep the counts right.
+	 */
+	size_t n = 1500;
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	for (size_t variant = 0; variant < 4; variant++) {
+		for (size_t i = 0; i < n; i++) {
+			t[i] = (double)i * (variant == 2 ? 0.5 : 1);
+			y[i] = 1e14 + (double)(i / 3) + 7 * (double)(i / 5)
+				+ (variant == 1 ? (double)(i % 2) : 0);
+			/* 1/3 rounds down where 26/15 rounds up. */
+			if (variant == 3)
+				y[i] = 1e14 + (double)(i / 3);
+		}
+		double slope, lo, hi;
+		ck_assert(pt_theil_sen(t, y, n, 0.95, &slope, &lo, &hi));
+		struct brute b = brute_slopes(t, y, n);
+		ck_assert_msg(slope == brute_median(&b), "variant %zu: %.17g "
+			"vs %.17g", variant, slope, brute_median(&b));
+		double c = 1.959963984540054 * sqrt(brute_mk_var(y, n));
+		double np = (double)b.n;
+		ck_assert_double_eq(lo, b.slopes[brute_rank((np - c) / 2, b.n)
+				- 1]);
+		ck_assert_double_eq(hi, b.slopes[brute_rank((np + c) / 2 + 1,
+					b.n) - 1]);
+		free(b.slopes);
+	}
+	free(t);
+	free(y);
+}
+END_TEST
+
+/*
+ * Pairs with slope < s and <= s by brute force would be O(n^2); count them
+ * with inversions of y - s t in time order, nudging s by a relative 1e-9
+ * so that rounding cannot matter for these smooth series.
+ */
+static void
+check_median_by_counts(const double *t, const double *y, size_t n,
+		double slope)
+{
+	double *u = xmalloc_doubles(n);
+	double npairs = (double)n * (double)(n - 1) / 2;
+	double eps = 1e-9 * fabs(slope) + 1e-12;
+
+	for (size_t i = 0; i < n; i++)
+		u[i] = y[i] - (slope - eps) * t[i];
+	double below = (double)pt_count_inversions(u, n, NULL);
+	for (size_t i = 0; i < n; i++)
+		u[i] = y[i] - (slope + eps) * t[i];
+	double upto = (double)pt_count_inversions(u, n, NULL);
+	ck_assert_msg(below <= npairs / 2 && upto >= npairs / 2,
+		"%g %g %g", below, upto, npairs / 2);
+	free(u);
+}
+
+static double
+timed_large(size_t n, uint64_t seed)
+{
+	rng_seed(seed);
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	double tt = 0;
+	for (size_t i = 0; i < n; i++) {
+		tt += 0.05 + rng_unit() * 0.2;
+		t[i] = tt;
+		y[i] = floor(2e10 + 12345.6 * tt + rng_normal() * 5e5);
+		if (rng_below(50) == 0)
+			y[i] *= 3;
+	}
+	double slope, lo, hi;
+	double start = now_seconds();
+	ck_assert(pt_theil_sen(t, y, n, 0.95, &slope, &lo, &hi));
+	double took = now_seconds() - start;
+	ck_assert(lo <= slope && slope <= hi);
+	ck_assert(fabs(slope - 12345.6) < 500);
+	check_median_by_counts(t, y, n, slope);
+	free(t);
+	free(y);
+	return took;
+}
+
+START_TEST(theil_sen_speed_20000)
+{
+	double took = timed_large(20000, 5);
+	ck_assert_msg(took < 5, "n = 20000 took %.3f s", took);
+}
+END_TEST
+
+START_TEST(theil_sen_speed_200000)
+{
+	/*
+	 * 2e10 pairs: brute force would take minutes.  The bound is loose for
+	 * sanitizer builds; an optimized build takes a fraction of a second.
+	 */
+	double took = timed_large(200000, 6);
+	ck_assert_msg(took < 10, "n = 200000 took %.3f s", took);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Median and quantiles                                                  */
+
+static double
+sorted_quantile(const double *sorted, size_t n, double q)
+{
+	double h = (double)(n - 1) * q;
+	size_t k = (size_t)floor(h);
+	if (k + 1 >= n)
+		return sorted[n - 1];
+	double f = h - (double)k;
+	return (1 - f) * sorted[k] + f * sorted[k + 1];
+}
+
+START_TEST(median_quantile_vs_sort)
+{
+	rng_seed(4242);
+	static const double qs[] = { 0, 0.01, 0.25, 0.5, 0.75, 0.9, 0.999, 1 };
+	for (int iter = 0; iter < 300; iter++) {
+		size_t n = 1 + rng_below(400);
+		double *v = xmalloc_doubles(n), *s = xmalloc_doubles(n);
+		double *w = xmalloc_doubles(n);
+		for (size_t i = 0; i < n; i++) {
+			switch (iter % 5) {
+			case 0: v[i] = rng_normal(); break;
+			case 1: v[i] = (double)rng_below(3); break;
+			case 2: v[i] = (double)i; break;
+			case 3: v[i] = -(double)i; break;
+			default: v[i] = 42; break;
+			}
+		}
+		memcpy(s, v, n * sizeof(*v));
+		qsort(s, n, sizeof(*s), cmp_double);
+
+		memcpy(w, v, n * sizeof(*v));
+		double med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+		ck_assert_double_eq(pt_median_inplace(w, n), med);
+		for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+			memcpy(w, v, n * sizeof(*v));
+			double got = pt_quantile_inplace(w, n, qs[k]);
+			ck_assert_double_eq_tol(got,
+				sorted_quantile(s, n, qs[k]), 1e-12);
+		}
+		/* Reordered, not changed. */
+		qsort(w, n, sizeof(*w), cmp_double);
+		ck_assert_mem_eq(w, s, n * sizeof(*s));
+		free(v);
+		free(s);
+		free(w);
+	}
+}
+END_TEST
+
+START_TEST(median_quantile_known)
+{
+	double v[4] = { 4, 1, 3, 2 };
+	ck_assert_double_eq(pt_median_inplace(v, 4), 2.5);
+	double w[5] = { 10, 40, 20, 50, 30 };
+	ck_assert_double_eq(pt_quantile_inplace(w, 5, 0.1), 14);
+	ck_assert_double_eq(pt_quantile_inplace(w, 5, 0.5), 30);
+	ck_assert_double_eq(pt_quantile_inplace(w, 5, 1), 50);
+	ck_assert_double_eq(pt_quantile_inplace(w, 5, 0), 10);
+	double one = 7;
+	ck_assert_double_eq(pt_median_inplace(&one, 1), 7);
+	ck_assert_double_eq(pt_quantile_inplace(&one, 1, 0.3), 7);
+}
+END_TEST
+
+START_TEST(median_large_adversarial)
+{
+	/* O(n^2) quickselect would not finish these in the timeout. */
+	size_t n = 2000000;
+	double *v = xmalloc_doubles(n);
+	for (int kind = 0; kind < 4; kind++) {
+		for (size_t i = 0; i < n; i++) {
+			switch (kind) {
+			case 0: v[i] = (double)i; break;
+			case 1: v[i] = (double)(n - i); break;
+			case 2: v[i] = 1; break;
+			default: v[i] = (double)(i % 2 ? i : n - i); break;
+			}
+		}
+		double med = pt_median_inplace(v, n);
+		/* Kind 3 is 1..n shuffled in an organ-pipe pattern. */
+		double want[4] = { (n - 1) / 2.0, (n + 1) / 2.0, 1,
+			(n + 1) / 2.0 };
+		ck_assert_double_eq(med, want[kind]);
+	}
+	free(v);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Normal distribution                                                   */
+
+START_TEST(norm_known_values)
+{
+	ck_assert_double_eq_tol(pt_norm_quantile(0.975), 1.959963984540054,
+			1e-14);
+	ck_assert_double_eq_tol(pt_norm_quantile(0.025), -1.959963984540054,
+			1e-14);
+	ck_assert_double_eq_tol(pt_norm_quantile(0.5), 0, 1e-15);
+	ck_assert_double_eq_tol(pt_norm_quantile(0.995), 2.5758293035489004,
+			1e-13);
+	ck_assert_double_eq_tol(pt_norm_quantile(0.8413447460685429), 1,
+			1e-13);
+	ck_assert_double_eq_tol(pt_norm_quantile(1e-10), -6.361340902404056,
+			1e-11);
+	ck_assert_double_eq_tol(pt_norm_quantile(1 - 1e-10),
+			6.361340889697421, 1e-12);
+	ck_assert(isinf(pt_norm_quantile(0)) && pt_norm_quantile(0) < 0);
+	ck_assert(isinf(pt_norm_quantile(1)) && pt_norm_quantile(1) > 0);
+
+	ck_assert_double_eq_tol(pt_norm_cdf(0), 0.5, 1e-16);
+	ck_assert_double_eq_tol(pt_norm_cdf(1.96), 0.9750021048517796, 1e-15);
+	ck_assert_double_eq_tol(pt_norm_cdf(-1), 0.15865525393145707, 1e-15);
+	ck_assert_double_eq_tol(pt_norm_cdf(-10), 7.619853024160527e-24,
+			1e-36);
+}
+END_TEST
+
+START_TEST(norm_round_trip)
+{
+	for (int i = 1; i < 2000; i++) {
+		double p = i / 2000.0;
+		double x = pt_norm_quantile(p);
+		ck_assert_double_eq_tol(pt_norm_cdf(x), p, 1e-13 * p + 1e-16);
+	}
+	for (int e = -300; e <= -2; e++) {
+		double p = pow(10, e);
+		double x = pt_norm_quantile(p);
+		ck_assert_double_eq_tol(pt_norm_cdf(x), p, 1e-12 * p);
+	}
+}
+END_TEST
+
+static Suite *
+stats_suite(void)
+{
+	Suite *s = suite_create("stats");
+	TCase *tc = tcase_create("inversions");
+	tcase_add_test(tc, inversions_vs_brute_force);
+	tcase_add_test(tc, inversions_known);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("mann_kendall");
+	tcase_add_test(tc, mk_vs_brute_force);
+	tcase_add_test(tc, mk_hand_worked);
+	tcase_add_test(tc, mk_degenerate);
+	tcase_add_test(tc, mk_large_exact_variance);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("theil_sen");
+	tcase_add_test(tc, theil_sen_vs_brute_force);
+	tcase_add_test(tc, theil_sen_exact_line);
+	tcase_add_test(tc, theil_sen_small_cases);
+	tcase_add_test(tc, theil_sen_heavy_ties_large);
+	tcase_add_test(tc, theil_sen_near_ties_need_exact_keys);
+	tcase_add_test(tc, theil_sen_speed_20000);
+	tcase_add_test(tc, theil_sen_speed_200000);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("selection");
+	tcase_add_test(tc, median_quantile_vs_sort);
+	tcase_add_test(tc, median_quantile_known);
+	tcase_add_test(tc, median_large_adversarial);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("normal");
+	tcase_add_test(tc, norm_known_values);
+	tcase_add_test(tc, norm_round_trip);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return pt_test_run(stats_suite());
+}
