@@ -1,0 +1,55 @@
+#!/bin/sh
+# Output and input safety of the CLI:
+#   -o writes the whole report or nothing, failed writes exit 3,
+#   inputs are never modified.
+#   cli_io.sh POOLTREND TESTDATA
+set -u
+exe=$1 data=$2
+work=$(mktemp -d) || exit 99
+trap 'rm -rf "$work"' EXIT INT TERM
+status=0
+fail() { echo "FAIL: $*"; status=1; }
+
+cp -R "$data/x64-append-crlf" "$work/in"
+input="$work/in/poolmon.log"
+before=$(cksum < "$input")
+mtime_before=$(stat -c %Y "$input")
+
+# -o: the report lands whole, and no temporary file is left behind.
+"$exe" -q -f json -o "$work/report.json" "$input"
+rc=$?
+[ $rc -eq 0 ] || fail "-o exited $rc"
+grep -q '"schema_version":	1' "$work/report.json" || fail "-o report incomplete"
+[ -z "$(find "$work" -name 'report.json.tmp.*')" ] || fail "temporary file left"
+
+# -o over an existing file replaces it.
+echo old > "$work/old.txt"
+"$exe" -q -o "$work/old.txt" "$input" || fail "-o over an existing file"
+grep -q '^pooltrend: 1 file' "$work/old.txt" || fail "-o did not replace the file"
+
+# -o into a missing directory: exit 3, a message, nothing created.
+"$exe" -q -o "$work/nodir/r.txt" "$input" 2> "$work/err"
+rc=$?
+[ $rc -eq 3 ] || fail "-o into a missing directory exited $rc"
+grep -q 'nodir/r.txt' "$work/err" || fail "no message naming the output"
+
+# A full disk on standard output: exit 3 with a message.
+if [ -w /dev/full ]; then
+	"$exe" -q "$input" > /dev/full 2> "$work/err"
+	rc=$?
+	[ $rc -eq 3 ] || fail "stdout on /dev/full exited $rc"
+	grep -q 'standard output' "$work/err" || fail "no message for /dev/full"
+fi
+
+# The input is untouched.
+[ "$(cksum < "$input")" = "$before" ] || fail "input content changed"
+[ "$(stat -c %Y "$input")" = "$mtime_before" ] || fail "input mtime changed"
+
+# No input and a terminal on stdin would hang: usage error instead.
+if command -v script >/dev/null 2>&1; then
+	script -qec "$exe" /dev/null > "$work/tty" 2>&1
+	grep -q 'no input given' "$work/tty" || fail "terminal stdin without input"
+fi
+
+[ $status -eq 0 ] && echo "cli_io: all checks passed"
+exit $status
