@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pooltrend/text.h"
+
 /* First buffer for inputs whose size is unknown (pipes, /proc files). */
 #define STREAM_CHUNK ((size_t)64 * 1024)
 
@@ -97,6 +99,11 @@ add_source(struct pt_source_list *l, const char *path, const char *name,
 		.is_stdin = is_stdin,
 	};
 	s->has_mtime = mtime_of(st, &s->mtime_ms);
+	if (st != NULL && S_ISREG(st->st_mode)) {
+		s->has_id = true;
+		s->dev = (uint64_t)st->st_dev;
+		s->ino = (uint64_t)st->st_ino;
+	}
 	return true;
 }
 
@@ -310,6 +317,80 @@ expand_stdin(bool *seen, bool *reported, struct pt_source_list *l,
 	return add_source(l, "-", "<stdin>", true, have_st ? &st : NULL, err);
 }
 
+/* qsort has no context pointer in C11: the comparison reads this. */
+static _Thread_local const struct pt_source *id_items;
+
+static int
+cmp_by_id(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const struct pt_source *x = &id_items[a], *y = &id_items[b];
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return a < b ? -1 : a > b; /* the first occurrence sorts first */
+}
+
+static void
+source_free(struct pt_source *s)
+{
+	free(s->path);
+	free(s->name);
+}
+
+/*
+ * Reading one file twice would count its snapshots twice and fake a
+ * series.  Keep every file once, where it first appeared.
+ */
+static bool
+drop_duplicate_files(struct pt_source_list *l, struct pt_diags *diags,
+		struct pt_error *err)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->len; i++)
+		n += l->items[i].has_id;
+	if (n < 2)
+		return true;
+	size_t *idx = malloc(n * sizeof(*idx));
+	bool *drop = calloc(l->len, sizeof(*drop));
+	if (idx == NULL || drop == NULL) {
+		free(idx);
+		free(drop);
+		return out_of_memory(err);
+	}
+	for (size_t i = 0, k = 0; i < l->len; i++)
+		if (l->items[i].has_id)
+			idx[k++] = i;
+	id_items = l->items;
+	qsort(idx, n, sizeof(*idx), cmp_by_id);
+	for (size_t k = 1; k < n; k++) {
+		const struct pt_source *a = &l->items[idx[k - 1]];
+		const struct pt_source *b = &l->items[idx[k]];
+		if (a->dev == b->dev && a->ino == b->ino) {
+			drop[idx[k]] = true;
+			const char *first = l->items[idx[k - 1]].name;
+			char *shown = pt_escape(first, strlen(first));
+			pt_diags_add(diags, PT_SEV_WARNING, b->name, 0,
+				"same file as %s; read once", shown ? shown : "another operand");
+			free(shown);
+			/* the kept one stays first of its group */
+			idx[k] = idx[k - 1];
+		}
+	}
+	size_t out = 0;
+	for (size_t i = 0; i < l->len; i++) {
+		if (drop[i])
+			source_free(&l->items[i]);
+		else
+			l->items[out++] = l->items[i];
+	}
+	l->len = out;
+	free(idx);
+	free(drop);
+	return true;
+}
+
 bool
 pt_sources_expand(const char *const *operands, size_t n,
 		struct pt_source_list *l, struct pt_diags *diags,
@@ -324,7 +405,7 @@ pt_sources_expand(const char *const *operands, size_t n,
 		if (!ok)
 			return false;
 	}
-	return true;
+	return drop_duplicate_files(l, diags, err);
 }
 
 /*

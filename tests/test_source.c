@@ -199,7 +199,8 @@ START_TEST(directory_in_natural_order)
 	touch("log2");
 	touch("log1");
 	touch(".hidden");
-	ck_assert_int_eq(symlink("log1", at("log3")), 0);
+	/* a link to a file the expansion does not list itself (hidden) */
+	ck_assert_int_eq(symlink(".hidden", at("log3")), 0);
 	const char *ops[] = { tmpdir };
 	struct expansion x;
 	expand(&x, ops, 1);
@@ -303,6 +304,25 @@ START_TEST(operands_keep_their_order)
 	ck_assert_str_eq(x.list.items[2].path, at("dir/b2"));
 	ck_assert_str_eq(x.list.items[3].path, at("a.log"));
 	ck_assert_str_eq(x.list.items[3].base, "a.log");
+	expansion_finish(&x);
+}
+END_TEST
+
+START_TEST(same_file_twice_is_read_once)
+{
+	ck_assert_int_eq(mkdir(at("dir"), 0700), 0);
+	touch("dir/a1");
+	touch("dir/a2");
+	ck_assert_int_eq(symlink("a2", at("dir/link")), 0);
+	/* a1 twice (through the directory and by name), a2 via a link */
+	const char *ops[] = { at("dir"), at("dir/a1") };
+	struct expansion x;
+	expand(&x, ops, 2);
+	ck_assert_uint_eq(x.list.len, 2);
+	ck_assert_str_eq(x.list.items[0].path, at("dir/a1"));
+	ck_assert_str_eq(x.list.items[1].path, at("dir/a2"));
+	ck_assert_uint_eq(pt_diags_count(&x.diags, PT_SEV_WARNING), 2);
+	ck_assert_ptr_nonnull(strstr(x.diags.items[0].msg, "read once"));
 	expansion_finish(&x);
 }
 END_TEST
@@ -552,6 +572,7 @@ source_suite(void)
 	tcase_add_test(tc_expand, directory_trailing_slash);
 	tcase_add_test(tc_expand, directory_without_files_is_error);
 	tcase_add_test(tc_expand, operands_keep_their_order);
+	tcase_add_test(tc_expand, same_file_twice_is_read_once);
 	tcase_add_test(tc_expand, missing_operand_is_error);
 	tcase_add_test(tc_expand, unreadable_operand_is_error);
 	tcase_add_test(tc_expand, stdin_operand_once);
