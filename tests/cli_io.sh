@@ -51,5 +51,18 @@ if command -v script >/dev/null 2>&1; then
 	grep -q 'no input given' "$work/tty" || fail "terminal stdin without input"
 fi
 
+# Colour only on a terminal, never with NO_COLOR, always with --color always.
+if command -v script >/dev/null 2>&1; then
+	esc=$(printf '\033')
+	script -qec "\"$exe\" -q \"$input\"" /dev/null > "$work/tty" 2>&1
+	grep -q "$esc\[1;31mlikely" "$work/tty" || fail "no colour on a terminal"
+	NO_COLOR=1 script -qec "\"$exe\" -q \"$input\"" /dev/null > "$work/tty" 2>&1
+	grep -q "$esc" "$work/tty" && fail "colour despite NO_COLOR"
+	NO_COLOR=1 script -qec "\"$exe\" -q --color always \"$input\"" /dev/null > "$work/tty" 2>&1
+	grep -q "$esc" "$work/tty" || fail "--color always did not override NO_COLOR"
+fi
+"$exe" -q "$input" | grep -q "$(printf '\033')" && fail "colour into a pipe"
+"$exe" -q --color always -f json "$input" | grep -q "$(printf '\033')" && fail "colour in JSON"
+
 [ $status -eq 0 ] && echo "cli_io: all checks passed"
 exit $status

@@ -189,18 +189,32 @@ apply_option(struct cli *c, int opt, const char *arg)
 			PT_JSON_SCHEMA_VERSION);
 		return EXIT_OK;
 	default:
-		fputs(usage_line, stderr);
-		fputs("Try 'pooltrend --help' for more information.\n", stderr);
 		return EXIT_USAGE;
 	}
+}
+
+/* getopt's own messages would start with argv[0], not "pooltrend:". */
+static int
+bad_option(int opt, char **argv)
+{
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	const char *given = argv[optind - 1];
+	const char *name = strncmp(given, "--", 2) == 0 || optopt == 0 ?
+		given : shortopt;
+	if (opt == ':')
+		return usage_error("option '%s' needs a value", name);
+	return usage_error("unknown option '%s'", name);
 }
 
 static int
 parse_args(struct cli *c, int argc, char **argv)
 {
 	int opt;
-	while ((opt = getopt_long(argc, argv, "f:n:p:s:o:qhV", long_options,
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":f:n:p:s:o:qhV", long_options,
 			NULL)) != -1) {
+		if (opt == '?' || opt == ':')
+			return bad_option(opt, argv);
 		int rc = apply_option(c, opt, optarg);
 		if (rc >= 0)
 			return rc;
