@@ -258,9 +258,13 @@ pt_analysis_run(const char *const *operands, size_t n,
 		goto out;
 	}
 	parser = pt_parser_create(err);
-	files = calloc(sources.len, sizeof(*files));
-	if (parser == NULL || files == NULL)
+	if (parser == NULL)
 		goto out;
+	files = calloc(sources.len, sizeof(*files));
+	if (files == NULL) {
+		pt_error_set(err, 0, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < sources.len; i++)
 		if (!parse_file(parser, &sources.items[i], opts, &files[i], a, err))
 			goto out;

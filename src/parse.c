@@ -873,10 +873,15 @@ add_summary(struct state *st, const char *s, bool memory)
 {
 	int64_t v[5];
 	for (int i = 0; i < 5; i++) {
-		if (!group_int64(st->p, s, i + 1, &v[i])) {
+		/* poolmon computes these in 32 bits and prints them with %ld:
+		 * values from 2^31 come out negative, and nothing is larger. */
+		if (!group_int64(st->p, s, i + 1, &v[i]) ||
+				v[i] < -(INT64_C(1) << 31) || v[i] > UINT32_MAX) {
 			report_bad_number(st, "summary line");
 			return;
 		}
+		if (v[i] < 0)
+			v[i] += INT64_C(1) << 32;
 	}
 	struct pt_summary *sum = &st->pend.summary;
 	if (memory) {

@@ -107,6 +107,16 @@ gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
 	}
 }
 
+/*
+ * A slope needs two different times; snapshots can share one when a
+ * forced time source dates them all alike.
+ */
+static bool
+spans_time(const struct epoch_view *v)
+{
+	return v->n >= 2 && v->t[v->n - 1] > v->t[0];
+}
+
 /* Number of equal-count blocks for floors (SCORING.md 4.2, S3). */
 static size_t
 block_count(size_t n)
@@ -273,6 +283,14 @@ half_slope_ratio(const struct epoch_view *v, double *ratio)
 {
 	size_t h = v->n / 2;
 	double s1, s2;
+	struct epoch_view a = *v, b = *v;
+	a.n = h;
+	b.t += h;
+	b.n -= h;
+	if (!spans_time(&a) || !spans_time(&b)) {
+		*ratio = NAN; /* no slope without time passing */
+		return true;
+	}
 	if (!pt_theil_sen(v->t, v->y, h, 0.95, &s1, NULL, NULL) ||
 			!pt_theil_sen(v->t + h, v->y + h, v->n - h, 0.95, &s2,
 				NULL, NULL))
@@ -363,7 +381,7 @@ time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 	} else {
 		if (!sum->has_commit)
 			return;
-		headroom = (double)(sum->limit_k - sum->commit_k) * 1024.0;
+		headroom = ((double)sum->limit_k - (double)sum->commit_k) * 1024.0;
 		sc->tte_bound = "commit limit";
 	}
 	if (headroom < 0)
@@ -434,9 +452,10 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 			noise_max = noise;
 		memcpy(scr->work, v.per_alloc, v.n * sizeof(double));
 		per_alloc = pt_median_inplace(scr->work, v.n);
-		if (v.n >= 3)
+		if (v.n >= 3 && spans_time(&v)) {
 			last = v;
-		sc->growth_epoch = e;
+			sc->growth_epoch = e;
+		}
 	}
 	sc->mk.n = sc->samples;
 	sc->mk.s = s_sum;
@@ -464,7 +483,9 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 					!half_slope_ratio(&last, &sc->half_ratio))
 				return false;
 			sc->f_within = pt_ramp(sc->z_within, 1.0, 2.5, 0, 1);
-			sc->f_saturation = pt_ramp(sc->half_ratio, 0.15, 0.5, 0, 1);
+			if (!isnan(sc->half_ratio))
+				sc->f_saturation = pt_ramp(sc->half_ratio, 0.15, 0.5,
+					0, 1);
 		}
 		size_t half = last.n / 2;
 		if (last.n - half >= 6) {

@@ -230,7 +230,8 @@ rebooted_before(const struct pt_dataset *ds, size_t i, const char **why)
 {
 	const struct pt_summary *a = &ds->snaps[i - 1].summary;
 	const struct pt_summary *b = &ds->snaps[i].summary;
-	if (a->has_memory && b->has_memory && b->page_faults < a->page_faults) {
+	if (a->has_memory && b->has_memory &&
+			fell(a->page_faults, b->page_faults)) {
 		*why = "the cumulative page-fault count fell";
 		return true;
 	}

@@ -74,7 +74,9 @@ mtime_of(const struct stat *st, int64_t *ms)
 	if (st == NULL || !S_ISREG(st->st_mode))
 		return false;
 	int64_t sec = (int64_t)st->st_mtim.tv_sec;
-	if (sec > INT64_MAX / 1000 - 1 || sec < INT64_MIN / 1000 + 1)
+	/* The same years the timestamp parsers accept (1970 .. 2200), so
+	 * differences of times can never overflow. */
+	if (sec < 0 || sec > INT64_C(7258118400))
 		return false;
 	*ms = sec * 1000 + (int64_t)st->st_mtim.tv_nsec / 1000000;
 	return true;

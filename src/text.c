@@ -73,8 +73,9 @@ printable_utf8_len(const unsigned char *s, size_t avail)
 		return 0;
 	if (cp < 0xa0)  /* C1 controls */
 		return 0;
-	/* Bidirectional overrides and isolates can disguise text. */
-	if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+	/* Bidirectional marks, overrides and isolates can disguise text. */
+	if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+			cp == 0x200e || cp == 0x200f || cp == 0x061c)
 		return 0;
 	return len;
 }

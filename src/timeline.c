@@ -330,23 +330,23 @@ warn_backwards(struct ctx *c)
 static void
 warn_repeats(struct ctx *c, enum pt_time_source s)
 {
+	/* One warning, at the first repeat: the rest say nothing new. */
 	size_t count = 0;
+	const struct pt_time_entry *first = NULL;
 	for (size_t r = 1; r < c->n; r++) {
 		if (c->k[r].t != c->k[r - 1].t)
 			continue;
-		if (++count > MAX_EACH_WARNING)
-			continue;
-		const struct pt_time_entry *x = &c->e[c->k[r].i];
-		char a[32];
-		pt_diags_add(c->diags, PT_SEV_WARNING, x->file, x->line,
-			"repeated time: %s (%s) also dates an earlier snapshot; "
-			"their rates cannot be computed",
-			pt_stamp_format(x->t_ms, a), source_phrase(s));
+		if (count++ == 0)
+			first = &c->e[c->k[r].i];
 	}
-	if (count > MAX_EACH_WARNING)
-		pt_diags_add(c->diags, PT_SEV_WARNING, NULL, 0,
-			"%zu more snapshots repeat an earlier time",
-			count - MAX_EACH_WARNING);
+	if (first == NULL)
+		return;
+	char a[32];
+	pt_diags_add(c->diags, PT_SEV_WARNING, first->file, first->line,
+		"repeated time: %s (%s) also dates an earlier snapshot; "
+		"%zu snapshot%s in all repeat an earlier time, and no rate is "
+		"computed between them", pt_stamp_format(first->t_ms, a),
+		source_phrase(s), count, count == 1 ? "" : "s");
 }
 
 /*

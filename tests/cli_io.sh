@@ -6,7 +6,8 @@
 set -u
 exe=$1 data=$2
 work=$(mktemp -d) || exit 99
-trap 'rm -rf "$work"' EXIT INT TERM
+trap 'rm -rf "$work"' EXIT
+trap 'exit 99' INT TERM
 status=0
 fail() { echo "FAIL: $*"; status=1; }
 
@@ -21,6 +22,10 @@ rc=$?
 [ $rc -eq 0 ] || fail "-o exited $rc"
 grep -q '"schema_version":	1' "$work/report.json" || fail "-o report incomplete"
 [ -z "$(find "$work" -name 'report.json.tmp.*')" ] || fail "temporary file left"
+
+# A new report gets the mode the umask allows, not mkstemp's 0600.
+[ "$(umask 022; "$exe" -q -o "$work/mode.txt" "$input"; stat -c %a "$work/mode.txt")" = 644 ] ||
+	fail "-o report mode is not 644 under umask 022"
 
 # -o over an existing file replaces it.
 echo old > "$work/old.txt"

@@ -24,7 +24,8 @@ exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 case_dir=$(cd "$2" && pwd)
 name=$(basename "$case_dir")
 work=$(mktemp -d) || exit 99
-trap 'rm -rf "$work"' EXIT INT TERM
+trap 'rm -rf "$work"' EXIT
+trap 'exit 99' INT TERM
 cp -R "$case_dir"/. "$work"/ || exit 99
 if [ -f "$case_dir/uses" ]; then
 	while read -r shared; do

@@ -35,7 +35,7 @@ noise(unsigned i)
  */
 static void
 build_series(struct one_series *o, const double *bytes, size_t n,
-		size_t reboot_at, bool summary)
+		size_t reboot_at, bool summary, int64_t step_ms)
 {
 	memset(o, 0, sizeof(*o));
 	int64_t allocs = 1000, prev_out = 0;
@@ -64,7 +64,7 @@ build_series(struct one_series *o, const double *bytes, size_t n,
 				(int64_t)i : 100000 + (int64_t)i;
 		}
 		o->timed[i] = (struct pt_timed_snapshot){
-			&o->snaps[i], "t.txt", (int64_t)i * 3600000,
+			&o->snaps[i], "t.txt", (int64_t)i * step_ms,
 		};
 	}
 	struct pt_error err = {0};
@@ -74,17 +74,24 @@ build_series(struct one_series *o, const double *bytes, size_t n,
 }
 
 static struct pt_score
-score_of(const double *bytes, size_t n, size_t reboot_at, bool summary)
+score_of_spaced(const double *bytes, size_t n, size_t reboot_at, bool summary,
+		int64_t step_ms)
 {
 	struct one_series *o = malloc(sizeof(*o));
 	ck_assert_ptr_nonnull(o);
-	build_series(o, bytes, n, reboot_at, summary);
+	build_series(o, bytes, n, reboot_at, summary, step_ms);
 	struct pt_score sc;
 	ck_assert(pt_score_series(&o->ds, 0, &sc));
 	pt_dataset_finish(&o->ds);
 	pt_diags_finish(&o->diags);
 	free(o);
 	return sc;
+}
+
+static struct pt_score
+score_of(const double *bytes, size_t n, size_t reboot_at, bool summary)
+{
+	return score_of_spaced(bytes, n, reboot_at, summary, 3600000);
 }
 
 START_TEST(test_ramp)
@@ -224,6 +231,31 @@ START_TEST(test_warmup_reason)
 }
 END_TEST
 
+START_TEST(test_equal_times_give_no_growth)
+{
+	/* A forced time source can date every snapshot alike. */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 1e5 + 6400.0 * i;
+	struct pt_score sc = score_of_spaced(y, N, 0, false, 0);
+	ck_assert(!sc.has_growth);
+	ck_assert(!sc.has_tte);
+}
+END_TEST
+
+START_TEST(test_growth_epoch_needs_three_samples)
+{
+	/* 10 samples, a reboot, then 2: the slope comes from epoch 0. */
+	double y[12];
+	for (unsigned i = 0; i < 12; i++)
+		y[i] = 1e5 + 6400.0 * (i < 10 ? i : i - 10);
+	struct pt_score sc = score_of(y, 12, 10, true);
+	ck_assert(sc.has_growth);
+	ck_assert_uint_eq(sc.growth_epoch, 0);
+	ck_assert_msg(fabs(sc.growth_bph - 6400) < 1, "growth %f", sc.growth_bph);
+}
+END_TEST
+
 START_TEST(test_too_few_samples)
 {
 	double y[3] = { 1000, 2000, 3000 };
@@ -256,6 +288,8 @@ score_suite(void)
 	tcase_add_test(tc, test_leak_restarting_after_reboot_is_likely);
 	tcase_add_test(tc, test_late_onset_is_found);
 	tcase_add_test(tc, test_too_few_samples);
+	tcase_add_test(tc, test_equal_times_give_no_growth);
+	tcase_add_test(tc, test_growth_epoch_needs_three_samples);
 	tcase_add_test(tc, test_level_shift_is_not_likely);
 	tcase_add_test(tc, test_staircase_leak_is_found);
 	tcase_add_test(tc, test_noisy_leak_is_found);

@@ -138,6 +138,26 @@ START_TEST(test_page_faults_fall_means_reboot)
 }
 END_TEST
 
+START_TEST(test_page_fault_wrap_is_not_a_reboot)
+{
+	struct fixture f = {0};
+	/* PageFlts is a 32-bit counter: it wraps from near 2^32 to small. */
+	int64_t pf[] = { 4294967000, 4294967200, 300, 900 };
+	for (int i = 0; i < 4; i++) {
+		add_snapshot(&f, i);
+		f.snaps[i].summary.has_memory = true;
+		f.snaps[i].summary.page_faults = pf[i];
+		add_row(&f, "Grow", PT_POOL_NONPAGED, 100 + i, 50, 800);
+	}
+	struct pt_dataset ds;
+	struct pt_diags d;
+	build(&f, &ds, &d);
+	ck_assert_uint_eq(ds.nepochs, 1);
+	pt_dataset_finish(&ds);
+	pt_diags_finish(&d);
+}
+END_TEST
+
 START_TEST(test_single_tag_wrap_is_undone)
 {
 	struct fixture f = {0};
@@ -209,6 +229,7 @@ series_suite(void)
 	tcase_add_test(tc, test_keys_by_tag_and_pool);
 	tcase_add_test(tc, test_reboot_splits_epochs);
 	tcase_add_test(tc, test_page_faults_fall_means_reboot);
+	tcase_add_test(tc, test_page_fault_wrap_is_not_a_reboot);
 	tcase_add_test(tc, test_single_tag_wrap_is_undone);
 	tcase_add_test(tc, test_mapped_text_is_kept);
 	tcase_add_test(tc, test_cell_limit);

@@ -68,7 +68,11 @@ struct pt_row {
 	long line;           /* 1-based line in the text */
 };
 
-/* The -r summary; all sizes in KB as poolmon prints them. */
+/*
+ * The -r summary; all sizes in KB as poolmon prints them.  poolmon keeps
+ * these in 32 bits, so each is 0 .. 2^32-1 (negative prints reinterpreted)
+ * and the cumulative PageFlts wraps.
+ */
 struct pt_summary {
 	bool has_memory;        /* the Memory: line was seen */
 	int64_t memory_k;       /* physical memory */

@@ -43,8 +43,9 @@ void pt_source_list_finish(struct pt_source_list *l);
  * Expand n operands into l.  Problems with single operands (missing file,
  * unreadable directory, a directory with no regular file) are reported to
  * diags as errors and the operand is skipped; "-" given twice is reported
- * once; a file reached twice (named twice, or also through a directory or
- * a link) is kept once, where it first appeared, with a warning.  Returns false only when out of memory (err filled).
+ * once; a file reached twice (named twice, through a directory or through
+ * a link) is kept once, where it first appeared, with a warning.
+ * Returns false only when out of memory (err filled).
  */
 bool pt_sources_expand(const char *const *operands, size_t n,
 		struct pt_source_list *l, struct pt_diags *diags,

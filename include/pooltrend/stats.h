@@ -43,7 +43,9 @@ int64_t pt_count_inversions(const double *a, size_t n, int64_t *ties);
  * Theil-Sen slope of y over t (t strictly increasing) with a confidence
  * interval of level conf (e.g. 0.95) from the Mann-Kendall variance
  * (Sen 1968, Gilbert 1987).  Pairs with equal t are ignored.  lo/hi may be
- * NULL.  Returns false when n < 2 or out of memory.
+ * NULL.  Returns false when n < 2, when no two t differ (no pair has a
+ * slope), or out of memory: callers check for a time spread first so that
+ * false means out of memory.
  */
 bool pt_theil_sen(const double *t, const double *y, size_t n, double conf,
 		double *slope, double *lo, double *hi);

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pooltrend/analysis.h"
 #include "pooltrend/report.h"
 #include "pooltrend/score.h"
+#include "pooltrend/text.h"
 #include "pooltrend/timeline.h"
 #include "pt_config.h"
 
@@ -96,11 +98,22 @@ print_help(void)
 "3 input or output error.  See pooltrend(1).\n", stdout);
 }
 
+/* User-given text is escaped too: it may hold control bytes. */
+static void
+print_escaped(FILE *f, const char *s)
+{
+	char *e = pt_escape(s, strlen(s));
+	fputs(e ? e : "?", f);
+	free(e);
+}
+
 static int
 usage_error(const char *fmt, const char *arg)
 {
+	char *e = pt_escape(arg, strlen(arg));
 	fputs("pooltrend: ", stderr);
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, e ? e : "?");
+	free(e);
 	fputc('\n', stderr);
 	fputs(usage_line, stderr);
 	fputs("Try 'pooltrend --help' for more information.\n", stderr);
@@ -112,7 +125,8 @@ parse_count(const char *s, size_t *out)
 {
 	char *end;
 	errno = 0;
-	if (*s == '-' || *s == '\0')
+	/* strtoull skips blanks and accepts a sign: " -1" would wrap. */
+	if (*s < '0' || *s > '9')
 		return false;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v > SIZE_MAX)
@@ -261,6 +275,33 @@ print_diags(const struct pt_diags *d, bool quiet)
 		fprintf(stderr, "pooltrend: %zu more messages not shown\n", d->dropped);
 }
 
+/*
+ * mkstemp creates the file with mode 0600; the report gets the mode of
+ * the file it replaces, or what the umask allows a new file.
+ */
+static void
+set_report_mode(int fd, const char *path)
+{
+	struct stat st;
+	mode_t mode;
+	if (stat(path, &st) == 0) {
+		mode = st.st_mode & 07777;
+	} else {
+		mode_t mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	(void)fchmod(fd, mode);
+}
+
+static void
+print_output_error(const char *path, const char *what)
+{
+	fputs("pooltrend: ", stderr);
+	print_escaped(stderr, path);
+	fprintf(stderr, ": %s\n", what);
+}
+
 /* Write to a temporary file beside path, then rename it into place. */
 static int
 write_report_file(const struct cli *c, const struct pt_analysis *a)
@@ -277,20 +318,22 @@ write_report_file(const struct cli *c, const struct pt_analysis *a)
 	struct pt_error err = {0};
 	int rc = EXIT_OK;
 	if (f == NULL) {
-		fprintf(stderr, "pooltrend: %s: cannot create: %s\n", c->output,
-			strerror(errno));
-		if (fd >= 0)
+		print_output_error(c->output, strerror(errno));
+		if (fd >= 0) {
 			close(fd);
-		rc = EXIT_IO;
-	} else if (!pt_report_write(f, a, &c->report, &err) | (fflush(f) != 0) |
-			(fsync(fileno(f)) != 0 && errno != EINVAL)) {
-		fprintf(stderr, "pooltrend: %s: %s\n", c->output,
-			err.msg[0] ? err.msg : strerror(errno));
+			unlink(tmp);
+		}
+		free(tmp);
+		return EXIT_IO;
+	}
+	set_report_mode(fd, c->output);
+	if (!pt_report_write(f, a, &c->report, &err) | (fflush(f) != 0) |
+			(fsync(fd) != 0 && errno != EINVAL)) {
+		print_output_error(c->output, err.msg[0] ? err.msg : strerror(errno));
 		fclose(f);
 		rc = EXIT_IO;
 	} else if (fclose(f) != 0 || rename(tmp, c->output) != 0) {
-		fprintf(stderr, "pooltrend: %s: cannot write: %s\n", c->output,
-			strerror(errno));
+		print_output_error(c->output, strerror(errno));
 		rc = EXIT_IO;
 	}
 	if (rc != EXIT_OK)
@@ -385,12 +428,14 @@ main(int argc, char **argv)
 		return usage_error("the '%s' command is not available in this "
 			"version", argv[1]);
 	int rc = parse_args(&c, argc, argv);
-	if (rc >= 0)
-		return rc;
-	if (!c.top_given)
-		c.report.top = c.report.format == PT_FORMAT_TEXT ? 20 : 0;
-	rc = run(&c, argc - optind, argv + optind);
-	if (fclose(stdout) != 0 && rc == EXIT_OK) {
+	if (rc < 0) {
+		if (!c.top_given)
+			c.report.top = c.report.format == PT_FORMAT_TEXT ? 20 : 0;
+		rc = run(&c, argc - optind, argv + optind);
+	}
+	/* --help and --version write to stdout too: a failure counts. */
+	if ((fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) &&
+			rc == EXIT_OK) {
 		fprintf(stderr, "pooltrend: standard output: %s\n", strerror(errno));
 		rc = EXIT_IO;
 	}
