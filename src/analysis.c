@@ -98,6 +98,33 @@ report_parse_notes(const struct pt_source *src, const struct pt_text *text,
 			r->skipped, r->skipped == 1 ? "" : "s");
 }
 
+/* Decode and parse one input's bytes (the caller keeps them). */
+static bool
+parse_bytes(struct pt_parser *parser, const struct pt_source *src,
+		const unsigned char *data, size_t len, struct parsed_file *pf,
+		struct pt_analysis *a, struct pt_error *err)
+{
+	struct pt_text text;
+	pf->src = src;
+	if (!pt_decode(data, len, &text, err))
+		return false;
+	bool ok = pt_parse_text(parser, text.data, text.len, src->name,
+		&pf->result, &a->diags, err);
+	if (ok) {
+		pf->parsed = true;
+		a->skipped_lines += pf->result.skipped;
+		report_parse_notes(src, &text, &pf->result, &a->diags,
+			&a->neg_fixed_rows, &a->neg_fixed_first);
+		if (pf->result.nsnaps == 0)
+			pt_diags_add(&a->diags, PT_SEV_ERROR, src->name, 0,
+				"no poolmon snapshot found%s",
+				no_snapshot_hint(data, len));
+	}
+	pt_text_finish(&text);
+	return ok;
+}
+
+/* Read, decode and parse one file; a file that cannot be read is reported. */
 static bool
 parse_file(struct pt_parser *parser, const struct pt_source *src,
 		const struct pt_analysis_opts *opts, struct parsed_file *pf,
@@ -113,24 +140,7 @@ parse_file(struct pt_parser *parser, const struct pt_source *src,
 		return true;
 	}
 	a->files_read++;
-	struct pt_text text;
-	if (!pt_decode(data, len, &text, err)) {
-		free(data);
-		return false;
-	}
-	bool ok = pt_parse_text(parser, text.data, text.len, src->name,
-		&pf->result, &a->diags, err);
-	if (ok) {
-		pf->parsed = true;
-		a->skipped_lines += pf->result.skipped;
-		report_parse_notes(src, &text, &pf->result, &a->diags,
-			&a->neg_fixed_rows, &a->neg_fixed_first);
-		if (pf->result.nsnaps == 0)
-			pt_diags_add(&a->diags, PT_SEV_ERROR, src->name, 0,
-				"no poolmon snapshot found%s",
-				no_snapshot_hint(data, len));
-	}
-	pt_text_finish(&text);
+	bool ok = parse_bytes(parser, src, data, len, pf, a, err);
 	free(data);
 	return ok;
 }
@@ -235,39 +245,45 @@ out:
 	return ok;
 }
 
-bool
-pt_analysis_run(const char *const *operands, size_t n,
+/*
+ * The pipeline over sources; texts, when not NULL, holds each source's
+ * bytes so nothing is read from disk.
+ */
+static bool
+analyse(const struct pt_source *sources, size_t nsources,
+		const struct pt_input_text *texts,
 		const struct pt_analysis_opts *opts, struct pt_analysis *a,
 		struct pt_error *err)
 {
-	memset(a, 0, sizeof(*a));
-	pt_diags_init(&a->diags);
 	bool ok = false;
-	struct pt_source_list sources;
-	pt_source_list_init(&sources);
 	struct parsed_file *files = NULL;
 	struct usable *usable = NULL;
 	size_t nusable = 0;
 	struct pt_parser *parser = NULL;
 
-	if (!pt_sources_expand(operands, n, &sources, &a->diags, err))
-		goto out;
-	a->files = sources.len;
-	if (sources.len == 0) {
+	a->files = nsources;
+	if (nsources == 0) {
 		pt_error_set(err, 0, "no input file to read");
 		goto out;
 	}
 	parser = pt_parser_create(err);
 	if (parser == NULL)
 		goto out;
-	files = calloc(sources.len, sizeof(*files));
+	files = calloc(nsources, sizeof(*files));
 	if (files == NULL) {
 		pt_error_set(err, 0, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < sources.len; i++)
-		if (!parse_file(parser, &sources.items[i], opts, &files[i], a, err))
+	for (size_t i = 0; i < nsources; i++) {
+		bool parsed = texts != NULL ?
+			parse_bytes(parser, &sources[i], texts[i].data, texts[i].len,
+				&files[i], a, err) :
+			parse_file(parser, &sources[i], opts, &files[i], a, err);
+		if (!parsed)
 			goto out;
+		if (texts != NULL)
+			a->files_read++;
+	}
 	/* One note for the whole input: a series of x86 files would
 	 * otherwise repeat it for every file. */
 	if (a->neg_fixed_rows > 0)
@@ -276,24 +292,71 @@ pt_analysis_run(const char *const *operands, size_t n,
 			"(x86 poolmon prints values above 2^31 as negative; first "
 			"in this file)", a->neg_fixed_rows,
 			a->neg_fixed_rows == 1 ? "" : "s");
-	if (!collect_usable(files, sources.len, &usable, &nusable, a, err))
+	if (!collect_usable(files, nsources, &usable, &nusable, a, err))
 		goto out;
 	if (nusable == 0) {
 		pt_error_set(err, 0, "no poolmon snapshot with rows in %zu file%s",
-			sources.len, sources.len == 1 ? "" : "s");
+			nsources, nsources == 1 ? "" : "s");
 		goto out;
 	}
 	ok = align_and_score(usable, nusable, opts, a, err);
 out:
 	if (files != NULL)
-		for (size_t i = 0; i < sources.len; i++)
+		for (size_t i = 0; i < nsources; i++)
 			if (files[i].parsed)
 				pt_parse_result_finish(&files[i].result);
 	free(files);
 	free(usable);
 	pt_parser_destroy(parser);
+	a->neg_fixed_first = NULL; /* it points into the caller's sources */
+	return ok;
+}
+
+bool
+pt_analysis_run(const char *const *operands, size_t n,
+		const struct pt_analysis_opts *opts, struct pt_analysis *a,
+		struct pt_error *err)
+{
+	memset(a, 0, sizeof(*a));
+	pt_diags_init(&a->diags);
+	struct pt_source_list sources;
+	pt_source_list_init(&sources);
+	bool ok = pt_sources_expand(operands, n, &sources, &a->diags, err) &&
+		analyse(sources.items, sources.len, NULL, opts, a, err);
 	pt_source_list_finish(&sources);
-	a->neg_fixed_first = NULL; /* it pointed into the freed sources */
+	return ok;
+}
+
+/* The last path component of name (names may carry a directory). */
+static const char *
+base_name(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	return slash != NULL ? slash + 1 : name;
+}
+
+bool
+pt_analysis_run_texts(const struct pt_input_text *inputs, size_t n,
+		const struct pt_analysis_opts *opts, struct pt_analysis *a,
+		struct pt_error *err)
+{
+	memset(a, 0, sizeof(*a));
+	pt_diags_init(&a->diags);
+	struct pt_source *sources = calloc(n ? n : 1, sizeof(*sources));
+	if (sources == NULL) {
+		pt_error_set(err, 0, "out of memory");
+		return false;
+	}
+	/* Borrowed names: the sources live only for this call. */
+	for (size_t i = 0; i < n; i++) {
+		sources[i].path = (char *)inputs[i].name;
+		sources[i].name = (char *)inputs[i].name;
+		sources[i].base = base_name(inputs[i].name);
+		sources[i].has_mtime = inputs[i].has_mtime;
+		sources[i].mtime_ms = inputs[i].mtime_ms;
+	}
+	bool ok = analyse(sources, n, inputs, opts, a, err);
+	free(sources);
 	return ok;
 }
 

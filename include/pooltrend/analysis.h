@@ -62,6 +62,23 @@ bool pt_analysis_run(const char *const *operands, size_t n,
 		const struct pt_analysis_opts *opts, struct pt_analysis *a,
 		struct pt_error *err);
 
+/* One input already in memory (for fuzzing and tests). */
+struct pt_input_text {
+	const char *name;             /* used in messages and for name times */
+	const unsigned char *data;    /* raw bytes, decoded like a file */
+	size_t len;
+	bool has_mtime;
+	int64_t mtime_ms;
+};
+
+/*
+ * The same analysis over n inputs held in memory, in the given order.
+ * Nothing is read from disk.
+ */
+bool pt_analysis_run_texts(const struct pt_input_text *inputs, size_t n,
+		const struct pt_analysis_opts *opts, struct pt_analysis *a,
+		struct pt_error *err);
+
 void pt_analysis_finish(struct pt_analysis *a);
 
 #endif
