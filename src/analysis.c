@@ -6,6 +6,7 @@
 #include "pooltrend/decode.h"
 #include "pooltrend/snapshot.h"
 #include "pooltrend/source.h"
+#include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
 
 void
@@ -166,12 +167,32 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 		if (r->nsnaps > 0)
 			a->files_with_snapshots++;
 		a->snapshots_found += r->nsnaps;
+		a->skipped_inputs += r->orphan_rows;
 		for (size_t i = 0; i < r->nsnaps; i++) {
+			a->skipped_inputs += r->snaps[i].duplicates;
 			if (r->snaps[i].nrows == 0) {
 				pt_diags_add(&a->diags, PT_SEV_WARNING,
 					files[f].src->name, r->snaps[i].line,
 					"snapshot has a header but no rows; ignored");
+				a->skipped_inputs++;
 				continue;
+			}
+			if (r->snaps[i].nrows > PT_MAX_ROWS_PER_SNAPSHOT) {
+				pt_diags_add(&a->diags, PT_SEV_WARNING,
+					files[f].src->name, r->snaps[i].line,
+					"snapshot has %zu rows, more than the limit of %d; "
+					"ignored", r->snaps[i].nrows,
+					PT_MAX_ROWS_PER_SNAPSHOT);
+				a->skipped_inputs++;
+				continue;
+			}
+			if (n == PT_MAX_SNAPSHOTS) {
+				pt_diags_add(&a->diags, PT_SEV_WARNING,
+					files[f].src->name, r->snaps[i].line,
+					"more than %d snapshots; the rest are ignored",
+					PT_MAX_SNAPSHOTS);
+				a->skipped_inputs += r->nsnaps - i;
+				break;
 			}
 			u[n++] = (struct usable){ &r->snaps[i], files[f].src };
 			a->rows += r->snaps[i].nrows;
@@ -209,6 +230,38 @@ time_entries(const struct usable *u, size_t n)
 	return e;
 }
 
+/*
+ * One machine's physical memory does not change between snapshots, so
+ * summaries that disagree mean logs of different machines were mixed.
+ */
+static void
+warn_mixed_machines(struct pt_analysis *a)
+{
+	const struct pt_snapinfo *first = NULL;
+	for (size_t i = 0; i < a->ds.nsnap; i++) {
+		const struct pt_snapinfo *s = &a->ds.snaps[i];
+		if (!s->summary.has_memory)
+			continue;
+		if (first == NULL) {
+			first = s;
+			continue;
+		}
+		if (s->summary.memory_k == first->summary.memory_k)
+			continue;
+		a->mixed_machines = true;
+		const char *where = first->file ? first->file : "the first snapshot";
+		char *shown = pt_escape(where, strlen(where));
+		pt_diags_add(&a->diags, PT_SEV_WARNING, s->file, s->line,
+			"snapshots from different machines? physical memory is "
+			"%lld KB here but %lld KB in %s:%ld",
+			(long long)s->summary.memory_k,
+			(long long)first->summary.memory_k,
+			shown ? shown : "the first snapshot", first->line);
+		free(shown);
+		return;
+	}
+}
+
 static bool
 align_and_score(const struct usable *u, size_t n,
 		const struct pt_analysis_opts *opts, struct pt_analysis *a,
@@ -231,6 +284,7 @@ align_and_score(const struct usable *u, size_t n,
 		};
 	if (!pt_dataset_build(&a->ds, ts, n, opts->max_cells, &a->diags, err))
 		goto out;
+	warn_mixed_machines(a);
 	a->first_ms = a->ds.snaps[0].t_ms;
 	a->last_ms = a->ds.snaps[n - 1].t_ms;
 	a->span_hours = (double)(a->last_ms - a->first_ms) / 3600000.0;
@@ -301,6 +355,9 @@ analyse(const struct pt_source *sources, size_t nsources,
 	}
 	ok = align_and_score(usable, nusable, opts, a, err);
 out:
+	/* Every error diagnostic is an input left out: unreadable, missing,
+	 * or without a snapshot. */
+	a->skipped_inputs += pt_diags_count(&a->diags, PT_SEV_ERROR);
 	if (files != NULL)
 		for (size_t i = 0; i < nsources; i++)
 			if (files[i].parsed)

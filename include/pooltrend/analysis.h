@@ -25,7 +25,11 @@
 
 /* Default limits; each is documented in pooltrend(1). */
 #define PT_DEFAULT_MAX_FILE_BYTES ((size_t)4 << 30)      /* 4 GiB per input */
-#define PT_DEFAULT_MAX_CELLS ((size_t)1 << 28)           /* series x snapshots */
+/* series x snapshots: 33 bytes each, so about 2.2 GB of aligned values */
+#define PT_DEFAULT_MAX_CELLS ((size_t)1 << 26)
+/* A real tag table has thousands of rows; far more is not poolmon. */
+#define PT_MAX_ROWS_PER_SNAPSHOT 100000
+#define PT_MAX_SNAPSHOTS 1000000
 
 struct pt_analysis_opts {
 	enum pt_time_source time_source;
@@ -44,6 +48,8 @@ struct pt_analysis {
 	size_t snapshots_found;       /* including empty ones */
 	size_t rows;                  /* rows in the snapshots used */
 	size_t skipped_lines;
+	size_t skipped_inputs;        /* files, snapshots or rows left out; see --strict */
+	bool mixed_machines;          /* summaries disagree on physical memory */
 	size_t neg_fixed_rows;        /* rows with negative x86 prints reinterpreted */
 	const char *neg_fixed_first;  /* first file with one (valid during the run only) */
 	enum pt_time_source time_source; /* the source actually used */

@@ -32,6 +32,7 @@ enum long_only {
 	OPT_TIME_SOURCE,
 	OPT_FAIL_ON,
 	OPT_COLOR,
+	OPT_STRICT,
 };
 
 struct cli {
@@ -43,6 +44,7 @@ struct cli {
 	const char *output;
 	enum color_mode color;
 	bool quiet;
+	bool strict;
 };
 
 static const struct option long_options[] = {
@@ -56,6 +58,7 @@ static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -90,6 +93,9 @@ print_help(void)
 "  -o, --output FILE       write the report to FILE (replaced whole, never\n"
 "                          left half-written)\n"
 "      --color WHEN        auto (default), always or never\n"
+"      --strict            any input left out (unreadable file, file or\n"
+"                          line not understood, mixed machines) is an\n"
+"                          error: exit 3 and no report\n"
 "  -q, --quiet             print errors only, no warnings or notes\n"
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
@@ -194,6 +200,9 @@ apply_option(struct cli *c, int opt, const char *arg)
 		return -1;
 	case 'q':
 		c->quiet = true;
+		return -1;
+	case OPT_STRICT:
+		c->strict = true;
 		return -1;
 	case 'h':
 		print_help();
@@ -374,6 +383,20 @@ gate_tripped(const struct cli *c, const struct pt_analysis *a)
 	return false;
 }
 
+/* --strict: input that was left out or does not fit is an error. */
+static bool
+strict_violated(const struct pt_analysis *a)
+{
+	if (a->skipped_inputs == 0 && a->skipped_lines == 0 && !a->mixed_machines)
+		return false;
+	fprintf(stderr, "pooltrend: --strict: %zu input%s left out, %zu line%s "
+		"not understood%s; no report\n",
+		a->skipped_inputs, a->skipped_inputs == 1 ? "" : "s",
+		a->skipped_lines, a->skipped_lines == 1 ? "" : "s",
+		a->mixed_machines ? ", snapshots of different machines" : "");
+	return true;
+}
+
 static int
 run(struct cli *c, int argc, char **argv)
 {
@@ -393,6 +416,8 @@ run(struct cli *c, int argc, char **argv)
 	int rc;
 	if (!ok) {
 		fprintf(stderr, "pooltrend: %s\n", err.msg);
+		rc = EXIT_IO;
+	} else if (c->strict && strict_violated(&a)) {
 		rc = EXIT_IO;
 	} else {
 		c->report.color = want_color(c->color,
