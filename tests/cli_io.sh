@@ -6,7 +6,12 @@
 set -u
 exe=$1 data=$2
 work=$(mktemp -d) || exit 99
-trap 'rm -rf "$work"' EXIT
+full=""
+cleanup() {
+	[ -n "$full" ] && umount "$full" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
 trap 'exit 99' INT TERM
 status=0
 fail() { echo "FAIL: $*"; status=1; }
@@ -44,6 +49,24 @@ if [ -w /dev/full ]; then
 	rc=$?
 	[ $rc -eq 3 ] || fail "stdout on /dev/full exited $rc"
 	grep -q 'standard output' "$work/err" || fail "no message for /dev/full"
+fi
+
+# A full disk under -o: exit 3, the previous report intact, no temporary
+# file left.  Needs root to mount a small tmpfs, inside our own
+# temporary directory and nowhere else.
+if [ "$(id -u)" = 0 ] && mkdir "$work/full" &&
+		mount -t tmpfs -o size=8k tmpfs "$work/full" 2>/dev/null; then
+	full="$work/full"
+	echo previous > "$full/report.json"
+	"$exe" -q -f json -o "$full/report.json" "$data/demo" 2> "$work/err"
+	rc=$?
+	[ $rc -eq 3 ] || fail "-o on a full disk exited $rc"
+	grep -q 'report.json' "$work/err" || fail "no message for the full disk"
+	[ "$(cat "$full/report.json")" = previous ] || fail "previous report damaged"
+	[ "$(ls "$full")" = report.json ] || fail "temporary file left on the full disk"
+	umount "$full" && full=""
+else
+	echo "cli_io: skipped the full-disk check (needs root and tmpfs)"
 fi
 
 # The input is untouched.

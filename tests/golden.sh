@@ -49,7 +49,10 @@ done < cmd
 
 stdin_file=/dev/null
 [ -f stdin ] && stdin_file=stdin
-LC_ALL=C TZ=UTC NO_COLOR= "$exe" "$@" < "$stdin_file" > actual.out 2> actual.err
+# PT_EXEC_WRAPPER (e.g. valgrind) runs in front of pooltrend; unquoted on
+# purpose, it is a command with arguments.
+# shellcheck disable=SC2086
+LC_ALL=C TZ=UTC NO_COLOR= ${PT_EXEC_WRAPPER:-} "$exe" "$@" < "$stdin_file" > actual.out 2> actual.err
 rc=$?
 
 if [ "${PT_GOLDEN_UPDATE:-0}" = 1 ]; then
