@@ -25,7 +25,8 @@
 
 /* Default limits; each is documented in pooltrend(1). */
 #define PT_DEFAULT_MAX_FILE_BYTES ((size_t)4 << 30)      /* 4 GiB per input */
-/* series x snapshots: 33 bytes each, so about 2.2 GB of aligned values */
+/* series x snapshots: about 100 bytes each at the peak (parse results
+ * plus 33 bytes of aligned values), so about 6.5 GB at most */
 #define PT_DEFAULT_MAX_CELLS ((size_t)1 << 26)
 /* A real tag table has thousands of rows; far more is not poolmon. */
 #define PT_MAX_ROWS_PER_SNAPSHOT 100000
