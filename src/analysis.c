@@ -80,6 +80,10 @@ report_parse_notes(const struct pt_source *src, const struct pt_text *text,
 	if (text->odd_byte)
 		pt_diags_add(diags, PT_SEV_WARNING, src->name, 0,
 			"UTF-16 text ends in the middle of a character (file cut short?)");
+	if (text->bad_surrogate)
+		pt_diags_add(diags, PT_SEV_WARNING, src->name, 0,
+			"UTF-16 text holds an unpaired surrogate, shown as '?' "
+			"(file damaged?)");
 	size_t neg = 0, loose = 0;
 	for (size_t i = 0; i < r->nsnaps; i++) {
 		neg += r->snaps[i].neg_fixed;
@@ -90,9 +94,9 @@ report_parse_notes(const struct pt_source *src, const struct pt_text *text,
 	*neg_rows += neg;
 	if (loose > 0)
 		pt_diags_add(diags, PT_SEV_NOTE, src->name, 0,
-			"%zu snapshot%s had damaged spacing and were read loosely; "
+			"%zu snapshot%s damaged spacing and %s read loosely; "
 			"tags with blanks inside may be cut", loose,
-			loose == 1 ? "" : "s");
+			loose == 1 ? " had" : "s had", loose == 1 ? "was" : "were");
 	if (r->skipped > 0 && r->nsnaps > 0)
 		pt_diags_add(diags, PT_SEV_NOTE, src->name, r->first_skipped,
 			"%zu line%s not recognised and skipped (first here)",
@@ -380,6 +384,9 @@ pt_analysis_run(const char *const *operands, size_t n,
 	pt_source_list_init(&sources);
 	bool ok = pt_sources_expand(operands, n, &sources, &a->diags, err) &&
 		analyse(sources.items, sources.len, NULL, opts, a, err);
+	/* FIFOs, dangling links and loops inside a directory were left out
+	 * with a warning (errors are counted by analyse). */
+	a->skipped_inputs += sources.skipped;
 	pt_source_list_finish(&sources);
 	return ok;
 }

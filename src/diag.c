@@ -7,6 +7,9 @@
 
 #include "pooltrend/text.h"
 
+/* Shorter than any message buffer (PT_ERROR_MSG_MAX is 256). */
+#define UNFORMATTABLE "(message could not be formatted)"
+
 void
 pt_diags_init(struct pt_diags *d)
 {
@@ -53,7 +56,10 @@ pt_diags_add(struct pt_diags *d, enum pt_severity sev, const char *file,
 	char buf[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* A longer message is cut short on purpose; a failed format (an
+	 * encoding error) leaves buf unspecified, so replace it. */
+	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
+		memcpy(buf, UNFORMATTABLE, sizeof(UNFORMATTABLE));
 	va_end(ap);
 
 	char *msg = strdup(buf);
@@ -87,6 +93,8 @@ pt_error_set(struct pt_error *err, long line, const char *fmt, ...)
 	err->line = line;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	/* As in pt_diags_add: long messages are cut, failed ones replaced. */
+	if (vsnprintf(err->msg, sizeof(err->msg), fmt, ap) < 0)
+		memcpy(err->msg, UNFORMATTABLE, sizeof(UNFORMATTABLE));
 	va_end(ap);
 }

@@ -8,6 +8,7 @@
 #include "pooltrend/snapshot.h"
 
 #include <pcre2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -234,8 +235,12 @@ pt_parser_create(struct pt_error *err)
 			pt_parser_destroy(p);
 			return NULL;
 		}
-		/* JIT is only a speed-up; the interpreter gives the same answers. */
-		(void)pcre2_jit_compile(p->re[i], PCRE2_JIT_COMPLETE);
+		/* JIT is only a speed-up; the interpreter gives the same answers.
+		 * PT_PCRE2_NO_JIT turns it off for memcheck, which cannot follow
+		 * JIT-generated code and reports false uninitialised reads. */
+		const char *no_jit = getenv("PT_PCRE2_NO_JIT");
+		if (no_jit == NULL || no_jit[0] == '\0')
+			(void)pcre2_jit_compile(p->re[i], PCRE2_JIT_COMPLETE);
 	}
 	p->md = pcre2_match_data_create(16, NULL);
 	p->mctx = pcre2_match_context_create(NULL);
@@ -274,12 +279,13 @@ static bool
 group(const struct pt_parser *p, int g, size_t *start, size_t *len)
 {
 	const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+	size_t i = 2 * (size_t)g;
 	*start = 0;
 	*len = 0;
-	if (ov[2 * g] == PCRE2_UNSET)
+	if (ov[i] == PCRE2_UNSET)
 		return false;
-	*start = ov[2 * g];
-	*len = ov[2 * g + 1] - ov[2 * g];
+	*start = ov[i];
+	*len = ov[i + 1] - ov[i];
 	return true;
 }
 
@@ -498,8 +504,9 @@ note_skipped(struct state *st)
 		st->out->first_skipped = st->line;
 }
 
+/* A line dropped for a bad number; msg is the whole warning text. */
 static void
-report_bad_number(struct state *st, const char *what)
+report_bad_line(struct state *st, const char *msg)
 {
 	note_skipped(st);
 	if (st->number_diags >= MAX_NUMBER_DIAGS) {
@@ -507,8 +514,17 @@ report_bad_number(struct state *st, const char *what)
 		return;
 	}
 	st->number_diags++;
-	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line,
-		"%s with a number out of range ignored", what);
+	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line, "%s", msg);
+}
+
+static void
+report_bad_number(struct state *st, const char *what)
+{
+	char msg[80];
+	/* what is a short literal; a cut message would still be usable */
+	(void)snprintf(msg, sizeof(msg), "%s with a number out of range ignored",
+		what);
+	report_bad_line(st, msg);
 }
 
 /* ---- line classification ---- */
@@ -731,19 +747,55 @@ take_tag(const struct pt_parser *p, const char *s, uint8_t tag[4])
 	memcpy(tag, s + start, len < 4 ? len : 4);
 }
 
+/* Columns from the end of the type to the end of Allocs; 0 if unknown. */
+static size_t
+allocs_width(const struct pt_parser *p)
+{
+	size_t type_start, type_len, a_start, a_len;
+	if (!group(p, 2, &type_start, &type_len) ||
+			!group(p, 3, &a_start, &a_len))
+		return 0;
+	return a_start + a_len - (type_start + type_len);
+}
+
+/* An Allocs field this wide is x64's %18I64d, never x86's %9ld. */
+#define X64_ALLOCS_WIDTH 19
+
 /* Votes x86 when the Allocs field is 9 wide (plus one for overflow). */
 static void
 vote_widths(struct state *st, bool interactive)
 {
-	size_t type_start, type_len, a_start, a_len;
-	if (interactive || !group(st->p, 2, &type_start, &type_len) ||
-			!group(st->p, 3, &a_start, &a_len))
+	size_t width = interactive ? 0 : allocs_width(st->p);
+	if (width == 0)
 		return;
-	size_t width = a_start + a_len - (type_start + type_len);
 	if (width <= 12)
 		st->votes.x86_rows++;
-	else if (width >= 19)
+	else if (width >= X64_ALLOCS_WIDTH)
 		st->votes.x64_rows++;
+}
+
+/*
+ * A strict row with x64 widths (under a header that is not the x86 one)
+ * whose Allocs, Frees or Bytes is negative.  x64 poolmon prints these
+ * unsigned counts with %I64d of zero-extended values, so they are never
+ * negative there; reading "-5" modulo 2^32 as for x86 would invent a
+ * count of 4294967291 and then a fake 32-bit wrap.  Diff may be negative
+ * (Frees > Allocs) and is recomputed anyway.
+ */
+static bool
+x64_row_with_negative_count(const struct state *st, const char *s,
+		const struct row_groups *g)
+{
+	if (st->votes.x86_header || allocs_width(st->p) < X64_ALLOCS_WIDTH)
+		return false;
+	const int fields[3] = { g->allocs, g->frees, g->bytes };
+	for (int i = 0; i < 3; i++) {
+		size_t start, len;
+		if (group(st->p, fields[i], &start, &len) && len > 0 &&
+				s[start] == '-')
+			return true;
+	}
+	return false;
 }
 
 /* Fill r from the last match; false when a number is out of range. */
@@ -821,8 +873,14 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	b->end_line = st->line;
 
 	struct pt_row r = { .line = st->line };
-	if (!read_row(st, s, interactive ? &interactive_groups : &plain_groups,
-			&r)) {
+	const struct row_groups *g = interactive ? &interactive_groups :
+		&plain_groups;
+	if (!interactive && !loose && x64_row_with_negative_count(st, s, g)) {
+		report_bad_line(st, "x64 row with a negative Allocs, Frees or "
+			"Bytes ignored (only x86 poolmon prints negative counts)");
+		return true;
+	}
+	if (!read_row(st, s, g, &r)) {
 		report_bad_number(st, "row");
 		return true;
 	}

@@ -19,7 +19,7 @@ lookup(const struct word *w, size_t n, const char *name, int *out)
 }
 
 #define LOOKUP(table, name, out) \
-	lookup(table, sizeof(table) / sizeof(table[0]), name, out)
+	lookup((table), sizeof(table) / sizeof((table)[0]), (name), (out))
 
 bool
 pt_format_parse(const char *word, enum pt_format *out)
@@ -189,10 +189,12 @@ pt_human_bytes(double bytes, char out[32])
 		u++;
 	}
 	const char *sign = bytes < 0 ? "-" : "";
-	if (u == 0)
-		snprintf(out, 32, "%s%.0f B", sign, v);
-	else
+	int k = u == 0 ? snprintf(out, 32, "%s%.0f B", sign, v) :
 		snprintf(out, 32, v < 10 ? "%s%.2f %s" : v < 100 ? "%s%.1f %s" :
 			"%s%.0f %s", sign, v, units[u]);
+	/* Past 10^25 EB the digits would be cut: use an exponent, which
+	 * always fits ("-1.798e+308 EB"). */
+	if (k < 0 || k >= 32)
+		(void)snprintf(out, 32, "%s%.3e %s", sign, v, units[u]);
 	return out;
 }

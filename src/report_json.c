@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +20,24 @@ static bool
 add_int(cJSON *obj, const char *name, int64_t v)
 {
 	char buf[32];
-	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	int k = snprintf(buf, sizeof(buf), "%" PRId64, v);
+	if (k < 0 || (size_t)k >= sizeof(buf))
+		return false;
 	return cJSON_AddRawToObject(obj, name, buf) != NULL;
+}
+
+/*
+ * Room for any finite double in "%.*f" with up to 8 decimals: sign, 309
+ * digits of DBL_MAX, point, decimals, NUL.  A cut number would be a wrong
+ * (or, ending in '.', invalid) raw JSON literal, so it is checked anyway.
+ */
+#define REAL_BUF 330
+
+static bool
+format_real(char buf[REAL_BUF], double v, int decimals)
+{
+	int k = snprintf(buf, REAL_BUF, "%.*f", decimals, v);
+	return k > 0 && k < REAL_BUF;
 }
 
 static bool
@@ -28,10 +45,11 @@ add_real(cJSON *obj, const char *name, double v, int decimals)
 {
 	if (!isfinite(v))
 		return cJSON_AddNullToObject(obj, name) != NULL;
-	char buf[64];
-	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	char buf[REAL_BUF];
+	if (!format_real(buf, v, decimals))
+		return false;
 	if (strcmp(buf, "-0") == 0 || strspn(buf, "-0.") == strlen(buf))
-		snprintf(buf, sizeof(buf), "0");
+		memcpy(buf, "0", 2);
 	return cJSON_AddRawToObject(obj, name, buf) != NULL;
 }
 
@@ -114,11 +132,12 @@ add_growth(cJSON *t, const struct pt_score *s)
 	cJSON *ci = cJSON_CreateArray();
 	if (ci == NULL || !cJSON_AddItemToObject(t, "growth_ci95", ci))
 		return false;
-	char buf[64];
+	char buf[REAL_BUF];
 	double b[2] = { s->growth_lo, s->growth_hi };
 	for (int i = 0; i < 2; i++) {
-		snprintf(buf, sizeof(buf), "%.1f", b[i]);
-		cJSON *v = cJSON_CreateRaw(buf);
+		/* "inf" or "nan" would not be JSON. */
+		cJSON *v = !isfinite(b[i]) ? cJSON_CreateNull() :
+			format_real(buf, b[i], 1) ? cJSON_CreateRaw(buf) : NULL;
 		if (v == NULL || !cJSON_AddItemToArray(ci, v))
 			return false;
 	}
@@ -184,6 +203,34 @@ tag_object(const struct pt_analysis *a, size_t idx, size_t rank)
 	return t;
 }
 
+/*
+ * "file:line: msg", "file: msg" or "msg", allocated to fit: a long (escaped)
+ * path must not cut the message short.  NULL when out of memory.
+ */
+static char *
+diag_text(const struct pt_diag *g)
+{
+	char line[32] = "";
+	if (g->file != NULL && g->line > 0) {
+		int k = snprintf(line, sizeof(line), ":%ld", g->line);
+		if (k < 0 || (size_t)k >= sizeof(line))
+			return NULL;
+	}
+	const char *file = g->file != NULL ? g->file : "";
+	const char *sep = g->file != NULL ? ": " : "";
+	size_t size = strlen(file) + strlen(line) + strlen(sep) +
+		strlen(g->msg) + 1;
+	char *text = malloc(size);
+	if (text == NULL)
+		return NULL;
+	int k = snprintf(text, size, "%s%s%s%s", file, line, sep, g->msg);
+	if (k < 0 || (size_t)k >= size) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 static cJSON *
 warnings_array(const struct pt_diags *d)
 {
@@ -192,16 +239,11 @@ warnings_array(const struct pt_diags *d)
 		const struct pt_diag *g = &d->items[i];
 		if (g->severity == PT_SEV_NOTE)
 			continue;
-		char buf[1400];
-		if (g->file != NULL && g->line > 0)
-			snprintf(buf, sizeof(buf), "%s:%ld: %s", g->file, g->line, g->msg);
-		else if (g->file != NULL)
-			snprintf(buf, sizeof(buf), "%s: %s", g->file, g->msg);
-		else
-			snprintf(buf, sizeof(buf), "%s", g->msg);
 		/* Already safe: diags escape file names, and callers escape
 		 * any untrusted text they put in a message. */
-		cJSON *s = cJSON_CreateString(buf);
+		char *text = diag_text(g);
+		cJSON *s = text != NULL ? cJSON_CreateString(text) : NULL;
+		free(text);
 		if (s == NULL || !cJSON_AddItemToArray(arr, s)) {
 			cJSON_Delete(s);
 			cJSON_Delete(arr);

@@ -45,21 +45,24 @@ static void
 format_growth(const struct pt_score *s, char out[48])
 {
 	if (!s->has_growth) {
-		snprintf(out, 48, "-");
+		memcpy(out, "-", 2);
 		return;
 	}
 	char h[32];
 	pt_human_bytes(s->growth_bph, h);
-	snprintf(out, 48, "%s%s/h", s->growth_bph > 0 ? "+" : "", h);
+	/* Fits: at most 1 + 31 + 2 bytes and the NUL. */
+	(void)snprintf(out, 48, "%s%s/h", s->growth_bph > 0 ? "+" : "", h);
 }
 
 static void
 format_hours(double hours, char out[32])
 {
+	/* Spans come from int64 milliseconds (< 10^11 days), so they fit; a
+	 * cut cell would only be shorter text. */
 	if (hours < 48)
-		snprintf(out, 32, "%.1f h", hours);
+		(void)snprintf(out, 32, "%.1f h", hours);
 	else
-		snprintf(out, 32, "%.1f d", hours / 24);
+		(void)snprintf(out, 32, "%.1f d", hours / 24);
 }
 
 static void
@@ -68,11 +71,12 @@ render_row(const struct pt_analysis *a, size_t idx, size_t rank,
 {
 	const struct pt_score *s = &a->scores[idx];
 	const struct pt_series *se = &a->ds.series[idx];
-	snprintf(r->rank, sizeof(r->rank), "%zu", rank);
+	/* Both fit: at most 20 digits; a confidence in [0, 1]. */
+	(void)snprintf(r->rank, sizeof(r->rank), "%zu", rank);
 	pt_tag_escape(se->tag, r->tag);
 	r->pool = pt_pool_name(se->pool);
 	r->verdict = s->verdict;
-	snprintf(r->conf, sizeof(r->conf), "%.2f", s->confidence);
+	(void)snprintf(r->conf, sizeof(r->conf), "%.2f", s->confidence);
 	format_growth(s, r->growth);
 	pt_human_bytes((double)s->bytes_first, r->first);
 	pt_human_bytes((double)s->bytes_last, r->last);

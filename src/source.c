@@ -120,6 +120,7 @@ struct entries {
 	struct entry *items;
 	size_t len;
 	size_t cap;
+	size_t skipped;  /* entries left out with a warning */
 };
 
 static void
@@ -165,7 +166,8 @@ join_path(const char *dir, const char *name)
 	char *path = malloc(dlen + sep + nlen + 1);
 	if (path == NULL)
 		return NULL;
-	memcpy(path, dir, dlen);
+	/* The last memcpy copies name's terminator too. */
+	memcpy(path, dir, dlen); // NOLINT(bugprone-not-null-terminated-result)
 	if (sep)
 		path[dlen] = '/';
 	memcpy(path + dlen + sep, name, nlen + 1);
@@ -192,15 +194,18 @@ consider_entry(DIR *d, const char *dir, const char *name,
 		free(path);
 		return false;
 	}
-	if (rc != 0)
+	if (rc != 0) {
 		pt_diags_add(diags, PT_SEV_WARNING, path, 0, "skipping: %s",
 				strerror(errno));
-	else if (S_ISDIR(st.st_mode))
+		e->skipped++;
+	} else if (S_ISDIR(st.st_mode)) {
 		pt_diags_add(diags, PT_SEV_NOTE, path, 0,
 				"skipping directory (not recursive)");
-	else /* a FIFO here could block forever; only operands may be streams */
+	} else { /* a FIFO here could block forever; only operands may be streams */
 		pt_diags_add(diags, PT_SEV_WARNING, path, 0,
 				"skipping: not a regular file");
+		e->skipped++;
+	}
 	free(path);
 	return true;
 }
@@ -248,6 +253,7 @@ expand_directory(const char *dir, struct pt_source_list *l,
 	bool complete;
 	bool ok = collect_entries(d, dir, &e, &complete, diags, err);
 	closedir(d);
+	l->skipped += e.skipped;
 
 	if (ok && complete && e.len == 0) {
 		pt_diags_add(diags, PT_SEV_ERROR, dir, 0,

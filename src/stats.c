@@ -888,6 +888,10 @@ cut_window(struct ts *ts, struct window *w, double c1, double c2, int64_t ra,
 		return FAILED;
 
 	int ga = region_of(n, ra), gb = region_of(n, rb);
+	/* region_of gives 0..2 and ra <= rb; said for the analyzer, which
+	 * otherwise walks n[] past its end. */
+	if (ga < 0 || ga > 2 || gb < ga || gb > 2)
+		return FAILED;
 	if (ga == 0 && gb == 2)
 		return SPLIT;
 	double cut[4] = { w->lo, c1, c2, w->hi };
@@ -1016,15 +1020,21 @@ select_rank_pair(struct ts *ts, int64_t ka, int64_t kb, double *va,
 	return o == FOUND;
 }
 
-/* All pairs' slopes into out (capacity npairs); small problems only. */
-static void
-all_slopes(const double *t, const double *y, size_t n, double *out)
+/*
+ * All pairs' slopes into out (capacity npairs); small problems only.
+ * Returns how many were written: npairs for sorted times, fewer if some t
+ * is NaN (counted as neither tied nor increasing).
+ */
+static size_t
+all_slopes(const double *t, const double *y, size_t n, double *out,
+		size_t npairs)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
-			if (t[j] > t[i])
+			if (t[j] > t[i] && k < npairs)
 				out[k++] = (y[j] - y[i]) / (t[j] - t[i]);
+	return k;
 }
 
 struct point {
@@ -1162,7 +1172,11 @@ theil_sen_direct(const double *t, const double *y, size_t n, int64_t npairs,
 	double *s = malloc((size_t)npairs * sizeof(*s));
 	if (s == NULL)
 		return false;
-	all_slopes(t, y, n, s);
+	/* Never select among unwritten slopes. */
+	if (all_slopes(t, y, n, s, (size_t)npairs) != (size_t)npairs) {
+		free(s);
+		return false;
+	}
 	select_two(s, (size_t)npairs, (size_t)ka - 1, &out[0], &out[1]);
 	if (kb == ka)
 		out[1] = out[0];

@@ -32,7 +32,7 @@ pt_tag_escape(const uint8_t tag[4], char out[PT_TAG_TEXT_MAX])
 void
 pt_tag_hex(const uint8_t tag[4], char out[9])
 {
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		out[2 * i] = hexdig[tag[i] >> 4];
 		out[2 * i + 1] = hexdig[tag[i] & 15];
 	}

@@ -8,7 +8,8 @@
 
 #define MS_PER_SEC INT64_C(1000)
 #define MS_PER_HOUR (3600 * MS_PER_SEC)
-#define MS_PER_YEAR (365 * 24 * MS_PER_HOUR)
+/* int64_t from the first product on. */
+#define MS_PER_YEAR (MS_PER_HOUR * 24 * 365)
 
 /* Per-occurrence warnings beyond this many are folded into one summary, so
  * a shuffled million-file series does not bury everything else. */

@@ -123,7 +123,9 @@ at_end(const struct cur *c)
 static char
 peek(const struct cur *c)
 {
-	return at_end(c) ? '\0' : c->s[c->i];
+	if (at_end(c))
+		return '\0';
+	return c->s[c->i];
 }
 
 static bool
@@ -679,8 +681,9 @@ pt_stamp_format(int64_t ms, char out[32])
 	char buf[96];
 	int k = snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d",
 		(long long)y, m, d, hh, mi, ss);
+	/* A cut fraction needs no check: out keeps 31 bytes at most. */
 	if (frac != 0 && k > 0 && (size_t)k < sizeof(buf))
-		snprintf(buf + k, sizeof(buf) - (size_t)k, ".%03d", frac);
+		(void)snprintf(buf + k, sizeof(buf) - (size_t)k, ".%03d", frac);
 	size_t len = strlen(buf);
 	if (len > 31)
 		len = 31;

@@ -241,6 +241,42 @@ START_TEST(test_counter_out_of_range)
 }
 END_TEST
 
+/*
+ * x64 poolmon never prints a negative Allocs, Frees or Bytes: such a row is
+ * damaged, not an x86 print, and must not become a count of 2^32-5 (which
+ * the series layer would then "unwrap").  tests/bad_inputs.sh x64-negative.
+ */
+START_TEST(test_x64_negative_count_rejected)
+{
+	text_reset();
+	text_add(H64 "\n");
+	x64_row("Neg1", "Nonp ", -5, 1058, 500, 48000, 96, "");
+	x64_row("Neg2", "Nonp ", 5, -1, 6, 48000, 96, "");
+	x64_row("Neg3", "Paged", 5, 1, 4, -48000, 96, "");
+	/* Frees > Allocs prints a negative Diff: legitimate, recomputed */
+	x64_row("Okay", "Paged", 5, 7, -2, 64, 32, "");
+	parse(textbuf);
+	ck_assert_uint_eq(res.nsnaps, 1);
+	ck_assert_uint_eq(res.snaps[0].nrows, 1);
+	assert_tag(&res.snaps[0].rows[0], "Okay");
+	ck_assert_uint_eq(res.snaps[0].neg_fixed, 0);
+	ck_assert_uint_eq(res.skipped, 3);
+	ck_assert_int_eq(res.first_skipped, 2);
+	ck_assert_uint_eq(warnings(), 3);
+	ck_assert_int_eq(diags.items[0].line, 2);
+	ck_assert_ptr_nonnull(strstr(diags.items[0].msg, "negative"));
+
+	/* the same values under the x86 header are x86 prints */
+	text_reset();
+	text_add(H86 "\n");
+	x64_row("Neg1", "Nonp ", -5, 1058, 500, 48000, 96, "");
+	parse(textbuf);
+	ck_assert_uint_eq(res.snaps[0].nrows, 1);
+	ck_assert_int_eq(res.snaps[0].rows[0].allocs, 4294967291LL);
+	ck_assert_uint_eq(res.snaps[0].neg_fixed, 1);
+}
+END_TEST
+
 START_TEST(test_counter_above_32_bits_reduced)
 {
 	/* a 64-bit count printed by a wrapper (s01's second block) */
@@ -1056,6 +1092,7 @@ parse_suite(void)
 	tcase_add_test(lines, test_x86_detected_from_row_widths);
 	tcase_add_test(lines, test_counter_out_of_range);
 	tcase_add_test(lines, test_counter_above_32_bits_reduced);
+	tcase_add_test(lines, test_x64_negative_count_rejected);
 	tcase_add_test(lines, test_interactive_row_negative_delta);
 	tcase_add_test(lines, test_interactive_without_title);
 	tcase_add_test(lines, test_loose_tab_mangled);

@@ -34,6 +34,7 @@ struct pt_source_list {
 	struct pt_source *items;
 	size_t len;
 	size_t cap;
+	size_t skipped;    /* directory entries left out with a warning */
 };
 
 void pt_source_list_init(struct pt_source_list *l);

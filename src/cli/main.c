@@ -321,7 +321,8 @@ write_report_file(const struct cli *c, const struct pt_analysis *a)
 		fputs("pooltrend: out of memory\n", stderr);
 		return EXIT_IO;
 	}
-	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", c->output);
+	/* tmp was sized for this: it cannot be cut short. */
+	(void)snprintf(tmp, len + 16, "%s.tmp.XXXXXX", c->output);
 	int fd = mkstemp(tmp);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	struct pt_error err = {0};
@@ -336,10 +337,13 @@ write_report_file(const struct cli *c, const struct pt_analysis *a)
 		return EXIT_IO;
 	}
 	set_report_mode(fd, c->output);
-	if (!pt_report_write(f, a, &c->report, &err) | (fflush(f) != 0) |
-			(fsync(fd) != 0 && errno != EINVAL)) {
+	/* In this order: the report, then flush it, then make it durable. */
+	bool ok = pt_report_write(f, a, &c->report, &err);
+	ok = fflush(f) == 0 && ok;
+	ok = (fsync(fd) == 0 || errno == EINVAL) && ok;
+	if (!ok) {
 		print_output_error(c->output, err.msg[0] ? err.msg : strerror(errno));
-		fclose(f);
+		(void)fclose(f); /* the first error is the one reported */
 		rc = EXIT_IO;
 	} else if (fclose(f) != 0 || rename(tmp, c->output) != 0) {
 		print_output_error(c->output, strerror(errno));

@@ -1,0 +1,308 @@
+/*
+ * Fuzz target: the whole analysis and both report formats.
+ *
+ * Input layout (so that seeds stay readable text):
+ *
+ *   6 option bytes, then up to 8 inputs separated by "\n#FILE\n"
+ *   (the last input takes the rest, separators included).
+ *
+ *   byte 0: time source (% 6, auto .. index); (byte / 6) % 4 picks the
+ *           interval: none, 1 s, 15 min, 1 h
+ *   byte 1: sort key (% 7); (byte / 7) % 3 picks the pool filter
+ *   byte 2: top (% 16, 0 = all); 0x10 lowers max_cells to 4096 so the
+ *           "too many cells" path is reached; 0x20 caps max_file_bytes at
+ *           256 so the "file too large" path is reached
+ *   byte 3: bit i: input i gets a file name with a timestamp
+ *   byte 4: bit i: input i gets an mtime
+ *   byte 5: low 3 bits pick the mtime/name step, bits 3-4 the base time,
+ *           bit 7 gives undated inputs a name full of control bytes
+ *
+ * A too-short input is padded with zero option bytes.  Every input runs
+ * pt_analysis_run_texts; when it succeeds the report is written in text
+ * and JSON into memory.  Checked (abort on violation): the JSON parses with
+ * cJSON and is valid UTF-8, the text holds no ESC and no control byte
+ * other than LF, scores are in range, diagnostics hold no control bytes.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "pooltrend/analysis.h"
+#include "pooltrend/diag.h"
+#include "pooltrend/report.h"
+#include "pooltrend/score.h"
+#include "pooltrend/timestamp.h"
+
+/* libFuzzer's entry point; declared here for -Wmissing-prototypes. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NOPT 6
+#define MAX_INPUTS 8
+#define NAME_MAX_LEN 64
+
+static const char separator[] = "\n#FILE\n";
+
+static void
+fail(const char *what)
+{
+	fprintf(stderr, "fuzz_pipeline: invariant violated: %s\n", what);
+	abort();
+}
+
+/* Messages go to a terminal: no control bytes may reach them. */
+static void
+check_clean_string(const char *s, const char *what)
+{
+	if (s == NULL)
+		return;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fail(what);
+	}
+}
+
+/* RFC 3629 UTF-8, without overlongs or surrogates: report.h promises it. */
+static bool
+valid_utf8(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n;
+		uint32_t cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		static const uint32_t min[4] = { 0, 0x80, 0x800, 0x10000 };
+		if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/* Write the report into memory; NULL when the writer failed. */
+static char *
+render(const struct pt_analysis *a, struct pt_report_opts *o,
+		enum pt_format format, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	if (f == NULL)
+		return NULL;
+	struct pt_error err = {0};
+	o->format = format;
+	bool ok = pt_report_write(f, a, o, &err);
+	/* fclose finalises buf and *len even when the writer failed. */
+	if (fclose(f) != 0)
+		ok = false;
+	if (!ok) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static void
+check_text_report(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == 0x1b)
+			fail("ESC in text report");
+		if (c < 0x20 && c != '\n')
+			fail("control byte in text report");
+	}
+}
+
+static void
+check_json_report(const char *s, size_t len)
+{
+	if (!valid_utf8((const unsigned char *)s, len))
+		fail("JSON report is not valid UTF-8");
+	/* A NUL inside would make cJSON see only a prefix. */
+	if (strlen(s) != len)
+		fail("NUL byte in JSON report");
+	cJSON *doc = cJSON_ParseWithLength(s, len);
+	if (doc == NULL)
+		fail("JSON report does not parse");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc,
+		"schema_version");
+	if (!cJSON_IsNumber(v) || v->valuedouble != PT_JSON_SCHEMA_VERSION)
+		fail("JSON report without schema_version 1");
+	cJSON_Delete(doc);
+}
+
+static void
+check_analysis(const struct pt_analysis *a)
+{
+	if (a->diags.len > PT_DIAGS_MAX)
+		fail("too many diags stored");
+	for (size_t i = 0; i < a->diags.len; i++) {
+		check_clean_string(a->diags.items[i].file,
+			"control byte in diag file");
+		check_clean_string(a->diags.items[i].msg,
+			"control byte in diag message");
+	}
+	if (a->ds.nseries > 0 && a->scores == NULL)
+		fail("series without scores");
+	for (size_t i = 0; i < a->ds.nseries && a->scores != NULL; i++) {
+		const struct pt_score *sc = &a->scores[i];
+		if (sc->series >= a->ds.nseries)
+			fail("score names a series that does not exist");
+		if (sc->verdict > PT_VERDICT_LIKELY)
+			fail("verdict out of range");
+		/* Also catches NaN. */
+		if (!(sc->confidence >= 0.0 && sc->confidence <= 1.0))
+			fail("confidence outside [0, 1]");
+	}
+}
+
+/* Split body into at most MAX_INPUTS pieces at the separator. */
+static size_t
+split(const uint8_t *body, size_t len, struct pt_input_text *in)
+{
+	size_t n = 0, sep = sizeof(separator) - 1;
+	size_t pos = 0;
+	while (n < MAX_INPUTS - 1) {
+		const uint8_t *hit = NULL;
+		for (size_t i = pos; i + sep <= len; i++) {
+			if (memcmp(body + i, separator, sep) == 0) {
+				hit = body + i;
+				break;
+			}
+		}
+		if (hit == NULL)
+			break;
+		in[n].data = body + pos;
+		in[n].len = (size_t)(hit - (body + pos));
+		n++;
+		pos = (size_t)(hit - body) + sep;
+	}
+	in[n].data = body + pos;
+	in[n].len = len - pos;
+	return n + 1;
+}
+
+/* Name "poolmon_YYYYMMDD-HHMMSS.txt" for ms (only when it is a valid date). */
+static void
+stamped_name(char *out, size_t size, size_t i, int64_t ms)
+{
+	char iso[32];
+	pt_stamp_format(ms, iso);
+	/* iso is YYYY-MM-DDTHH:MM:SS[.mmm]; keep the digits only. */
+	char d[15];
+	size_t k = 0;
+	for (size_t j = 0; iso[j] != '\0' && iso[j] != '.' && k < 14; j++) {
+		if (iso[j] >= '0' && iso[j] <= '9')
+			d[k++] = iso[j];
+	}
+	d[k] = '\0';
+	if (k == 14)
+		snprintf(out, size, "logs/poolmon_%.8s-%.6s.txt", d, d + 8);
+	else
+		snprintf(out, size, "logs/poolmon%zu.txt", i);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t opt[NOPT] = {0};
+	size_t nopt = size < NOPT ? size : NOPT;
+	memcpy(opt, data, nopt);
+	const uint8_t *body = data + nopt;
+	size_t blen = size - nopt;
+
+	static const int64_t intervals[4] = { 0, 1000, 15 * 60000, 3600000 };
+	/* Steps include 0 (equal times), one ms and backwards time. */
+	static const int64_t steps[8] = {
+		0, 1, 1000, 60000, 1800000, 86400000, -1800000, 397 * 86400000LL,
+	};
+	/* 1970, 2026-11-02, before 1970, 9999-12-31: realistic mtime range. */
+	static const int64_t bases[4] = {
+		0, 1793606400000LL, -86400000LL, 253402300799000LL,
+	};
+
+	struct pt_analysis_opts ao;
+	pt_analysis_opts_init(&ao);
+	ao.time_source = (enum pt_time_source)(opt[0] % 6);
+	ao.interval_ms = intervals[(opt[0] / 6) % 4];
+	if (opt[2] & 0x10)
+		ao.max_cells = 4096;
+	if (opt[2] & 0x20)
+		ao.max_file_bytes = 256;
+
+	struct pt_report_opts ro = {
+		.sort = (enum pt_sort_key)(opt[1] % 7),
+		.pool = (enum pt_pool_filter)((opt[1] / 7) % 3),
+		.top = opt[2] % 16,
+		.color = false,
+		.version = "fuzz",
+	};
+
+	struct pt_input_text in[MAX_INPUTS];
+	char names[MAX_INPUTS][NAME_MAX_LEN];
+	memset(in, 0, sizeof(in));
+	size_t n = split(body, blen, in);
+	int64_t step = steps[opt[5] & 7];
+	int64_t base = bases[(opt[5] >> 3) & 3];
+	for (size_t i = 0; i < n; i++) {
+		int64_t t = base + (int64_t)i * step;
+		if (opt[3] & (1u << i))
+			stamped_name(names[i], NAME_MAX_LEN, i, t);
+		else if (opt[5] & 0x80)
+			snprintf(names[i], NAME_MAX_LEN, "dir/\x1b[31mred\n%zu\t.txt", i);
+		else
+			snprintf(names[i], NAME_MAX_LEN, "poolmonlog%zu.txt", i);
+		in[i].name = names[i];
+		in[i].has_mtime = (opt[4] & (1u << i)) != 0;
+		in[i].mtime_ms = t;
+	}
+
+	struct pt_analysis a;
+	struct pt_error err = {0};
+	bool ok = pt_analysis_run_texts(in, n, &ao, &a, &err);
+	if (ok) {
+		check_analysis(&a);
+		size_t len;
+		char *text = render(&a, &ro, PT_FORMAT_TEXT, &len);
+		if (text == NULL)
+			fail("text report failed");
+		check_text_report(text, len);
+		free(text);
+		char *json = render(&a, &ro, PT_FORMAT_JSON, &len);
+		if (json == NULL)
+			fail("JSON report failed");
+		check_json_report(json, len);
+		free(json);
+	} else {
+		check_clean_string(err.msg, "control byte in error message");
+	}
+	/* finish is documented as required after a failed run too. */
+	pt_analysis_finish(&a);
+	return 0;
+}
