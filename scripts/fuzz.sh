@@ -23,20 +23,10 @@ case $secs in
 ''|*[!0-9]*) echo "usage: sh scripts/fuzz.sh [SECONDS_PER_TARGET]" >&2; exit 2 ;;
 esac
 
-# Everything setup.sh needs, plus clang with its sanitizer/libFuzzer runtime.
-packages="meson ninja-build pkgconf libpcre2-dev libcjson-dev clang libclang-rt-14-dev"
-missing=""
-for p in $packages; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "fuzz: installing:$missing" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+# Everything the build needs, plus clang with its sanitizer/libFuzzer
+# runtime (need.sh installs only what dpkg does not list as installed).
+sh scripts/need.sh meson ninja-build pkgconf libpcre2-dev libcjson-dev \
+	clang libclang-rt-14-dev
 
 # The library is instrumented too (fuzzer-no-link); without it libFuzzer
 # sees only the harness and reports cov: 1.  werror is off because clang

@@ -10,19 +10,7 @@ cd "$(dirname "$0")/.."
 builddir=${1:-build-sa}
 jobs=${SA_JOBS:-2}
 
-packages="cppcheck clang-tidy"
-missing=""
-for p in $packages; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "static-analysis: installing:$missing" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+sh scripts/need.sh cppcheck clang-tidy
 
 # The compile database (and the generated pt_config.h) come from meson;
 # setup.sh also installs the build dependencies whose headers are parsed.
