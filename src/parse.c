@@ -1037,6 +1037,11 @@ handle_line(struct state *st, const char *s, size_t n)
 		st->pend.stamp_line = st->line;
 		return true;
 	case K_JUNK:
+		if (n > MAX_LINE) {
+			/* A limit that was hit is said, not just counted. */
+			report_bad_line(st, "line longer than 65536 bytes skipped");
+			return true;
+		}
 		add_junk(st);
 		return true;
 	}

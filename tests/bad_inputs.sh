@@ -239,6 +239,7 @@ expect_good_report long-line
 { cat good.log; cat long-line.txt; printf '\r\n'; } > long-tail.txt
 pt long-tail long-tail.txt
 no_crash long-tail; expect_rc long-tail 0
+expect_err long-tail 'pooltrend: long-tail.txt:205: warning: line longer than 65536 bytes skipped'
 expect_err long-tail 'pooltrend: long-tail.txt:205: note: 1 line not recognised and skipped (first here)'
 expect_good_report long-tail
 # a 10 MB line that starts like a row (a 10-million-digit Allocs)
