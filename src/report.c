@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pooltrend/pooltag.h"
+
 struct word { const char *name; int value; };
 
 static bool
@@ -26,6 +28,8 @@ pt_format_parse(const char *word, enum pt_format *out)
 {
 	static const struct word t[] = {
 		{ "text", PT_FORMAT_TEXT }, { "json", PT_FORMAT_JSON },
+		{ "csv", PT_FORMAT_CSV }, { "tsv", PT_FORMAT_TSV },
+		{ "jsonl", PT_FORMAT_JSONL },
 	};
 	int v;
 	if (!LOOKUP(t, word, &v))
@@ -171,11 +175,93 @@ pt_report_write(FILE *out, const struct pt_analysis *a,
 		pt_error_set(err, 0, "out of memory");
 		return false;
 	}
-	bool ok = o->format == PT_FORMAT_JSON ?
-		pt_report_write_json(out, a, rank, n, o, err) :
-		pt_report_write_text(out, a, rank, n, o, err);
+	bool ok;
+	switch (o->format) {
+	case PT_FORMAT_JSON:
+		ok = pt_report_write_json(out, a, rank, n, o, err);
+		break;
+	case PT_FORMAT_CSV:
+		ok = pt_report_write_table(out, a, rank, n, o, ',', err);
+		break;
+	case PT_FORMAT_TSV:
+		ok = pt_report_write_table(out, a, rank, n, o, '\t', err);
+		break;
+	case PT_FORMAT_JSONL:
+		ok = pt_report_write_jsonl(out, a, rank, n, o, err);
+		break;
+	case PT_FORMAT_TEXT:
+	default:
+		ok = pt_report_write_text(out, a, rank, n, o, err);
+		break;
+	}
 	free(rank);
 	return ok;
+}
+
+bool
+pt_report_owner(const struct pt_analysis *a, const struct pt_report_opts *o,
+		size_t s, struct pt_owner *out)
+{
+	const struct pt_series *se = &a->ds.series[s];
+	memset(out, 0, sizeof(*out));
+	if (se->mapped != NULL && strcmp(se->mapped, "Unknown Driver") != 0) {
+		out->source = "dump";
+		out->text = se->mapped;
+		return true;
+	}
+	if (o == NULL || o->pooltag == NULL)
+		return false;
+	const struct pt_pooltag_entry *best;
+	if (pt_pooltag_lookup(o->pooltag, se->tag, &best, 1) == 0)
+		return false;
+	out->source = "pooltag";
+	out->binary = best->binary;
+	out->description = best->description;
+	return true;
+}
+
+char *
+pt_sparkline(const struct pt_analysis *a, size_t s, size_t width,
+		bool unicode, char *out)
+{
+	static const char ascii[] = "_.-~=+*#";
+	const struct pt_dataset *ds = &a->ds;
+	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, s);
+	const uint8_t *present = pt_dataset_present(ds, s);
+	size_t cols = ds->nsnap < width ? ds->nsnap : width;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (size_t i = 0; i < ds->nsnap; i++) {
+		if (!present[i])
+			continue;
+		lo = bytes[i] < lo ? bytes[i] : lo;
+		hi = bytes[i] > hi ? bytes[i] : hi;
+	}
+	char *o = out;
+	for (size_t c = 0; c < cols; c++) {
+		/* the last present sample of the snapshots this column covers */
+		size_t from = c * ds->nsnap / cols, to = (c + 1) * ds->nsnap / cols;
+		size_t pick = SIZE_MAX;
+		for (size_t i = from; i < to; i++)
+			if (present[i])
+				pick = i;
+		if (pick == SIZE_MAX) {
+			*o++ = ' ';
+			continue;
+		}
+		/* A flat series sits in the middle, as spark(1) does. */
+		int level = hi > lo ? (int)((double)(bytes[pick] - lo) * 7.0 /
+			(double)(hi - lo) + 0.5) : 3;
+		if (unicode) {
+			/* U+2581 + level in UTF-8: E2 96 81..88 */
+			*o++ = (char)0xe2;
+			*o++ = (char)0x96;
+			*o++ = (char)(0x81 + level);
+		} else {
+			*o++ = ascii[level];
+		}
+	}
+	*o = '\0';
+	return out;
 }
 
 char *

@@ -155,8 +155,31 @@ times_are_absolute(const struct pt_analysis *a)
 		a->time_source != PT_TIME_INDEX;
 }
 
+/*
+ * "owner": null, {"source": "dump", "text": ...} from the -g column, or
+ * {"source": "pooltag", "binary": ..., "description": ...}.
+ */
+static bool
+add_owner(cJSON *t, const struct pt_analysis *a,
+		const struct pt_report_opts *o, size_t idx)
+{
+	struct pt_owner ow;
+	if (!pt_report_owner(a, o, idx, &ow))
+		return cJSON_AddNullToObject(t, "owner") != NULL;
+	cJSON *obj = cJSON_CreateObject();
+	if (obj == NULL || !cJSON_AddItemToObject(t, "owner", obj))
+		return false;
+	if (!cJSON_AddStringToObject(obj, "source", ow.source))
+		return false;
+	if (ow.text != NULL)
+		return add_escaped(obj, "text", ow.text);
+	return add_escaped(obj, "binary", ow.binary) &&
+		add_escaped(obj, "description", ow.description);
+}
+
 static cJSON *
-tag_object(const struct pt_analysis *a, size_t idx, size_t rank)
+tag_object(const struct pt_analysis *a, const struct pt_report_opts *o,
+		size_t idx, size_t rank)
 {
 	bool absolute = times_are_absolute(a);
 	const struct pt_score *s = &a->scores[idx];
@@ -195,7 +218,7 @@ tag_object(const struct pt_analysis *a, size_t idx, size_t rank)
 		add_int(t, "counter_wraps", se->wraps);
 	cJSON *comp = ok ? components(s) : NULL;
 	ok = comp != NULL && cJSON_AddItemToObject(t, "components", comp) &&
-		add_escaped(t, "owner", se->mapped);
+		add_owner(t, a, o, idx);
 	if (!ok) {
 		cJSON_Delete(t);
 		return NULL;
@@ -308,7 +331,7 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 	cJSON *arr = cJSON_GetObjectItem(doc, "tags");
 	size_t shown = o->top && o->top < n ? o->top : n;
 	for (size_t i = 0; ok && i < shown; i++) {
-		cJSON *t = tag_object(a, rank[i], i + 1);
+		cJSON *t = tag_object(a, o, rank[i], i + 1);
 		ok = t != NULL && cJSON_AddItemToArray(arr, t);
 	}
 	cJSON_Delete(tool);
@@ -338,4 +361,28 @@ pt_report_write_json(FILE *out, const struct pt_analysis *a,
 	if (!ok)
 		pt_error_set(err, 0, "write error");
 	return ok;
+}
+
+bool
+pt_report_write_jsonl(FILE *out, const struct pt_analysis *a,
+		const size_t *rank, size_t n, const struct pt_report_opts *o,
+		struct pt_error *err)
+{
+	size_t shown = o->top && o->top < n ? o->top : n;
+	for (size_t i = 0; i < shown; i++) {
+		cJSON *t = tag_object(a, o, rank[i], i + 1);
+		char *text = t != NULL ? cJSON_PrintUnformatted(t) : NULL;
+		cJSON_Delete(t);
+		if (text == NULL) {
+			pt_error_set(err, 0, "out of memory while writing JSON Lines");
+			return false;
+		}
+		bool ok = fputs(text, out) >= 0 && fputc('\n', out) != EOF;
+		cJSON_free(text);
+		if (!ok) {
+			pt_error_set(err, 0, "write error");
+			return false;
+		}
+	}
+	return true;
 }

@@ -8,6 +8,9 @@
 #include "pooltrend/timestamp.h"
 
 #define COLOR_RESET "\033[0m"
+#define SPARK_WIDTH 16
+/* Owner text is cut to this many characters to keep rows on one line. */
+#define OWNER_WIDTH 32
 
 static const char *
 verdict_color(enum pt_verdict v)
@@ -31,14 +34,17 @@ struct text_row {
 	char first[32];
 	char last[32];
 	char span[32];
+	char trend[SPARK_WIDTH * 3 + 1];
+	char owner[OWNER_WIDTH * 4 + 8];
 	const char *why;
 };
 
 enum { COL_RANK, COL_TAG, COL_POOL, COL_VERDICT, COL_CONF, COL_GROWTH,
-	COL_FIRST, COL_LAST, COL_SPAN, NCOLS };
+	COL_FIRST, COL_LAST, COL_SPAN, COL_TREND, COL_OWNER, NCOLS };
 
 static const char *const headings[NCOLS] = {
 	"#", "TAG", "POOL", "VERDICT", "CONF", "GROWTH/H", "FIRST", "LAST", "SPAN",
+	"TREND", "OWNER",
 };
 
 static void
@@ -65,9 +71,58 @@ format_hours(double hours, char out[32])
 		(void)snprintf(out, 32, "%.1f d", hours / 24);
 }
 
+/* Characters on screen: UTF-8 continuation bytes take no column. */
+static size_t
+display_width(const char *s)
+{
+	size_t w = 0;
+	for (; *s != '\0'; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* Owner text, escaped, cut to OWNER_WIDTH characters. */
 static void
-render_row(const struct pt_analysis *a, size_t idx, size_t rank,
-		struct text_row *r)
+format_owner(const struct pt_analysis *a, const struct pt_report_opts *o,
+		size_t idx, char *out)
+{
+	struct pt_owner ow;
+	out[0] = '\0';
+	if (!pt_report_owner(a, o, idx, &ow))
+		return;
+	/* Cutting long owner text is fine: it is cut to a column anyway. */
+	char joined[512];
+	if (ow.text != NULL)
+		(void)snprintf(joined, sizeof(joined), "%s", ow.text);
+	else if (ow.binary != NULL && ow.binary[0] != '\0')
+		(void)snprintf(joined, sizeof(joined), "%s - %s", ow.binary,
+			ow.description ? ow.description : "");
+	else
+		(void)snprintf(joined, sizeof(joined), "%s",
+			ow.description ? ow.description : "");
+	char *e = pt_escape(joined, strlen(joined));
+	if (e == NULL)
+		return;
+	/* Copy whole characters up to the width, then mark the cut. */
+	size_t w = 0, i = 0, k = 0;
+	while (e[i] != '\0' && w < OWNER_WIDTH) {
+		do
+			out[k++] = e[i++];
+		while (((unsigned char)e[i] & 0xc0) == 0x80);
+		w++;
+	}
+	if (e[i] != '\0' && k >= 3) {
+		/* replace the last character with "..." would shift widths: append */
+		memcpy(out + k, "...", 3);
+		k += 3;
+	}
+	out[k] = '\0';
+	free(e);
+}
+
+static void
+render_row(const struct pt_analysis *a, const struct pt_report_opts *o,
+		size_t idx, size_t rank, struct text_row *r)
 {
 	const struct pt_score *s = &a->scores[idx];
 	const struct pt_series *se = &a->ds.series[idx];
@@ -81,6 +136,8 @@ render_row(const struct pt_analysis *a, size_t idx, size_t rank,
 	pt_human_bytes((double)s->bytes_first, r->first);
 	pt_human_bytes((double)s->bytes_last, r->last);
 	format_hours(s->span_hours, r->span);
+	pt_sparkline(a, idx, SPARK_WIDTH, o->unicode, r->trend);
+	format_owner(a, o, idx, r->owner);
 	r->why = s->reason;
 }
 
@@ -97,6 +154,8 @@ cell(const struct text_row *r, int col)
 	case COL_FIRST: return r->first;
 	case COL_LAST: return r->last;
 	case COL_SPAN: return r->span;
+	case COL_TREND: return r->trend;
+	case COL_OWNER: return r->owner;
 	}
 	return "";
 }
@@ -112,28 +171,45 @@ static void
 column_widths(const struct text_row *rows, size_t n, int w[NCOLS])
 {
 	for (int c = 0; c < NCOLS; c++)
-		w[c] = (int)strlen(headings[c]);
+		w[c] = (int)display_width(headings[c]);
 	for (size_t i = 0; i < n; i++)
 		for (int c = 0; c < NCOLS; c++) {
-			int len = (int)strlen(cell(&rows[i], c));
+			int len = (int)display_width(cell(&rows[i], c));
 			if (len > w[c])
 				w[c] = len;
 		}
 }
 
 static void
-print_cells(FILE *out, const char *const cells[NCOLS], const int w[NCOLS],
-		const char *verdict_on, const char *why)
+pad(FILE *out, size_t n)
 {
+	while (n-- > 0)
+		fputc(' ', out);
+}
+
+/* One line of the table; columns with show[c] false are left out. */
+static void
+print_cells(FILE *out, const char *const cells[NCOLS], const int w[NCOLS],
+		const bool show[NCOLS], const char *verdict_on, const char *why)
+{
+	bool first = true;
 	for (int c = 0; c < NCOLS; c++) {
-		const char *sep = c == 0 ? "" : c == COL_LAST ? " -> " : "  ";
+		if (!show[c])
+			continue;
+		const char *sep = first ? "" : c == COL_LAST ? " -> " : "  ";
 		if (c == COL_LAST && strcmp(cells[c], headings[c]) == 0)
 			sep = "    ";
+		first = false;
 		fputs(sep, out);
+		size_t gap = (size_t)w[c] - display_width(cells[c]);
+		if (right_aligned(c))
+			pad(out, gap);
 		if (c == COL_VERDICT && verdict_on != NULL)
-			fprintf(out, "%s%-*s%s", verdict_on, w[c], cells[c], COLOR_RESET);
+			fprintf(out, "%s%s%s", verdict_on, cells[c], COLOR_RESET);
 		else
-			fprintf(out, right_aligned(c) ? "%*s" : "%-*s", w[c], cells[c]);
+			fputs(cells[c], out);
+		if (!right_aligned(c))
+			pad(out, gap);
 	}
 	fprintf(out, "  %s\n", why);
 }
@@ -169,19 +245,27 @@ pt_report_write_text(FILE *out, const struct pt_analysis *a,
 		pt_error_set(err, 0, "out of memory");
 		return false;
 	}
-	for (size_t i = 0; i < shown; i++)
-		render_row(a, rank[i], i + 1, &rows[i]);
+	bool show[NCOLS];
+	for (int c = 0; c < NCOLS; c++)
+		show[c] = true;
+	show[COL_TREND] = !o->no_sparkline;
+	show[COL_OWNER] = false;
+	for (size_t i = 0; i < shown; i++) {
+		render_row(a, o, rank[i], i + 1, &rows[i]);
+		if (rows[i].owner[0] != '\0')
+			show[COL_OWNER] = true;
+	}
 	int w[NCOLS];
 	column_widths(rows, shown, w);
 
 	write_header(out, a);
 	fputc('\n', out);
-	print_cells(out, headings, w, NULL, "WHY");
+	print_cells(out, headings, w, show, NULL, "WHY");
 	for (size_t i = 0; i < shown; i++) {
 		const char *cells[NCOLS];
 		for (int c = 0; c < NCOLS; c++)
 			cells[c] = cell(&rows[i], c);
-		print_cells(out, cells, w,
+		print_cells(out, cells, w, show,
 			o->color ? verdict_color(rows[i].verdict) : NULL, rows[i].why);
 	}
 	if (shown < n)

@@ -29,6 +29,44 @@ pt_tag_escape(const uint8_t tag[4], char out[PT_TAG_TEXT_MAX])
 	return out;
 }
 
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool
+pt_tag_unescape(const char *text, uint8_t tag[4])
+{
+	size_t n = 0;
+	for (const char *p = text; *p != '\0'; n++) {
+		if (n == 4)
+			return false;
+		if (p[0] != '\\') {
+			tag[n] = (uint8_t)*p++;
+		} else if (p[1] == '\\') {
+			tag[n] = '\\';
+			p += 2;
+		} else if (p[1] == 'x' && hex_value(p[2]) >= 0 && hex_value(p[3]) >= 0) {
+			tag[n] = (uint8_t)(hex_value(p[2]) << 4 | hex_value(p[3]));
+			p += 4;
+		} else {
+			return false;
+		}
+	}
+	if (n == 0)
+		return false;
+	for (; n < 4; n++)
+		tag[n] = ' ';
+	return true;
+}
+
 void
 pt_tag_hex(const uint8_t tag[4], char out[9])
 {

@@ -4,6 +4,8 @@
 #   inputs are never modified.
 #   cli_io.sh POOLTREND TESTDATA
 set -u
+# The owner column must not depend on the developer's environment.
+unset POOLTAG_FILE
 exe=$1 data=$2
 work=$(mktemp -d) || exit 99
 full=""
@@ -68,6 +70,14 @@ if [ "$(id -u)" = 0 ] && mkdir "$work/full" &&
 else
 	echo "cli_io: skipped the full-disk check (needs root and tmpfs)"
 fi
+
+# show --svg writes a whole SVG document beside the text view.
+"$exe" show -q Leak:nonpaged --svg "$work/leak.svg" "$input" > "$work/show.txt"
+rc=$?
+[ $rc -eq 0 ] || fail "show --svg exited $rc"
+head -c 4 "$work/leak.svg" | grep -q '<svg' || fail "--svg file does not start with <svg"
+[ "$(tail -c 7 "$work/leak.svg")" = "</svg>" ] || fail "--svg file is not complete"
+grep -q '^Leak  nonpaged  likely' "$work/show.txt" || fail "show text view missing"
 
 # The input is untouched.
 [ "$(cksum < "$input")" = "$before" ] || fail "input content changed"

@@ -19,6 +19,8 @@
 # never touched.  With PT_GOLDEN_UPDATE=1 the expected files are rewritten
 # from the actual output instead.
 set -u
+# The owner column must not depend on the developer's environment.
+unset POOLTAG_FILE
 # Absolute paths: the case runs in a temporary directory.
 exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 case_dir=$(cd "$2" && pwd)

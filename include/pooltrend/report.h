@@ -25,6 +25,9 @@
 enum pt_format {
 	PT_FORMAT_TEXT,
 	PT_FORMAT_JSON,
+	PT_FORMAT_CSV,    /* RFC 4180, CRLF, formula-looking text cells neutralised */
+	PT_FORMAT_TSV,    /* tab-separated, no tabs or line ends inside cells */
+	PT_FORMAT_JSONL,  /* one tag object per line, as in the JSON "tags" array */
 };
 
 enum pt_sort_key {
@@ -43,13 +46,26 @@ enum pt_pool_filter {
 	PT_FILTER_PAGED,
 };
 
+struct pt_pooltag;
+
+/* Who owns a series' tag, for reports. */
+struct pt_owner {
+	const char *source;      /* "dump" (-g text in the snapshots) or "pooltag" */
+	const char *text;        /* dump: the Mapped_Driver text as printed */
+	const char *binary;      /* pooltag: "ntfs.sys", "nt!io", "<unknown>", "" */
+	const char *description; /* pooltag: the description */
+};
+
 struct pt_report_opts {
 	enum pt_format format;
 	enum pt_sort_key sort;
 	enum pt_pool_filter pool;
 	size_t top;          /* 0 = every series */
 	bool color;          /* ANSI colour in text */
+	bool unicode;        /* the terminal takes UTF-8: block-character sparklines */
+	bool no_sparkline;   /* leave the TREND column out */
 	const char *version; /* tool version for the JSON "tool" object */
+	const struct pt_pooltag *pooltag; /* --pooltag table, or NULL */
 };
 
 bool pt_format_parse(const char *word, enum pt_format *out);
@@ -73,6 +89,39 @@ bool pt_report_write_text(FILE *out, const struct pt_analysis *a,
 bool pt_report_write_json(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		struct pt_error *err);
+
+/*
+ * CSV (sep ',') or TSV (sep '\t'): a header line, then one row per ranked
+ * series with the main numbers of the JSON tags (no components).  Text
+ * cells that a spreadsheet would evaluate (starting with '=', '+', '-',
+ * '@', tab or CR) get a leading apostrophe; numbers never do.
+ */
+bool pt_report_write_table(FILE *out, const struct pt_analysis *a,
+		const size_t *rank, size_t n, const struct pt_report_opts *o,
+		char sep, struct pt_error *err);
+
+/* JSON Lines: each ranked tag object (as in "tags") on its own line. */
+bool pt_report_write_jsonl(FILE *out, const struct pt_analysis *a,
+		const size_t *rank, size_t n, const struct pt_report_opts *o,
+		struct pt_error *err);
+
+/*
+ * The owner of series s: the -g driver text from the dump when present,
+ * else the best pooltag.txt entry when o->pooltag is set.  False when
+ * neither knows the tag.  Strings belong to the analysis or the table.
+ */
+bool pt_report_owner(const struct pt_analysis *a,
+		const struct pt_report_opts *o, size_t s, struct pt_owner *out);
+
+/*
+ * A sparkline of series s over the whole timeline, at most width columns
+ * (each the last sample that falls in it; a blank where the series has no
+ * row), scaled from its minimum to its maximum: U+2581..U+2588 when
+ * unicode, else the ASCII ramp "_.-~=+*#".  out must hold width * 3 + 1
+ * bytes.  Returns out.
+ */
+char *pt_sparkline(const struct pt_analysis *a, size_t s, size_t width,
+		bool unicode, char *out);
 
 /*
  * Human size with a binary unit: "512 B", "40.6 KB", "2.10 GB".  out must

@@ -9,6 +9,7 @@
 #ifndef POOLTREND_TEXT_H
 #define POOLTREND_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,13 @@
  * PT_TAG_TEXT_MAX bytes.  Returns out.
  */
 char *pt_tag_escape(const uint8_t tag[4], char out[PT_TAG_TEXT_MAX]);
+
+/*
+ * Read a tag the way pt_tag_escape writes it ("Leak", "Io", "\\x1b[2J",
+ * "Dh 1"): \xNN and \\ escapes, at most 4 bytes, padded on the right with
+ * blanks.  False when malformed or longer than 4 bytes.
+ */
+bool pt_tag_unescape(const char *text, uint8_t tag[4]);
 
 /* The tag as 8 lowercase hex digits ("4c65616b" for "Leak"). */
 void pt_tag_hex(const uint8_t tag[4], char out[9]);

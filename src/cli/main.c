@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +14,10 @@
 #include <unistd.h>
 
 #include "pooltrend/analysis.h"
+#include "pooltrend/pooltag.h"
 #include "pooltrend/report.h"
 #include "pooltrend/score.h"
+#include "pooltrend/show.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timeline.h"
 #include "pt_config.h"
@@ -33,7 +37,12 @@ enum long_only {
 	OPT_FAIL_ON,
 	OPT_COLOR,
 	OPT_STRICT,
+	OPT_SVG,
+	OPT_POOLTAG,
+	OPT_NO_SPARKLINE,
 };
+
+enum command { CMD_RANK, CMD_SHOW };
 
 struct cli {
 	struct pt_analysis_opts analysis;
@@ -45,6 +54,9 @@ struct cli {
 	enum color_mode color;
 	bool quiet;
 	bool strict;
+	enum command command;
+	const char *svg;          /* show --svg FILE */
+	const char *pooltag_path; /* --pooltag FILE, or POOLTAG_FILE */
 };
 
 static const struct option long_options[] = {
@@ -59,13 +71,17 @@ static const struct option long_options[] = {
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "svg", required_argument, NULL, OPT_SVG },
+	{ "pooltag", required_argument, NULL, OPT_POOLTAG },
+	{ "no-sparkline", no_argument, NULL, OPT_NO_SPARKLINE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char usage_line[] =
-	"usage: pooltrend [OPTIONS] INPUT...\n";
+	"usage: pooltrend [OPTIONS] INPUT...\n"
+	"       pooltrend show [OPTIONS] TAG[:paged|:nonpaged] INPUT...\n";
 
 static void
 print_help(void)
@@ -75,10 +91,12 @@ print_help(void)
 "Rank the pool tags of a series of poolmon -n snapshots by how likely they\n"
 "leak.  INPUT is a snapshot file, a directory (its files in natural order:\n"
 "log2 before log10) or - for standard input; one file may hold many\n"
-"snapshots.\n"
+"snapshots.  'show' prints one tag in detail: every sample, the statistics\n"
+"behind its verdict and a chart.  TAG is written as in the report (\\xNN for\n"
+"bytes that are not printable); :paged or :nonpaged picks one pool.\n"
 "\n"
 "Options:\n"
-"  -f, --format FMT        text (default) or json\n"
+"  -f, --format FMT        text (default), json, csv, tsv or jsonl\n"
 "  -n, --top N             show the first N series; 0 shows all\n"
 "                          (default: 20 for text, all for json)\n"
 "  -p, --pool POOL         all (default), paged or nonpaged\n"
@@ -88,6 +106,10 @@ print_help(void)
 "                          interval or index\n"
 "      --interval DURATION snapshot spacing when no time is found,\n"
 "                          e.g. 15m, 1h, 900 (seconds)\n"
+"      --pooltag FILE      name owners from a pooltag.txt (default: the\n"
+"                          POOLTAG_FILE environment variable)\n"
+"      --no-sparkline      leave the TREND column out of the text report\n"
+"      --svg FILE          show: also write the chart as an SVG image\n"
 "      --fail-on VERDICT   exit 1 when a series is at least likely or\n"
 "                          possible\n"
 "  -o, --output FILE       write the report to FILE (replaced whole, never\n"
@@ -162,7 +184,8 @@ apply_option(struct cli *c, int opt, const char *arg)
 	switch (opt) {
 	case 'f':
 		if (!pt_format_parse(arg, &c->report.format))
-			return usage_error("unknown format '%s' (text or json)", arg);
+			return usage_error("unknown format '%s' (text, json, csv, tsv "
+				"or jsonl)", arg);
 		return -1;
 	case 'n':
 		if (!parse_count(arg, &c->report.top))
@@ -203,6 +226,15 @@ apply_option(struct cli *c, int opt, const char *arg)
 		return -1;
 	case OPT_STRICT:
 		c->strict = true;
+		return -1;
+	case OPT_SVG:
+		c->svg = arg;
+		return -1;
+	case OPT_POOLTAG:
+		c->pooltag_path = arg;
+		return -1;
+	case OPT_NO_SPARKLINE:
+		c->report.no_sparkline = true;
 		return -1;
 	case 'h':
 		print_help();
@@ -311,24 +343,26 @@ print_output_error(const char *path, const char *what)
 	fprintf(stderr, ": %s\n", what);
 }
 
+typedef bool (*writer_fn)(FILE *f, const void *ctx, struct pt_error *err);
+
 /* Write to a temporary file beside path, then rename it into place. */
 static int
-write_report_file(const struct cli *c, const struct pt_analysis *a)
+write_atomically(const char *path, writer_fn write, const void *ctx)
 {
-	size_t len = strlen(c->output);
+	size_t len = strlen(path);
 	char *tmp = malloc(len + 16);
 	if (tmp == NULL) {
 		fputs("pooltrend: out of memory\n", stderr);
 		return EXIT_IO;
 	}
 	/* tmp was sized for this: it cannot be cut short. */
-	(void)snprintf(tmp, len + 16, "%s.tmp.XXXXXX", c->output);
+	(void)snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
 	int fd = mkstemp(tmp);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	struct pt_error err = {0};
 	int rc = EXIT_OK;
 	if (f == NULL) {
-		print_output_error(c->output, strerror(errno));
+		print_output_error(path, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(tmp);
@@ -336,17 +370,17 @@ write_report_file(const struct cli *c, const struct pt_analysis *a)
 		free(tmp);
 		return EXIT_IO;
 	}
-	set_report_mode(fd, c->output);
-	/* In this order: the report, then flush it, then make it durable. */
-	bool ok = pt_report_write(f, a, &c->report, &err);
+	set_report_mode(fd, path);
+	/* In this order: the content, then flush it, then make it durable. */
+	bool ok = write(f, ctx, &err);
 	ok = fflush(f) == 0 && ok;
 	ok = (fsync(fd) == 0 || errno == EINVAL) && ok;
 	if (!ok) {
-		print_output_error(c->output, err.msg[0] ? err.msg : strerror(errno));
+		print_output_error(path, err.msg[0] ? err.msg : strerror(errno));
 		(void)fclose(f); /* the first error is the one reported */
 		rc = EXIT_IO;
-	} else if (fclose(f) != 0 || rename(tmp, c->output) != 0) {
-		print_output_error(c->output, strerror(errno));
+	} else if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		print_output_error(path, strerror(errno));
 		rc = EXIT_IO;
 	}
 	if (rc != EXIT_OK)
@@ -355,11 +389,12 @@ write_report_file(const struct cli *c, const struct pt_analysis *a)
 	return rc;
 }
 
+/* Write to standard output; a failed write is an error too. */
 static int
-write_report_stdout(const struct cli *c, const struct pt_analysis *a)
+write_stdout(writer_fn write, const void *ctx)
 {
 	struct pt_error err = {0};
-	bool ok = pt_report_write(stdout, a, &c->report, &err);
+	bool ok = write(stdout, ctx, &err);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		ok = false;
 	if (!ok) {
@@ -369,6 +404,45 @@ write_report_stdout(const struct cli *c, const struct pt_analysis *a)
 		return EXIT_IO;
 	}
 	return EXIT_OK;
+}
+
+struct report_job {
+	const struct cli *c;
+	const struct pt_analysis *a;
+};
+
+static bool
+write_report(FILE *f, const void *ctx, struct pt_error *err)
+{
+	const struct report_job *j = ctx;
+	return pt_report_write(f, j->a, &j->c->report, err);
+}
+
+struct show_job {
+	const struct pt_analysis *a;
+	const size_t *series;
+	size_t n;
+	struct pt_show_opts opts;
+};
+
+static bool
+write_show_text(FILE *f, const void *ctx, struct pt_error *err)
+{
+	const struct show_job *j = ctx;
+	for (size_t i = 0; i < j->n; i++) {
+		if (i > 0 && fputc('\n', f) == EOF)
+			return false;
+		if (!pt_show_write_text(f, j->a, j->series[i], &j->opts, err))
+			return false;
+	}
+	return true;
+}
+
+static bool
+write_show_svg(FILE *f, const void *ctx, struct pt_error *err)
+{
+	const struct show_job *j = ctx;
+	return pt_show_write_svg(f, j->a, j->series[0], err);
 }
 
 static bool
@@ -401,10 +475,116 @@ strict_violated(const struct pt_analysis *a)
 	return true;
 }
 
+/* --pooltag FILE, else POOLTAG_FILE from the environment, else none. */
+static int
+load_pooltag(const struct cli *c, struct pt_pooltag **out)
+{
+	const char *path = c->pooltag_path;
+	if (path == NULL) {
+		path = getenv("POOLTAG_FILE");
+		if (path != NULL && path[0] == '\0')
+			path = NULL;
+	}
+	*out = NULL;
+	if (path == NULL)
+		return EXIT_OK;
+	struct pt_diags d;
+	struct pt_error err = {0};
+	pt_diags_init(&d);
+	*out = pt_pooltag_load(path, &d, &err);
+	print_diags(&d, c->quiet);
+	pt_diags_finish(&d);
+	if (*out == NULL) {
+		print_output_error(path, err.msg);
+		return EXIT_IO;
+	}
+	return EXIT_OK;
+}
+
+/* TAG[:paged|:nonpaged] as written in the report. */
+static bool
+parse_tag_arg(const char *arg, uint8_t tag[4], enum pt_pool_filter *pool)
+{
+	char buf[64];
+	if (strlen(arg) >= sizeof(buf))
+		return false;
+	memcpy(buf, arg, strlen(arg) + 1);
+	*pool = PT_FILTER_ALL;
+	char *colon = strrchr(buf, ':');
+	if (colon != NULL && colon != buf &&
+			pt_pool_filter_parse(colon + 1, pool) && *pool != PT_FILTER_ALL)
+		*colon = '\0';
+	else
+		*pool = PT_FILTER_ALL;
+	return pt_tag_unescape(buf, tag);
+}
+
+static int
+run_rank(struct cli *c, const struct pt_analysis *a)
+{
+	c->report.color = want_color(c->color,
+		c->report.format == PT_FORMAT_TEXT, c->output == NULL);
+	struct report_job job = { c, a };
+	int rc = c->output ? write_atomically(c->output, write_report, &job) :
+		write_stdout(write_report, &job);
+	if (rc == EXIT_OK && gate_tripped(c, a)) {
+		if (!c->quiet)
+			fprintf(stderr, "pooltrend: --fail-on %s: at least one "
+				"series is %s or worse\n",
+				pt_verdict_name(c->fail_on), pt_verdict_name(c->fail_on));
+		rc = EXIT_GATE;
+	}
+	return rc;
+}
+
+static int
+run_show(struct cli *c, const struct pt_analysis *a, const char *tag_arg,
+		const uint8_t tag[4], enum pt_pool_filter pool)
+{
+	size_t found[PT_POOL_COUNT];
+	size_t n = pt_show_find(a, tag, pool, found, PT_POOL_COUNT);
+	if (n > PT_POOL_COUNT)
+		n = PT_POOL_COUNT;
+	if (n == 0) {
+		fputs("pooltrend: tag '", stderr);
+		print_escaped(stderr, tag_arg);
+		fputs("' is not in the input\n", stderr);
+		return EXIT_IO;
+	}
+	struct show_job job = { a, found, n, {
+		.color = want_color(c->color, true, c->output == NULL),
+		.unicode = c->report.unicode,
+	} };
+	int rc = c->output ? write_atomically(c->output, write_show_text, &job) :
+		write_stdout(write_show_text, &job);
+	if (rc == EXIT_OK && c->svg != NULL) {
+		if (n > 1)
+			return usage_error("tag '%s' is in both pools: write "
+				"TAG:paged or TAG:nonpaged for --svg", tag_arg);
+		rc = write_atomically(c->svg, write_show_svg, &job);
+	}
+	return rc;
+}
+
 static int
 run(struct cli *c, int argc, char **argv)
 {
 	static const char *const stdin_only[] = { "-" };
+	const char *tag_arg = NULL;
+	uint8_t tag[4];
+	enum pt_pool_filter pool = PT_FILTER_ALL;
+	if (c->command == CMD_SHOW) {
+		if (argc < 1)
+			return usage_error("%s", "show needs a TAG");
+		tag_arg = argv[0];
+		if (!parse_tag_arg(tag_arg, tag, &pool))
+			return usage_error("'%s' is not a tag (1 to 4 characters, "
+				"\\xNN for other bytes)", tag_arg);
+		argc--;
+		argv++;
+	} else if (c->svg != NULL) {
+		return usage_error("%s", "--svg goes with the show command");
+	}
 	const char *const *operands = (const char *const *)argv;
 	size_t n = (size_t)argc;
 	if (n == 0) {
@@ -413,37 +593,45 @@ run(struct cli *c, int argc, char **argv)
 		operands = stdin_only;
 		n = 1;
 	}
+	struct pt_pooltag *pooltag;
+	int rc = load_pooltag(c, &pooltag);
+	if (rc != EXIT_OK)
+		return rc;
+	c->report.pooltag = pooltag;
 	struct pt_analysis a;
 	struct pt_error err = {0};
 	bool ok = pt_analysis_run(operands, n, &c->analysis, &a, &err);
 	print_diags(&a.diags, c->quiet);
-	int rc;
 	if (!ok) {
 		fprintf(stderr, "pooltrend: %s\n", err.msg);
 		rc = EXIT_IO;
 	} else if (c->strict && strict_violated(&a)) {
 		rc = EXIT_IO;
+	} else if (c->command == CMD_SHOW) {
+		rc = run_show(c, &a, tag_arg, tag, pool);
 	} else {
-		c->report.color = want_color(c->color,
-			c->report.format == PT_FORMAT_TEXT, c->output == NULL);
-		rc = c->output ? write_report_file(c, &a) : write_report_stdout(c, &a);
-		if (rc == EXIT_OK && gate_tripped(c, &a)) {
-			if (!c->quiet)
-				fprintf(stderr, "pooltrend: --fail-on %s: at least one "
-					"series is %s or worse\n",
-					pt_verdict_name(c->fail_on), pt_verdict_name(c->fail_on));
-			rc = EXIT_GATE;
-		}
+		rc = run_rank(c, &a);
 	}
 	pt_analysis_finish(&a);
+	pt_pooltag_destroy(pooltag);
+	c->report.pooltag = NULL;
 	return rc;
 }
 
 static bool
 is_future_command(const char *word)
 {
-	return strcmp(word, "show") == 0 || strcmp(word, "diff") == 0 ||
-		strcmp(word, "owner") == 0;
+	return strcmp(word, "diff") == 0 || strcmp(word, "owner") == 0;
+}
+
+/* Block-character sparklines and charts only where UTF-8 is spoken. */
+static bool
+locale_is_utf8(void)
+{
+	if (setlocale(LC_CTYPE, "") == NULL)
+		return false;
+	const char *cs = nl_langinfo(CODESET);
+	return cs != NULL && strcmp(cs, "UTF-8") == 0;
 }
 
 int
@@ -453,9 +641,15 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	pt_analysis_opts_init(&c.analysis);
 	c.report.version = PT_VERSION;
+	c.report.unicode = locale_is_utf8();
 	if (argc > 1 && is_future_command(argv[1]) && access(argv[1], F_OK) != 0)
 		return usage_error("the '%s' command is not available in this "
 			"version", argv[1]);
+	if (argc > 1 && strcmp(argv[1], "show") == 0) {
+		c.command = CMD_SHOW;
+		argc--;
+		argv++;
+	}
 	int rc = parse_args(&c, argc, argv);
 	if (rc < 0) {
 		if (!c.top_given)
