@@ -23,6 +23,17 @@ lookup(const struct word *w, size_t n, const char *name, int *out)
 #define LOOKUP(table, name, out) \
 	lookup((table), sizeof(table) / sizeof((table)[0]), (name), (out))
 
+const char *
+pt_verdict_color(enum pt_verdict v)
+{
+	switch (v) {
+	case PT_VERDICT_LIKELY: return "\033[1;31m";
+	case PT_VERDICT_POSSIBLE: return "\033[33m";
+	case PT_VERDICT_UNLIKELY: break;
+	}
+	return "\033[2m";
+}
+
 bool
 pt_format_parse(const char *word, enum pt_format *out)
 {

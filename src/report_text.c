@@ -12,17 +12,6 @@
 /* Owner text is cut to this many characters to keep rows on one line. */
 #define OWNER_WIDTH 32
 
-static const char *
-verdict_color(enum pt_verdict v)
-{
-	switch (v) {
-	case PT_VERDICT_LIKELY: return "\033[1;31m";
-	case PT_VERDICT_POSSIBLE: return "\033[33m";
-	case PT_VERDICT_UNLIKELY: break;
-	}
-	return "\033[2m";
-}
-
 /* One table row, every cell already rendered (and escaped). */
 struct text_row {
 	char rank[24];
@@ -266,7 +255,7 @@ pt_report_write_text(FILE *out, const struct pt_analysis *a,
 		for (int c = 0; c < NCOLS; c++)
 			cells[c] = cell(&rows[i], c);
 		print_cells(out, cells, w, show,
-			o->color ? verdict_color(rows[i].verdict) : NULL, rows[i].why);
+			o->color ? pt_verdict_color(rows[i].verdict) : NULL, rows[i].why);
 	}
 	if (shown < n)
 		fprintf(out, "(%zu more series not shown; --top 0 shows all)\n",

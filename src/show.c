@@ -119,17 +119,6 @@ format_hours(double hours, char out[32])
 		(void)snprintf(out, 32, "%.1f h (%.1f d)", hours, hours / 24);
 }
 
-static const char *
-verdict_color(enum pt_verdict v)
-{
-	switch (v) {
-	case PT_VERDICT_LIKELY: return "\033[1;31m";
-	case PT_VERDICT_POSSIBLE: return "\033[33m";
-	case PT_VERDICT_UNLIKELY: break;
-	}
-	return "\033[2m";
-}
-
 /* ---- header and factors ---- */
 
 static bool
@@ -143,7 +132,7 @@ write_header(FILE *out, const struct pt_analysis *a, size_t idx,
 
 	fprintf(out, "%s  %s  ", tag, pt_pool_name(se->pool));
 	if (o->color)
-		fprintf(out, "%s%s%s", verdict_color(s->verdict),
+		fprintf(out, "%s%s%s", pt_verdict_color(s->verdict),
 			pt_verdict_name(s->verdict), COLOR_RESET);
 	else
 		fputs(pt_verdict_name(s->verdict), out);

@@ -68,6 +68,9 @@ struct pt_report_opts {
 	const struct pt_pooltag *pooltag; /* --pooltag table, or NULL */
 };
 
+/* The ANSI SGR sequence that colours a verdict on a terminal. */
+const char *pt_verdict_color(enum pt_verdict v);
+
 bool pt_format_parse(const char *word, enum pt_format *out);
 bool pt_sort_key_parse(const char *word, enum pt_sort_key *out);
 bool pt_pool_filter_parse(const char *word, enum pt_pool_filter *out);
