@@ -9,12 +9,16 @@
  * keys are all kept; a trailing Ctrl-Z ends the file; free-text lines are
  * skipped with a note.
  *
- * Lookup follows poolmon: strip leading blanks from the 4 tag bytes and
- * cut at the first blank ("Dh 1" -> "Dh", "  xr" -> "xr"); every exact,
- * case-sensitive match is returned (in file order); only when there is
- * none, the wildcard entries that match with the most leading literal
- * characters ('*' matches the rest, '?' one character, and a literal
- * after a '?' makes the match fail).
+ * Lookup, case-sensitive, the first step that finds anything answers:
+ *   1. exact: the tag with trailing blanks trimmed ("Io  " -> "Io",
+ *      "Dh 0" -> "Dh 0"); every match, in file order;
+ *   2. poolmon's form: leading blanks stripped and cut at the first blank
+ *      ("Dh 1" -> "Dh", "  xr" -> "xr"), compared with keys cut the same
+ *      way; every match, in file order;
+ *   3. wildcards, only for a tag starting with a letter or digit: the
+ *      entries that match with the most leading literal characters ('*'
+ *      matches the rest, '?' one character, and a literal after a '?'
+ *      makes the match fail).
  *
  * Ownership: a struct pt_pooltag owns its entries and strings; entries
  * returned by lookups stay valid until pt_pooltag_destroy.  The text given
