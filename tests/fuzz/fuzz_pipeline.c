@@ -35,6 +35,7 @@
 #include "pooltrend/analysis.h"
 #include "pooltrend/diag.h"
 #include "pooltrend/report.h"
+#include "pooltrend/show.h"
 #include "pooltrend/score.h"
 #include "pooltrend/timestamp.h"
 
@@ -182,6 +183,63 @@ check_analysis(const struct pt_analysis *a)
 	}
 }
 
+/* CSV/TSV: no ESC or control byte but the CR LF line ends and TSV tabs. */
+static void
+check_table_report(const char *s, size_t len, bool tsv)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n' || (c == '\r' && i + 1 < len && s[i + 1] == '\n') ||
+				(tsv && c == '\t'))
+			continue;
+		if (c < 0x20 || c == 0x7f)
+			fail("control byte in CSV/TSV report");
+	}
+}
+
+/* JSON Lines: every line parses on its own. */
+static void
+check_jsonl_report(char *s, size_t len)
+{
+	if (!valid_utf8((const unsigned char *)s, len) || strlen(s) != len)
+		fail("JSONL report is not clean UTF-8");
+	for (char *line = s; *line != '\0';) {
+		char *nl = strchr(line, '\n');
+		if (nl == NULL)
+			fail("JSONL report without a final line end");
+		*nl = '\0';
+		cJSON *doc = cJSON_Parse(line);
+		if (doc == NULL)
+			fail("JSONL line does not parse");
+		cJSON_Delete(doc);
+		line = nl + 1;
+	}
+}
+
+/* show: the text view of every series, and the SVG of the first. */
+static void
+check_show(const struct pt_analysis *a)
+{
+	for (size_t s = 0; s < a->ds.nseries && s < 4; s++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		if (f == NULL)
+			return;
+		struct pt_error err = {0};
+		struct pt_show_opts so = { .unicode = (s & 1) != 0 };
+		bool ok = pt_show_write_text(f, a, s, &so, &err) &&
+			(s != 0 || pt_show_write_svg(f, a, s, &err));
+		if (fclose(f) != 0 || !ok)
+			fail("show failed");
+		for (size_t i = 0; i < len; i++)
+			if (buf[i] == 0x1b || ((unsigned char)buf[i] < 0x20 &&
+					buf[i] != '\n'))
+				fail("control byte in show output");
+		free(buf);
+	}
+}
+
 /* Split body into at most MAX_INPUTS pieces at the separator. */
 static size_t
 split(const uint8_t *body, size_t len, struct pt_input_text *in)
@@ -299,6 +357,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("JSON report failed");
 		check_json_report(json, len);
 		free(json);
+		for (int sep = 0; sep < 2; sep++) {
+			char *table = render(&a, &ro, sep ? PT_FORMAT_TSV : PT_FORMAT_CSV,
+				&len);
+			if (table == NULL)
+				fail("CSV/TSV report failed");
+			check_table_report(table, len, sep != 0);
+			free(table);
+		}
+		char *jsonl = render(&a, &ro, PT_FORMAT_JSONL, &len);
+		if (jsonl == NULL)
+			fail("JSONL report failed");
+		check_jsonl_report(jsonl, len);
+		free(jsonl);
+		check_show(&a);
 	} else {
 		check_clean_string(err.msg, "control byte in error message");
 	}
