@@ -79,6 +79,14 @@ head -c 4 "$work/leak.svg" | grep -q '<svg' || fail "--svg file does not start w
 [ "$(tail -c 7 "$work/leak.svg")" = "</svg>" ] || fail "--svg file is not complete"
 grep -q '^Leak  nonpaged  likely' "$work/show.txt" || fail "show text view missing"
 
+# POOLTAG_FILE names owners when --pooltag is not given; --pooltag wins.
+tags="$data/pooltag-owners/pooltag.txt"
+POOLTAG_FILE="$tags" "$exe" -q "$data/x86-names/snaps" > "$work/env.txt"
+grep -q 'nt!ps - Thread objects' "$work/env.txt" || fail "POOLTAG_FILE not used"
+printf 'Thre - other.sys - from the option\n' > "$work/opt.txt"
+POOLTAG_FILE="$tags" "$exe" -q --pooltag "$work/opt.txt" "$data/x86-names/snaps" > "$work/env.txt"
+grep -q 'other.sys - from the option' "$work/env.txt" || fail "--pooltag did not win over POOLTAG_FILE"
+
 # The input is untouched.
 [ "$(cksum < "$input")" = "$before" ] || fail "input content changed"
 [ "$(stat -c %Y "$input")" = "$mtime_before" ] || fail "input mtime changed"
