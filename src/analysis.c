@@ -291,7 +291,7 @@ align_and_score(const struct usable *u, size_t n,
 	warn_mixed_machines(a);
 	a->first_ms = a->ds.snaps[0].t_ms;
 	a->last_ms = a->ds.snaps[n - 1].t_ms;
-	a->span_hours = (double)(a->last_ms - a->first_ms) / 3600000.0;
+	a->span_hours = pt_analysis_hours(a, a->last_ms);
 	a->scores = pt_score_all(&a->ds, err);
 	ok = a->scores != NULL;
 	goto out;

@@ -147,12 +147,12 @@ compare_rank(const void *pa, const void *pb)
 	return c;
 }
 
-static bool
-passes_filter(const struct pt_series *s, enum pt_pool_filter f)
+bool
+pt_pool_filter_match(enum pt_pool_filter f, uint8_t pool)
 {
 	switch (f) {
-	case PT_FILTER_NONPAGED: return s->pool == PT_POOL_NONPAGED;
-	case PT_FILTER_PAGED: return s->pool == PT_POOL_PAGED;
+	case PT_FILTER_NONPAGED: return pool == PT_POOL_NONPAGED;
+	case PT_FILTER_PAGED: return pool == PT_POOL_PAGED;
 	case PT_FILTER_ALL: break;
 	}
 	return true;
@@ -168,7 +168,7 @@ pt_report_rank(const struct pt_analysis *a, const struct pt_report_opts *o,
 		return NULL;
 	size_t k = 0;
 	for (size_t s = 0; s < m; s++)
-		if (passes_filter(&a->ds.series[s], o->pool))
+		if (pt_pool_filter_match(o->pool, a->ds.series[s].pool))
 			idx[k++] = s;
 	rank_ctx = (struct rank_ctx){ a, o->sort };
 	qsort(idx, k, sizeof(*idx), compare_rank);
@@ -272,6 +272,16 @@ pt_sparkline(const struct pt_analysis *a, size_t s, size_t width,
 		}
 	}
 	*o = '\0';
+	return out;
+}
+
+char *
+pt_human_rate(double bytes_per_hour, char out[40])
+{
+	char h[32];
+	pt_human_bytes(bytes_per_hour, h);
+	/* Fits: a sign, at most 31 bytes, "/h" and the NUL. */
+	(void)snprintf(out, 40, "%s%s/h", bytes_per_hour > 0 ? "+" : "", h);
 	return out;
 }
 

@@ -48,7 +48,7 @@ add_real(cJSON *obj, const char *name, double v, int decimals)
 	char buf[REAL_BUF];
 	if (!format_real(buf, v, decimals))
 		return false;
-	if (strcmp(buf, "-0") == 0 || strspn(buf, "-0.") == strlen(buf))
+	if (strspn(buf, "-0.") == strlen(buf)) /* "-0", "0.000", "-0.0" */
 		memcpy(buf, "0", 2);
 	return cJSON_AddRawToObject(obj, name, buf) != NULL;
 }
@@ -145,17 +145,6 @@ add_growth(cJSON *t, const struct pt_score *s)
 }
 
 /*
- * Interval and index times are offsets from an unknown start: they give
- * no date, so none is printed.
- */
-static bool
-times_are_absolute(const struct pt_analysis *a)
-{
-	return a->time_source != PT_TIME_INTERVAL &&
-		a->time_source != PT_TIME_INDEX;
-}
-
-/*
  * "owner": null, {"source": "dump", "text": ...} from the -g column, or
  * {"source": "pooltag", "binary": ..., "description": ...}.
  */
@@ -181,7 +170,7 @@ static cJSON *
 tag_object(const struct pt_analysis *a, const struct pt_report_opts *o,
 		size_t idx, size_t rank)
 {
-	bool absolute = times_are_absolute(a);
+	bool absolute = !pt_time_source_is_relative(a->time_source);
 	const struct pt_score *s = &a->scores[idx];
 	const struct pt_series *se = &a->ds.series[idx];
 	char tag[PT_TAG_TEXT_MAX], hex[9];
@@ -210,8 +199,8 @@ tag_object(const struct pt_analysis *a, const struct pt_report_opts *o,
 		add_real(t, "span_hours", s->span_hours, 3) &&
 		add_time(t, "onset", s->has_onset && absolute,
 			s->onset_ms) &&
-		add_real(t, "onset_hours", s->has_onset ? (double)(s->onset_ms -
-			a->first_ms) / 3600000.0 : NAN, 3) &&
+		add_real(t, "onset_hours", s->has_onset ?
+			pt_analysis_hours(a, s->onset_ms) : NAN, 3) &&
 		add_real(t, "tte_hours", s->has_tte ? s->tte_hours : NAN, 1) &&
 		(s->has_tte ? cJSON_AddStringToObject(t, "tte_bound", s->tte_bound) != NULL :
 			cJSON_AddNullToObject(t, "tte_bound") != NULL) &&
@@ -280,31 +269,27 @@ static cJSON *
 input_object(const struct pt_analysis *a)
 {
 	cJSON *in = cJSON_CreateObject();
-	cJSON *w = warnings_array(&a->diags);
-	if (in == NULL || w == NULL || !cJSON_AddItemToObject(in, "warnings", w)) {
-		cJSON_Delete(w);
-		cJSON_Delete(in);
-		return NULL;
-	}
-	bool ok = add_int(in, "files", (int64_t)a->files_with_snapshots) &&
+	bool absolute = !pt_time_source_is_relative(a->time_source);
+	bool ok = in != NULL &&
+		add_int(in, "files", (int64_t)a->files_with_snapshots) &&
 		add_int(in, "files_given", (int64_t)a->files) &&
 		add_int(in, "snapshots", (int64_t)a->ds.nsnap) &&
 		add_int(in, "rows", (int64_t)a->rows) &&
 		add_int(in, "skipped_lines", (int64_t)a->skipped_lines) &&
 		cJSON_AddStringToObject(in, "time_source",
 			pt_time_source_name(a->time_source)) &&
-		add_time(in, "first", times_are_absolute(a), a->first_ms) &&
-		add_time(in, "last", times_are_absolute(a), a->last_ms) &&
+		add_time(in, "first", absolute, a->first_ms) &&
+		add_time(in, "last", absolute, a->last_ms) &&
 		add_real(in, "span_hours", a->span_hours, 3) &&
 		add_int(in, "epochs", a->ds.nepochs) &&
 		add_int(in, "series", (int64_t)a->ds.nseries);
-	if (!ok) {
+	/* "warnings" last: it can be long. */
+	cJSON *w = ok ? warnings_array(&a->diags) : NULL;
+	if (w == NULL || !cJSON_AddItemToObject(in, "warnings", w)) {
+		cJSON_Delete(w);
 		cJSON_Delete(in);
 		return NULL;
 	}
-	/* Keep "warnings" last: it can be long. */
-	cJSON_DetachItemViaPointer(in, w);
-	cJSON_AddItemToObject(in, "warnings", w);
 	return in;
 }
 
@@ -329,7 +314,7 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 				"version", o->version ? o->version : "");
 	}
 	cJSON *arr = cJSON_GetObjectItem(doc, "tags");
-	size_t shown = o->top && o->top < n ? o->top : n;
+	size_t shown = pt_report_shown(o, n);
 	for (size_t i = 0; ok && i < shown; i++) {
 		cJSON *t = tag_object(a, o, rank[i], i + 1);
 		ok = t != NULL && cJSON_AddItemToArray(arr, t);
@@ -368,7 +353,7 @@ pt_report_write_jsonl(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		struct pt_error *err)
 {
-	size_t shown = o->top && o->top < n ? o->top : n;
+	size_t shown = pt_report_shown(o, n);
 	for (size_t i = 0; i < shown; i++) {
 		cJSON *t = tag_object(a, o, rank[i], i + 1);
 		char *text = t != NULL ? cJSON_PrintUnformatted(t) : NULL;

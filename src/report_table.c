@@ -165,14 +165,6 @@ put_real(struct writer *w, double v, int decimals, bool raw)
 	return true;
 }
 
-/* As in report_json.c: interval and index times give no date. */
-static bool
-times_are_absolute(const struct pt_analysis *a)
-{
-	return a->time_source != PT_TIME_INTERVAL &&
-		a->time_source != PT_TIME_INDEX;
-}
-
 static bool
 write_row(struct writer *w, const struct pt_analysis *a,
 		const struct pt_report_opts *o, size_t idx, size_t rank)
@@ -208,18 +200,17 @@ write_row(struct writer *w, const struct pt_analysis *a,
 	put_int(w, s->diff_last);
 	put_int(w, (int64_t)s->samples);
 	ok = ok && put_real(w, s->span_hours, 3, false);
-	put_text(w, s->has_onset && times_are_absolute(a) ?
+	put_text(w, s->has_onset && !pt_time_source_is_relative(a->time_source) ?
 		pt_stamp_format(s->onset_ms, stamp) : NULL);
-	ok = ok && put_real(w, s->has_onset ? (double)(s->onset_ms -
-		a->first_ms) / 3600000.0 : NAN, 3, false) &&
+	ok = ok && put_real(w, s->has_onset ?
+		pt_analysis_hours(a, s->onset_ms) : NAN, 3, false) &&
 		put_real(w, s->has_tte ? s->tte_hours : NAN, 1, false);
 	put_text(w, s->has_tte ? s->tte_bound : NULL);
 	put_int(w, (int64_t)se->wraps);
 	put_text(w, s->reason);
 
-	struct pt_owner owner;
-	if (!pt_report_owner(a, o, idx, &owner))
-		memset(&owner, 0, sizeof(owner));
+	struct pt_owner owner; /* all NULL when no owner is known */
+	(void)pt_report_owner(a, o, idx, &owner);
 	ok = ok && put_untrusted(w, owner.source) &&
 		put_untrusted(w, owner.binary) &&
 		put_untrusted(w, owner.description) &&
@@ -237,7 +228,7 @@ pt_report_write_table(FILE *out, const struct pt_analysis *a,
 	for (size_t c = 0; c < NCOLUMNS; c++)
 		put_text(&w, columns[c]);
 	end_row(&w);
-	size_t shown = o->top && o->top < n ? o->top : n;
+	size_t shown = pt_report_shown(o, n);
 	for (size_t i = 0; w.ok && i < shown; i++) {
 		if (!write_row(&w, a, o, rank[i], i + 1)) {
 			pt_error_set(err, 0, "out of memory while writing %s",

@@ -43,10 +43,7 @@ format_growth(const struct pt_score *s, char out[48])
 		memcpy(out, "-", 2);
 		return;
 	}
-	char h[32];
-	pt_human_bytes(s->growth_bph, h);
-	/* Fits: at most 1 + 31 + 2 bytes and the NUL. */
-	(void)snprintf(out, 48, "%s%s/h", s->growth_bph > 0 ? "+" : "", h);
+	pt_human_rate(s->growth_bph, out);
 }
 
 static void
@@ -214,7 +211,7 @@ write_header(FILE *out, const struct pt_analysis *a)
 		a->files_with_snapshots, a->files_with_snapshots == 1 ? "" : "s",
 		a->ds.nsnap, a->ds.nsnap == 1 ? "" : "s", span);
 	/* Interval and index times are offsets without a date. */
-	if (a->time_source != PT_TIME_INTERVAL && a->time_source != PT_TIME_INDEX)
+	if (!pt_time_source_is_relative(a->time_source))
 		fprintf(out, "%s to %s, ", pt_stamp_format(a->first_ms, first),
 			pt_stamp_format(a->last_ms, last));
 	fprintf(out, "time from %s), %u boot epoch%s, %zu series, "
@@ -228,7 +225,7 @@ pt_report_write_text(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		struct pt_error *err)
 {
-	size_t shown = o->top && o->top < n ? o->top : n;
+	size_t shown = pt_report_shown(o, n);
 	struct text_row *rows = calloc(shown ? shown : 1, sizeof(*rows));
 	if (rows == NULL) {
 		pt_error_set(err, 0, "out of memory");

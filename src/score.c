@@ -422,7 +422,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	double s_sum = 0, var_sum = 0, rises = 0, falls = 0;
 	double retention_sum = 0, noise_max = 0, per_alloc = 0, max_rise = 0;
 	size_t retention_n = 0;
-	struct epoch_view last = {0};
+	struct epoch_view last = {0}, last_pair = {0};
 	size_t off = 0;
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
 		struct epoch_view v;
@@ -450,12 +450,17 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		double noise = noise_scale(&v, scr->work);
 		if (noise > noise_max)
 			noise_max = noise;
-		memcpy(scr->work, v.per_alloc, v.n * sizeof(double));
-		per_alloc = pt_median_inplace(scr->work, v.n);
+		last_pair = v;
 		if (v.n >= 3 && spans_time(&v)) {
 			last = v;
 			sc->growth_epoch = e;
 		}
+	}
+	/* The allocation size of the latest epoch sets the granularity;
+	 * each epoch's samples stay at their own offset in the scratch. */
+	if (last_pair.n > 0) {
+		memcpy(scr->work, last_pair.per_alloc, last_pair.n * sizeof(double));
+		per_alloc = pt_median_inplace(scr->work, last_pair.n);
 	}
 	sc->mk.n = sc->samples;
 	sc->mk.s = s_sum;
@@ -500,8 +505,10 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	return true;
 }
 
-bool
-pt_score_series(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
+/* Score series s with scratch arrays the caller keeps (nsnap long). */
+static bool
+score_with(const struct pt_dataset *ds, size_t s, struct scratch *scr,
+		struct pt_score *sc)
 {
 	memset(sc, 0, sizeof(*sc));
 	sc->series = s;
@@ -512,28 +519,36 @@ pt_score_series(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
 		return true;
 	}
 	fill_endpoints(ds, s, sc);
+	if (!score_epochs(ds, s, scr, sc))
+		return false;
+	time_to_exhaustion(ds, se, sc);
+	return true;
+}
+
+bool
+pt_score_series(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
+{
 	struct scratch scr;
-	bool ok = scratch_init(&scr, ds->nsnap) && score_epochs(ds, s, &scr, sc);
+	bool ok = scratch_init(&scr, ds->nsnap) && score_with(ds, s, &scr, sc);
 	scratch_finish(&scr);
-	if (ok)
-		time_to_exhaustion(ds, se, sc);
 	return ok;
 }
 
 struct pt_score *
 pt_score_all(const struct pt_dataset *ds, struct pt_error *err)
 {
+	/* One set of scratch arrays for every series, not one each. */
+	struct scratch scr;
 	struct pt_score *out = calloc(ds->nseries ? ds->nseries : 1, sizeof(*out));
-	if (out == NULL)
-		goto oom;
-	for (size_t s = 0; s < ds->nseries; s++) {
-		if (!pt_score_series(ds, s, &out[s])) {
-			free(out);
-			goto oom;
-		}
+	bool ok = out != NULL && scratch_init(&scr, ds->nsnap);
+	for (size_t s = 0; ok && s < ds->nseries; s++)
+		ok = score_with(ds, s, &scr, &out[s]);
+	if (out != NULL)
+		scratch_finish(&scr);
+	if (!ok) {
+		free(out);
+		pt_error_set(err, 0, "out of memory while scoring");
+		return NULL;
 	}
 	return out;
-oom:
-	pt_error_set(err, 0, "out of memory while scoring");
-	return NULL;
 }

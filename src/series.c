@@ -90,6 +90,16 @@ map_lookup_or_insert(struct series_map *m, uint64_t key, size_t next_index,
 	return true;
 }
 
+/* Index of a key collect_series has inserted; never changes the map. */
+static size_t
+map_find(const struct series_map *m, uint64_t key)
+{
+	size_t j = hash_slot(key, m->cap);
+	while (m->keys[j] != key)
+		j = (j + 1) & (m->cap - 1);
+	return m->values[j];
+}
+
 static void
 map_finish(struct series_map *m)
 {
@@ -165,7 +175,7 @@ alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 
 static bool
 fill_snapshot(struct pt_dataset *ds, size_t i,
-		const struct pt_timed_snapshot *ts, struct series_map *map,
+		const struct pt_timed_snapshot *ts, const struct series_map *map,
 		struct pt_arena *strings, struct pt_error *err)
 {
 	const struct pt_snapshot *sn = ts->snap;
@@ -185,11 +195,7 @@ fill_snapshot(struct pt_dataset *ds, size_t i,
 	}
 	for (size_t r = 0; r < sn->nrows; r++) {
 		const struct pt_row *row = &sn->rows[r];
-		size_t s;
-		bool inserted;
-		if (!map_lookup_or_insert(map, series_key(row->tag, row->pool), 0,
-				&s, &inserted))
-			goto oom;
+		size_t s = map_find(map, series_key(row->tag, row->pool));
 		size_t cell = s * ds->nsnap + i;
 		ds->allocs[cell] = row->allocs;
 		ds->frees[cell] = row->frees;

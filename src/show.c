@@ -29,17 +29,6 @@ normalise_tag(const uint8_t tag[4], uint8_t out[4])
 	return n;
 }
 
-static bool
-pool_allowed(enum pt_pool_filter f, uint8_t pool)
-{
-	switch (f) {
-	case PT_FILTER_ALL: return true;
-	case PT_FILTER_NONPAGED: return pool == PT_POOL_NONPAGED;
-	case PT_FILTER_PAGED: return pool == PT_POOL_PAGED;
-	}
-	return false;
-}
-
 static size_t
 find_pass(const struct pt_analysis *a, const uint8_t tag[4],
 		enum pt_pool_filter pool, bool normalised, size_t *out, size_t max)
@@ -48,7 +37,7 @@ find_pass(const struct pt_analysis *a, const uint8_t tag[4],
 	size_t wn = normalise_tag(tag, want);
 	size_t found = 0;
 	for (int p = 0; p < PT_POOL_COUNT; p++) {
-		if (!pool_allowed(pool, (uint8_t)p))
+		if (!pt_pool_filter_match(pool, (uint8_t)p))
 			continue;
 		for (size_t s = 0; s < a->ds.nseries; s++) {
 			const struct pt_series *se = &a->ds.series[s];
@@ -83,31 +72,16 @@ pt_show_find(const struct pt_analysis *a, const uint8_t tag[4],
 
 /* ---- shared formatting ---- */
 
-static bool
-relative_times(const struct pt_analysis *a)
-{
-	return a->time_source == PT_TIME_INTERVAL ||
-		a->time_source == PT_TIME_INDEX;
-}
-
 /* A snapshot time: the wall-clock stamp, or hours since the first
  * snapshot for interval and index times. */
 static char *
 format_time(const struct pt_analysis *a, int64_t ms, char out[32])
 {
-	if (!relative_times(a))
+	if (!pt_time_source_is_relative(a->time_source))
 		return pt_stamp_format(ms, out);
 	/* Hours from int64 ms are below 3e12: always fits. */
-	(void)snprintf(out, 32, "%.2f h", (double)(ms - a->first_ms) / 3600000.0);
+	(void)snprintf(out, 32, "%.2f h", pt_analysis_hours(a, ms));
 	return out;
-}
-
-static void
-format_rate(double bph, char out[40])
-{
-	char h[32];
-	pt_human_bytes(bph, h);
-	(void)snprintf(out, 40, "%s%s/h", bph > 0 ? "+" : "", h);
 }
 
 static void
@@ -146,22 +120,22 @@ write_header(FILE *out, const struct pt_analysis *a, size_t idx,
 		free(m);
 	}
 	if (s->has_growth) {
-		format_rate(s->growth_bph, r1);
-		format_rate(s->growth_lo, r2);
-		format_rate(s->growth_hi, r3);
+		pt_human_rate(s->growth_bph, r1);
+		pt_human_rate(s->growth_lo, r2);
+		pt_human_rate(s->growth_hi, r3);
 		fprintf(out, "  growth:      %s (95%% CI %s to %s), boot epoch %" PRIu32
 			"\n", r1, r2, r3, s->growth_epoch + 1);
 	} else {
 		fputs("  growth:      not measured (too few samples)\n", out);
 	}
 	if (s->has_onset) {
-		if (relative_times(a))
+		if (pt_time_source_is_relative(a->time_source))
 			fprintf(out, "  onset:       %.2f h after the first snapshot\n",
-				(double)(s->onset_ms - a->first_ms) / 3600000.0);
+				pt_analysis_hours(a, s->onset_ms));
 		else
 			fprintf(out, "  onset:       %s (%.2f h after the first snapshot)\n",
 				pt_stamp_format(s->onset_ms, t),
-				(double)(s->onset_ms - a->first_ms) / 3600000.0);
+				pt_analysis_hours(a, s->onset_ms));
 	} else {
 		fputs("  onset:       none\n", out);
 	}

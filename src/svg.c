@@ -48,13 +48,6 @@ xml_text(FILE *out, const char *s)
 	}
 }
 
-static bool
-relative_times(const struct pt_analysis *a)
-{
-	return a->time_source == PT_TIME_INTERVAL ||
-		a->time_source == PT_TIME_INDEX;
-}
-
 /* Decimals needed to print v (a multiple of a nice step) exactly, up to 6. */
 static int
 decimals_for(double step)
@@ -188,15 +181,15 @@ write_y_axis(FILE *out, struct frame *f, int64_t lo, int64_t hi, bool any)
 static void
 write_x_axis(FILE *out, const struct pt_analysis *a, const struct frame *f)
 {
-	bool rel = relative_times(a);
+	bool rel = pt_time_source_is_relative(a->time_source);
 	int64_t t1 = f->t0 + (int64_t)f->tspan;
 	fputs("<g class=\"x-axis\" font-size=\"11\" fill=\"#333\" "
 		"text-anchor=\"middle\">\n", out);
 	if (rel) {
 		double first, step;
 		int n;
-		double h0 = (double)(f->t0 - a->first_ms) / 3600000.0;
-		double h1 = (double)(t1 - a->first_ms) / 3600000.0;
+		double h0 = pt_analysis_hours(a, f->t0);
+		double h1 = pt_analysis_hours(a, t1);
 		nice_ticks(h0, h1, 1, &first, &step, &n);
 		int dec = decimals_for(step);
 		/* Only ticks inside the data: the first at or after h0. */
@@ -259,7 +252,7 @@ write_title(FILE *out, const struct pt_analysis *a, size_t idx, bool *oom)
 {
 	const struct pt_score *s = &a->scores[idx];
 	const struct pt_series *se = &a->ds.series[idx];
-	char tag[PT_TAG_TEXT_MAX], g[32];
+	char tag[PT_TAG_TEXT_MAX];
 	pt_tag_escape(se->tag, tag);
 
 	fputs("<title>pooltrend: ", out);
@@ -274,10 +267,9 @@ write_title(FILE *out, const struct pt_analysis *a, size_t idx, bool *oom)
 	fprintf(out, " (%s): %s, confidence %.2f, ", pt_pool_name(se->pool),
 		pt_verdict_name(s->verdict), s->confidence);
 	if (s->has_growth) {
-		pt_human_bytes(s->growth_bph, g);
-		fprintf(out, "growth %s", s->growth_bph > 0 ? "+" : "");
-		xml_text(out, g);
-		fputs("/h", out);
+		char rate[40];
+		fputs("growth ", out);
+		xml_text(out, pt_human_rate(s->growth_bph, rate));
 	} else {
 		fputs("growth not measured", out);
 	}
@@ -323,9 +315,9 @@ write_markers(FILE *out, const struct pt_analysis *a, size_t idx,
 	if (s->has_onset) {
 		double x = px_x(f, s->onset_ms);
 		char lab[32];
-		if (relative_times(a))
+		if (pt_time_source_is_relative(a->time_source))
 			(void)snprintf(lab, sizeof(lab), "%.2f h",
-				(double)(s->onset_ms - a->first_ms) / 3600000.0);
+				pt_analysis_hours(a, s->onset_ms));
 		else
 			short_stamp(s->onset_ms, lab);
 		bool right = x > PLOT_R - 130;

@@ -35,6 +35,12 @@ pt_time_source_name(enum pt_time_source s)
 }
 
 bool
+pt_time_source_is_relative(enum pt_time_source s)
+{
+	return s == PT_TIME_INTERVAL || s == PT_TIME_INDEX;
+}
+
+bool
 pt_time_source_parse(const char *word, enum pt_time_source *out)
 {
 	if (word == NULL)

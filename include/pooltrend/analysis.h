@@ -60,6 +60,13 @@ struct pt_analysis {
 	struct pt_score *scores;      /* ds.nseries entries */
 };
 
+/* Hours from the first snapshot to ms. */
+static inline double
+pt_analysis_hours(const struct pt_analysis *a, int64_t ms)
+{
+	return (double)(ms - a->first_ms) / 3600000.0;
+}
+
 /*
  * Run the analysis over n operands (see pt_sources_expand).  Returns false
  * with err filled when no snapshot at all could be used, or on a fatal

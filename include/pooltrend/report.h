@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "pooltrend/analysis.h"
@@ -70,6 +71,16 @@ struct pt_report_opts {
 
 /* The ANSI SGR sequence that colours a verdict on a terminal. */
 const char *pt_verdict_color(enum pt_verdict v);
+
+/* Does the pool filter let a series of this pool (enum pt_pool) through? */
+bool pt_pool_filter_match(enum pt_pool_filter f, uint8_t pool);
+
+/* How many of n ranked series a report shows: --top, 0 meaning all. */
+static inline size_t
+pt_report_shown(const struct pt_report_opts *o, size_t n)
+{
+	return o->top && o->top < n ? o->top : n;
+}
 
 bool pt_format_parse(const char *word, enum pt_format *out);
 bool pt_sort_key_parse(const char *word, enum pt_sort_key *out);
@@ -131,5 +142,8 @@ char *pt_sparkline(const struct pt_analysis *a, size_t s, size_t width,
  * hold 32 bytes.  Returns out.
  */
 char *pt_human_bytes(double bytes, char out[32]);
+
+/* A growth rate: "+40.6 KB/h", "-2.03 MB/h", "0 B/h".  Returns out. */
+char *pt_human_rate(double bytes_per_hour, char out[40]);
 
 #endif

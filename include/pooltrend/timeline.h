@@ -34,6 +34,12 @@ enum pt_time_source {
 
 /* "auto", "embedded", "name", "mtime", "interval", "index" */
 const char *pt_time_source_name(enum pt_time_source s);
+/*
+ * Interval and index times are offsets from an unknown start: reports
+ * show hours since the first snapshot for them, never a date.
+ */
+bool pt_time_source_is_relative(enum pt_time_source s);
+
 /* Inverse of pt_time_source_name; false when the word is unknown. */
 bool pt_time_source_parse(const char *word, enum pt_time_source *out);
 

@@ -451,9 +451,7 @@ gate_tripped(const struct cli *c, const struct pt_analysis *a)
 	if (!c->fail_on_given)
 		return false;
 	for (size_t s = 0; s < a->ds.nseries; s++) {
-		const struct pt_series *se = &a->ds.series[s];
-		if ((c->report.pool == PT_FILTER_NONPAGED && se->pool != PT_POOL_NONPAGED) ||
-				(c->report.pool == PT_FILTER_PAGED && se->pool != PT_POOL_PAGED))
+		if (!pt_pool_filter_match(c->report.pool, a->ds.series[s].pool))
 			continue;
 		if (a->scores[s].verdict >= c->fail_on)
 			return true;
