@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "pooltrend/gate.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
 
@@ -293,6 +294,53 @@ input_object(const struct pt_analysis *a)
 	return in;
 }
 
+static bool
+add_gate_hit(cJSON *arr, const struct pt_analysis *a, const struct pt_gate_hit *h)
+{
+	const struct pt_series *se = &a->ds.series[h->series];
+	char tag[PT_TAG_TEXT_MAX], hex[9];
+	pt_tag_hex(se->tag, hex);
+	cJSON *o = cJSON_CreateObject();
+	if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
+		cJSON_Delete(o);
+		return false;
+	}
+	return cJSON_AddStringToObject(o, "tag", pt_tag_escape(se->tag, tag)) &&
+		cJSON_AddStringToObject(o, "tag_hex", hex) &&
+		cJSON_AddStringToObject(o, "pool", pt_pool_name(se->pool)) &&
+		cJSON_AddBoolToObject(o, "counts", h->counts) &&
+		cJSON_AddStringToObject(o, "change", pt_gate_change_name(h->change)) &&
+		cJSON_AddStringToObject(o, "reason", h->reason);
+}
+
+/*
+ * "gate": what was asked (null for what was not) and every series that
+ * tripped it, counted ones first.
+ */
+static bool
+add_gate(cJSON *doc, const struct pt_analysis *a, const struct pt_gate *g)
+{
+	const struct pt_gate_opts *go = &g->opts;
+	cJSON *obj = cJSON_CreateObject();
+	if (obj == NULL || !cJSON_AddItemToObject(doc, "gate", obj)) {
+		cJSON_Delete(obj);
+		return false;
+	}
+	bool ok = cJSON_AddBoolToObject(obj, "tripped", g->tripped) &&
+		(go->use_verdict ? cJSON_AddStringToObject(obj, "fail_on",
+			pt_verdict_name(go->fail_on)) != NULL :
+			cJSON_AddNullToObject(obj, "fail_on") != NULL) &&
+		add_real(obj, "fail_above_bytes_per_hour",
+			go->use_rate ? go->fail_above_bph : NAN, 1) &&
+		add_escaped(obj, "baseline", go->baseline ? go->baseline_name : NULL) &&
+		add_int(obj, "counted", (int64_t)g->counted);
+	cJSON *arr = ok ? cJSON_AddArrayToObject(obj, "series") : NULL;
+	ok = arr != NULL;
+	for (size_t i = 0; ok && i < g->n; i++)
+		ok = add_gate_hit(arr, a, &g->hits[i]);
+	return ok;
+}
+
 static cJSON *
 build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 		const struct pt_report_opts *o)
@@ -319,6 +367,8 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 		cJSON *t = tag_object(a, o, rank[i], i + 1);
 		ok = t != NULL && cJSON_AddItemToArray(arr, t);
 	}
+	if (ok && o->gate != NULL)
+		ok = add_gate(doc, a, o->gate);
 	cJSON_Delete(tool);
 	cJSON_Delete(in);
 	cJSON_Delete(tags);

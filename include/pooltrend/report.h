@@ -48,6 +48,7 @@ enum pt_pool_filter {
 };
 
 struct pt_pooltag;
+struct pt_gate;
 
 /* Who owns a series' tag, for reports. */
 struct pt_owner {
@@ -67,6 +68,7 @@ struct pt_report_opts {
 	bool no_sparkline;   /* leave the TREND column out */
 	const char *version; /* tool version for the JSON "tool" object */
 	const struct pt_pooltag *pooltag; /* --pooltag table, or NULL */
+	const struct pt_gate *gate;  /* JSON "gate" object when set */
 };
 
 /* The ANSI SGR sequence that colours a verdict on a terminal. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "pooltrend/analysis.h"
+#include "pooltrend/gate.h"
 #include "pooltrend/pooltag.h"
 #include "pooltrend/report.h"
 #include "pooltrend/score.h"
@@ -40,6 +41,8 @@ enum long_only {
 	OPT_SVG,
 	OPT_POOLTAG,
 	OPT_NO_SPARKLINE,
+	OPT_FAIL_ABOVE,
+	OPT_BASELINE,
 };
 
 enum command { CMD_RANK, CMD_SHOW };
@@ -48,8 +51,7 @@ struct cli {
 	struct pt_analysis_opts analysis;
 	struct pt_report_opts report;
 	bool top_given;
-	bool fail_on_given;
-	enum pt_verdict fail_on;
+	struct pt_gate_opts gate;
 	const char *output;
 	enum color_mode color;
 	bool quiet;
@@ -67,6 +69,8 @@ static const struct option long_options[] = {
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "time-source", required_argument, NULL, OPT_TIME_SOURCE },
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "fail-above", required_argument, NULL, OPT_FAIL_ABOVE },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "output", required_argument, NULL, 'o' },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -112,6 +116,11 @@ print_help(void)
 "      --svg FILE          show: also write the chart as an SVG image\n"
 "      --fail-on VERDICT   exit 1 when a series is at least likely or\n"
 "                          possible\n"
+"      --fail-above RATE   ... and grows faster than RATE bytes/hour\n"
+"                          (100KB/h, 2MB/d); alone: possible and faster\n"
+"      --baseline FILE     gate only on series new or worse than in FILE,\n"
+"                          an earlier --format json report (alone: as\n"
+"                          --fail-on likely)\n"
 "  -o, --output FILE       write the report to FILE (replaced whole, never\n"
 "                          left half-written)\n"
 "      --color WHEN        auto (default), always or never\n"
@@ -122,7 +131,7 @@ print_help(void)
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
 "\n"
-"Exit status: 0 done, 1 a --fail-on gate tripped, 2 usage error,\n"
+"Exit status: 0 done, 1 the gate tripped, 2 usage error,\n"
 "3 input or output error.  See pooltrend(1).\n", stdout);
 }
 
@@ -209,10 +218,19 @@ apply_option(struct cli *c, int opt, const char *arg)
 			return usage_error("unknown time source '%s'", arg);
 		return -1;
 	case OPT_FAIL_ON:
-		if (!pt_verdict_parse(arg, &c->fail_on) ||
-				c->fail_on == PT_VERDICT_UNLIKELY)
+		if (!pt_verdict_parse(arg, &c->gate.fail_on) ||
+				c->gate.fail_on == PT_VERDICT_UNLIKELY)
 			return usage_error("--fail-on takes likely or possible, not '%s'", arg);
-		c->fail_on_given = true;
+		c->gate.use_verdict = true;
+		return -1;
+	case OPT_FAIL_ABOVE:
+		if (!pt_rate_parse(arg, &c->gate.fail_above_bph))
+			return usage_error("--fail-above needs a growth rate such as "
+				"50000, 100KB/h or 2MB/d, not '%s'", arg);
+		c->gate.use_rate = true;
+		return -1;
+	case OPT_BASELINE:
+		c->gate.baseline_name = arg;
 		return -1;
 	case 'o':
 		c->output = arg;
@@ -446,17 +464,82 @@ write_show_svg(FILE *f, const void *ctx, struct pt_error *err)
 }
 
 static bool
-gate_tripped(const struct cli *c, const struct pt_analysis *a)
+gate_wanted(const struct cli *c)
 {
-	if (!c->fail_on_given)
-		return false;
-	for (size_t s = 0; s < a->ds.nseries; s++) {
-		if (!pt_pool_filter_match(c->report.pool, a->ds.series[s].pool))
-			continue;
-		if (a->scores[s].verdict >= c->fail_on)
-			return true;
+	return c->gate.use_verdict || c->gate.use_rate;
+}
+
+/* --baseline FILE, read before the analysis so a bad file fails fast. */
+static int
+load_baseline(struct cli *c, struct pt_baseline **out)
+{
+	*out = NULL;
+	if (c->gate.baseline_name == NULL)
+		return EXIT_OK;
+	struct pt_error err = {0};
+	*out = pt_baseline_load(c->gate.baseline_name, &err);
+	if (*out == NULL) {
+		fputs("pooltrend: ", stderr);
+		print_escaped(stderr, c->gate.baseline_name);
+		if (err.line > 0)
+			fprintf(stderr, ":%ld", err.line);
+		fprintf(stderr, ": %s\n", err.msg);
+		return EXIT_IO;
 	}
-	return false;
+	if (pt_baseline_partial(*out) && !c->quiet) {
+		fputs("pooltrend: ", stderr);
+		print_escaped(stderr, c->gate.baseline_name);
+		fputs(": warning: the baseline lists only some series (written with "
+			"--top or --pool); series missing from it count as new\n", stderr);
+	}
+	c->gate.baseline = *out;
+	return EXIT_OK;
+}
+
+static void
+print_gate_options(const struct cli *c)
+{
+	const char *sep = "";
+	fputc('(', stderr);
+	if (c->gate.use_verdict) {
+		fprintf(stderr, "--fail-on %s", pt_verdict_name(c->gate.fail_on));
+		sep = ", ";
+	}
+	if (c->gate.use_rate) {
+		char rate[40];
+		fprintf(stderr, "%s--fail-above %s", sep,
+			pt_human_rate(c->gate.fail_above_bph, rate));
+		sep = ", ";
+	}
+	if (c->gate.baseline != NULL) {
+		fprintf(stderr, "%s--baseline ", sep);
+		print_escaped(stderr, c->gate.baseline_name);
+	}
+	fputc(')', stderr);
+}
+
+/* Why the gate tripped (or held), one line per series, then the outcome. */
+static void
+print_gate(const struct cli *c, const struct pt_analysis *a,
+		const struct pt_gate *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const struct pt_series *se = &a->ds.series[g->hits[i].series];
+		char tag[PT_TAG_TEXT_MAX];
+		fprintf(stderr, "pooltrend: gate: %s %s: %s\n",
+			pt_tag_escape(se->tag, tag), pt_pool_name(se->pool),
+			g->hits[i].reason);
+	}
+	size_t held = g->n - g->counted;
+	if (g->tripped)
+		fprintf(stderr, "pooltrend: gate tripped by %zu series ", g->counted);
+	else if (held > 0)
+		fprintf(stderr, "pooltrend: gate passed: %zu series no worse than "
+			"the baseline ", held);
+	else
+		return;
+	print_gate_options(c);
+	fputc('\n', stderr);
 }
 
 /* --strict: input that was left out or does not fit is an error. */
@@ -522,16 +605,27 @@ run_rank(struct cli *c, const struct pt_analysis *a)
 {
 	c->report.color = want_color(c->color,
 		c->report.format == PT_FORMAT_TEXT, c->output == NULL);
+	struct pt_gate gate = {0};
+	struct pt_error err = {0};
+	c->gate.pool = c->report.pool;
+	if (gate_wanted(c)) {
+		if (!pt_gate_check(a, &c->gate, &gate, &err)) {
+			fprintf(stderr, "pooltrend: %s\n", err.msg);
+			return EXIT_IO;
+		}
+		c->report.gate = &gate;
+	}
 	struct report_job job = { c, a };
 	int rc = c->output ? write_atomically(c->output, write_report, &job) :
 		write_stdout(write_report, &job);
-	if (rc == EXIT_OK && gate_tripped(c, a)) {
+	if (rc == EXIT_OK && gate_wanted(c)) {
 		if (!c->quiet)
-			fprintf(stderr, "pooltrend: --fail-on %s: at least one "
-				"series is %s or worse\n",
-				pt_verdict_name(c->fail_on), pt_verdict_name(c->fail_on));
-		rc = EXIT_GATE;
+			print_gate(c, a, &gate);
+		if (gate.tripped)
+			rc = EXIT_GATE;
 	}
+	c->report.gate = NULL;
+	pt_gate_finish(&gate);
 	return rc;
 }
 
@@ -583,6 +677,14 @@ run(struct cli *c, int argc, char **argv)
 	} else if (c->svg != NULL) {
 		return usage_error("%s", "--svg goes with the show command");
 	}
+	if (c->command == CMD_SHOW && (gate_wanted(c) || c->gate.baseline_name))
+		return usage_error("%s", "--fail-on, --fail-above and --baseline go "
+			"with the ranking, not with show");
+	/* A baseline alone gates on what --fail-on likely would. */
+	if (c->gate.baseline_name != NULL && !gate_wanted(c)) {
+		c->gate.use_verdict = true;
+		c->gate.fail_on = PT_VERDICT_LIKELY;
+	}
 	const char *const *operands = (const char *const *)argv;
 	size_t n = (size_t)argc;
 	if (n == 0) {
@@ -592,9 +694,15 @@ run(struct cli *c, int argc, char **argv)
 		n = 1;
 	}
 	struct pt_pooltag *pooltag;
-	int rc = load_pooltag(c, &pooltag);
+	struct pt_baseline *baseline;
+	int rc = load_baseline(c, &baseline);
 	if (rc != EXIT_OK)
 		return rc;
+	rc = load_pooltag(c, &pooltag);
+	if (rc != EXIT_OK) {
+		pt_baseline_destroy(baseline);
+		return rc;
+	}
 	c->report.pooltag = pooltag;
 	struct pt_analysis a;
 	struct pt_error err = {0};
@@ -612,7 +720,9 @@ run(struct cli *c, int argc, char **argv)
 	}
 	pt_analysis_finish(&a);
 	pt_pooltag_destroy(pooltag);
+	pt_baseline_destroy(baseline);
 	c->report.pooltag = NULL;
+	c->gate.baseline = NULL;
 	return rc;
 }
 
