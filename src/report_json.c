@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "pooltrend/gate.h"
+#include "pooltrend/pooltotal.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
 
@@ -341,6 +342,45 @@ add_gate(cJSON *doc, const struct pt_analysis *a, const struct pt_gate *g)
 	return ok;
 }
 
+static bool
+add_pool_total(cJSON *arr, const struct pt_pool_total *p)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
+		cJSON_Delete(o);
+		return false;
+	}
+	return cJSON_AddStringToObject(o, "pool", pt_pool_name(p->pool)) &&
+		add_int(o, "series", (int64_t)p->series) &&
+		add_int(o, "bytes_last", p->bytes_last) &&
+		add_real(o, "growth_bytes_per_hour", p->has_growth ? p->growth_bph :
+			NAN, 1) &&
+		add_int(o, "flagged_series", (int64_t)p->flagged) &&
+		add_real(o, "flagged_growth_bytes_per_hour", p->flagged_growth_bph, 1) &&
+		add_real(o, "flagged_share", p->has_share ? p->flagged_share : NAN, 4) &&
+		add_real(o, "tte_hours", p->has_tte ? p->tte_hours : NAN, 1) &&
+		add_escaped(o, "tte_bound", p->has_tte ? p->tte_bound : NULL) &&
+		add_real(o, "header_growth_bytes_per_hour", p->has_header_growth ?
+			p->header_growth_bph : NAN, 1);
+}
+
+/* "pools": the totals of the pools the report shows. */
+static bool
+add_pools(cJSON *doc, const struct pt_analysis *a,
+		const struct pt_report_opts *o)
+{
+	struct pt_pool_total totals[PT_POOL_COUNT];
+	struct pt_error err = {0};
+	cJSON *arr = cJSON_AddArrayToObject(doc, "pools");
+	if (arr == NULL || !pt_pool_totals(a, totals, &err))
+		return false;
+	for (int p = PT_POOL_COUNT - 1; p >= 0; p--)
+		if (pt_pool_filter_match(o->pool, (uint8_t)p) && totals[p].series > 0 &&
+				!add_pool_total(arr, &totals[p]))
+			return false;
+	return true;
+}
+
 static cJSON *
 build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 		const struct pt_report_opts *o)
@@ -367,6 +407,7 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 		cJSON *t = tag_object(a, o, rank[i], i + 1);
 		ok = t != NULL && cJSON_AddItemToArray(arr, t);
 	}
+	ok = ok && add_pools(doc, a, o);
 	if (ok && o->gate != NULL)
 		ok = add_gate(doc, a, o->gate);
 	cJSON_Delete(tool);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pooltrend/pooltotal.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
 
@@ -220,6 +221,70 @@ write_header(FILE *out, const struct pt_analysis *a)
 		warnings, warnings == 1 ? "" : "s");
 }
 
+/* Beyond this many observed windows a time to exhaustion is a guess. */
+#define TTE_MAX_WINDOWS 10
+
+static void
+write_tte(FILE *out, const struct pt_analysis *a, const struct pt_pool_total *p)
+{
+	char when[32];
+	if (!p->has_tte) {
+		fputs("; no -r summary, so no time to exhaustion", out);
+		return;
+	}
+	if (p->tte_hours > TTE_MAX_WINDOWS * a->span_hours) {
+		format_hours(a->span_hours, when);
+		fprintf(out, "; %s more than %d x %s away", p->tte_bound,
+			TTE_MAX_WINDOWS, when);
+		return;
+	}
+	format_hours(p->tte_hours, when);
+	fprintf(out, "; %s reached in about %s", p->tte_bound, when);
+}
+
+/* One line per pool: its growth, what the flagged series explain, TTE. */
+static void
+write_pool_line(FILE *out, const struct pt_analysis *a,
+		const struct pt_pool_total *p)
+{
+	char rate[40];
+	fprintf(out, "%-9s ", pt_pool_name(p->pool));
+	if (!p->has_growth) {
+		fprintf(out, "%zu series, too few samples for a growth rate\n",
+			p->series);
+		return;
+	}
+	fprintf(out, "%s in %zu series", pt_human_rate(p->growth_bph, rate),
+		p->series);
+	if (p->has_header_growth)
+		fprintf(out, " (-r header %s)", pt_human_rate(p->header_growth_bph,
+			rate));
+	if (!p->has_share)
+		fputs("; not growing", out);
+	else if (p->flagged == 0)
+		fputs("; none in a likely or possible series", out);
+	else
+		fprintf(out, "; %.0f%% in %zu likely or possible", 100 * p->flagged_share,
+			p->flagged);
+	if (p->has_share)
+		write_tte(out, a, p);
+	fputc('\n', out);
+}
+
+static bool
+write_pool_totals(FILE *out, const struct pt_analysis *a,
+		const struct pt_report_opts *o, struct pt_error *err)
+{
+	struct pt_pool_total totals[PT_POOL_COUNT];
+	if (!pt_pool_totals(a, totals, err))
+		return false;
+	fputc('\n', out);
+	for (int p = PT_POOL_COUNT - 1; p >= 0; p--)
+		if (pt_pool_filter_match(o->pool, (uint8_t)p) && totals[p].series > 0)
+			write_pool_line(out, a, &totals[p]);
+	return true;
+}
+
 bool
 pt_report_write_text(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
@@ -258,6 +323,8 @@ pt_report_write_text(FILE *out, const struct pt_analysis *a,
 		fprintf(out, "(%zu more series not shown; --top 0 shows all)\n",
 			n - shown);
 	free(rows);
+	if (!write_pool_totals(out, a, o, err))
+		return false;
 	if (ferror(out)) {
 		pt_error_set(err, 0, "write error");
 		return false;

@@ -82,18 +82,9 @@ setup(struct fixture *f, enum pt_time_source src)
 			f->t0 + (int64_t)i * HOUR,
 		};
 	}
-	struct pt_error err = {0};
-	pt_diags_init(&f->a.diags);
-	ck_assert_msg(pt_dataset_build(&f->a.ds, f->timed, NSNAP, 0, &f->a.diags,
-		&err), "%s", err.msg);
+	pt_test_analyse(&f->a, f->timed, NSNAP);
 	ck_assert_uint_eq(f->a.ds.nepochs, 2);
-	f->a.scores = pt_score_all(&f->a.ds, &err);
-	ck_assert_ptr_nonnull(f->a.scores);
-	f->a.files_with_snapshots = NSNAP;
 	f->a.time_source = src;
-	f->a.first_ms = f->t0;
-	f->a.last_ms = f->t0 + (NSNAP - 1) * HOUR;
-	f->a.span_hours = NSNAP - 1;
 }
 
 static size_t

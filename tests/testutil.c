@@ -43,3 +43,19 @@ pt_test_slurp(const char *path, size_t *len)
 		*len = n;
 	return buf;
 }
+
+void
+pt_test_analyse(struct pt_analysis *a, const struct pt_timed_snapshot *timed,
+		size_t n)
+{
+	struct pt_error err = {0};
+	pt_diags_init(&a->diags);
+	ck_assert_msg(pt_dataset_build(&a->ds, timed, n, 0, &a->diags, &err),
+		"%s", err.msg);
+	a->scores = pt_score_all(&a->ds, &err);
+	ck_assert_msg(a->scores != NULL, "%s", err.msg);
+	a->files_with_snapshots = n;
+	a->first_ms = timed[0].t_ms;
+	a->last_ms = timed[n - 1].t_ms;
+	a->span_hours = (double)(a->last_ms - a->first_ms) / 3600000.0;
+}

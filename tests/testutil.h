@@ -5,10 +5,20 @@
 #include <check.h>
 #include <stddef.h>
 
+#include "pooltrend/analysis.h"
+
 /* Run a suite with CK_ENV verbosity; returns a process exit status. */
 int pt_test_run(Suite *s);
 
 /* Read a whole file into a malloc'd NUL-terminated buffer; NULL on error. */
 char *pt_test_slurp(const char *path, size_t *len);
+
+/*
+ * Align n timed snapshots and score them into *a (diagnostics set up,
+ * times and span from the first and last snapshot), asserting success.
+ * Release with pt_analysis_finish.
+ */
+void pt_test_analyse(struct pt_analysis *a,
+		const struct pt_timed_snapshot *timed, size_t n);
 
 #endif

@@ -1,0 +1,54 @@
+/*
+ * Pool totals: how fast each pool grows as a whole, how much of that the
+ * likely and possible series explain, and when the machine runs out.
+ *
+ * The total of a pool at a snapshot is the sum of the bytes of its series
+ * (a series without a row there counts 0); its growth is the Theil-Sen
+ * slope over the last boot epoch.  With the -r summary the header's own
+ * pool figure (Pool N: / P:) gives a second slope as a cross-check, and
+ * the time to exhaustion divides the headroom (see pt_pool_headroom) by
+ * the growth.
+ *
+ * Ownership: results are written to caller-owned structs; strings in them
+ * are static.  The analysis is borrowed.
+ */
+#ifndef POOLTREND_POOLTOTAL_H
+#define POOLTREND_POOLTOTAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pooltrend/analysis.h"
+
+struct pt_pool_total {
+	uint8_t pool;                 /* enum pt_pool */
+	size_t series;                /* series of this pool */
+	int64_t bytes_last;           /* total at the last snapshot */
+	bool has_growth;
+	double growth_bph;            /* bytes per hour, last epoch */
+	size_t flagged;               /* likely or possible series */
+	double flagged_growth_bph;    /* their growth, where positive, summed */
+	bool has_share;               /* the pool grows, so a share means something */
+	double flagged_share;         /* flagged growth / pool growth, in [0, 1] */
+	bool has_tte;
+	double tte_hours;
+	const char *tte_bound;        /* "available memory" or "commit limit" */
+	bool has_header_growth;
+	double header_growth_bph;     /* slope of the -r pool figure */
+};
+
+/*
+ * The headroom that growth in pool eats, from a -r summary: available
+ * physical memory for nonpaged pool (it is resident), the commit limit
+ * minus the commit charge for paged pool (it is backed by the page file).
+ * False when the summary lacks the line that gives it.
+ */
+bool pt_pool_headroom(const struct pt_summary *sum, uint8_t pool,
+		double *bytes, const char **bound);
+
+/* Totals of both pools, indexed by enum pt_pool.  False when out of memory. */
+bool pt_pool_totals(const struct pt_analysis *a,
+		struct pt_pool_total out[PT_POOL_COUNT], struct pt_error *err);
+
+#endif

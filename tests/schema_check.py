@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Every JSON report pooltrend writes must follow man/report.schema.json.
+
+    schema_check.py POOLTREND SCHEMA TESTDATA
+
+Validates fresh reports over the testdata inputs (with pools, owners and a
+gate), every golden JSON and JSON Lines output, and checks that documents
+broken on purpose are rejected, so the schema is no empty promise.
+"""
+import copy
+import json
+import os
+import subprocess
+import sys
+
+import jsonschema
+
+exe, schema_path, data = (os.path.abspath(a) for a in sys.argv[1:4])
+with open(schema_path, encoding="utf-8") as f:
+    schema = json.load(f)
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+tag_validator = jsonschema.Draft202012Validator(
+    {**schema["$defs"]["tag"], "$defs": schema["$defs"]})
+failures = 0
+
+
+def fail(what, err):
+    global failures
+    failures += 1
+    where = "/".join(str(p) for p in err.absolute_path) if err else ""
+    print(f"FAIL {what}: {where}: {err.message if err else ''}")
+
+
+def check(what, doc, v=validator):
+    err = jsonschema.exceptions.best_match(v.iter_errors(doc))
+    if err is not None:
+        fail(what, err)
+
+
+def run(*args):
+    env = dict(os.environ, LC_ALL="C", TZ="UTC")
+    env.pop("POOLTAG_FILE", None)
+    p = subprocess.run([exe, "-q", *args], cwd=data, env=env,
+                       capture_output=True, timeout=60)
+    if p.returncode not in (0, 1):
+        print(f"FAIL pooltrend {' '.join(args)}: exit {p.returncode}")
+        print(p.stderr.decode(errors="replace"))
+        sys.exit(1)
+    return p.stdout.decode("utf-8")
+
+
+runs = [
+    ["-f", "json", "demo"],
+    ["-f", "json", "--fail-on", "possible", "--fail-above", "1KB/h",
+     "--pooltag", "pooltag-owners/pooltag.txt", "demo"],
+    ["-f", "json", "--baseline", "gate-baseline-faster/base.json", "demo"],
+    ["-f", "json", "-p", "nonpaged", "demo"],
+    ["-f", "json", "x64-append-crlf/poolmon.log"],
+    ["-f", "json", "x86-names/snaps"],
+    ["-f", "json", "reboot-wrap/capture.txt"],
+    ["-f", "json", "--interval", "30m", "interactive-interval/screens.txt"],
+]
+for args in runs:
+    check(" ".join(args), json.loads(run(*args)))
+for line in run("-f", "jsonl", "demo").splitlines():
+    check("jsonl demo", json.loads(line), tag_validator)
+
+goldens = 0
+for case in sorted(os.listdir(data)):
+    path = os.path.join(data, case, "expected.out")
+    if not os.path.isfile(path):
+        continue
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and "schema_version" in doc:
+        check(case, doc)
+        goldens += 1
+    elif text.startswith('{"tag"'):
+        for line in text.splitlines():
+            check(case, json.loads(line), tag_validator)
+        goldens += 1
+
+base = json.loads(run("-f", "json", "--fail-on", "likely", "demo"))
+broken = {
+    "verdict 'maybe'": lambda d: d["tags"][0].__setitem__("verdict", "maybe"),
+    "tag_hex not hex": lambda d: d["tags"][0].__setitem__("tag_hex", "XYZ"),
+    "no tags": lambda d: d.pop("tags"),
+    "schema_version 2": lambda d: d.__setitem__("schema_version", 2),
+    "confidence 1.5": lambda d: d["tags"][0].__setitem__("confidence", 1.5),
+    "pool 'both'": lambda d: d["pools"][0].__setitem__("pool", "both"),
+    "gate without series": lambda d: d["gate"].pop("series"),
+    "factor 2": lambda d: d["tags"][0]["components"]["trend"].__setitem__(
+        "factor", 2),
+}
+for what, mutate in broken.items():
+    doc = copy.deepcopy(base)
+    mutate(doc)
+    if validator.is_valid(doc):
+        fail(f"broken document accepted ({what})", None)
+
+print(f"{len(runs)} runs, {goldens} golden outputs, {len(broken)} broken "
+      f"documents checked; {failures} failures")
+sys.exit(1 if failures else 0)
