@@ -1,0 +1,70 @@
+#!/bin/sh
+# Colour and sparklines on a real terminal: pooltrend runs under a
+# pseudo-terminal made by script(1), as a user at a terminal would.
+#   tty.sh POOLTREND TESTDATA
+# PT_GOLDEN_UPDATE=1 rewrites testdata/tty-demo/expected.out.
+set -u
+exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+data=$2
+golden=$data/tty-demo/expected.out
+status=0
+esc=$(printf '\033')
+
+# Run pooltrend under a pty with the given environment (NAME=VALUE ...),
+# then "--", then pooltrend's arguments.  Output with CRs removed.
+on_tty() {
+	envs=""
+	while [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+	shift
+	cmd="'$exe'"
+	for a in "$@"; do cmd="$cmd '$a'"; done
+	# shellcheck disable=SC2086
+	env -u NO_COLOR -u POOLTAG_FILE TZ=UTC $envs \
+		script -qfec "$cmd" /dev/null < /dev/null | tr -d '\r'
+}
+
+fail() {
+	echo "FAIL: $1"
+	status=1
+}
+
+has_escape() { grep -q "$esc\[" ; }
+has_blocks() { grep -q '▁\|▂\|▃\|▄\|▅\|▆\|▇\|█' ; }
+
+cd "$data" || exit 99
+out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- -n 3 demo)
+if [ "${PT_GOLDEN_UPDATE:-0}" = 1 ]; then
+	printf '%s\n' "$out" > "$golden"
+	echo "tty-demo: updated"
+elif ! printf '%s\n' "$out" | diff -u "$golden" -; then
+	fail "colour report on a UTF-8 terminal differs from $golden"
+fi
+printf '%s\n' "$out" | has_escape || fail "no colour on a terminal"
+printf '%s\n' "$out" | has_blocks || fail "no block sparklines in a UTF-8 locale"
+
+out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm NO_COLOR=1 -- -n 3 demo)
+printf '%s\n' "$out" | has_escape && fail "colour although NO_COLOR is set"
+printf '%s\n' "$out" | has_blocks || fail "NO_COLOR dropped the sparklines"
+
+out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- --color never -n 3 demo)
+printf '%s\n' "$out" | has_escape && fail "colour with --color never"
+
+out=$(on_tty LC_ALL=C.UTF-8 TERM=dumb -- -n 3 demo)
+printf '%s\n' "$out" | has_escape && fail "colour on TERM=dumb"
+
+out=$(on_tty LC_ALL=C TERM=xterm -- -n 3 demo)
+printf '%s\n' "$out" | has_escape || fail "no colour in the C locale"
+printf '%s\n' "$out" | LC_ALL=C grep -q "$(printf '[\200-\377]')" &&
+	fail "bytes above ASCII in the C locale (sparklines must fall back)"
+
+out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- -f json -n 1 demo)
+printf '%s\n' "$out" | has_escape && fail "colour in JSON on a terminal"
+
+out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- show Drsd demo)
+printf '%s\n' "$out" | has_blocks || fail "show drew no block chart on a terminal"
+printf '%s\n' "$out" | has_escape || fail "show has no colour on a terminal"
+
+# Not a terminal: no colour even with a colour-capable TERM.
+out=$(env -u NO_COLOR LC_ALL=C.UTF-8 TERM=xterm "$exe" -n 3 demo)
+printf '%s\n' "$out" | has_escape && fail "colour when stdout is a pipe"
+exit $status
