@@ -643,18 +643,18 @@ run_show(struct cli *c, const struct pt_analysis *a, const char *tag_arg,
 		fputs("' is not in the input\n", stderr);
 		return EXIT_IO;
 	}
+	/* Before any output: one chart needs one series. */
+	if (c->svg != NULL && n > 1)
+		return usage_error("tag '%s' is in both pools: write "
+			"TAG:paged or TAG:nonpaged for --svg", tag_arg);
 	struct show_job job = { a, found, n, {
 		.color = want_color(c->color, true, c->output == NULL),
 		.unicode = c->report.unicode,
 	} };
 	int rc = c->output ? write_atomically(c->output, write_show_text, &job) :
 		write_stdout(write_show_text, &job);
-	if (rc == EXIT_OK && c->svg != NULL) {
-		if (n > 1)
-			return usage_error("tag '%s' is in both pools: write "
-				"TAG:paged or TAG:nonpaged for --svg", tag_arg);
+	if (rc == EXIT_OK && c->svg != NULL)
 		rc = write_atomically(c->svg, write_show_svg, &job);
-	}
 	return rc;
 }
 
