@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pooltrend/decode.h"
 #include "pooltrend/source.h"
 
 struct base_entry {
@@ -172,20 +171,11 @@ pt_baseline_parse(const char *text, size_t len, struct pt_error *err)
 struct pt_baseline *
 pt_baseline_load(const char *path, struct pt_error *err)
 {
-	struct pt_source src = {
-		.path = (char *)path, .name = (char *)path, .base = path,
-	};
-	unsigned char *data = NULL;
-	size_t len = 0;
-	if (!pt_source_read(&src, PT_BASELINE_MAX_BYTES, &data, &len, err))
-		return NULL;
 	struct pt_text text;
-	struct pt_baseline *b = NULL;
-	if (pt_decode(data, len, &text, err)) {
-		b = pt_baseline_parse(text.data, text.len, err);
-		pt_text_finish(&text);
-	}
-	free(data);
+	if (!pt_source_read_text(path, PT_BASELINE_MAX_BYTES, &text, err))
+		return NULL;
+	struct pt_baseline *b = pt_baseline_parse(text.data, text.len, err);
+	pt_text_finish(&text);
 	return b;
 }
 

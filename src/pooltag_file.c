@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pooltrend/decode.h"
 #include "pooltrend/source.h"
 
 /* pooltag.txt copies are a few hundred KB; anything huge is not one. */
@@ -12,19 +11,11 @@
 struct pt_pooltag *
 pt_pooltag_load(const char *path, struct pt_diags *diags, struct pt_error *err)
 {
-	struct pt_source src = {
-		.path = (char *)path, .name = (char *)path, .base = path,
-	};
-	unsigned char *data = NULL;
-	size_t len = 0;
-	if (!pt_source_read(&src, POOLTAG_MAX_BYTES, &data, &len, err))
-		return NULL;
 	struct pt_text text;
-	struct pt_pooltag *pt = NULL;
-	if (pt_decode(data, len, &text, err)) {
-		pt = pt_pooltag_parse(text.data, text.len, path, diags, err);
-		pt_text_finish(&text);
-	}
-	free(data);
+	if (!pt_source_read_text(path, POOLTAG_MAX_BYTES, &text, err))
+		return NULL;
+	struct pt_pooltag *pt = pt_pooltag_parse(text.data, text.len, path, diags,
+		err);
+	pt_text_finish(&text);
 	return pt;
 }

@@ -614,3 +614,19 @@ pt_natural_compare(const char *a, const char *b)
 	/* Equal but for leading zeros ("log01", "log1"): keep the order total. */
 	return strcmp(a, b);
 }
+
+bool
+pt_source_read_text(const char *path, size_t max_bytes, struct pt_text *out,
+		struct pt_error *err)
+{
+	struct pt_source src = {
+		.path = (char *)path, .name = (char *)path, .base = path,
+	};
+	unsigned char *data = NULL;
+	size_t len = 0;
+	if (!pt_source_read(&src, max_bytes, &data, &len, err))
+		return false;
+	bool ok = pt_decode(data, len, out, err);
+	free(data);
+	return ok;
+}

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pooltrend/decode.h"
 #include "pooltrend/diag.h"
 
 struct pt_source {
@@ -60,6 +61,14 @@ bool pt_sources_expand(const char *const *operands, size_t n,
  */
 bool pt_source_read(const struct pt_source *s, size_t max_bytes,
 		unsigned char **data, size_t *len, struct pt_error *err);
+
+/*
+ * Read the file at path (at most max_bytes) and decode it to UTF-8 text
+ * (see pt_decode): for side files such as pooltag.txt or a baseline
+ * report.  Release *out with pt_text_finish.  False with err filled.
+ */
+bool pt_source_read_text(const char *path, size_t max_bytes,
+		struct pt_text *out, struct pt_error *err);
 
 /*
  * Natural order of two names: runs of digits compare by numeric value
