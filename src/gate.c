@@ -48,7 +48,7 @@ parse_tag_hex(const char *s, uint8_t tag[4])
 {
 	if (s == NULL || strlen(s) != 8)
 		return false;
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		int hi = hex_value((unsigned char)s[2 * i]);
 		int lo = hex_value((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
@@ -203,7 +203,7 @@ pt_baseline_partial(const struct pt_baseline *b)
 static const struct base_entry *
 baseline_find(const struct pt_baseline *b, const uint8_t tag[4], uint8_t pool)
 {
-	struct base_entry key;
+	struct base_entry key = {0};
 	memcpy(key.tag, tag, 4);
 	key.pool = pool;
 	return bsearch(&key, b->e, b->n, sizeof(*b->e), entry_cmp);

@@ -22,20 +22,20 @@
 #include "pooltrend/analysis.h"
 
 struct pt_pool_total {
-	uint8_t pool;                 /* enum pt_pool */
 	size_t series;                /* series of this pool */
-	int64_t bytes_last;           /* total at the last snapshot */
-	bool has_growth;
-	double growth_bph;            /* bytes per hour, last epoch */
 	size_t flagged;               /* likely or possible series */
-	double flagged_growth_bph;    /* their growth, where positive, summed */
-	bool has_share;               /* the pool grows, so a share means something */
+	int64_t bytes_last;           /* total at the last snapshot */
+	double growth_bph;            /* bytes per hour, last epoch */
+	double flagged_growth_bph;    /* growth of the flagged series, where positive, summed */
 	double flagged_share;         /* flagged growth / pool growth, in [0, 1] */
-	bool has_tte;
 	double tte_hours;
 	const char *tte_bound;        /* "available memory" or "commit limit" */
-	bool has_header_growth;
 	double header_growth_bph;     /* slope of the -r pool figure */
+	uint8_t pool;                 /* enum pt_pool */
+	bool has_growth;
+	bool has_share;               /* the pool grows, so a share means something */
+	bool has_tte;
+	bool has_header_growth;
 };
 
 /*
