@@ -77,16 +77,18 @@ print_table(FILE *out, const struct table *t)
 			size_t len = pt_display_width(t->cells[r * t->ncols + c]);
 			w[c] = len > w[c] ? len : w[c];
 		}
-	size_t last = 0;
-	for (size_t c = 0; c < t->ncols; c++)
-		if (t->show == NULL || t->show[c])
-			last = c;
 	for (size_t r = 0; r < t->nrows; r++) {
+		const char *const *row = &t->cells[r * t->ncols];
+		/* The last column with text: no trailing blanks after it. */
+		size_t last = 0;
+		for (size_t c = 0; c < t->ncols; c++)
+			if ((t->show == NULL || t->show[c]) && row[c][0] != '\0')
+				last = c;
 		bool first = true;
-		for (size_t c = 0; c < t->ncols; c++) {
+		for (size_t c = 0; c <= last; c++) {
 			if (t->show != NULL && !t->show[c])
 				continue;
-			const char *s = t->cells[r * t->ncols + c];
+			const char *s = row[c];
 			const char *on = t->colors ? t->colors[r * t->ncols + c] : NULL;
 			size_t gap = w[c] - pt_display_width(s);
 			if (!first)
