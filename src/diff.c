@@ -225,7 +225,9 @@ pt_diff_run(const char *const *operands, size_t n,
 		pt_error_set(err, 0, "diff takes OLD and NEW, or one set");
 		return false;
 	}
-	if (!pt_analysis_run(operands, n, opts, &d->a, err))
+	struct pt_analysis_opts no_scores = *opts;
+	no_scores.no_scores = true;
+	if (!pt_analysis_run(operands, n, &no_scores, &d->a, err))
 		return false;
 	if (n == 1)
 		return compare_sides(d, NULL, NULL, NULL, err);
@@ -260,7 +262,9 @@ pt_diff_run_texts(const struct pt_input_text *inputs, size_t n,
 		struct pt_error *err)
 {
 	diff_init(d);
-	if (!pt_analysis_run_texts(inputs, n, opts, &d->a, err))
+	struct pt_analysis_opts no_scores = *opts;
+	no_scores.no_scores = true;
+	if (!pt_analysis_run_texts(inputs, n, &no_scores, &d->a, err))
 		return false;
 	if (nold == 0 || nold >= n)
 		return compare_sides(d, NULL, NULL, NULL, err);

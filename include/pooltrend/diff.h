@@ -14,6 +14,9 @@
  * started over: their changes are unknown, never negative nonsense; Diff
  * and Bytes are levels, so their changes stay meaningful.
  *
+ * The analysis is not scored (d->a.scores is NULL): a diff needs no
+ * verdicts, and scoring is most of the time of a long series.
+ *
  * Ownership: a struct pt_diff owns its analysis and rows; release it with
  * pt_diff_finish (also after a failed run).  pt_diff_rank returns a
  * malloc'd array the caller frees.  Operands and inputs are borrowed for

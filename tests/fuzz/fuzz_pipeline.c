@@ -180,7 +180,7 @@ check_json_report(const char *s, size_t len, const char *version_key,
 }
 
 static void
-check_analysis(const struct pt_analysis *a)
+check_analysis(const struct pt_analysis *a, bool scored)
 {
 	if (a->diags.len > PT_DIAGS_MAX)
 		fail("too many diags stored");
@@ -190,8 +190,8 @@ check_analysis(const struct pt_analysis *a)
 		check_clean_string(a->diags.items[i].msg,
 			"control byte in diag message");
 	}
-	if (a->ds.nseries > 0 && a->scores == NULL)
-		fail("series without scores");
+	if (a->ds.nseries > 0 && (a->scores == NULL) == scored)
+		fail(scored ? "series without scores" : "scores not asked for");
 	for (size_t i = 0; i < a->ds.nseries && a->scores != NULL; i++) {
 		const struct pt_score *sc = &a->scores[i];
 		if (sc->series >= a->ds.nseries)
@@ -281,7 +281,7 @@ check_diff(const struct pt_input_text *in, size_t n,
 	struct pt_diff d;
 	struct pt_error err = {0};
 	if (pt_diff_run_texts(in, n, nold, ao, &d, &err)) {
-		check_analysis(&d.a);
+		check_analysis(&d.a, false);
 		if (d.old_snap >= d.a.ds.nsnap || d.new_snap >= d.a.ds.nsnap)
 			fail("diff side outside the snapshots");
 		if (d.nrows > d.a.ds.nseries)
@@ -432,7 +432,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pt_error err = {0};
 	bool ok = pt_analysis_run_texts(in, n, &ao, &a, &err);
 	if (ok) {
-		check_analysis(&a);
+		check_analysis(&a, true);
 		check_reports(write_rank, &a, &ro, "schema_version",
 			PT_JSON_SCHEMA_VERSION);
 		check_show(&a);
