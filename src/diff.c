@@ -203,7 +203,9 @@ compare_sides(struct pt_diff *d, const struct name_set *old_names,
 	const struct pt_snapinfo *n = &d->a.ds.snaps[d->new_snap];
 	d->reversed = d->old_snap > d->new_snap;
 	d->reboot = o->epoch != n->epoch;
-	d->hours = (double)(n->t_ms - o->t_ms) / 3600000.0;
+	/* Index times are positions, not time: no hours, no rates. */
+	d->hours = d->a.time_source == PT_TIME_INDEX ? NAN :
+		(double)(n->t_ms - o->t_ms) / 3600000.0;
 	note_sides(d);
 	return build_rows(d, err);
 }

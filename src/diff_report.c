@@ -220,8 +220,12 @@ write_text_header(FILE *out, const struct pt_diff *d)
 			fprintf(out, " (%s)", pt_stamp_format(sides[i]->t_ms, stamp));
 		free(e);
 	}
-	fprintf(out, "\n%.1f h between (time from %s), %s\n", d->hours,
-		pt_time_source_name(d->a.time_source),
+	if (isnan(d->hours))
+		fputs("\nno time known (snapshots in input order)", out);
+	else
+		fprintf(out, "\n%.1f h between (time from %s)", d->hours,
+			pt_time_source_name(d->a.time_source));
+	fprintf(out, ", %s\n",
 		d->reboot ? "a reboot between: Allocs and Frees changes not shown" :
 		"same boot");
 }

@@ -255,6 +255,27 @@ START_TEST(test_reversed_has_no_rate)
 }
 END_TEST
 
+START_TEST(test_index_time_has_no_rate)
+{
+	struct text old, new;
+	basic_sides(&old, &new, 100500);
+	struct pt_input_text in[2] = {
+		input("old.txt", &old, 0), input("new.txt", &new, 0),
+	};
+	in[0].has_mtime = in[1].has_mtime = false;
+	struct pt_analysis_opts opts;
+	pt_analysis_opts_init(&opts);
+	struct pt_diff d;
+	struct pt_error err = {0};
+	ck_assert_msg(pt_diff_run_texts(in, 2, 1, &opts, &d, &err), "%s", err.msg);
+	ck_assert_int_eq(d.a.time_source, PT_TIME_INDEX);
+	ck_assert(isnan(d.hours));
+	ck_assert(isnan(pt_diff_rate(&d, 32000)));
+	ck_assert(!d.reversed);
+	pt_diff_finish(&d);
+}
+END_TEST
+
 static const char *
 tag_at(const struct pt_diff *d, const size_t *rank, size_t i)
 {
@@ -408,6 +429,7 @@ diff_suite(void)
 	tcase_add_test(tc, test_one_set_first_and_last);
 	tcase_add_test(tc, test_side_without_snapshot);
 	tcase_add_test(tc, test_reversed_has_no_rate);
+	tcase_add_test(tc, test_index_time_has_no_rate);
 	tcase_add_test(tc, test_rank_keys_and_pool);
 	tcase_add_test(tc, test_writers_escape_and_neutralise);
 	tcase_add_test(tc, test_json_nulls_after_reboot);

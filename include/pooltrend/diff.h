@@ -89,7 +89,8 @@ struct pt_diff {
 	size_t old_snap, new_snap;   /* indexes into a.ds.snaps */
 	bool reboot;                 /* different boot epochs */
 	bool reversed;               /* NEW is dated before OLD */
-	double hours;                /* NEW time minus OLD time */
+	double hours;                /* NEW time minus OLD time; NAN when the
+	                                time source is the index (no time) */
 	struct pt_diff_row *rows;    /* every series present in OLD or NEW */
 	size_t nrows;
 	struct pt_diff_pool pools[PT_POOL_COUNT];
@@ -116,7 +117,8 @@ bool pt_diff_run_texts(const struct pt_input_text *inputs, size_t n,
 
 void pt_diff_finish(struct pt_diff *d);
 
-/* Change in bytes per hour, NAN when the time between is not positive. */
+/* Change in bytes per hour, NAN when the time between is unknown or not
+ * positive. */
 double pt_diff_rate(const struct pt_diff *d, int64_t change);
 
 /*
