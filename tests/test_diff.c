@@ -223,6 +223,35 @@ START_TEST(test_one_set_first_and_last)
 }
 END_TEST
 
+/* OLD is a set of two files: its earliest snapshot is the one compared. */
+START_TEST(test_old_set_takes_its_first)
+{
+	struct text a = {0}, b = {0}, c = {0};
+	header(&a, 100000);
+	row(&a, "Leak", "Paged", 1000, 900, 6400);
+	header(&b, 100100);
+	row(&b, "Leak", "Paged", 1100, 900, 12800);
+	header(&c, 100200);
+	row(&c, "Leak", "Paged", 1300, 900, 25600);
+	/* Given out of time order: the set is ordered by time first. */
+	struct pt_input_text in[3] = {
+		input("old/b.txt", &b, T0 + HOUR), input("old/a.txt", &a, T0),
+		input("new.txt", &c, T0 + 4 * HOUR),
+	};
+	struct pt_analysis_opts opts;
+	pt_analysis_opts_init(&opts);
+	struct pt_diff d;
+	struct pt_error err = {0};
+	ck_assert_msg(pt_diff_run_texts(in, 3, 2, &opts, &d, &err), "%s", err.msg);
+	ck_assert_str_eq(d.a.ds.snaps[d.old_snap].file, "old/a.txt");
+	ck_assert_str_eq(d.a.ds.snaps[d.new_snap].file, "new.txt");
+	ck_assert(fabs(d.hours - 4.0) < 1e-9);
+	ck_assert_int_eq(d.rows[0].bytes_change, 19200);
+	ck_assert_int_eq(d.rows[0].allocs_change, 300);
+	pt_diff_finish(&d);
+}
+END_TEST
+
 START_TEST(test_side_without_snapshot)
 {
 	struct text old = {0}, new;
@@ -427,6 +456,7 @@ diff_suite(void)
 	tcase_add_test(tc, test_reboot_hides_counter_changes);
 	tcase_add_test(tc, test_wrap_within_one_boot);
 	tcase_add_test(tc, test_one_set_first_and_last);
+	tcase_add_test(tc, test_old_set_takes_its_first);
 	tcase_add_test(tc, test_side_without_snapshot);
 	tcase_add_test(tc, test_reversed_has_no_rate);
 	tcase_add_test(tc, test_index_time_has_no_rate);
