@@ -225,6 +225,8 @@ write_text_header(FILE *out, const struct pt_diff *d)
 	else
 		fprintf(out, "\n%.1f h between (time from %s)", d->hours,
 			pt_time_source_name(d->a.time_source));
+	if (d->reversed)
+		fputs(", NEW dated before OLD: no rates", out);
 	fprintf(out, ", %s\n",
 		d->reboot ? "a reboot between: Allocs and Frees changes not shown" :
 		"same boot");
