@@ -66,12 +66,13 @@ pad(FILE *out, size_t n)
 		fputc(' ', out);
 }
 
-static void
+/* False only when out of memory. */
+static bool
 print_table(FILE *out, const struct table *t)
 {
 	size_t *w = calloc(t->ncols, sizeof(*w));
 	if (w == NULL)
-		return;
+		return false;
 	for (size_t r = 0; r < t->nrows; r++)
 		for (size_t c = 0; c < t->ncols; c++) {
 			size_t len = pt_display_width(t->cells[r * t->ncols + c]);
@@ -104,6 +105,7 @@ print_table(FILE *out, const struct table *t)
 		fputc('\n', out);
 	}
 	free(w);
+	return true;
 }
 
 static bool
@@ -232,7 +234,7 @@ write_text_header(FILE *out, const struct pt_diff *d)
 		"same boot");
 }
 
-static void
+static bool
 write_pool_totals(FILE *out, const struct pt_diff *d,
 		const struct pt_report_opts *o)
 {
@@ -263,7 +265,7 @@ write_pool_totals(FILE *out, const struct pt_diff *d,
 		rows++;
 	}
 	struct table t = { P_NCOLS, rows, ptrs, colors, pool_col_right, NULL };
-	print_table(out, &t);
+	return print_table(out, &t);
 }
 
 static bool
@@ -297,16 +299,20 @@ write_text(FILE *out, const struct pt_diff *d, const size_t *rank, size_t n,
 	}
 	write_text_header(out, d);
 	fputc('\n', out);
-	write_pool_totals(out, d, o);
+	bool ok = write_pool_totals(out, d, o);
 	fputc('\n', out);
 	struct table t = { T_NCOLS, shown + 1, cells, colors, tag_col_right, show };
-	print_table(out, &t);
-	if (shown < n)
+	ok = ok && print_table(out, &t);
+	if (ok && shown < n)
 		fprintf(out, "(%zu more tags not shown; --top 0 shows all)\n",
 			n - shown);
 	free(lines);
 	free(cells);
 	free(colors);
+	if (!ok) {
+		pt_error_set(err, 0, "out of memory");
+		return false;
+	}
 	if (ferror(out)) {
 		pt_error_set(err, 0, "write error");
 		return false;
