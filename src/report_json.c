@@ -12,6 +12,7 @@
 #include "pooltrend/pooltotal.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
+#include "report_shared.h"
 
 /*
  * cJSON stores numbers as doubles and rounds above 2^53; integers go in as
@@ -421,13 +422,10 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 }
 
 bool
-pt_report_write_json(FILE *out, const struct pt_analysis *a,
-		const size_t *rank, size_t n, const struct pt_report_opts *o,
-		struct pt_error *err)
+pt_json_print(FILE *out, const cJSON *item, bool pretty, struct pt_error *err)
 {
-	cJSON *doc = build_document(a, rank, n, o);
-	char *text = doc ? cJSON_Print(doc) : NULL;
-	cJSON_Delete(doc);
+	char *text = item == NULL ? NULL :
+		pretty ? cJSON_Print(item) : cJSON_PrintUnformatted(item);
 	if (text == NULL) {
 		pt_error_set(err, 0, "out of memory while writing JSON");
 		return false;
@@ -440,6 +438,17 @@ pt_report_write_json(FILE *out, const struct pt_analysis *a,
 }
 
 bool
+pt_report_write_json(FILE *out, const struct pt_analysis *a,
+		const size_t *rank, size_t n, const struct pt_report_opts *o,
+		struct pt_error *err)
+{
+	cJSON *doc = build_document(a, rank, n, o);
+	bool ok = pt_json_print(out, doc, true, err);
+	cJSON_Delete(doc);
+	return ok;
+}
+
+bool
 pt_report_write_jsonl(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		struct pt_error *err)
@@ -447,18 +456,48 @@ pt_report_write_jsonl(FILE *out, const struct pt_analysis *a,
 	size_t shown = pt_report_shown(o, n);
 	for (size_t i = 0; i < shown; i++) {
 		cJSON *t = tag_object(a, o, rank[i], i + 1);
-		char *text = t != NULL ? cJSON_PrintUnformatted(t) : NULL;
+		bool ok = pt_json_print(out, t, false, err);
 		cJSON_Delete(t);
-		if (text == NULL) {
-			pt_error_set(err, 0, "out of memory while writing JSON Lines");
+		if (!ok)
 			return false;
-		}
-		bool ok = fputs(text, out) >= 0 && fputc('\n', out) != EOF;
-		cJSON_free(text);
-		if (!ok) {
-			pt_error_set(err, 0, "write error");
-			return false;
-		}
 	}
 	return true;
+}
+
+/* The JSON helpers, for the diff report (see report_shared.h). */
+bool
+pt_json_add_int(cJSON *obj, const char *name, int64_t v)
+{
+	return add_int(obj, name, v);
+}
+
+bool
+pt_json_add_real(cJSON *obj, const char *name, double v, int decimals)
+{
+	return add_real(obj, name, v, decimals);
+}
+
+bool
+pt_json_add_escaped(cJSON *obj, const char *name, const char *s)
+{
+	return add_escaped(obj, name, s);
+}
+
+bool
+pt_json_add_time(cJSON *obj, const char *name, bool has, int64_t ms)
+{
+	return add_time(obj, name, has, ms);
+}
+
+bool
+pt_json_add_owner(cJSON *obj, const struct pt_analysis *a,
+		const struct pt_report_opts *o, size_t idx)
+{
+	return add_owner(obj, a, o, idx);
+}
+
+cJSON *
+pt_json_warnings(const struct pt_diags *d)
+{
+	return warnings_array(d);
 }

@@ -25,6 +25,7 @@
 
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
+#include "report_shared.h"
 
 static const char *const columns[] = {
 	"rank", "tag", "tag_hex", "pool", "verdict", "confidence",
@@ -41,37 +42,30 @@ static const char *const columns[] = {
 /* As in report_json.c: any finite double in "%.*f" with up to 8 decimals. */
 #define REAL_BUF 330
 
-/* One row being written; ok turns false at the first write error. */
-struct writer {
-	FILE *out;
-	char sep;
-	size_t col;
-	bool ok;
-};
 
 static void
-put_raw(struct writer *w, const char *s)
+put_raw(struct pt_cells *w, const char *s)
 {
 	if (w->ok && fputs(s, w->out) < 0)
 		w->ok = false;
 }
 
 static void
-put_char(struct writer *w, char c)
+put_char(struct pt_cells *w, char c)
 {
 	if (w->ok && fputc((unsigned char)c, w->out) == EOF)
 		w->ok = false;
 }
 
 static void
-begin_cell(struct writer *w)
+begin_cell(struct pt_cells *w)
 {
 	if (w->col++ > 0)
 		put_char(w, w->sep);
 }
 
 static void
-end_row(struct writer *w)
+end_row(struct pt_cells *w)
 {
 	put_raw(w, "\r\n");
 	w->col = 0;
@@ -86,7 +80,7 @@ formula_like(const char *s)
 
 /* A number or other trusted cell written as is; NULL is an empty cell. */
 static void
-put_number(struct writer *w, const char *s)
+put_number(struct pt_cells *w, const char *s)
 {
 	begin_cell(w);
 	if (s != NULL)
@@ -95,7 +89,7 @@ put_number(struct writer *w, const char *s)
 
 /* A text cell: neutralised, then quoted (CSV) or cleaned (TSV). */
 static void
-put_text(struct writer *w, const char *s)
+put_text(struct pt_cells *w, const char *s)
 {
 	begin_cell(w);
 	if (s == NULL || s[0] == '\0')
@@ -121,7 +115,7 @@ put_text(struct writer *w, const char *s)
 
 /* Escaped text from an untrusted string (driver text, pooltag.txt). */
 static bool
-put_untrusted(struct writer *w, const char *s)
+put_untrusted(struct pt_cells *w, const char *s)
 {
 	if (s == NULL) {
 		put_text(w, NULL);
@@ -136,7 +130,7 @@ put_untrusted(struct writer *w, const char *s)
 }
 
 static void
-put_int(struct writer *w, int64_t v)
+put_int(struct pt_cells *w, int64_t v)
 {
 	char buf[32];
 	(void)snprintf(buf, sizeof(buf), "%" PRId64, v);  /* at most 20 digits */
@@ -149,7 +143,7 @@ put_int(struct writer *w, int64_t v)
  * "%.*f" as is, like the JSON growth_ci95 items.
  */
 static bool
-put_real(struct writer *w, double v, int decimals, bool raw)
+put_real(struct pt_cells *w, double v, int decimals, bool raw)
 {
 	if (!isfinite(v)) {
 		put_number(w, NULL);
@@ -166,19 +160,13 @@ put_real(struct writer *w, double v, int decimals, bool raw)
 }
 
 static bool
-write_row(struct writer *w, const struct pt_analysis *a,
+write_row(struct pt_cells *w, const struct pt_analysis *a,
 		const struct pt_report_opts *o, size_t idx, size_t rank)
 {
 	const struct pt_score *s = &a->scores[idx];
 	const struct pt_series *se = &a->ds.series[idx];
-	char tag[PT_TAG_TEXT_MAX], hex[9], stamp[32];
-	pt_tag_escape(se->tag, tag);
-	pt_tag_hex(se->tag, hex);
-
-	put_int(w, (int64_t)rank);
-	put_text(w, tag);
-	put_text(w, hex);
-	put_text(w, pt_pool_name(se->pool));
+	char stamp[32];
+	pt_cells_key(w, rank, se);
 	put_text(w, pt_verdict_name(s->verdict));
 	bool ok = put_real(w, s->confidence, 4, false);
 	if (s->has_growth) {
@@ -209,14 +197,28 @@ write_row(struct writer *w, const struct pt_analysis *a,
 	put_int(w, (int64_t)se->wraps);
 	put_text(w, s->reason);
 
-	struct pt_owner owner; /* all NULL when no owner is known */
-	(void)pt_report_owner(a, o, idx, &owner);
-	ok = ok && put_untrusted(w, owner.source) &&
-		put_untrusted(w, owner.binary) &&
-		put_untrusted(w, owner.description) &&
-		put_untrusted(w, owner.text);
+	ok = ok && pt_cells_owner(w, a, o, idx);
 	end_row(w);
 	return ok;
+}
+
+void
+pt_cells_key(struct pt_cells *w, size_t rank, const struct pt_series *se)
+{
+	char tag[PT_TAG_TEXT_MAX], hex[9];
+	put_int(w, (int64_t)rank);
+	put_text(w, pt_tag_escape(se->tag, tag));
+	pt_tag_hex(se->tag, hex);
+	put_text(w, hex);
+	put_text(w, pt_pool_name(se->pool));
+}
+
+void
+pt_cells_header(struct pt_cells *w, const char *const *names, size_t n)
+{
+	for (size_t c = 0; c < n; c++)
+		put_text(w, names[c]);
+	end_row(w);
 }
 
 bool
@@ -224,10 +226,8 @@ pt_report_write_table(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		char sep, struct pt_error *err)
 {
-	struct writer w = { out, sep == '\t' ? '\t' : ',', 0, true };
-	for (size_t c = 0; c < NCOLUMNS; c++)
-		put_text(&w, columns[c]);
-	end_row(&w);
+	struct pt_cells w = { out, sep == '\t' ? '\t' : ',', 0, true };
+	pt_cells_header(&w, columns, NCOLUMNS);
 	size_t shown = pt_report_shown(o, n);
 	for (size_t i = 0; w.ok && i < shown; i++) {
 		if (!write_row(&w, a, o, rank[i], i + 1)) {
@@ -241,4 +241,53 @@ pt_report_write_table(FILE *out, const struct pt_analysis *a,
 		return false;
 	}
 	return true;
+}
+
+/* The cell writers, for the diff report (see report_shared.h). */
+void
+pt_cells_text(struct pt_cells *w, const char *s)
+{
+	put_text(w, s);
+}
+
+bool
+pt_cells_untrusted(struct pt_cells *w, const char *s)
+{
+	return put_untrusted(w, s);
+}
+
+void
+pt_cells_int(struct pt_cells *w, int64_t v)
+{
+	put_int(w, v);
+}
+
+void
+pt_cells_null(struct pt_cells *w)
+{
+	put_number(w, NULL);
+}
+
+void
+pt_cells_end_row(struct pt_cells *w)
+{
+	end_row(w);
+}
+
+bool
+pt_cells_real(struct pt_cells *w, double v, int decimals)
+{
+	return put_real(w, v, decimals, false);
+}
+
+bool
+pt_cells_owner(struct pt_cells *w, const struct pt_analysis *a,
+		const struct pt_report_opts *o, size_t idx)
+{
+	struct pt_owner owner; /* all NULL when no owner is known */
+	(void)pt_report_owner(a, o, idx, &owner);
+	return put_untrusted(w, owner.source) &&
+		put_untrusted(w, owner.binary) &&
+		put_untrusted(w, owner.description) &&
+		put_untrusted(w, owner.text);
 }

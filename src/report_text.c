@@ -7,6 +7,7 @@
 #include "pooltrend/pooltotal.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
+#include "report_shared.h"
 
 #define COLOR_RESET "\033[0m"
 #define SPARK_WIDTH 16
@@ -25,7 +26,7 @@ struct text_row {
 	char last[32];
 	char span[32];
 	char trend[SPARK_WIDTH * 3 + 1];
-	char owner[OWNER_WIDTH * 4 + 8];
+	char owner[PT_OWNER_TEXT_MAX];
 	const char *why;
 };
 
@@ -58,20 +59,10 @@ format_hours(double hours, char out[32])
 		(void)snprintf(out, 32, "%.1f d", hours / 24);
 }
 
-/* Characters on screen: UTF-8 continuation bytes take no column. */
-static size_t
-display_width(const char *s)
-{
-	size_t w = 0;
-	for (; *s != '\0'; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
-}
-
 /* Owner text, escaped, cut to OWNER_WIDTH characters. */
-static void
-format_owner(const struct pt_analysis *a, const struct pt_report_opts *o,
-		size_t idx, char *out)
+void
+pt_report_owner_text(const struct pt_analysis *a, const struct pt_report_opts *o,
+		size_t idx, char out[PT_OWNER_TEXT_MAX])
 {
 	struct pt_owner ow;
 	out[0] = '\0';
@@ -124,7 +115,7 @@ render_row(const struct pt_analysis *a, const struct pt_report_opts *o,
 	pt_human_bytes((double)s->bytes_last, r->last);
 	format_hours(s->span_hours, r->span);
 	pt_sparkline(a, idx, SPARK_WIDTH, o->unicode, r->trend);
-	format_owner(a, o, idx, r->owner);
+	pt_report_owner_text(a, o, idx, r->owner);
 	r->why = s->reason;
 }
 
@@ -158,10 +149,10 @@ static void
 column_widths(const struct text_row *rows, size_t n, int w[NCOLS])
 {
 	for (int c = 0; c < NCOLS; c++)
-		w[c] = (int)display_width(headings[c]);
+		w[c] = (int)pt_display_width(headings[c]);
 	for (size_t i = 0; i < n; i++)
 		for (int c = 0; c < NCOLS; c++) {
-			int len = (int)display_width(cell(&rows[i], c));
+			int len = (int)pt_display_width(cell(&rows[i], c));
 			if (len > w[c])
 				w[c] = len;
 		}
@@ -188,7 +179,7 @@ print_cells(FILE *out, const char *const cells[NCOLS], const int w[NCOLS],
 			sep = "    ";
 		first = false;
 		fputs(sep, out);
-		size_t gap = (size_t)w[c] - display_width(cells[c]);
+		size_t gap = (size_t)w[c] - pt_display_width(cells[c]);
 		if (right_aligned(c))
 			pad(out, gap);
 		if (c == COL_VERDICT && verdict_on != NULL)

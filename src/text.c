@@ -158,3 +158,12 @@ pt_escape(const char *s, size_t len)
 	*o = '\0';
 	return out;
 }
+
+size_t
+pt_display_width(const char *s)
+{
+	size_t w = 0;
+	for (; *s != '\0'; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}

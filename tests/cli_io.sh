@@ -53,6 +53,15 @@ if [ -w /dev/full ]; then
 	grep -q 'standard output' "$work/err" || fail "no message for /dev/full"
 fi
 
+# diff writes the same way: -o whole, a failed stdout exits 3.
+"$exe" diff -q -f json -o "$work/diff.json" "$input" || fail "diff -o failed"
+grep -q '"schema_version":	1' "$work/diff.json" || fail "diff -o report incomplete"
+if [ -w /dev/full ]; then
+	"$exe" diff -q "$input" > /dev/full 2> /dev/null
+	rc=$?
+	[ $rc -eq 3 ] || fail "diff to /dev/full exited $rc"
+fi
+
 # A full disk under -o: exit 3, the previous report intact, no temporary
 # file left.  Needs root to mount a small tmpfs, inside our own
 # temporary directory and nowhere else.

@@ -16,4 +16,12 @@ for input in "$data"/demo "$data"/x64-append-crlf/poolmon.log \
 		status=1
 	fi
 done
+# The diff document has its own schema_version.
+if ! "$exe" diff -q --format json "$data"/demo | "$jq" -e \
+	'.schema_version == 1 and (.tags | length) > 0 and
+	 (.tags[0] | has("bytes_change") and has("status"))' >/dev/null
+then
+	echo "JSON diff of $data/demo does not parse or lacks fields"
+	status=1
+fi
 exit $status

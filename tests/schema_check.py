@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Every JSON report pooltrend writes must follow man/report.schema.json.
+"""Every JSON document pooltrend writes must follow its schema:
+man/report.schema.json for the ranking, man/diff.schema.json for diff.
 
-    schema_check.py POOLTREND SCHEMA TESTDATA
+    schema_check.py POOLTREND SCHEMA_DIR TESTDATA
 
 Validates fresh reports over the testdata inputs (with pools, owners and a
 gate), every golden JSON and JSON Lines output, and checks that documents
@@ -15,13 +16,21 @@ import sys
 
 import jsonschema
 
-exe, schema_path, data = (os.path.abspath(a) for a in sys.argv[1:4])
-with open(schema_path, encoding="utf-8") as f:
-    schema = json.load(f)
-jsonschema.Draft202012Validator.check_schema(schema)
-validator = jsonschema.Draft202012Validator(schema)
-tag_validator = jsonschema.Draft202012Validator(
-    {**schema["$defs"]["tag"], "$defs": schema["$defs"]})
+exe, schema_dir, data = (os.path.abspath(a) for a in sys.argv[1:4])
+
+
+def validators(name):
+    """The validator of a document and of its JSON Lines tag objects."""
+    with open(os.path.join(schema_dir, name), encoding="utf-8") as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return (jsonschema.Draft202012Validator(schema),
+            jsonschema.Draft202012Validator(
+                {**schema["$defs"]["tag"], "$defs": schema["$defs"]}))
+
+
+validator, tag_validator = validators("report.schema.json")
+diff_validator, diff_tag_validator = validators("diff.schema.json")
 failures = 0
 
 
@@ -41,7 +50,10 @@ def check(what, doc, v=validator):
 def run(*args):
     env = dict(os.environ, LC_ALL="C", TZ="UTC")
     env.pop("POOLTAG_FILE", None)
-    p = subprocess.run([exe, "-q", *args], cwd=data, env=env,
+    # A command word (diff) must come first.
+    argv = [exe, *args[:1], "-q", *args[1:]] if args[0] == "diff" else \
+        [exe, "-q", *args]
+    p = subprocess.run(argv, cwd=data, env=env,
                        capture_output=True, timeout=60)
     if p.returncode not in (0, 1):
         print(f"FAIL pooltrend {' '.join(args)}: exit {p.returncode}")
@@ -65,6 +77,16 @@ for args in runs:
     check(" ".join(args), json.loads(run(*args)))
 for line in run("-f", "jsonl", "demo").splitlines():
     check("jsonl demo", json.loads(line), tag_validator)
+diff_runs = [
+    ["diff", "-f", "json", "demo"],
+    ["diff", "-f", "json", "reboot-wrap/capture.txt"],
+    ["diff", "-f", "json", "--pooltag", "pooltag-owners/pooltag.txt",
+     "x86-names/snaps", "x64-append-crlf/poolmon.log"],
+]
+for args in diff_runs:
+    check(" ".join(args), json.loads(run(*args)), diff_validator)
+for line in run("diff", "-f", "jsonl", "demo").splitlines():
+    check("diff jsonl demo", json.loads(line), diff_tag_validator)
 
 goldens = 0
 for case in sorted(os.listdir(data)):
@@ -77,12 +99,14 @@ for case in sorted(os.listdir(data)):
         doc = json.loads(text)
     except ValueError:
         doc = None
+    is_diff = case.startswith("diff-")
     if isinstance(doc, dict) and "schema_version" in doc:
-        check(case, doc)
+        check(case, doc, diff_validator if is_diff else validator)
         goldens += 1
-    elif text.startswith('{"tag"'):
+    elif text.startswith('{"'):
         for line in text.splitlines():
-            check(case, json.loads(line), tag_validator)
+            check(case, json.loads(line),
+                  diff_tag_validator if is_diff else tag_validator)
         goldens += 1
 
 base = json.loads(run("-f", "json", "--fail-on", "likely", "demo"))
@@ -102,6 +126,19 @@ for what, mutate in broken.items():
     mutate(doc)
     if validator.is_valid(doc):
         fail(f"broken document accepted ({what})", None)
+diff_base = json.loads(run("diff", "-f", "json", "demo"))
+diff_broken = {
+    "status 'both!'": lambda d: d["tags"][0].__setitem__("status", "both!"),
+    "no old side": lambda d: d.pop("old"),
+    "bytes_change 1.5": lambda d: d["tags"][0].__setitem__("bytes_change", 1.5),
+}
+for what, mutate in diff_broken.items():
+    doc = copy.deepcopy(diff_base)
+    mutate(doc)
+    if diff_validator.is_valid(doc):
+        fail(f"broken diff document accepted ({what})", None)
+broken.update(diff_broken)
+runs += diff_runs
 
 print(f"{len(runs)} runs, {goldens} golden outputs, {len(broken)} broken "
       f"documents checked; {failures} failures")

@@ -37,6 +37,8 @@ struct pt_analysis_opts {
 	int64_t interval_ms;          /* 0 = not given */
 	size_t max_file_bytes;        /* 0 = no limit */
 	size_t max_cells;             /* 0 = no limit */
+	bool no_scores;               /* leave scores NULL: diff needs no verdicts,
+	                                 and scoring is most of the run time */
 };
 
 void pt_analysis_opts_init(struct pt_analysis_opts *o);

@@ -40,4 +40,7 @@ void pt_tag_hex(const uint8_t tag[4], char out[9]);
  */
 char *pt_escape(const char *s, size_t len);
 
+/* Characters on screen: UTF-8 continuation bytes take no column. */
+size_t pt_display_width(const char *s);
+
 #endif

@@ -22,13 +22,7 @@
 #include "pooltrend/text.h"
 #include "pooltrend/timeline.h"
 #include "pt_config.h"
-
-enum exit_status {
-	EXIT_OK = 0,
-	EXIT_GATE = 1,
-	EXIT_USAGE = 2,
-	EXIT_IO = 3,
-};
+#include "cli.h"
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
@@ -45,7 +39,7 @@ enum long_only {
 	OPT_BASELINE,
 };
 
-enum command { CMD_RANK, CMD_SHOW };
+enum command { CMD_RANK, CMD_SHOW, CMD_DIFF };
 
 struct cli {
 	struct pt_analysis_opts analysis;
@@ -85,7 +79,8 @@ static const struct option long_options[] = {
 
 static const char usage_line[] =
 	"usage: pooltrend [OPTIONS] INPUT...\n"
-	"       pooltrend show [OPTIONS] TAG[:paged|:nonpaged] INPUT...\n";
+	"       pooltrend show [OPTIONS] TAG[:paged|:nonpaged] INPUT...\n"
+	"       pooltrend diff [OPTIONS] OLD [NEW]\n";
 
 static void
 print_help(void)
@@ -98,6 +93,9 @@ print_help(void)
 "snapshots.  'show' prints one tag in detail: every sample, the statistics\n"
 "behind its verdict and a chart.  TAG is written as in the report (\\xNN for\n"
 "bytes that are not printable); :paged or :nonpaged picks one pool.\n"
+"'diff' compares two snapshots: the first of OLD with the last of NEW\n"
+"(each a file or a directory), or the first and last of one set; -s\n"
+"sorts by the change of bytes (default), allocs, frees or diff, or by tag.\n"
 "\n"
 "Options:\n"
 "  -f, --format FMT        text (default), json, csv, tsv or jsonl\n"
@@ -144,7 +142,7 @@ print_escaped(FILE *f, const char *s)
 	free(e);
 }
 
-static int
+int
 usage_error(const char *fmt, const char *arg)
 {
 	char *e = pt_escape(arg, strlen(arg));
@@ -312,7 +310,7 @@ want_color(enum color_mode mode, bool is_text, bool to_stdout)
 		(term == NULL || strcmp(term, "dumb") != 0);
 }
 
-static void
+void
 print_diags(const struct pt_diags *d, bool quiet)
 {
 	for (size_t i = 0; i < d->len; i++) {
@@ -361,10 +359,8 @@ print_output_error(const char *path, const char *what)
 	fprintf(stderr, ": %s\n", what);
 }
 
-typedef bool (*writer_fn)(FILE *f, const void *ctx, struct pt_error *err);
-
 /* Write to a temporary file beside path, then rename it into place. */
-static int
+int
 write_atomically(const char *path, writer_fn write, const void *ctx)
 {
 	size_t len = strlen(path);
@@ -408,7 +404,7 @@ write_atomically(const char *path, writer_fn write, const void *ctx)
 }
 
 /* Write to standard output; a failed write is an error too. */
-static int
+int
 write_stdout(writer_fn write, const void *ctx)
 {
 	struct pt_error err = {0};
@@ -543,7 +539,7 @@ print_gate(const struct cli *c, const struct pt_analysis *a,
 }
 
 /* --strict: input that was left out or does not fit is an error. */
-static bool
+bool
 strict_violated(const struct pt_analysis *a)
 {
 	if (a->skipped_inputs == 0 && a->skipped_lines == 0 && !a->mixed_machines)
@@ -659,9 +655,34 @@ run_show(struct cli *c, const struct pt_analysis *a, const char *tag_arg,
 }
 
 static int
+run_diff(struct cli *c, int argc, char **argv)
+{
+	if (c->svg != NULL || c->gate.use_verdict || c->gate.use_rate ||
+			c->gate.baseline_name != NULL)
+		return usage_error("%s", c->svg != NULL ?
+			"--svg goes with the show command" :
+			"--fail-on, --fail-above and --baseline do not apply to diff");
+	struct pt_pooltag *pooltag;
+	int rc = load_pooltag(c, &pooltag);
+	if (rc != EXIT_OK)
+		return rc;
+	c->report.pooltag = pooltag;
+	c->report.color = want_color(c->color,
+		c->report.format == PT_FORMAT_TEXT, c->output == NULL);
+	struct diff_cmd_opts o = { &c->analysis, &c->report, c->output,
+		c->quiet, c->strict };
+	rc = diff_cmd_run(&o, argc, argv);
+	pt_pooltag_destroy(pooltag);
+	c->report.pooltag = NULL;
+	return rc;
+}
+
+static int
 run(struct cli *c, int argc, char **argv)
 {
 	static const char *const stdin_only[] = { "-" };
+	if (c->command == CMD_DIFF)
+		return run_diff(c, argc, argv);
 	const char *tag_arg = NULL;
 	uint8_t tag[4];
 	enum pt_pool_filter pool = PT_FILTER_ALL;
@@ -729,7 +750,7 @@ run(struct cli *c, int argc, char **argv)
 static bool
 is_future_command(const char *word)
 {
-	return strcmp(word, "diff") == 0 || strcmp(word, "owner") == 0;
+	return strcmp(word, "owner") == 0;
 }
 
 /* Block-character sparklines and charts only where UTF-8 is spoken. */
@@ -755,6 +776,10 @@ main(int argc, char **argv)
 			"version", argv[1]);
 	if (argc > 1 && strcmp(argv[1], "show") == 0) {
 		c.command = CMD_SHOW;
+		argc--;
+		argv++;
+	} else if (argc > 1 && strcmp(argv[1], "diff") == 0) {
+		c.command = CMD_DIFF;
 		argc--;
 		argv++;
 	}

@@ -8,7 +8,8 @@
  *
  *   byte 0: time source (% 6, auto .. index); (byte / 6) % 4 picks the
  *           interval: none, 1 s, 15 min, 1 h
- *   byte 1: sort key (% 7); (byte / 7) % 3 picks the pool filter
+ *   byte 1: sort key (% 7); (byte / 7) % 3 picks the pool filter;
+ *           (byte / 21) odd: diff the inputs as one set
  *   byte 2: top (% 16, 0 = all); 0x10 lowers max_cells to 4096 so the
  *           "too many cells" path is reached; 0x20 caps max_file_bytes at
  *           256 so the "file too large" path is reached
@@ -18,8 +19,10 @@
  *           bit 7 gives undated inputs a name full of control bytes
  *
  * A too-short input is padded with zero option bytes.  Every input runs
- * pt_analysis_run_texts; when it succeeds the report is written in text
- * and JSON into memory.  Checked (abort on violation): the JSON parses with
+ * pt_analysis_run_texts; when it succeeds the report is written in every
+ * format into memory.  Then pt_diff_run_texts runs over the same inputs
+ * (the first half against the rest, or one set; see check_diff) and its
+ * report is written and checked the same way.  Checked (abort on violation): the JSON parses with
  * cJSON and is valid UTF-8, the text holds no ESC and no control byte
  * other than LF, scores are in range, diagnostics hold no control bytes.
  */
@@ -34,6 +37,7 @@
 
 #include "pooltrend/analysis.h"
 #include "pooltrend/diag.h"
+#include "pooltrend/diff.h"
 #include "pooltrend/report.h"
 #include "pooltrend/show.h"
 #include "pooltrend/score.h"
@@ -106,9 +110,26 @@ valid_utf8(const unsigned char *s, size_t len)
 	return true;
 }
 
-/* Write the report into memory; NULL when the writer failed. */
+typedef bool (*report_fn)(FILE *f, const void *subject,
+		const struct pt_report_opts *o, struct pt_error *err);
+
+static bool
+write_rank(FILE *f, const void *subject, const struct pt_report_opts *o,
+		struct pt_error *err)
+{
+	return pt_report_write(f, subject, o, err);
+}
+
+static bool
+write_diff(FILE *f, const void *subject, const struct pt_report_opts *o,
+		struct pt_error *err)
+{
+	return pt_diff_write(f, subject, o, err);
+}
+
+/* Write a report into memory; NULL when the writer failed. */
 static char *
-render(const struct pt_analysis *a, struct pt_report_opts *o,
+render(report_fn write, const void *subject, struct pt_report_opts *o,
 		enum pt_format format, size_t *len)
 {
 	char *buf = NULL;
@@ -117,7 +138,7 @@ render(const struct pt_analysis *a, struct pt_report_opts *o,
 		return NULL;
 	struct pt_error err = {0};
 	o->format = format;
-	bool ok = pt_report_write(f, a, o, &err);
+	bool ok = write(f, subject, o, &err);
 	/* fclose finalises buf and *len even when the writer failed. */
 	if (fclose(f) != 0)
 		ok = false;
@@ -141,7 +162,8 @@ check_text_report(const char *s, size_t len)
 }
 
 static void
-check_json_report(const char *s, size_t len)
+check_json_report(const char *s, size_t len, const char *version_key,
+		double version)
 {
 	if (!valid_utf8((const unsigned char *)s, len))
 		fail("JSON report is not valid UTF-8");
@@ -151,15 +173,14 @@ check_json_report(const char *s, size_t len)
 	cJSON *doc = cJSON_ParseWithLength(s, len);
 	if (doc == NULL)
 		fail("JSON report does not parse");
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc,
-		"schema_version");
-	if (!cJSON_IsNumber(v) || v->valuedouble != PT_JSON_SCHEMA_VERSION)
-		fail("JSON report without schema_version 1");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, version_key);
+	if (!cJSON_IsNumber(v) || v->valuedouble != version)
+		fail("JSON report without its version");
 	cJSON_Delete(doc);
 }
 
 static void
-check_analysis(const struct pt_analysis *a)
+check_analysis(const struct pt_analysis *a, bool scored)
 {
 	if (a->diags.len > PT_DIAGS_MAX)
 		fail("too many diags stored");
@@ -169,8 +190,8 @@ check_analysis(const struct pt_analysis *a)
 		check_clean_string(a->diags.items[i].msg,
 			"control byte in diag message");
 	}
-	if (a->ds.nseries > 0 && a->scores == NULL)
-		fail("series without scores");
+	if (a->ds.nseries > 0 && (a->scores == NULL) == scored)
+		fail(scored ? "series without scores" : "scores not asked for");
 	for (size_t i = 0; i < a->ds.nseries && a->scores != NULL; i++) {
 		const struct pt_score *sc = &a->scores[i];
 		if (sc->series >= a->ds.nseries)
@@ -214,6 +235,72 @@ check_jsonl_report(char *s, size_t len)
 		cJSON_Delete(doc);
 		line = nl + 1;
 	}
+}
+
+/* Every format of one report: text, JSON, CSV, TSV, JSONL. */
+static void
+check_reports(report_fn write, const void *subject,
+		struct pt_report_opts *ro, const char *version_key, double version)
+{
+	size_t len;
+	char *text = render(write, subject, ro, PT_FORMAT_TEXT, &len);
+	if (text == NULL)
+		fail("text report failed");
+	check_text_report(text, len);
+	free(text);
+	char *json = render(write, subject, ro, PT_FORMAT_JSON, &len);
+	if (json == NULL)
+		fail("JSON report failed");
+	check_json_report(json, len, version_key, version);
+	free(json);
+	for (int sep = 0; sep < 2; sep++) {
+		char *table = render(write, subject, ro,
+			sep ? PT_FORMAT_TSV : PT_FORMAT_CSV, &len);
+		if (table == NULL)
+			fail("CSV/TSV report failed");
+		check_table_report(table, len, sep != 0);
+		free(table);
+	}
+	char *jsonl = render(write, subject, ro, PT_FORMAT_JSONL, &len);
+	if (jsonl == NULL)
+		fail("JSONL report failed");
+	check_jsonl_report(jsonl, len);
+	free(jsonl);
+}
+
+/*
+ * diff over the same inputs: the first half against the rest, or, when
+ * (byte 1 / 21) is odd or there is one input, the whole as one set.
+ */
+static void
+check_diff(const struct pt_input_text *in, size_t n,
+		const struct pt_analysis_opts *ao, struct pt_report_opts *ro,
+		uint8_t opt1)
+{
+	size_t nold = (opt1 / 21) & 1 ? 0 : n / 2;
+	struct pt_diff d;
+	struct pt_error err = {0};
+	if (pt_diff_run_texts(in, n, nold, ao, &d, &err)) {
+		check_analysis(&d.a, false);
+		if (d.old_snap >= d.a.ds.nsnap || d.new_snap >= d.a.ds.nsnap)
+			fail("diff side outside the snapshots");
+		if (d.nrows > d.a.ds.nseries)
+			fail("more diff rows than series");
+		for (size_t i = 0; i < d.nrows; i++) {
+			const struct pt_diff_row *r = &d.rows[i];
+			if (r->series >= d.a.ds.nseries)
+				fail("diff row names a series that does not exist");
+			if (r->counters == PT_COUNTERS_OK && d.reboot)
+				fail("counter changes across a reboot");
+			if (r->bytes_change != r->new.bytes - r->old.bytes)
+				fail("bytes change is not new minus old");
+		}
+		check_reports(write_diff, &d, ro, "schema_version",
+			PT_DIFF_SCHEMA_VERSION);
+	} else {
+		check_clean_string(err.msg, "control byte in diff error message");
+	}
+	pt_diff_finish(&d);
 }
 
 /* show: the text view of every series, and the SVG of the first. */
@@ -345,36 +432,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pt_error err = {0};
 	bool ok = pt_analysis_run_texts(in, n, &ao, &a, &err);
 	if (ok) {
-		check_analysis(&a);
-		size_t len;
-		char *text = render(&a, &ro, PT_FORMAT_TEXT, &len);
-		if (text == NULL)
-			fail("text report failed");
-		check_text_report(text, len);
-		free(text);
-		char *json = render(&a, &ro, PT_FORMAT_JSON, &len);
-		if (json == NULL)
-			fail("JSON report failed");
-		check_json_report(json, len);
-		free(json);
-		for (int sep = 0; sep < 2; sep++) {
-			char *table = render(&a, &ro, sep ? PT_FORMAT_TSV : PT_FORMAT_CSV,
-				&len);
-			if (table == NULL)
-				fail("CSV/TSV report failed");
-			check_table_report(table, len, sep != 0);
-			free(table);
-		}
-		char *jsonl = render(&a, &ro, PT_FORMAT_JSONL, &len);
-		if (jsonl == NULL)
-			fail("JSONL report failed");
-		check_jsonl_report(jsonl, len);
-		free(jsonl);
+		check_analysis(&a, true);
+		check_reports(write_rank, &a, &ro, "schema_version",
+			PT_JSON_SCHEMA_VERSION);
 		check_show(&a);
 	} else {
 		check_clean_string(err.msg, "control byte in error message");
 	}
 	/* finish is documented as required after a failed run too. */
 	pt_analysis_finish(&a);
+	check_diff(in, n, &ao, &ro, opt[1]);
 	return 0;
 }

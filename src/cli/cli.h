@@ -1,0 +1,50 @@
+/*
+ * Shared by the commands of the command line: main.c defines these, the
+ * command files (diff_cmd.c) use them, so every command prints messages,
+ * writes reports and exits the same way.
+ */
+#ifndef POOLTREND_CLI_H
+#define POOLTREND_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "pooltrend/analysis.h"
+#include "pooltrend/diag.h"
+#include "pooltrend/report.h"
+
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_GATE = 1,
+	EXIT_USAGE = 2,
+	EXIT_IO = 3,
+};
+
+/* "pooltrend: " + fmt with arg escaped, the usage lines; returns EXIT_USAGE. */
+int usage_error(const char *fmt, const char *arg);
+
+/* Diagnostics to stderr as "pooltrend: file:line: message". */
+void print_diags(const struct pt_diags *d, bool quiet);
+
+/* --strict: true (after a message) when input was left out. */
+bool strict_violated(const struct pt_analysis *a);
+
+typedef bool (*writer_fn)(FILE *f, const void *ctx, struct pt_error *err);
+
+/* Write a report to path (replaced whole) or to stdout; an exit status. */
+int write_atomically(const char *path, writer_fn write, const void *ctx);
+int write_stdout(writer_fn write, const void *ctx);
+
+/* What the diff command takes from the common options (diff_cmd.c). */
+struct diff_cmd_opts {
+	const struct pt_analysis_opts *analysis;
+	const struct pt_report_opts *report; /* colour already decided */
+	const char *output;                  /* -o FILE, or NULL */
+	bool quiet;
+	bool strict;
+};
+
+/* pooltrend diff OLD NEW, or diff SET: an exit status. */
+int diff_cmd_run(const struct diff_cmd_opts *o, int argc, char **argv);
+
+#endif
