@@ -8,6 +8,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "json_out.h"
+#include "pooltrend/owner.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
 
@@ -51,19 +53,6 @@ add_real(cJSON *obj, const char *name, double v, int decimals)
 	if (strspn(buf, "-0.") == strlen(buf)) /* "-0", "0.000", "-0.0" */
 		memcpy(buf, "0", 2);
 	return cJSON_AddRawToObject(obj, name, buf) != NULL;
-}
-
-static bool
-add_escaped(cJSON *obj, const char *name, const char *s)
-{
-	if (s == NULL)
-		return cJSON_AddNullToObject(obj, name) != NULL;
-	char *e = pt_escape(s, strlen(s));
-	if (e == NULL)
-		return false;
-	bool ok = cJSON_AddStringToObject(obj, name, e) != NULL;
-	free(e);
-	return ok;
 }
 
 static bool
@@ -161,9 +150,30 @@ add_owner(cJSON *t, const struct pt_analysis *a,
 	if (!cJSON_AddStringToObject(obj, "source", ow.source))
 		return false;
 	if (ow.text != NULL)
-		return add_escaped(obj, "text", ow.text);
-	return add_escaped(obj, "binary", ow.binary) &&
-		add_escaped(obj, "description", ow.description);
+		return pt_json_add_escaped(obj, "text", ow.text);
+	return pt_json_add_escaped(obj, "binary", ow.binary) &&
+		pt_json_add_escaped(obj, "description", ow.description);
+}
+
+/*
+ * With --drivers only: "driver": null or the best binary of the owner
+ * scan, {"file", "company", "version", "confidence", "reason"}.
+ */
+static bool
+add_driver(cJSON *t, const struct pt_analysis *a,
+		const struct pt_report_opts *o, size_t idx)
+{
+	if (o->drivers == NULL)
+		return true;
+	const struct pt_owner_hit *h = pt_report_driver(a, o, idx);
+	if (h == NULL)
+		return cJSON_AddNullToObject(t, "driver") != NULL;
+	cJSON *obj = cJSON_AddObjectToObject(t, "driver");
+	return obj != NULL && pt_json_add_escaped(obj, "file", h->path) &&
+		pt_json_add_escaped(obj, "company", h->company) &&
+		pt_json_add_escaped(obj, "version", h->file_version) &&
+		add_real(obj, "confidence", h->confidence, 2) &&
+		pt_json_add_escaped(obj, "reason", h->reason);
 }
 
 static cJSON *
@@ -207,7 +217,7 @@ tag_object(const struct pt_analysis *a, const struct pt_report_opts *o,
 		add_int(t, "counter_wraps", se->wraps);
 	cJSON *comp = ok ? components(s) : NULL;
 	ok = comp != NULL && cJSON_AddItemToObject(t, "components", comp) &&
-		add_owner(t, a, o, idx);
+		add_owner(t, a, o, idx) && add_driver(t, a, o, idx);
 	if (!ok) {
 		cJSON_Delete(t);
 		return NULL;
@@ -334,18 +344,7 @@ pt_report_write_json(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		struct pt_error *err)
 {
-	cJSON *doc = build_document(a, rank, n, o);
-	char *text = doc ? cJSON_Print(doc) : NULL;
-	cJSON_Delete(doc);
-	if (text == NULL) {
-		pt_error_set(err, 0, "out of memory while writing JSON");
-		return false;
-	}
-	bool ok = fputs(text, out) >= 0 && fputc('\n', out) != EOF;
-	cJSON_free(text);
-	if (!ok)
-		pt_error_set(err, 0, "write error");
-	return ok;
+	return pt_json_write(out, build_document(a, rank, n, o), err);
 }
 
 bool

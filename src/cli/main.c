@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "pooltrend/analysis.h"
 #include "pooltrend/pooltag.h"
 #include "pooltrend/report.h"
@@ -21,13 +22,6 @@
 #include "pooltrend/text.h"
 #include "pooltrend/timeline.h"
 #include "pt_config.h"
-
-enum exit_status {
-	EXIT_OK = 0,
-	EXIT_GATE = 1,
-	EXIT_USAGE = 2,
-	EXIT_IO = 3,
-};
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
@@ -40,6 +34,7 @@ enum long_only {
 	OPT_SVG,
 	OPT_POOLTAG,
 	OPT_NO_SPARKLINE,
+	OPT_DRIVERS,
 };
 
 enum command { CMD_RANK, CMD_SHOW };
@@ -57,6 +52,7 @@ struct cli {
 	enum command command;
 	const char *svg;          /* show --svg FILE */
 	const char *pooltag_path; /* --pooltag FILE, or POOLTAG_FILE */
+	const char *drivers_dir;  /* --drivers DIR */
 };
 
 static const struct option long_options[] = {
@@ -74,6 +70,7 @@ static const struct option long_options[] = {
 	{ "svg", required_argument, NULL, OPT_SVG },
 	{ "pooltag", required_argument, NULL, OPT_POOLTAG },
 	{ "no-sparkline", no_argument, NULL, OPT_NO_SPARKLINE },
+	{ "drivers", required_argument, NULL, OPT_DRIVERS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -87,6 +84,7 @@ static void
 print_help(void)
 {
 	fputs(usage_line, stdout);
+	fputs("       pooltrend owner [OPTIONS] TAG... -- PATH...\n", stdout);
 	fputs(
 "Rank the pool tags of a series of poolmon -n snapshots by how likely they\n"
 "leak.  INPUT is a snapshot file, a directory (its files in natural order:\n"
@@ -94,6 +92,7 @@ print_help(void)
 "snapshots.  'show' prints one tag in detail: every sample, the statistics\n"
 "behind its verdict and a chart.  TAG is written as in the report (\\xNN for\n"
 "bytes that are not printable); :paged or :nonpaged picks one pool.\n"
+"'owner' finds the driver binaries that contain tags (pooltrend owner -h).\n"
 "\n"
 "Options:\n"
 "  -f, --format FMT        text (default), json, csv, tsv or jsonl\n"
@@ -109,6 +108,8 @@ print_help(void)
 "      --pooltag FILE      name owners from a pooltag.txt (default: the\n"
 "                          POOLTAG_FILE environment variable)\n"
 "      --no-sparkline      leave the TREND column out of the text report\n"
+"      --drivers DIR       name the driver binary under DIR that most\n"
+"                          likely owns each likely or possible tag\n"
 "      --svg FILE          show: also write the chart as an SVG image\n"
 "      --fail-on VERDICT   exit 1 when a series is at least likely or\n"
 "                          possible\n"
@@ -135,7 +136,7 @@ print_escaped(FILE *f, const char *s)
 	free(e);
 }
 
-static int
+int
 usage_error(const char *fmt, const char *arg)
 {
 	char *e = pt_escape(arg, strlen(arg));
@@ -236,6 +237,9 @@ apply_option(struct cli *c, int opt, const char *arg)
 	case OPT_NO_SPARKLINE:
 		c->report.no_sparkline = true;
 		return -1;
+	case OPT_DRIVERS:
+		c->drivers_dir = arg;
+		return -1;
 	case 'h':
 		print_help();
 		return EXIT_OK;
@@ -294,7 +298,7 @@ want_color(enum color_mode mode, bool is_text, bool to_stdout)
 		(term == NULL || strcmp(term, "dumb") != 0);
 }
 
-static void
+void
 print_diags(const struct pt_diags *d, bool quiet)
 {
 	for (size_t i = 0; i < d->len; i++) {
@@ -520,6 +524,16 @@ parse_tag_arg(const char *arg, uint8_t tag[4], enum pt_pool_filter *pool)
 static int
 run_rank(struct cli *c, const struct pt_analysis *a)
 {
+	struct pt_owner_scan *drivers = NULL;
+	if (c->drivers_dir != NULL) {
+		int src = owner_scan_for_report(c->drivers_dir, a, c->report.pool,
+			c->quiet, &drivers);
+		c->report.drivers = drivers;
+		if (src != EXIT_OK) {
+			pt_owner_scan_destroy(drivers);
+			return src;
+		}
+	}
 	c->report.color = want_color(c->color,
 		c->report.format == PT_FORMAT_TEXT, c->output == NULL);
 	struct report_job job = { c, a };
@@ -532,6 +546,8 @@ run_rank(struct cli *c, const struct pt_analysis *a)
 				pt_verdict_name(c->fail_on), pt_verdict_name(c->fail_on));
 		rc = EXIT_GATE;
 	}
+	c->report.drivers = NULL;
+	pt_owner_scan_destroy(drivers);
 	return rc;
 }
 
@@ -583,6 +599,8 @@ run(struct cli *c, int argc, char **argv)
 	} else if (c->svg != NULL) {
 		return usage_error("%s", "--svg goes with the show command");
 	}
+	if (c->command == CMD_SHOW && c->drivers_dir != NULL)
+		return usage_error("%s", "--drivers goes with the report, not show");
 	const char *const *operands = (const char *const *)argv;
 	size_t n = (size_t)argc;
 	if (n == 0) {
@@ -619,7 +637,7 @@ run(struct cli *c, int argc, char **argv)
 static bool
 is_future_command(const char *word)
 {
-	return strcmp(word, "diff") == 0 || strcmp(word, "owner") == 0;
+	return strcmp(word, "diff") == 0;
 }
 
 /* Block-character sparklines and charts only where UTF-8 is spoken. */
@@ -648,8 +666,10 @@ main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	int rc = parse_args(&c, argc, argv);
-	if (rc < 0) {
+	bool owner = argc > 1 && strcmp(argv[1], "owner") == 0 &&
+		access(argv[1], F_OK) != 0;
+	int rc = owner ? owner_command(argc - 1, argv + 1) : parse_args(&c, argc, argv);
+	if (rc < 0 && !owner) {
 		if (!c.top_given)
 			c.report.top = c.report.format == PT_FORMAT_TEXT ? 20 : 0;
 		rc = run(&c, argc - optind, argv + optind);

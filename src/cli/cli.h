@@ -1,0 +1,39 @@
+/*
+ * What the command files of the CLI share with main.c.  Only src/cli/
+ * prints diagnostics or exits.
+ */
+#ifndef POOLTREND_CLI_H
+#define POOLTREND_CLI_H
+
+#include <stdbool.h>
+
+#include "pooltrend/analysis.h"
+#include "pooltrend/diag.h"
+#include "pooltrend/owner.h"
+#include "pooltrend/report.h"
+
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_GATE = 1,
+	EXIT_USAGE = 2,
+	EXIT_IO = 3,
+};
+
+/* "pooltrend: " + fmt with arg escaped, the usage lines; returns EXIT_USAGE. */
+int usage_error(const char *fmt, const char *arg);
+
+/* Print library messages as "pooltrend: file:line: ..."; quiet keeps errors only. */
+void print_diags(const struct pt_diags *d, bool quiet);
+
+/* pooltrend owner [OPTIONS] TAG... -- PATH...; argv[0] is "owner". */
+int owner_command(int argc, char **argv);
+
+/*
+ * --drivers DIR: scan DIR for the tags of the likely and possible series
+ * that pass the pool filter.  *out is NULL when no series qualifies.
+ * Returns EXIT_OK or EXIT_IO.
+ */
+int owner_scan_for_report(const char *dir, const struct pt_analysis *a,
+		enum pt_pool_filter pool, bool quiet, struct pt_owner_scan **out);
+
+#endif

@@ -1,0 +1,748 @@
+/*
+ * Owner scan (see owner.h): walk the paths, map each PE image once, find
+ * every wanted tag in one pass, judge each place and score the binaries.
+ */
+#include "pooltrend/owner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pooltrend/pe.h"
+
+/* Directory levels followed below an operand. */
+#define MAX_DEPTH 64
+
+struct pt_owner_key {
+	uint32_t key;
+	size_t tag;
+};
+
+/* What one binary says about itself, shared by its hits. */
+struct pt_owner_file {
+	char *path;
+	char *version[5];
+	char *allocator;
+	char *allocator_module;
+	bool free_only;
+	uint16_t machine;
+};
+
+/* The one import that only frees: evidence, but weaker than allocating. */
+static const char free_import[] = "ExFreePoolWithTag";
+
+static const char *const allocators[] = {
+	"ExAllocatePoolWithTag", "ExAllocatePoolWithQuotaTag",
+	"ExAllocatePoolWithTagPriority", "ExAllocatePool2", "ExAllocatePool3",
+	"ExAllocatePoolZero", "ExAllocatePoolQuotaZero",
+	"ExAllocatePoolPriorityZero", "NdisAllocateMemoryWithTagPriority",
+	"NdisAllocateMemoryWithTag", "FltAllocatePoolAlignedWithTag",
+	"ExInitializeNPagedLookasideList", "ExInitializePagedLookasideList",
+	"ExInitializeLookasideListEx",
+};
+
+/* The static copy of an allocator's name, or NULL. */
+static const char *
+allocator_name(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(allocators) / sizeof(allocators[0]); i++) {
+		if (strcmp(name, allocators[i]) == 0)
+			return allocators[i];
+	}
+	return NULL;
+}
+
+bool
+pt_owner_is_allocator(const char *name)
+{
+	return allocator_name(name) != NULL;
+}
+
+const char *
+pt_place_kind_name(enum pt_place_kind k)
+{
+	switch (k) {
+	case PT_PLACE_DATA: return "data";
+	case PT_PLACE_CODE: return "code";
+	case PT_PLACE_ARGUMENT: return "argument";
+	case PT_PLACE_OUTSIDE:
+	default: return "outside";
+	}
+}
+
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		(uint32_t)p[3] << 24;
+}
+
+static int
+cmp_keys(const void *a, const void *b)
+{
+	uint32_t x = ((const struct pt_owner_key *)a)->key;
+	uint32_t y = ((const struct pt_owner_key *)b)->key;
+	return x < y ? -1 : x > y;
+}
+
+static bool
+has_tag(const struct pt_owner_scan *s, const uint8_t tag[4])
+{
+	for (size_t i = 0; i < s->ntags; i++) {
+		if (memcmp(s->tags[i].tag, tag, 4) == 0)
+			return true;
+	}
+	return false;
+}
+
+struct pt_owner_scan *
+pt_owner_scan_create(const uint8_t (*tags)[4], size_t ntags,
+		struct pt_error *err)
+{
+	if (ntags > PT_OWNER_MAX_TAGS)
+		ntags = PT_OWNER_MAX_TAGS;
+	struct pt_owner_scan *s = calloc(1, sizeof(*s));
+	if (s != NULL) {
+		s->tags = calloc(ntags ? ntags : 1, sizeof(*s->tags));
+		s->keys = calloc(ntags ? ntags : 1, sizeof(*s->keys));
+		s->first2 = calloc(65536 / 64, sizeof(uint64_t));
+	}
+	if (s == NULL || s->tags == NULL || s->keys == NULL || s->first2 == NULL) {
+		pt_owner_scan_destroy(s);
+		pt_error_set(err, 0, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < ntags; i++) {
+		if (has_tag(s, tags[i]))
+			continue;
+		memcpy(s->tags[s->ntags].tag, tags[i], 4);
+		s->keys[s->ntags] = (struct pt_owner_key){ le32(tags[i]), s->ntags };
+		unsigned k = (unsigned)tags[i][0] | (unsigned)tags[i][1] << 8;
+		s->first2[k >> 6] |= 1ULL << (k & 63);
+		s->ntags++;
+	}
+	qsort(s->keys, s->ntags, sizeof(*s->keys), cmp_keys);
+	return s;
+}
+
+static void
+free_file(struct pt_owner_file *f)
+{
+	if (f == NULL)
+		return;
+	free(f->path);
+	for (int i = 0; i < 5; i++)
+		free(f->version[i]);
+	free(f->allocator);
+	free(f->allocator_module);
+	free(f);
+}
+
+void
+pt_owner_scan_destroy(struct pt_owner_scan *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->ntags; i++)
+		free(s->tags[i].hits);
+	free(s->tags);
+	for (size_t i = 0; i < s->nfile_list; i++)
+		free_file(s->file_list[i]);
+	free(s->file_list);
+	free(s->keys);
+	free(s->first2);
+	free(s);
+}
+
+const struct pt_owner_tag *
+pt_owner_scan_find(const struct pt_owner_scan *s, const uint8_t tag[4])
+{
+	for (size_t i = 0; i < s->ntags; i++) {
+		if (memcmp(s->tags[i].tag, tag, 4) == 0)
+			return &s->tags[i];
+	}
+	return NULL;
+}
+
+/* ---- one binary ---- */
+
+struct image {
+	const uint8_t *data;
+	size_t len;
+	const struct pt_pe *pe;
+	struct pt_owner_file *file;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static bool
+describe_file(struct pt_owner_file *f, const struct pt_pe *pe)
+{
+	const struct pt_pe_version *v = pt_pe_version(pe);
+	const char *vs[5] = { v->company, v->description, v->file_version,
+		v->product, v->original_filename };
+	for (int i = 0; i < 5; i++) {
+		f->version[i] = dup_or_null(vs[i]);
+		if (vs[i] != NULL && f->version[i] == NULL)
+			return false;
+	}
+	f->machine = pt_pe_machine(pe);
+	bool frees = false;
+	for (size_t i = 0; i < pt_pe_import_count(pe); i++) {
+		const struct pt_pe_import *im = pt_pe_import(pe, i);
+		if (im->name == NULL)
+			continue;
+		if (strcmp(im->name, free_import) == 0)
+			frees = true;
+		if (f->allocator == NULL && pt_owner_is_allocator(im->name)) {
+			f->allocator = strdup(im->name);
+			f->allocator_module = strdup(im->module ? im->module : "");
+			if (f->allocator == NULL || f->allocator_module == NULL)
+				return false;
+		}
+	}
+	f->free_only = frees && f->allocator == NULL;
+	return true;
+}
+
+/* The import an instruction at file offset off calls through, if any. */
+static const struct pt_pe_import *
+iat_import(const struct image *im, size_t next, int32_t disp)
+{
+	uint32_t rva;
+	if (!pt_pe_offset_to_rva(im->pe, next, &rva))
+		return NULL;
+	return pt_pe_import_at(im->pe, rva + (uint32_t)disp);
+}
+
+static int32_t
+sdisp(const uint8_t *p)
+{
+	return (int32_t)le32(p);
+}
+
+/*
+ * A call at q (E8 rel32, FF 15 [rip+disp32], or a tail call: E9, EB,
+ * FF 25) inside [q, end): true
+ * when it is one, with *callee the import reached (directly, or through a
+ * jmp [rip+disp32] thunk), or NULL.  Only x64 targets are resolved.
+ */
+static bool
+call_at(const struct image *im, size_t q, size_t end,
+		const struct pt_pe_import **callee)
+{
+	const uint8_t *d = im->data;
+	bool x64 = pt_pe_machine(im->pe) == PT_PE_MACHINE_AMD64;
+	*callee = NULL;
+	/* call or tail-call jmp through the IAT: FF 15 / FF 25 [rip+disp32] */
+	if (q + 6 <= end && d[q] == 0xff && (d[q + 1] == 0x15 || d[q + 1] == 0x25)) {
+		if (x64)
+			*callee = iat_import(im, q + 6, sdisp(d + q + 2));
+		return !x64 || *callee != NULL;
+	}
+	/* call rel32 (E8), or a tail call: jmp rel32 (E9) or rel8 (EB) */
+	size_t next;
+	int32_t rel;
+	if (q + 5 <= end && (d[q] == 0xe8 || d[q] == 0xe9)) {
+		next = q + 5;
+		rel = sdisp(d + q + 1);
+	} else if (q + 2 <= end && d[q] == 0xeb) {
+		next = q + 2;
+		rel = (int8_t)d[q + 1];
+	} else {
+		return false;
+	}
+	uint32_t rva;
+	size_t t;
+	if (!pt_pe_offset_to_rva(im->pe, next, &rva) ||
+			!pt_pe_rva_to_offset(im->pe, rva + (uint32_t)rel, &t))
+		return false;
+	const struct pt_pe_section *ts = pt_pe_section_at(im->pe, t);
+	/* A call lands in code; anything else was not a call. */
+	if (ts == NULL || !ts->exec)
+		return false;
+	if (x64 && t + 6 <= im->len && d[t] == 0xff && d[t + 1] == 0x25)
+		*callee = iat_import(im, t + 6, sdisp(d + t + 2));
+	return true;
+}
+
+/* Look for the call the arguments go to, after the instruction ending at from. */
+static void
+find_call(const struct image *im, size_t from, size_t sec_end,
+		struct pt_tag_place *pl)
+{
+	size_t end = from + PT_OWNER_CALL_WINDOW < sec_end ?
+		from + PT_OWNER_CALL_WINDOW : sec_end;
+	for (size_t q = from; q < end; q++) {
+		const struct pt_pe_import *callee;
+		if (!call_at(im, q, sec_end, &callee))
+			continue;
+		const char *alloc = callee ? allocator_name(callee->name) : NULL;
+		pl->call_near = true;
+		if (alloc != NULL) {
+			pl->call_import = alloc;
+			pl->allocator_call = true;
+			(void)snprintf(pl->call_module, sizeof(pl->call_module), "%s",
+				callee->module ? callee->module : "");
+		}
+		if (pl->allocator_call)
+			return;
+	}
+}
+
+static const char *const reg32[16] = {
+	"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+	"r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d",
+};
+
+/* Registers that carry the first four arguments (x64) or fastcall's two (x86). */
+static bool
+arg_register(int r, bool x64)
+{
+	return r == 1 || r == 2 || (x64 && (r == 8 || r == 9));
+}
+
+/*
+ * The operand an instruction ending with the imm32 at off loads, or NULL.
+ * back is how many bytes of the section come before off.
+ */
+static const char *
+argument_operand(const uint8_t *d, size_t off, size_t back, bool x64,
+		char buf[24])
+{
+	uint8_t b1 = back >= 1 ? d[off - 1] : 0, b2 = back >= 2 ? d[off - 2] : 0;
+	uint8_t b3 = back >= 3 ? d[off - 3] : 0;
+	bool rex2 = x64 && back >= 2 && (b2 & 0xf0) == 0x40;
+	bool rex3 = x64 && back >= 3 && (b3 & 0xf0) == 0x40;
+	/* mov r32, imm32 (B8+r); REX.W would make it a 64-bit immediate. */
+	if (back >= 1 && b1 >= 0xb8 && b1 <= 0xbf && !(rex2 && (b2 & 0x08))) {
+		int r = (b1 - 0xb8) + (rex2 && (b2 & 1) ? 8 : 0);
+		if (arg_register(r, x64))
+			return reg32[r];
+	}
+	/* mov r/m32, imm32 (C7 /0) to a register. */
+	if (back >= 2 && b2 == 0xc7 && (b1 & 0xf8) == 0xc0) {
+		int r = (b1 & 7) + (rex3 && (b3 & 1) ? 8 : 0);
+		if (arg_register(r, x64))
+			return reg32[r];
+	}
+	const char *sp = x64 ? "rsp" : "esp";
+	/* mov dword [rsp+disp8], imm32: a stack argument. */
+	if (back >= 4 && d[off - 4] == 0xc7 && d[off - 3] == 0x44 && b2 == 0x24) {
+		(void)snprintf(buf, 24, "[%s+0x%x]", sp, b1);
+		return buf;
+	}
+	if (back >= 7 && d[off - 7] == 0xc7 && d[off - 6] == 0x84 &&
+			d[off - 5] == 0x24) {
+		(void)snprintf(buf, 24, "[%s+0x%x]", sp, (unsigned)le32(d + off - 4));
+		return buf;
+	}
+	if (!x64 && b1 == 0x68)
+		return "push";
+	return NULL;
+}
+
+static void
+judge_place(const struct image *im, size_t off, struct pt_tag_place *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->offset = off;
+	const struct pt_pe_section *sec = pt_pe_section_at(im->pe, off);
+	if (sec == NULL) {
+		pl->kind = PT_PLACE_OUTSIDE;
+		return;
+	}
+	memcpy(pl->section, sec->name, sizeof(pl->section));
+	if (!sec->exec) {
+		pl->kind = PT_PLACE_DATA;
+		return;
+	}
+	pl->kind = PT_PLACE_CODE;
+	uint16_t m = pt_pe_machine(im->pe);
+	if (m != PT_PE_MACHINE_AMD64 && m != PT_PE_MACHINE_I386)
+		return;
+	char buf[24];
+	const char *op = argument_operand(im->data, off, off - sec->raw_offset,
+		m == PT_PE_MACHINE_AMD64, buf);
+	if (op == NULL)
+		return;
+	pl->kind = PT_PLACE_ARGUMENT;
+	(void)snprintf(pl->operand, sizeof(pl->operand), "%s", op);
+	find_call(im, off + 4, (size_t)sec->raw_offset + sec->raw_size, pl);
+}
+
+/* Strength of one place, for keeping the best few. */
+static int
+place_rank(const struct pt_tag_place *p)
+{
+	if (p->allocator_call)
+		return 5;
+	if (p->kind == PT_PLACE_ARGUMENT)
+		return p->call_near ? 4 : 3;
+	if (p->kind == PT_PLACE_CODE)
+		return 2;
+	return p->kind == PT_PLACE_DATA ? 1 : 0;
+}
+
+static void
+keep_place(struct pt_owner_hit *h, const struct pt_tag_place *pl)
+{
+	h->places[pl->kind]++;
+	h->near_call += pl->call_near;
+	h->allocator_calls += pl->allocator_call;
+	size_t i = h->nbest;
+	if (i == PT_OWNER_MAX_PLACES) {
+		if (place_rank(&h->best[i - 1]) >= place_rank(pl))
+			return;
+		i--;
+	} else {
+		h->nbest++;
+	}
+	/* Insert after places at least as strong: file order within a rank. */
+	while (i > 0 && place_rank(&h->best[i - 1]) < place_rank(pl)) {
+		h->best[i] = h->best[i - 1];
+		i--;
+	}
+	h->best[i] = *pl;
+}
+
+static struct pt_owner_hit *
+hit_for(struct pt_owner_tag *t, const struct pt_owner_file *f)
+{
+	if (t->nhits > 0 && t->hits[t->nhits - 1].path == f->path)
+		return &t->hits[t->nhits - 1];
+	struct pt_owner_hit *n = realloc(t->hits, (t->nhits + 1) * sizeof(*n));
+	if (n == NULL)
+		return NULL;
+	t->hits = n;
+	struct pt_owner_hit *h = &t->hits[t->nhits++];
+	memset(h, 0, sizeof(*h));
+	h->path = f->path;
+	h->machine = f->machine;
+	h->company = f->version[0];
+	h->description = f->version[1];
+	h->file_version = f->version[2];
+	h->product = f->version[3];
+	h->original_filename = f->version[4];
+	h->allocator = f->allocator;
+	h->allocator_module = f->allocator_module;
+	h->free_only = f->free_only;
+	return h;
+}
+
+static const struct pt_owner_key *
+find_key(const struct pt_owner_scan *s, uint32_t key)
+{
+	size_t lo = 0, hi = s->ntags;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->keys[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->ntags && s->keys[lo].key == key ? &s->keys[lo] : NULL;
+}
+
+/*
+ * The one pass over the bytes: a bitmap of the tags' first two bytes
+ * rejects almost every position with one load, so the loop runs at
+ * memory speed whatever the number of tags.
+ */
+static bool
+search_tags(struct pt_owner_scan *s, const struct image *im)
+{
+	const uint8_t *d = im->data;
+	const uint64_t *bits = s->first2;
+	for (size_t i = 0; i + 4 <= im->len; i++) {
+		unsigned k = (unsigned)d[i] | (unsigned)d[i + 1] << 8;
+		if (!(bits[k >> 6] >> (k & 63) & 1))
+			continue;
+		const struct pt_owner_key *key = find_key(s, le32(d + i));
+		if (key == NULL)
+			continue;
+		struct pt_owner_hit *h = hit_for(&s->tags[key->tag], im->file);
+		if (h == NULL)
+			return false;
+		struct pt_tag_place pl;
+		judge_place(im, i, &pl);
+		keep_place(h, &pl);
+	}
+	return true;
+}
+
+/* ---- confidence ---- */
+
+static void
+describe_place(const struct pt_tag_place *p, char *out, size_t n)
+{
+	if (p->kind == PT_PLACE_ARGUMENT)
+		(void)snprintf(out, n, "loaded into %s in %s", p->operand, p->section);
+	else if (p->kind == PT_PLACE_OUTSIDE)
+		(void)snprintf(out, n, "outside every section");
+	else
+		(void)snprintf(out, n, "in %s section %s",
+			p->kind == PT_PLACE_CODE ? "code" : "data", p->section);
+}
+
+static void
+score_hit(struct pt_owner_hit *h)
+{
+	static const double with_alloc[] = { 0.40, 0.55, 0.20, 0.70 };
+	static const double without[] = { 0.10, 0.15, 0.05, 0.25 };
+	const struct pt_tag_place *b = &h->best[0];
+	char where[96], imports[160];
+	describe_place(b, where, sizeof(where));
+	if (h->allocator != NULL)
+		(void)snprintf(imports, sizeof(imports), "imports %s (%s)",
+			h->allocator, h->allocator_module);
+	else if (h->free_only)
+		(void)snprintf(imports, sizeof(imports), "imports only %s",
+			free_import);
+	else
+		(void)snprintf(imports, sizeof(imports), "no pool allocator import");
+	if (b->allocator_call) {
+		h->confidence = 0.97;
+		(void)snprintf(h->reason, sizeof(h->reason),
+			"tag is the %s argument of a call to %s (%s) in %s",
+			b->operand, b->call_import, b->call_module, b->section);
+		return;
+	}
+	bool has_alloc = h->allocator != NULL || h->free_only;
+	h->confidence = has_alloc ? with_alloc[b->kind] : without[b->kind];
+	if (b->kind == PT_PLACE_ARGUMENT && b->call_near && has_alloc)
+		h->confidence = 0.85;
+	/* Freeing with the tag but allocating elsewhere is weaker evidence. */
+	if (h->free_only)
+		h->confidence *= 0.8;
+	(void)snprintf(h->reason, sizeof(h->reason), "tag %s%s; %s", where,
+		b->kind == PT_PLACE_ARGUMENT ?
+			(b->call_near ? " before a call" : ", no call follows") :
+			(b->kind == PT_PLACE_DATA ? " only" : ""),
+		imports);
+}
+
+static int
+cmp_hits(const void *a, const void *b)
+{
+	const struct pt_owner_hit *x = a, *y = b;
+	if (x->confidence != y->confidence)
+		return x->confidence > y->confidence ? -1 : 1;
+	if (x->places[PT_PLACE_ARGUMENT] != y->places[PT_PLACE_ARGUMENT])
+		return x->places[PT_PLACE_ARGUMENT] > y->places[PT_PLACE_ARGUMENT] ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+void
+pt_owner_scan_finish(struct pt_owner_scan *s)
+{
+	for (size_t t = 0; t < s->ntags; t++) {
+		struct pt_owner_tag *tg = &s->tags[t];
+		for (size_t i = 0; i < tg->nhits; i++)
+			score_hit(&tg->hits[i]);
+		if (tg->nhits > 1)
+			qsort(tg->hits, tg->nhits, sizeof(*tg->hits), cmp_hits);
+	}
+}
+
+/* ---- files and directories ---- */
+
+static bool
+add_file_record(struct pt_owner_scan *s, struct pt_owner_file *f)
+{
+	if (s->nfile_list == s->cap_file_list) {
+		size_t cap = s->cap_file_list ? s->cap_file_list * 2 : 64;
+		struct pt_owner_file **n = realloc(s->file_list, cap * sizeof(*n));
+		if (n == NULL)
+			return false;
+		s->file_list = n;
+		s->cap_file_list = cap;
+	}
+	s->file_list[s->nfile_list++] = f;
+	return true;
+}
+
+static bool
+looks_like_driver(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot != NULL && (strcasecmp(dot, ".sys") == 0 ||
+		strcasecmp(dot, ".dll") == 0 || strcasecmp(dot, ".exe") == 0);
+}
+
+bool
+pt_owner_scan_buffer(struct pt_owner_scan *s, const char *name,
+		const uint8_t *data, size_t len, struct pt_diags *diags,
+		struct pt_error *err)
+{
+	s->files++;
+	if (len < 2 || data[0] != 'M' || data[1] != 'Z') {
+		if (looks_like_driver(name))
+			pt_diags_add(diags, PT_SEV_NOTE, name, 0,
+				"not a PE file (no MZ header), skipped");
+		return true;
+	}
+	struct pt_error perr = {0};
+	struct pt_pe *pe = pt_pe_open(data, len, &perr);
+	if (pe == NULL) {
+		pt_diags_add(diags, PT_SEV_WARNING, name, 0, "%s, skipped", perr.msg);
+		return true;
+	}
+	if (pt_pe_damage(pe) != NULL)
+		pt_diags_add(diags, PT_SEV_WARNING, name, 0, "%s", pt_pe_damage(pe));
+	struct pt_owner_file *f = calloc(1, sizeof(*f));
+	bool ok = f != NULL && (f->path = strdup(name)) != NULL &&
+		describe_file(f, pe) && add_file_record(s, f);
+	if (!ok)
+		free_file(f);
+	struct image im = { data, len, pe, f };
+	ok = ok && search_tags(s, &im);
+	pt_pe_destroy(pe);
+	s->pe_files++;
+	s->bytes += len;
+	if (!ok)
+		pt_error_set(err, 0, "out of memory");
+	return ok;
+}
+
+static void
+unreadable(struct pt_owner_scan *s, struct pt_diags *diags, const char *path)
+{
+	s->unreadable++;
+	pt_diags_add(diags, PT_SEV_WARNING, path, 0, "%s", strerror(errno));
+}
+
+static bool
+scan_file(struct pt_owner_scan *s, const char *path, struct pt_diags *diags,
+		struct pt_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		unreadable(s, diags, path);
+		if (fd >= 0)
+			close(fd);
+		return true;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 2) {
+		close(fd);
+		if (S_ISREG(st.st_mode))
+			s->files++;
+		return true;
+	}
+	size_t len = (size_t)st.st_size;
+	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		unreadable(s, diags, path);
+		return true;
+	}
+	(void)posix_madvise(map, len, POSIX_MADV_SEQUENTIAL);
+	bool ok = pt_owner_scan_buffer(s, path, map, len, diags, err);
+	munmap(map, len);
+	return ok;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool scan_tree(struct pt_owner_scan *s, const char *path, int depth,
+		struct pt_diags *diags, struct pt_error *err);
+
+/* The entries of a directory, sorted so that results do not depend on the file system. */
+static char **
+list_dir(const char *path, size_t *n)
+{
+	DIR *d = opendir(path);
+	*n = 0;
+	if (d == NULL)
+		return NULL;
+	char **names = NULL;
+	size_t cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			char **g = realloc(names, cap * sizeof(*g));
+			if (g == NULL)
+				break;
+			names = g;
+		}
+		size_t len = strlen(path) + strlen(e->d_name) + 2;
+		char *full = malloc(len);
+		if (full == NULL)
+			break;
+		(void)snprintf(full, len, "%s/%s", path, e->d_name);
+		names[(*n)++] = full;
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(names, *n, sizeof(*names), cmp_names);
+	return names ? names : malloc(1);
+}
+
+static bool
+scan_dir(struct pt_owner_scan *s, const char *path, int depth,
+		struct pt_diags *diags, struct pt_error *err)
+{
+	size_t n;
+	char **names = list_dir(path, &n);
+	if (names == NULL) {
+		unreadable(s, diags, path);
+		return true;
+	}
+	bool ok = true;
+	for (size_t i = 0; i < n; i++) {
+		ok = ok && scan_tree(s, names[i], depth + 1, diags, err);
+		free(names[i]);
+	}
+	free(names);
+	return ok;
+}
+
+static bool
+scan_tree(struct pt_owner_scan *s, const char *path, int depth,
+		struct pt_diags *diags, struct pt_error *err)
+{
+	struct stat st;
+	/* Below an operand, links are not followed: no loops, no escapes. */
+	int rc = depth == 0 ? stat(path, &st) : lstat(path, &st);
+	if (rc != 0) {
+		unreadable(s, diags, path);
+		return true;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (depth >= MAX_DEPTH) {
+			pt_diags_add(diags, PT_SEV_WARNING, path, 0,
+				"more than %d directory levels, not read", MAX_DEPTH);
+			return true;
+		}
+		return scan_dir(s, path, depth, diags, err);
+	}
+	if (S_ISREG(st.st_mode))
+		return scan_file(s, path, diags, err);
+	return true;
+}
+
+bool
+pt_owner_scan_path(struct pt_owner_scan *s, const char *path,
+		struct pt_diags *diags, struct pt_error *err)
+{
+	return scan_tree(s, path, 0, diags, err);
+}
