@@ -13,7 +13,7 @@
 #define SPARK_WIDTH 16
 /* Owner text is cut to this many characters to keep rows on one line. */
 #define OWNER_WIDTH 32
-#define DRIVER_WIDTH 48
+#define DRIVER_WIDTH 60
 
 /* One table row, every cell already rendered (and escaped). */
 struct text_row {
