@@ -30,6 +30,7 @@ struct pt_pe {
 	uint32_t dir_size[3];
 	struct pt_pe_import *imports;
 	size_t nimports, cap_imports;
+	struct pt_pe_import **by_iat; /* imports sorted by IAT slot */
 	char **modules;        /* module names the imports point to */
 	size_t nmodules;
 	char *strings[VF_COUNT];
@@ -206,6 +207,9 @@ read_headers(struct pt_pe *pe, struct pt_error *err)
 			s->raw_size = 0;
 		else if (s->raw_size > pe->len - s->raw_offset)
 			s->raw_size = (uint32_t)(pe->len - s->raw_offset);
+		/* Nor past the end of the 32-bit address space. */
+		if (s->raw_size > UINT32_MAX - s->vaddr)
+			s->raw_size = UINT32_MAX - s->vaddr;
 		s->exec = (s->characteristics & 0x20000020u) != 0;
 	}
 	pe->nsections = nsec;
@@ -534,6 +538,29 @@ fill_version(struct pt_pe *pe)
 	pe->version.original_filename = pe->strings[VF_ORIGINAL];
 }
 
+static int
+cmp_iat(const void *a, const void *b)
+{
+	uint32_t x = (*(struct pt_pe_import *const *)a)->iat_rva;
+	uint32_t y = (*(struct pt_pe_import *const *)b)->iat_rva;
+	return x < y ? -1 : x > y;
+}
+
+/* pt_pe_import_at runs for every call near a tag: a binary search. */
+static bool
+index_imports(struct pt_pe *pe)
+{
+	if (pe->nimports == 0)
+		return true;
+	pe->by_iat = malloc(pe->nimports * sizeof(*pe->by_iat));
+	if (pe->by_iat == NULL)
+		return false;
+	for (size_t i = 0; i < pe->nimports; i++)
+		pe->by_iat[i] = &pe->imports[i];
+	qsort(pe->by_iat, pe->nimports, sizeof(*pe->by_iat), cmp_iat);
+	return true;
+}
+
 struct pt_pe *
 pt_pe_open(const uint8_t *data, size_t len, struct pt_error *err)
 {
@@ -553,6 +580,11 @@ pt_pe_open(const uint8_t *data, size_t len, struct pt_error *err)
 		pt_error_set(err, 0, "out of memory");
 		return NULL;
 	}
+	if (!index_imports(pe)) {
+		pt_pe_destroy(pe);
+		pt_error_set(err, 0, "out of memory");
+		return NULL;
+	}
 	read_version(pe);
 	fill_version(pe);
 	return pe;
@@ -566,6 +598,7 @@ pt_pe_destroy(struct pt_pe *pe)
 	for (size_t i = 0; i < pe->nimports; i++)
 		free((char *)pe->imports[i].name);
 	free(pe->imports);
+	free(pe->by_iat);
 	for (size_t i = 0; i < pe->nmodules; i++)
 		free(pe->modules[i]);
 	free(pe->modules);
@@ -614,11 +647,21 @@ pt_pe_import(const struct pt_pe *pe, size_t i)
 const struct pt_pe_import *
 pt_pe_import_at(const struct pt_pe *pe, uint32_t rva)
 {
-	for (size_t i = 0; i < pe->nimports; i++) {
-		if (pe->imports[i].iat_rva == rva)
-			return &pe->imports[i];
+	size_t lo = 0, hi = pe->by_iat ? pe->nimports : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pe->by_iat[mid]->iat_rva < rva)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return NULL;
+	/* Equal slots (a damaged table): the first in file order. */
+	const struct pt_pe_import *best = NULL;
+	for (; lo < pe->nimports && pe->by_iat[lo]->iat_rva == rva; lo++) {
+		if (best == NULL || pe->by_iat[lo] < best)
+			best = pe->by_iat[lo];
+	}
+	return best;
 }
 
 const struct pt_pe_version *

@@ -14,6 +14,9 @@
  *     a pool allocator import (call [rip+IAT] or call to a jmp [IAT]
  *     thunk); on x86, push imm32 before a call;
  *   - whether the binary imports a pool allocator, and from which module.
+ * Only the first 4096 places of a tag in one binary get the instruction
+ * and call analysis (a bound on hostile files); the rest are counted by
+ * section.
  * From that each (tag, binary) pair gets a confidence in [0, 1] and a
  * one-line reason; pt_owner_scan_finish ranks the binaries of each tag.
  *
@@ -94,7 +97,7 @@ struct pt_owner_scan {
 	struct pt_owner_file **file_list;
 	size_t nfile_list, cap_file_list;
 	struct pt_owner_key *keys; /* the tags as little-endian words, sorted */
-	uint64_t *first2;    /* bitmap of the tags' first two bytes */
+	uint64_t *first2;    /* bitmap of two-byte windows of the tags */
 };
 
 /* Tags are copied; duplicates are kept once.  NULL with err when out of memory. */

@@ -47,7 +47,8 @@ print_owner_help(void)
 "Options:\n"
 "  -f, --format FMT    text (default) or json\n"
 "  -n, --top N         binaries shown per tag; 0 shows all (default)\n"
-"      --pooltag FILE  add each tag's pooltag.txt description\n"
+"      --pooltag FILE  add each tag's pooltag.txt description (default:\n"
+"                      the POOLTAG_FILE environment variable)\n"
 "  -q, --quiet         print errors only\n"
 "  -h, --help          show this help and exit\n"
 "\n"
@@ -216,6 +217,10 @@ owner_command(int argc, char **argv)
 	size_t ntags;
 	rc = parse_tags(head - optind, argv + optind, &tags, &ntags);
 	struct pt_pooltag *pt = NULL;
+	if (c.pooltag_path == NULL) {
+		const char *env = getenv("POOLTAG_FILE");
+		c.pooltag_path = env != NULL && env[0] != '\0' ? env : NULL;
+	}
 	if (rc < 0 && c.pooltag_path != NULL)
 		pt = load_table(c.pooltag_path, c.quiet, &rc);
 	struct pt_error err = {0};
