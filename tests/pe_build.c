@@ -59,7 +59,8 @@ pe_build(uint8_t out[PE_BUILD_SIZE], uint16_t machine, bool plus,
 	uint8_t *sec = opt + optsize;
 	section(sec, ".text", 0x1000, 0x200, 0x60000020);
 	section(sec + 40, ".idata", 0x2000, 0x400, 0xc0000040);
-	memcpy(out + PE_BUILD_TEXT_OFF, code, code_len);
+	if (code_len > 0)
+		memcpy(out + PE_BUILD_TEXT_OFF, code, code_len);
 	uint8_t *idata = out + 0x400;
 	put32(idata, 0x2040);                   /* OriginalFirstThunk */
 	put32(idata + 12, 0x2080);              /* Name */
