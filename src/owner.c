@@ -33,6 +33,7 @@ struct pt_owner_key {
 
 /* What one binary says about itself, shared by its hits. */
 struct pt_owner_file {
+	struct pt_owner_file *next;
 	char *path;
 	char *version[5];
 	char *allocator;
@@ -162,9 +163,11 @@ pt_owner_scan_destroy(struct pt_owner_scan *s)
 	for (size_t i = 0; i < s->ntags; i++)
 		free(s->tags[i].hits);
 	free(s->tags);
-	for (size_t i = 0; i < s->nfile_list; i++)
-		free_file(s->file_list[i]);
-	free(s->file_list);
+	while (s->file_list != NULL) {
+		struct pt_owner_file *next = s->file_list->next;
+		free_file(s->file_list);
+		s->file_list = next;
+	}
 	free(s->keys);
 	free(s->first2);
 	free(s);
@@ -268,7 +271,7 @@ call_at(const struct image *im, size_t q, size_t end,
 		rel = sdisp(d + q + 1);
 	} else if (q + 2 <= end && d[q] == 0xeb) {
 		next = q + 2;
-		rel = (int8_t)d[q + 1];
+		rel = d[q + 1] < 0x80 ? d[q + 1] : (int32_t)d[q + 1] - 256;
 	} else {
 		return false;
 	}
@@ -586,21 +589,6 @@ pt_owner_scan_finish(struct pt_owner_scan *s)
 /* ---- files and directories ---- */
 
 static bool
-add_file_record(struct pt_owner_scan *s, struct pt_owner_file *f)
-{
-	if (s->nfile_list == s->cap_file_list) {
-		size_t cap = s->cap_file_list ? s->cap_file_list * 2 : 64;
-		struct pt_owner_file **n = realloc(s->file_list, cap * sizeof(*n));
-		if (n == NULL)
-			return false;
-		s->file_list = n;
-		s->cap_file_list = cap;
-	}
-	s->file_list[s->nfile_list++] = f;
-	return true;
-}
-
-static bool
 looks_like_driver(const char *name)
 {
 	const char *dot = strrchr(name, '.');
@@ -630,9 +618,13 @@ pt_owner_scan_buffer(struct pt_owner_scan *s, const char *name,
 		pt_diags_add(diags, PT_SEV_WARNING, name, 0, "%s", pt_pe_damage(pe));
 	struct pt_owner_file *f = calloc(1, sizeof(*f));
 	bool ok = f != NULL && (f->path = strdup(name)) != NULL &&
-		describe_file(f, pe) && add_file_record(s, f);
-	if (!ok)
+		describe_file(f, pe);
+	if (ok) {
+		f->next = s->file_list;
+		s->file_list = f;
+	} else {
 		free_file(f);
+	}
 	struct image im = { data, len, pe, f };
 	ok = ok && search_tags(s, &im);
 	pt_pe_destroy(pe);

@@ -18,6 +18,11 @@
 enum ver_field { VF_COMPANY, VF_DESCRIPTION, VF_VERSION, VF_PRODUCT,
 	VF_ORIGINAL, VF_COUNT };
 
+struct iat_slot {
+	uint32_t rva;
+	size_t import; /* index into imports */
+};
+
 struct pt_pe {
 	const uint8_t *data;
 	size_t len;
@@ -30,7 +35,7 @@ struct pt_pe {
 	uint32_t dir_size[3];
 	struct pt_pe_import *imports;
 	size_t nimports, cap_imports;
-	struct pt_pe_import **by_iat; /* imports sorted by IAT slot */
+	struct iat_slot *by_iat; /* imports sorted by IAT slot */
 	char **modules;        /* module names the imports point to */
 	size_t nmodules;
 	char *strings[VF_COUNT];
@@ -538,12 +543,14 @@ fill_version(struct pt_pe *pe)
 	pe->version.original_filename = pe->strings[VF_ORIGINAL];
 }
 
+/* By slot, then by import order, so equal slots give the first import. */
 static int
 cmp_iat(const void *a, const void *b)
 {
-	uint32_t x = (*(struct pt_pe_import *const *)a)->iat_rva;
-	uint32_t y = (*(struct pt_pe_import *const *)b)->iat_rva;
-	return x < y ? -1 : x > y;
+	const struct iat_slot *x = a, *y = b;
+	if (x->rva != y->rva)
+		return x->rva < y->rva ? -1 : 1;
+	return x->import < y->import ? -1 : x->import > y->import;
 }
 
 /* pt_pe_import_at runs for every call near a tag: a binary search. */
@@ -556,7 +563,7 @@ index_imports(struct pt_pe *pe)
 	if (pe->by_iat == NULL)
 		return false;
 	for (size_t i = 0; i < pe->nimports; i++)
-		pe->by_iat[i] = &pe->imports[i];
+		pe->by_iat[i] = (struct iat_slot){ pe->imports[i].iat_rva, i };
 	qsort(pe->by_iat, pe->nimports, sizeof(*pe->by_iat), cmp_iat);
 	return true;
 }
@@ -647,21 +654,19 @@ pt_pe_import(const struct pt_pe *pe, size_t i)
 const struct pt_pe_import *
 pt_pe_import_at(const struct pt_pe *pe, uint32_t rva)
 {
-	size_t lo = 0, hi = pe->by_iat ? pe->nimports : 0;
+	if (pe->by_iat == NULL)
+		return NULL;
+	size_t lo = 0, hi = pe->nimports;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (pe->by_iat[mid]->iat_rva < rva)
+		if (pe->by_iat[mid].rva < rva)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	/* Equal slots (a damaged table): the first in file order. */
-	const struct pt_pe_import *best = NULL;
-	for (; lo < pe->nimports && pe->by_iat[lo]->iat_rva == rva; lo++) {
-		if (best == NULL || pe->by_iat[lo] < best)
-			best = pe->by_iat[lo];
-	}
-	return best;
+	if (lo == pe->nimports || pe->by_iat[lo].rva != rva)
+		return NULL;
+	return &pe->imports[pe->by_iat[lo].import];
 }
 
 const struct pt_pe_version *

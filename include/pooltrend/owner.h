@@ -94,8 +94,7 @@ struct pt_owner_scan {
 	uint64_t bytes;     /* bytes of PE images scanned */
 	size_t unreadable;  /* files or directories that could not be read */
 	/* private */
-	struct pt_owner_file **file_list;
-	size_t nfile_list, cap_file_list;
+	struct pt_owner_file *file_list; /* newest first */
 	struct pt_owner_key *keys; /* the tags as little-endian words, sorted */
 	uint64_t *first2;    /* bitmap of two-byte windows of the tags */
 };
