@@ -512,6 +512,169 @@ search_tags(struct pt_owner_scan *s, const struct image *im)
 	return true;
 }
 
+/* ---- ARM64: tags built by movz/movk ---- */
+
+static uint32_t
+insn_at(const uint8_t *d, size_t off)
+{
+	return le32(d + off);
+}
+
+/* Sign-extend the low bits of v. */
+static int64_t
+sign_extend(uint64_t v, int bits)
+{
+	uint64_t m = 1ULL << (bits - 1);
+	v &= (1ULL << bits) - 1;
+	return (int64_t)(v ^ m) - (int64_t)m;
+}
+
+/*
+ * The IAT slot loaded by "adrp xA, page; ldr xB, [xA, #off]" with the ldr
+ * at file offset ldr_off, or 0.
+ */
+static uint32_t
+arm64_slot(const struct image *im, size_t ldr_off, size_t sec_start)
+{
+	if (ldr_off < sec_start + 4)
+		return 0;
+	uint32_t ldr = insn_at(im->data, ldr_off), adrp = insn_at(im->data, ldr_off - 4);
+	/* LDR Xt, [Xn, #imm12*8] and ADRP Xd, with Xn == Xd */
+	if ((ldr & 0xffc00000u) != 0xf9400000u || (adrp & 0x9f000000u) != 0x90000000u ||
+			((ldr >> 5) & 31) != (adrp & 31))
+		return 0;
+	uint32_t pc;
+	if (!pt_pe_offset_to_rva(im->pe, ldr_off - 4, &pc))
+		return 0;
+	uint64_t imm = ((uint64_t)((adrp >> 5) & 0x7ffff) << 2) | ((adrp >> 29) & 3);
+	int64_t page = (int64_t)(pc & ~0xfffu) + sign_extend(imm, 21) * 4096;
+	return (uint32_t)(page + (int64_t)((ldr >> 10) & 0xfff) * 8);
+}
+
+/* The import a bl at off reaches through an adrp/ldr/br x16 thunk, or NULL. */
+static const struct pt_pe_import *
+arm64_bl_target(const struct image *im, size_t off)
+{
+	uint32_t pc;
+	size_t t;
+	uint32_t bl = insn_at(im->data, off);
+	if (!pt_pe_offset_to_rva(im->pe, off, &pc) ||
+			!pt_pe_rva_to_offset(im->pe, pc + (uint32_t)(sign_extend(bl, 26) * 4), &t))
+		return NULL;
+	const struct pt_pe_section *ts = pt_pe_section_at(im->pe, t);
+	if (ts == NULL || !ts->exec || t + 12 > (size_t)ts->raw_offset + ts->raw_size ||
+			(insn_at(im->data, t + 8) & 0xfffffc1fu) != 0xd61f0000u)
+		return NULL;
+	return pt_pe_import_at(im->pe, arm64_slot(im, t + 4, ts->raw_offset));
+}
+
+/* After the pair: bl (to a thunk) or blr (after adrp/ldr) within the window. */
+static void
+arm64_find_call(const struct image *im, size_t from, size_t sec_start,
+		size_t sec_end, struct pt_tag_place *pl)
+{
+	for (size_t q = from; q + 4 <= sec_end && q < from + PT_OWNER_CALL_WINDOW;
+			q += 4) {
+		uint32_t insn = insn_at(im->data, q);
+		const struct pt_pe_import *callee;
+		if ((insn & 0xfc000000u) == 0x94000000u)
+			callee = arm64_bl_target(im, q);
+		else if ((insn & 0xfffffc1fu) == 0xd63f0000u)
+			callee = pt_pe_import_at(im->pe, arm64_slot(im, q - 4, sec_start));
+		else
+			continue;
+		pl->call_near = true;
+		const char *alloc = callee ? allocator_name(callee->name) : NULL;
+		if (alloc != NULL) {
+			pl->call_import = alloc;
+			pl->allocator_call = true;
+			(void)snprintf(pl->call_module, sizeof(pl->call_module), "%s",
+				callee->module ? callee->module : "");
+		}
+		return; /* the first call takes the arguments */
+	}
+}
+
+/* MOVZ (hw 0 or 1) of a 32- or 64-bit register; *rd, *imm, *hw. */
+static bool
+arm64_movz(uint32_t insn, unsigned *rd, uint32_t *imm, unsigned *hw)
+{
+	if ((insn & 0x7f800000u) != 0x52800000u || ((insn >> 21) & 3) > 1)
+		return false;
+	*rd = insn & 31;
+	*imm = (insn >> 5) & 0xffff;
+	*hw = (insn >> 21) & 3;
+	return true;
+}
+
+/* The MOVK that completes a MOVZ of rd (the other half) within 4 instructions. */
+static bool
+arm64_movk(const uint8_t *d, size_t off, size_t end, unsigned rd, unsigned hw,
+		uint32_t *imm)
+{
+	for (size_t q = off + 4; q + 4 <= end && q <= off + 16; q += 4) {
+		uint32_t insn = insn_at(d, q);
+		if ((insn & 0x7f800000u) == 0x72800000u && (insn & 31) == rd &&
+				((insn >> 21) & 3) == (hw ^ 1)) {
+			*imm = (insn >> 5) & 0xffff;
+			return true;
+		}
+		if ((insn & 31) == rd)
+			return false; /* rd written by something else first */
+	}
+	return false;
+}
+
+static bool
+arm64_pair(struct pt_owner_scan *s, const struct image *im,
+		const struct pt_pe_section *sec, size_t off)
+{
+	unsigned rd, hw;
+	uint32_t a, b;
+	size_t end = (size_t)sec->raw_offset + sec->raw_size;
+	if (!arm64_movz(insn_at(im->data, off), &rd, &a, &hw) ||
+			!arm64_movk(im->data, off, end, rd, hw, &b))
+		return true;
+	uint32_t value = hw == 0 ? (a | b << 16) : (b | a << 16);
+	const struct pt_owner_key *key = find_key(s, value);
+	if (key == NULL)
+		return true;
+	struct pt_owner_hit *h = hit_for(&s->tags[key->tag], im->file);
+	if (h == NULL)
+		return false;
+	struct pt_tag_place pl;
+	memset(&pl, 0, sizeof(pl));
+	pl.offset = off;
+	pl.split = true;
+	memcpy(pl.section, sec->name, sizeof(pl.section));
+	pl.kind = rd < 8 ? PT_PLACE_ARGUMENT : PT_PLACE_CODE;
+	if (rd < 8) {
+		(void)snprintf(pl.operand, sizeof(pl.operand), "w%u", rd);
+		arm64_find_call(im, off + 8, sec->raw_offset, end, &pl);
+	}
+	keep_place(h, &pl);
+	return true;
+}
+
+/* Every 4-byte-aligned instruction of every code section. */
+static bool
+search_arm64(struct pt_owner_scan *s, const struct image *im)
+{
+	for (size_t i = 0; i < pt_pe_section_count(im->pe); i++) {
+		const struct pt_pe_section *sec = pt_pe_section(im->pe, i);
+		if (!sec->exec || sec->raw_size == 0)
+			continue;
+		/* In size_t: a raw offset near 2^32 must not wrap to 0. */
+		size_t start = ((size_t)sec->raw_offset + 3) & ~(size_t)3;
+		size_t end = (size_t)sec->raw_offset + sec->raw_size;
+		for (size_t off = start; off + 8 <= end; off += 4) {
+			if (!arm64_pair(s, im, sec, off))
+				return false;
+		}
+	}
+	return true;
+}
+
 /* ---- confidence ---- */
 
 static void
@@ -626,7 +789,8 @@ pt_owner_scan_buffer(struct pt_owner_scan *s, const char *name,
 		free_file(f);
 	}
 	struct image im = { data, len, pe, f };
-	ok = ok && search_tags(s, &im);
+	ok = ok && search_tags(s, &im) &&
+		(pt_pe_machine(pe) != PT_PE_MACHINE_ARM64 || search_arm64(s, &im));
 	pt_pe_destroy(pe);
 	s->pe_files++;
 	s->bytes += len;

@@ -200,6 +200,90 @@ START_TEST(x86_push_before_call)
 }
 END_TEST
 
+/* ARM64 instruction words, little-endian into code at word i. */
+static void
+put_insn(uint8_t *code, size_t i, uint32_t insn)
+{
+	for (int b = 0; b < 4; b++)
+		code[i * 4 + (size_t)b] = (uint8_t)(insn >> (8 * b));
+}
+
+static uint32_t
+movz_w(unsigned rd, uint32_t imm, unsigned hw)
+{
+	return 0x52800000u | hw << 21 | imm << 5 | rd;
+}
+
+static uint32_t
+movk_w(unsigned rd, uint32_t imm, unsigned hw)
+{
+	return 0x72800000u | hw << 21 | imm << 5 | rd;
+}
+
+/* adrp xd, +1 page; ldr xd, [xd, #0x60]: the IAT slot PE_BUILD_IAT. */
+static void
+put_slot_load(uint8_t *code, size_t i, unsigned rd)
+{
+	put_insn(code, i, 0xb0000000u | rd);
+	put_insn(code, i + 1, 0xf9400000u | 12u << 10 | rd << 5 | rd);
+}
+
+START_TEST(arm64_movz_movk_and_call_through_a_thunk)
+{
+	/* 'Leak' = 0x6b61654c in w2, bl to an adrp/ldr/br x16 thunk. */
+	uint8_t code[28];
+	put_insn(code, 0, movz_w(2, 0x654c, 0));
+	put_insn(code, 1, movk_w(2, 0x6b61, 1));
+	put_insn(code, 2, 0x94000002u);          /* bl +8 */
+	put_insn(code, 3, 0xd65f03c0u);          /* ret */
+	put_slot_load(code, 4, 16);
+	put_insn(code, 6, 0xd61f0200u);          /* br x16 */
+	const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_ARM64, true, code,
+		sizeof(code), "Leak");
+	ck_assert_int_eq(h->best[0].kind, PT_PLACE_ARGUMENT);
+	ck_assert(h->best[0].split);
+	ck_assert_str_eq(h->best[0].operand, "w2");
+	ck_assert_uint_eq(h->best[0].offset, PE_BUILD_TEXT_OFF);
+	ck_assert(h->best[0].allocator_call);
+	ck_assert_str_eq(h->best[0].call_import, "ExAllocatePoolWithTag");
+	ck_assert(h->confidence > 0.95);
+}
+END_TEST
+
+START_TEST(arm64_high_half_first_and_blr)
+{
+	/* 'Blr!' = 0x21726c42 built high half first in w1, then adrp/ldr/blr. */
+	uint8_t code[20];
+	put_insn(code, 0, movz_w(1, 0x2172, 1));
+	put_insn(code, 1, movk_w(1, 0x6c42, 0));
+	put_slot_load(code, 2, 8);
+	put_insn(code, 4, 0xd63f0100u);          /* blr x8 */
+	const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_ARM64, true, code,
+		sizeof(code), "Blr!");
+	ck_assert_str_eq(h->best[0].operand, "w1");
+	ck_assert(h->best[0].allocator_call);
+	pt_owner_scan_destroy(scan);
+	scan = NULL;
+	/* The same pair into w9 is not an argument; overwritten rd breaks it. */
+	put_insn(code, 0, movz_w(9, 0x2172, 1));
+	put_insn(code, 1, movk_w(9, 0x6c42, 0));
+	h = scan_code(PT_PE_MACHINE_ARM64, true, code, sizeof(code), "Blr!");
+	ck_assert_int_eq(h->best[0].kind, PT_PLACE_CODE);
+	pt_owner_scan_destroy(scan);
+	scan = NULL;
+	uint8_t img[PE_BUILD_SIZE];
+	put_insn(code, 0, movz_w(1, 0x2172, 1));
+	put_insn(code, 1, 0x2a1f03e1u);          /* mov w1, wzr */
+	put_insn(code, 2, movk_w(1, 0x6c42, 0));
+	pe_build(img, PT_PE_MACHINE_ARM64, true, code, sizeof(code));
+	const char *tags[] = { "Blr!" };
+	new_scan(tags, 1);
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_buffer(scan, "a.sys", img, sizeof(img), &diags, &err));
+	ck_assert_uint_eq(tag("Blr!")->nhits, 0);
+}
+END_TEST
+
 START_TEST(tag_in_headers_and_at_the_last_bytes)
 {
 	uint8_t img[PE_BUILD_SIZE];
@@ -263,6 +347,8 @@ owner_suite(void)
 	tcase_add_test(tc, x64_forms_of_argument_loads);
 	tcase_add_test(tc, rex_w_and_other_registers_are_not_arguments);
 	tcase_add_test(tc, x86_push_before_call);
+	tcase_add_test(tc, arm64_movz_movk_and_call_through_a_thunk);
+	tcase_add_test(tc, arm64_high_half_first_and_blr);
 	tcase_add_test(tc, tag_in_headers_and_at_the_last_bytes);
 	tcase_add_test(tc, non_pe_files_are_skipped_with_a_note_for_driver_names);
 	tcase_add_test(tc, missing_path_is_reported_not_fatal);

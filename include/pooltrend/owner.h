@@ -12,7 +12,10 @@
  *     [rsp+X], imm32 for a stack argument) with a call within
  *     PT_OWNER_CALL_WINDOW bytes after it, and whether that call goes to
  *     a pool allocator import (call [rip+IAT] or call to a jmp [IAT]
- *     thunk); on x86, push imm32 before a call;
+ *     thunk); on x86, push imm32 before a call; on ARM64, where the
+ *     tag's bytes are not contiguous in code, a movz/movk pair that
+ *     builds it in w0-w7 with a bl within PT_OWNER_CALL_WINDOW bytes
+ *     (resolved through an adrp/ldr/br thunk) or an adrp/ldr/blr;
  *   - whether the binary imports a pool allocator, and from which module.
  * Only the first 4096 places of a tag in one binary get the instruction
  * and call analysis (a bound on hostile files); the rest are counted by
@@ -51,7 +54,8 @@ enum pt_place_kind {
 
 /* One place where a tag's bytes were found. */
 struct pt_tag_place {
-	size_t offset;              /* file offset */
+	size_t offset;              /* file offset (ARM64 pair: the first instruction) */
+	bool split;                 /* built by ARM64 movz/movk: the bytes are not there */
 	char section[9];            /* section name, "" outside sections */
 	enum pt_place_kind kind;
 	char operand[24];           /* ARGUMENT: "r8d", "edx", "[rsp+0x20]", "push" */

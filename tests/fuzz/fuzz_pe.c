@@ -92,8 +92,12 @@ check_hit(const struct pt_owner_hit *h, const uint8_t tag[4],
 		fail("confidence or reason");
 	for (size_t i = 0; i < h->nbest; i++) {
 		const struct pt_tag_place *p = &h->best[i];
-		if (p->offset + 4 > size || memcmp(data + p->offset, tag, 4) != 0)
+		if (p->offset + 4 > size)
+			fail("place outside the buffer");
+		if (!p->split && memcmp(data + p->offset, tag, 4) != 0)
 			fail("place does not hold the tag");
+		if (p->split && h->machine != PT_PE_MACHINE_ARM64)
+			fail("movz/movk place outside ARM64");
 		if (p->allocator_call && (p->call_import == NULL ||
 				!pt_owner_is_allocator(p->call_import)))
 			fail("allocator call without an allocator");
