@@ -19,8 +19,11 @@ enum exit_status {
 	EXIT_IO = 3,
 };
 
-/* "pooltrend: " + fmt with arg escaped, the usage lines; returns EXIT_USAGE. */
+/* "pooltrend: " + fmt with arg escaped, cli_usage; returns EXIT_USAGE. */
 int usage_error(const char *fmt, const char *arg);
+
+/* The usage lines usage_error prints (the main ones unless a command sets its own). */
+extern const char *cli_usage;
 
 /* Print library messages as "pooltrend: file:line: ..."; quiet keeps errors only. */
 void print_diags(const struct pt_diags *d, bool quiet);

@@ -80,6 +80,9 @@ static const char usage_line[] =
 	"usage: pooltrend [OPTIONS] INPUT...\n"
 	"       pooltrend show [OPTIONS] TAG[:paged|:nonpaged] INPUT...\n";
 
+/* What usage_error prints after its message; a command may set its own. */
+const char *cli_usage = usage_line;
+
 static void
 print_help(void)
 {
@@ -144,7 +147,7 @@ usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, e ? e : "?");
 	free(e);
 	fputc('\n', stderr);
-	fputs(usage_line, stderr);
+	fputs(cli_usage, stderr);
 	fputs("Try 'pooltrend --help' for more information.\n", stderr);
 	return EXIT_USAGE;
 }

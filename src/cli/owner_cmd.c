@@ -33,11 +33,14 @@ static const struct option owner_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static const char owner_usage[] =
+	"usage: pooltrend owner [OPTIONS] TAG... -- PATH...\n";
+
 static void
 print_owner_help(void)
 {
+	fputs(owner_usage, stdout);
 	fputs(
-"usage: pooltrend owner [OPTIONS] TAG... -- PATH...\n"
 "Find the driver binaries that contain each pool TAG.  PATH is a file or a\n"
 "directory (read recursively); every PE file (.sys, .dll, .exe or any\n"
 "other name) is scanned.  Each binary is ranked by its evidence: the tag\n"
@@ -202,6 +205,7 @@ owner_command(int argc, char **argv)
 	int dashes = split_at_dashes(argc, argv);
 	int head = dashes < 0 ? argc : dashes;
 	int opt, rc = -1;
+	cli_usage = owner_usage;
 	opterr = 0;
 	optind = 1;
 	while (rc < 0 && (opt = getopt_long(head, argv, ":f:n:qh", owner_options,
