@@ -26,6 +26,12 @@
  */
 #define MAX_DECODED 4096
 
+/* A file already read: a hash set slot (ino 0 and dev 0 = empty). */
+struct pt_owner_seen {
+	dev_t dev;
+	ino_t ino;
+};
+
 struct pt_owner_key {
 	uint32_t key;
 	size_t tag;
@@ -170,6 +176,7 @@ pt_owner_scan_destroy(struct pt_owner_scan *s)
 	}
 	free(s->keys);
 	free(s->first2);
+	free(s->seen);
 	free(s);
 }
 
@@ -806,6 +813,51 @@ unreadable(struct pt_owner_scan *s, struct pt_diags *diags, const char *path)
 	pt_diags_add(diags, PT_SEV_WARNING, path, 0, "%s", strerror(errno));
 }
 
+static size_t
+seen_slot(const struct pt_owner_seen *set, size_t cap, dev_t dev, ino_t ino)
+{
+	size_t h = ((size_t)ino * 0x9e3779b97f4a7c15u) ^ (size_t)dev;
+	for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+		if ((set[i].dev == 0 && set[i].ino == 0) ||
+				(set[i].dev == dev && set[i].ino == ino))
+			return i;
+	}
+}
+
+/*
+ * Overlapping paths ("drivers drivers/x64", a link given as an operand)
+ * reach one file twice; it is read once.  *again tells which; false only
+ * when out of memory.
+ */
+static bool
+first_visit(struct pt_owner_scan *s, const struct stat *st, bool *again)
+{
+	if (s->nseen * 2 >= s->cap_seen) {
+		size_t cap = s->cap_seen ? s->cap_seen * 2 : 256;
+		struct pt_owner_seen *n = calloc(cap, sizeof(*n));
+		if (n == NULL)
+			return false;
+		for (size_t i = 0; i < s->cap_seen; i++) {
+			const struct pt_owner_seen *e = &s->seen[i];
+			if (e->dev != 0 || e->ino != 0)
+				n[seen_slot(n, cap, e->dev, e->ino)] = *e;
+		}
+		free(s->seen);
+		s->seen = n;
+		s->cap_seen = cap;
+	}
+	struct pt_owner_seen *slot = &s->seen[seen_slot(s->seen, s->cap_seen,
+		st->st_dev, st->st_ino)];
+	*again = slot->dev == st->st_dev && slot->ino == st->st_ino &&
+		(st->st_dev != 0 || st->st_ino != 0);
+	if (!*again) {
+		slot->dev = st->st_dev;
+		slot->ino = st->st_ino;
+		s->nseen++;
+	}
+	return true;
+}
+
 static bool
 scan_file(struct pt_owner_scan *s, const char *path, struct pt_diags *diags,
 		struct pt_error *err)
@@ -816,6 +868,18 @@ scan_file(struct pt_owner_scan *s, const char *path, struct pt_diags *diags,
 		unreadable(s, diags, path);
 		if (fd >= 0)
 			close(fd);
+		return true;
+	}
+	bool again = false;
+	if (S_ISREG(st.st_mode) && !first_visit(s, &st, &again)) {
+		close(fd);
+		pt_error_set(err, 0, "out of memory");
+		return false;
+	}
+	if (again) {
+		close(fd);
+		pt_diags_add(diags, PT_SEV_WARNING, path, 0,
+			"same file as one scanned before; read once");
 		return true;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < 2) {
@@ -864,13 +928,13 @@ list_dir(const char *path, size_t *n)
 			cap = cap ? cap * 2 : 32;
 			char **g = realloc(names, cap * sizeof(*g));
 			if (g == NULL)
-				break;
+				goto out_of_memory;
 			names = g;
 		}
 		size_t len = strlen(path) + strlen(e->d_name) + 2;
 		char *full = malloc(len);
 		if (full == NULL)
-			break;
+			goto out_of_memory;
 		/* "drivers/" given by the shell's completion: no "//" in names. */
 		bool slash = len > 2 && path[strlen(path) - 1] == '/';
 		(void)snprintf(full, len, "%s%s%s", path, slash ? "" : "/", e->d_name);
@@ -880,6 +944,16 @@ list_dir(const char *path, size_t *n)
 	if (*n > 0)
 		qsort(names, *n, sizeof(*names), cmp_names);
 	return names ? names : malloc(1);
+
+out_of_memory:
+	/* A partial listing would be a silently wrong answer. */
+	closedir(d);
+	for (size_t i = 0; i < *n; i++)
+		free(names[i]);
+	free(names);
+	*n = 0;
+	errno = ENOMEM;
+	return NULL;
 }
 
 static bool

@@ -324,6 +324,22 @@ START_TEST(non_pe_files_are_skipped_with_a_note_for_driver_names)
 }
 END_TEST
 
+START_TEST(a_file_reached_twice_is_read_once)
+{
+	const char *tags[] = { "Leak" };
+	new_scan(tags, 1);
+	struct pt_error err = { 0 };
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/leaky.sys", DRIVERS_DIR);
+	ck_assert(pt_owner_scan_path(scan, DRIVERS_DIR, &diags, &err));
+	ck_assert(pt_owner_scan_path(scan, path, &diags, &err));
+	pt_owner_scan_finish(scan);
+	ck_assert_uint_eq(tag("Leak")->nhits, 3);
+	ck_assert_uint_eq(diags.len, 1);
+	ck_assert(strstr(diags.items[0].msg, "read once") != NULL);
+}
+END_TEST
+
 START_TEST(missing_path_is_reported_not_fatal)
 {
 	const char *tags[] = { "Leak" };
@@ -351,6 +367,7 @@ owner_suite(void)
 	tcase_add_test(tc, arm64_high_half_first_and_blr);
 	tcase_add_test(tc, tag_in_headers_and_at_the_last_bytes);
 	tcase_add_test(tc, non_pe_files_are_skipped_with_a_note_for_driver_names);
+	tcase_add_test(tc, a_file_reached_twice_is_read_once);
 	tcase_add_test(tc, missing_path_is_reported_not_fatal);
 	suite_add_tcase(s, tc);
 	return s;

@@ -99,6 +99,8 @@ struct pt_owner_scan {
 	size_t unreadable;  /* files or directories that could not be read */
 	/* private */
 	struct pt_owner_file *file_list; /* newest first */
+	struct pt_owner_seen *seen;      /* (device, inode) of files read */
+	size_t nseen, cap_seen;
 	struct pt_owner_key *keys; /* the tags as little-endian words, sorted */
 	uint64_t *first2;    /* bitmap of two-byte windows of the tags */
 };
