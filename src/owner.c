@@ -251,11 +251,28 @@ sdisp(const uint8_t *p)
 	return (int32_t)le32(p);
 }
 
+/* x86: the import whose IAT slot is at the absolute address in p, or NULL. */
+static const struct pt_pe_import *
+abs_import(const struct image *im, const uint8_t *p)
+{
+	uint64_t va = le32(p), base = pt_pe_image_base(im->pe);
+	if (va < base || va - base > UINT32_MAX)
+		return NULL;
+	return pt_pe_import_at(im->pe, (uint32_t)(va - base));
+}
+
+/* The import reached through an FF 15 / FF 25 operand at p (next: after it). */
+static const struct pt_pe_import *
+indirect_import(const struct image *im, const uint8_t *p, size_t next, bool x64)
+{
+	return x64 ? iat_import(im, next, sdisp(p)) : abs_import(im, p);
+}
+
 /*
- * A call at q (E8 rel32, FF 15 [rip+disp32], or a tail call: E9, EB,
- * FF 25) inside [q, end): true
- * when it is one, with *callee the import reached (directly, or through a
- * jmp [rip+disp32] thunk), or NULL.  Only x64 targets are resolved.
+ * A call at q (E8 rel32, FF 15 [disp32], or a tail call: E9, EB, FF 25)
+ * inside [q, end): true when it is one, with *callee the import reached
+ * (directly, or through a jmp [disp32] thunk), or NULL.  [disp32] is
+ * RIP-relative on x64 and absolute on x86.
  */
 static bool
 call_at(const struct image *im, size_t q, size_t end,
@@ -266,9 +283,8 @@ call_at(const struct image *im, size_t q, size_t end,
 	*callee = NULL;
 	/* call or tail-call jmp through the IAT: FF 15 / FF 25 [rip+disp32] */
 	if (q + 6 <= end && d[q] == 0xff && (d[q + 1] == 0x15 || d[q + 1] == 0x25)) {
-		if (x64)
-			*callee = iat_import(im, q + 6, sdisp(d + q + 2));
-		return !x64 || *callee != NULL;
+		*callee = indirect_import(im, d + q + 2, q + 6, x64);
+		return *callee != NULL;
 	}
 	/* call rel32 (E8), or a tail call: jmp rel32 (E9) or rel8 (EB) */
 	size_t next;
@@ -291,8 +307,8 @@ call_at(const struct image *im, size_t q, size_t end,
 	/* A call lands in code; anything else was not a call. */
 	if (ts == NULL || !ts->exec)
 		return false;
-	if (x64 && t + 6 <= im->len && d[t] == 0xff && d[t + 1] == 0x25)
-		*callee = iat_import(im, t + 6, sdisp(d + t + 2));
+	if (t + 6 <= im->len && d[t] == 0xff && d[t + 1] == 0x25)
+		*callee = indirect_import(im, d + t + 2, t + 6, x64);
 	return true;
 }
 

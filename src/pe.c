@@ -29,6 +29,7 @@ struct pt_pe {
 	uint16_t machine;
 	bool plus;
 	uint32_t size_of_headers;
+	uint64_t image_base;
 	struct pt_pe_section sections[PT_PE_MAX_SECTIONS];
 	size_t nsections;
 	uint32_t dir_rva[3]; /* export, import, resource */
@@ -175,6 +176,14 @@ read_headers(struct pt_pe *pe, struct pt_error *err)
 		return false;
 	}
 	pe->plus = magic == 0x20b;
+	uint32_t base32 = 0;
+	if (pe->plus ? !rd64(pe, opt + 24, &pe->image_base) :
+			!rd32(pe, opt + 28, &base32)) {
+		pt_error_set(err, 0, "optional header cut short");
+		return false;
+	}
+	if (!pe->plus)
+		pe->image_base = base32;
 	size_t ndirs_off = opt + (pe->plus ? 108 : 92);
 	size_t dirs = ndirs_off + 4;
 	if (!rd32(pe, opt + 60, &pe->size_of_headers) ||
@@ -625,6 +634,12 @@ bool
 pt_pe_is_pe32plus(const struct pt_pe *pe)
 {
 	return pe->plus;
+}
+
+uint64_t
+pt_pe_image_base(const struct pt_pe *pe)
+{
+	return pe->image_base;
 }
 
 size_t

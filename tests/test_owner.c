@@ -196,7 +196,23 @@ START_TEST(x86_push_before_call)
 		sizeof(code), "Push");
 	ck_assert_str_eq(h->best[0].operand, "push");
 	ck_assert(h->best[0].call_near);
+	ck_assert(!h->best[0].allocator_call);
 	ck_assert_uint_eq(h->machine, PT_PE_MACHINE_I386);
+}
+END_TEST
+
+START_TEST(x86_call_through_the_iat_by_absolute_address)
+{
+	/* push 'Push'; call dword [ImageBase + IAT slot] (pe_build: base 0). */
+	uint8_t code[12] = { 0x68, 'P', 'u', 's', 'h', 0xff, 0x15 };
+	uint32_t slot = PE_BUILD_IAT;
+	memcpy(code + 7, &slot, 4);
+	code[11] = 0xc3;
+	const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_I386, false, code,
+		sizeof(code), "Push");
+	ck_assert(h->best[0].allocator_call);
+	ck_assert_str_eq(h->best[0].call_import, "ExAllocatePoolWithTag");
+	ck_assert(h->confidence > 0.95);
 }
 END_TEST
 
@@ -363,6 +379,7 @@ owner_suite(void)
 	tcase_add_test(tc, x64_forms_of_argument_loads);
 	tcase_add_test(tc, rex_w_and_other_registers_are_not_arguments);
 	tcase_add_test(tc, x86_push_before_call);
+	tcase_add_test(tc, x86_call_through_the_iat_by_absolute_address);
 	tcase_add_test(tc, arm64_movz_movk_and_call_through_a_thunk);
 	tcase_add_test(tc, arm64_high_half_first_and_blr);
 	tcase_add_test(tc, tag_in_headers_and_at_the_last_bytes);

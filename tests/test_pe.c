@@ -53,6 +53,8 @@ START_TEST(leaky_driver_headers_and_sections)
 	ck_assert_uint_eq(pt_pe_machine(pe), PT_PE_MACHINE_AMD64);
 	ck_assert_str_eq(pt_pe_machine_name(pt_pe_machine(pe)), "x64");
 	ck_assert(pt_pe_is_pe32plus(pe));
+	/* MinGW-w64's default base for 64-bit images. */
+	ck_assert_uint_eq(pt_pe_image_base(pe), 0x140000000ULL);
 	const struct pt_pe_section *text = find_section(pe, ".text");
 	const struct pt_pe_section *rdata = find_section(pe, ".rdata");
 	ck_assert_ptr_nonnull(text);

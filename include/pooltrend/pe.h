@@ -72,6 +72,8 @@ void pt_pe_destroy(struct pt_pe *pe);
 
 uint16_t pt_pe_machine(const struct pt_pe *pe);
 bool pt_pe_is_pe32plus(const struct pt_pe *pe);
+/* The preferred load address (x86 code addresses the IAT absolutely). */
+uint64_t pt_pe_image_base(const struct pt_pe *pe);
 /* "x86", "x64", "arm64", or "other". */
 const char *pt_pe_machine_name(uint16_t machine);
 
