@@ -531,11 +531,11 @@ run_rank(struct cli *c, const struct pt_analysis *a)
 	if (c->drivers_dir != NULL) {
 		int src = owner_scan_for_report(c->drivers_dir, a, c->report.pool,
 			c->quiet, &drivers);
-		c->report.drivers = drivers;
 		if (src != EXIT_OK) {
 			pt_owner_scan_destroy(drivers);
 			return src;
 		}
+		c->report.drivers = drivers;
 	}
 	c->report.color = want_color(c->color,
 		c->report.format == PT_FORMAT_TEXT, c->output == NULL);
