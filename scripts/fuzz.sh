@@ -2,7 +2,7 @@
 # Build the libFuzzer targets and fuzz each one for a while.
 #   sh scripts/fuzz.sh [SECONDS_PER_TARGET]      (default 60)
 # Environment:
-#   FUZZ_TARGETS   targets to run (default "parse pipeline pooltag")
+#   FUZZ_TARGETS   targets to run (default "parse pipeline pooltag pe")
 #   FUZZ_BUILDDIR  build directory (default build-fuzz)
 #   FUZZ_ARGS      extra libFuzzer flags, e.g. "-jobs=2 -workers=2"
 #
@@ -16,7 +16,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 builddir=${FUZZ_BUILDDIR:-build-fuzz}
-targets=${FUZZ_TARGETS:-"parse pipeline pooltag"}
+targets=${FUZZ_TARGETS:-"parse pipeline pooltag pe"}
 extra=${FUZZ_ARGS:-}
 
 case $secs in

@@ -7,7 +7,8 @@ builddir=${1:-build}
 [ $# -gt 0 ] && shift
 
 sh scripts/need.sh gcc libc6-dev meson ninja-build pkgconf libpcre2-dev \
-	libcjson-dev check mandoc jq python3-jsonschema
+	libcjson-dev check mandoc jq python3-jsonschema \
+	gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64
 
 if [ -f "$builddir/build.ninja" ]; then
 	meson setup --reconfigure "$builddir" "$@" >/dev/null

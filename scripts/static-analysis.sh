@@ -1,5 +1,5 @@
 #!/bin/sh
-# Static analysis of the library and the CLI (src/*.c, src/cli/main.c; not
+# Static analysis of the library and the CLI (src/*.c, src/cli/*.c; not
 # tests/ or bench/) with cppcheck and clang-tidy (checks in .clang-tidy).
 # Installs the tools if missing (Debian, as root), configures BUILDDIR for
 # its compile_commands.json if needed, and exits non-zero on any finding.
@@ -46,11 +46,11 @@ cpp_n=$(grep -c ': \(error\|warning\|portability\|performance\|style\|informatio
 # --- clang-tidy -------------------------------------------------------
 # gcc-only -W options in the compile commands must not read as errors.
 extra=-Wno-unknown-warning-option
-files="src/*.c src/cli/main.c"
+files="src/*.c src/cli/*.c"
 if command -v run-clang-tidy >/dev/null 2>&1; then
 	# Its file arguments are regexes over the database's absolute paths.
 	run-clang-tidy -quiet -j "$jobs" -p "$builddir" -extra-arg="$extra" \
-		'/src/[^/]+\.c$' '/src/cli/main\.c$' >"$tmp/tidy.log" 2>&1 ||
+		'/src/[^/]+\.c$' '/src/cli/[^/]+\.c$' >"$tmp/tidy.log" 2>&1 ||
 		status=1
 else
 	# shellcheck disable=SC2086

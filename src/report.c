@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pooltrend/owner.h"
 #include "pooltrend/pooltag.h"
 
 struct word { const char *name; int value; };
@@ -229,6 +230,18 @@ pt_report_owner(const struct pt_analysis *a, const struct pt_report_opts *o,
 	out->binary = best->binary;
 	out->description = best->description;
 	return true;
+}
+
+const struct pt_owner_hit *
+pt_report_driver(const struct pt_analysis *a, const struct pt_report_opts *o,
+		size_t s)
+{
+	if (o == NULL || o->drivers == NULL ||
+			a->scores[s].verdict < PT_VERDICT_POSSIBLE)
+		return NULL;
+	const struct pt_owner_tag *t = pt_owner_scan_find(o->drivers,
+		a->ds.series[s].tag);
+	return t != NULL && t->nhits > 0 ? &t->hits[0] : NULL;
 }
 
 char *

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "pooltrend/gate.h"
+#include "pooltrend/owner.h"
 #include "pooltrend/pooltotal.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
@@ -54,19 +55,6 @@ add_real(cJSON *obj, const char *name, double v, int decimals)
 	if (strspn(buf, "-0.") == strlen(buf)) /* "-0", "0.000", "-0.0" */
 		memcpy(buf, "0", 2);
 	return cJSON_AddRawToObject(obj, name, buf) != NULL;
-}
-
-static bool
-add_escaped(cJSON *obj, const char *name, const char *s)
-{
-	if (s == NULL)
-		return cJSON_AddNullToObject(obj, name) != NULL;
-	char *e = pt_escape(s, strlen(s));
-	if (e == NULL)
-		return false;
-	bool ok = cJSON_AddStringToObject(obj, name, e) != NULL;
-	free(e);
-	return ok;
 }
 
 static bool
@@ -164,9 +152,30 @@ add_owner(cJSON *t, const struct pt_analysis *a,
 	if (!cJSON_AddStringToObject(obj, "source", ow.source))
 		return false;
 	if (ow.text != NULL)
-		return add_escaped(obj, "text", ow.text);
-	return add_escaped(obj, "binary", ow.binary) &&
-		add_escaped(obj, "description", ow.description);
+		return pt_json_add_escaped(obj, "text", ow.text);
+	return pt_json_add_escaped(obj, "binary", ow.binary) &&
+		pt_json_add_escaped(obj, "description", ow.description);
+}
+
+/*
+ * With --drivers only: "driver": null or the best binary of the owner
+ * scan, {"file", "company", "version", "confidence", "reason"}.
+ */
+static bool
+add_driver(cJSON *t, const struct pt_analysis *a,
+		const struct pt_report_opts *o, size_t idx)
+{
+	if (o->drivers == NULL)
+		return true;
+	const struct pt_owner_hit *h = pt_report_driver(a, o, idx);
+	if (h == NULL)
+		return cJSON_AddNullToObject(t, "driver") != NULL;
+	cJSON *obj = cJSON_AddObjectToObject(t, "driver");
+	return obj != NULL && pt_json_add_escaped(obj, "file", h->path) &&
+		pt_json_add_escaped(obj, "company", h->company) &&
+		pt_json_add_escaped(obj, "version", h->file_version) &&
+		add_real(obj, "confidence", h->confidence, 2) &&
+		pt_json_add_escaped(obj, "reason", h->reason);
 }
 
 static cJSON *
@@ -210,7 +219,7 @@ tag_object(const struct pt_analysis *a, const struct pt_report_opts *o,
 		add_int(t, "counter_wraps", se->wraps);
 	cJSON *comp = ok ? components(s) : NULL;
 	ok = comp != NULL && cJSON_AddItemToObject(t, "components", comp) &&
-		add_owner(t, a, o, idx);
+		add_owner(t, a, o, idx) && add_driver(t, a, o, idx);
 	if (!ok) {
 		cJSON_Delete(t);
 		return NULL;
@@ -334,7 +343,7 @@ add_gate(cJSON *doc, const struct pt_analysis *a, const struct pt_gate *g)
 			cJSON_AddNullToObject(obj, "fail_on") != NULL) &&
 		add_real(obj, "fail_above_bytes_per_hour",
 			go->use_rate ? go->fail_above_bph : NAN, 1) &&
-		add_escaped(obj, "baseline", go->baseline ? go->baseline_name : NULL) &&
+		pt_json_add_escaped(obj, "baseline", go->baseline ? go->baseline_name : NULL) &&
 		add_int(obj, "counted", (int64_t)g->counted);
 	cJSON *arr = ok ? cJSON_AddArrayToObject(obj, "series") : NULL;
 	ok = arr != NULL;
@@ -360,7 +369,7 @@ add_pool_total(cJSON *arr, const struct pt_pool_total *p)
 		add_real(o, "flagged_growth_bytes_per_hour", p->flagged_growth_bph, 1) &&
 		add_real(o, "flagged_share", p->has_share ? p->flagged_share : NAN, 4) &&
 		add_real(o, "tte_hours", p->has_tte ? p->tte_hours : NAN, 1) &&
-		add_escaped(o, "tte_bound", p->has_tte ? p->tte_bound : NULL) &&
+		pt_json_add_escaped(o, "tte_bound", p->has_tte ? p->tte_bound : NULL) &&
 		add_real(o, "header_growth_bytes_per_hour", p->has_header_growth ?
 			p->header_growth_bph : NAN, 1);
 }
@@ -480,7 +489,14 @@ pt_json_add_real(cJSON *obj, const char *name, double v, int decimals)
 bool
 pt_json_add_escaped(cJSON *obj, const char *name, const char *s)
 {
-	return add_escaped(obj, name, s);
+	if (s == NULL)
+		return cJSON_AddNullToObject(obj, name) != NULL;
+	char *e = pt_escape(s, strlen(s));
+	if (e == NULL)
+		return false;
+	bool ok = cJSON_AddStringToObject(obj, name, e) != NULL;
+	free(e);
+	return ok;
 }
 
 bool

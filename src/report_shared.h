@@ -60,8 +60,12 @@ void pt_cells_key(struct pt_cells *w, size_t rank, const struct pt_series *se);
 /* The heading line: n column names. */
 void pt_cells_header(struct pt_cells *w, const char *const *names, size_t n);
 
-/* Owner of series idx for a text column, escaped and cut; "" if unknown. */
-#define PT_OWNER_TEXT_MAX (32 * 4 + 8)
+/*
+ * Owner of series idx for a text column, escaped and cut to PT_OWNER_WIDTH
+ * characters (each up to 4 bytes, then "..."); "" if unknown.
+ */
+#define PT_OWNER_WIDTH 32
+#define PT_OWNER_TEXT_MAX (PT_OWNER_WIDTH * 4 + 8)
 void pt_report_owner_text(const struct pt_analysis *a,
 		const struct pt_report_opts *o, size_t idx,
 		char out[PT_OWNER_TEXT_MAX]);

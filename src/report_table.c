@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pooltrend/owner.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
 #include "report_shared.h"
@@ -38,6 +39,12 @@ static const char *const columns[] = {
 	"owner_text",
 };
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
+
+/* Appended with --drivers only, so the default columns stay as they were. */
+static const char *const driver_columns[] = {
+	"driver_file", "driver_company", "driver_version", "driver_confidence",
+};
+#define NDRIVER_COLUMNS (sizeof(driver_columns) / sizeof(driver_columns[0]))
 
 /* As in report_json.c: any finite double in "%.*f" with up to 8 decimals. */
 #define REAL_BUF 330
@@ -198,6 +205,13 @@ write_row(struct pt_cells *w, const struct pt_analysis *a,
 	put_text(w, s->reason);
 
 	ok = ok && pt_cells_owner(w, a, o, idx);
+	if (o->drivers != NULL) {
+		const struct pt_owner_hit *h = pt_report_driver(a, o, idx);
+		ok = ok && put_untrusted(w, h ? h->path : NULL) &&
+			put_untrusted(w, h ? h->company : NULL) &&
+			put_untrusted(w, h ? h->file_version : NULL) &&
+			put_real(w, h ? h->confidence : NAN, 2, false);
+	}
 	end_row(w);
 	return ok;
 }
@@ -227,7 +241,11 @@ pt_report_write_table(FILE *out, const struct pt_analysis *a,
 		char sep, struct pt_error *err)
 {
 	struct pt_cells w = { out, sep == '\t' ? '\t' : ',', 0, true };
-	pt_cells_header(&w, columns, NCOLUMNS);
+	for (size_t c = 0; c < NCOLUMNS; c++)
+		put_text(&w, columns[c]);
+	for (size_t c = 0; o->drivers != NULL && c < NDRIVER_COLUMNS; c++)
+		put_text(&w, driver_columns[c]);
+	end_row(&w);
 	size_t shown = pt_report_shown(o, n);
 	for (size_t i = 0; w.ok && i < shown; i++) {
 		if (!write_row(&w, a, o, rank[i], i + 1)) {

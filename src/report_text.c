@@ -1,9 +1,11 @@
 #include "pooltrend/report.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pooltrend/owner.h"
 #include "pooltrend/pooltotal.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
@@ -11,8 +13,8 @@
 
 #define COLOR_RESET "\033[0m"
 #define SPARK_WIDTH 16
-/* Owner text is cut to this many characters to keep rows on one line. */
-#define OWNER_WIDTH 32
+/* Driver text is cut to this many characters to keep rows on one line. */
+#define DRIVER_WIDTH 60
 
 /* One table row, every cell already rendered (and escaped). */
 struct text_row {
@@ -27,15 +29,16 @@ struct text_row {
 	char span[32];
 	char trend[SPARK_WIDTH * 3 + 1];
 	char owner[PT_OWNER_TEXT_MAX];
+	char driver[DRIVER_WIDTH * 4 + 8];
 	const char *why;
 };
 
 enum { COL_RANK, COL_TAG, COL_POOL, COL_VERDICT, COL_CONF, COL_GROWTH,
-	COL_FIRST, COL_LAST, COL_SPAN, COL_TREND, COL_OWNER, NCOLS };
+	COL_FIRST, COL_LAST, COL_SPAN, COL_TREND, COL_OWNER, COL_DRIVER, NCOLS };
 
 static const char *const headings[NCOLS] = {
 	"#", "TAG", "POOL", "VERDICT", "CONF", "GROWTH/H", "FIRST", "LAST", "SPAN",
-	"TREND", "OWNER",
+	"TREND", "OWNER", "DRIVER",
 };
 
 static void
@@ -59,7 +62,32 @@ format_hours(double hours, char out[32])
 		(void)snprintf(out, 32, "%.1f d", hours / 24);
 }
 
-/* Owner text, escaped, cut to OWNER_WIDTH characters. */
+/* text escaped and cut to width characters (out holds width * 4 + 8). */
+static void
+cut_escaped(const char *text, size_t width, char *out)
+{
+	out[0] = '\0';
+	char *e = pt_escape(text, strlen(text));
+	if (e == NULL)
+		return;
+	/* Copy whole characters up to the width, then mark the cut. */
+	size_t w = 0, i = 0, k = 0;
+	while (e[i] != '\0' && w < width) {
+		do
+			out[k++] = e[i++];
+		while (((unsigned char)e[i] & 0xc0) == 0x80);
+		w++;
+	}
+	if (e[i] != '\0' && k >= 3) {
+		/* replace the last character with "..." would shift widths: append */
+		memcpy(out + k, "...", 3);
+		k += 3;
+	}
+	out[k] = '\0';
+	free(e);
+}
+
+/* Owner text, escaped, cut to PT_OWNER_WIDTH characters. */
 void
 pt_report_owner_text(const struct pt_analysis *a, const struct pt_report_opts *o,
 		size_t idx, char out[PT_OWNER_TEXT_MAX])
@@ -78,25 +106,26 @@ pt_report_owner_text(const struct pt_analysis *a, const struct pt_report_opts *o
 	else
 		(void)snprintf(joined, sizeof(joined), "%s",
 			ow.description ? ow.description : "");
-	char *e = pt_escape(joined, strlen(joined));
-	if (e == NULL)
-		return;
-	/* Copy whole characters up to the width, then mark the cut. */
-	size_t w = 0, i = 0, k = 0;
-	while (e[i] != '\0' && w < OWNER_WIDTH) {
-		do
-			out[k++] = e[i++];
-		while (((unsigned char)e[i] & 0xc0) == 0x80);
-		w++;
-	}
-	if (e[i] != '\0' && k >= 3) {
-		/* replace the last character with "..." would shift widths: append */
-		memcpy(out + k, "...", 3);
-		k += 3;
-	}
-	out[k] = '\0';
-	free(e);
+	cut_escaped(joined, PT_OWNER_WIDTH, out);
 }
+
+/* --drivers: "file, company, version, confidence", cut to DRIVER_WIDTH. */
+static void
+format_driver(const struct pt_analysis *a, const struct pt_report_opts *o,
+		size_t idx, char *out)
+{
+	const struct pt_owner_hit *h = pt_report_driver(a, o, idx);
+	out[0] = '\0';
+	if (h == NULL)
+		return;
+	const char *base = strrchr(h->path, '/');
+	char joined[512];
+	(void)snprintf(joined, sizeof(joined), "%s, %s, %s, %.2f",
+		base ? base + 1 : h->path, h->company ? h->company : "-",
+		h->file_version ? h->file_version : "-", h->confidence);
+	cut_escaped(joined, DRIVER_WIDTH, out);
+}
+
 
 static void
 render_row(const struct pt_analysis *a, const struct pt_report_opts *o,
@@ -116,6 +145,7 @@ render_row(const struct pt_analysis *a, const struct pt_report_opts *o,
 	format_hours(s->span_hours, r->span);
 	pt_sparkline(a, idx, SPARK_WIDTH, o->unicode, r->trend);
 	pt_report_owner_text(a, o, idx, r->owner);
+	format_driver(a, o, idx, r->driver);
 	r->why = s->reason;
 }
 
@@ -134,6 +164,7 @@ cell(const struct text_row *r, int col)
 	case COL_SPAN: return r->span;
 	case COL_TREND: return r->trend;
 	case COL_OWNER: return r->owner;
+	case COL_DRIVER: return r->driver;
 	}
 	return "";
 }
@@ -292,10 +323,13 @@ pt_report_write_text(FILE *out, const struct pt_analysis *a,
 		show[c] = true;
 	show[COL_TREND] = !o->no_sparkline;
 	show[COL_OWNER] = false;
+	show[COL_DRIVER] = false;
 	for (size_t i = 0; i < shown; i++) {
 		render_row(a, o, rank[i], i + 1, &rows[i]);
 		if (rows[i].owner[0] != '\0')
 			show[COL_OWNER] = true;
+		if (rows[i].driver[0] != '\0')
+			show[COL_DRIVER] = true;
 	}
 	int w[NCOLS];
 	column_widths(rows, shown, w);

@@ -14,6 +14,9 @@
 #   stdin         optional file fed to standard input
 #   uses          optional names of sibling testdata folders (one a line)
 #                 copied in beside the case, so cases can share inputs
+#   needs-drivers optional (empty): the test drivers built from
+#                 tests/drivers (directory in PT_TEST_DRIVERS) are copied
+#                 into drivers/ beside the case
 #
 # The case is copied to a temporary directory first, so the source tree is
 # never touched.  With PT_GOLDEN_UPDATE=1 the expected files are rewritten
@@ -34,6 +37,14 @@ if [ -f "$case_dir/uses" ]; then
 		[ -n "$shared" ] || continue
 		cp -R "$case_dir/../$shared" "$work/$shared" || exit 99
 	done < "$case_dir/uses"
+fi
+if [ -f "$case_dir/needs-drivers" ]; then
+	if [ -z "${PT_TEST_DRIVERS:-}" ]; then
+		echo "$name: needs PT_TEST_DRIVERS (run it through meson test)"
+		exit 99
+	fi
+	mkdir "$work/drivers" && cp "$PT_TEST_DRIVERS"/*.sys "$work/drivers/" ||
+		exit 99
 fi
 cd "$work" || exit 99
 

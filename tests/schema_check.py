@@ -31,6 +31,7 @@ def validators(name):
 
 validator, tag_validator = validators("report.schema.json")
 diff_validator, diff_tag_validator = validators("diff.schema.json")
+owner_validator, _ = validators("owner.schema.json")
 failures = 0
 
 
@@ -100,7 +101,10 @@ for case in sorted(os.listdir(data)):
     except ValueError:
         doc = None
     is_diff = case.startswith("diff-")
-    if isinstance(doc, dict) and "schema_version" in doc:
+    if isinstance(doc, dict) and doc.get("kind") == "owner":
+        check(case, doc, owner_validator)
+        goldens += 1
+    elif isinstance(doc, dict) and "schema_version" in doc:
         check(case, doc, diff_validator if is_diff else validator)
         goldens += 1
     elif text.startswith('{"'):
@@ -138,6 +142,20 @@ for what, mutate in diff_broken.items():
     if diff_validator.is_valid(doc):
         fail(f"broken diff document accepted ({what})", None)
 broken.update(diff_broken)
+with open(os.path.join(data, "owner-json", "expected.out"), encoding="utf-8") as f:
+    owner_base = json.load(f)
+owner_broken = {
+    "confidence 2": lambda d: d["tags"][0]["owners"][0].__setitem__(
+        "confidence", 2),
+    "kind 'report'": lambda d: d.__setitem__("kind", "report"),
+    "no scan": lambda d: d.pop("scan"),
+}
+for what, mutate in owner_broken.items():
+    doc = copy.deepcopy(owner_base)
+    mutate(doc)
+    if owner_validator.is_valid(doc):
+        fail(f"broken owner document accepted ({what})", None)
+broken.update(owner_broken)
 runs += diff_runs
 
 print(f"{len(runs)} runs, {goldens} golden outputs, {len(broken)} broken "

@@ -49,6 +49,8 @@ enum pt_pool_filter {
 
 struct pt_pooltag;
 struct pt_gate;
+struct pt_owner_scan;
+struct pt_owner_hit;
 
 /* Who owns a series' tag, for reports. */
 struct pt_owner {
@@ -69,6 +71,7 @@ struct pt_report_opts {
 	const char *version; /* tool version for the JSON "tool" object */
 	const struct pt_pooltag *pooltag; /* --pooltag table, or NULL */
 	const struct pt_gate *gate;  /* JSON "gate" object when set */
+	const struct pt_owner_scan *drivers; /* --drivers scan, or NULL */
 };
 
 /* The ANSI SGR sequence that colours a verdict on a terminal. */
@@ -128,6 +131,14 @@ bool pt_report_write_jsonl(FILE *out, const struct pt_analysis *a,
  */
 bool pt_report_owner(const struct pt_analysis *a,
 		const struct pt_report_opts *o, size_t s, struct pt_owner *out);
+
+/*
+ * The binary that most likely owns series s (--drivers): the best-ranked
+ * hit of the driver scan, for likely and possible series only.  NULL when
+ * there is no scan or no binary holds the tag.  Owned by the scan.
+ */
+const struct pt_owner_hit *pt_report_driver(const struct pt_analysis *a,
+		const struct pt_report_opts *o, size_t s);
 
 /*
  * A sparkline of series s over the whole timeline, at most width columns

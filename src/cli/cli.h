@@ -1,7 +1,8 @@
 /*
  * Shared by the commands of the command line: main.c defines these, the
- * command files (diff_cmd.c) use them, so every command prints messages,
- * writes reports and exits the same way.
+ * command files (diff_cmd.c, owner_cmd.c) use them, so every command
+ * prints messages, writes reports and exits the same way.  Only src/cli/
+ * prints diagnostics or exits.
  */
 #ifndef POOLTREND_CLI_H
 #define POOLTREND_CLI_H
@@ -11,6 +12,7 @@
 
 #include "pooltrend/analysis.h"
 #include "pooltrend/diag.h"
+#include "pooltrend/owner.h"
 #include "pooltrend/report.h"
 
 enum exit_status {
@@ -20,10 +22,13 @@ enum exit_status {
 	EXIT_IO = 3,
 };
 
-/* "pooltrend: " + fmt with arg escaped, the usage lines; returns EXIT_USAGE. */
+/* "pooltrend: " + fmt with arg escaped, cli_usage; returns EXIT_USAGE. */
 int usage_error(const char *fmt, const char *arg);
 
-/* Diagnostics to stderr as "pooltrend: file:line: message". */
+/* The usage lines usage_error prints (the main ones unless a command sets its own). */
+extern const char *cli_usage;
+
+/* Print library messages as "pooltrend: file:line: ..."; quiet keeps errors only. */
 void print_diags(const struct pt_diags *d, bool quiet);
 
 /* --strict: true (after a message) when input was left out. */
@@ -46,5 +51,16 @@ struct diff_cmd_opts {
 
 /* pooltrend diff OLD NEW, or diff SET: an exit status. */
 int diff_cmd_run(const struct diff_cmd_opts *o, int argc, char **argv);
+
+/* pooltrend owner [OPTIONS] TAG... -- PATH...; argv[0] is "owner". */
+int owner_command(int argc, char **argv);
+
+/*
+ * --drivers DIR: scan DIR for the tags of the likely and possible series
+ * that pass the pool filter.  *out is NULL when no series qualifies.
+ * Returns EXIT_OK or EXIT_IO.
+ */
+int owner_scan_for_report(const char *dir, const struct pt_analysis *a,
+		enum pt_pool_filter pool, bool quiet, struct pt_owner_scan **out);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "pooltrend/analysis.h"
 #include "pooltrend/gate.h"
 #include "pooltrend/pooltag.h"
@@ -22,7 +23,6 @@
 #include "pooltrend/text.h"
 #include "pooltrend/timeline.h"
 #include "pt_config.h"
-#include "cli.h"
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
@@ -37,6 +37,7 @@ enum long_only {
 	OPT_NO_SPARKLINE,
 	OPT_FAIL_ABOVE,
 	OPT_BASELINE,
+	OPT_DRIVERS,
 };
 
 enum command { CMD_RANK, CMD_SHOW, CMD_DIFF };
@@ -53,6 +54,7 @@ struct cli {
 	enum command command;
 	const char *svg;          /* show --svg FILE */
 	const char *pooltag_path; /* --pooltag FILE, or POOLTAG_FILE */
+	const char *drivers_dir;  /* --drivers DIR */
 };
 
 static const struct option long_options[] = {
@@ -72,6 +74,7 @@ static const struct option long_options[] = {
 	{ "svg", required_argument, NULL, OPT_SVG },
 	{ "pooltag", required_argument, NULL, OPT_POOLTAG },
 	{ "no-sparkline", no_argument, NULL, OPT_NO_SPARKLINE },
+	{ "drivers", required_argument, NULL, OPT_DRIVERS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -80,7 +83,11 @@ static const struct option long_options[] = {
 static const char usage_line[] =
 	"usage: pooltrend [OPTIONS] INPUT...\n"
 	"       pooltrend show [OPTIONS] TAG[:paged|:nonpaged] INPUT...\n"
-	"       pooltrend diff [OPTIONS] OLD [NEW]\n";
+	"       pooltrend diff [OPTIONS] OLD [NEW]\n"
+	"       pooltrend owner [OPTIONS] TAG... -- PATH...\n";
+
+/* What usage_error prints after its message; a command may set its own. */
+const char *cli_usage = usage_line;
 
 static void
 print_help(void)
@@ -96,6 +103,7 @@ print_help(void)
 "'diff' compares two snapshots: the first of OLD with the last of NEW\n"
 "(each a file or a directory), or the first and last of one set; -s\n"
 "sorts by the change of bytes (default), allocs, frees or diff, or by tag.\n"
+"'owner' finds the driver binaries that contain tags (pooltrend owner -h).\n"
 "\n"
 "Options:\n"
 "  -f, --format FMT        text (default), json, csv, tsv or jsonl\n"
@@ -111,6 +119,8 @@ print_help(void)
 "      --pooltag FILE      name owners from a pooltag.txt (default: the\n"
 "                          POOLTAG_FILE environment variable)\n"
 "      --no-sparkline      leave the TREND column out of the text report\n"
+"      --drivers DIR       name the driver binary under DIR that most\n"
+"                          likely owns each likely or possible tag\n"
 "      --svg FILE          show: also write the chart as an SVG image\n"
 "      --fail-on VERDICT   exit 1 when a series is at least likely or\n"
 "                          possible\n"
@@ -150,7 +160,7 @@ usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, e ? e : "?");
 	free(e);
 	fputc('\n', stderr);
-	fputs(usage_line, stderr);
+	fputs(cli_usage, stderr);
 	fputs("Try 'pooltrend --help' for more information.\n", stderr);
 	return EXIT_USAGE;
 }
@@ -251,6 +261,9 @@ apply_option(struct cli *c, int opt, const char *arg)
 		return -1;
 	case OPT_NO_SPARKLINE:
 		c->report.no_sparkline = true;
+		return -1;
+	case OPT_DRIVERS:
+		c->drivers_dir = arg;
 		return -1;
 	case 'h':
 		print_help();
@@ -599,6 +612,16 @@ parse_tag_arg(const char *arg, uint8_t tag[4], enum pt_pool_filter *pool)
 static int
 run_rank(struct cli *c, const struct pt_analysis *a)
 {
+	struct pt_owner_scan *drivers = NULL;
+	if (c->drivers_dir != NULL) {
+		int src = owner_scan_for_report(c->drivers_dir, a, c->report.pool,
+			c->quiet, &drivers);
+		if (src != EXIT_OK) {
+			pt_owner_scan_destroy(drivers);
+			return src;
+		}
+		c->report.drivers = drivers;
+	}
 	c->report.color = want_color(c->color,
 		c->report.format == PT_FORMAT_TEXT, c->output == NULL);
 	struct pt_gate gate = {0};
@@ -622,6 +645,8 @@ run_rank(struct cli *c, const struct pt_analysis *a)
 	}
 	c->report.gate = NULL;
 	pt_gate_finish(&gate);
+	c->report.drivers = NULL;
+	pt_owner_scan_destroy(drivers);
 	return rc;
 }
 
@@ -698,6 +723,8 @@ run(struct cli *c, int argc, char **argv)
 	} else if (c->svg != NULL) {
 		return usage_error("%s", "--svg goes with the show command");
 	}
+	if (c->command == CMD_SHOW && c->drivers_dir != NULL)
+		return usage_error("%s", "--drivers goes with the report, not show");
 	if (c->command == CMD_SHOW && (gate_wanted(c) || c->gate.baseline_name))
 		return usage_error("%s", "--fail-on, --fail-above and --baseline go "
 			"with the ranking, not with show");
@@ -747,12 +774,6 @@ run(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
-static bool
-is_future_command(const char *word)
-{
-	return strcmp(word, "owner") == 0;
-}
-
 /* Block-character sparklines and charts only where UTF-8 is spoken. */
 static bool
 locale_is_utf8(void)
@@ -771,9 +792,6 @@ main(int argc, char **argv)
 	pt_analysis_opts_init(&c.analysis);
 	c.report.version = PT_VERSION;
 	c.report.unicode = locale_is_utf8();
-	if (argc > 1 && is_future_command(argv[1]) && access(argv[1], F_OK) != 0)
-		return usage_error("the '%s' command is not available in this "
-			"version", argv[1]);
 	if (argc > 1 && strcmp(argv[1], "show") == 0) {
 		c.command = CMD_SHOW;
 		argc--;
@@ -783,8 +801,10 @@ main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	int rc = parse_args(&c, argc, argv);
-	if (rc < 0) {
+	bool owner = argc > 1 && strcmp(argv[1], "owner") == 0 &&
+		access(argv[1], F_OK) != 0;
+	int rc = owner ? owner_command(argc - 1, argv + 1) : parse_args(&c, argc, argv);
+	if (rc < 0 && !owner) {
 		if (!c.top_given)
 			c.report.top = c.report.format == PT_FORMAT_TEXT ? 20 : 0;
 		rc = run(&c, argc - optind, argv + optind);

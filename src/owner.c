@@ -1,0 +1,1023 @@
+/*
+ * Owner scan (see owner.h): walk the paths, map each PE image once, find
+ * every wanted tag in one pass, judge each place and score the binaries.
+ */
+#include "pooltrend/owner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pooltrend/pe.h"
+
+/* Directory levels followed below an operand. */
+#define MAX_DEPTH 64
+/*
+ * Places of one tag in one binary that get the instruction and call
+ * analysis; later ones are only counted by section.  Bounds the work on
+ * a hostile file made of nothing but tag loads.
+ */
+#define MAX_DECODED 4096
+
+/* A file already read: a hash set slot (ino 0 and dev 0 = empty). */
+struct pt_owner_seen {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct pt_owner_key {
+	uint32_t key;
+	size_t tag;
+};
+
+/* What one binary says about itself, shared by its hits. */
+struct pt_owner_file {
+	struct pt_owner_file *next;
+	char *path;
+	char *version[5];
+	char *allocator;
+	char *allocator_module;
+	bool free_only;
+	uint16_t machine;
+};
+
+/* The one import that only frees: evidence, but weaker than allocating. */
+static const char free_import[] = "ExFreePoolWithTag";
+
+static const char *const allocators[] = {
+	"ExAllocatePoolWithTag", "ExAllocatePoolWithQuotaTag",
+	"ExAllocatePoolWithTagPriority", "ExAllocatePool2", "ExAllocatePool3",
+	"ExAllocatePoolZero", "ExAllocatePoolQuotaZero",
+	"ExAllocatePoolPriorityZero", "NdisAllocateMemoryWithTagPriority",
+	"NdisAllocateMemoryWithTag", "FltAllocatePoolAlignedWithTag",
+	"ExInitializeNPagedLookasideList", "ExInitializePagedLookasideList",
+	"ExInitializeLookasideListEx",
+};
+
+/* The static copy of an allocator's name, or NULL. */
+static const char *
+allocator_name(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(allocators) / sizeof(allocators[0]); i++) {
+		if (strcmp(name, allocators[i]) == 0)
+			return allocators[i];
+	}
+	return NULL;
+}
+
+bool
+pt_owner_is_allocator(const char *name)
+{
+	return allocator_name(name) != NULL;
+}
+
+const char *
+pt_place_kind_name(enum pt_place_kind k)
+{
+	switch (k) {
+	case PT_PLACE_DATA: return "data";
+	case PT_PLACE_CODE: return "code";
+	case PT_PLACE_ARGUMENT: return "argument";
+	case PT_PLACE_OUTSIDE:
+	default: return "outside";
+	}
+}
+
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		(uint32_t)p[3] << 24;
+}
+
+static int
+cmp_keys(const void *a, const void *b)
+{
+	uint32_t x = ((const struct pt_owner_key *)a)->key;
+	uint32_t y = ((const struct pt_owner_key *)b)->key;
+	return x < y ? -1 : x > y;
+}
+
+static bool
+has_tag(const struct pt_owner_scan *s, const uint8_t tag[4])
+{
+	for (size_t i = 0; i < s->ntags; i++) {
+		if (memcmp(s->tags[i].tag, tag, 4) == 0)
+			return true;
+	}
+	return false;
+}
+
+struct pt_owner_scan *
+pt_owner_scan_create(const uint8_t (*tags)[4], size_t ntags,
+		struct pt_error *err)
+{
+	if (ntags > PT_OWNER_MAX_TAGS)
+		ntags = PT_OWNER_MAX_TAGS;
+	struct pt_owner_scan *s = calloc(1, sizeof(*s));
+	if (s != NULL) {
+		s->tags = calloc(ntags ? ntags : 1, sizeof(*s->tags));
+		s->keys = calloc(ntags ? ntags : 1, sizeof(*s->keys));
+		s->first2 = calloc(65536 / 64, sizeof(uint64_t));
+	}
+	if (s == NULL || s->tags == NULL || s->keys == NULL || s->first2 == NULL) {
+		pt_owner_scan_destroy(s);
+		pt_error_set(err, 0, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < ntags; i++) {
+		if (has_tag(s, tags[i]))
+			continue;
+		memcpy(s->tags[s->ntags].tag, tags[i], 4);
+		s->keys[s->ntags] = (struct pt_owner_key){ le32(tags[i]), s->ntags };
+		/* The windows at tag bytes 0-1 and 1-2 (see search_tags). */
+		for (int w = 0; w < 2; w++) {
+			unsigned k = (unsigned)tags[i][w] | (unsigned)tags[i][w + 1] << 8;
+			s->first2[k >> 6] |= 1ULL << (k & 63);
+		}
+		s->ntags++;
+	}
+	qsort(s->keys, s->ntags, sizeof(*s->keys), cmp_keys);
+	return s;
+}
+
+static void
+free_file(struct pt_owner_file *f)
+{
+	if (f == NULL)
+		return;
+	free(f->path);
+	for (int i = 0; i < 5; i++)
+		free(f->version[i]);
+	free(f->allocator);
+	free(f->allocator_module);
+	free(f);
+}
+
+void
+pt_owner_scan_destroy(struct pt_owner_scan *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->ntags; i++)
+		free(s->tags[i].hits);
+	free(s->tags);
+	while (s->file_list != NULL) {
+		struct pt_owner_file *next = s->file_list->next;
+		free_file(s->file_list);
+		s->file_list = next;
+	}
+	free(s->keys);
+	free(s->first2);
+	free(s->seen);
+	free(s);
+}
+
+const struct pt_owner_tag *
+pt_owner_scan_find(const struct pt_owner_scan *s, const uint8_t tag[4])
+{
+	for (size_t i = 0; i < s->ntags; i++) {
+		if (memcmp(s->tags[i].tag, tag, 4) == 0)
+			return &s->tags[i];
+	}
+	return NULL;
+}
+
+/* ---- one binary ---- */
+
+struct image {
+	const uint8_t *data;
+	size_t len;
+	const struct pt_pe *pe;
+	struct pt_owner_file *file;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static bool
+describe_file(struct pt_owner_file *f, const struct pt_pe *pe)
+{
+	const struct pt_pe_version *v = pt_pe_version(pe);
+	const char *vs[5] = { v->company, v->description, v->file_version,
+		v->product, v->original_filename };
+	for (int i = 0; i < 5; i++) {
+		f->version[i] = dup_or_null(vs[i]);
+		if (vs[i] != NULL && f->version[i] == NULL)
+			return false;
+	}
+	f->machine = pt_pe_machine(pe);
+	bool frees = false;
+	for (size_t i = 0; i < pt_pe_import_count(pe); i++) {
+		const struct pt_pe_import *im = pt_pe_import(pe, i);
+		if (im->name == NULL)
+			continue;
+		if (strcmp(im->name, free_import) == 0)
+			frees = true;
+		if (f->allocator == NULL && pt_owner_is_allocator(im->name)) {
+			f->allocator = strdup(im->name);
+			f->allocator_module = strdup(im->module ? im->module : "");
+			if (f->allocator == NULL || f->allocator_module == NULL)
+				return false;
+		}
+	}
+	f->free_only = frees && f->allocator == NULL;
+	return true;
+}
+
+/* The import an instruction at file offset off calls through, if any. */
+static const struct pt_pe_import *
+iat_import(const struct image *im, size_t next, int32_t disp)
+{
+	uint32_t rva;
+	if (!pt_pe_offset_to_rva(im->pe, next, &rva))
+		return NULL;
+	return pt_pe_import_at(im->pe, rva + (uint32_t)disp);
+}
+
+static int32_t
+sdisp(const uint8_t *p)
+{
+	return (int32_t)le32(p);
+}
+
+/* x86: the import whose IAT slot is at the absolute address in p, or NULL. */
+static const struct pt_pe_import *
+abs_import(const struct image *im, const uint8_t *p)
+{
+	uint64_t va = le32(p), base = pt_pe_image_base(im->pe);
+	if (va < base || va - base > UINT32_MAX)
+		return NULL;
+	return pt_pe_import_at(im->pe, (uint32_t)(va - base));
+}
+
+/* The import reached through an FF 15 / FF 25 operand at p (next: after it). */
+static const struct pt_pe_import *
+indirect_import(const struct image *im, const uint8_t *p, size_t next, bool x64)
+{
+	return x64 ? iat_import(im, next, sdisp(p)) : abs_import(im, p);
+}
+
+/*
+ * A call at q (E8 rel32, FF 15 [disp32], or a tail call: E9, EB, FF 25)
+ * inside [q, end): true when it is one, with *callee the import reached
+ * (directly, or through a jmp [disp32] thunk), or NULL.  [disp32] is
+ * RIP-relative on x64 and absolute on x86.
+ */
+static bool
+call_at(const struct image *im, size_t q, size_t end,
+		const struct pt_pe_import **callee)
+{
+	const uint8_t *d = im->data;
+	bool x64 = pt_pe_machine(im->pe) == PT_PE_MACHINE_AMD64;
+	*callee = NULL;
+	/* call or tail-call jmp through the IAT: FF 15 / FF 25 [rip+disp32] */
+	if (q + 6 <= end && d[q] == 0xff && (d[q + 1] == 0x15 || d[q + 1] == 0x25)) {
+		*callee = indirect_import(im, d + q + 2, q + 6, x64);
+		return *callee != NULL;
+	}
+	/* call rel32 (E8), or a tail call: jmp rel32 (E9) or rel8 (EB) */
+	size_t next;
+	int32_t rel;
+	if (q + 5 <= end && (d[q] == 0xe8 || d[q] == 0xe9)) {
+		next = q + 5;
+		rel = sdisp(d + q + 1);
+	} else if (q + 2 <= end && d[q] == 0xeb) {
+		next = q + 2;
+		rel = d[q + 1] < 0x80 ? d[q + 1] : (int32_t)d[q + 1] - 256;
+	} else {
+		return false;
+	}
+	uint32_t rva;
+	size_t t;
+	if (!pt_pe_offset_to_rva(im->pe, next, &rva) ||
+			!pt_pe_rva_to_offset(im->pe, rva + (uint32_t)rel, &t))
+		return false;
+	const struct pt_pe_section *ts = pt_pe_section_at(im->pe, t);
+	/* A call lands in code; anything else was not a call. */
+	if (ts == NULL || !ts->exec)
+		return false;
+	if (t + 6 <= im->len && d[t] == 0xff && d[t + 1] == 0x25)
+		*callee = indirect_import(im, d + t + 2, t + 6, x64);
+	return true;
+}
+
+/* Look for the call the arguments go to, after the instruction ending at from. */
+static void
+find_call(const struct image *im, size_t from, size_t sec_end,
+		struct pt_tag_place *pl)
+{
+	size_t end = from + PT_OWNER_CALL_WINDOW < sec_end ?
+		from + PT_OWNER_CALL_WINDOW : sec_end;
+	for (size_t q = from; q < end; q++) {
+		const struct pt_pe_import *callee;
+		if (!call_at(im, q, sec_end, &callee))
+			continue;
+		const char *alloc = callee ? allocator_name(callee->name) : NULL;
+		pl->call_near = true;
+		if (alloc != NULL) {
+			pl->call_import = alloc;
+			pl->allocator_call = true;
+			(void)snprintf(pl->call_module, sizeof(pl->call_module), "%s",
+				callee->module ? callee->module : "");
+		}
+		if (pl->allocator_call)
+			return;
+	}
+}
+
+static const char *const reg32[16] = {
+	"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+	"r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d",
+};
+
+/* Registers that carry the first four arguments (x64) or fastcall's two (x86). */
+static bool
+arg_register(int r, bool x64)
+{
+	return r == 1 || r == 2 || (x64 && (r == 8 || r == 9));
+}
+
+/*
+ * The operand an instruction ending with the imm32 at off loads, or NULL.
+ * back is how many bytes of the section come before off.
+ */
+static const char *
+argument_operand(const uint8_t *d, size_t off, size_t back, bool x64,
+		char buf[24])
+{
+	uint8_t b1 = back >= 1 ? d[off - 1] : 0, b2 = back >= 2 ? d[off - 2] : 0;
+	uint8_t b3 = back >= 3 ? d[off - 3] : 0;
+	bool rex2 = x64 && back >= 2 && (b2 & 0xf0) == 0x40;
+	bool rex3 = x64 && back >= 3 && (b3 & 0xf0) == 0x40;
+	/* mov r32, imm32 (B8+r); REX.W would make it a 64-bit immediate. */
+	if (back >= 1 && b1 >= 0xb8 && b1 <= 0xbf && !(rex2 && (b2 & 0x08))) {
+		int r = (b1 - 0xb8) + (rex2 && (b2 & 1) ? 8 : 0);
+		if (arg_register(r, x64))
+			return reg32[r];
+	}
+	/* mov r/m32, imm32 (C7 /0) to a register. */
+	if (back >= 2 && b2 == 0xc7 && (b1 & 0xf8) == 0xc0) {
+		int r = (b1 & 7) + (rex3 && (b3 & 1) ? 8 : 0);
+		if (arg_register(r, x64))
+			return reg32[r];
+	}
+	const char *sp = x64 ? "rsp" : "esp";
+	/* mov dword [rsp+disp8], imm32: a stack argument. */
+	if (back >= 4 && d[off - 4] == 0xc7 && d[off - 3] == 0x44 && b2 == 0x24) {
+		(void)snprintf(buf, 24, "[%s+0x%x]", sp, b1);
+		return buf;
+	}
+	if (back >= 7 && d[off - 7] == 0xc7 && d[off - 6] == 0x84 &&
+			d[off - 5] == 0x24) {
+		(void)snprintf(buf, 24, "[%s+0x%x]", sp, (unsigned)le32(d + off - 4));
+		return buf;
+	}
+	if (!x64 && b1 == 0x68)
+		return "push";
+	return NULL;
+}
+
+static void
+judge_place(const struct image *im, size_t off, bool decode,
+		struct pt_tag_place *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->offset = off;
+	const struct pt_pe_section *sec = pt_pe_section_at(im->pe, off);
+	if (sec == NULL) {
+		pl->kind = PT_PLACE_OUTSIDE;
+		return;
+	}
+	memcpy(pl->section, sec->name, sizeof(pl->section));
+	if (!sec->exec) {
+		pl->kind = PT_PLACE_DATA;
+		return;
+	}
+	pl->kind = PT_PLACE_CODE;
+	uint16_t m = pt_pe_machine(im->pe);
+	if (!decode || (m != PT_PE_MACHINE_AMD64 && m != PT_PE_MACHINE_I386))
+		return;
+	char buf[24];
+	const char *op = argument_operand(im->data, off, off - sec->raw_offset,
+		m == PT_PE_MACHINE_AMD64, buf);
+	if (op == NULL)
+		return;
+	pl->kind = PT_PLACE_ARGUMENT;
+	(void)snprintf(pl->operand, sizeof(pl->operand), "%s", op);
+	find_call(im, off + 4, (size_t)sec->raw_offset + sec->raw_size, pl);
+}
+
+/* Strength of one place, for keeping the best few. */
+static int
+place_rank(const struct pt_tag_place *p)
+{
+	if (p->allocator_call)
+		return 5;
+	if (p->kind == PT_PLACE_ARGUMENT)
+		return p->call_near ? 4 : 3;
+	if (p->kind == PT_PLACE_CODE)
+		return 2;
+	return p->kind == PT_PLACE_DATA ? 1 : 0;
+}
+
+static void
+keep_place(struct pt_owner_hit *h, const struct pt_tag_place *pl)
+{
+	h->places[pl->kind]++;
+	h->near_call += pl->call_near;
+	h->allocator_calls += pl->allocator_call;
+	size_t i = h->nbest;
+	if (i == PT_OWNER_MAX_PLACES) {
+		if (place_rank(&h->best[i - 1]) >= place_rank(pl))
+			return;
+		i--;
+	} else {
+		h->nbest++;
+	}
+	/* Insert after places at least as strong: file order within a rank. */
+	while (i > 0 && place_rank(&h->best[i - 1]) < place_rank(pl)) {
+		h->best[i] = h->best[i - 1];
+		i--;
+	}
+	h->best[i] = *pl;
+}
+
+static struct pt_owner_hit *
+hit_for(struct pt_owner_tag *t, const struct pt_owner_file *f)
+{
+	if (t->nhits > 0 && t->hits[t->nhits - 1].path == f->path)
+		return &t->hits[t->nhits - 1];
+	struct pt_owner_hit *n = realloc(t->hits, (t->nhits + 1) * sizeof(*n));
+	if (n == NULL)
+		return NULL;
+	t->hits = n;
+	struct pt_owner_hit *h = &t->hits[t->nhits++];
+	memset(h, 0, sizeof(*h));
+	h->path = f->path;
+	h->machine = f->machine;
+	h->company = f->version[0];
+	h->description = f->version[1];
+	h->file_version = f->version[2];
+	h->product = f->version[3];
+	h->original_filename = f->version[4];
+	h->allocator = f->allocator;
+	h->allocator_module = f->allocator_module;
+	h->free_only = f->free_only;
+	return h;
+}
+
+static const struct pt_owner_key *
+find_key(const struct pt_owner_scan *s, uint32_t key)
+{
+	size_t lo = 0, hi = s->ntags;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->keys[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->ntags && s->keys[lo].key == key ? &s->keys[lo] : NULL;
+}
+
+static bool
+check_at(struct pt_owner_scan *s, const struct image *im, size_t p)
+{
+	const struct pt_owner_key *key = find_key(s, le32(im->data + p));
+	if (key == NULL)
+		return true;
+	struct pt_owner_hit *h = hit_for(&s->tags[key->tag], im->file);
+	if (h == NULL)
+		return false;
+	struct pt_tag_place pl;
+	size_t seen = h->places[0] + h->places[1] + h->places[2] + h->places[3];
+	judge_place(im, p, seen < MAX_DECODED, &pl);
+	keep_place(h, &pl);
+	return true;
+}
+
+/*
+ * The one pass over the bytes.  A tag at offset p holds a two-byte
+ * window at an odd offset: its bytes 0-1 when p is odd, 1-2 when p is
+ * even.  So only odd offsets are looked at, each with one load and a
+ * bitmap of those windows; the rare window that matches is checked as
+ * the start (p = i) or the middle (p = i - 1) of a tag.  Half the loads
+ * of a byte-by-byte scan, whatever the number of tags.
+ */
+static bool
+search_tags(struct pt_owner_scan *s, const struct image *im)
+{
+	const uint8_t *d = im->data;
+	const uint64_t *bits = s->first2;
+	size_t len = im->len;
+	if (len < 4)
+		return true;
+	for (size_t i = 1; i + 1 < len; i += 2) {
+		unsigned k = (unsigned)d[i] | (unsigned)d[i + 1] << 8;
+		if (!(bits[k >> 6] >> (k & 63) & 1))
+			continue;
+		if (i + 3 <= len && !check_at(s, im, i - 1))
+			return false;
+		if (i + 4 <= len && !check_at(s, im, i))
+			return false;
+	}
+	return true;
+}
+
+/* ---- ARM64: tags built by movz/movk ---- */
+
+static uint32_t
+insn_at(const uint8_t *d, size_t off)
+{
+	return le32(d + off);
+}
+
+/* Sign-extend the low bits of v. */
+static int64_t
+sign_extend(uint64_t v, int bits)
+{
+	uint64_t m = 1ULL << (bits - 1);
+	v &= (1ULL << bits) - 1;
+	return (int64_t)(v ^ m) - (int64_t)m;
+}
+
+/*
+ * The IAT slot loaded by "adrp xA, page; ldr xB, [xA, #off]" with the ldr
+ * at file offset ldr_off, or 0.
+ */
+static uint32_t
+arm64_slot(const struct image *im, size_t ldr_off, size_t sec_start)
+{
+	if (ldr_off < sec_start + 4)
+		return 0;
+	uint32_t ldr = insn_at(im->data, ldr_off), adrp = insn_at(im->data, ldr_off - 4);
+	/* LDR Xt, [Xn, #imm12*8] and ADRP Xd, with Xn == Xd */
+	if ((ldr & 0xffc00000u) != 0xf9400000u || (adrp & 0x9f000000u) != 0x90000000u ||
+			((ldr >> 5) & 31) != (adrp & 31))
+		return 0;
+	uint32_t pc;
+	if (!pt_pe_offset_to_rva(im->pe, ldr_off - 4, &pc))
+		return 0;
+	uint64_t imm = ((uint64_t)((adrp >> 5) & 0x7ffff) << 2) | ((adrp >> 29) & 3);
+	int64_t page = (int64_t)(pc & ~0xfffu) + sign_extend(imm, 21) * 4096;
+	return (uint32_t)(page + (int64_t)((ldr >> 10) & 0xfff) * 8);
+}
+
+/* The import a bl at off reaches through an adrp/ldr/br x16 thunk, or NULL. */
+static const struct pt_pe_import *
+arm64_bl_target(const struct image *im, size_t off)
+{
+	uint32_t pc;
+	size_t t;
+	uint32_t bl = insn_at(im->data, off);
+	if (!pt_pe_offset_to_rva(im->pe, off, &pc) ||
+			!pt_pe_rva_to_offset(im->pe, pc + (uint32_t)(sign_extend(bl, 26) * 4), &t))
+		return NULL;
+	const struct pt_pe_section *ts = pt_pe_section_at(im->pe, t);
+	if (ts == NULL || !ts->exec || t + 12 > (size_t)ts->raw_offset + ts->raw_size ||
+			(insn_at(im->data, t + 8) & 0xfffffc1fu) != 0xd61f0000u)
+		return NULL;
+	return pt_pe_import_at(im->pe, arm64_slot(im, t + 4, ts->raw_offset));
+}
+
+/* After the pair: bl (to a thunk) or blr (after adrp/ldr) within the window. */
+static void
+arm64_find_call(const struct image *im, size_t from, size_t sec_start,
+		size_t sec_end, struct pt_tag_place *pl)
+{
+	for (size_t q = from; q + 4 <= sec_end && q < from + PT_OWNER_CALL_WINDOW;
+			q += 4) {
+		uint32_t insn = insn_at(im->data, q);
+		const struct pt_pe_import *callee;
+		if ((insn & 0xfc000000u) == 0x94000000u)
+			callee = arm64_bl_target(im, q);
+		else if ((insn & 0xfffffc1fu) == 0xd63f0000u)
+			callee = pt_pe_import_at(im->pe, arm64_slot(im, q - 4, sec_start));
+		else
+			continue;
+		pl->call_near = true;
+		const char *alloc = callee ? allocator_name(callee->name) : NULL;
+		if (alloc != NULL) {
+			pl->call_import = alloc;
+			pl->allocator_call = true;
+			(void)snprintf(pl->call_module, sizeof(pl->call_module), "%s",
+				callee->module ? callee->module : "");
+		}
+		return; /* the first call takes the arguments */
+	}
+}
+
+/* MOVZ (hw 0 or 1) of a 32- or 64-bit register; *rd, *imm, *hw. */
+static bool
+arm64_movz(uint32_t insn, unsigned *rd, uint32_t *imm, unsigned *hw)
+{
+	if ((insn & 0x7f800000u) != 0x52800000u || ((insn >> 21) & 3) > 1)
+		return false;
+	*rd = insn & 31;
+	*imm = (insn >> 5) & 0xffff;
+	*hw = (insn >> 21) & 3;
+	return true;
+}
+
+/* The MOVK that completes a MOVZ of rd (the other half) within 4 instructions. */
+static bool
+arm64_movk(const uint8_t *d, size_t off, size_t end, unsigned rd, unsigned hw,
+		uint32_t *imm)
+{
+	for (size_t q = off + 4; q + 4 <= end && q <= off + 16; q += 4) {
+		uint32_t insn = insn_at(d, q);
+		if ((insn & 0x7f800000u) == 0x72800000u && (insn & 31) == rd &&
+				((insn >> 21) & 3) == (hw ^ 1)) {
+			*imm = (insn >> 5) & 0xffff;
+			return true;
+		}
+		if ((insn & 31) == rd)
+			return false; /* rd written by something else first */
+	}
+	return false;
+}
+
+static bool
+arm64_pair(struct pt_owner_scan *s, const struct image *im,
+		const struct pt_pe_section *sec, size_t off)
+{
+	unsigned rd, hw;
+	uint32_t a, b;
+	size_t end = (size_t)sec->raw_offset + sec->raw_size;
+	if (!arm64_movz(insn_at(im->data, off), &rd, &a, &hw) ||
+			!arm64_movk(im->data, off, end, rd, hw, &b))
+		return true;
+	uint32_t value = hw == 0 ? (a | b << 16) : (b | a << 16);
+	const struct pt_owner_key *key = find_key(s, value);
+	if (key == NULL)
+		return true;
+	struct pt_owner_hit *h = hit_for(&s->tags[key->tag], im->file);
+	if (h == NULL)
+		return false;
+	struct pt_tag_place pl;
+	memset(&pl, 0, sizeof(pl));
+	pl.offset = off;
+	pl.split = true;
+	memcpy(pl.section, sec->name, sizeof(pl.section));
+	pl.kind = rd < 8 ? PT_PLACE_ARGUMENT : PT_PLACE_CODE;
+	if (rd < 8) {
+		(void)snprintf(pl.operand, sizeof(pl.operand), "w%u", rd);
+		arm64_find_call(im, off + 8, sec->raw_offset, end, &pl);
+	}
+	keep_place(h, &pl);
+	return true;
+}
+
+/* Every 4-byte-aligned instruction of every code section. */
+static bool
+search_arm64(struct pt_owner_scan *s, const struct image *im)
+{
+	for (size_t i = 0; i < pt_pe_section_count(im->pe); i++) {
+		const struct pt_pe_section *sec = pt_pe_section(im->pe, i);
+		if (!sec->exec || sec->raw_size == 0)
+			continue;
+		/* In size_t: a raw offset near 2^32 must not wrap to 0. */
+		size_t start = ((size_t)sec->raw_offset + 3) & ~(size_t)3;
+		size_t end = (size_t)sec->raw_offset + sec->raw_size;
+		for (size_t off = start; off + 8 <= end; off += 4) {
+			if (!arm64_pair(s, im, sec, off))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* ---- confidence ---- */
+
+static void
+describe_place(const struct pt_tag_place *p, char *out, size_t n)
+{
+	if (p->kind == PT_PLACE_ARGUMENT)
+		(void)snprintf(out, n, "loaded into %s in %s", p->operand, p->section);
+	else if (p->kind == PT_PLACE_OUTSIDE)
+		(void)snprintf(out, n, "outside every section");
+	else
+		(void)snprintf(out, n, "in %s section %s",
+			p->kind == PT_PLACE_CODE ? "code" : "data", p->section);
+}
+
+static void
+score_hit(struct pt_owner_hit *h)
+{
+	static const double with_alloc[] = { 0.40, 0.55, 0.20, 0.70 };
+	static const double without[] = { 0.10, 0.15, 0.05, 0.25 };
+	const struct pt_tag_place *b = &h->best[0];
+	char where[96], imports[160];
+	describe_place(b, where, sizeof(where));
+	if (h->allocator != NULL)
+		(void)snprintf(imports, sizeof(imports), "imports %s (%s)",
+			h->allocator, h->allocator_module);
+	else if (h->free_only)
+		(void)snprintf(imports, sizeof(imports), "imports only %s",
+			free_import);
+	else
+		(void)snprintf(imports, sizeof(imports), "no pool allocator import");
+	if (b->allocator_call) {
+		h->confidence = 0.97;
+		(void)snprintf(h->reason, sizeof(h->reason),
+			"tag is the %s argument of a call to %s (%s) in %s",
+			b->operand, b->call_import, b->call_module, b->section);
+		return;
+	}
+	bool has_alloc = h->allocator != NULL || h->free_only;
+	h->confidence = has_alloc ? with_alloc[b->kind] : without[b->kind];
+	if (b->kind == PT_PLACE_ARGUMENT && b->call_near && has_alloc)
+		h->confidence = 0.85;
+	/* Freeing with the tag but allocating elsewhere is weaker evidence. */
+	if (h->free_only)
+		h->confidence *= 0.8;
+	(void)snprintf(h->reason, sizeof(h->reason), "tag %s%s; %s", where,
+		b->kind == PT_PLACE_ARGUMENT ?
+			(b->call_near ? " before a call" : ", no call follows") :
+			(b->kind == PT_PLACE_DATA ? " only" : ""),
+		imports);
+}
+
+static int
+cmp_hits(const void *a, const void *b)
+{
+	const struct pt_owner_hit *x = a, *y = b;
+	if (x->confidence != y->confidence)
+		return x->confidence > y->confidence ? -1 : 1;
+	if (x->places[PT_PLACE_ARGUMENT] != y->places[PT_PLACE_ARGUMENT])
+		return x->places[PT_PLACE_ARGUMENT] > y->places[PT_PLACE_ARGUMENT] ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+void
+pt_owner_scan_finish(struct pt_owner_scan *s)
+{
+	for (size_t t = 0; t < s->ntags; t++) {
+		struct pt_owner_tag *tg = &s->tags[t];
+		for (size_t i = 0; i < tg->nhits; i++)
+			score_hit(&tg->hits[i]);
+		if (tg->nhits > 1)
+			qsort(tg->hits, tg->nhits, sizeof(*tg->hits), cmp_hits);
+	}
+}
+
+/* ---- files and directories ---- */
+
+static bool
+looks_like_driver(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot != NULL && (strcasecmp(dot, ".sys") == 0 ||
+		strcasecmp(dot, ".dll") == 0 || strcasecmp(dot, ".exe") == 0);
+}
+
+bool
+pt_owner_scan_buffer(struct pt_owner_scan *s, const char *name,
+		const uint8_t *data, size_t len, struct pt_diags *diags,
+		struct pt_error *err)
+{
+	s->files++;
+	if (len < 2 || data[0] != 'M' || data[1] != 'Z') {
+		if (looks_like_driver(name))
+			pt_diags_add(diags, PT_SEV_NOTE, name, 0,
+				"not a PE file (no MZ header), skipped");
+		return true;
+	}
+	struct pt_error perr = {0};
+	struct pt_pe *pe = pt_pe_open(data, len, &perr);
+	if (pe == NULL) {
+		pt_diags_add(diags, PT_SEV_WARNING, name, 0, "%s, skipped", perr.msg);
+		return true;
+	}
+	if (pt_pe_damage(pe) != NULL)
+		pt_diags_add(diags, PT_SEV_WARNING, name, 0, "%s", pt_pe_damage(pe));
+	struct pt_owner_file *f = calloc(1, sizeof(*f));
+	bool ok = f != NULL && (f->path = strdup(name)) != NULL &&
+		describe_file(f, pe);
+	if (ok) {
+		f->next = s->file_list;
+		s->file_list = f;
+	} else {
+		free_file(f);
+	}
+	struct image im = { data, len, pe, f };
+	ok = ok && search_tags(s, &im) &&
+		(pt_pe_machine(pe) != PT_PE_MACHINE_ARM64 || search_arm64(s, &im));
+	pt_pe_destroy(pe);
+	s->pe_files++;
+	s->bytes += len;
+	if (!ok)
+		pt_error_set(err, 0, "out of memory");
+	return ok;
+}
+
+static void
+unreadable(struct pt_owner_scan *s, struct pt_diags *diags, const char *path)
+{
+	s->unreadable++;
+	pt_diags_add(diags, PT_SEV_WARNING, path, 0, "%s", strerror(errno));
+}
+
+static size_t
+seen_slot(const struct pt_owner_seen *set, size_t cap, dev_t dev, ino_t ino)
+{
+	size_t h = ((size_t)ino * 0x9e3779b97f4a7c15u) ^ (size_t)dev;
+	for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+		if ((set[i].dev == 0 && set[i].ino == 0) ||
+				(set[i].dev == dev && set[i].ino == ino))
+			return i;
+	}
+}
+
+/*
+ * Overlapping paths ("drivers drivers/x64", a link given as an operand)
+ * reach one file twice; it is read once.  *again tells which; false only
+ * when out of memory.
+ */
+static bool
+first_visit(struct pt_owner_scan *s, const struct stat *st, bool *again)
+{
+	if (s->nseen * 2 >= s->cap_seen) {
+		size_t cap = s->cap_seen ? s->cap_seen * 2 : 256;
+		struct pt_owner_seen *n = calloc(cap, sizeof(*n));
+		if (n == NULL)
+			return false;
+		for (size_t i = 0; i < s->cap_seen; i++) {
+			const struct pt_owner_seen *e = &s->seen[i];
+			if (e->dev != 0 || e->ino != 0)
+				n[seen_slot(n, cap, e->dev, e->ino)] = *e;
+		}
+		free(s->seen);
+		s->seen = n;
+		s->cap_seen = cap;
+	}
+	struct pt_owner_seen *slot = &s->seen[seen_slot(s->seen, s->cap_seen,
+		st->st_dev, st->st_ino)];
+	*again = slot->dev == st->st_dev && slot->ino == st->st_ino &&
+		(st->st_dev != 0 || st->st_ino != 0);
+	if (!*again) {
+		slot->dev = st->st_dev;
+		slot->ino = st->st_ino;
+		s->nseen++;
+	}
+	return true;
+}
+
+static bool
+scan_file(struct pt_owner_scan *s, const char *path, struct pt_diags *diags,
+		struct pt_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		unreadable(s, diags, path);
+		if (fd >= 0)
+			close(fd);
+		return true;
+	}
+	bool again = false;
+	if (S_ISREG(st.st_mode) && !first_visit(s, &st, &again)) {
+		close(fd);
+		pt_error_set(err, 0, "out of memory");
+		return false;
+	}
+	if (again) {
+		close(fd);
+		pt_diags_add(diags, PT_SEV_WARNING, path, 0,
+			"same file as one scanned before; read once");
+		return true;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 2) {
+		close(fd);
+		if (S_ISREG(st.st_mode))
+			s->files++;
+		return true;
+	}
+	size_t len = (size_t)st.st_size;
+	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		unreadable(s, diags, path);
+		return true;
+	}
+	(void)posix_madvise(map, len, POSIX_MADV_SEQUENTIAL);
+	bool ok = pt_owner_scan_buffer(s, path, map, len, diags, err);
+	munmap(map, len);
+	return ok;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool scan_tree(struct pt_owner_scan *s, const char *path, int depth,
+		struct pt_diags *diags, struct pt_error *err);
+
+/* The entries of a directory, sorted so that results do not depend on the file system. */
+static char **
+list_dir(const char *path, size_t *n)
+{
+	DIR *d = opendir(path);
+	*n = 0;
+	if (d == NULL)
+		return NULL;
+	char **names = NULL;
+	size_t cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			char **g = realloc(names, cap * sizeof(*g));
+			if (g == NULL)
+				goto out_of_memory;
+			names = g;
+		}
+		size_t len = strlen(path) + strlen(e->d_name) + 2;
+		char *full = malloc(len);
+		if (full == NULL)
+			goto out_of_memory;
+		/* "drivers/" given by the shell's completion: no "//" in names. */
+		bool slash = len > 2 && path[strlen(path) - 1] == '/';
+		(void)snprintf(full, len, "%s%s%s", path, slash ? "" : "/", e->d_name);
+		names[(*n)++] = full;
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(names, *n, sizeof(*names), cmp_names);
+	return names ? names : malloc(1);
+
+out_of_memory:
+	/* A partial listing would be a silently wrong answer. */
+	closedir(d);
+	for (size_t i = 0; i < *n; i++)
+		free(names[i]);
+	free(names);
+	*n = 0;
+	errno = ENOMEM;
+	return NULL;
+}
+
+static bool
+scan_dir(struct pt_owner_scan *s, const char *path, int depth,
+		struct pt_diags *diags, struct pt_error *err)
+{
+	size_t n;
+	char **names = list_dir(path, &n);
+	if (names == NULL) {
+		unreadable(s, diags, path);
+		return true;
+	}
+	bool ok = true;
+	for (size_t i = 0; i < n; i++) {
+		ok = ok && scan_tree(s, names[i], depth + 1, diags, err);
+		free(names[i]);
+	}
+	free(names);
+	return ok;
+}
+
+static bool
+scan_tree(struct pt_owner_scan *s, const char *path, int depth,
+		struct pt_diags *diags, struct pt_error *err)
+{
+	struct stat st;
+	/* Below an operand, links are not followed: no loops, no escapes. */
+	int rc = depth == 0 ? stat(path, &st) : lstat(path, &st);
+	if (rc != 0) {
+		unreadable(s, diags, path);
+		return true;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (depth >= MAX_DEPTH) {
+			pt_diags_add(diags, PT_SEV_WARNING, path, 0,
+				"more than %d directory levels, not read", MAX_DEPTH);
+			return true;
+		}
+		return scan_dir(s, path, depth, diags, err);
+	}
+	if (S_ISREG(st.st_mode))
+		return scan_file(s, path, diags, err);
+	return true;
+}
+
+bool
+pt_owner_scan_path(struct pt_owner_scan *s, const char *path,
+		struct pt_diags *diags, struct pt_error *err)
+{
+	return scan_tree(s, path, 0, diags, err);
+}

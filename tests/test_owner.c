@@ -1,0 +1,397 @@
+/*
+ * Owner scan: the MinGW-w64 test drivers rank as designed (true owner
+ * first, decoys below with their reason), the instruction forms the scan
+ * decodes, the one-pass search at file edges, and what is skipped.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pe_build.h"
+#include "pooltrend/owner.h"
+#include "pooltrend/pe.h"
+#include "testutil.h"
+
+static struct pt_diags diags;
+static struct pt_owner_scan *scan;
+
+static void
+setup(void)
+{
+	pt_diags_init(&diags);
+	scan = NULL;
+}
+
+static void
+teardown(void)
+{
+	pt_owner_scan_destroy(scan);
+	pt_diags_finish(&diags);
+}
+
+static void
+new_scan(const char *const *tags, size_t n)
+{
+	uint8_t (*t)[4] = calloc(n, 4);
+	for (size_t i = 0; i < n; i++)
+		memcpy(t[i], tags[i], 4);
+	struct pt_error err = { 0 };
+	scan = pt_owner_scan_create((const uint8_t (*)[4])t, n, &err);
+	free(t);
+	ck_assert_ptr_nonnull(scan);
+}
+
+static const struct pt_owner_tag *
+tag(const char *t4)
+{
+	const struct pt_owner_tag *t = pt_owner_scan_find(scan, (const uint8_t *)t4);
+	ck_assert_ptr_nonnull(t);
+	return t;
+}
+
+static const char *
+base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static void
+scan_drivers(void)
+{
+	static const char *const tags[] = { "Leak", "Thk2", "Drsd", "Dcoy", "Nope" };
+	new_scan(tags, 5);
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_path(scan, DRIVERS_DIR, &diags, &err));
+	pt_owner_scan_finish(scan);
+}
+
+START_TEST(true_owner_first_decoys_below_with_reasons)
+{
+	scan_drivers();
+	ck_assert_uint_ge(scan->pe_files, 3);
+	const struct pt_owner_tag *t = tag("Leak");
+	ck_assert_uint_eq(t->nhits, 3);
+	const struct pt_owner_hit *h = t->hits;
+	ck_assert_str_eq(base(h[0].path), "leaky.sys");
+	ck_assert_uint_ge(h[0].allocator_calls, 1);
+	ck_assert_str_eq(h[0].best[0].operand, "r8d");
+	ck_assert_str_eq(h[0].best[0].call_import, "ExAllocatePoolWithTag");
+	ck_assert_str_eq(h[0].best[0].call_module, "ntoskrnl.exe");
+	ck_assert_str_eq(h[0].company, "Contoso Test Drivers Ltd.");
+	ck_assert_str_eq(h[0].file_version, "1.2.3.4 (test)");
+	ck_assert(strstr(h[0].reason, "argument of a call to ExAllocatePoolWithTag"));
+
+	ck_assert_str_eq(base(h[1].path), "decoy_data.sys");
+	ck_assert_uint_eq(h[1].places[PT_PLACE_ARGUMENT], 0);
+	ck_assert_uint_ge(h[1].places[PT_PLACE_DATA], 1);
+	ck_assert(strstr(h[1].reason, "data section") != NULL);
+	ck_assert_str_eq(base(h[2].path), "decoy_noimport.sys");
+	ck_assert_ptr_null(h[2].allocator);
+	ck_assert(strstr(h[2].reason, "no pool allocator import") != NULL);
+	ck_assert(h[0].confidence > h[1].confidence);
+	ck_assert(h[1].confidence > h[2].confidence);
+}
+END_TEST
+
+START_TEST(thunk_call_resolved_and_unfound_tag)
+{
+	scan_drivers();
+	const struct pt_owner_tag *t = tag("Thk2");
+	ck_assert_uint_eq(t->nhits, 2);
+	/* Called through a jmp [IAT] thunk, not call [IAT]. */
+	ck_assert_str_eq(t->hits[0].best[0].call_import,
+		"ExAllocatePoolWithTagPriority");
+	ck_assert_str_eq(base(t->hits[0].path), "leaky.sys");
+	ck_assert_str_eq(base(tag("Dcoy")->hits[0].path), "decoy_data.sys");
+	ck_assert_uint_eq(tag("Nope")->nhits, 0);
+}
+END_TEST
+
+static const struct pt_owner_hit *
+scan_code(uint16_t machine, bool plus, const uint8_t *code, size_t n,
+		const char *t4)
+{
+	uint8_t img[PE_BUILD_SIZE];
+	pe_build(img, machine, plus, code, n);
+	const char *tags[] = { t4 };
+	new_scan(tags, 1);
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_buffer(scan, "built.sys", img, sizeof(img),
+		&diags, &err));
+	pt_owner_scan_finish(scan);
+	ck_assert_uint_eq(tag(t4)->nhits, 1);
+	return &tag(t4)->hits[0];
+}
+
+START_TEST(x64_stack_argument_and_call_through_iat)
+{
+	/* mov dword [rsp+0x20], 'Stak'; call [rip+disp32] -> the IAT slot */
+	uint8_t code[14] = { 0xc7, 0x44, 0x24, 0x20, 'S', 't', 'a', 'k', 0xff, 0x15 };
+	uint32_t disp = PE_BUILD_IAT - (PE_BUILD_TEXT_RVA + 14);
+	memcpy(code + 10, &disp, 4);
+	const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_AMD64, true, code,
+		sizeof(code), "Stak");
+	ck_assert_str_eq(h->best[0].operand, "[rsp+0x20]");
+	ck_assert(h->best[0].allocator_call);
+	ck_assert_uint_eq(h->best[0].offset, PE_BUILD_TEXT_OFF + 4);
+	ck_assert_str_eq(h->best[0].section, ".text");
+}
+END_TEST
+
+START_TEST(x64_forms_of_argument_loads)
+{
+	static const struct { uint8_t pre[3]; size_t n; const char *op; } forms[] = {
+		{ { 0xb9 }, 1, "ecx" },
+		{ { 0xba }, 1, "edx" },
+		{ { 0x41, 0xb8 }, 2, "r8d" },
+		{ { 0x41, 0xb9 }, 2, "r9d" },
+		{ { 0xc7, 0xc2 }, 2, "edx" },
+		{ { 0x41, 0xc7, 0xc0 }, 3, "r8d" },
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		uint8_t code[16] = { 0x90, 0x90, 0x90 };
+		memcpy(code + 3 - forms[i].n, forms[i].pre, forms[i].n);
+		memcpy(code + 3, "Argm", 4);
+		/* call rel32 to the ret at the end of the code */
+		code[7] = 0xe8;
+		uint32_t rel = 3;
+		memcpy(code + 8, &rel, 4);
+		code[15] = 0xc3;
+		const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_AMD64, true,
+			code, sizeof(code), "Argm");
+		ck_assert_msg(h->best[0].kind == PT_PLACE_ARGUMENT, "form %zu", i);
+		ck_assert_str_eq(h->best[0].operand, forms[i].op);
+		ck_assert(h->best[0].call_near);
+		ck_assert(!h->best[0].allocator_call);
+		/* Imports an allocator, an argument before a call: 0.85. */
+		ck_assert(h->confidence > 0.8 && h->confidence < 0.9);
+		pt_owner_scan_destroy(scan);
+		scan = NULL;
+	}
+}
+END_TEST
+
+START_TEST(rex_w_and_other_registers_are_not_arguments)
+{
+	/* mov rcx, imm64 (REX.W B9): the tag is half of a 64-bit constant. */
+	uint8_t code[12] = { 0x48, 0xb9, 'W', 'i', 'd', 'e', 0, 0, 0, 0, 0xc3 };
+	const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_AMD64, true, code,
+		sizeof(code), "Wide");
+	ck_assert_int_eq(h->best[0].kind, PT_PLACE_CODE);
+	pt_owner_scan_destroy(scan);
+	scan = NULL;
+	/* mov ebx, imm32: not an argument register. */
+	uint8_t code2[6] = { 0xbb, 'E', 'b', 'x', '!', 0xc3 };
+	h = scan_code(PT_PE_MACHINE_AMD64, true, code2, sizeof(code2), "Ebx!");
+	ck_assert_int_eq(h->best[0].kind, PT_PLACE_CODE);
+}
+END_TEST
+
+START_TEST(x86_push_before_call)
+{
+	uint8_t code[11] = { 0x68, 'P', 'u', 's', 'h', 0xe8, 0, 0, 0, 0, 0xc3 };
+	const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_I386, false, code,
+		sizeof(code), "Push");
+	ck_assert_str_eq(h->best[0].operand, "push");
+	ck_assert(h->best[0].call_near);
+	ck_assert(!h->best[0].allocator_call);
+	ck_assert_uint_eq(h->machine, PT_PE_MACHINE_I386);
+}
+END_TEST
+
+START_TEST(x86_call_through_the_iat_by_absolute_address)
+{
+	/* push 'Push'; call dword [ImageBase + IAT slot] (pe_build: base 0). */
+	uint8_t code[12] = { 0x68, 'P', 'u', 's', 'h', 0xff, 0x15 };
+	uint32_t slot = PE_BUILD_IAT;
+	memcpy(code + 7, &slot, 4);
+	code[11] = 0xc3;
+	const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_I386, false, code,
+		sizeof(code), "Push");
+	ck_assert(h->best[0].allocator_call);
+	ck_assert_str_eq(h->best[0].call_import, "ExAllocatePoolWithTag");
+	ck_assert(h->confidence > 0.95);
+}
+END_TEST
+
+/* ARM64 instruction words, little-endian into code at word i. */
+static void
+put_insn(uint8_t *code, size_t i, uint32_t insn)
+{
+	for (int b = 0; b < 4; b++)
+		code[i * 4 + (size_t)b] = (uint8_t)(insn >> (8 * b));
+}
+
+static uint32_t
+movz_w(unsigned rd, uint32_t imm, unsigned hw)
+{
+	return 0x52800000u | hw << 21 | imm << 5 | rd;
+}
+
+static uint32_t
+movk_w(unsigned rd, uint32_t imm, unsigned hw)
+{
+	return 0x72800000u | hw << 21 | imm << 5 | rd;
+}
+
+/* adrp xd, +1 page; ldr xd, [xd, #0x60]: the IAT slot PE_BUILD_IAT. */
+static void
+put_slot_load(uint8_t *code, size_t i, unsigned rd)
+{
+	put_insn(code, i, 0xb0000000u | rd);
+	put_insn(code, i + 1, 0xf9400000u | 12u << 10 | rd << 5 | rd);
+}
+
+START_TEST(arm64_movz_movk_and_call_through_a_thunk)
+{
+	/* 'Leak' = 0x6b61654c in w2, bl to an adrp/ldr/br x16 thunk. */
+	uint8_t code[28];
+	put_insn(code, 0, movz_w(2, 0x654c, 0));
+	put_insn(code, 1, movk_w(2, 0x6b61, 1));
+	put_insn(code, 2, 0x94000002u);          /* bl +8 */
+	put_insn(code, 3, 0xd65f03c0u);          /* ret */
+	put_slot_load(code, 4, 16);
+	put_insn(code, 6, 0xd61f0200u);          /* br x16 */
+	const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_ARM64, true, code,
+		sizeof(code), "Leak");
+	ck_assert_int_eq(h->best[0].kind, PT_PLACE_ARGUMENT);
+	ck_assert(h->best[0].split);
+	ck_assert_str_eq(h->best[0].operand, "w2");
+	ck_assert_uint_eq(h->best[0].offset, PE_BUILD_TEXT_OFF);
+	ck_assert(h->best[0].allocator_call);
+	ck_assert_str_eq(h->best[0].call_import, "ExAllocatePoolWithTag");
+	ck_assert(h->confidence > 0.95);
+}
+END_TEST
+
+START_TEST(arm64_high_half_first_and_blr)
+{
+	/* 'Blr!' = 0x21726c42 built high half first in w1, then adrp/ldr/blr. */
+	uint8_t code[20];
+	put_insn(code, 0, movz_w(1, 0x2172, 1));
+	put_insn(code, 1, movk_w(1, 0x6c42, 0));
+	put_slot_load(code, 2, 8);
+	put_insn(code, 4, 0xd63f0100u);          /* blr x8 */
+	const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_ARM64, true, code,
+		sizeof(code), "Blr!");
+	ck_assert_str_eq(h->best[0].operand, "w1");
+	ck_assert(h->best[0].allocator_call);
+	pt_owner_scan_destroy(scan);
+	scan = NULL;
+	/* The same pair into w9 is not an argument; overwritten rd breaks it. */
+	put_insn(code, 0, movz_w(9, 0x2172, 1));
+	put_insn(code, 1, movk_w(9, 0x6c42, 0));
+	h = scan_code(PT_PE_MACHINE_ARM64, true, code, sizeof(code), "Blr!");
+	ck_assert_int_eq(h->best[0].kind, PT_PLACE_CODE);
+	pt_owner_scan_destroy(scan);
+	scan = NULL;
+	uint8_t img[PE_BUILD_SIZE];
+	put_insn(code, 0, movz_w(1, 0x2172, 1));
+	put_insn(code, 1, 0x2a1f03e1u);          /* mov w1, wzr */
+	put_insn(code, 2, movk_w(1, 0x6c42, 0));
+	pe_build(img, PT_PE_MACHINE_ARM64, true, code, sizeof(code));
+	const char *tags[] = { "Blr!" };
+	new_scan(tags, 1);
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_buffer(scan, "a.sys", img, sizeof(img), &diags, &err));
+	ck_assert_uint_eq(tag("Blr!")->nhits, 0);
+}
+END_TEST
+
+START_TEST(tag_in_headers_and_at_the_last_bytes)
+{
+	uint8_t img[PE_BUILD_SIZE];
+	pe_build(img, PT_PE_MACHINE_AMD64, true, NULL, 0);
+	memcpy(img + PE_BUILD_SIZE - 4, "Edge", 4);
+	memcpy(img + 0x100, "Edge", 4);
+	const char *tags[] = { "Edge", "Edge", "None" };
+	new_scan(tags, 3);
+	ck_assert_uint_eq(scan->ntags, 2); /* duplicates kept once */
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_buffer(scan, "edge.sys", img, sizeof(img),
+		&diags, &err));
+	pt_owner_scan_finish(scan);
+	const struct pt_owner_hit *h = &tag("Edge")->hits[0];
+	ck_assert_uint_eq(h->places[PT_PLACE_OUTSIDE], 1);
+	ck_assert_uint_eq(h->places[PT_PLACE_DATA], 1);
+	ck_assert_uint_eq(tag("None")->nhits, 0);
+}
+END_TEST
+
+START_TEST(non_pe_files_are_skipped_with_a_note_for_driver_names)
+{
+	const char *tags[] = { "Leak" };
+	new_scan(tags, 1);
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_buffer(scan, "readme.txt",
+		(const uint8_t *)"Leak Leak", 9, &diags, &err));
+	ck_assert(pt_owner_scan_buffer(scan, "fake.sys",
+		(const uint8_t *)"Leak", 4, &diags, &err));
+	ck_assert(pt_owner_scan_buffer(scan, "broken.dll",
+		(const uint8_t *)"MZLeak", 6, &diags, &err));
+	ck_assert_uint_eq(scan->files, 3);
+	ck_assert_uint_eq(scan->pe_files, 0);
+	ck_assert_uint_eq(tag("Leak")->nhits, 0);
+	ck_assert_uint_eq(diags.len, 2);
+	ck_assert_str_eq(diags.items[0].file, "fake.sys");
+	ck_assert(strstr(diags.items[1].msg, "PE signature") != NULL);
+}
+END_TEST
+
+START_TEST(a_file_reached_twice_is_read_once)
+{
+	const char *tags[] = { "Leak" };
+	new_scan(tags, 1);
+	struct pt_error err = { 0 };
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/leaky.sys", DRIVERS_DIR);
+	ck_assert(pt_owner_scan_path(scan, DRIVERS_DIR, &diags, &err));
+	ck_assert(pt_owner_scan_path(scan, path, &diags, &err));
+	pt_owner_scan_finish(scan);
+	ck_assert_uint_eq(tag("Leak")->nhits, 3);
+	ck_assert_uint_eq(diags.len, 1);
+	ck_assert(strstr(diags.items[0].msg, "read once") != NULL);
+}
+END_TEST
+
+START_TEST(missing_path_is_reported_not_fatal)
+{
+	const char *tags[] = { "Leak" };
+	new_scan(tags, 1);
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_path(scan, "/nonexistent/pooltrend", &diags, &err));
+	ck_assert_uint_eq(scan->unreadable, 1);
+	ck_assert_uint_eq(diags.len, 1);
+}
+END_TEST
+
+static Suite *
+owner_suite(void)
+{
+	Suite *s = suite_create("owner");
+	TCase *tc = tcase_create("owner");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, true_owner_first_decoys_below_with_reasons);
+	tcase_add_test(tc, thunk_call_resolved_and_unfound_tag);
+	tcase_add_test(tc, x64_stack_argument_and_call_through_iat);
+	tcase_add_test(tc, x64_forms_of_argument_loads);
+	tcase_add_test(tc, rex_w_and_other_registers_are_not_arguments);
+	tcase_add_test(tc, x86_push_before_call);
+	tcase_add_test(tc, x86_call_through_the_iat_by_absolute_address);
+	tcase_add_test(tc, arm64_movz_movk_and_call_through_a_thunk);
+	tcase_add_test(tc, arm64_high_half_first_and_blr);
+	tcase_add_test(tc, tag_in_headers_and_at_the_last_bytes);
+	tcase_add_test(tc, non_pe_files_are_skipped_with_a_note_for_driver_names);
+	tcase_add_test(tc, a_file_reached_twice_is_read_once);
+	tcase_add_test(tc, missing_path_is_reported_not_fatal);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return pt_test_run(owner_suite());
+}
