@@ -145,14 +145,24 @@ fill_row(const struct pt_diff *d, size_t s, struct pt_diff_row *r)
 	counter_changes(d, s, r);
 }
 
+/* Hostile rows can hold bytes near INT64_MAX: totals saturate. */
+static int64_t
+add_saturating(int64_t a, int64_t b)
+{
+	int64_t sum;
+	if (__builtin_add_overflow(a, b, &sum))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return sum;
+}
+
 static void
 add_to_pool(struct pt_diff_pool *p, const struct pt_diff_row *r)
 {
 	p->tags++;
 	p->new_tags += r->status == PT_DIFF_NEW;
 	p->gone_tags += r->status == PT_DIFF_GONE;
-	p->old_bytes += r->old.bytes;
-	p->new_bytes += r->new.bytes;
+	p->old_bytes = add_saturating(p->old_bytes, r->old.bytes);
+	p->new_bytes = add_saturating(p->new_bytes, r->new.bytes);
 }
 
 static bool
@@ -217,6 +227,35 @@ diff_init(struct pt_diff *d)
 	pt_diags_init(&d->a.diags);
 }
 
+/*
+ * True (with err) when every file of the NEW operand is also in OLD: the
+ * input is read once, so NEW would have no snapshot of its own.
+ */
+static bool
+same_input(const char *new_operand, const struct name_set *old_names,
+		struct pt_error *err)
+{
+	struct pt_diags quiet;
+	struct pt_source_list l;
+	struct pt_error ignored = {0};
+	pt_diags_init(&quiet);
+	pt_source_list_init(&l);
+	bool same = pt_sources_expand(&new_operand, 1, &l, &quiet, &ignored) &&
+		l.len > 0;
+	for (size_t i = 0; same && i < l.len; i++)
+		same = name_set_has(old_names, l.items[i].name);
+	if (same) {
+		char *shown = pt_escape(new_operand, strlen(new_operand));
+		pt_error_set(err, 0, "NEW (%s) holds no file that OLD does not: "
+			"give one set alone to compare its first and last snapshot",
+			shown ? shown : "?");
+		free(shown);
+	}
+	pt_source_list_finish(&l);
+	pt_diags_finish(&quiet);
+	return same;
+}
+
 bool
 pt_diff_run(const char *const *operands, size_t n,
 		const struct pt_analysis_opts *opts, struct pt_diff *d,
@@ -250,7 +289,8 @@ pt_diff_run(const char *const *operands, size_t n,
 		for (size_t i = 0; i < old.len; i++)
 			names.names[names.n++] = old.items[i].name;
 		qsort(names.names, names.n, sizeof(*names.names), cmp_name);
-		ok = compare_sides(d, &names, operands[0], operands[1], err);
+		ok = !same_input(operands[1], &names, err) &&
+			compare_sides(d, &names, operands[0], operands[1], err);
 	}
 	free(names.names);
 	pt_source_list_finish(&old);

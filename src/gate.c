@@ -3,11 +3,14 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "pooltrend/source.h"
+#include "pooltrend/text.h"
 
 struct base_entry {
 	uint8_t tag[4];
@@ -32,30 +35,6 @@ entry_cmp(const void *pa, const void *pb)
 	if (c != 0)
 		return c;
 	return (int)a->pool - (int)b->pool;
-}
-
-static int
-hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static bool
-parse_tag_hex(const char *s, uint8_t tag[4])
-{
-	if (s == NULL || strlen(s) != 8)
-		return false;
-	for (size_t i = 0; i < 4; i++) {
-		int hi = hex_value((unsigned char)s[2 * i]);
-		int lo = hex_value((unsigned char)s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		tag[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
 }
 
 static bool
@@ -95,7 +74,7 @@ static bool
 parse_entry(const cJSON *t, struct base_entry *e)
 {
 	const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(t, "verdict");
-	if (!parse_tag_hex(cJSON_GetStringValue(
+	if (!pt_tag_from_hex(cJSON_GetStringValue(
 			cJSON_GetObjectItemCaseSensitive(t, "tag_hex")), e->tag) ||
 			!parse_pool(cJSON_GetStringValue(
 			cJSON_GetObjectItemCaseSensitive(t, "pool")), &e->pool) ||
@@ -113,6 +92,21 @@ parse_entry(const cJSON *t, struct base_entry *e)
 	return true;
 }
 
+/*
+ * How many series the report could have listed: those its pool filter let
+ * through (input.series_in_filter), or all of them in reports written
+ * before that field.
+ */
+static double
+listable_series(const cJSON *doc)
+{
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(doc, "input");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(input, "series_in_filter");
+	if (!cJSON_IsNumber(n))
+		n = cJSON_GetObjectItemCaseSensitive(input, "series");
+	return cJSON_IsNumber(n) ? n->valuedouble : 0;
+}
+
 static struct pt_baseline *
 baseline_from_json(const cJSON *doc, struct pt_error *err)
 {
@@ -124,8 +118,13 @@ baseline_from_json(const cJSON *doc, struct pt_error *err)
 		return NULL;
 	}
 	if (version->valuedouble != PT_JSON_SCHEMA_VERSION) {
-		pt_error_set(err, 0, "schema_version %.0f is not one this pooltrend "
+		pt_error_set(err, 0, "schema_version %g is not one this pooltrend "
 			"reads (%d)", version->valuedouble, PT_JSON_SCHEMA_VERSION);
+		return NULL;
+	}
+	if (cJSON_GetArraySize(tags) > PT_BASELINE_MAX_TAGS) {
+		pt_error_set(err, 0, "more than %d tags: not the report of one "
+			"machine", PT_BASELINE_MAX_TAGS);
 		return NULL;
 	}
 	struct pt_baseline *b = calloc(1, sizeof(*b));
@@ -148,9 +147,19 @@ baseline_from_json(const cJSON *doc, struct pt_error *err)
 		b->n++;
 	}
 	qsort(b->e, b->n, sizeof(*b->e), entry_cmp);
-	const cJSON *input = cJSON_GetObjectItemCaseSensitive(doc, "input");
-	const cJSON *series = cJSON_GetObjectItemCaseSensitive(input, "series");
-	b->partial = cJSON_IsNumber(series) && series->valuedouble > (double)b->n;
+	/* A report lists each series once; with two entries the answer
+	 * would depend on which one the search meets. */
+	for (size_t i = 1; i < b->n; i++) {
+		if (entry_cmp(&b->e[i - 1], &b->e[i]) == 0) {
+			char hex[9];
+			pt_tag_hex(b->e[i].tag, hex);
+			pt_error_set(err, 0, "tag_hex %s (%s) is listed twice", hex,
+				pt_pool_name(b->e[i].pool));
+			pt_baseline_destroy(b);
+			return NULL;
+		}
+	}
+	b->partial = (double)b->n < listable_series(doc);
 	return b;
 }
 
@@ -158,9 +167,24 @@ struct pt_baseline *
 pt_baseline_parse(const char *text, size_t len, struct pt_error *err)
 {
 	const char *end = NULL;
+	if (len == 0 || strspn(text, " \t\r\n") == len) {
+		pt_error_set(err, 0, "empty file, not a JSON report");
+		return NULL;
+	}
 	cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (doc == NULL) {
-		pt_error_set(err, line_at(text, len, end), "not valid JSON");
+		pt_error_set(err, line_at(text, len, end), "not valid JSON (or nested "
+			"too deeply)");
+		return NULL;
+	}
+	/* Two reports run together, or a broken merge, are not one report. */
+	size_t rest = (size_t)(end - text);
+	while (rest < len && strchr(" \t\r\n", text[rest]) != NULL && text[rest])
+		rest++;
+	if (rest < len) {
+		pt_error_set(err, line_at(text, len, text + rest), "text after the "
+			"JSON document");
+		cJSON_Delete(doc);
 		return NULL;
 	}
 	struct pt_baseline *b = baseline_from_json(doc, err);
@@ -250,8 +274,11 @@ pt_rate_parse(const char *s, double *bytes_per_hour)
 	double hours = period_hours(end + ulen);
 	if (factor == 0 || hours == 0)
 		return false;
-	*bytes_per_hour = v * factor / hours;
-	return isfinite(*bytes_per_hour);
+	double bph = v * factor / hours;
+	if (!isfinite(bph))
+		return false;
+	*bytes_per_hour = bph;
+	return true;
 }
 
 const char *
@@ -322,6 +349,21 @@ describe_baseline(const struct base_entry *b, char *out, size_t size)
 		(void)snprintf(out, size, "%s", pt_verdict_name(b->verdict));
 }
 
+/* snprintf at *used, which never passes the end (output is cut). */
+__attribute__((format(printf, 4, 5)))
+static void
+append(char *buf, size_t size, size_t *used, const char *fmt, ...)
+{
+	if (*used + 1 >= size)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(buf + *used, size - *used, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*used += (size_t)k < size - *used ? (size_t)k : size - *used - 1;
+}
+
 static void
 write_reason(const struct pt_gate_opts *o, const struct pt_score *s,
 		const struct base_entry *b, struct pt_gate_hit *h)
@@ -340,15 +382,15 @@ write_reason(const struct pt_gate_opts *o, const struct pt_score *s,
 	case PT_CHANGE_NO_WORSE: change = "; no worse than the baseline (not counted), where it was "; break;
 	case PT_CHANGE_NONE: break;
 	}
-	int k = snprintf(h->reason, sizeof(h->reason), "%s at %s",
+	size_t used = 0;
+	append(h->reason, sizeof(h->reason), &used, "%s at %s",
 		pt_verdict_name(s->verdict), now);
-	size_t used = k > 0 && (size_t)k < sizeof(h->reason) ? (size_t)k : 0;
 	if (o->use_rate)
-		used += (size_t)snprintf(h->reason + used, sizeof(h->reason) - used,
-			", above --fail-above %s", pt_human_rate(o->fail_above_bph, limit));
-	if (used < sizeof(h->reason))
-		(void)snprintf(h->reason + used, sizeof(h->reason) - used, "%s%s",
-			change, h->change == PT_CHANGE_NEW ? "" : before);
+		append(h->reason, sizeof(h->reason), &used, ", above --fail-above %s",
+			o->fail_above_text ? o->fail_above_text :
+			pt_human_rate(o->fail_above_bph, limit));
+	append(h->reason, sizeof(h->reason), &used, "%s%s", change,
+		h->change == PT_CHANGE_NEW ? "" : before);
 }
 
 static bool
@@ -363,6 +405,7 @@ evaluate(const struct pt_analysis *a, const struct pt_gate_opts *o, size_t s,
 			!trips(o, sc->verdict, sc->has_growth, sc->growth_bph))
 		return false;
 	h->verdict = sc->verdict;
+	h->has_growth = sc->has_growth;
 	h->growth_bph = sc->has_growth ? sc->growth_bph : 0;
 	const struct base_entry *b = o->baseline ?
 		baseline_find(o->baseline, se->tag, se->pool) : NULL;

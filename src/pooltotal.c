@@ -93,6 +93,7 @@ slope(const double *t, const double *y, size_t n, bool *has, double *out)
 static void
 explain(const struct pt_analysis *a, struct pt_pool_total out[PT_POOL_COUNT])
 {
+	uint32_t last_epoch = a->ds.nepochs - 1;
 	for (size_t s = 0; s < a->ds.nseries; s++) {
 		const struct pt_score *sc = &a->scores[s];
 		struct pt_pool_total *p = &out[a->ds.series[s].pool];
@@ -100,7 +101,10 @@ explain(const struct pt_analysis *a, struct pt_pool_total out[PT_POOL_COUNT])
 		if (sc->verdict == PT_VERDICT_UNLIKELY)
 			continue;
 		p->flagged++;
-		if (sc->has_growth && sc->growth_bph > 0)
+		/* The pool's slope is over the last epoch; a series' growth
+		 * measured in an earlier one explains none of it. */
+		if (sc->has_growth && sc->growth_bph > 0 &&
+				sc->growth_epoch == last_epoch)
 			p->flagged_growth_bph += sc->growth_bph;
 	}
 	const struct pt_summary *last = &a->ds.snaps[a->ds.nsnap - 1].summary;
@@ -110,10 +114,15 @@ explain(const struct pt_analysis *a, struct pt_pool_total out[PT_POOL_COUNT])
 		if (!pt->has_growth || !(pt->growth_bph > 0))
 			continue;
 		pt->has_share = true;
+		/* Slopes of parts need not add up to the slope of the sum: the
+		 * flagged series can outgrow a pool whose other tags shrink. */
 		pt->flagged_share = fmin(1, pt->flagged_growth_bph / pt->growth_bph);
-		if (pt_pool_headroom(last, (uint8_t)p, &headroom, &pt->tte_bound)) {
+		if (a->time_source != PT_TIME_INDEX &&
+				pt_pool_headroom(last, (uint8_t)p, &headroom, &pt->tte_bound)) {
 			pt->has_tte = true;
 			pt->tte_hours = headroom / pt->growth_bph;
+			pt->tte_beyond_window = pt->tte_hours >
+				PT_TTE_MAX_WINDOWS * a->span_hours;
 		}
 	}
 }
@@ -147,7 +156,9 @@ pt_pool_totals(const struct pt_analysis *a,
 	bool ok = true;
 	for (int p = 0; p < PT_POOL_COUNT; p++) {
 		struct pt_pool_total *pt = &out[p];
-		pt->bytes_last = (int64_t)c.sum[p][c.n - 1];
+		/* Sums of hostile rows can pass what an int64 holds. */
+		double last_sum = c.sum[p][c.n - 1];
+		pt->bytes_last = last_sum >= 0x1p63 ? INT64_MAX : (int64_t)last_sum;
 		ok = ok && slope(c.t, c.sum[p], c.n, &pt->has_growth,
 			&pt->growth_bph);
 		ok = ok && slope(c.t + c.n, c.head[p], c.nhead,

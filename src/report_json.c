@@ -277,8 +277,25 @@ warnings_array(const struct pt_diags *d)
 	return arr;
 }
 
+/* Series the pool filter lets through: what the report could list. */
+static size_t
+series_in_filter(const struct pt_analysis *a, enum pt_pool_filter f)
+{
+	size_t n = 0;
+	for (size_t s = 0; s < a->ds.nseries; s++)
+		n += pt_pool_filter_match(f, a->ds.series[s].pool);
+	return n;
+}
+
+static const char *
+pool_filter_name(enum pt_pool_filter f)
+{
+	return f == PT_FILTER_ALL ? "all" : f == PT_FILTER_PAGED ? "paged" :
+		"nonpaged";
+}
+
 static cJSON *
-input_object(const struct pt_analysis *a)
+input_object(const struct pt_analysis *a, const struct pt_report_opts *o)
 {
 	cJSON *in = cJSON_CreateObject();
 	bool absolute = !pt_time_source_is_relative(a->time_source);
@@ -294,7 +311,9 @@ input_object(const struct pt_analysis *a)
 		add_time(in, "last", absolute, a->last_ms) &&
 		add_real(in, "span_hours", a->span_hours, 3) &&
 		add_int(in, "epochs", a->ds.nepochs) &&
-		add_int(in, "series", (int64_t)a->ds.nseries);
+		add_int(in, "series", (int64_t)a->ds.nseries) &&
+		cJSON_AddStringToObject(in, "pool_filter", pool_filter_name(o->pool)) &&
+		add_int(in, "series_in_filter", (int64_t)series_in_filter(a, o->pool));
 	/* "warnings" last: it can be long. */
 	cJSON *w = ok ? warnings_array(&a->diags) : NULL;
 	if (w == NULL || !cJSON_AddItemToObject(in, "warnings", w)) {
@@ -319,8 +338,16 @@ add_gate_hit(cJSON *arr, const struct pt_analysis *a, const struct pt_gate_hit *
 	return cJSON_AddStringToObject(o, "tag", pt_tag_escape(se->tag, tag)) &&
 		cJSON_AddStringToObject(o, "tag_hex", hex) &&
 		cJSON_AddStringToObject(o, "pool", pt_pool_name(se->pool)) &&
+		cJSON_AddStringToObject(o, "verdict", pt_verdict_name(h->verdict)) &&
+		add_real(o, "growth_bytes_per_hour", h->has_growth ? h->growth_bph :
+			NAN, 1) &&
 		cJSON_AddBoolToObject(o, "counts", h->counts) &&
 		cJSON_AddStringToObject(o, "change", pt_gate_change_name(h->change)) &&
+		(h->in_baseline ? cJSON_AddStringToObject(o, "baseline_verdict",
+			pt_verdict_name(h->base_verdict)) != NULL :
+			cJSON_AddNullToObject(o, "baseline_verdict") != NULL) &&
+		add_real(o, "baseline_growth_bytes_per_hour", h->in_baseline &&
+			h->base_has_growth ? h->base_growth_bph : NAN, 1) &&
 		cJSON_AddStringToObject(o, "reason", h->reason);
 }
 
@@ -370,6 +397,8 @@ add_pool_total(cJSON *arr, const struct pt_pool_total *p)
 		add_real(o, "flagged_share", p->has_share ? p->flagged_share : NAN, 4) &&
 		add_real(o, "tte_hours", p->has_tte ? p->tte_hours : NAN, 1) &&
 		pt_json_add_escaped(o, "tte_bound", p->has_tte ? p->tte_bound : NULL) &&
+		cJSON_AddBoolToObject(o, "tte_beyond_window", p->has_tte &&
+			p->tte_beyond_window) &&
 		add_real(o, "header_growth_bytes_per_hour", p->has_header_growth ?
 			p->header_growth_bph : NAN, 1);
 }
@@ -398,7 +427,7 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *tool = cJSON_CreateObject();
 	cJSON *tags = cJSON_CreateArray();
-	cJSON *in = input_object(a);
+	cJSON *in = input_object(a, o);
 	bool ok = doc && tool && tags && in &&
 		add_int(doc, "schema_version", PT_JSON_SCHEMA_VERSION);
 	if (ok) {

@@ -243,21 +243,20 @@ write_header(FILE *out, const struct pt_analysis *a)
 		warnings, warnings == 1 ? "" : "s");
 }
 
-/* Beyond this many observed windows a time to exhaustion is a guess. */
-#define TTE_MAX_WINDOWS 10
-
 static void
 write_tte(FILE *out, const struct pt_analysis *a, const struct pt_pool_total *p)
 {
 	char when[32];
 	if (!p->has_tte) {
-		fputs("; no -r summary, so no time to exhaustion", out);
+		fputs(a->time_source == PT_TIME_INDEX ?
+			"; no times, so no time to exhaustion" :
+			"; no -r summary, so no time to exhaustion", out);
 		return;
 	}
-	if (p->tte_hours > TTE_MAX_WINDOWS * a->span_hours) {
+	if (p->tte_beyond_window) {
 		format_hours(a->span_hours, when);
 		fprintf(out, "; %s more than %d x %s away", p->tte_bound,
-			TTE_MAX_WINDOWS, when);
+			PT_TTE_MAX_WINDOWS, when);
 		return;
 	}
 	format_hours(p->tte_hours, when);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char hexdig[] = "0123456789abcdef";
 
@@ -39,6 +40,20 @@ hex_value(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+bool
+pt_tag_from_hex(const char *hex, uint8_t tag[4])
+{
+	if (hex == NULL || strlen(hex) != 8)
+		return false;
+	for (size_t i = 0; i < 4; i++) {
+		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		tag[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
 }
 
 bool

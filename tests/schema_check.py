@@ -158,6 +158,10 @@ for what, mutate in owner_broken.items():
 broken.update(owner_broken)
 runs += diff_runs
 
+# A wrong testdata path must not pass with nothing checked.
+if goldens < 8:
+    fail(f"only {goldens} golden JSON outputs found in {data}", None)
+
 print(f"{len(runs)} runs, {goldens} golden outputs, {len(broken)} broken "
       f"documents checked; {failures} failures")
 sys.exit(1 if failures else 0)

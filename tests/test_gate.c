@@ -62,6 +62,22 @@ START_TEST(baseline_errors_name_the_problem)
 	ck_assert_ptr_null(parse("{\"schema_version\": 1, \"tags\": [{\"tag_hex\": "
 		"\"4c65616b\", \"pool\": \"paged\", \"verdict\": \"sure\"}]}", &err));
 	ck_assert_ptr_null(parse("", &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "empty"));
+	ck_assert_ptr_null(parse(" \n\t", &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "empty"));
+	/* Two reports run together are not one report. */
+	ck_assert_ptr_null(parse("{\"schema_version\": 1, \"tags\": []}\n"
+		"{\"schema_version\": 1, \"tags\": []}\n", &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "text after"));
+	ck_assert_int_eq(err.line, 2);
+	/* The same series twice: which one counts would be arbitrary. */
+	ck_assert_ptr_null(parse("{\"schema_version\": 1, \"tags\": ["
+		"{\"tag_hex\": \"4c65616b\", \"pool\": \"paged\", \"verdict\": \"likely\"},"
+		"{\"tag_hex\": \"4C65616B\", \"pool\": \"paged\", \"verdict\": \"unlikely\"}"
+		"]}", &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "listed twice"));
+	ck_assert_ptr_null(parse("{\"schema_version\": 1.5, \"tags\": []}", &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "schema_version 1.5"));
 }
 END_TEST
 
@@ -77,6 +93,14 @@ START_TEST(baseline_counts_and_partial)
 	ck_assert_ptr_nonnull(b);
 	ck_assert_uint_eq(pt_baseline_count(b), 2);
 	ck_assert(pt_baseline_partial(b));
+	pt_baseline_destroy(b);
+	/* Written with -p paged: two of its pool's two series is complete. */
+	b = parse("{\"schema_version\": 1, \"input\": {\"series\": 5, "
+		"\"series_in_filter\": 2}, \"tags\": [{\"tag_hex\": \"4c65616b\", "
+		"\"pool\": \"paged\", \"verdict\": \"likely\"}, {\"tag_hex\": "
+		"\"4c65616c\", \"pool\": \"paged\", \"verdict\": \"likely\"}]}", &err);
+	ck_assert_ptr_nonnull(b);
+	ck_assert(!pt_baseline_partial(b));
 	pt_baseline_destroy(b);
 	b = parse("{\"schema_version\": 1, \"input\": {\"series\": 0}, \"tags\": []}",
 		&err);
@@ -199,6 +223,24 @@ START_TEST(baseline_counts_only_new_or_worse)
 		"\"growth_bytes_per_hour\": 1400000, \"growth_ci95\": [1300000, 1500000]}");
 	assert_one_hit(&g, "Drsd", false, PT_CHANGE_NO_WORSE, "not counted");
 	pt_gate_finish(&g);
+
+	/* With --fail-above the baseline is judged by the same bar: slower
+	 * than the rate there, so it did not trip, so it counts now. */
+	{
+		struct pt_error err;
+		struct pt_baseline *b = parse("{\"schema_version\": 1, \"tags\": ["
+			DRSD "\"verdict\": \"likely\", \"growth_bytes_per_hour\": 50000}]}",
+			&err);
+		ck_assert_ptr_nonnull(b);
+		struct pt_gate_opts o = { .use_rate = true,
+			.fail_above_bph = 100000, .fail_above_text = "100000",
+			.baseline = b };
+		g = check_gate(&o);
+		pt_baseline_destroy(b);
+		assert_one_hit(&g, "Drsd", true, PT_CHANGE_NOW_TRIPS,
+			"above --fail-above 100000; worse than the baseline");
+		pt_gate_finish(&g);
+	}
 
 	/* Faster by the factor but inside the baseline's wide interval. */
 	g = gate_against(DRSD "\"verdict\": \"likely\", "

@@ -43,25 +43,32 @@ bytes_of(int t, int k)
 	return 500000;
 }
 
+enum variant { NORMAL, NO_SUMMARY, LEAK_BEFORE_REBOOT, HUGE };
+
 static void
-setup(struct fixture *f, bool with_summary)
+setup(struct fixture *f, enum variant v)
 {
+	bool with_summary = v != NO_SUMMARY;
 	memset(f, 0, sizeof(*f));
 	int64_t t0 = pt_days_from_civil(2026, 11, 2) * 86400000;
 	for (int i = 0; i < NSNAP; i++) {
 		int k = i < REBOOT_AT ? i : i - REBOOT_AT;
 		int64_t paged = 0;
+		size_t nrows = 0;
 		for (int t = 0; t < NTAGS; t++) {
-			struct pt_row *r = &f->rows[i][t];
+			if (v == LEAK_BEFORE_REBOOT && t == T_LEAK && i >= REBOOT_AT)
+				continue;
+			struct pt_row *r = &f->rows[i][nrows++];
 			memcpy(r->tag, tags[t], 4);
 			r->pool = pools[t];
-			r->bytes = bytes_of(t, k);
+			r->bytes = v == HUGE && t != T_NONPAGED ? INT64_MAX - NSNAP + i :
+				bytes_of(t, k);
 			r->per_alloc = 64;
 			r->diff = r->bytes / 64;
 			r->allocs = 1000 * (k + 1) + r->diff;
 			r->frees = r->allocs - r->diff;
 			r->line = 10 + t;
-			if (pools[t] == PT_POOL_PAGED)
+			if (pools[t] == PT_POOL_PAGED && v != HUGE)
 				paged += r->bytes;
 		}
 		struct pt_summary *sum = &f->snaps[i].summary;
@@ -74,7 +81,7 @@ setup(struct fixture *f, bool with_summary)
 		sum->pool_paged_k = paged / 1024 + 2 * k;     /* 2 KB/h beyond the tags */
 		sum->pool_nonpaged_k = 500;
 		f->snaps[i].rows = f->rows[i];
-		f->snaps[i].nrows = NTAGS;
+		f->snaps[i].nrows = nrows;
 		f->snaps[i].line = 5;
 		f->timed[i] = (struct pt_timed_snapshot){ &f->snaps[i], "log.txt",
 			t0 + (int64_t)i * HOUR };
@@ -94,7 +101,7 @@ START_TEST(paged_growth_is_the_leak)
 	struct fixture f;
 	struct pt_pool_total p[PT_POOL_COUNT];
 	struct pt_error err = {0};
-	setup(&f, true);
+	setup(&f, NORMAL);
 	ck_assert(pt_pool_totals(&f.a, p, &err));
 	const struct pt_pool_total *pg = &p[PT_POOL_PAGED];
 	ck_assert_uint_eq(pg->series, 2);
@@ -128,11 +135,38 @@ START_TEST(no_summary_no_tte)
 	struct fixture f;
 	struct pt_pool_total p[PT_POOL_COUNT];
 	struct pt_error err = {0};
-	setup(&f, false);
+	setup(&f, NO_SUMMARY);
 	ck_assert(pt_pool_totals(&f.a, p, &err));
 	ck_assert(p[PT_POOL_PAGED].has_growth);
 	ck_assert(!p[PT_POOL_PAGED].has_tte);
 	ck_assert(!p[PT_POOL_PAGED].has_header_growth);
+	teardown(&f);
+}
+END_TEST
+
+/* A leak that stopped at the reboot explains none of the growth after it. */
+START_TEST(share_counts_the_last_epoch_only)
+{
+	struct fixture f;
+	struct pt_pool_total p[PT_POOL_COUNT];
+	struct pt_error err = {0};
+	setup(&f, LEAK_BEFORE_REBOOT);
+	ck_assert(pt_pool_totals(&f.a, p, &err));
+	ck_assert_uint_eq(p[PT_POOL_PAGED].flagged, 1);
+	ck_assert_double_eq(p[PT_POOL_PAGED].flagged_growth_bph, 0);
+	teardown(&f);
+}
+END_TEST
+
+/* Two series near INT64_MAX: the total saturates instead of wrapping. */
+START_TEST(huge_totals_saturate)
+{
+	struct fixture f;
+	struct pt_pool_total p[PT_POOL_COUNT];
+	struct pt_error err = {0};
+	setup(&f, HUGE);
+	ck_assert(pt_pool_totals(&f.a, p, &err));
+	ck_assert_int_eq(p[PT_POOL_PAGED].bytes_last, INT64_MAX);
 	teardown(&f);
 }
 END_TEST
@@ -164,6 +198,8 @@ pooltotal_suite(void)
 	tcase_add_test(tc, paged_growth_is_the_leak);
 	tcase_add_test(tc, no_summary_no_tte);
 	tcase_add_test(tc, headroom_bounds);
+	tcase_add_test(tc, share_counts_the_last_epoch_only);
+	tcase_add_test(tc, huge_totals_saturate);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,7 +5,7 @@
 # PT_GOLDEN_UPDATE=1 rewrites testdata/tty-demo/expected.out.
 set -u
 exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-data=$2
+data=$(cd "$2" && pwd)
 golden=$data/tty-demo/expected.out
 status=0
 esc=$(printf '\033')
@@ -29,6 +29,9 @@ fail() {
 }
 
 has_escape() { grep -q "$esc\[" ; }
+# Every run must have printed a report: a crash prints nothing, and
+# "no escape in the output" would then pass.
+is_report() { grep -q 'snapshots over' ; }
 has_blocks() { grep -q '▁\|▂\|▃\|▄\|▅\|▆\|▇\|█' ; }
 
 cd "$data" || exit 99
@@ -43,22 +46,31 @@ printf '%s\n' "$out" | has_escape || fail "no colour on a terminal"
 printf '%s\n' "$out" | has_blocks || fail "no block sparklines in a UTF-8 locale"
 
 out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm NO_COLOR=1 -- -n 3 demo)
+printf '%s\n' "$out" | is_report || fail "no report with NO_COLOR"
 printf '%s\n' "$out" | has_escape && fail "colour although NO_COLOR is set"
 printf '%s\n' "$out" | has_blocks || fail "NO_COLOR dropped the sparklines"
 
 out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- --color never -n 3 demo)
+printf '%s\n' "$out" | is_report || fail "no report with --color never"
 printf '%s\n' "$out" | has_escape && fail "colour with --color never"
 
 out=$(on_tty LC_ALL=C.UTF-8 TERM=dumb -- -n 3 demo)
+printf '%s\n' "$out" | is_report || fail "no report on TERM=dumb"
 printf '%s\n' "$out" | has_escape && fail "colour on TERM=dumb"
 
 out=$(on_tty LC_ALL=C TERM=xterm -- -n 3 demo)
+printf '%s\n' "$out" | is_report || fail "no report in the C locale"
 printf '%s\n' "$out" | has_escape || fail "no colour in the C locale"
 printf '%s\n' "$out" | LC_ALL=C grep -q "$(printf '[\200-\377]')" &&
 	fail "bytes above ASCII in the C locale (sparklines must fall back)"
 
 out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- -f json -n 1 demo)
+printf '%s\n' "$out" | grep -q '"schema_version"' || fail "no JSON on a terminal"
 printf '%s\n' "$out" | has_escape && fail "colour in JSON on a terminal"
+
+out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- diff -n 3 demo)
+printf '%s\n' "$out" | grep -q 'TAG' || fail "no diff report on a terminal"
+printf '%s\n' "$out" | has_escape || fail "no colour in diff on a terminal"
 
 out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- show Drsd demo)
 printf '%s\n' "$out" | has_blocks || fail "show drew no block chart on a terminal"
@@ -66,5 +78,6 @@ printf '%s\n' "$out" | has_escape || fail "show has no colour on a terminal"
 
 # Not a terminal: no colour even with a colour-capable TERM.
 out=$(env -u NO_COLOR LC_ALL=C.UTF-8 TERM=xterm "$exe" -n 3 demo)
+printf '%s\n' "$out" | is_report || fail "no report into a pipe"
 printf '%s\n' "$out" | has_escape && fail "colour when stdout is a pipe"
 exit $status

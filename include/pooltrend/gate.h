@@ -25,8 +25,12 @@
 #include "pooltrend/diag.h"
 #include "pooltrend/report.h"
 
-/* A baseline above this size is not a pooltrend report of one machine. */
-#define PT_BASELINE_MAX_BYTES ((size_t)256 << 20)
+/*
+ * A pooltrend report of one machine is a few MB; cJSON needs about ten
+ * times a file's size, so these bound the memory a baseline can take.
+ */
+#define PT_BASELINE_MAX_BYTES ((size_t)32 << 20)
+#define PT_BASELINE_MAX_TAGS 1000000
 
 /* Growth must exceed the baseline's by this factor to count as worse. */
 #define PT_GATE_WORSE_FACTOR 1.5
@@ -50,8 +54,8 @@ void pt_baseline_destroy(struct pt_baseline *b);
 size_t pt_baseline_count(const struct pt_baseline *b);
 
 /*
- * True when the report listed fewer tags than it had series (it was
- * written with --top or --pool): tags missing from it count as new.
+ * True when the report listed fewer tags than its pool filter let through
+ * (it was written with --top): tags missing from it count as new.
  */
 bool pt_baseline_partial(const struct pt_baseline *b);
 
@@ -68,6 +72,7 @@ struct pt_gate_opts {
 	enum pt_verdict fail_on;
 	bool use_rate;                /* --fail-above given */
 	double fail_above_bph;
+	const char *fail_above_text;  /* the rate as the user wrote it, or NULL */
 	const struct pt_baseline *baseline; /* or NULL */
 	const char *baseline_name;    /* its file name, for reports */
 	enum pt_pool_filter pool;     /* only series the report shows */
@@ -85,6 +90,7 @@ enum pt_gate_change {
 struct pt_gate_hit {
 	size_t series;
 	enum pt_verdict verdict;
+	bool has_growth;
 	double growth_bph;            /* 0 when no growth was measured */
 	enum pt_gate_change change;
 	bool counts;                  /* false for held series */

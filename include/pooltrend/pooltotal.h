@@ -1,6 +1,7 @@
 /*
  * Pool totals: how fast each pool grows as a whole, how much of that the
- * likely and possible series explain, and when the machine runs out.
+ * likely and possible series growing in the same (last) boot epoch
+ * explain, and when the machine runs out.
  *
  * The total of a pool at a snapshot is the sum of the bytes of its series
  * (a series without a row there counts 0); its growth is the Theil-Sen
@@ -24,19 +25,23 @@
 struct pt_pool_total {
 	size_t series;                /* series of this pool */
 	size_t flagged;               /* likely or possible series */
-	int64_t bytes_last;           /* total at the last snapshot */
+	int64_t bytes_last;           /* total at the last snapshot (saturates) */
 	double growth_bph;            /* bytes per hour, last epoch */
 	double flagged_growth_bph;    /* growth of the flagged series, where positive, summed */
 	double flagged_share;         /* flagged growth / pool growth, in [0, 1] */
-	double tte_hours;
+	double tte_hours;             /* never with the index time source (no times) */
 	const char *tte_bound;        /* "available memory" or "commit limit" */
 	double header_growth_bph;     /* slope of the -r pool figure */
 	uint8_t pool;                 /* enum pt_pool */
 	bool has_growth;
 	bool has_share;               /* the pool grows, so a share means something */
 	bool has_tte;
+	bool tte_beyond_window;       /* more than PT_TTE_MAX_WINDOWS spans away */
 	bool has_header_growth;
 };
+
+/* Beyond this many observed spans a time to exhaustion is a guess. */
+#define PT_TTE_MAX_WINDOWS 10
 
 /*
  * The headroom that growth in pool eats, from a -r summary: available

@@ -33,6 +33,9 @@ bool pt_tag_unescape(const char *text, uint8_t tag[4]);
 /* The tag as 8 lowercase hex digits ("4c65616b" for "Leak"). */
 void pt_tag_hex(const uint8_t tag[4], char out[9]);
 
+/* The reverse of pt_tag_hex: exactly 8 hex digits (either case). */
+bool pt_tag_from_hex(const char *hex, uint8_t tag[4]);
+
 /*
  * Escape arbitrary bytes the same way (valid UTF-8 sequences of printable
  * characters are kept, so accented file names stay readable).

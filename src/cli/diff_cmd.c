@@ -3,6 +3,7 @@
  * write the report, map the outcome to the exit status.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "pooltrend/diff.h"
 #include "cli.h"
@@ -26,6 +27,8 @@ diff_cmd_run(const struct diff_cmd_opts *o, int argc, char **argv)
 		return usage_error("%s", "diff needs OLD and NEW (or one set)");
 	if (argc > 2)
 		return usage_error("diff takes OLD and NEW only, not '%s'", argv[2]);
+	if (argc == 2 && strcmp(argv[0], "-") == 0 && strcmp(argv[1], "-") == 0)
+		return usage_error("%s", "standard input can be OLD or NEW, not both");
 	struct pt_diff d;
 	struct pt_error err = {0};
 	bool ok = pt_diff_run((const char *const *)argv, (size_t)argc,

@@ -236,6 +236,7 @@ apply_option(struct cli *c, int opt, const char *arg)
 			return usage_error("--fail-above needs a growth rate such as "
 				"50000, 100KB/h or 2MB/d, not '%s'", arg);
 		c->gate.use_rate = true;
+		c->gate.fail_above_text = arg;
 		return -1;
 	case OPT_BASELINE:
 		c->gate.baseline_name = arg;
@@ -515,9 +516,8 @@ print_gate_options(const struct cli *c)
 		sep = ", ";
 	}
 	if (c->gate.use_rate) {
-		char rate[40];
-		fprintf(stderr, "%s--fail-above %s", sep,
-			pt_human_rate(c->gate.fail_above_bph, rate));
+		fprintf(stderr, "%s--fail-above ", sep);
+		print_escaped(stderr, c->gate.fail_above_text);
 		sep = ", ";
 	}
 	if (c->gate.baseline != NULL) {
@@ -527,12 +527,16 @@ print_gate_options(const struct cli *c)
 	fputc(')', stderr);
 }
 
-/* Why the gate tripped (or held), one line per series, then the outcome. */
+/*
+ * Why the gate tripped (or held), one line per series, then the outcome;
+ * with -q only the outcome of a tripped gate, so a failed CI job still
+ * says why it failed.
+ */
 static void
 print_gate(const struct cli *c, const struct pt_analysis *a,
 		const struct pt_gate *g)
 {
-	for (size_t i = 0; i < g->n; i++) {
+	for (size_t i = 0; !c->quiet && i < g->n; i++) {
 		const struct pt_series *se = &a->ds.series[g->hits[i].series];
 		char tag[PT_TAG_TEXT_MAX];
 		fprintf(stderr, "pooltrend: gate: %s %s: %s\n",
@@ -542,7 +546,7 @@ print_gate(const struct cli *c, const struct pt_analysis *a,
 	size_t held = g->n - g->counted;
 	if (g->tripped)
 		fprintf(stderr, "pooltrend: gate tripped by %zu series ", g->counted);
-	else if (held > 0)
+	else if (held > 0 && !c->quiet)
 		fprintf(stderr, "pooltrend: gate passed: %zu series no worse than "
 			"the baseline ", held);
 	else
@@ -612,6 +616,12 @@ parse_tag_arg(const char *arg, uint8_t tag[4], enum pt_pool_filter *pool)
 static int
 run_rank(struct cli *c, const struct pt_analysis *a)
 {
+	/* Without times a slope is per snapshot: no rate compares with it. */
+	if (c->gate.use_rate && a->time_source == PT_TIME_INDEX) {
+		fputs("pooltrend: --fail-above needs times, and the snapshots have "
+			"none (time source index; see --interval)\n", stderr);
+		return EXIT_USAGE;
+	}
 	struct pt_owner_scan *drivers = NULL;
 	if (c->drivers_dir != NULL) {
 		int src = owner_scan_for_report(c->drivers_dir, a, c->report.pool,
@@ -626,20 +636,22 @@ run_rank(struct cli *c, const struct pt_analysis *a)
 		c->report.format == PT_FORMAT_TEXT, c->output == NULL);
 	struct pt_gate gate = {0};
 	struct pt_error err = {0};
+	int rc = EXIT_OK;
 	c->gate.pool = c->report.pool;
 	if (gate_wanted(c)) {
-		if (!pt_gate_check(a, &c->gate, &gate, &err)) {
+		if (pt_gate_check(a, &c->gate, &gate, &err)) {
+			c->report.gate = &gate;
+		} else {
 			fprintf(stderr, "pooltrend: %s\n", err.msg);
-			return EXIT_IO;
+			rc = EXIT_IO;
 		}
-		c->report.gate = &gate;
 	}
 	struct report_job job = { c, a };
-	int rc = c->output ? write_atomically(c->output, write_report, &job) :
-		write_stdout(write_report, &job);
+	if (rc == EXIT_OK)
+		rc = c->output ? write_atomically(c->output, write_report, &job) :
+			write_stdout(write_report, &job);
 	if (rc == EXIT_OK && gate_wanted(c)) {
-		if (!c->quiet)
-			print_gate(c, a, &gate);
+		print_gate(c, a, &gate);
 		if (gate.tripped)
 			rc = EXIT_GATE;
 	}
