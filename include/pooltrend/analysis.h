@@ -7,6 +7,10 @@
  * input is still analysed; the run fails only when nothing usable was found
  * or memory ran out.
  *
+ * Files are read and parsed, and series scored, on opts->threads worker
+ * threads; every result goes to its own slot and slots are merged in input
+ * order, so the output is the same for any number of threads.
+ *
  * Ownership: struct pt_analysis owns everything it points to; release it
  * with pt_analysis_finish (also after a failed run).  Operands and options
  * are borrowed for the duration of the call.
@@ -37,6 +41,7 @@ struct pt_analysis_opts {
 	int64_t interval_ms;          /* 0 = not given */
 	size_t max_file_bytes;        /* 0 = no limit */
 	size_t max_cells;             /* 0 = no limit */
+	size_t threads;               /* worker threads; 0 = online CPUs */
 };
 
 void pt_analysis_opts_init(struct pt_analysis_opts *o);
@@ -73,6 +78,15 @@ pt_analysis_hours(const struct pt_analysis *a, int64_t ms)
  * error (out of memory, a forced time source that cannot date the input).
  */
 bool pt_analysis_run(const char *const *operands, size_t n,
+		const struct pt_analysis_opts *opts, struct pt_analysis *a,
+		struct pt_error *err);
+
+/*
+ * pt_analysis_run without the scoring: read, parse, date and align, and
+ * leave a->scores NULL.  For benchmarks and tools that need only the
+ * aligned series.
+ */
+bool pt_analysis_load(const char *const *operands, size_t n,
 		const struct pt_analysis_opts *opts, struct pt_analysis *a,
 		struct pt_error *err);
 
