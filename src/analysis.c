@@ -27,7 +27,8 @@ pt_analysis_opts_init(struct pt_analysis_opts *o)
  */
 struct parsed_file {
 	const struct pt_source *src;
-	struct pt_parse_result result;
+	struct pt_parse_result result;  /* rows released once packed */
+	struct pt_packed_rows packed;
 	bool parsed;
 	bool read;                /* the bytes could be read */
 	bool failed;              /* fatal: err says why */
@@ -40,6 +41,7 @@ struct parsed_file {
 struct usable {
 	const struct pt_snapshot *snap;
 	const struct pt_source *src;
+	struct pt_packed_ref rows;
 };
 
 /* memmem is a GNU extension; the prefix scanned is small. */
@@ -126,6 +128,13 @@ parse_bytes(struct pt_parser *parser, const unsigned char *data, size_t len,
 	if (pt_parse_text(parser, text.data, text.len, src->name, &pf->result,
 			&pf->diags, &pf->err)) {
 		pf->parsed = true;
+		/* Rows wait for alignment in the packed form, a third of the
+		 * size; the full rows are freed at once. */
+		if (!pt_packed_rows_build(&pf->packed, &pf->result)) {
+			pt_error_set(&pf->err, 0, "out of memory");
+			pf->failed = true;
+		}
+		pt_parse_result_release_rows(&pf->result);
 		report_parse_notes(src, &text, &pf->result, &pf->diags,
 			&pf->neg_fixed_rows);
 		if (pf->result.nsnaps == 0)
@@ -316,7 +325,10 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 				a->skipped_inputs += r->nsnaps - i;
 				break;
 			}
-			u[n++] = (struct usable){ &r->snaps[i], files[f].src };
+			const struct pt_packed_rows *pk = &files[f].packed;
+			u[n++] = (struct usable){ &r->snaps[i], files[f].src,
+				{ pk->rows + pk->first[i],
+				  (const char *const *)pk->mapped } };
 			a->rows += r->snaps[i].nrows;
 		}
 	}
@@ -391,6 +403,7 @@ align(const struct usable *u, size_t n,
 {
 	bool ok = false;
 	struct pt_timed_snapshot *ts = NULL;
+	struct pt_packed_ref *rows = NULL;
 	struct pt_time_entry *e = time_entries(u, n);
 	if (e == NULL)
 		goto oom;
@@ -398,13 +411,17 @@ align(const struct usable *u, size_t n,
 			&a->time_source, &a->diags, err))
 		goto out;
 	ts = malloc(n * sizeof(*ts));
-	if (ts == NULL)
+	rows = malloc(n * sizeof(*rows));
+	if (ts == NULL || rows == NULL)
 		goto oom;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		ts[e[i].order] = (struct pt_timed_snapshot){
 			.snap = u[i].snap, .file = u[i].src->name, .t_ms = e[i].t_ms,
 		};
-	if (!pt_dataset_build(&a->ds, ts, n, opts->max_cells, &a->diags, err))
+		rows[e[i].order] = u[i].rows;
+	}
+	if (!pt_dataset_build_packed(&a->ds, ts, rows, n, opts->max_cells,
+			&a->diags, err))
 		goto out;
 	warn_mixed_machines(a);
 	a->first_ms = a->ds.snaps[0].t_ms;
@@ -417,6 +434,7 @@ oom:
 out:
 	free(e);
 	free(ts);
+	free(rows);
 	return ok;
 }
 
@@ -507,8 +525,10 @@ out:
 	a->skipped_inputs += pt_diags_count(&a->diags, PT_SEV_ERROR);
 	if (files != NULL)
 		for (size_t i = 0; i < nsources; i++)
-			if (files[i].parsed)
+			if (files[i].parsed) {
+				pt_packed_rows_finish(&files[i].packed);
 				pt_parse_result_finish(&files[i].result);
+			}
 	free(files);
 	free(usable);
 	a->neg_fixed_first = NULL; /* it points into the caller's sources */

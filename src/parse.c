@@ -14,6 +14,7 @@
 
 #include "pooltrend/text.h"
 #include "arena.h"
+#include "parse_internal.h"
 
 /*
  * No genuine poolmon line comes near this; longer lines are junk, and
@@ -99,10 +100,18 @@ static const char *const pattern_text[PAT_COUNT] = {
 #undef N
 #undef B
 
+/* Capture groups of PAT_ROW: the whole match, tag, type, 5 numbers, mapped. */
+#define ROW_GROUPS 9
+
 struct pt_parser {
 	pcre2_code *re[PAT_COUNT];
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
+	/* Groups of the last match: PCRE2's ovector, or fast_ov when the
+	 * common row shape was read without PCRE2 (see fast_row). */
+	const PCRE2_SIZE *ov;
+	PCRE2_SIZE fast_ov[2 * ROW_GROUPS];
+	bool no_fast_path;            /* tests compare both readers */
 };
 
 enum line_kind {
@@ -250,7 +259,14 @@ pt_parser_create(struct pt_error *err)
 		return NULL;
 	}
 	pcre2_set_match_limit(p->mctx, MATCH_LIMIT);
+	p->ov = pcre2_get_ovector_pointer(p->md);
 	return p;
+}
+
+void
+pt_parser_set_fast_path(struct pt_parser *p, bool on)
+{
+	p->no_fast_path = !on;
 }
 
 void
@@ -270,15 +286,87 @@ matches(struct pt_parser *p, enum pattern pat, const char *s, size_t n)
 {
 	/* Match-limit and JIT-stack errors are negative too: such a line is
 	 * simply not of this kind. */
+	p->ov = pcre2_get_ovector_pointer(p->md);
 	return pcre2_match(p->re[pat], (PCRE2_SPTR)s, n, 0, 0, p->md,
 		p->mctx) > 0;
+}
+
+/* Skip blanks (' ' only) from i; returns the first other position. */
+static size_t
+skip_spaces(const char *s, size_t n, size_t i)
+{
+	while (i < n && s[i] == ' ')
+		i++;
+	return i;
+}
+
+/*
+ * The common row shape without PCRE2: " TTTT Type" then five numbers,
+ * each after at least one blank, then nothing, blanks, or blanks and the
+ * -g text.  Accepts a line only where PAT_ROW's first match (greedy, left
+ * to right) would take exactly these groups, and fills fast_ov as PCRE2
+ * would fill its ovector; any other line (lost leading blank, TABs inside,
+ * a stray character) returns false and goes to PCRE2, which stays the
+ * definition of a row.
+ */
+static bool
+fast_row(struct pt_parser *p, const char *s, size_t n)
+{
+	PCRE2_SIZE *ov = p->fast_ov;
+	if (p->no_fast_path || n < 12 || s[0] != ' ' || s[5] != ' ' ||
+			!(memcmp(s + 6, "Nonp ", 5) == 0 ||
+				memcmp(s + 6, "Paged", 5) == 0))
+		return false;
+	for (size_t i = 1; i < 5; i++)
+		if (s[i] == '\r')
+			return false;
+	ov[0] = 0;
+	ov[1] = n;
+	ov[2] = 1;
+	ov[3] = 5;
+	ov[4] = 6;
+	ov[5] = 11;
+	size_t i = 11;
+	for (size_t g = 3; g < 8; g++) {
+		if (i >= n || s[i] != ' ')
+			return false;
+		i = skip_spaces(s, n, i);
+		size_t start = i;
+		if (i < n && s[i] == '-')
+			i++;
+		size_t digits = i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == digits)
+			return false;
+		ov[2 * g] = start;
+		ov[2 * g + 1] = i;
+	}
+	ov[16] = ov[17] = PCRE2_UNSET;
+	if (i < n && s[i] == ' ') {
+		size_t text = skip_spaces(s, n, i);
+		size_t end = n;
+		while (end > text && s[end - 1] == ' ')
+			end--;
+		if (end > text) {
+			ov[16] = text;
+			ov[17] = end;
+		}
+		i = n;
+	}
+	/* No -g text: only TABs and blanks may follow the last number. */
+	for (; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	p->ov = ov;
+	return true;
 }
 
 /* Start and length of capture group g of the last match; false if unset. */
 static bool
 group(const struct pt_parser *p, int g, size_t *start, size_t *len)
 {
-	const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+	const PCRE2_SIZE *ov = p->ov;
 	size_t i = 2 * (size_t)g;
 	*start = 0;
 	*len = 0;
@@ -623,7 +711,7 @@ classify(struct pt_parser *p, const char *s, size_t n, int64_t *stamp_ms,
 	if (n > MAX_LINE)
 		return K_JUNK;
 	if (has_strict_row_prefix(s, n)) {
-		if (matches(p, PAT_ROW, s, n))
+		if (fast_row(p, s, n) || matches(p, PAT_ROW, s, n))
 			return K_ROW;
 		if (matches(p, PAT_IROW, s, n))
 			return K_IROW;
@@ -803,19 +891,15 @@ static bool
 read_row(struct state *st, const char *s, const struct row_groups *g,
 		struct pt_row *r)
 {
-	for (int i = 0; i < g->nnumbers; i++) {
-		int64_t ignored;
-		if (!group_int64(st->p, s, g->numbers[i], &ignored))
+	/* Every number is range-checked, even those not kept. */
+	int64_t v[16];
+	for (int i = 0; i < g->nnumbers; i++)
+		if (!group_int64(st->p, s, g->numbers[i], &v[g->numbers[i]]))
 			return false;
-	}
-	int64_t allocs, frees, bytes;
-	(void)group_int64(st->p, s, g->allocs, &allocs);
-	(void)group_int64(st->p, s, g->frees, &frees);
-	(void)group_int64(st->p, s, g->bytes, &bytes);
 	bool unwrapped = false;
-	if (!counter32(allocs, &r->allocs, &r->flags, &unwrapped) ||
-			!counter32(frees, &r->frees, &r->flags, &unwrapped) ||
-			!byte_count(bytes, &r->bytes, &r->flags))
+	if (!counter32(v[g->allocs], &r->allocs, &r->flags, &unwrapped) ||
+			!counter32(v[g->frees], &r->frees, &r->flags, &unwrapped) ||
+			!byte_count(v[g->bytes], &r->bytes, &r->flags))
 		return false;
 	if (unwrapped && !st->unwrapped_warned) {
 		st->unwrapped_warned = true;
@@ -1111,6 +1195,19 @@ pt_parse_text(struct pt_parser *p, const char *text, size_t len,
 			"%zu more lines with numbers out of range ignored",
 			st.number_unreported);
 	return true;
+}
+
+void
+pt_parse_result_release_rows(struct pt_parse_result *r)
+{
+	struct result_store *rs = r->priv;
+	if (rs != NULL) {
+		free(rs->rows);
+		rs->rows = NULL;
+		rs->nrows = rs->cap = 0;
+	}
+	for (size_t i = 0; i < r->nsnaps; i++)
+		r->snaps[i].rows = NULL;
 }
 
 void

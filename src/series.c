@@ -107,16 +107,132 @@ map_finish(struct series_map *m)
 	free(m->values);
 }
 
+/* ---- packed rows ---- */
+
+/*
+ * Index of a -g text in pk->mapped, added when new.  The parser interns
+ * the texts, so the map is keyed by address (never 0, as the map needs).
+ */
+static bool
+mapped_index_of(struct pt_packed_rows *pk, struct series_map *m,
+		size_t *list_cap, const char *text, uint32_t *out)
+{
+	if (pk->nmapped == *list_cap) {
+		size_t cap = *list_cap ? *list_cap * 2 : 16;
+		const char **list = realloc(pk->mapped, cap * sizeof(*list));
+		if (list == NULL)
+			return false;
+		pk->mapped = list;
+		*list_cap = cap;
+	}
+	size_t idx;
+	bool inserted;
+	if (!map_lookup_or_insert(m, (uint64_t)(uintptr_t)text, pk->nmapped,
+			&idx, &inserted))
+		return false;
+	if (inserted)
+		pk->mapped[pk->nmapped++] = text;
+	*out = (uint32_t)idx;
+	return true;
+}
+
+bool
+pt_packed_rows_build(struct pt_packed_rows *pk,
+		const struct pt_parse_result *r)
+{
+	memset(pk, 0, sizeof(*pk));
+	size_t total = 0;
+	for (size_t i = 0; i < r->nsnaps; i++)
+		total += r->snaps[i].nrows;
+	struct series_map m = {0};
+	size_t list_cap = 0;
+	pk->rows = malloc((total ? total : 1) * sizeof(*pk->rows));
+	pk->first = malloc((r->nsnaps ? r->nsnaps : 1) * sizeof(*pk->first));
+	bool ok = pk->rows != NULL && pk->first != NULL;
+	size_t n = 0;
+	for (size_t i = 0; ok && i < r->nsnaps; i++) {
+		const struct pt_snapshot *sn = &r->snaps[i];
+		pk->first[i] = n;
+		for (size_t k = 0; ok && k < sn->nrows; k++) {
+			const struct pt_row *row = &sn->rows[k];
+			struct pt_packed_row *p = &pk->rows[n++];
+			memcpy(p->tag, row->tag, 4);
+			p->allocs = (uint32_t)row->allocs;
+			p->frees = (uint32_t)row->frees;
+			p->bytes = row->bytes;
+			p->pool_mapped = row->pool;
+			uint32_t idx = 0;
+			if (row->mapped != NULL) {
+				ok = mapped_index_of(pk, &m, &list_cap, row->mapped,
+					&idx);
+				p->pool_mapped |= (idx + 1) << 1;
+			}
+		}
+	}
+	map_finish(&m);
+	if (!ok)
+		pt_packed_rows_finish(pk);
+	return ok;
+}
+
+void
+pt_packed_rows_finish(struct pt_packed_rows *pk)
+{
+	if (pk == NULL)
+		return;
+	free(pk->rows);
+	free(pk->first);
+	free(pk->mapped);
+	memset(pk, 0, sizeof(*pk));
+}
+
+/* One row of a timed snapshot, from either storage. */
+struct row_view {
+	uint8_t tag[4];
+	uint8_t pool;
+	int64_t allocs, frees, diff, bytes;
+	const char *mapped;
+};
+
+/* packed is NULL when the rows are the snapshot's own. */
+static void
+view_row(const struct pt_timed_snapshot *ts, const struct pt_packed_ref *pr,
+		size_t r, struct row_view *v)
+{
+	if (pr == NULL) {
+		const struct pt_row *row = &ts->snap->rows[r];
+		memcpy(v->tag, row->tag, 4);
+		v->pool = row->pool;
+		v->allocs = row->allocs;
+		v->frees = row->frees;
+		v->diff = row->diff;
+		v->bytes = row->bytes;
+		v->mapped = row->mapped;
+		return;
+	}
+	const struct pt_packed_row *p = &pr->rows[r];
+	memcpy(v->tag, p->tag, 4);
+	v->pool = (uint8_t)(p->pool_mapped & 1);
+	v->allocs = p->allocs;
+	v->frees = p->frees;
+	v->diff = (int64_t)(uint32_t)(p->allocs - p->frees);
+	v->bytes = p->bytes;
+	v->mapped = p->pool_mapped >> 1 ? pr->mapped[(p->pool_mapped >> 1) - 1] :
+		NULL;
+}
+
 /* Give every distinct (tag, pool) a series, in order of first appearance. */
 static bool
 collect_series(struct pt_dataset *ds, const struct pt_timed_snapshot *snaps,
-		size_t n, struct series_map *map, struct pt_error *err)
+		const struct pt_packed_ref *packed, size_t n,
+		struct series_map *map, struct pt_error *err)
 {
 	size_t cap = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct pt_snapshot *sn = snaps[i].snap;
 		for (size_t r = 0; r < sn->nrows; r++) {
-			const struct pt_row *row = &sn->rows[r];
+			struct row_view rv, *row = &rv;
+			view_row(&snaps[i], packed ? &packed[i] : NULL, r, row);
 			size_t idx;
 			bool inserted;
 			if (!map_lookup_or_insert(map, series_key(row->tag, row->pool),
@@ -175,7 +291,8 @@ alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 
 static bool
 fill_snapshot(struct pt_dataset *ds, size_t i,
-		const struct pt_timed_snapshot *ts, const struct series_map *map,
+		const struct pt_timed_snapshot *ts, const struct pt_packed_ref *pr,
+		const struct series_map *map,
 		struct pt_arena *strings, struct pt_error *err)
 {
 	const struct pt_snapshot *sn = ts->snap;
@@ -194,7 +311,8 @@ fill_snapshot(struct pt_dataset *ds, size_t i,
 			goto oom;
 	}
 	for (size_t r = 0; r < sn->nrows; r++) {
-		const struct pt_row *row = &sn->rows[r];
+		struct row_view rv, *row = &rv;
+		view_row(ts, pr, r, row);
 		size_t s = map_find(map, series_key(row->tag, row->pool));
 		size_t cell = s * ds->nsnap + i;
 		ds->allocs[cell] = row->allocs;
@@ -342,6 +460,16 @@ pt_dataset_build(struct pt_dataset *ds,
 		const struct pt_timed_snapshot *snaps, size_t n, size_t max_cells,
 		struct pt_diags *diags, struct pt_error *err)
 {
+	return pt_dataset_build_packed(ds, snaps, NULL, n, max_cells, diags,
+		err);
+}
+
+bool
+pt_dataset_build_packed(struct pt_dataset *ds,
+		const struct pt_timed_snapshot *snaps,
+		const struct pt_packed_ref *packed, size_t n, size_t max_cells,
+		struct pt_diags *diags, struct pt_error *err)
+{
 	memset(ds, 0, sizeof(*ds));
 	struct series_priv *priv = calloc(1, sizeof(*priv));
 	if (priv == NULL) {
@@ -353,10 +481,11 @@ pt_dataset_build(struct pt_dataset *ds,
 	ds->nsnap = n;
 
 	struct series_map map = {0};
-	bool ok = collect_series(ds, snaps, n, &map, err) &&
+	bool ok = collect_series(ds, snaps, packed, n, &map, err) &&
 		alloc_columns(ds, max_cells, err);
 	for (size_t i = 0; ok && i < n; i++)
-		ok = fill_snapshot(ds, i, &snaps[i], &map, &priv->strings, err);
+		ok = fill_snapshot(ds, i, &snaps[i], packed ? &packed[i] : NULL,
+			&map, &priv->strings, err);
 	map_finish(&map);
 	if (ok)
 		ok = find_epochs(ds, diags, err);
