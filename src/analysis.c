@@ -421,7 +421,7 @@ align(const struct usable *u, size_t n,
 		rows[e[i].order] = u[i].rows;
 	}
 	if (!pt_dataset_build_packed(&a->ds, ts, rows, n, opts->max_cells,
-			&a->diags, err))
+			worker_count(opts, n), &a->diags, err))
 		goto out;
 	warn_mixed_machines(a);
 	a->first_ms = a->ds.snaps[0].t_ms;

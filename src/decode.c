@@ -41,6 +41,31 @@ put_byte(struct sink *s, unsigned char c)
 	s->buf[s->len++] = s->after_cr ? '\n' : c;
 }
 
+/*
+ * put_byte over a whole buffer: the runs between CRs are copied at once,
+ * which is what makes decoding run at memory speed.  A run never starts
+ * right after a CR (that byte goes through put_byte), so after_cr is false
+ * across it.
+ */
+static void
+put_bytes(struct sink *s, const unsigned char *in, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		if (s->after_cr) {
+			put_byte(s, in[i++]);
+			continue;
+		}
+		const unsigned char *cr = memchr(in + i, '\r', len - i);
+		size_t run = cr != NULL ? (size_t)(cr - (in + i)) : len - i;
+		memcpy(s->buf + s->len, in + i, run);
+		s->len += run;
+		i += run;
+		if (cr != NULL)
+			put_byte(s, in[i++]);
+	}
+}
+
 /* The cp1252 byte for cp, or -1 when the code page has none. */
 static int
 cp1252_byte(uint32_t cp)
@@ -212,8 +237,7 @@ pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
 		decode_utf16(payload, payload_len,
 				out->encoding == PT_ENC_UTF16BE, &s, out);
 	} else {
-		for (size_t i = 0; i < payload_len; i++)
-			put_byte(&s, payload[i]);
+		put_bytes(&s, payload, payload_len);
 	}
 
 	s.len = without_ctrl_z(s.buf, s.len);

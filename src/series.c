@@ -5,6 +5,7 @@
 
 #include "pooltrend/text.h"
 #include "arena.h"
+#include "workers.h"
 
 #define WRAP_THRESHOLD (INT64_C(1) << 31)
 #define COUNTER_MODULUS (INT64_C(1) << 32)
@@ -289,11 +290,10 @@ alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 	return true;
 }
 
+/* Time, place and summary of snapshot i; file names are copied once. */
 static bool
-fill_snapshot(struct pt_dataset *ds, size_t i,
-		const struct pt_timed_snapshot *ts, const struct pt_packed_ref *pr,
-		const struct series_map *map,
-		struct pt_arena *strings, struct pt_error *err)
+fill_snapinfo(struct pt_dataset *ds, size_t i,
+		const struct pt_timed_snapshot *ts, struct pt_arena *strings)
 {
 	const struct pt_snapshot *sn = ts->snap;
 	struct pt_snapinfo *info = &ds->snaps[i];
@@ -301,37 +301,115 @@ fill_snapshot(struct pt_dataset *ds, size_t i,
 	info->line = sn->line;
 	info->summary = sn->summary;
 	info->nrows = sn->nrows;
-	if (ts->file != NULL) {
-		/* Consecutive snapshots usually share a file: copy once. */
-		if (i > 0 && ds->snaps[i - 1].file != NULL &&
-				strcmp(ds->snaps[i - 1].file, ts->file) == 0)
-			info->file = ds->snaps[i - 1].file;
-		else if ((info->file = pt_arena_strndup(strings, ts->file,
-				strlen(ts->file))) == NULL)
-			goto oom;
+	if (ts->file == NULL)
+		return true;
+	/* Consecutive snapshots usually share a file: copy once. */
+	if (i > 0 && ds->snaps[i - 1].file != NULL &&
+			strcmp(ds->snaps[i - 1].file, ts->file) == 0)
+		info->file = ds->snaps[i - 1].file;
+	else
+		info->file = pt_arena_strndup(strings, ts->file, strlen(ts->file));
+	return info->file != NULL;
+}
+
+/*
+ * Filling the columns runs on the worker threads, one chunk of snapshots
+ * per task: chunks write disjoint cells, and each remembers the last -g
+ * text of every series in its own row of mapped, so nothing is shared.
+ */
+struct fill_job {
+	struct pt_dataset *ds;
+	const struct pt_timed_snapshot *snaps;
+	const struct pt_packed_ref *packed;   /* NULL: the snapshots' rows */
+	const struct series_map *map;
+	size_t chunk;                         /* snapshots per task */
+	const char **mapped;                  /* [task * nseries + series] */
+};
+
+static void
+fill_task(void *ctx, size_t worker, size_t task)
+{
+	(void)worker;
+	struct fill_job *job = ctx;
+	struct pt_dataset *ds = job->ds;
+	const char **mapped = job->mapped + task * ds->nseries;
+	size_t end = (task + 1) * job->chunk;
+	if (end > ds->nsnap)
+		end = ds->nsnap;
+	for (size_t i = task * job->chunk; i < end; i++) {
+		const struct pt_timed_snapshot *ts = &job->snaps[i];
+		const struct pt_packed_ref *pr = job->packed ? &job->packed[i] : NULL;
+		for (size_t r = 0; r < ts->snap->nrows; r++) {
+			struct row_view row;
+			view_row(ts, pr, r, &row);
+			size_t s = map_find(job->map, series_key(row.tag, row.pool));
+			size_t cell = s * ds->nsnap + i;
+			ds->allocs[cell] = row.allocs;
+			ds->frees[cell] = row.frees;
+			ds->diff[cell] = row.diff;
+			ds->bytes[cell] = row.bytes;
+			ds->present[cell] = 1;
+			if (row.mapped != NULL)
+				mapped[s] = row.mapped;
+		}
 	}
-	for (size_t r = 0; r < sn->nrows; r++) {
-		struct row_view rv, *row = &rv;
-		view_row(ts, pr, r, row);
-		size_t s = map_find(map, series_key(row->tag, row->pool));
-		size_t cell = s * ds->nsnap + i;
-		ds->allocs[cell] = row->allocs;
-		ds->frees[cell] = row->frees;
-		ds->diff[cell] = row->diff;
-		ds->bytes[cell] = row->bytes;
-		ds->present[cell] = 1;
+}
+
+/* Count, first and last presence of each series, and its last -g text. */
+static bool
+summarise_series(struct pt_dataset *ds, const char **mapped, size_t ntasks,
+		struct pt_arena *strings)
+{
+	for (size_t s = 0; s < ds->nseries; s++) {
 		struct pt_series *se = &ds->series[s];
-		if (se->present == 0)
-			se->first = i;
-		se->last = i;
-		se->present++;
-		if (row->mapped != NULL &&
-				(se->mapped == NULL || strcmp(se->mapped, row->mapped) != 0) &&
-				(se->mapped = pt_arena_strndup(strings, row->mapped,
-					strlen(row->mapped))) == NULL)
-			goto oom;
+		const uint8_t *present = ds->present + s * ds->nsnap;
+		for (size_t i = 0; i < ds->nsnap; i++) {
+			if (!present[i])
+				continue;
+			if (se->present++ == 0)
+				se->first = i;
+			se->last = i;
+		}
+		const char *last = NULL;
+		for (size_t t = 0; t < ntasks; t++)
+			if (mapped[t * ds->nseries + s] != NULL)
+				last = mapped[t * ds->nseries + s];
+		if (last != NULL &&
+				(se->mapped = pt_arena_strndup(strings, last,
+					strlen(last))) == NULL)
+			return false;
 	}
 	return true;
+}
+
+static bool
+fill_columns(struct pt_dataset *ds, const struct pt_timed_snapshot *snaps,
+		const struct pt_packed_ref *packed, const struct series_map *map,
+		size_t threads, struct pt_arena *strings, struct pt_error *err)
+{
+	size_t n = ds->nsnap;
+	for (size_t i = 0; i < n; i++)
+		if (!fill_snapinfo(ds, i, &snaps[i], strings))
+			goto oom;
+	/* A few tasks per thread even out uneven snapshots. */
+	size_t ntasks = threads * 4 < n ? threads * 4 : n;
+	if (ntasks == 0)
+		ntasks = 1;
+	struct fill_job job = {
+		.ds = ds, .snaps = snaps, .packed = packed, .map = map,
+		.chunk = (n + ntasks - 1) / ntasks,
+	};
+	ntasks = n ? (n + job.chunk - 1) / job.chunk : 1;
+	if (ds->nseries != 0 && ntasks > SIZE_MAX / sizeof(char *) / ds->nseries)
+		goto oom;
+	job.mapped = calloc(ntasks * ds->nseries + 1, sizeof(char *));
+	if (job.mapped == NULL)
+		goto oom;
+	pt_workers_run(threads, ntasks, fill_task, &job);
+	bool ok = summarise_series(ds, job.mapped, ntasks, strings);
+	free(job.mapped);
+	if (ok)
+		return true;
 oom:
 	pt_error_set(err, 0, "out of memory while aligning snapshots");
 	return false;
@@ -460,7 +538,7 @@ pt_dataset_build(struct pt_dataset *ds,
 		const struct pt_timed_snapshot *snaps, size_t n, size_t max_cells,
 		struct pt_diags *diags, struct pt_error *err)
 {
-	return pt_dataset_build_packed(ds, snaps, NULL, n, max_cells, diags,
+	return pt_dataset_build_packed(ds, snaps, NULL, n, max_cells, 1, diags,
 		err);
 }
 
@@ -468,7 +546,7 @@ bool
 pt_dataset_build_packed(struct pt_dataset *ds,
 		const struct pt_timed_snapshot *snaps,
 		const struct pt_packed_ref *packed, size_t n, size_t max_cells,
-		struct pt_diags *diags, struct pt_error *err)
+		size_t threads, struct pt_diags *diags, struct pt_error *err)
 {
 	memset(ds, 0, sizeof(*ds));
 	struct series_priv *priv = calloc(1, sizeof(*priv));
@@ -482,10 +560,9 @@ pt_dataset_build_packed(struct pt_dataset *ds,
 
 	struct series_map map = {0};
 	bool ok = collect_series(ds, snaps, packed, n, &map, err) &&
-		alloc_columns(ds, max_cells, err);
-	for (size_t i = 0; ok && i < n; i++)
-		ok = fill_snapshot(ds, i, &snaps[i], packed ? &packed[i] : NULL,
-			&map, &priv->strings, err);
+		alloc_columns(ds, max_cells, err) &&
+		fill_columns(ds, snaps, packed, &map, threads ? threads : 1,
+			&priv->strings, err);
 	map_finish(&map);
 	if (ok)
 		ok = find_epochs(ds, diags, err);

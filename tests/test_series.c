@@ -73,8 +73,9 @@ assert_packed_build_same(struct fixture *f, const struct pt_dataset *ds,
 	struct pt_diags pd;
 	struct pt_error err = {0};
 	pt_diags_init(&pd);
-	ck_assert_msg(pt_dataset_build_packed(&p, f->timed, refs, f->n, 0, &pd,
-		&err), "%s", err.msg);
+	/* Three threads over few snapshots: chunks of one or two. */
+	ck_assert_msg(pt_dataset_build_packed(&p, f->timed, refs, f->n, 0, 3,
+		&pd, &err), "%s", err.msg);
 	ck_assert_uint_eq(p.nseries, ds->nseries);
 	ck_assert_uint_eq(p.nepochs, ds->nepochs);
 	ck_assert_uint_eq(p.wraps, ds->wraps);

@@ -121,13 +121,15 @@ bool pt_dataset_build(struct pt_dataset *ds,
 		struct pt_diags *diags, struct pt_error *err);
 
 /*
- * The same from packed rows: snapshot i's rows are packed[i] (its
- * snap->rows are not read and may have been released).
+ * The same from packed rows, filling the columns on up to threads worker
+ * threads (the result does not depend on the number): snapshot i's rows
+ * are packed[i] (its snap->rows are not read and may have been released),
+ * or its own rows when packed is NULL.
  */
 bool pt_dataset_build_packed(struct pt_dataset *ds,
 		const struct pt_timed_snapshot *snaps,
 		const struct pt_packed_ref *packed, size_t n, size_t max_cells,
-		struct pt_diags *diags, struct pt_error *err);
+		size_t threads, struct pt_diags *diags, struct pt_error *err);
 
 void pt_dataset_finish(struct pt_dataset *ds);
 
