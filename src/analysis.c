@@ -55,13 +55,16 @@ contains(const unsigned char *hay, size_t n, const char *needle)
 	return false;
 }
 
+/* What no_snapshot_hint looks at. */
+#define HINT_BYTES 4096
+
 /* Guess why a file without snapshots has none, for a helpful message. */
 static const char *
 no_snapshot_hint(const unsigned char *data, size_t len)
 {
 	if (len == 0)
 		return " (the file is empty)";
-	size_t zeros_odd = 0, zeros_even = 0, n = len < 4096 ? len : 4096;
+	size_t zeros_odd = 0, zeros_even = 0, n = len < HINT_BYTES ? len : HINT_BYTES;
 	for (size_t i = 0; i < n; i++)
 		if (data[i] == 0)
 		{
@@ -114,14 +117,24 @@ report_parse_notes(const struct pt_source *src, const struct pt_text *text,
 			r->skipped, r->skipped == 1 ? "" : "s");
 }
 
-/* Decode and parse one input's bytes (the caller keeps them). */
+/*
+ * Decode and parse one input's bytes; when owned is not NULL the bytes are
+ * freed as soon as they are decoded, so a large file is not held twice
+ * while it is parsed.
+ */
 static void
 parse_bytes(struct pt_parser *parser, const unsigned char *data, size_t len,
-		struct parsed_file *pf)
+		unsigned char *owned, struct parsed_file *pf)
 {
 	struct pt_text text;
 	const struct pt_source *src = pf->src;
-	if (!pt_decode(data, len, &text, &pf->err)) {
+	unsigned char head[HINT_BYTES];
+	size_t head_len = len < HINT_BYTES ? len : HINT_BYTES;
+	if (head_len > 0)
+		memcpy(head, data, head_len);
+	bool decoded = pt_decode(data, len, &text, &pf->err);
+	free(owned);
+	if (!decoded) {
 		pf->failed = true;
 		return;
 	}
@@ -140,7 +153,7 @@ parse_bytes(struct pt_parser *parser, const unsigned char *data, size_t len,
 		if (pf->result.nsnaps == 0)
 			pt_diags_add(&pf->diags, PT_SEV_ERROR, src->name, 0,
 				"no poolmon snapshot found%s",
-				no_snapshot_hint(data, len));
+				no_snapshot_hint(head, head_len));
 	} else {
 		pf->failed = true;
 	}
@@ -161,8 +174,7 @@ parse_file(struct pt_parser *parser, const struct pt_analysis_opts *opts,
 		return;
 	}
 	pf->read = true;
-	parse_bytes(parser, data, len, pf);
-	free(data);
+	parse_bytes(parser, data, len, data, pf);
 }
 
 /* What the parse workers share; each task is one file. */
@@ -181,7 +193,7 @@ parse_task(void *ctx, size_t worker, size_t i)
 	if (job->texts != NULL) {
 		pf->read = true;
 		parse_bytes(job->parsers[worker], job->texts[i].data,
-			job->texts[i].len, pf);
+			job->texts[i].len, NULL, pf);
 	} else {
 		parse_file(job->parsers[worker], job->opts, pf);
 	}
