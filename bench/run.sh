@@ -2,7 +2,7 @@
 # bench/run.sh: time pooltrend end to end against `cat FILES | wc -l` and a
 # plain awk first-versus-last script on ptgen corpora, several runs each.
 #
-#   bench/run.sh [-b BUILD] [-r RUNS] [-d DIR] [-j N] [SIZE...]
+#   bench/run.sh [-b BUILD] [-r RUNS] [-d DIR] [-j N] [-c COMMANDS] [SIZE...]
 #
 # SIZE is FILESxTAGS with optional suffixes: ":x86" for the x86 layout,
 # ":append" for one appended file instead of one file per snapshot
@@ -22,13 +22,16 @@
 # script a person would write), pooltrend -jN and -j1 (-q -f json to
 # /dev/null: parse, align, score, report), load -jN and load -j1 (ptbench
 # --no-score: read, parse, date and align only), score -j1 (ptbench's
-# single-thread pt_score_all time, taken from its own clock).
+# single-thread pt_score_all time, taken from its own clock).  -c picks
+# commands from: cat awk pooltrend pooltrend1 load load1 score (default
+# all; scaling runs use -c "cat load load1").
 set -eu
 
 build=build
 runs=5
 dir=/tmp/pooltrend-bench
 threads=0
+commands="cat awk pooltrend pooltrend1 load load1 score"
 sizes=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -36,8 +39,9 @@ while [ $# -gt 0 ]; do
 	-r) runs=$2; shift 2 ;;
 	-d) dir=$2; shift 2 ;;
 	-j) threads=$2; shift 2 ;;
+	-c) commands=$2; shift 2 ;;
 	--quick) sizes="$sizes 10x200 100x2000"; shift ;;
-	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) sizes="$sizes $1"; shift ;;
 	esac
@@ -112,11 +116,21 @@ for size in $sizes; do
 	in="$dir/$name"
 	bytes=$(cat "$in"/* | wc -c)
 	mb=$(echo "$bytes" | awk '{ printf "%.1f", $1 / 1e6 }')
-	"$ptbench" -j 1 "$in" > "$tmp/pb"
+	score=--no-score
+	case " $commands " in *" score "*) score= ;; esac
+	"$ptbench" -j "$jn" $score "$in" > "$tmp/pb"
 	rows=$(sed 's/.*rows=\([0-9]*\).*/\1/' "$tmp/pb")
 	score1=$(sed 's/.*score1_s=\([0-9.]*\).*/\1/' "$tmp/pb")
 	cat_wall=""
-	for cmd in cat awk "pooltrend -j$jn" "pooltrend -j1" "load -j$jn" "load -j1"; do
+	for c in $commands; do
+		case $c in
+		pooltrend) cmd="pooltrend -j$jn" ;;
+		pooltrend1) cmd="pooltrend -j1" ;;
+		load) cmd="load -j$jn" ;;
+		load1) cmd="load -j1" ;;
+		score) continue ;;
+		*) cmd=$c ;;
+		esac
 		case $cmd in
 		cat) line="cat '$in'/* | wc -l" ;;
 		awk) line="awk -f '$tmp/first_last.awk' '$in'/*" ;;
@@ -133,5 +147,6 @@ for size in $sizes; do
 				if (cw > 0) x = sprintf("%.1f", wall / cw)
 				printf "| %s | %s | %s | %s | %.2f | %.2f | %.0f | %.2f | %.0f | %s |\n", size, mb, rows, cmd, wall, cpu, mbs, rps, rss / 1024, x }'
 	done
-	echo "| $size | $mb | $rows | score -j1 (ptbench, 1 run) | $score1 | | | | | |"
+	[ -n "$score" ] ||
+		echo "| $size | $mb | $rows | score -j1 (ptbench, 1 run) | $score1 | | | | | |"
 done
