@@ -423,12 +423,37 @@ fell(int64_t before, int64_t after)
 }
 
 /*
+ * For every snapshot i > 0: how many series have a row in both i-1 and i
+ * (common[i]), and in how many of those Allocs or Frees fell (falls[i]).
+ * Counted series by series, so the columns are read in order.
+ */
+static void
+count_falls(const struct pt_dataset *ds, size_t *common, size_t *falls)
+{
+	size_t n = ds->nsnap;
+	for (size_t s = 0; s < ds->nseries; s++) {
+		const uint8_t *present = ds->present + s * n;
+		const int64_t *allocs = ds->allocs + s * n;
+		const int64_t *frees = ds->frees + s * n;
+		for (size_t i = 1; i < n; i++) {
+			if (!present[i - 1] || !present[i])
+				continue;
+			common[i]++;
+			if (fell(allocs[i - 1], allocs[i]) ||
+					fell(frees[i - 1], frees[i]))
+				falls[i]++;
+		}
+	}
+}
+
+/*
  * Did the machine reboot between snapshots i-1 and i?  PageFlts is
  * cumulative in -n files, so a fall is conclusive; otherwise the counters
  * of most tags starting over are.
  */
 static bool
-rebooted_before(const struct pt_dataset *ds, size_t i, const char **why)
+rebooted_before(const struct pt_dataset *ds, size_t i, size_t common,
+		size_t falls, const char **why)
 {
 	const struct pt_summary *a = &ds->snaps[i - 1].summary;
 	const struct pt_summary *b = &ds->snaps[i].summary;
@@ -436,16 +461,6 @@ rebooted_before(const struct pt_dataset *ds, size_t i, const char **why)
 			fell(a->page_faults, b->page_faults)) {
 		*why = "the cumulative page-fault count fell";
 		return true;
-	}
-	size_t common = 0, falls = 0;
-	for (size_t s = 0; s < ds->nseries; s++) {
-		size_t prev = s * ds->nsnap + i - 1, cur = prev + 1;
-		if (!ds->present[prev] || !ds->present[cur])
-			continue;
-		common++;
-		if (fell(ds->allocs[prev], ds->allocs[cur]) ||
-				fell(ds->frees[prev], ds->frees[cur]))
-			falls++;
 	}
 	if (common > 0 && falls * 2 > common) {
 		*why = "most tags' allocation counters fell";
@@ -459,14 +474,17 @@ find_epochs(struct pt_dataset *ds, struct pt_diags *diags,
 		struct pt_error *err)
 {
 	size_t cap = 8;
+	size_t *common = calloc(ds->nsnap + 1, sizeof(size_t));
+	size_t *falls = calloc(ds->nsnap + 1, sizeof(size_t));
 	ds->epoch_start = malloc(cap * sizeof(size_t));
-	if (ds->epoch_start == NULL)
+	if (ds->epoch_start == NULL || common == NULL || falls == NULL)
 		goto oom;
+	count_falls(ds, common, falls);
 	ds->epoch_start[0] = 0;
 	ds->nepochs = 1;
 	for (size_t i = 1; i < ds->nsnap; i++) {
 		const char *why = NULL;
-		if (rebooted_before(ds, i, &why)) {
+		if (rebooted_before(ds, i, common[i], falls[i], &why)) {
 			if (ds->nepochs + 1 >= cap) {
 				cap *= 2;
 				size_t *e = realloc(ds->epoch_start, cap * sizeof(size_t));
@@ -483,8 +501,12 @@ find_epochs(struct pt_dataset *ds, struct pt_diags *diags,
 		ds->snaps[i].epoch = ds->nepochs - 1;
 	}
 	ds->epoch_start[ds->nepochs] = ds->nsnap;
+	free(common);
+	free(falls);
 	return true;
 oom:
+	free(common);
+	free(falls);
 	pt_error_set(err, 0, "out of memory while detecting reboots");
 	return false;
 }
