@@ -111,6 +111,7 @@ struct pt_parser {
 	 * common row shape was read without PCRE2 (see fast_row). */
 	const PCRE2_SIZE *ov;
 	PCRE2_SIZE fast_ov[2 * ROW_GROUPS];
+	int64_t fast_num[ROW_GROUPS];  /* values of the number groups of fast_ov */
 	bool no_fast_path;            /* tests compare both readers */
 };
 
@@ -347,13 +348,16 @@ fast_row(struct pt_parser *p, const char *s, size_t n)
 			return false;
 		i = skip_spaces(s, n, i);
 		size_t start = i;
-		if (i < n && s[i] == '-')
-			i++;
+		bool neg = i < n && s[i] == '-';
+		i += neg;
 		size_t digits = i;
+		uint64_t v = 0;
 		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-		if (i == digits)
+			v = v * 10 + (unsigned)(s[i++] - '0');
+		/* Longer numbers may be out of range: PCRE2's path says so. */
+		if (i == digits || i - digits > 18)
 			return false;
+		p->fast_num[g] = neg ? -(int64_t)v : (int64_t)v;
 		ov[2 * g] = start;
 		ov[2 * g + 1] = i;
 	}
@@ -913,15 +917,20 @@ static bool
 read_row(struct state *st, const char *s, const struct row_groups *g,
 		struct pt_row *r)
 {
-	/* Every number is range-checked, even those not kept. */
+	/* Every number is range-checked, even those not kept; the fast row
+	 * reader has read them already. */
 	int64_t v[16];
-	for (int i = 0; i < g->nnumbers; i++)
-		if (!group_int64(st->p, s, g->numbers[i], &v[g->numbers[i]]))
-			return false;
+	const int64_t *num = v;
+	if (st->p->ov == st->p->fast_ov)
+		num = st->p->fast_num;
+	else
+		for (int i = 0; i < g->nnumbers; i++)
+			if (!group_int64(st->p, s, g->numbers[i], &v[g->numbers[i]]))
+				return false;
 	bool unwrapped = false;
-	if (!counter32(v[g->allocs], &r->allocs, &r->flags, &unwrapped) ||
-			!counter32(v[g->frees], &r->frees, &r->flags, &unwrapped) ||
-			!byte_count(v[g->bytes], &r->bytes, &r->flags))
+	if (!counter32(num[g->allocs], &r->allocs, &r->flags, &unwrapped) ||
+			!counter32(num[g->frees], &r->frees, &r->flags, &unwrapped) ||
+			!byte_count(num[g->bytes], &r->bytes, &r->flags))
 		return false;
 	if (unwrapped && !st->unwrapped_warned) {
 		st->unwrapped_warned = true;
