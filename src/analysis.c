@@ -118,9 +118,9 @@ report_parse_notes(const struct pt_source *src, const struct pt_text *text,
 }
 
 /*
- * Decode and parse one input's bytes; when owned is not NULL the bytes are
- * freed as soon as they are decoded, so a large file is not held twice
- * while it is parsed.
+ * Decode and parse one input's bytes.  When owned is not NULL it is data,
+ * malloc'd with room for len + 1 bytes, and is decoded in place, so a
+ * large file is not held twice.
  */
 static void
 parse_bytes(struct pt_parser *parser, const unsigned char *data, size_t len,
@@ -132,32 +132,35 @@ parse_bytes(struct pt_parser *parser, const unsigned char *data, size_t len,
 	size_t head_len = len < HINT_BYTES ? len : HINT_BYTES;
 	if (head_len > 0)
 		memcpy(head, data, head_len);
-	bool decoded = pt_decode(data, len, &text, &pf->err);
-	free(owned);
+	bool decoded = owned != NULL ?
+		pt_decode_owned(owned, len, &text, &pf->err) :
+		pt_decode(data, len, &text, &pf->err);
 	if (!decoded) {
 		pf->failed = true;
 		return;
 	}
-	if (pt_parse_text(parser, text.data, text.len, src->name, &pf->result,
-			&pf->diags, &pf->err)) {
-		pf->parsed = true;
-		/* Rows wait for alignment in the packed form, a third of the
-		 * size; the full rows are freed at once. */
-		if (!pt_packed_rows_build(&pf->packed, &pf->result)) {
-			pt_error_set(&pf->err, 0, "out of memory");
-			pf->failed = true;
-		}
-		pt_parse_result_release_rows(&pf->result);
+	pf->parsed = pt_parse_text(parser, text.data, text.len, src->name,
+		&pf->result, &pf->diags, &pf->err);
+	if (pf->parsed)
 		report_parse_notes(src, &text, &pf->result, &pf->diags,
 			&pf->neg_fixed_rows);
-		if (pf->result.nsnaps == 0)
-			pt_diags_add(&pf->diags, PT_SEV_ERROR, src->name, 0,
-				"no poolmon snapshot found%s",
-				no_snapshot_hint(head, head_len));
-	} else {
+	/* The rows do not point into the text: free it before packing. */
+	pt_text_finish(&text);
+	if (!pf->parsed) {
+		pf->failed = true;
+		return;
+	}
+	if (pf->result.nsnaps == 0)
+		pt_diags_add(&pf->diags, PT_SEV_ERROR, src->name, 0,
+			"no poolmon snapshot found%s",
+			no_snapshot_hint(head, head_len));
+	/* Rows wait for alignment in the packed form, a third of the size;
+	 * the full rows are freed at once. */
+	if (!pt_packed_rows_build(&pf->packed, &pf->result)) {
+		pt_error_set(&pf->err, 0, "out of memory");
 		pf->failed = true;
 	}
-	pt_text_finish(&text);
+	pt_parse_result_release_rows(&pf->result);
 }
 
 /* Read, decode and parse one file; a file that cannot be read is reported. */

@@ -58,7 +58,8 @@ put_bytes(struct sink *s, const unsigned char *in, size_t len)
 		}
 		const unsigned char *cr = memchr(in + i, '\r', len - i);
 		size_t run = cr != NULL ? (size_t)(cr - (in + i)) : len - i;
-		memcpy(s->buf + s->len, in + i, run);
+		/* memmove: pt_decode_owned decodes in place, behind the reader. */
+		memmove(s->buf + s->len, in + i, run);
 		s->len += run;
 		i += run;
 		if (cr != NULL)
@@ -214,6 +215,28 @@ without_ctrl_z(const unsigned char *buf, size_t len)
 	return len;
 }
 
+/*
+ * Drop a final Ctrl-Z, end with LF and NUL, and hand the buffer (cap
+ * bytes, room for both) to out; a buffer far too large is shrunk.
+ */
+static void
+finish_text(struct sink *s, size_t cap, struct pt_text *out)
+{
+	s->len = without_ctrl_z(s->buf, s->len);
+	if (s->len > 0 && s->buf[s->len - 1] != '\n')
+		s->buf[s->len++] = '\n';
+	s->buf[s->len] = '\0';
+
+	/* UTF-16 was sized for 3 bytes a unit; mostly-ASCII logs use one. */
+	if (s->len + 1 < cap / 2) {
+		unsigned char *fit = realloc(s->buf, s->len + 1);
+		if (fit != NULL)
+			s->buf = fit;
+	}
+	out->data = (char *)s->buf;
+	out->len = s->len;
+}
+
 bool
 pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
 		struct pt_error *err)
@@ -240,19 +263,42 @@ pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
 		put_bytes(&s, payload, payload_len);
 	}
 
-	s.len = without_ctrl_z(s.buf, s.len);
-	if (s.len > 0 && s.buf[s.len - 1] != '\n')
-		s.buf[s.len++] = '\n';
-	s.buf[s.len] = '\0';
+	finish_text(&s, cap, out);
+	return true;
+}
 
-	/* UTF-16 was sized for 3 bytes a unit; mostly-ASCII logs use one. */
-	if (s.len + 1 < cap / 2) {
-		unsigned char *fit = realloc(s.buf, s.len + 1);
-		if (fit != NULL)
-			s.buf = fit;
+/*
+ * Single-byte input decodes into the bytes it came in: output never
+ * outruns input (a CRLF shrinks, a BOM is dropped), so only the final LF
+ * may need one byte more.
+ */
+bool
+pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
+		struct pt_error *err)
+{
+	size_t bom_len;
+	enum pt_encoding enc = sniff(in, len, &bom_len);
+	if (is_utf16(enc)) {
+		bool ok = pt_decode(in, len, out, err);
+		free(in);
+		return ok;
 	}
-	out->data = (char *)s.buf;
-	out->len = s.len;
+	memset(out, 0, sizeof(*out));
+	out->encoding = enc;
+	struct sink s = { .buf = in };
+	put_bytes(&s, in + bom_len, len - bom_len);
+	size_t cap = len + 1;
+	if (s.len + 2 > cap) {
+		unsigned char *more = realloc(s.buf, s.len + 2);
+		if (more == NULL) {
+			free(s.buf);
+			pt_error_set(err, 0, "out of memory decoding %zu bytes", len);
+			return false;
+		}
+		s.buf = more;
+		cap = s.len + 2;
+	}
+	finish_text(&s, cap, out);
 	return true;
 }
 

@@ -29,8 +29,8 @@
 
 /* Default limits; each is documented in pooltrend(1). */
 #define PT_DEFAULT_MAX_FILE_BYTES ((size_t)4 << 30)      /* 4 GiB per input */
-/* series x snapshots: about 100 bytes each at the peak (parse results
- * plus 33 bytes of aligned values), so about 6.5 GB at most */
+/* series x snapshots: about 57 bytes each at the peak (24 of packed
+ * rows waiting for alignment, 33 of aligned values), so about 3.8 GB */
 #define PT_DEFAULT_MAX_CELLS ((size_t)1 << 26)
 /* A real tag table has thousands of rows; far more is not poolmon. */
 #define PT_MAX_ROWS_PER_SNAPSHOT 100000

@@ -8,7 +8,8 @@
  * snapshot.h and decode.h are checked and any violation aborts, so libFuzzer
  * (or the regression driver in fuzz_main.c) reports it as a crash.
  * Each text is also parsed with the fast row reader switched off, and the
- * two results must be identical: PCRE2 defines what a row is.
+ * two results must be identical: PCRE2 defines what a row is; and decoded
+ * in place, which must give the same text.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -339,6 +340,27 @@ parse_and_check(const char *text, size_t len)
 	pt_diags_finish(&slow_diags);
 }
 
+/* Decoding in place must give the bytes the copying decoder gives. */
+static void
+check_decode_owned(const uint8_t *data, size_t size, const struct pt_text *t)
+{
+	unsigned char *copy = malloc(size + 1);
+	if (copy == NULL)
+		return;
+	if (size > 0)
+		memcpy(copy, data, size);
+	struct pt_text o;
+	struct pt_error err = {0};
+	if (!pt_decode_owned(copy, size, &o, &err))
+		return;
+	if (o.len != t->len || o.encoding != t->encoding ||
+			o.odd_byte != t->odd_byte ||
+			o.bad_surrogate != t->bad_surrogate ||
+			memcmp(o.data, t->data, t->len + 1) != 0)
+		fail("pt_decode_owned differs from pt_decode", 0);
+	pt_text_finish(&o);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -346,6 +368,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pt_error err = {0};
 	if (pt_decode(data, size, &text, &err)) {
 		check_decoded(&text);
+		check_decode_owned(data, size, &text);
 		parse_and_check(text.data, text.len);
 		pt_text_finish(&text);
 	}
