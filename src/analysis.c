@@ -160,7 +160,7 @@ parse_bytes(struct pt_parser *parser, const unsigned char *data, size_t len,
 		pt_error_set(&pf->err, 0, "out of memory");
 		pf->failed = true;
 	}
-	pt_parse_result_release_rows(&pf->result);
+	pt_parse_result_release_rows(&pf->result, parser);
 }
 
 /* Read, decode and parse one file; a file that cannot be read is reported. */

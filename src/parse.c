@@ -100,6 +100,18 @@ static const char *const pattern_text[PAT_COUNT] = {
 #undef N
 #undef B
 
+struct key_slot {
+	uint64_t key;
+	size_t gen;
+};
+
+struct key_set {
+	struct key_slot *slots;
+	size_t cap;     /* power of two */
+	size_t len;     /* keys of the current generation */
+	size_t gen;
+};
+
 /* Capture groups of PAT_ROW: the whole match, tag, type, 5 numbers, mapped. */
 #define ROW_GROUPS 9
 
@@ -113,6 +125,13 @@ struct pt_parser {
 	PCRE2_SIZE fast_ov[2 * ROW_GROUPS];
 	int64_t fast_num[ROW_GROUPS];  /* values of the number groups of fast_ov */
 	bool no_fast_path;            /* tests compare both readers */
+	/* Kept from file to file, so a run of files does not allocate (and
+	 * fault in) the same memory again for each: the (tag, pool) set of
+	 * the current block, and a row array handed back by
+	 * pt_parse_result_release_rows. */
+	struct key_set keys;
+	struct pt_row *spare_rows;
+	size_t spare_cap;
 };
 
 enum line_kind {
@@ -154,18 +173,6 @@ struct intern_table {
 };
 
 /* (tag, pool) keys of the current block; a slot is live when gen matches. */
-struct key_slot {
-	uint64_t key;
-	size_t gen;
-};
-
-struct key_set {
-	struct key_slot *slots;
-	size_t cap;     /* power of two */
-	size_t len;     /* keys of the current generation */
-	size_t gen;
-};
-
 /* What the current block learned about its layout. */
 struct layout_votes {
 	bool x86_header;
@@ -197,7 +204,6 @@ struct state {
 	size_t number_unreported;
 	struct pending pend;
 	struct intern_table interned;
-	struct key_set keys;
 	long line;
 };
 
@@ -275,6 +281,8 @@ pt_parser_destroy(struct pt_parser *p)
 {
 	if (p == NULL)
 		return;
+	free(p->keys.slots);
+	free(p->spare_rows);
 	for (int i = 0; i < PAT_COUNT; i++)
 		pcre2_code_free(p->re[i]);
 	pcre2_match_data_free(p->md);
@@ -826,7 +834,7 @@ open_block(struct state *st, const char *s, size_t n)
 	};
 	st->votes = (struct layout_votes){ .x86_header = is_x86_header(s, n) };
 	st->dup_warned = false;
-	keys_reset(&st->keys);
+	keys_reset(&st->p->keys);
 	forget_pending_block_lines(st);
 	st->pend.stamp_kind = PT_STAMP_NONE;
 	st->pend.stamp_ms = 0;
@@ -1007,7 +1015,7 @@ add_row(struct state *st, const char *s, enum line_kind k)
 		r.flags |= PT_ROW_LOOSE;
 
 	bool added;
-	if (!keys_insert(&st->keys, row_key(&r), &added))
+	if (!keys_insert(&st->p->keys, row_key(&r), &added))
 		return false;
 	if (!added) {
 		b->duplicates++;
@@ -1179,7 +1187,6 @@ static void
 state_finish(struct state *st)
 {
 	free(st->interned.slots);
-	free(st->keys.slots);
 }
 
 bool
@@ -1194,6 +1201,11 @@ pt_parse_text(struct pt_parser *p, const char *text, size_t len,
 		return false;
 	}
 	pt_arena_init(&rs->strings);
+	rs->rows = p->spare_rows;
+	rs->cap = p->spare_cap;
+	p->spare_rows = NULL;
+	p->spare_cap = 0;
+	keys_reset(&p->keys);
 	out->priv = rs;
 	struct state st = {
 		.p = p, .file = file, .diags = diags, .out = out, .store = rs,
@@ -1229,11 +1241,16 @@ pt_parse_text(struct pt_parser *p, const char *text, size_t len,
 }
 
 void
-pt_parse_result_release_rows(struct pt_parse_result *r)
+pt_parse_result_release_rows(struct pt_parse_result *r, struct pt_parser *p)
 {
 	struct result_store *rs = r->priv;
 	if (rs != NULL) {
-		free(rs->rows);
+		if (p != NULL && p->spare_rows == NULL) {
+			p->spare_rows = rs->rows;
+			p->spare_cap = rs->cap;
+		} else {
+			free(rs->rows);
+		}
 		rs->rows = NULL;
 		rs->nrows = rs->cap = 0;
 	}
