@@ -216,8 +216,9 @@ without_ctrl_z(const unsigned char *buf, size_t len)
 }
 
 /*
- * Drop a final Ctrl-Z, end with LF and NUL, and hand the buffer (cap
- * bytes, room for both) to out; a buffer far too large is shrunk.
+ * Drop a final Ctrl-Z, end with LF and NUL (the buffer has room for both)
+ * and hand the buffer to out.  A buffer of cap bytes more than twice the
+ * text is shrunk (cap 0: never).
  */
 static void
 finish_text(struct sink *s, size_t cap, struct pt_text *out)
@@ -227,8 +228,9 @@ finish_text(struct sink *s, size_t cap, struct pt_text *out)
 		s->buf[s->len++] = '\n';
 	s->buf[s->len] = '\0';
 
-	/* UTF-16 was sized for 3 bytes a unit; mostly-ASCII logs use one. */
-	if (s->len + 1 < cap / 2) {
+	/* UTF-16 was sized for 3 bytes a unit; mostly-ASCII logs use one.
+	 * (len is below cap, so len + 1 never wraps; said for the analyser.) */
+	if (s->len < SIZE_MAX / 2 && s->len + 1 < cap / 2) {
 		unsigned char *fit = realloc(s->buf, s->len + 1);
 		if (fit != NULL)
 			s->buf = fit;
@@ -262,7 +264,6 @@ pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
 	} else {
 		put_bytes(&s, payload, payload_len);
 	}
-
 	finish_text(&s, cap, out);
 	return true;
 }
@@ -287,18 +288,17 @@ pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
 	out->encoding = enc;
 	struct sink s = { .buf = in };
 	put_bytes(&s, in + bom_len, len - bom_len);
-	size_t cap = len + 1;
-	if (s.len + 2 > cap) {
-		unsigned char *more = realloc(s.buf, s.len + 2);
+	/* in has len + 1 bytes: the final LF may need one more. */
+	if (s.len == len) {
+		unsigned char *more = realloc(s.buf, len + 2);
 		if (more == NULL) {
 			free(s.buf);
 			pt_error_set(err, 0, "out of memory decoding %zu bytes", len);
 			return false;
 		}
 		s.buf = more;
-		cap = s.len + 2;
 	}
-	finish_text(&s, cap, out);
+	finish_text(&s, 0, out);
 	return true;
 }
 
