@@ -1,5 +1,6 @@
 #include "pooltrend/analysis.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "pooltrend/source.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
+#include "workers.h"
 
 void
 pt_analysis_opts_init(struct pt_analysis_opts *o)
@@ -18,17 +20,28 @@ pt_analysis_opts_init(struct pt_analysis_opts *o)
 	o->max_cells = PT_DEFAULT_MAX_CELLS;
 }
 
-/* Everything parsed from one input file. */
+/*
+ * Everything parsed from one input file.  Files are parsed in parallel, so
+ * each keeps its own messages and counts until they are merged in file
+ * order.
+ */
 struct parsed_file {
 	const struct pt_source *src;
-	struct pt_parse_result result;
+	struct pt_parse_result result;  /* rows released once packed */
+	struct pt_packed_rows packed;
 	bool parsed;
+	bool read;                /* the bytes could be read */
+	bool failed;              /* fatal: err says why */
+	struct pt_error err;
+	struct pt_diags diags;
+	size_t neg_fixed_rows;
 };
 
 /* One usable snapshot, before ordering. */
 struct usable {
 	const struct pt_snapshot *snap;
 	const struct pt_source *src;
+	struct pt_packed_ref rows;
 };
 
 /* memmem is a GNU extension; the prefix scanned is small. */
@@ -42,13 +55,16 @@ contains(const unsigned char *hay, size_t n, const char *needle)
 	return false;
 }
 
+/* What no_snapshot_hint looks at. */
+#define HINT_BYTES 4096
+
 /* Guess why a file without snapshots has none, for a helpful message. */
 static const char *
 no_snapshot_hint(const unsigned char *data, size_t len)
 {
 	if (len == 0)
 		return " (the file is empty)";
-	size_t zeros_odd = 0, zeros_even = 0, n = len < 4096 ? len : 4096;
+	size_t zeros_odd = 0, zeros_even = 0, n = len < HINT_BYTES ? len : HINT_BYTES;
 	for (size_t i = 0; i < n; i++)
 		if (data[i] == 0)
 		{
@@ -72,7 +88,7 @@ no_snapshot_hint(const unsigned char *data, size_t len)
 static void
 report_parse_notes(const struct pt_source *src, const struct pt_text *text,
 		const struct pt_parse_result *r, struct pt_diags *diags,
-		size_t *neg_rows, const char **neg_first)
+		size_t *neg_rows)
 {
 	if (text->encoding == PT_ENC_UTF16LE || text->encoding == PT_ENC_UTF16BE)
 		pt_diags_add(diags, PT_SEV_NOTE, src->name, 0,
@@ -89,8 +105,6 @@ report_parse_notes(const struct pt_source *src, const struct pt_text *text,
 		neg += r->snaps[i].neg_fixed;
 		loose += r->snaps[i].loose;
 	}
-	if (neg > 0 && *neg_rows == 0)
-		*neg_first = src->name;
 	*neg_rows += neg;
 	if (loose > 0)
 		pt_diags_add(diags, PT_SEV_NOTE, src->name, 0,
@@ -103,50 +117,178 @@ report_parse_notes(const struct pt_source *src, const struct pt_text *text,
 			r->skipped, r->skipped == 1 ? "" : "s");
 }
 
-/* Decode and parse one input's bytes (the caller keeps them). */
-static bool
-parse_bytes(struct pt_parser *parser, const struct pt_source *src,
-		const unsigned char *data, size_t len, struct parsed_file *pf,
-		struct pt_analysis *a, struct pt_error *err)
+/*
+ * Decode and parse one input's bytes.  When owned is not NULL it is data,
+ * malloc'd with room for len + 1 bytes, and is decoded in place, so a
+ * large file is not held twice.
+ */
+static void
+parse_bytes(struct pt_parser *parser, const unsigned char *data, size_t len,
+		unsigned char *owned, struct parsed_file *pf)
 {
 	struct pt_text text;
-	pf->src = src;
-	if (!pt_decode(data, len, &text, err))
-		return false;
-	bool ok = pt_parse_text(parser, text.data, text.len, src->name,
-		&pf->result, &a->diags, err);
-	if (ok) {
-		pf->parsed = true;
-		a->skipped_lines += pf->result.skipped;
-		report_parse_notes(src, &text, &pf->result, &a->diags,
-			&a->neg_fixed_rows, &a->neg_fixed_first);
-		if (pf->result.nsnaps == 0)
-			pt_diags_add(&a->diags, PT_SEV_ERROR, src->name, 0,
-				"no poolmon snapshot found%s",
-				no_snapshot_hint(data, len));
+	const struct pt_source *src = pf->src;
+	unsigned char head[HINT_BYTES];
+	size_t head_len = len < HINT_BYTES ? len : HINT_BYTES;
+	if (head_len > 0)
+		memcpy(head, data, head_len);
+	bool decoded = owned != NULL ?
+		pt_decode_owned(owned, len, &text, &pf->err) :
+		pt_decode(data, len, &text, &pf->err);
+	if (!decoded) {
+		pf->failed = true;
+		return;
 	}
+	pf->parsed = pt_parse_text(parser, text.data, text.len, src->name,
+		&pf->result, &pf->diags, &pf->err);
+	if (pf->parsed)
+		report_parse_notes(src, &text, &pf->result, &pf->diags,
+			&pf->neg_fixed_rows);
+	/* The rows do not point into the text: free it before packing. */
 	pt_text_finish(&text);
-	return ok;
+	if (!pf->parsed) {
+		pf->failed = true;
+		return;
+	}
+	if (pf->result.nsnaps == 0)
+		pt_diags_add(&pf->diags, PT_SEV_ERROR, src->name, 0,
+			"no poolmon snapshot found%s",
+			no_snapshot_hint(head, head_len));
+	/* Rows wait for alignment in the packed form, a third of the size;
+	 * the full rows are freed at once. */
+	if (!pt_packed_rows_build(&pf->packed, &pf->result)) {
+		pt_error_set(&pf->err, 0, "out of memory");
+		pf->failed = true;
+	}
+	pt_parse_result_release_rows(&pf->result, parser);
 }
 
 /* Read, decode and parse one file; a file that cannot be read is reported. */
-static bool
-parse_file(struct pt_parser *parser, const struct pt_source *src,
-		const struct pt_analysis_opts *opts, struct parsed_file *pf,
-		struct pt_analysis *a, struct pt_error *err)
+static void
+parse_file(struct pt_parser *parser, const struct pt_analysis_opts *opts,
+		struct parsed_file *pf)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
 	struct pt_error rerr = {0};
-	pf->src = src;
-	if (!pt_source_read(src, opts->max_file_bytes, &data, &len, &rerr)) {
-		pt_diags_add(&a->diags, PT_SEV_ERROR, src->name, rerr.line, "%s",
-			rerr.msg);
-		return true;
+	if (!pt_source_read(pf->src, opts->max_file_bytes, &data, &len, &rerr)) {
+		pt_diags_add(&pf->diags, PT_SEV_ERROR, pf->src->name, rerr.line,
+			"%s", rerr.msg);
+		return;
 	}
-	a->files_read++;
-	bool ok = parse_bytes(parser, src, data, len, pf, a, err);
-	free(data);
+	pf->read = true;
+	parse_bytes(parser, data, len, data, pf);
+}
+
+/* What the parse workers share; each task is one file. */
+struct parse_job {
+	const struct pt_input_text *texts;  /* NULL: read the files */
+	const struct pt_analysis_opts *opts;
+	struct parsed_file *files;
+	struct pt_parser **parsers;         /* one per worker */
+};
+
+static void
+parse_task(void *ctx, size_t worker, size_t i)
+{
+	struct parse_job *job = ctx;
+	struct parsed_file *pf = &job->files[i];
+	if (job->texts != NULL) {
+		pf->read = true;
+		parse_bytes(job->parsers[worker], job->texts[i].data,
+			job->texts[i].len, NULL, pf);
+	} else {
+		parse_file(job->parsers[worker], job->opts, pf);
+	}
+}
+
+/* Move the messages of src to the end of dst, as if added there. */
+static void
+move_diags(struct pt_diags *dst, struct pt_diags *src)
+{
+	for (size_t i = 0; i < src->len; i++) {
+		struct pt_diag *d = &src->items[i];
+		struct pt_diag *slot = NULL;
+		if (dst->len < PT_DIAGS_MAX) {
+			if (dst->len == dst->cap) {
+				size_t cap = dst->cap ? dst->cap * 2 : 16;
+				struct pt_diag *items = realloc(dst->items,
+					cap * sizeof(*items));
+				if (items != NULL) {
+					dst->items = items;
+					dst->cap = cap;
+				}
+			}
+			if (dst->len < dst->cap)
+				slot = &dst->items[dst->len++];
+		}
+		if (slot != NULL) {
+			*slot = *d;
+		} else {
+			free(d->file);
+			free(d->msg);
+			dst->dropped++;
+		}
+	}
+	dst->dropped += src->dropped;
+	src->len = 0;
+	src->dropped = 0;
+	pt_diags_finish(src);
+}
+
+static size_t
+worker_count(const struct pt_analysis_opts *opts, size_t tasks)
+{
+	size_t n = opts->threads ? opts->threads : pt_workers_default();
+	if (n > PT_MAX_WORKERS)
+		n = PT_MAX_WORKERS;
+	return n < tasks ? n : (tasks ? tasks : 1);
+}
+
+/*
+ * Parse every source on the worker threads, then merge messages and counts
+ * in source order, so the result is the same for any number of threads.
+ * False on a fatal error (the first in source order is reported).
+ */
+static bool
+parse_all(const struct pt_source *sources, size_t nsources,
+		const struct pt_input_text *texts,
+		const struct pt_analysis_opts *opts, struct parsed_file *files,
+		struct pt_analysis *a, struct pt_error *err)
+{
+	size_t nworkers = worker_count(opts, nsources);
+	struct pt_parser *parsers[PT_MAX_WORKERS] = {0};
+	bool ok = true;
+	for (size_t w = 0; ok && w < nworkers; w++)
+		ok = (parsers[w] = pt_parser_create(err)) != NULL;
+	for (size_t i = 0; i < nsources; i++) {
+		files[i].src = &sources[i];
+		pt_diags_init(&files[i].diags);
+	}
+	if (ok) {
+		struct parse_job job = { texts, opts, files, parsers };
+		pt_workers_run(nworkers, nsources, parse_task, &job);
+	}
+	for (size_t i = 0; ok && i < nsources; i++) {
+		struct parsed_file *pf = &files[i];
+		move_diags(&a->diags, &pf->diags);
+		if (pf->failed) {
+			*err = pf->err;
+			ok = false;
+			break;
+		}
+		a->files_read += pf->read;
+		if (!pf->parsed)
+			continue;
+		a->skipped_lines += pf->result.skipped;
+		if (pf->neg_fixed_rows > 0 && a->neg_fixed_rows == 0)
+			a->neg_fixed_first = pf->src->name;
+		a->neg_fixed_rows += pf->neg_fixed_rows;
+	}
+	for (size_t i = 0; i < nsources; i++)
+		pt_diags_finish(&files[i].diags);
+	for (size_t w = 0; w < nworkers; w++)
+		pt_parser_destroy(parsers[w]);
 	return ok;
 }
 
@@ -198,7 +340,10 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 				a->skipped_inputs += r->nsnaps - i;
 				break;
 			}
-			u[n++] = (struct usable){ &r->snaps[i], files[f].src };
+			const struct pt_packed_rows *pk = &files[f].packed;
+			u[n++] = (struct usable){ &r->snaps[i], files[f].src,
+				{ pk->rows + pk->first[i],
+				  (const char *const *)pk->mapped } };
 			a->rows += r->snaps[i].nrows;
 		}
 	}
@@ -267,12 +412,13 @@ warn_mixed_machines(struct pt_analysis *a)
 }
 
 static bool
-align_and_score(const struct usable *u, size_t n,
+align(const struct usable *u, size_t n,
 		const struct pt_analysis_opts *opts, struct pt_analysis *a,
 		struct pt_error *err)
 {
 	bool ok = false;
 	struct pt_timed_snapshot *ts = NULL;
+	struct pt_packed_ref *rows = NULL;
 	struct pt_time_entry *e = time_entries(u, n);
 	if (e == NULL)
 		goto oom;
@@ -280,31 +426,74 @@ align_and_score(const struct usable *u, size_t n,
 			&a->time_source, &a->diags, err))
 		goto out;
 	ts = malloc(n * sizeof(*ts));
-	if (ts == NULL)
+	rows = malloc(n * sizeof(*rows));
+	if (ts == NULL || rows == NULL)
 		goto oom;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		ts[e[i].order] = (struct pt_timed_snapshot){
 			.snap = u[i].snap, .file = u[i].src->name, .t_ms = e[i].t_ms,
 		};
-	if (!pt_dataset_build(&a->ds, ts, n, opts->max_cells, &a->diags, err))
+		rows[e[i].order] = u[i].rows;
+	}
+	if (!pt_dataset_build_packed(&a->ds, ts, rows, n, opts->max_cells,
+			worker_count(opts, n), &a->diags, err))
 		goto out;
 	warn_mixed_machines(a);
 	a->first_ms = a->ds.snaps[0].t_ms;
 	a->last_ms = a->ds.snaps[n - 1].t_ms;
 	a->span_hours = pt_analysis_hours(a, a->last_ms);
-	if (opts->no_scores) {
-		ok = true;
-		goto out;
-	}
-	a->scores = pt_score_all(&a->ds, err);
-	ok = a->scores != NULL;
+	ok = true;
 	goto out;
 oom:
 	pt_error_set(err, 0, "out of memory");
 out:
 	free(e);
 	free(ts);
+	free(rows);
 	return ok;
+}
+
+struct score_job {
+	const struct pt_dataset *ds;
+	struct pt_score *out;
+	atomic_bool failed;
+};
+
+static void
+score_task(void *ctx, size_t worker, size_t s)
+{
+	(void)worker;
+	struct score_job *job = ctx;
+	if (!pt_score_series(job->ds, s, &job->out[s]))
+		atomic_store(&job->failed, true);
+}
+
+/*
+ * Score every series on the worker threads; each writes its own slot.
+ * With opts->no_scores, a->scores stays NULL.
+ */
+static bool
+score_all(const struct pt_analysis_opts *opts, struct pt_analysis *a,
+		struct pt_error *err)
+{
+	if (opts->no_scores)
+		return true;
+	size_t n = a->ds.nseries;
+	struct score_job job = { .ds = &a->ds };
+	atomic_init(&job.failed, false);
+	job.out = calloc(n ? n : 1, sizeof(*job.out));
+	if (job.out == NULL) {
+		pt_error_set(err, 0, "out of memory while scoring");
+		return false;
+	}
+	pt_workers_run(worker_count(opts, n), n, score_task, &job);
+	if (atomic_load(&job.failed)) {
+		free(job.out);
+		pt_error_set(err, 0, "out of memory while scoring");
+		return false;
+	}
+	a->scores = job.out;
+	return true;
 }
 
 /*
@@ -321,31 +510,19 @@ analyse(const struct pt_source *sources, size_t nsources,
 	struct parsed_file *files = NULL;
 	struct usable *usable = NULL;
 	size_t nusable = 0;
-	struct pt_parser *parser = NULL;
 
 	a->files = nsources;
 	if (nsources == 0) {
 		pt_error_set(err, 0, "no input file to read");
 		goto out;
 	}
-	parser = pt_parser_create(err);
-	if (parser == NULL)
-		goto out;
 	files = calloc(nsources, sizeof(*files));
 	if (files == NULL) {
 		pt_error_set(err, 0, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < nsources; i++) {
-		bool parsed = texts != NULL ?
-			parse_bytes(parser, &sources[i], texts[i].data, texts[i].len,
-				&files[i], a, err) :
-			parse_file(parser, &sources[i], opts, &files[i], a, err);
-		if (!parsed)
-			goto out;
-		if (texts != NULL)
-			a->files_read++;
-	}
+	if (!parse_all(sources, nsources, texts, opts, files, a, err))
+		goto out;
 	/* One note for the whole input: a series of x86 files would
 	 * otherwise repeat it for every file. */
 	if (a->neg_fixed_rows > 0)
@@ -361,24 +538,34 @@ analyse(const struct pt_source *sources, size_t nsources,
 			nsources, nsources == 1 ? "" : "s");
 		goto out;
 	}
-	ok = align_and_score(usable, nusable, opts, a, err);
+	ok = align(usable, nusable, opts, a, err);
 out:
 	/* Every error diagnostic is an input left out: unreadable, missing,
 	 * or without a snapshot. */
 	a->skipped_inputs += pt_diags_count(&a->diags, PT_SEV_ERROR);
 	if (files != NULL)
 		for (size_t i = 0; i < nsources; i++)
-			if (files[i].parsed)
+			if (files[i].parsed) {
+				pt_packed_rows_finish(&files[i].packed);
 				pt_parse_result_finish(&files[i].result);
+			}
 	free(files);
 	free(usable);
-	pt_parser_destroy(parser);
 	a->neg_fixed_first = NULL; /* it points into the caller's sources */
 	return ok;
 }
 
 bool
 pt_analysis_run(const char *const *operands, size_t n,
+		const struct pt_analysis_opts *opts, struct pt_analysis *a,
+		struct pt_error *err)
+{
+	return pt_analysis_load(operands, n, opts, a, err) &&
+		score_all(opts, a, err);
+}
+
+bool
+pt_analysis_load(const char *const *operands, size_t n,
 		const struct pt_analysis_opts *opts, struct pt_analysis *a,
 		struct pt_error *err)
 {
@@ -423,7 +610,8 @@ pt_analysis_run_texts(const struct pt_input_text *inputs, size_t n,
 		sources[i].has_mtime = inputs[i].has_mtime;
 		sources[i].mtime_ms = inputs[i].mtime_ms;
 	}
-	bool ok = analyse(sources, n, inputs, opts, a, err);
+	bool ok = analyse(sources, n, inputs, opts, a, err) &&
+		score_all(opts, a, err);
 	free(sources);
 	return ok;
 }

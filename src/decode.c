@@ -41,6 +41,32 @@ put_byte(struct sink *s, unsigned char c)
 	s->buf[s->len++] = s->after_cr ? '\n' : c;
 }
 
+/*
+ * put_byte over a whole buffer: the runs between CRs are copied at once,
+ * which is what makes decoding run at memory speed.  A run never starts
+ * right after a CR (that byte goes through put_byte), so after_cr is false
+ * across it.
+ */
+static void
+put_bytes(struct sink *s, const unsigned char *in, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		if (s->after_cr) {
+			put_byte(s, in[i++]);
+			continue;
+		}
+		const unsigned char *cr = memchr(in + i, '\r', len - i);
+		size_t run = cr != NULL ? (size_t)(cr - (in + i)) : len - i;
+		/* memmove: pt_decode_owned decodes in place, behind the reader. */
+		memmove(s->buf + s->len, in + i, run);
+		s->len += run;
+		i += run;
+		if (cr != NULL)
+			put_byte(s, in[i++]);
+	}
+}
+
 /* The cp1252 byte for cp, or -1 when the code page has none. */
 static int
 cp1252_byte(uint32_t cp)
@@ -189,6 +215,30 @@ without_ctrl_z(const unsigned char *buf, size_t len)
 	return len;
 }
 
+/*
+ * Drop a final Ctrl-Z, end with LF and NUL (the buffer has room for both)
+ * and hand the buffer to out.  A buffer of cap bytes more than twice the
+ * text is shrunk (cap 0: never).
+ */
+static void
+finish_text(struct sink *s, size_t cap, struct pt_text *out)
+{
+	s->len = without_ctrl_z(s->buf, s->len);
+	if (s->len > 0 && s->buf[s->len - 1] != '\n')
+		s->buf[s->len++] = '\n';
+	s->buf[s->len] = '\0';
+
+	/* UTF-16 was sized for 3 bytes a unit; mostly-ASCII logs use one.
+	 * (len is below cap, so len + 1 never wraps; said for the analyser.) */
+	if (s->len < SIZE_MAX / 2 && s->len + 1 < cap / 2) {
+		unsigned char *fit = realloc(s->buf, s->len + 1);
+		if (fit != NULL)
+			s->buf = fit;
+	}
+	out->data = (char *)s->buf;
+	out->len = s->len;
+}
+
 bool
 pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
 		struct pt_error *err)
@@ -212,23 +262,43 @@ pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
 		decode_utf16(payload, payload_len,
 				out->encoding == PT_ENC_UTF16BE, &s, out);
 	} else {
-		for (size_t i = 0; i < payload_len; i++)
-			put_byte(&s, payload[i]);
+		put_bytes(&s, payload, payload_len);
 	}
+	finish_text(&s, cap, out);
+	return true;
+}
 
-	s.len = without_ctrl_z(s.buf, s.len);
-	if (s.len > 0 && s.buf[s.len - 1] != '\n')
-		s.buf[s.len++] = '\n';
-	s.buf[s.len] = '\0';
-
-	/* UTF-16 was sized for 3 bytes a unit; mostly-ASCII logs use one. */
-	if (s.len + 1 < cap / 2) {
-		unsigned char *fit = realloc(s.buf, s.len + 1);
-		if (fit != NULL)
-			s.buf = fit;
+/*
+ * Single-byte input decodes into the bytes it came in: output never
+ * outruns input (a CRLF shrinks, a BOM is dropped), so only the final LF
+ * may need one byte more.
+ */
+bool
+pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
+		struct pt_error *err)
+{
+	size_t bom_len;
+	enum pt_encoding enc = sniff(in, len, &bom_len);
+	if (is_utf16(enc)) {
+		bool ok = pt_decode(in, len, out, err);
+		free(in);
+		return ok;
 	}
-	out->data = (char *)s.buf;
-	out->len = s.len;
+	memset(out, 0, sizeof(*out));
+	out->encoding = enc;
+	struct sink s = { .buf = in };
+	put_bytes(&s, in + bom_len, len - bom_len);
+	/* in has len + 1 bytes: the final LF may need one more. */
+	if (s.len == len) {
+		unsigned char *more = realloc(s.buf, len + 2);
+		if (more == NULL) {
+			free(s.buf);
+			pt_error_set(err, 0, "out of memory decoding %zu bytes", len);
+			return false;
+		}
+		s.buf = more;
+	}
+	finish_text(&s, 0, out);
 	return true;
 }
 

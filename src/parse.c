@@ -14,6 +14,7 @@
 
 #include "pooltrend/text.h"
 #include "arena.h"
+#include "parse_internal.h"
 
 /*
  * No genuine poolmon line comes near this; longer lines are junk, and
@@ -99,10 +100,38 @@ static const char *const pattern_text[PAT_COUNT] = {
 #undef N
 #undef B
 
+struct key_slot {
+	uint64_t key;
+	size_t gen;
+};
+
+struct key_set {
+	struct key_slot *slots;
+	size_t cap;     /* power of two */
+	size_t len;     /* keys of the current generation */
+	size_t gen;
+};
+
+/* Capture groups of PAT_ROW: the whole match, tag, type, 5 numbers, mapped. */
+#define ROW_GROUPS 9
+
 struct pt_parser {
 	pcre2_code *re[PAT_COUNT];
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
+	/* Groups of the last match: PCRE2's ovector, or fast_ov when the
+	 * common row shape was read without PCRE2 (see fast_row). */
+	const PCRE2_SIZE *ov;
+	PCRE2_SIZE fast_ov[2 * ROW_GROUPS];
+	int64_t fast_num[ROW_GROUPS];  /* values of the number groups of fast_ov */
+	bool no_fast_path;            /* tests compare both readers */
+	/* Kept from file to file, so a run of files does not allocate (and
+	 * fault in) the same memory again for each: the (tag, pool) set of
+	 * the current block, and a row array handed back by
+	 * pt_parse_result_release_rows. */
+	struct key_set keys;
+	struct pt_row *spare_rows;
+	size_t spare_cap;
 };
 
 enum line_kind {
@@ -144,18 +173,6 @@ struct intern_table {
 };
 
 /* (tag, pool) keys of the current block; a slot is live when gen matches. */
-struct key_slot {
-	uint64_t key;
-	size_t gen;
-};
-
-struct key_set {
-	struct key_slot *slots;
-	size_t cap;     /* power of two */
-	size_t len;     /* keys of the current generation */
-	size_t gen;
-};
-
 /* What the current block learned about its layout. */
 struct layout_votes {
 	bool x86_header;
@@ -187,7 +204,6 @@ struct state {
 	size_t number_unreported;
 	struct pending pend;
 	struct intern_table interned;
-	struct key_set keys;
 	long line;
 };
 
@@ -250,7 +266,14 @@ pt_parser_create(struct pt_error *err)
 		return NULL;
 	}
 	pcre2_set_match_limit(p->mctx, MATCH_LIMIT);
+	p->ov = pcre2_get_ovector_pointer(p->md);
 	return p;
+}
+
+void
+pt_parser_set_fast_path(struct pt_parser *p, bool on)
+{
+	p->no_fast_path = !on;
 }
 
 void
@@ -258,6 +281,8 @@ pt_parser_destroy(struct pt_parser *p)
 {
 	if (p == NULL)
 		return;
+	free(p->keys.slots);
+	free(p->spare_rows);
 	for (int i = 0; i < PAT_COUNT; i++)
 		pcre2_code_free(p->re[i]);
 	pcre2_match_data_free(p->md);
@@ -270,15 +295,105 @@ matches(struct pt_parser *p, enum pattern pat, const char *s, size_t n)
 {
 	/* Match-limit and JIT-stack errors are negative too: such a line is
 	 * simply not of this kind. */
+	p->ov = pcre2_get_ovector_pointer(p->md);
 	return pcre2_match(p->re[pat], (PCRE2_SPTR)s, n, 0, 0, p->md,
 		p->mctx) > 0;
+}
+
+/*
+ * Skip blanks (' ' only) from i; returns the first other position.  x64
+ * rows are mostly blanks (18-wide columns), so eight are tested at a time
+ * where the byte order allows.
+ */
+static size_t
+skip_spaces(const char *s, size_t n, size_t i)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+	__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (i + 8 <= n) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		w ^= UINT64_C(0x2020202020202020);
+		if (w != 0)
+			return i + (size_t)__builtin_ctzll(w) / 8;
+		i += 8;
+	}
+#endif
+	while (i < n && s[i] == ' ')
+		i++;
+	return i;
+}
+
+/*
+ * The common row shape without PCRE2: " TTTT Type" then five numbers,
+ * each after at least one blank, then nothing, blanks, or blanks and the
+ * -g text.  Accepts a line only where PAT_ROW's first match (greedy, left
+ * to right) would take exactly these groups, and fills fast_ov as PCRE2
+ * would fill its ovector; any other line (lost leading blank, TABs inside,
+ * a stray character) returns false and goes to PCRE2, which stays the
+ * definition of a row.
+ */
+static bool
+fast_row(struct pt_parser *p, const char *s, size_t n)
+{
+	PCRE2_SIZE *ov = p->fast_ov;
+	if (p->no_fast_path || n < 12 || s[0] != ' ' || s[5] != ' ' ||
+			!(memcmp(s + 6, "Nonp ", 5) == 0 ||
+				memcmp(s + 6, "Paged", 5) == 0))
+		return false;
+	for (size_t i = 1; i < 5; i++)
+		if (s[i] == '\r')
+			return false;
+	ov[0] = 0;
+	ov[1] = n;
+	ov[2] = 1;
+	ov[3] = 5;
+	ov[4] = 6;
+	ov[5] = 11;
+	size_t i = 11;
+	for (size_t g = 3; g < 8; g++) {
+		if (i >= n || s[i] != ' ')
+			return false;
+		i = skip_spaces(s, n, i);
+		size_t start = i;
+		bool neg = i < n && s[i] == '-';
+		i += neg;
+		size_t digits = i;
+		uint64_t v = 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			v = v * 10 + (unsigned)(s[i++] - '0');
+		/* Longer numbers may be out of range: PCRE2's path says so. */
+		if (i == digits || i - digits > 18)
+			return false;
+		p->fast_num[g] = neg ? -(int64_t)v : (int64_t)v;
+		ov[2 * g] = start;
+		ov[2 * g + 1] = i;
+	}
+	ov[16] = ov[17] = PCRE2_UNSET;
+	if (i < n && s[i] == ' ') {
+		size_t text = skip_spaces(s, n, i);
+		size_t end = n;
+		while (end > text && s[end - 1] == ' ')
+			end--;
+		if (end > text) {
+			ov[16] = text;
+			ov[17] = end;
+		}
+		i = n;
+	}
+	/* No -g text: only TABs and blanks may follow the last number. */
+	for (; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	p->ov = ov;
+	return true;
 }
 
 /* Start and length of capture group g of the last match; false if unset. */
 static bool
 group(const struct pt_parser *p, int g, size_t *start, size_t *len)
 {
-	const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+	const PCRE2_SIZE *ov = p->ov;
 	size_t i = 2 * (size_t)g;
 	*start = 0;
 	*len = 0;
@@ -301,6 +416,13 @@ parse_int64(const char *s, size_t n, int64_t *out)
 	uint64_t v = 0;
 	if (i == n)
 		return false;
+	/* 18 digits cannot overflow: only longer numbers need the check. */
+	if (n - i <= 18) {
+		for (; i < n; i++)
+			v = v * 10 + (unsigned)(s[i] - '0');
+		*out = neg ? -(int64_t)v : (int64_t)v;
+		return true;
+	}
 	for (; i < n; i++) {
 		unsigned d = (unsigned)(s[i] - '0');
 		if (d > 9 || v > (limit - d) / 10)
@@ -623,7 +745,7 @@ classify(struct pt_parser *p, const char *s, size_t n, int64_t *stamp_ms,
 	if (n > MAX_LINE)
 		return K_JUNK;
 	if (has_strict_row_prefix(s, n)) {
-		if (matches(p, PAT_ROW, s, n))
+		if (fast_row(p, s, n) || matches(p, PAT_ROW, s, n))
 			return K_ROW;
 		if (matches(p, PAT_IROW, s, n))
 			return K_IROW;
@@ -712,7 +834,7 @@ open_block(struct state *st, const char *s, size_t n)
 	};
 	st->votes = (struct layout_votes){ .x86_header = is_x86_header(s, n) };
 	st->dup_warned = false;
-	keys_reset(&st->keys);
+	keys_reset(&st->p->keys);
 	forget_pending_block_lines(st);
 	st->pend.stamp_kind = PT_STAMP_NONE;
 	st->pend.stamp_ms = 0;
@@ -803,19 +925,20 @@ static bool
 read_row(struct state *st, const char *s, const struct row_groups *g,
 		struct pt_row *r)
 {
-	for (int i = 0; i < g->nnumbers; i++) {
-		int64_t ignored;
-		if (!group_int64(st->p, s, g->numbers[i], &ignored))
-			return false;
-	}
-	int64_t allocs, frees, bytes;
-	(void)group_int64(st->p, s, g->allocs, &allocs);
-	(void)group_int64(st->p, s, g->frees, &frees);
-	(void)group_int64(st->p, s, g->bytes, &bytes);
+	/* Every number is range-checked, even those not kept; the fast row
+	 * reader has read them already. */
+	int64_t v[16];
+	const int64_t *num = v;
+	if (st->p->ov == st->p->fast_ov)
+		num = st->p->fast_num;
+	else
+		for (int i = 0; i < g->nnumbers; i++)
+			if (!group_int64(st->p, s, g->numbers[i], &v[g->numbers[i]]))
+				return false;
 	bool unwrapped = false;
-	if (!counter32(allocs, &r->allocs, &r->flags, &unwrapped) ||
-			!counter32(frees, &r->frees, &r->flags, &unwrapped) ||
-			!byte_count(bytes, &r->bytes, &r->flags))
+	if (!counter32(num[g->allocs], &r->allocs, &r->flags, &unwrapped) ||
+			!counter32(num[g->frees], &r->frees, &r->flags, &unwrapped) ||
+			!byte_count(num[g->bytes], &r->bytes, &r->flags))
 		return false;
 	if (unwrapped && !st->unwrapped_warned) {
 		st->unwrapped_warned = true;
@@ -892,7 +1015,7 @@ add_row(struct state *st, const char *s, enum line_kind k)
 		r.flags |= PT_ROW_LOOSE;
 
 	bool added;
-	if (!keys_insert(&st->keys, row_key(&r), &added))
+	if (!keys_insert(&st->p->keys, row_key(&r), &added))
 		return false;
 	if (!added) {
 		b->duplicates++;
@@ -1064,7 +1187,6 @@ static void
 state_finish(struct state *st)
 {
 	free(st->interned.slots);
-	free(st->keys.slots);
 }
 
 bool
@@ -1079,6 +1201,11 @@ pt_parse_text(struct pt_parser *p, const char *text, size_t len,
 		return false;
 	}
 	pt_arena_init(&rs->strings);
+	rs->rows = p->spare_rows;
+	rs->cap = p->spare_cap;
+	p->spare_rows = NULL;
+	p->spare_cap = 0;
+	keys_reset(&p->keys);
 	out->priv = rs;
 	struct state st = {
 		.p = p, .file = file, .diags = diags, .out = out, .store = rs,
@@ -1111,6 +1238,24 @@ pt_parse_text(struct pt_parser *p, const char *text, size_t len,
 			"%zu more lines with numbers out of range ignored",
 			st.number_unreported);
 	return true;
+}
+
+void
+pt_parse_result_release_rows(struct pt_parse_result *r, struct pt_parser *p)
+{
+	struct result_store *rs = r->priv;
+	if (rs != NULL) {
+		if (p != NULL && p->spare_rows == NULL) {
+			p->spare_rows = rs->rows;
+			p->spare_cap = rs->cap;
+		} else {
+			free(rs->rows);
+		}
+		rs->rows = NULL;
+		rs->nrows = rs->cap = 0;
+	}
+	for (size_t i = 0; i < r->nsnaps; i++)
+		r->snaps[i].rows = NULL;
 }
 
 void

@@ -5,6 +5,7 @@
 
 #include "pooltrend/text.h"
 #include "arena.h"
+#include "workers.h"
 
 #define WRAP_THRESHOLD (INT64_C(1) << 31)
 #define COUNTER_MODULUS (INT64_C(1) << 32)
@@ -107,16 +108,132 @@ map_finish(struct series_map *m)
 	free(m->values);
 }
 
+/* ---- packed rows ---- */
+
+/*
+ * Index of a -g text in pk->mapped, added when new.  The parser interns
+ * the texts, so the map is keyed by address (never 0, as the map needs).
+ */
+static bool
+mapped_index_of(struct pt_packed_rows *pk, struct series_map *m,
+		size_t *list_cap, const char *text, uint32_t *out)
+{
+	if (pk->nmapped == *list_cap) {
+		size_t cap = *list_cap ? *list_cap * 2 : 16;
+		const char **list = realloc(pk->mapped, cap * sizeof(*list));
+		if (list == NULL)
+			return false;
+		pk->mapped = list;
+		*list_cap = cap;
+	}
+	size_t idx;
+	bool inserted;
+	if (!map_lookup_or_insert(m, (uint64_t)(uintptr_t)text, pk->nmapped,
+			&idx, &inserted))
+		return false;
+	if (inserted)
+		pk->mapped[pk->nmapped++] = text;
+	*out = (uint32_t)idx;
+	return true;
+}
+
+bool
+pt_packed_rows_build(struct pt_packed_rows *pk,
+		const struct pt_parse_result *r)
+{
+	memset(pk, 0, sizeof(*pk));
+	size_t total = 0;
+	for (size_t i = 0; i < r->nsnaps; i++)
+		total += r->snaps[i].nrows;
+	struct series_map m = {0};
+	size_t list_cap = 0;
+	pk->rows = malloc((total ? total : 1) * sizeof(*pk->rows));
+	pk->first = malloc((r->nsnaps ? r->nsnaps : 1) * sizeof(*pk->first));
+	bool ok = pk->rows != NULL && pk->first != NULL;
+	size_t n = 0;
+	for (size_t i = 0; ok && i < r->nsnaps; i++) {
+		const struct pt_snapshot *sn = &r->snaps[i];
+		pk->first[i] = n;
+		for (size_t k = 0; ok && k < sn->nrows; k++) {
+			const struct pt_row *row = &sn->rows[k];
+			struct pt_packed_row *p = &pk->rows[n++];
+			memcpy(p->tag, row->tag, 4);
+			p->allocs = (uint32_t)row->allocs;
+			p->frees = (uint32_t)row->frees;
+			p->bytes = row->bytes;
+			p->pool_mapped = row->pool;
+			uint32_t idx = 0;
+			if (row->mapped != NULL) {
+				ok = mapped_index_of(pk, &m, &list_cap, row->mapped,
+					&idx);
+				p->pool_mapped |= (idx + 1) << 1;
+			}
+		}
+	}
+	map_finish(&m);
+	if (!ok)
+		pt_packed_rows_finish(pk);
+	return ok;
+}
+
+void
+pt_packed_rows_finish(struct pt_packed_rows *pk)
+{
+	if (pk == NULL)
+		return;
+	free(pk->rows);
+	free(pk->first);
+	free(pk->mapped);
+	memset(pk, 0, sizeof(*pk));
+}
+
+/* One row of a timed snapshot, from either storage. */
+struct row_view {
+	uint8_t tag[4];
+	uint8_t pool;
+	int64_t allocs, frees, diff, bytes;
+	const char *mapped;
+};
+
+/* packed is NULL when the rows are the snapshot's own. */
+static void
+view_row(const struct pt_timed_snapshot *ts, const struct pt_packed_ref *pr,
+		size_t r, struct row_view *v)
+{
+	if (pr == NULL) {
+		const struct pt_row *row = &ts->snap->rows[r];
+		memcpy(v->tag, row->tag, 4);
+		v->pool = row->pool;
+		v->allocs = row->allocs;
+		v->frees = row->frees;
+		v->diff = row->diff;
+		v->bytes = row->bytes;
+		v->mapped = row->mapped;
+		return;
+	}
+	const struct pt_packed_row *p = &pr->rows[r];
+	memcpy(v->tag, p->tag, 4);
+	v->pool = (uint8_t)(p->pool_mapped & 1);
+	v->allocs = p->allocs;
+	v->frees = p->frees;
+	v->diff = (int64_t)(uint32_t)(p->allocs - p->frees);
+	v->bytes = p->bytes;
+	v->mapped = p->pool_mapped >> 1 ? pr->mapped[(p->pool_mapped >> 1) - 1] :
+		NULL;
+}
+
 /* Give every distinct (tag, pool) a series, in order of first appearance. */
 static bool
 collect_series(struct pt_dataset *ds, const struct pt_timed_snapshot *snaps,
-		size_t n, struct series_map *map, struct pt_error *err)
+		const struct pt_packed_ref *packed, size_t n,
+		struct series_map *map, struct pt_error *err)
 {
 	size_t cap = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct pt_snapshot *sn = snaps[i].snap;
 		for (size_t r = 0; r < sn->nrows; r++) {
-			const struct pt_row *row = &sn->rows[r];
+			struct row_view rv, *row = &rv;
+			view_row(&snaps[i], packed ? &packed[i] : NULL, r, row);
 			size_t idx;
 			bool inserted;
 			if (!map_lookup_or_insert(map, series_key(row->tag, row->pool),
@@ -173,10 +290,10 @@ alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 	return true;
 }
 
+/* Time, place and summary of snapshot i; file names are copied once. */
 static bool
-fill_snapshot(struct pt_dataset *ds, size_t i,
-		const struct pt_timed_snapshot *ts, const struct series_map *map,
-		struct pt_arena *strings, struct pt_error *err)
+fill_snapinfo(struct pt_dataset *ds, size_t i,
+		const struct pt_timed_snapshot *ts, struct pt_arena *strings)
 {
 	const struct pt_snapshot *sn = ts->snap;
 	struct pt_snapinfo *info = &ds->snaps[i];
@@ -184,36 +301,115 @@ fill_snapshot(struct pt_dataset *ds, size_t i,
 	info->line = sn->line;
 	info->summary = sn->summary;
 	info->nrows = sn->nrows;
-	if (ts->file != NULL) {
-		/* Consecutive snapshots usually share a file: copy once. */
-		if (i > 0 && ds->snaps[i - 1].file != NULL &&
-				strcmp(ds->snaps[i - 1].file, ts->file) == 0)
-			info->file = ds->snaps[i - 1].file;
-		else if ((info->file = pt_arena_strndup(strings, ts->file,
-				strlen(ts->file))) == NULL)
-			goto oom;
+	if (ts->file == NULL)
+		return true;
+	/* Consecutive snapshots usually share a file: copy once. */
+	if (i > 0 && ds->snaps[i - 1].file != NULL &&
+			strcmp(ds->snaps[i - 1].file, ts->file) == 0)
+		info->file = ds->snaps[i - 1].file;
+	else
+		info->file = pt_arena_strndup(strings, ts->file, strlen(ts->file));
+	return info->file != NULL;
+}
+
+/*
+ * Filling the columns runs on the worker threads, one chunk of snapshots
+ * per task: chunks write disjoint cells, and each remembers the last -g
+ * text of every series in its own row of mapped, so nothing is shared.
+ */
+struct fill_job {
+	struct pt_dataset *ds;
+	const struct pt_timed_snapshot *snaps;
+	const struct pt_packed_ref *packed;   /* NULL: the snapshots' rows */
+	const struct series_map *map;
+	size_t chunk;                         /* snapshots per task */
+	const char **mapped;                  /* [task * nseries + series] */
+};
+
+static void
+fill_task(void *ctx, size_t worker, size_t task)
+{
+	(void)worker;
+	struct fill_job *job = ctx;
+	struct pt_dataset *ds = job->ds;
+	const char **mapped = job->mapped + task * ds->nseries;
+	size_t end = (task + 1) * job->chunk;
+	if (end > ds->nsnap)
+		end = ds->nsnap;
+	for (size_t i = task * job->chunk; i < end; i++) {
+		const struct pt_timed_snapshot *ts = &job->snaps[i];
+		const struct pt_packed_ref *pr = job->packed ? &job->packed[i] : NULL;
+		for (size_t r = 0; r < ts->snap->nrows; r++) {
+			struct row_view row;
+			view_row(ts, pr, r, &row);
+			size_t s = map_find(job->map, series_key(row.tag, row.pool));
+			size_t cell = s * ds->nsnap + i;
+			ds->allocs[cell] = row.allocs;
+			ds->frees[cell] = row.frees;
+			ds->diff[cell] = row.diff;
+			ds->bytes[cell] = row.bytes;
+			ds->present[cell] = 1;
+			if (row.mapped != NULL)
+				mapped[s] = row.mapped;
+		}
 	}
-	for (size_t r = 0; r < sn->nrows; r++) {
-		const struct pt_row *row = &sn->rows[r];
-		size_t s = map_find(map, series_key(row->tag, row->pool));
-		size_t cell = s * ds->nsnap + i;
-		ds->allocs[cell] = row->allocs;
-		ds->frees[cell] = row->frees;
-		ds->diff[cell] = row->diff;
-		ds->bytes[cell] = row->bytes;
-		ds->present[cell] = 1;
+}
+
+/* Count, first and last presence of each series, and its last -g text. */
+static bool
+summarise_series(struct pt_dataset *ds, const char **mapped, size_t ntasks,
+		struct pt_arena *strings)
+{
+	for (size_t s = 0; s < ds->nseries; s++) {
 		struct pt_series *se = &ds->series[s];
-		if (se->present == 0)
-			se->first = i;
-		se->last = i;
-		se->present++;
-		if (row->mapped != NULL &&
-				(se->mapped == NULL || strcmp(se->mapped, row->mapped) != 0) &&
-				(se->mapped = pt_arena_strndup(strings, row->mapped,
-					strlen(row->mapped))) == NULL)
-			goto oom;
+		const uint8_t *present = ds->present + s * ds->nsnap;
+		for (size_t i = 0; i < ds->nsnap; i++) {
+			if (!present[i])
+				continue;
+			if (se->present++ == 0)
+				se->first = i;
+			se->last = i;
+		}
+		const char *last = NULL;
+		for (size_t t = 0; t < ntasks; t++)
+			if (mapped[t * ds->nseries + s] != NULL)
+				last = mapped[t * ds->nseries + s];
+		if (last != NULL &&
+				(se->mapped = pt_arena_strndup(strings, last,
+					strlen(last))) == NULL)
+			return false;
 	}
 	return true;
+}
+
+static bool
+fill_columns(struct pt_dataset *ds, const struct pt_timed_snapshot *snaps,
+		const struct pt_packed_ref *packed, const struct series_map *map,
+		size_t threads, struct pt_arena *strings, struct pt_error *err)
+{
+	size_t n = ds->nsnap;
+	for (size_t i = 0; i < n; i++)
+		if (!fill_snapinfo(ds, i, &snaps[i], strings))
+			goto oom;
+	/* A few tasks per thread even out uneven snapshots. */
+	size_t ntasks = threads * 4 < n ? threads * 4 : n;
+	if (ntasks == 0)
+		ntasks = 1;
+	struct fill_job job = {
+		.ds = ds, .snaps = snaps, .packed = packed, .map = map,
+		.chunk = (n + ntasks - 1) / ntasks,
+	};
+	ntasks = n ? (n + job.chunk - 1) / job.chunk : 1;
+	if (ds->nseries != 0 && ntasks > SIZE_MAX / sizeof(char *) / ds->nseries)
+		goto oom;
+	job.mapped = calloc(ntasks * ds->nseries + 1, sizeof(char *));
+	if (job.mapped == NULL)
+		goto oom;
+	pt_workers_run(threads, ntasks, fill_task, &job);
+	bool ok = summarise_series(ds, job.mapped, ntasks, strings);
+	free(job.mapped);
+	if (ok)
+		return true;
 oom:
 	pt_error_set(err, 0, "out of memory while aligning snapshots");
 	return false;
@@ -227,12 +423,37 @@ fell(int64_t before, int64_t after)
 }
 
 /*
+ * For every snapshot i > 0: how many series have a row in both i-1 and i
+ * (common[i]), and in how many of those Allocs or Frees fell (falls[i]).
+ * Counted series by series, so the columns are read in order.
+ */
+static void
+count_falls(const struct pt_dataset *ds, size_t *common, size_t *falls)
+{
+	size_t n = ds->nsnap;
+	for (size_t s = 0; s < ds->nseries; s++) {
+		const uint8_t *present = ds->present + s * n;
+		const int64_t *allocs = ds->allocs + s * n;
+		const int64_t *frees = ds->frees + s * n;
+		for (size_t i = 1; i < n; i++) {
+			if (!present[i - 1] || !present[i])
+				continue;
+			common[i]++;
+			if (fell(allocs[i - 1], allocs[i]) ||
+					fell(frees[i - 1], frees[i]))
+				falls[i]++;
+		}
+	}
+}
+
+/*
  * Did the machine reboot between snapshots i-1 and i?  PageFlts is
  * cumulative in -n files, so a fall is conclusive; otherwise the counters
  * of most tags starting over are.
  */
 static bool
-rebooted_before(const struct pt_dataset *ds, size_t i, const char **why)
+rebooted_before(const struct pt_dataset *ds, size_t i, size_t common,
+		size_t falls, const char **why)
 {
 	const struct pt_summary *a = &ds->snaps[i - 1].summary;
 	const struct pt_summary *b = &ds->snaps[i].summary;
@@ -240,16 +461,6 @@ rebooted_before(const struct pt_dataset *ds, size_t i, const char **why)
 			fell(a->page_faults, b->page_faults)) {
 		*why = "the cumulative page-fault count fell";
 		return true;
-	}
-	size_t common = 0, falls = 0;
-	for (size_t s = 0; s < ds->nseries; s++) {
-		size_t prev = s * ds->nsnap + i - 1, cur = prev + 1;
-		if (!ds->present[prev] || !ds->present[cur])
-			continue;
-		common++;
-		if (fell(ds->allocs[prev], ds->allocs[cur]) ||
-				fell(ds->frees[prev], ds->frees[cur]))
-			falls++;
 	}
 	if (common > 0 && falls * 2 > common) {
 		*why = "most tags' allocation counters fell";
@@ -263,14 +474,17 @@ find_epochs(struct pt_dataset *ds, struct pt_diags *diags,
 		struct pt_error *err)
 {
 	size_t cap = 8;
+	size_t *common = calloc(ds->nsnap + 1, sizeof(size_t));
+	size_t *falls = calloc(ds->nsnap + 1, sizeof(size_t));
 	ds->epoch_start = malloc(cap * sizeof(size_t));
-	if (ds->epoch_start == NULL)
+	if (ds->epoch_start == NULL || common == NULL || falls == NULL)
 		goto oom;
+	count_falls(ds, common, falls);
 	ds->epoch_start[0] = 0;
 	ds->nepochs = 1;
 	for (size_t i = 1; i < ds->nsnap; i++) {
 		const char *why = NULL;
-		if (rebooted_before(ds, i, &why)) {
+		if (rebooted_before(ds, i, common[i], falls[i], &why)) {
 			if (ds->nepochs + 1 >= cap) {
 				cap *= 2;
 				size_t *e = realloc(ds->epoch_start, cap * sizeof(size_t));
@@ -287,8 +501,12 @@ find_epochs(struct pt_dataset *ds, struct pt_diags *diags,
 		ds->snaps[i].epoch = ds->nepochs - 1;
 	}
 	ds->epoch_start[ds->nepochs] = ds->nsnap;
+	free(common);
+	free(falls);
 	return true;
 oom:
+	free(common);
+	free(falls);
 	pt_error_set(err, 0, "out of memory while detecting reboots");
 	return false;
 }
@@ -342,6 +560,16 @@ pt_dataset_build(struct pt_dataset *ds,
 		const struct pt_timed_snapshot *snaps, size_t n, size_t max_cells,
 		struct pt_diags *diags, struct pt_error *err)
 {
+	return pt_dataset_build_packed(ds, snaps, NULL, n, max_cells, 1, diags,
+		err);
+}
+
+bool
+pt_dataset_build_packed(struct pt_dataset *ds,
+		const struct pt_timed_snapshot *snaps,
+		const struct pt_packed_ref *packed, size_t n, size_t max_cells,
+		size_t threads, struct pt_diags *diags, struct pt_error *err)
+{
 	memset(ds, 0, sizeof(*ds));
 	struct series_priv *priv = calloc(1, sizeof(*priv));
 	if (priv == NULL) {
@@ -353,10 +581,10 @@ pt_dataset_build(struct pt_dataset *ds,
 	ds->nsnap = n;
 
 	struct series_map map = {0};
-	bool ok = collect_series(ds, snaps, n, &map, err) &&
-		alloc_columns(ds, max_cells, err);
-	for (size_t i = 0; ok && i < n; i++)
-		ok = fill_snapshot(ds, i, &snaps[i], &map, &priv->strings, err);
+	bool ok = collect_series(ds, snaps, packed, n, &map, err) &&
+		alloc_columns(ds, max_cells, err) &&
+		fill_columns(ds, snaps, packed, &map, threads ? threads : 1,
+			&priv->strings, err);
 	map_finish(&map);
 	if (ok)
 		ok = find_epochs(ds, diags, err);

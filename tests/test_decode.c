@@ -8,27 +8,51 @@
 /* A string literal as (pointer, length), so embedded NULs count. */
 #define LIT(s) (const unsigned char *)(s), sizeof(s) - 1
 
+/* Decode with pt_decode, or pt_decode_owned on a copy with the least room
+ * it allows (len + 1). */
 static struct pt_text
-decode(const unsigned char *in, size_t len)
+decode_with(const unsigned char *in, size_t len, bool owned)
 {
 	struct pt_text t;
 	struct pt_error err = { 0 };
-	ck_assert_msg(pt_decode(in, len, &t, &err), "decode failed: %s",
-			err.msg);
+	bool ok;
+	if (owned) {
+		unsigned char *copy = malloc(len + 1);
+		ck_assert_ptr_nonnull(copy);
+		if (len > 0)
+			memcpy(copy, in, len);
+		ok = pt_decode_owned(copy, len, &t, &err);
+	} else {
+		ok = pt_decode(in, len, &t, &err);
+	}
+	ck_assert_msg(ok, "decode failed: %s", err.msg);
 	ck_assert_ptr_nonnull(t.data);
 	ck_assert_int_eq(t.data[t.len], '\0');
 	return t;
 }
 
+static struct pt_text
+decode(const unsigned char *in, size_t len)
+{
+	return decode_with(in, len, false);
+}
+
+/* Both decoders must give want. */
 static void
 expect(const unsigned char *in, size_t len, const char *want, size_t want_len,
 		enum pt_encoding enc)
 {
 	struct pt_text t = decode(in, len);
+	struct pt_text o = decode_with(in, len, true);
 	ck_assert_int_eq(t.encoding, enc);
 	ck_assert_uint_eq(t.len, want_len);
 	ck_assert_mem_eq(t.data, want, want_len);
+	ck_assert_int_eq(o.encoding, enc);
+	ck_assert_uint_eq(o.len, want_len);
+	ck_assert_mem_eq(o.data, want, want_len);
+	ck_assert(o.odd_byte == t.odd_byte && o.bad_surrogate == t.bad_surrogate);
 	pt_text_finish(&t);
+	pt_text_finish(&o);
 }
 
 #define EXPECT_BYTES(in, want) \
@@ -44,6 +68,9 @@ START_TEST(empty_input)
 	ck_assert_uint_eq(t.len, 0);
 	ck_assert_int_eq(t.encoding, PT_ENC_BYTES);
 	ck_assert(!t.odd_byte && !t.bad_surrogate);
+	pt_text_finish(&t);
+	t = decode_with((const unsigned char *)"", 0, true);
+	ck_assert_uint_eq(t.len, 0);
 	pt_text_finish(&t);
 }
 END_TEST

@@ -628,6 +628,45 @@ START_TEST(test_orphan_rows)
 }
 END_TEST
 
+/*
+ * Rows handed back with pt_parse_result_release_rows are reused by the
+ * parser's next text; neither the reuse nor the duplicate set carried over
+ * from the last file may change what is read.
+ */
+START_TEST(test_rows_released_and_reused)
+{
+	text_reset();
+	text_add(H64 "\n");
+	for (int i = 0; i < 300; i++) {
+		char tag[8];
+		snprintf(tag, sizeof(tag), "T%03d", i);
+		x64_row(tag, "Nonp ", 10 + i, 1, 9 + i, 64, 7, "");
+	}
+	parse(textbuf);
+	ck_assert_uint_eq(res.snaps[0].nrows, 300);
+	pt_parse_result_release_rows(&res, parser);
+	ck_assert_ptr_null(res.snaps[0].rows);
+	ck_assert_uint_eq(res.snaps[0].nrows, 300);
+	/* The same tags again: they must not count as repeated rows. */
+	parse(textbuf);
+	ck_assert_uint_eq(res.snaps[0].nrows, 300);
+	ck_assert_uint_eq(res.snaps[0].duplicates, 0);
+	ck_assert_int_eq(res.snaps[0].rows[299].allocs, 309);
+	assert_tag(&res.snaps[0].rows[299], "T299");
+	pt_parse_result_release_rows(&res, parser);
+	text_reset();
+	text_add(H64 "\n");
+	x64_row("Io", "Paged", 5, 2, 3, 48, 16, "");
+	parse(textbuf);
+	ck_assert_uint_eq(res.snaps[0].nrows, 1);
+	assert_tag(&res.snaps[0].rows[0], "  Io");
+	ck_assert_int_eq(res.snaps[0].rows[0].frees, 2);
+	/* Without a parser the rows are freed (teardown finishes res). */
+	pt_parse_result_release_rows(&res, NULL);
+	ck_assert_ptr_null(res.snaps[0].rows);
+}
+END_TEST
+
 START_TEST(test_duplicate_rows)
 {
 	text_reset();
@@ -1114,6 +1153,7 @@ parse_suite(void)
 	tcase_add_test(blocks, test_timestamp_attachment);
 	tcase_add_test(blocks, test_orphan_rows);
 	tcase_add_test(blocks, test_duplicate_rows);
+	tcase_add_test(blocks, test_rows_released_and_reused);
 	tcase_add_test(blocks, test_many_distinct_rows);
 	tcase_add_test(blocks, test_overflow_number);
 	tcase_add_test(blocks, test_overflow_diags_capped);

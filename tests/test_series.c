@@ -1,4 +1,4 @@
-/* Alignment: series keying, gaps, reboots, 32-bit wraps. */
+/* Alignment: series keying, gaps, reboots, 32-bit wraps; from rows and packed rows. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,11 +51,62 @@ find_series(const struct pt_dataset *ds, const char tag[4], enum pt_pool pool)
 }
 
 static void
+assert_same_column(const int64_t *a, const int64_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(a[i], b[i]);
+}
+
+/* The packed rows the pipeline aligns from must give the same dataset. */
+static void
+assert_packed_build_same(struct fixture *f, const struct pt_dataset *ds,
+		const struct pt_diags *d)
+{
+	struct pt_parse_result res = { .snaps = f->snaps, .nsnaps = f->n };
+	struct pt_packed_rows pk;
+	ck_assert(pt_packed_rows_build(&pk, &res));
+	struct pt_packed_ref refs[16];
+	for (size_t i = 0; i < f->n; i++)
+		refs[i] = (struct pt_packed_ref){ pk.rows + pk.first[i],
+			(const char *const *)pk.mapped };
+	struct pt_dataset p;
+	struct pt_diags pd;
+	struct pt_error err = {0};
+	pt_diags_init(&pd);
+	/* Three threads over few snapshots: chunks of one or two. */
+	ck_assert_msg(pt_dataset_build_packed(&p, f->timed, refs, f->n, 0, 3,
+		&pd, &err), "%s", err.msg);
+	ck_assert_uint_eq(p.nseries, ds->nseries);
+	ck_assert_uint_eq(p.nepochs, ds->nepochs);
+	ck_assert_uint_eq(p.wraps, ds->wraps);
+	ck_assert_uint_eq(pd.len, d->len);
+	for (size_t s = 0; s < ds->nseries; s++) {
+		const struct pt_series *a = &ds->series[s], *b = &p.series[s];
+		ck_assert(memcmp(a->tag, b->tag, 4) == 0 && a->pool == b->pool);
+		ck_assert(a->present == b->present && a->first == b->first &&
+			a->last == b->last && a->wraps == b->wraps);
+		ck_assert((a->mapped == NULL) == (b->mapped == NULL));
+		if (a->mapped != NULL)
+			ck_assert_str_eq(a->mapped, b->mapped);
+	}
+	size_t cells = ds->nseries * ds->nsnap;
+	assert_same_column(ds->allocs, p.allocs, cells);
+	assert_same_column(ds->frees, p.frees, cells);
+	assert_same_column(ds->diff, p.diff, cells);
+	assert_same_column(ds->bytes, p.bytes, cells);
+	ck_assert(cells == 0 || memcmp(ds->present, p.present, cells) == 0);
+	pt_dataset_finish(&p);
+	pt_diags_finish(&pd);
+	pt_packed_rows_finish(&pk);
+}
+
+static void
 build(struct fixture *f, struct pt_dataset *ds, struct pt_diags *d)
 {
 	struct pt_error err = {0};
 	pt_diags_init(d);
 	ck_assert_msg(pt_dataset_build(ds, f->timed, f->n, 0, d, &err), "%s", err.msg);
+	assert_packed_build_same(f, ds, d);
 }
 
 START_TEST(test_keys_by_tag_and_pool)

@@ -7,6 +7,10 @@
  * input is still analysed; the run fails only when nothing usable was found
  * or memory ran out.
  *
+ * Files are read and parsed, and series scored, on opts->threads worker
+ * threads; every result goes to its own slot and slots are merged in input
+ * order, so the output is the same for any number of threads.
+ *
  * Ownership: struct pt_analysis owns everything it points to; release it
  * with pt_analysis_finish (also after a failed run).  Operands and options
  * are borrowed for the duration of the call.
@@ -25,8 +29,8 @@
 
 /* Default limits; each is documented in pooltrend(1). */
 #define PT_DEFAULT_MAX_FILE_BYTES ((size_t)4 << 30)      /* 4 GiB per input */
-/* series x snapshots: about 100 bytes each at the peak (parse results
- * plus 33 bytes of aligned values), so about 6.5 GB at most */
+/* series x snapshots: about 57 bytes each at the peak (24 of packed
+ * rows waiting for alignment, 33 of aligned values), so about 3.8 GB */
 #define PT_DEFAULT_MAX_CELLS ((size_t)1 << 26)
 /* A real tag table has thousands of rows; far more is not poolmon. */
 #define PT_MAX_ROWS_PER_SNAPSHOT 100000
@@ -39,6 +43,7 @@ struct pt_analysis_opts {
 	size_t max_cells;             /* 0 = no limit */
 	bool no_scores;               /* leave scores NULL: diff needs no verdicts,
 	                                 and scoring is most of the run time */
+	size_t threads;               /* worker threads; 0 = online CPUs */
 };
 
 void pt_analysis_opts_init(struct pt_analysis_opts *o);
@@ -75,6 +80,15 @@ pt_analysis_hours(const struct pt_analysis *a, int64_t ms)
  * error (out of memory, a forced time source that cannot date the input).
  */
 bool pt_analysis_run(const char *const *operands, size_t n,
+		const struct pt_analysis_opts *opts, struct pt_analysis *a,
+		struct pt_error *err);
+
+/*
+ * pt_analysis_run without the scoring: read, parse, date and align, and
+ * leave a->scores NULL.  For benchmarks and tools that need only the
+ * aligned series.
+ */
+bool pt_analysis_load(const char *const *operands, size_t n,
 		const struct pt_analysis_opts *opts, struct pt_analysis *a,
 		struct pt_error *err);
 

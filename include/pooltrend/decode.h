@@ -13,7 +13,8 @@
  *   - the text always ends with LF unless it is empty.
  *
  * Ownership: out->data is malloc'd and owned by the caller; release it with
- * pt_text_finish.  The input is never modified.
+ * pt_text_finish.  pt_decode never modifies its input; pt_decode_owned
+ * consumes it.
  */
 #ifndef POOLTREND_DECODE_H
 #define POOLTREND_DECODE_H
@@ -40,6 +41,15 @@ struct pt_text {
 
 /* Decode len bytes of in.  Fails only when out of memory. */
 bool pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
+		struct pt_error *err);
+
+/*
+ * The same, taking ownership of in, which must be malloc'd with room for
+ * len + 1 bytes: single-byte text is decoded in place and in becomes
+ * out->data, so a large file is not held twice; UTF-16 is decoded into a
+ * new buffer and in is freed.  in is consumed even when the call fails.
+ */
+bool pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
 		struct pt_error *err);
 
 /* Name of an encoding for reports: "bytes", "utf-8-bom", "utf-16le"... */

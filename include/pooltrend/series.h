@@ -66,11 +66,48 @@ struct pt_dataset {
 	void *priv;
 };
 
+/*
+ * A row as the aligner needs it, in 24 bytes instead of a struct pt_row's
+ * 64, so that the rows of every file can wait for alignment in little
+ * memory.  Lossless for alignment: Allocs and Frees are 32-bit counts
+ * (snapshot.h), Diff is recomputed from them, Per Alloc is not aligned.
+ */
+struct pt_packed_row {
+	uint8_t tag[4];
+	uint32_t allocs;
+	uint32_t frees;
+	uint32_t pool_mapped;   /* bit 0: pool; above: 1 + index into mapped, 0 = none */
+	int64_t bytes;
+};
+
+/*
+ * The rows of one parse result, packed, in snapshot order: snapshot i's
+ * rows start at first[i].  mapped holds the distinct -g texts, borrowed
+ * from the parse result, which must outlive the packed rows.
+ */
+struct pt_packed_rows {
+	struct pt_packed_row *rows;
+	size_t *first;
+	const char **mapped;
+	size_t nmapped;
+};
+
+/* Pack r's rows into pk; false when out of memory. */
+bool pt_packed_rows_build(struct pt_packed_rows *pk,
+		const struct pt_parse_result *r);
+void pt_packed_rows_finish(struct pt_packed_rows *pk);
+
 /* A snapshot as handed to the aligner, already in time order. */
 struct pt_timed_snapshot {
 	const struct pt_snapshot *snap;
 	const char *file;
 	int64_t t_ms;
+};
+
+/* Where a snapshot's rows are when they were packed: snap->nrows rows. */
+struct pt_packed_ref {
+	const struct pt_packed_row *rows;
+	const char *const *mapped;  /* the -g texts of pt_packed_rows */
 };
 
 /*
@@ -82,6 +119,17 @@ struct pt_timed_snapshot {
 bool pt_dataset_build(struct pt_dataset *ds,
 		const struct pt_timed_snapshot *snaps, size_t n, size_t max_cells,
 		struct pt_diags *diags, struct pt_error *err);
+
+/*
+ * The same from packed rows, filling the columns on up to threads worker
+ * threads (the result does not depend on the number): snapshot i's rows
+ * are packed[i] (its snap->rows are not read and may have been released),
+ * or its own rows when packed is NULL.
+ */
+bool pt_dataset_build_packed(struct pt_dataset *ds,
+		const struct pt_timed_snapshot *snaps,
+		const struct pt_packed_ref *packed, size_t n, size_t max_cells,
+		size_t threads, struct pt_diags *diags, struct pt_error *err);
 
 void pt_dataset_finish(struct pt_dataset *ds);
 

@@ -134,6 +134,16 @@ bool pt_parse_text(struct pt_parser *p, const char *text, size_t len,
 		const char *file, struct pt_parse_result *out,
 		struct pt_diags *diags, struct pt_error *err);
 
+/*
+ * Drop the rows of every snapshot (rows becomes NULL, nrows and the rest
+ * stay, and so do the strings rows pointed to, such as -g texts), for
+ * callers that copied the rows elsewhere and keep only the snapshots.  The
+ * row storage goes back to parser p, when not NULL, for its next text
+ * (saves allocating it again for each file); else it is freed.
+ */
+void pt_parse_result_release_rows(struct pt_parse_result *r,
+		struct pt_parser *p);
+
 void pt_parse_result_finish(struct pt_parse_result *r);
 
 #endif

@@ -75,6 +75,7 @@ static const struct option long_options[] = {
 	{ "pooltag", required_argument, NULL, OPT_POOLTAG },
 	{ "no-sparkline", no_argument, NULL, OPT_NO_SPARKLINE },
 	{ "drivers", required_argument, NULL, OPT_DRIVERS },
+	{ "threads", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -136,6 +137,8 @@ print_help(void)
 "                          line not understood, mixed machines) is an\n"
 "                          error: exit 3 and no report\n"
 "  -q, --quiet             print errors only, no warnings or notes\n"
+"  -j, --threads N         worker threads for reading and scoring\n"
+"                          (default 0: one per online CPU)\n"
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
 "\n"
@@ -251,6 +254,10 @@ apply_option(struct cli *c, int opt, const char *arg)
 	case 'q':
 		c->quiet = true;
 		return -1;
+	case 'j':
+		if (!parse_count(arg, &c->analysis.threads))
+			return usage_error("--threads needs a count, not '%s'", arg);
+		return -1;
 	case OPT_STRICT:
 		c->strict = true;
 		return -1;
@@ -296,7 +303,7 @@ parse_args(struct cli *c, int argc, char **argv)
 {
 	int opt;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":f:n:p:s:o:qhV", long_options,
+	while ((opt = getopt_long(argc, argv, ":f:n:p:s:o:qj:hV", long_options,
 			NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			return bad_option(opt, argv);

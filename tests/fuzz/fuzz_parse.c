@@ -7,6 +7,9 @@
  * that skip pt_decode.  After each parse the documented invariants of
  * snapshot.h and decode.h are checked and any violation aborts, so libFuzzer
  * (or the regression driver in fuzz_main.c) reports it as a crash.
+ * Each text is also parsed with the fast row reader switched off, and the
+ * two results must be identical: PCRE2 defines what a row is; and decoded
+ * in place, which must give the same text.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +22,7 @@
 #include "pooltrend/diag.h"
 #include "pooltrend/snapshot.h"
 #include "pooltrend/timestamp.h"
+#include "src/parse_internal.h"
 
 /* libFuzzer's entry point; declared here for -Wmissing-prototypes. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -242,36 +246,119 @@ check_result(const struct pt_parse_result *r, const char *text, size_t len)
 		fail("more rows than lines", 0);
 }
 
+/* fast: with the fast row reader (the default), or PCRE2 only. */
 static struct pt_parser *
-parser(void)
+parser(bool fast)
 {
 	/* Compiling the patterns per input would dominate the run time. */
-	static struct pt_parser *p;
-	if (p == NULL) {
+	static struct pt_parser *p[2];
+	if (p[fast] == NULL) {
 		struct pt_error err = {0};
-		p = pt_parser_create(&err);
-		if (p == NULL) {
+		p[fast] = pt_parser_create(&err);
+		if (p[fast] == NULL) {
 			fprintf(stderr, "fuzz_parse: pt_parser_create: %s\n", err.msg);
 			abort();
 		}
+		pt_parser_set_fast_path(p[fast], fast);
 	}
-	return p;
+	return p[fast];
+}
+
+static bool
+same_string(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+		(a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool
+same_row(const struct pt_row *a, const struct pt_row *b)
+{
+	return memcmp(a->tag, b->tag, 4) == 0 && a->pool == b->pool &&
+		a->flags == b->flags && a->allocs == b->allocs &&
+		a->frees == b->frees && a->diff == b->diff &&
+		a->bytes == b->bytes && a->per_alloc == b->per_alloc &&
+		a->line == b->line && same_string(a->mapped, b->mapped);
+}
+
+static void
+check_same_snapshot(const struct pt_snapshot *a, const struct pt_snapshot *b)
+{
+	if (a->line != b->line || a->end_line != b->end_line ||
+			a->layout != b->layout || a->nrows != b->nrows ||
+			a->loose != b->loose || a->neg_fixed != b->neg_fixed ||
+			a->duplicates != b->duplicates)
+		fail("fast and PCRE2 readers disagree on a snapshot", a->line);
+	for (size_t i = 0; i < a->nrows; i++)
+		if (!same_row(&a->rows[i], &b->rows[i]))
+			fail("fast and PCRE2 readers disagree on a row",
+				a->rows[i].line);
+}
+
+static void
+check_same_result(const struct pt_parse_result *a,
+		const struct pt_parse_result *b, const struct pt_diags *da,
+		const struct pt_diags *db)
+{
+	if (a->nsnaps != b->nsnaps || a->skipped != b->skipped ||
+			a->first_skipped != b->first_skipped ||
+			a->orphan_rows != b->orphan_rows)
+		fail("fast and PCRE2 readers disagree on the counts", 0);
+	for (size_t i = 0; i < a->nsnaps; i++)
+		check_same_snapshot(&a->snaps[i], &b->snaps[i]);
+	if (da->len != db->len)
+		fail("fast and PCRE2 readers disagree on the messages", 0);
+	for (size_t i = 0; i < da->len; i++)
+		if (da->items[i].line != db->items[i].line ||
+				strcmp(da->items[i].msg, db->items[i].msg) != 0)
+			fail("fast and PCRE2 readers disagree on a message",
+				da->items[i].line);
 }
 
 static void
 parse_and_check(const char *text, size_t len)
 {
-	struct pt_diags diags;
-	struct pt_parse_result res;
+	struct pt_diags diags, slow_diags;
+	struct pt_parse_result res, slow;
 	struct pt_error err = {0};
 	pt_diags_init(&diags);
-	if (pt_parse_text(parser(), text, len, "fuzz\x1b[1m.txt", &res, &diags,
-			&err)) {
+	pt_diags_init(&slow_diags);
+	bool ok = pt_parse_text(parser(true), text, len, "fuzz\x1b[1m.txt",
+		&res, &diags, &err);
+	bool slow_ok = pt_parse_text(parser(false), text, len,
+		"fuzz\x1b[1m.txt", &slow, &slow_diags, &err);
+	if (ok) {
 		check_result(&res, text, len);
+		if (slow_ok)
+			check_same_result(&res, &slow, &diags, &slow_diags);
 		pt_parse_result_finish(&res);
 	}
+	if (slow_ok)
+		pt_parse_result_finish(&slow);
 	check_diags(&diags);
 	pt_diags_finish(&diags);
+	pt_diags_finish(&slow_diags);
+}
+
+/* Decoding in place must give the bytes the copying decoder gives. */
+static void
+check_decode_owned(const uint8_t *data, size_t size, const struct pt_text *t)
+{
+	unsigned char *copy = malloc(size + 1);
+	if (copy == NULL)
+		return;
+	if (size > 0)
+		memcpy(copy, data, size);
+	struct pt_text o;
+	struct pt_error err = {0};
+	if (!pt_decode_owned(copy, size, &o, &err))
+		return;
+	if (o.len != t->len || o.encoding != t->encoding ||
+			o.odd_byte != t->odd_byte ||
+			o.bad_surrogate != t->bad_surrogate ||
+			memcmp(o.data, t->data, t->len + 1) != 0)
+		fail("pt_decode_owned differs from pt_decode", 0);
+	pt_text_finish(&o);
 }
 
 int
@@ -281,6 +368,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pt_error err = {0};
 	if (pt_decode(data, size, &text, &err)) {
 		check_decoded(&text);
+		check_decode_owned(data, size, &text);
 		parse_and_check(text.data, text.len);
 		pt_text_finish(&text);
 	}

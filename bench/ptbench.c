@@ -1,0 +1,88 @@
+/*
+ * ptbench: time the stages of the pooltrend library on real input.
+ *
+ *   ptbench [-j N] [--no-score] INPUT...
+ *
+ * Runs pt_analysis_load (read, decode, parse, date, align on N worker
+ * threads; 0 = one per CPU) and then pt_score_all (scoring on one thread),
+ * and prints one line of key=value pairs: the wall time of each stage, the
+ * process CPU time, the input size, and the counts.  Used by bench/run.sh
+ * so the parsing pipeline can be measured apart from the scorer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "pooltrend/analysis.h"
+#include "pooltrend/score.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double
+cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pt_analysis_opts opts;
+	pt_analysis_opts_init(&opts);
+	bool score = true;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		if (strcmp(argv[i], "-j") == 0 && i + 1 < argc)
+			opts.threads = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--no-score") == 0)
+			score = false;
+		else {
+			fprintf(stderr, "usage: ptbench [-j N] [--no-score] INPUT...\n");
+			return 2;
+		}
+	}
+	if (i == argc) {
+		fprintf(stderr, "usage: ptbench [-j N] [--no-score] INPUT...\n");
+		return 2;
+	}
+	struct pt_analysis a;
+	struct pt_error err = {0};
+	double t0 = now_s(), c0 = cpu_s();
+	bool ok = pt_analysis_load((const char *const *)argv + i,
+		(size_t)(argc - i), &opts, &a, &err);
+	double t1 = now_s(), c1 = cpu_s();
+	if (!ok) {
+		fprintf(stderr, "ptbench: %s\n", err.msg);
+		pt_analysis_finish(&a);
+		return 1;
+	}
+	double t2 = t1, c2 = c1;
+	if (score) {
+		struct pt_score *s = pt_score_all(&a.ds, &err);
+		t2 = now_s();
+		c2 = cpu_s();
+		if (s == NULL) {
+			fprintf(stderr, "ptbench: %s\n", err.msg);
+			pt_analysis_finish(&a);
+			return 1;
+		}
+		free(s);
+	}
+	printf("load_s=%.3f load_cpu_s=%.3f score1_s=%.3f score1_cpu_s=%.3f "
+		"files=%zu snapshots=%zu rows=%zu series=%zu\n",
+		t1 - t0, c1 - c0, t2 - t1, c2 - c1, a.files, a.ds.nsnap, a.rows,
+		a.ds.nseries);
+	pt_analysis_finish(&a);
+	return 0;
+}
