@@ -186,6 +186,8 @@ struct parse_job {
 	const struct pt_analysis_opts *opts;
 	struct parsed_file *files;
 	struct pt_parser **parsers;         /* one per worker */
+	size_t nfiles;
+	atomic_size_t done;                 /* files parsed so far */
 };
 
 static void
@@ -200,6 +202,10 @@ parse_task(void *ctx, size_t worker, size_t i)
 	} else {
 		parse_file(job->parsers[worker], job->opts, pf);
 	}
+	size_t done = atomic_fetch_add(&job->done, 1) + 1;
+	/* Worker 0 is the calling thread: the callback needs no locking. */
+	if (worker == 0 && job->opts->progress != NULL)
+		job->opts->progress(job->opts->progress_ctx, done, job->nfiles);
 }
 
 /* Move the messages of src to the end of dst, as if added there. */
@@ -266,8 +272,11 @@ parse_all(const struct pt_source *sources, size_t nsources,
 		pt_diags_init(&files[i].diags);
 	}
 	if (ok) {
-		struct parse_job job = { texts, opts, files, parsers };
+		struct parse_job job = { texts, opts, files, parsers, nsources, 0 };
+		atomic_init(&job.done, 0);
 		pt_workers_run(nworkers, nsources, parse_task, &job);
+		if (opts->progress != NULL)
+			opts->progress(opts->progress_ctx, nsources, nsources);
 	}
 	for (size_t i = 0; ok && i < nsources; i++) {
 		struct parsed_file *pf = &files[i];

@@ -76,6 +76,24 @@ out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- show Drsd demo)
 printf '%s\n' "$out" | has_blocks || fail "show drew no block chart on a terminal"
 printf '%s\n' "$out" | has_escape || fail "show has no colour on a terminal"
 
+# Progress: on a terminal with "always" a line that is cleared before the
+# report; never with "never"; into a pipe only with "always".
+# -j 1: updates come from the calling thread, which then reads every file.
+out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- --progress always -j 1 -n 1 demo)
+printf '%s\n' "$out" | grep -q 'reading files: [0-9]*/48' ||
+	fail "no progress line on a terminal with --progress always"
+printf '%s\n' "$out" | grep -q "$esc\[Kpooltrend: 48 files" ||
+	fail "progress line not cleared before the report"
+out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- --progress never -n 1 demo)
+printf '%s\n' "$out" | grep -q 'reading files' &&
+	fail "progress line with --progress never"
+err=$("$exe" --progress always -n 1 demo 2>&1 >/dev/null)
+printf '%s\n' "$err" | grep -q '^pooltrend: reading files: 48/48 (100%)$' ||
+	fail "no progress lines into a pipe with --progress always"
+err=$("$exe" -n 1 demo 2>&1 >/dev/null)
+printf '%s\n' "$err" | grep -q 'reading files' &&
+	fail "progress into a pipe without --progress always"
+
 # Not a terminal: no colour even with a colour-capable TERM.
 out=$(env -u NO_COLOR LC_ALL=C.UTF-8 TERM=xterm "$exe" -n 3 demo)
 printf '%s\n' "$out" | is_report || fail "no report into a pipe"

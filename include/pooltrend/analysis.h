@@ -44,6 +44,13 @@ struct pt_analysis_opts {
 	bool no_scores;               /* leave scores NULL: diff needs no verdicts,
 	                                 and scoring is most of the run time */
 	size_t threads;               /* worker threads; 0 = online CPUs */
+	/*
+	 * Called as input files are read and parsed, always on the calling
+	 * thread (never a worker), with the files done so far and the total;
+	 * once more with done == total at the end.  NULL: no calls.
+	 */
+	void (*progress)(void *ctx, size_t done, size_t total);
+	void *progress_ctx;
 };
 
 void pt_analysis_opts_init(struct pt_analysis_opts *o);

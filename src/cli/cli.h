@@ -63,4 +63,23 @@ int owner_command(int argc, char **argv);
 int owner_scan_for_report(const char *dir, const struct pt_analysis *a,
 		enum pt_pool_filter pool, bool quiet, struct pt_owner_scan **out);
 
+/* --progress: a line on standard error while input files are read. */
+enum progress_mode { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER };
+
+struct progress {
+	bool on;
+	bool tty;                     /* rewrite one line in place */
+	bool shown;                   /* something is on the line now */
+	int64_t started_ms, last_ms;
+};
+
+bool progress_mode_parse(const char *s, enum progress_mode *out);
+
+/* auto: only on a terminal and without -q; always: also into a file. */
+void progress_start(struct progress *p, enum progress_mode mode, bool quiet);
+
+/* The pt_analysis_opts.progress callback (ctx is a struct progress);
+ * done == total clears the line. */
+void progress_update(void *ctx, size_t done, size_t total);
+
 #endif

@@ -38,6 +38,7 @@ enum long_only {
 	OPT_FAIL_ABOVE,
 	OPT_BASELINE,
 	OPT_DRIVERS,
+	OPT_PROGRESS,
 };
 
 enum command { CMD_RANK, CMD_SHOW, CMD_DIFF };
@@ -49,6 +50,8 @@ struct cli {
 	struct pt_gate_opts gate;
 	const char *output;
 	enum color_mode color;
+	enum progress_mode progress;
+	struct progress progress_state;
 	bool quiet;
 	bool strict;
 	enum command command;
@@ -75,6 +78,7 @@ static const struct option long_options[] = {
 	{ "pooltag", required_argument, NULL, OPT_POOLTAG },
 	{ "no-sparkline", no_argument, NULL, OPT_NO_SPARKLINE },
 	{ "drivers", required_argument, NULL, OPT_DRIVERS },
+	{ "progress", required_argument, NULL, OPT_PROGRESS },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -136,6 +140,8 @@ print_help(void)
 "      --strict            any input left out (unreadable file, file or\n"
 "                          line not understood, mixed machines) is an\n"
 "                          error: exit 3 and no report\n"
+"      --progress WHEN     show files read on stderr: auto (default: on\n"
+"                          a terminal, without -q), always or never\n"
 "  -q, --quiet             print errors only, no warnings or notes\n"
 "  -j, --threads N         worker threads for reading and scoring\n"
 "                          (default 0: one per online CPU)\n"
@@ -272,6 +278,11 @@ apply_option(struct cli *c, int opt, const char *arg)
 		return -1;
 	case OPT_DRIVERS:
 		c->drivers_dir = arg;
+		return -1;
+	case OPT_PROGRESS:
+		if (!progress_mode_parse(arg, &c->progress))
+			return usage_error("--progress takes auto, always or never, "
+				"not '%s'", arg);
 		return -1;
 	case 'h':
 		print_help();
@@ -826,6 +837,11 @@ main(int argc, char **argv)
 	if (rc < 0 && !owner) {
 		if (!c.top_given)
 			c.report.top = c.report.format == PT_FORMAT_TEXT ? 20 : 0;
+		progress_start(&c.progress_state, c.progress, c.quiet);
+		if (c.progress_state.on) {
+			c.analysis.progress = progress_update;
+			c.analysis.progress_ctx = &c.progress_state;
+		}
 		rc = run(&c, argc - optind, argv + optind);
 	}
 	/* --help and --version write to stdout too: a failure counts. */
