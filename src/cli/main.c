@@ -156,7 +156,7 @@ print_help(void)
 static void
 print_escaped(FILE *f, const char *s)
 {
-	char *e = pt_escape(s, strlen(s));
+	char *e = s != NULL ? pt_escape(s, strlen(s)) : NULL;
 	fputs(e ? e : "?", f);
 	free(e);
 }
@@ -164,7 +164,7 @@ print_escaped(FILE *f, const char *s)
 int
 usage_error(const char *fmt, const char *arg)
 {
-	char *e = pt_escape(arg, strlen(arg));
+	char *e = arg != NULL ? pt_escape(arg, strlen(arg)) : NULL;
 	fputs("pooltrend: ", stderr);
 	fprintf(stderr, fmt, e ? e : "?");
 	free(e);

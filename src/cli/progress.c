@@ -75,5 +75,5 @@ progress_update(void *ctx, size_t done, size_t total)
 	fprintf(stderr, "%spooltrend: reading files: %zu/%zu (%zu%%)%s",
 		p->tty ? "\r" : "", done, total, total ? 100 * done / total : 0,
 		p->tty ? "\033[K" : "\n");
-	fflush(stderr);
+	(void)fflush(stderr);
 }
