@@ -469,6 +469,52 @@ START_TEST(theil_sen_heavy_ties_large)
 }
 END_TEST
 
+/*
+ * A small tag rising by whole allocations: few byte levels, so the lower
+ * CI rank sits in the mass of zero slopes and the median outside it.  The
+ * CI and median are searched together; a search that stalls on the ties
+ * must fall back to one rank at a time, not give up.
+ */
+static void check_ci_vs_brute(const double *t, const double *y, size_t n,
+		uint64_t seed);
+
+START_TEST(theil_sen_ci_in_tie_mass)
+{
+	size_t n = 300;
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		/* 15-minute samples with 30% jitter in whole seconds. */
+		rng_seed(seed);
+		double sec = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (i > 0)
+				sec += 630 + (double)rng_below(541);
+			t[i] = sec / 3600;
+			y[i] = 13648.0 * (double)(rng_below(3 + (uint32_t)(5 * i / n))
+				+ rng_below(3));
+		}
+		check_ci_vs_brute(t, y, n, seed);
+	}
+	free(t);
+	free(y);
+}
+END_TEST
+
+static void
+check_ci_vs_brute(const double *t, const double *y, size_t n, uint64_t seed)
+{
+	double slope, lo, hi;
+	ck_assert_msg(pt_theil_sen(t, y, n, 0.95, &slope, &lo, &hi),
+		"seed %llu", (unsigned long long)seed);
+	struct brute b = brute_slopes(t, y, n);
+	ck_assert_double_eq(slope, brute_median(&b));
+	double c = 1.959963984540054 * sqrt(brute_mk_var(y, n));
+	double np = (double)b.n;
+	ck_assert_double_eq(lo, b.slopes[brute_rank((np - c) / 2, b.n) - 1]);
+	ck_assert_double_eq(hi, b.slopes[brute_rank((np + c) / 2 + 1, b.n) - 1]);
+	free(b.slopes);
+}
+
 START_TEST(theil_sen_near_ties_need_exact_keys)
 {
 	/*
@@ -744,6 +790,7 @@ stats_suite(void)
 	tcase_add_test(tc, theil_sen_exact_line);
 	tcase_add_test(tc, theil_sen_small_cases);
 	tcase_add_test(tc, theil_sen_heavy_ties_large);
+	tcase_add_test(tc, theil_sen_ci_in_tie_mass);
 	tcase_add_test(tc, theil_sen_near_ties_need_exact_keys);
 	tcase_add_test(tc, theil_sen_speed_20000);
 	tcase_add_test(tc, theil_sen_speed_200000);
