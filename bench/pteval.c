@@ -171,6 +171,7 @@ struct truth_row {
 	bool leak;
 	double growth, snr, base_bytes;
 	long onset;
+	bool ambiguous;
 	bool used;
 };
 
@@ -186,10 +187,10 @@ read_truth(struct eval *ev, const char *path, struct truth_row **out)
 	if (fgets(line, sizeof line, f) == NULL)	/* header */
 		die("empty truth file");
 	while (fgets(line, sizeof line, f) != NULL) {
-		char *field[8];
+		char *field[9];
 		int nf = 0;
 		char *p = line;
-		while (nf < 8) {
+		while (nf < 9) {
 			field[nf++] = p;
 			char *tab = strchr(p, '\t');
 			if (tab == NULL)
@@ -197,7 +198,7 @@ read_truth(struct eval *ev, const char *path, struct truth_row **out)
 			*tab = '\0';
 			p = tab + 1;
 		}
-		if (nf < 8 || strlen(field[0]) != 4)
+		if (nf < 9 || strlen(field[0]) != 4)
 			die("malformed truth line");
 		if (n == cap) {
 			cap = cap ? 2 * cap : 1024;
@@ -213,6 +214,7 @@ read_truth(struct eval *ev, const char *path, struct truth_row **out)
 		r->onset = atol(field[5]);
 		r->snr = atof(field[6]);
 		r->base_bytes = atof(field[7]);
+		r->ambiguous = atoi(field[8]) != 0;
 		r->used = false;
 	}
 	fclose(f);
@@ -339,6 +341,22 @@ add_item(struct eval *ev, const struct item *it)
 	ev->items[ev->n++] = *it;
 }
 
+/* One line per leak and per confident series, for tuning (--verbose). */
+static void
+explain(int m, const struct pt_series *se, const char *shape,
+		const struct truth_row *tr, const struct pt_score *sc)
+{
+	fprintf(stderr, "m%d %.4s %-13s%s snr %5.1f conf %.2f z %5.1f ret %.2f "
+		"snr %.2f gb %.2f rec %.2f within %.2f sat %.2f step %.2f "
+		"g %.0f/%.0f half %.2f third %.2f zr %.1f zw %.1f share %.2f\n", m, se->tag,
+		shape, tr->ambiguous ? "?" : " ", tr->snr, sc->confidence,
+		sc->mk.z, sc->f_retention,
+		sc->f_snr, sc->f_give_back, sc->f_recent, sc->f_within,
+		sc->f_saturation, sc->f_step, sc->growth_bph, tr->growth,
+		sc->half_ratio, sc->third_ratio, sc->z_recent, sc->z_within,
+		sc->step_share);
+}
+
 static void
 eval_machine(const struct opts *o, struct eval *ev, int m)
 {
@@ -387,11 +405,15 @@ eval_machine(const struct opts *o, struct eval *ev, int m)
 			.est_onset = sc->has_onset ?
 				snapshot_index(&a.ds, sc->onset_ms) : -1,
 		};
-		it.well_posed = o->files >= 48 && (!tr->leak || tr->snr >= 2);
+		it.well_posed = o->files >= 48 && !tr->ambiguous &&
+			(!tr->leak || tr->snr >= 2);
 		it.score[M_POOLTREND] = sc->confidence;
 		it.decide[M_POOLTREND] = sc->verdict == PT_VERDICT_LIKELY;
 		baselines(&a.ds, s, t, y, &it);
 		add_item(ev, &it);
+		if (o->verbose && (tr->leak || sc->confidence >= 0.3))
+			explain(m, &a.ds.series[s], ev->shape_names[tr->shape],
+				tr, sc);
 	}
 	free(t);
 	free(y);
@@ -686,7 +708,7 @@ report(const struct opts *o, struct eval *ev)
 		wp_leaks += ev->items[i].well_posed && ev->items[i].leak;
 	}
 	printf("pteval: seed %lu, %d machines x %ld tags x %ld snapshots: "
-		"%zu series, %zu leaks; well-posed (SNR >= 2): %zu series, %zu leaks\n\n",
+		"%zu series, %zu leaks; well-posed (leaks with SNR >= 2, no slow warm-ups): %zu series, %zu leaks\n\n",
 		o->seed, ev->machines, o->tags, o->files, ev->n, leaks, wp, wp_leaks);
 	double auc[M_COUNT], rprec[M_COUNT], f1[M_COUNT], rec1[M_COUNT];
 	print_metric_rows(ev, auc, rprec, f1, rec1);
@@ -781,11 +803,12 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: pteval [--seed S] [--machines K] [--tags M] [--files N]\n"
-		"              [--ptgen PATH] [--check] [--keep]\n"
+		"              [--ptgen PATH] [--check] [--keep] [--verbose]\n"
 		"  Generates K labelled machines with ptgen, scores them with\n"
 		"  pooltrend and the baselines, and prints the metrics table.\n"
 		"  --check  exit 1 when a metric falls below its regression floor\n"
-		"  --keep   keep the generated corpora in /tmp\n", f);
+		"  --keep   keep the generated corpora in /tmp\n"
+		"  --verbose  one line per leak and per confident series on stderr\n", f);
 }
 
 int
@@ -801,6 +824,8 @@ main(int argc, char **argv)
 			o.check = true;
 		else if (strcmp(a, "--keep") == 0)
 			o.keep = true;
+		else if (strcmp(a, "--verbose") == 0)
+			o.verbose = true;
 		else if (strcmp(a, "--help") == 0) {
 			usage(stdout);
 			return 0;

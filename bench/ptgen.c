@@ -1488,6 +1488,20 @@ set_mtime_or_die(const char *path, int64_t epoch)
 		die_errno("cannot set mtime of", path);
 }
 
+/*
+ * SCORING 6.1 counts slow warm-ups as ambiguous: one that has not reached
+ * 95% of its plateau (3 time constants) by two thirds of the last boot
+ * epoch looks like a slowing leak in any data.
+ */
+static int
+slow_warmup(const struct row *w, const struct machine *m)
+{
+	if (w->shape != SHAPE_WARMUP)
+		return 0;
+	double boot = m->reboot_at > 0 ? m->hours[m->reboot_at] : 0;
+	return 3 * w->p2 > 2.0 / 3.0 * (m->window_h - boot);
+}
+
 static void
 write_truth(const struct options *o, const struct model *md,
 		const struct machine *m)
@@ -1496,7 +1510,7 @@ write_truth(const struct options *o, const struct model *md,
 	if (!f)
 		die_errno("cannot open", o->truth_file);
 	fprintf(f, "tag\tpool\tshape\tis_leak\tgrowth_bytes_per_hour\tonset_index"
-		"\tsnr\tbase_bytes\n");
+		"\tsnr\tbase_bytes\tambiguous\n");
 	for (long k = 0; k < md->nrows; k++) {
 		const struct row *w = &md->rows[k];
 		bool leak = shape_is_leak(w->shape);
@@ -1506,10 +1520,11 @@ write_truth(const struct options *o, const struct model *md,
 			double active = m->hours[m->n - 1] - m->hours[on];
 			growth = active > 0 ? w->leaked_total * w->size / active : 0;
 		}
-		fprintf(f, "%.4s\t%s\t%s\t%d\t%.0f\t%ld\t%.2f\t%.0f\n",
+		fprintf(f, "%.4s\t%s\t%s\t%d\t%.0f\t%ld\t%.2f\t%.0f\t%d\n",
 			md->tags[w->tag].name, w->paged ? "Paged" : "Nonp",
 			shape_names[w->shape], leak, growth, w->onset,
-			leak ? w->snr : 0.0, w->d0 * w->size);
+			leak ? w->snr : 0.0, w->d0 * w->size,
+			slow_warmup(w, m));
 	}
 	if (ferror(f) | (fclose(f) != 0))
 		die_errno("cannot write", o->truth_file);

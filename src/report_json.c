@@ -106,13 +106,17 @@ components(const struct pt_score *s)
 		{ "within_shift_trend", s->f_within, s->z_within, "z" },
 		{ "saturation", s->f_saturation, s->half_ratio, "half_slope_ratio" },
 		{ "largest_step", s->f_step, s->step_share, "share" },
+		{ "current_growth", s->f_growth, s->growth_lo, "ci95_low" },
 	};
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
 		cJSON *f = factor(items[i].f, items[i].raw, items[i].raw_name);
 		if (f == NULL || !cJSON_AddItemToObject(c, items[i].name, f))
 			goto fail;
 	}
-	if (!add_real(c, "net_floor_growth_bytes", s->net_growth, 0))
+	if (!add_real(cJSON_GetObjectItem(c, "saturation"), "third_slope_ratio",
+			s->third_ratio, 3) ||
+			!cJSON_AddBoolToObject(c, "load_adjusted", s->load_adjusted) ||
+			!add_real(c, "net_floor_growth_bytes", s->net_growth, 0))
 		goto fail;
 	return c;
 fail:

@@ -14,7 +14,7 @@
  * from "levelled off", and a direct O(k^2) estimate over k group medians
  * costs far less than two more exact selections over every sample.
  */
-#define HALF_GROUPS 48
+#define HALF_GROUPS 32
 
 const char *
 pt_verdict_name(enum pt_verdict v)
@@ -58,11 +58,12 @@ struct epoch_view {
 	double *t;         /* hours since the first snapshot */
 	double *y;         /* bytes */
 	double *per_alloc; /* bytes per outstanding allocation */
+	double *allocs, *frees; /* cumulative counts */
 	int64_t *t_ms;
 };
 
 struct scratch {
-	double *t, *y, *per_alloc, *work;
+	double *t, *y, *per_alloc, *allocs, *frees, *adj, *work;
 	int64_t *t_ms;
 };
 
@@ -73,9 +74,13 @@ scratch_init(struct scratch *s, size_t n)
 	s->t = malloc(m * sizeof(double));
 	s->y = malloc(m * sizeof(double));
 	s->per_alloc = malloc(m * sizeof(double));
-	s->work = malloc((m + 2 * HALF_GROUPS) * sizeof(double));
+	s->allocs = malloc(m * sizeof(double));
+	s->frees = malloc(m * sizeof(double));
+	s->adj = malloc(m * sizeof(double));
+	s->work = malloc((2 * m + 2 * HALF_GROUPS) * sizeof(double));
 	s->t_ms = malloc(m * sizeof(int64_t));
-	return s->t && s->y && s->per_alloc && s->work && s->t_ms;
+	return s->t && s->y && s->per_alloc && s->allocs && s->frees && s->adj && s->work &&
+		s->t_ms;
 }
 
 static void
@@ -84,6 +89,9 @@ scratch_finish(struct scratch *s)
 	free(s->t);
 	free(s->y);
 	free(s->per_alloc);
+	free(s->allocs);
+	free(s->frees);
+	free(s->adj);
 	free(s->work);
 	free(s->t_ms);
 }
@@ -96,10 +104,14 @@ gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
 	const uint8_t *present = pt_dataset_present(ds, s);
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, s);
 	const int64_t *diff = pt_dataset_col(ds, ds->diff, s);
+	const int64_t *allocs = pt_dataset_col(ds, ds->allocs, s);
+	const int64_t *frees = pt_dataset_col(ds, ds->frees, s);
 	int64_t t0 = ds->snaps[0].t_ms;
 	v->t = sc->t + off;
 	v->y = sc->y + off;
 	v->per_alloc = sc->per_alloc + off;
+	v->allocs = sc->allocs + off;
+	v->frees = sc->frees + off;
 	v->t_ms = sc->t_ms + off;
 	v->n = 0;
 	for (size_t i = ds->epoch_start[e]; i < ds->epoch_start[e + 1]; i++) {
@@ -108,6 +120,8 @@ gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
 		v->t[v->n] = (double)(ds->snaps[i].t_ms - t0) / MS_PER_HOUR;
 		v->t_ms[v->n] = ds->snaps[i].t_ms;
 		v->y[v->n] = (double)bytes[i];
+		v->allocs[v->n] = (double)allocs[i];
+		v->frees[v->n] = (double)frees[i];
 		v->per_alloc[v->n] = diff[i] > 0 ?
 			(double)bytes[i] / (double)diff[i] : (double)bytes[i];
 		v->n++;
@@ -143,8 +157,13 @@ struct floors {
 	double med_min, med_max; /* range of block medians */
 };
 
+/*
+ * Floor falls smaller than tol are the sampling noise of a block's 25th
+ * percentile, not memory given back; they are not counted as falls.
+ */
 static void
-block_floors(const struct epoch_view *v, double *work, struct floors *f)
+block_floors(const struct epoch_view *v, double *work, double tol,
+		struct floors *f)
 {
 	size_t k = block_count(v->n);
 	memset(f, 0, sizeof(*f));
@@ -162,8 +181,8 @@ block_floors(const struct epoch_view *v, double *work, struct floors *f)
 				f->rises += floor - prev;
 				if (floor - prev > f->max_rise)
 					f->max_rise = floor - prev;
-			} else
-				f->falls += prev - floor;
+			} else if (prev - floor > tol)
+				f->falls += prev - floor - tol;
 			if (med < f->med_min)
 				f->med_min = med;
 			if (med > f->med_max)
@@ -172,6 +191,17 @@ block_floors(const struct epoch_view *v, double *work, struct floors *f)
 		prev = floor;
 	}
 	f->last = prev;
+}
+
+/*
+ * Standard error of a block's 25th percentile for per-sample noise sigma
+ * (about 1.36 sigma / sqrt(m) for a normal sample of m), times two.
+ */
+static double
+floor_tolerance(double sigma, size_t n)
+{
+	size_t m = n / block_count(n ? n : 1);
+	return m ? 2 * 1.36 * sigma / sqrt((double)m) : 0;
 }
 
 /* Robust noise scale of the series: MAD of the differences, per step. */
@@ -266,7 +296,8 @@ best_mean_shift(const double *y, size_t n)
 
 /*
  * Mann-Kendall inside the two segments around the best mean shift: a
- * leak keeps rising within them, a one-time level shift does not.
+ * leak keeps rising in at least one of them (the second, for a leak that
+ * starts late), a one-time level shift rises in neither.  The larger Z.
  */
 static bool
 within_shift_z(const struct epoch_view *v, double *z)
@@ -276,13 +307,66 @@ within_shift_z(const struct epoch_view *v, double *z)
 	if (!pt_mann_kendall(v->y, k, &a) ||
 			!pt_mann_kendall(v->y + k, v->n - k, &b))
 		return false;
-	double s = a.s + b.s, var = a.var + b.var;
-	*z = var > 0 ? (s - (s > 0) + (s < 0)) / sqrt(var) : 0;
+	*z = a.z > b.z ? a.z : b.z;
 	return true;
 }
 
-/* Theil-Sen slope over the medians of about HALF_GROUPS groups of v. */
+/*
+ * Load check (Little's law: outstanding = allocation rate x lifetime).  The
+ * tag's own turnover measures its load.  Per interval it is the smaller of
+ * the Allocs and Frees increments: both count the churn, but Allocs also
+ * counts what is added to the outstanding count (a leak adds without being
+ * busier) and Frees what is taken from it (noise).  Dividing Bytes by
+ * the rate relative to its median leaves what load does not explain: a
+ * leak still rises, usage that follows the load goes flat, and a warm-up
+ * shows its plateau without the diurnal swing on top.  Rates are taken
+ * over LOAD_SPAN intervals so that the Poisson noise of the counts stays
+ * small; a tag with fewer than MIN_LOAD_ALLOCS turnovers per span has no
+ * usable rate and is left as it is.  Returns whether adj was filled.
+ */
+#define LOAD_SPAN 4
+#define MIN_LOAD_ALLOCS 400.0
+
 static bool
+load_adjusted(const struct epoch_view *v, double *work, double *adj)
+{
+	size_t n = v->n;
+	if (n < 4 * LOAD_SPAN)
+		return false;
+	double *churn = adj;    /* cumulative turnover, then the result */
+	churn[0] = 0;
+	for (size_t i = 1; i < n; i++) {
+		double a = v->allocs[i] - v->allocs[i - 1];
+		double f = v->frees[i] - v->frees[i - 1];
+		double c = a < f ? a : f;
+		churn[i] = churn[i - 1] + (c > 0 ? c : 0);
+	}
+	double *rate = work + n;
+	for (size_t i = 0; i < n; i++) {
+		size_t lo = i >= LOAD_SPAN / 2 ? i - LOAD_SPAN / 2 : 0;
+		size_t hi = lo + LOAD_SPAN < n ? lo + LOAD_SPAN : n - 1;
+		if (hi - lo < LOAD_SPAN)
+			lo = hi - LOAD_SPAN;
+		double dt = v->t[hi] - v->t[lo];
+		double count = churn[hi] - churn[lo];
+		if (!(dt > 0) || !(count > 0))
+			return false;
+		rate[i] = count / dt;
+		work[i] = count;
+	}
+	if (pt_median_inplace(work, n) < MIN_LOAD_ALLOCS)
+		return false;
+	memcpy(work, rate, n * sizeof(double));
+	double ref = pt_median_inplace(work, n);
+	for (size_t i = 0; i < n; i++)
+		adj[i] = v->y[i] * ref / rate[i];
+	return true;
+}
+
+enum slope_result { SLOPE_OK, SLOPE_NONE, SLOPE_OOM };
+
+/* Theil-Sen slope over the medians of about HALF_GROUPS groups of v. */
+static enum slope_result
 grouped_slope(const struct epoch_view *v, double *work, double *slope)
 {
 	size_t k = v->n < HALF_GROUPS ? v->n : HALF_GROUPS;
@@ -299,34 +383,39 @@ grouped_slope(const struct epoch_view *v, double *work, double *slope)
 		m++;
 	}
 	if (m < 2 || !(gt[m - 1] > gt[0]))
-		return false;
-	return pt_theil_sen(gt, gy, m, 0.95, slope, NULL, NULL);
+		return SLOPE_NONE;      /* no slope without time passing */
+	return pt_theil_sen(gt, gy, m, 0.95, slope, NULL, NULL) ? SLOPE_OK
+		: SLOPE_OOM;
 }
 
 /*
- * Slope of the second half over the first: about 1 for a leak, near 0 for
- * a cache that filled and is levelling off, large for a late start.
+ * Slope of the last `part` samples over the first `part`: about 1 for a
+ * leak, near 0 for a cache that filled and levelled off, large for a late
+ * start.  With thirds, a warm-up whose time constant is under a quarter of
+ * the window has flattened to a tenth of its first slope by the last one.
+ * NAN when a part has no slope.
  */
 static bool
-half_slope_ratio(const struct epoch_view *v, double *work, double *ratio)
+end_slope_ratio(const struct epoch_view *v, size_t part, double *work,
+		double *ratio)
 {
-	size_t h = v->n / 2;
-	double s1, s2;
+	double s1, s3;
 	struct epoch_view a = *v, b = *v;
-	a.n = h;
-	b.t += h;
-	b.y += h;
-	b.n -= h;
-	if (!spans_time(&a) || !spans_time(&b) ||
-			!grouped_slope(&a, work, &s1) ||
-			!grouped_slope(&b, work, &s2)) {
-		*ratio = NAN; /* no slope without time passing */
+	a.n = part;
+	b.t += v->n - part;
+	b.y += v->n - part;
+	b.n = part;
+	*ratio = NAN;
+	enum slope_result r1 = grouped_slope(&a, work, &s1);
+	enum slope_result r3 = grouped_slope(&b, work, &s3);
+	if (r1 == SLOPE_OOM || r3 == SLOPE_OOM)
+		return false;
+	if (r1 != SLOPE_OK || r3 != SLOPE_OK)
 		return true;
-	}
 	if (s1 > 0)
-		*ratio = s2 / s1;
+		*ratio = s3 / s1;
 	else
-		*ratio = s2 > 0 ? INFINITY : 0;
+		*ratio = s3 > 0 ? INFINITY : 0;
 	return true;
 }
 
@@ -355,6 +444,7 @@ decide_reason(const struct pt_score *sc)
 		{ sc->f_within, "one level shift, no growth before or after it" },
 		{ sc->f_step, "one level shift, no growth before or after it" },
 		{ sc->f_saturation, "growth is levelling off, like a cache filling up" },
+		{ sc->f_growth, "not growing in the current boot epoch" },
 	};
 	size_t weakest = 0;
 	for (size_t i = 1; i < sizeof(f) / sizeof(f[0]); i++)
@@ -430,8 +520,11 @@ combine(struct pt_score *sc, double per_alloc, double noise)
 		pt_ramp(sc->snr, 0, 1, 0, 1);
 	sc->f_give_back = pt_ramp(sc->give_back, 0.1, 0.6, 1, 0);
 	double evidence = cbrt(sc->f_trend * sc->f_retention * sc->f_snr);
+	/* A leak grows now: the slope of the current epoch must be up. */
+	sc->f_growth = !sc->has_growth ? 1 : sc->growth_lo > 0 ? 1 :
+		sc->growth_bph > 0 ? 0.5 : 0;
 	sc->confidence = evidence * sc->f_give_back * sc->f_recent *
-		sc->f_within * sc->f_saturation * sc->f_step;
+		sc->f_within * sc->f_saturation * sc->f_step * sc->f_growth;
 	if (sc->samples < PT_MIN_SAMPLES)
 		sc->confidence = 0;
 	sc->verdict = sc->confidence >= PT_LIKELY_MIN ? PT_VERDICT_LIKELY :
@@ -463,8 +556,9 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 			return false;
 		s_sum += mk.s;
 		var_sum += mk.var;
+		double noise = noise_scale(&v, scr->work);
 		struct floors fl;
-		block_floors(&v, scr->work, &fl);
+		block_floors(&v, scr->work, floor_tolerance(noise, v.n), &fl);
 		rises += fl.rises;
 		falls += fl.falls;
 		if (fl.max_rise > max_rise)
@@ -475,7 +569,6 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 			retention_sum += (fl.last - fl.first) / range;
 			retention_n++;
 		}
-		double noise = noise_scale(&v, scr->work);
 		if (noise > noise_max)
 			noise_max = noise;
 		last_pair = v;
@@ -500,7 +593,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->f_step = pt_ramp(sc->step_share, 0.6, 0.9, 1, 0);
 	sc->retention = retention_n ? retention_sum / (double)retention_n : 0;
 	sc->f_recent = sc->f_within = sc->f_saturation = 1;
-	sc->half_ratio = NAN;
+	sc->half_ratio = sc->third_ratio = sc->end_ratio = NAN;
 	if (last.n >= 3) {
 		if (!pt_theil_sen(last.t, last.y, last.n, 0.95, &sc->growth_bph,
 				&sc->growth_lo, &sc->growth_hi))
@@ -511,19 +604,33 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 			sc->has_onset = true;
 			sc->onset_ms = last.t_ms[knot];
 		}
+		/* The shape gates look at what the load does not explain. */
+		struct epoch_view shape = last;
+		sc->load_adjusted = load_adjusted(&last, scr->work, scr->adj);
+		if (sc->load_adjusted)
+			shape.y = scr->adj;
 		if (last.n >= 8) {
-			if (!within_shift_z(&last, &sc->z_within) ||
-					!half_slope_ratio(&last, scr->work, &sc->half_ratio))
+			if (!within_shift_z(&shape, &sc->z_within) ||
+					!end_slope_ratio(&shape, last.n / 2, scr->work,
+						&sc->half_ratio) ||
+					!end_slope_ratio(&shape, last.n / 3, scr->work,
+						&sc->third_ratio))
 				return false;
 			sc->f_within = pt_ramp(sc->z_within, 1.0, 2.5, 0, 1);
-			if (!isnan(sc->half_ratio))
-				sc->f_saturation = pt_ramp(sc->half_ratio, 0.15, 0.5,
+			/* Levelling off must show in both the halves and the
+			 * thirds: one load burst can flatten either alone. */
+			sc->end_ratio = isnan(sc->third_ratio) ? sc->half_ratio :
+				isnan(sc->half_ratio) ||
+				sc->third_ratio > sc->half_ratio ?
+				sc->third_ratio : sc->half_ratio;
+			if (!isnan(sc->end_ratio))
+				sc->f_saturation = pt_ramp(sc->end_ratio, 0.15, 0.5,
 					0, 1);
 		}
 		size_t half = last.n / 2;
 		if (last.n - half >= 6) {
 			struct pt_mk recent;
-			if (!pt_mann_kendall(last.y + half, last.n - half, &recent))
+			if (!pt_mann_kendall(shape.y + half, last.n - half, &recent))
 				return false;
 			sc->z_recent = recent.z;
 			sc->f_recent = pt_ramp(recent.z, 0, 1.5, 0.4, 1);

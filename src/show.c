@@ -176,11 +176,11 @@ write_factors(FILE *out, const struct pt_score *s)
 		{ "give-back", "", s->f_give_back, "floor falls over floor rises (gate)" },
 		{ "recent trend", "", s->f_recent, "Z over the second half of the last epoch (gate)" },
 		{ "within-shift", "", s->f_within, "Z around the best mean shift (gate)" },
-		{ "saturation", "", s->f_saturation, "slope of second half over first (gate)" },
+		{ "saturation", "", s->f_saturation, "end slope over start, halves or thirds (gate)" },
 		{ "largest step", "", s->f_step, "largest block step / floor rise (gate)" },
 	};
 	double raw[8] = { s->mk.z, s->retention, s->snr, s->give_back,
-		s->z_recent, s->z_within, s->half_ratio, s->step_share };
+		s->z_recent, s->z_within, s->end_ratio, s->step_share };
 	for (int i = 0; i < 8; i++) {
 		if (isfinite(raw[i]))
 			(void)snprintf(f[i].value, sizeof(f[i].value), "%.3f", raw[i]);

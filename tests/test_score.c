@@ -28,6 +28,9 @@ noise(unsigned i)
 	return (double)(x % 2001) / 1000.0 - 1.0;
 }
 
+/* Extra turnover per outstanding allocation and hour (the load test). */
+static double churn_per_outstanding;
+
 /*
  * Build a dataset of one nonpaged series with n hourly samples; bytes[i]
  * in multiples of 64 bytes per allocation.  reboot_at > 0 restarts the
@@ -45,7 +48,10 @@ build_series(struct one_series *o, const double *bytes, size_t n,
 		int64_t outstanding = (int64_t)(bytes[i] / 64);
 		/* Frees never fall: allocations cover every new outstanding one. */
 		int64_t grown = outstanding > prev_out ? outstanding - prev_out : 0;
-		allocs += 50 + grown + outstanding / 10;
+		/* Churn independent of what is outstanding: a leak does not
+		 * make the tag busier (see the load test for one that does). */
+		allocs += 500 + grown +
+			(int64_t)(churn_per_outstanding * (double)outstanding);
 		prev_out = outstanding;
 		struct pt_row *r = &o->rows[i];
 		memcpy(r->tag, "Test", 4);
@@ -203,8 +209,9 @@ START_TEST(test_staircase_leak_is_found)
 	for (unsigned i = 0; i < N; i++)
 		y[i] = 1e6 + 262144.0 * (i / 12) + 4000 * noise(i);
 	struct pt_score sc = score_of(y, N, 0, false);
-	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s)",
-		sc.confidence, sc.reason);
+	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s) "
+		"z_within %.2f load %d step %.2f", sc.confidence, sc.reason,
+		sc.z_within, sc.load_adjusted, sc.f_step);
 }
 END_TEST
 
@@ -215,8 +222,9 @@ START_TEST(test_noisy_leak_is_found)
 	for (unsigned i = 0; i < N; i++)
 		y[i] = 5e6 + 25600.0 * i + 3e5 * noise(i);
 	struct pt_score sc = score_of(y, N, 0, false);
-	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s)",
-		sc.confidence, sc.reason);
+	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s) "
+		"z_within %.2f load %d step %.2f", sc.confidence, sc.reason,
+		sc.z_within, sc.load_adjusted, sc.f_step);
 }
 END_TEST
 
@@ -265,6 +273,28 @@ START_TEST(test_too_few_samples)
 }
 END_TEST
 
+START_TEST(test_rise_with_own_turnover_is_load)
+{
+	/*
+	 * Bytes triple over two days, smoothly.  With the tag's turnover
+	 * flat that is a leak; with the turnover rising in step (a constant
+	 * lifetime, Little's law) it is load, and the load check says so.
+	 */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 1e6 + 4.2e4 * i + 5000 * noise(i);
+	struct pt_score leak = score_of(y, N, 0, false);
+	ck_assert_int_eq(leak.verdict, PT_VERDICT_LIKELY);
+
+	churn_per_outstanding = 2;
+	struct pt_score load = score_of(y, N, 0, false);
+	churn_per_outstanding = 0;
+	ck_assert(load.load_adjusted);
+	ck_assert_msg(load.verdict != PT_VERDICT_LIKELY, "confidence %f",
+		load.confidence);
+}
+END_TEST
+
 START_TEST(test_verdict_names)
 {
 	enum pt_verdict v;
@@ -294,6 +324,7 @@ score_suite(void)
 	tcase_add_test(tc, test_staircase_leak_is_found);
 	tcase_add_test(tc, test_noisy_leak_is_found);
 	tcase_add_test(tc, test_warmup_reason);
+	tcase_add_test(tc, test_rise_with_own_turnover_is_load);
 	tcase_add_test(tc, test_verdict_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -16,11 +16,17 @@
  *     gate against caches that grew once and stopped;
  *   - within-shift trend: Mann-Kendall inside the two segments around the
  *     best single mean shift, a gate against one-time level shifts;
- *   - saturation: the Theil-Sen slope of the second half over the first, a
- *     gate against warm-up caches that level off;
+ *   - saturation: the Theil-Sen slope of the last third over the first
+ *     (over group medians), a gate against warm-up caches that level off;
  *   - largest step: the share of the floor rise made in one block step, a
  *     second gate against level shifts.
- * confidence = cbrt(trend * retention * snr) times the five gates, each
+ *   - current growth: the Theil-Sen slope of the last epoch must be up (1
+ *     when its 95% interval is above zero, 0.5 when only the slope is);
+ * The shape gates (recent, within-shift, saturation) look at Bytes divided
+ * by the tag's own allocation rate relative to its median when Allocs is
+ * busy enough to measure it: by Little's law that removes what the load
+ * explains (the load check).
+ * confidence = cbrt(trend * retention * snr) times the gates, each
  * factor in [0, 1] and reported.  Growth is the Theil-Sen slope in
  * bytes per hour over the last epoch with enough samples, with a 95% CI.
  *
@@ -85,6 +91,10 @@ struct pt_score {
 	double z_recent;
 	double z_within;          /* MK inside the segments around the best mean shift */
 	double half_ratio;        /* slope of the second half / first half */
+	double third_ratio;       /* slope of the last third / first third */
+	double end_ratio;         /* the larger of the two: what saturation reads */
+	bool load_adjusted;       /* the shape gates saw Bytes over the tag's
+	                             allocation rate (load check) */
 	double step_share;        /* largest floor rise / sum of floor rises */
 	double give_back;         /* ratio; 1 when floors never rose */
 	double retention;
@@ -93,6 +103,7 @@ struct pt_score {
 	/* factors in [0, 1] */
 	double f_trend, f_retention, f_snr, f_give_back, f_recent;
 	double f_within, f_saturation, f_step;
+	double f_growth;          /* 0 when the current epoch's slope is down */
 };
 
 /*
