@@ -349,11 +349,11 @@ explain(int m, const struct pt_series *se, const char *shape,
 {
 	fprintf(stderr, "m%d %.4s %-13s%s snr %5.1f conf %.2f z %5.1f ret %.2f "
 		"snr %.2f gb %.2f rec %.2f within %.2f sat %.2f step %.2f "
-		"g %.0f/%.0f half %.2f third %.2f zr %.1f zw %.1f share %.2f\n", m, se->tag,
+		"g %.0f/%.0f L%d half %.2f third %.2f zr %.1f zw %.1f share %.2f\n", m, se->tag,
 		shape, tr->ambiguous ? "?" : " ", tr->snr, sc->confidence,
 		sc->mk.z, sc->f_retention,
 		sc->f_snr, sc->f_give_back, sc->f_recent, sc->f_within,
-		sc->f_saturation, sc->f_step, sc->growth_bph, tr->growth,
+		sc->f_saturation, sc->f_step, sc->growth_bph, tr->growth, sc->load_adjusted,
 		sc->half_ratio, sc->third_ratio, sc->z_recent, sc->z_within,
 		sc->step_share);
 }

@@ -771,9 +771,15 @@ place_shape_events(struct row *w, const struct machine *m)
 		w->onset = (long)(rng_uniform(&w->rng, 0.3, 0.8) * (double)n);
 		break;
 	case SHAPE_LEAK_STAIRS:
+		/* One step in each of nsteps equal slices of the window, at a
+		 * random place in it: a leak that keeps happening in bursts
+		 * (steps all early and none since would be a stopped leak). */
 		w->nsteps = 3 + (int)rng_below(&w->rng, 6);
-		for (int k = 0; k < w->nsteps; k++)
-			w->steps[k] = 1 + (long)rng_below(&w->rng, (uint32_t)(n > 1 ? n - 1 : 1));
+		for (int k = 0; k < w->nsteps; k++) {
+			double at = ((double)k + rng_uniform(&w->rng, 0.1, 0.9))
+				/ (double)w->nsteps;
+			w->steps[k] = 1 + (long)(at * (double)(n > 2 ? n - 2 : 1));
+		}
 		w->onset = n;
 		for (int k = 0; k < w->nsteps; k++)
 			if (w->steps[k] < w->onset)

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #define MS_PER_HOUR 3600000.0
-#define FLOOR_QUANTILE 0.25
+/* Low enough to sit in the troughs of a cache that fills and is flushed. */
+#define FLOOR_QUANTILE 0.10
 /* A rise smaller than this many allocations is granularity, not growth. */
 #define MIN_NET_ALLOCS 3.0
 /*
@@ -143,8 +144,8 @@ static size_t
 block_count(size_t n)
 {
 	size_t k = n / 4;
-	if (k > 12)
-		k = 12;
+	if (k > 8)
+		k = 8;
 	if (k < 6)
 		k = 6;
 	return k < n ? k : n;
@@ -194,14 +195,14 @@ block_floors(const struct epoch_view *v, double *work, double tol,
 }
 
 /*
- * Standard error of a block's 25th percentile for per-sample noise sigma
- * (about 1.36 sigma / sqrt(m) for a normal sample of m), times two.
+ * Standard error of a block's 10th percentile for per-sample noise sigma
+ * (about 1.71 sigma / sqrt(m) for a normal sample of m), times two.
  */
 static double
 floor_tolerance(double sigma, size_t n)
 {
 	size_t m = n / block_count(n ? n : 1);
-	return m ? 2 * 1.36 * sigma / sqrt((double)m) : 0;
+	return m ? 2 * 1.71 * sigma / sqrt((double)m) : 0;
 }
 
 /* Robust noise scale of the series: MAD of the differences, per step. */
@@ -322,13 +323,15 @@ within_shift_z(const struct epoch_view *v, double *z)
  * shows its plateau without the diurnal swing on top.  Rates are taken
  * over LOAD_SPAN intervals so that the Poisson noise of the counts stays
  * small; a tag with fewer than MIN_LOAD_ALLOCS turnovers per span has no
- * usable rate and is left as it is.  Returns whether adj was filled.
+ * usable rate and is left as it is.  Returns whether *out (v with Bytes
+ * adjusted in adj) was filled.
  */
 #define LOAD_SPAN 4
-#define MIN_LOAD_ALLOCS 400.0
+#define MIN_LOAD_ALLOCS 100.0
 
 static bool
-load_adjusted(const struct epoch_view *v, double *work, double *adj)
+load_adjusted(const struct epoch_view *v, double *work, double *adj,
+		struct epoch_view *out)
 {
 	size_t n = v->n;
 	if (n < 4 * LOAD_SPAN)
@@ -341,25 +344,31 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj)
 		double c = a < f ? a : f;
 		churn[i] = churn[i - 1] + (c > 0 ? c : 0);
 	}
+	/* Rates from spans centred on a sample: a rate from an off-centre
+	 * span is the load of another time. */
+	size_t h = LOAD_SPAN / 2, m = n - 2 * h;
 	double *rate = work + n;
-	for (size_t i = 0; i < n; i++) {
-		size_t lo = i >= LOAD_SPAN / 2 ? i - LOAD_SPAN / 2 : 0;
-		size_t hi = lo + LOAD_SPAN < n ? lo + LOAD_SPAN : n - 1;
-		if (hi - lo < LOAD_SPAN)
-			lo = hi - LOAD_SPAN;
+	for (size_t k = 0; k < m; k++) {
+		size_t i = k + h, lo = i - h, hi = i + h;
 		double dt = v->t[hi] - v->t[lo];
 		double count = churn[hi] - churn[lo];
 		if (!(dt > 0) || !(count > 0))
 			return false;
-		rate[i] = count / dt;
-		work[i] = count;
+		rate[k] = count / dt;
+		work[k] = count;
 	}
-	if (pt_median_inplace(work, n) < MIN_LOAD_ALLOCS)
+	if (pt_median_inplace(work, m) < MIN_LOAD_ALLOCS)
 		return false;
-	memcpy(work, rate, n * sizeof(double));
-	double ref = pt_median_inplace(work, n);
-	for (size_t i = 0; i < n; i++)
-		adj[i] = v->y[i] * ref / rate[i];
+	memcpy(work, rate, m * sizeof(double));
+	double ref = pt_median_inplace(work, m);
+	/* The first and last h samples take the nearest centred rate: only
+	 * a load that moves within h samples is misread there. */
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i < h ? 0 : i - h < m ? i - h : m - 1;
+		adj[i] = v->y[i] * ref / rate[k];
+	}
+	*out = *v;
+	out->y = adj;
 	return true;
 }
 
@@ -606,14 +615,13 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		}
 		/* The shape gates look at what the load does not explain. */
 		struct epoch_view shape = last;
-		sc->load_adjusted = load_adjusted(&last, scr->work, scr->adj);
-		if (sc->load_adjusted)
-			shape.y = scr->adj;
-		if (last.n >= 8) {
+		sc->load_adjusted = load_adjusted(&last, scr->work, scr->adj,
+			&shape);
+		if (shape.n >= 8) {
 			if (!within_shift_z(&shape, &sc->z_within) ||
-					!end_slope_ratio(&shape, last.n / 2, scr->work,
+					!end_slope_ratio(&shape, shape.n / 2, scr->work,
 						&sc->half_ratio) ||
-					!end_slope_ratio(&shape, last.n / 3, scr->work,
+					!end_slope_ratio(&shape, shape.n / 3, scr->work,
 						&sc->third_ratio))
 				return false;
 			sc->f_within = pt_ramp(sc->z_within, 1.0, 2.5, 0, 1);
@@ -627,10 +635,10 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 				sc->f_saturation = pt_ramp(sc->end_ratio, 0.15, 0.5,
 					0, 1);
 		}
-		size_t half = last.n / 2;
-		if (last.n - half >= 6) {
+		size_t half = shape.n / 2;
+		if (shape.n - half >= 6) {
 			struct pt_mk recent;
-			if (!pt_mann_kendall(shape.y + half, last.n - half, &recent))
+			if (!pt_mann_kendall(shape.y + half, shape.n - half, &recent))
 				return false;
 			sc->z_recent = recent.z;
 			sc->f_recent = pt_ramp(recent.z, 0, 1.5, 0.4, 1);

@@ -28,7 +28,10 @@ noise(unsigned i)
 	return (double)(x % 2001) / 1000.0 - 1.0;
 }
 
-/* Extra turnover per outstanding allocation and hour (the load test). */
+/*
+ * Turnover per outstanding allocation and hour, a constant lifetime (the
+ * load test); 0 gives a flat 500 allocations an hour.
+ */
 static double churn_per_outstanding;
 
 /*
@@ -50,8 +53,9 @@ build_series(struct one_series *o, const double *bytes, size_t n,
 		int64_t grown = outstanding > prev_out ? outstanding - prev_out : 0;
 		/* Churn independent of what is outstanding: a leak does not
 		 * make the tag busier (see the load test for one that does). */
-		allocs += 500 + grown +
-			(int64_t)(churn_per_outstanding * (double)outstanding);
+		allocs += grown + (churn_per_outstanding > 0 ?
+			(int64_t)(churn_per_outstanding * (double)outstanding) :
+			500);
 		prev_out = outstanding;
 		struct pt_row *r = &o->rows[i];
 		memcpy(r->tag, "Test", 4);

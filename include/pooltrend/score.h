@@ -6,7 +6,7 @@
  * samples across a reboot):
  *   - trend: seasonal Mann-Kendall Z of Bytes over the epochs (Hirsch-Slack:
  *     S and Var(S) summed over epochs), tie-corrected;
- *   - floor retention: the rise of block floors (25th percentile of equal-
+ *   - floor retention: the rise of block floors (10th percentile of equal-
  *     count blocks) kept at the end, relative to the range of block medians;
  *   - signal to noise: that rise against the tag's own noise (MAD of the
  *     differences) and never less than one allocation;
