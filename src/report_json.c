@@ -124,6 +124,39 @@ fail:
 	return NULL;
 }
 
+/* [a, b] as reals; a bound that is not finite is null. */
+static bool
+add_real_pair(cJSON *t, const char *name, double a, double b)
+{
+	cJSON *pair = cJSON_CreateArray();
+	if (pair == NULL || !cJSON_AddItemToObject(t, name, pair))
+		return false;
+	char buf[REAL_BUF];
+	double v[2] = { a, b };
+	for (int i = 0; i < 2; i++) {
+		/* "inf" or "nan" would not be JSON. */
+		cJSON *x = !isfinite(v[i]) ? cJSON_CreateNull() :
+			format_real(buf, v[i], 1) ? cJSON_CreateRaw(buf) : NULL;
+		if (x == NULL || !cJSON_AddItemToArray(pair, x))
+			return false;
+	}
+	return true;
+}
+
+/* TTE interval from the growth CI ([lo, null] when it reaches zero) and
+ * the note saying why there is no TTE. */
+static bool
+add_tte_extra(cJSON *t, const struct pt_score *s)
+{
+	if (!(s->tte_note != NULL ?
+			cJSON_AddStringToObject(t, "tte_note", s->tte_note) != NULL :
+			cJSON_AddNullToObject(t, "tte_note") != NULL))
+		return false;
+	if (!s->has_tte)
+		return cJSON_AddNullToObject(t, "tte_interval_hours") != NULL;
+	return add_real_pair(t, "tte_interval_hours", s->tte_lo, s->tte_hi);
+}
+
 static bool
 add_growth(cJSON *t, const struct pt_score *s)
 {
@@ -133,19 +166,8 @@ add_growth(cJSON *t, const struct pt_score *s)
 			cJSON_AddNullToObject(t, "growth_epoch");
 	if (!add_real(t, "growth_bytes_per_hour", s->growth_bph, 1))
 		return false;
-	cJSON *ci = cJSON_CreateArray();
-	if (ci == NULL || !cJSON_AddItemToObject(t, "growth_ci95", ci))
-		return false;
-	char buf[REAL_BUF];
-	double b[2] = { s->growth_lo, s->growth_hi };
-	for (int i = 0; i < 2; i++) {
-		/* "inf" or "nan" would not be JSON. */
-		cJSON *v = !isfinite(b[i]) ? cJSON_CreateNull() :
-			format_real(buf, b[i], 1) ? cJSON_CreateRaw(buf) : NULL;
-		if (v == NULL || !cJSON_AddItemToArray(ci, v))
-			return false;
-	}
-	return add_int(t, "growth_epoch", s->growth_epoch + 1);
+	return add_real_pair(t, "growth_ci95", s->growth_lo, s->growth_hi) &&
+		add_int(t, "growth_epoch", s->growth_epoch + 1);
 }
 
 /*
@@ -208,6 +230,7 @@ tag_object(const struct pt_analysis *a, const struct pt_report_opts *o,
 		add_real(t, "tte_hours", s->has_tte ? s->tte_hours : NAN, 1) &&
 		(s->has_tte ? cJSON_AddStringToObject(t, "tte_bound", s->tte_bound) != NULL :
 			cJSON_AddNullToObject(t, "tte_bound") != NULL) &&
+		add_tte_extra(t, s) &&
 		add_int(t, "counter_wraps", se->wraps);
 	cJSON *comp = ok ? components(s) : NULL;
 	ok = comp != NULL && cJSON_AddItemToObject(t, "components", comp) &&

@@ -9,6 +9,8 @@
 #define FLOOR_QUANTILE 0.10
 /* A rise smaller than this many allocations is granularity, not growth. */
 #define MIN_NET_ALLOCS 3.0
+/* A time to exhaustion beyond this many observed windows is not given. */
+#define TTE_MAX_WINDOWS 10.0
 /*
  * Half slopes are Theil-Sen slopes of medians of consecutive groups, at
  * most this many per half: the ratio only needs to tell "still rising"
@@ -497,24 +499,42 @@ time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 		struct pt_score *sc)
 {
 	const struct pt_summary *sum = &ds->snaps[ds->nsnap - 1].summary;
-	if (!sc->has_growth || !(sc->growth_bph > 0))
+	sc->tte_lo = sc->tte_hi = NAN;
+	if (!sc->has_growth || !(sc->growth_bph > 0)) {
+		sc->tte_note = "not growing";
 		return;
+	}
 	double headroom;
 	if (se->pool == PT_POOL_NONPAGED) {
-		if (!sum->has_memory)
+		if (!sum->has_memory) {
+			sc->tte_note = "no -r summary lines, rates only";
 			return;
+		}
 		headroom = (double)sum->avail_k * 1024.0;
 		sc->tte_bound = "available memory";
 	} else {
-		if (!sum->has_commit)
+		if (!sum->has_commit) {
+			sc->tte_note = "no -r summary lines, rates only";
 			return;
+		}
 		headroom = ((double)sum->limit_k - (double)sum->commit_k) * 1024.0;
 		sc->tte_bound = "commit limit";
 	}
 	if (headroom < 0)
 		headroom = 0;
+	if (sc->f_saturation < 0.5) {
+		sc->tte_note = "growth stopped";
+		return;
+	}
+	double tte = headroom / sc->growth_bph;
+	if (tte > TTE_MAX_WINDOWS * sc->span_hours) {
+		sc->tte_note = "longer than 10x the observed window";
+		return;
+	}
 	sc->has_tte = true;
-	sc->tte_hours = headroom / sc->growth_bph;
+	sc->tte_hours = tte;
+	sc->tte_lo = sc->growth_hi > 0 ? headroom / sc->growth_hi : tte;
+	sc->tte_hi = sc->growth_lo > 0 ? headroom / sc->growth_lo : INFINITY;
 }
 
 static void

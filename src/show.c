@@ -141,12 +141,19 @@ write_header(FILE *out, const struct pt_analysis *a, size_t idx,
 	}
 	if (s->has_tte) {
 		format_hours(s->tte_hours, h);
-		fprintf(out, "  exhaustion:  %s until the %s is used up\n", h,
+		fprintf(out, "  exhaustion:  %s until the %s is used up", h,
 			s->tte_bound);
-	} else if (!s->has_growth || !(s->growth_bph > 0)) {
-		fputs("  exhaustion:  none (not growing)\n", out);
+		format_hours(s->tte_lo, h);
+		fprintf(out, " (95%%: %s to ", h);
+		if (isinf(s->tte_hi))
+			fputs("never)\n", out);
+		else {
+			format_hours(s->tte_hi, h);
+			fprintf(out, "%s)\n", h);
+		}
 	} else {
-		fputs("  exhaustion:  unknown (no -r summary)\n", out);
+		fprintf(out, "  exhaustion:  none (%s)\n",
+			s->tte_note != NULL ? s->tte_note : "not growing");
 	}
 	char b1[32], b2[32], b3[32];
 	format_hours(s->span_hours, h);

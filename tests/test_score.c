@@ -126,11 +126,32 @@ START_TEST(test_steady_leak_is_likely)
 	/* 6400 bytes per hour, within 10% despite the noise */
 	ck_assert_msg(fabs(sc.growth_bph - 6400) < 640, "growth %f", sc.growth_bph);
 	ck_assert(sc.growth_lo <= sc.growth_bph && sc.growth_bph <= sc.growth_hi);
+	/* 1 GiB available at 6400 B/h: 19 years, not a forecast. */
+	ck_assert(!sc.has_tte);
+	ck_assert_str_eq(sc.tte_note, "longer than 10x the observed window");
+}
+END_TEST
+
+START_TEST(test_fast_leak_has_tte_interval)
+{
+	/* 25 MB/h against 1 GiB available: about 43 hours. */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 2e8 + 2.5e7 * i + 3e5 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, true);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
 	ck_assert(sc.has_tte);
-	/* 1 GiB available at 6400 B/h */
-	ck_assert_msg(fabs(sc.tte_hours - 1073741824.0 / sc.growth_bph) < 1,
+	ck_assert_ptr_null(sc.tte_note);
+	ck_assert_msg(fabs(sc.tte_hours - 1073741824.0 / sc.growth_bph) < 1e-6,
 		"tte %f", sc.tte_hours);
 	ck_assert_str_eq(sc.tte_bound, "available memory");
+	ck_assert(sc.tte_lo <= sc.tte_hours && sc.tte_hours <= sc.tte_hi);
+	ck_assert(isfinite(sc.tte_hi));
+
+	/* The same leak without -r lines: rates only. */
+	sc = score_of(y, N, 0, false);
+	ck_assert(!sc.has_tte);
+	ck_assert_str_eq(sc.tte_note, "no -r summary lines, rates only");
 }
 END_TEST
 
@@ -316,6 +337,7 @@ score_suite(void)
 	TCase *tc = tcase_create("shapes");
 	tcase_add_test(tc, test_ramp);
 	tcase_add_test(tc, test_steady_leak_is_likely);
+	tcase_add_test(tc, test_fast_leak_has_tte_interval);
 	tcase_add_test(tc, test_load_following_is_unlikely);
 	tcase_add_test(tc, test_flat_is_unlikely);
 	tcase_add_test(tc, test_warmup_plateau_is_not_likely);

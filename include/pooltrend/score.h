@@ -84,7 +84,15 @@ struct pt_score {
 
 	bool has_tte;
 	double tte_hours;         /* time until the bound below is used up */
+	double tte_lo, tte_hi;    /* from the growth CI; tte_hi is INFINITY
+	                             when the CI reaches zero */
 	const char *tte_bound;    /* "available memory" or "commit limit" */
+	/*
+	 * Why there is no TTE, or NULL: "no -r summary lines, rates only",
+	 * "not growing", "growth stopped", "longer than 10x the observed
+	 * window" (an extrapolation that far is not a forecast).
+	 */
+	const char *tte_note;
 
 	/* raw statistics */
 	struct pt_mk mk;          /* seasonal over epochs */
