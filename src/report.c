@@ -56,7 +56,8 @@ pt_sort_key_parse(const char *word, enum pt_sort_key *out)
 		{ "confidence", PT_SORT_CONFIDENCE }, { "growth", PT_SORT_GROWTH },
 		{ "bytes", PT_SORT_BYTES }, { "tag", PT_SORT_TAG },
 		{ "allocs", PT_SORT_ALLOCS }, { "frees", PT_SORT_FREES },
-		{ "diff", PT_SORT_DIFF },
+		{ "diff", PT_SORT_DIFF }, { "impact", PT_SORT_IMPACT },
+		{ "tte", PT_SORT_TTE },
 	};
 	int v;
 	if (!LOOKUP(t, word, &v))
@@ -108,6 +109,18 @@ growth_of(const struct pt_score *s)
 	return s->has_growth ? s->growth_bph : -INFINITY;
 }
 
+/*
+ * A probable large leak above a certain small one: growth enters through
+ * its logarithm, so a thousand times the growth outweighs a few tenths of
+ * confidence but not the difference between a leak and no evidence.
+ */
+static double
+impact_of(const struct pt_score *s)
+{
+	double g = s->has_growth && s->growth_bph > 0 ? s->growth_bph : 0;
+	return s->confidence * log10(1 + g / 1024);
+}
+
 static int
 compare_by_key(const struct pt_score *x, const struct pt_score *y,
 		const struct pt_series *sx, const struct pt_series *sy)
@@ -129,6 +142,17 @@ compare_by_key(const struct pt_score *x, const struct pt_score *y,
 		return cmp_i64_desc(x->frees_last, y->frees_last);
 	case PT_SORT_DIFF:
 		return cmp_i64_desc(x->diff_last, y->diff_last);
+	case PT_SORT_IMPACT: {
+		int c = cmp_double_desc(impact_of(x), impact_of(y));
+		return c ? c : cmp_double_desc(x->confidence, y->confidence);
+	}
+	case PT_SORT_TTE:
+		/* Soonest first; series without a TTE after, by confidence. */
+		if (x->has_tte != y->has_tte)
+			return x->has_tte ? -1 : 1;
+		if (x->has_tte && x->tte_hours != y->tte_hours)
+			return x->tte_hours < y->tte_hours ? -1 : 1;
+		return cmp_double_desc(x->confidence, y->confidence);
 	}
 	return 0;
 }

@@ -39,6 +39,8 @@ enum pt_sort_key {
 	PT_SORT_ALLOCS,      /* allocations (poolmon -a) */
 	PT_SORT_FREES,       /* frees (poolmon -f) */
 	PT_SORT_DIFF,        /* outstanding allocations (poolmon -d) */
+	PT_SORT_IMPACT,      /* confidence x log10(1 + growth / 1 KB/h) */
+	PT_SORT_TTE,         /* time to exhaustion, soonest first */
 };
 
 enum pt_pool_filter {
