@@ -294,6 +294,10 @@ align_and_score(const struct usable *u, size_t n,
 	a->span_hours = pt_analysis_hours(a, a->last_ms);
 	a->scores = pt_score_all(&a->ds, err);
 	ok = a->scores != NULL;
+	if (ok && !pt_groups_find(&a->ds, a->scores, &a->groups)) {
+		pt_error_set(err, 0, "out of memory while grouping");
+		ok = false;
+	}
 	goto out;
 oom:
 	pt_error_set(err, 0, "out of memory");
@@ -433,4 +437,5 @@ pt_analysis_finish(struct pt_analysis *a)
 	pt_dataset_finish(&a->ds);
 	free(a->scores);
 	a->scores = NULL;
+	pt_groups_finish(&a->groups);
 }

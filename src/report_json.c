@@ -320,6 +320,42 @@ input_object(const struct pt_analysis *a)
 	return in;
 }
 
+/*
+ * "groups": lock-step groups, each with its members (tag, tag_hex, pool)
+ * in confidence order and the weakest correlation that joined them.
+ */
+static bool
+add_groups(cJSON *doc, const struct pt_analysis *a)
+{
+	cJSON *arr = cJSON_AddArrayToObject(doc, "groups");
+	bool ok = arr != NULL;
+	for (size_t g = 0; ok && g < a->groups.n; g++) {
+		const struct pt_group *grp = &a->groups.group[g];
+		cJSON *obj = cJSON_CreateObject();
+		cJSON *members = obj ? cJSON_AddArrayToObject(obj, "members") : NULL;
+		ok = members != NULL && cJSON_AddItemToArray(arr, obj) &&
+			add_real(obj, "min_correlation", grp->min_corr, 3);
+		if (!ok) {
+			if (members == NULL)
+				cJSON_Delete(obj);
+			break;
+		}
+		for (size_t i = 0; ok && i < grp->n; i++) {
+			const struct pt_series *se = &a->ds.series[grp->series[i]];
+			char tag[PT_TAG_TEXT_MAX], hex[9];
+			pt_tag_hex(se->tag, hex);
+			cJSON *m = cJSON_CreateObject();
+			ok = m != NULL && cJSON_AddItemToArray(members, m) &&
+				cJSON_AddStringToObject(m, "tag",
+					pt_tag_escape(se->tag, tag)) != NULL &&
+				cJSON_AddStringToObject(m, "tag_hex", hex) != NULL &&
+				cJSON_AddStringToObject(m, "pool",
+					pt_pool_name(se->pool)) != NULL;
+		}
+	}
+	return ok;
+}
+
 static cJSON *
 build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 		const struct pt_report_opts *o)
@@ -346,6 +382,7 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 		cJSON *t = tag_object(a, o, rank[i], i + 1);
 		ok = t != NULL && cJSON_AddItemToArray(arr, t);
 	}
+	ok = ok && add_groups(doc, a);
 	cJSON_Delete(tool);
 	cJSON_Delete(in);
 	cJSON_Delete(tags);

@@ -17,15 +17,10 @@ struct one_series {
 	struct pt_diags diags;
 };
 
-/* Deterministic noise in [-1, 1]. */
 static double
 noise(unsigned i)
 {
-	uint32_t x = i * 2654435761u + 12345u;
-	x ^= x >> 13;
-	x *= 0x5bd1e995u;
-	x ^= x >> 15;
-	return (double)(x % 2001) / 1000.0 - 1.0;
+	return pt_test_noise(i, 12345u);
 }
 
 /*

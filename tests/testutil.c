@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -42,4 +43,14 @@ pt_test_slurp(const char *path, size_t *len)
 	if (len != NULL)
 		*len = n;
 	return buf;
+}
+
+double
+pt_test_noise(unsigned i, unsigned salt)
+{
+	uint32_t x = i * 2654435761u + salt;
+	x ^= x >> 13;
+	x *= 0x5bd1e995u;
+	x ^= x >> 15;
+	return (double)(x % 2001) / 1000.0 - 1.0;
 }

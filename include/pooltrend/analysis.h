@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "pooltrend/diag.h"
+#include "pooltrend/group.h"
 #include "pooltrend/score.h"
 #include "pooltrend/series.h"
 #include "pooltrend/timeline.h"
@@ -58,6 +59,7 @@ struct pt_analysis {
 	int64_t first_ms, last_ms;
 	struct pt_dataset ds;
 	struct pt_score *scores;      /* ds.nseries entries */
+	struct pt_groups groups;      /* lock-step groups of leaking series */
 };
 
 /* Hours from the first snapshot to ms. */
