@@ -404,7 +404,9 @@ eval_machine(const struct opts *o, struct eval *ev, int m)
 			.machine = m, .leak = tr->leak, .shape = tr->shape,
 			.snr = tr->snr, .base_bytes = tr->base_bytes,
 			.true_growth = tr->growth, .true_onset = tr->onset,
-			.est_growth = sc->has_growth ? sc->growth_bph : NAN,
+			.est_growth = sc->has_rate_after_onset ?
+				sc->rate_after_onset :
+				sc->has_growth ? sc->growth_bph : NAN,
 			.est_onset = sc->has_onset ?
 				snapshot_index(&a.ds, sc->onset_ms) : -1,
 		};
@@ -670,6 +672,31 @@ tercile_spread(const struct eval *ev, int meth, double *auc3)
 	return hi - lo;
 }
 
+/* Onset error per leak shape (those with a true onset after the start). */
+static void
+print_onset_by_shape(const struct eval *ev)
+{
+	double *e = xrealloc(NULL, (ev->n + 1) * sizeof *e);
+	for (int sh = 0; sh < ev->nshapes; sh++) {
+		size_t m = 0, within = 0;
+		for (size_t i = 0; i < ev->n; i++) {
+			const struct item *it = &ev->items[i];
+			if (it->shape != sh || !it->leak || !it->well_posed ||
+					it->true_onset <= 0 || it->est_onset < 0)
+				continue;
+			e[m] = fabs((double)(it->est_onset - it->true_onset)) /
+				(double)ev->files;
+			within += e[m] <= 0.05;
+			m++;
+		}
+		if (m > 0)
+			printf("  %s: median %.3f, within 5%%: %.2f (%zu)\n",
+				ev->shape_names[sh], pt_median_inplace(e, m),
+				(double)within / (double)m, m);
+	}
+	free(e);
+}
+
 /* Median relative growth error and onset error of pooltrend's leaks. */
 static void
 estimate_errors(const struct eval *ev, double *growth_err, double *onset_err,
@@ -742,6 +769,7 @@ report(const struct opts *o, struct eval *ev)
 	printf("growth-rate error, median |g^ - g| / g: %.3f (%zu leaks)\n", gerr, ng);
 	printf("onset error, median in window fractions: %.3f; within 5%%: %.2f "
 		"(%zu late and staircase leaks)\n", oerr, owithin, no);
+	print_onset_by_shape(ev);
 	printf("scoring CPU time: %.3f s for %zu series, %zu cells "
 		"(%.1f ns per cell)\n", ev->score_cpu_s, ev->scored_series,
 		ev->scored_cells, ev->score_cpu_s * 1e9 /

@@ -163,11 +163,19 @@ add_growth(cJSON *t, const struct pt_score *s)
 	if (!s->has_growth)
 		return cJSON_AddNullToObject(t, "growth_bytes_per_hour") &&
 			cJSON_AddNullToObject(t, "growth_ci95") &&
-			cJSON_AddNullToObject(t, "growth_epoch");
+			cJSON_AddNullToObject(t, "growth_epoch") &&
+			cJSON_AddNullToObject(t, "rate_after_onset_bytes_per_hour") &&
+			cJSON_AddNullToObject(t, "rate_after_onset_ci95");
 	if (!add_real(t, "growth_bytes_per_hour", s->growth_bph, 1))
 		return false;
 	return add_real_pair(t, "growth_ci95", s->growth_lo, s->growth_hi) &&
-		add_int(t, "growth_epoch", s->growth_epoch + 1);
+		add_int(t, "growth_epoch", s->growth_epoch + 1) &&
+		add_real(t, "rate_after_onset_bytes_per_hour",
+			s->has_rate_after_onset ? s->rate_after_onset : NAN, 1) &&
+		(s->has_rate_after_onset ?
+			add_real_pair(t, "rate_after_onset_ci95",
+				s->rate_after_onset_lo, s->rate_after_onset_hi) :
+			cJSON_AddNullToObject(t, "rate_after_onset_ci95") != NULL);
 }
 
 /*

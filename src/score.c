@@ -526,15 +526,22 @@ time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 		sc->tte_note = "growth stopped";
 		return;
 	}
-	double tte = headroom / sc->growth_bph;
+	/* The rate since the onset is the one that will go on. */
+	double g = sc->growth_bph, g_lo = sc->growth_lo, g_hi = sc->growth_hi;
+	if (sc->has_rate_after_onset && sc->rate_after_onset > 0) {
+		g = sc->rate_after_onset;
+		g_lo = sc->rate_after_onset_lo;
+		g_hi = sc->rate_after_onset_hi;
+	}
+	double tte = headroom / g;
 	if (tte > TTE_MAX_WINDOWS * sc->span_hours) {
 		sc->tte_note = "longer than 10x the observed window";
 		return;
 	}
 	sc->has_tte = true;
 	sc->tte_hours = tte;
-	sc->tte_lo = sc->growth_hi > 0 ? headroom / sc->growth_hi : tte;
-	sc->tte_hi = sc->growth_lo > 0 ? headroom / sc->growth_lo : INFINITY;
+	sc->tte_lo = g_hi > 0 ? headroom / g_hi : tte;
+	sc->tte_hi = g_lo > 0 ? headroom / g_lo : INFINITY;
 }
 
 static void
@@ -565,13 +572,36 @@ combine(struct pt_score *sc, double per_alloc, double noise)
 		sc->has_onset = false;
 }
 
+/*
+ * The current rate: the Theil-Sen slope from the onset on, when enough
+ * samples follow it; a leak that started late is understated by a slope
+ * over the whole epoch.  Only for series not judged unlikely (a knot
+ * fitted to no growth means nothing).  False when out of memory.
+ */
+#define MIN_AFTER_ONSET 8
+
+static bool
+rate_after_onset(const struct epoch_view *last, size_t knot,
+		struct pt_score *sc)
+{
+	size_t m = last->n - knot;
+	if (m < MIN_AFTER_ONSET || !(last->t[last->n - 1] > last->t[knot]))
+		return true;
+	if (!pt_theil_sen(last->t + knot, last->y + knot, m, 0.95,
+			&sc->rate_after_onset, &sc->rate_after_onset_lo,
+			&sc->rate_after_onset_hi))
+		return false;
+	sc->has_rate_after_onset = true;
+	return true;
+}
+
 static bool
 score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		struct pt_score *sc)
 {
 	double s_sum = 0, var_sum = 0, rises = 0, falls = 0;
 	double retention_sum = 0, noise_max = 0, per_alloc = 0, max_rise = 0;
-	size_t retention_n = 0;
+	size_t retention_n = 0, knot = 0;
 	struct epoch_view last = {0}, last_pair = {0};
 	size_t off = 0;
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
@@ -628,15 +658,15 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 				&sc->growth_lo, &sc->growth_hi))
 			return false;
 		sc->has_growth = true;
-		size_t knot;
-		if (hinge_onset(&last, &knot)) {
-			sc->has_onset = true;
-			sc->onset_ms = last.t_ms[knot];
-		}
 		/* The shape gates look at what the load does not explain. */
 		struct epoch_view shape = last;
 		sc->load_adjusted = load_adjusted(&last, scr->work, scr->adj,
 			&shape);
+		/* So does the onset: a load swing is not where a leak began. */
+		if (hinge_onset(&shape, &knot)) {
+			sc->has_onset = true;
+			sc->onset_ms = last.t_ms[knot];
+		}
 		if (shape.n >= 8) {
 			if (!within_shift_z(&shape, &sc->z_within) ||
 					!end_slope_ratio(&shape, shape.n / 2, scr->work,
@@ -665,7 +695,8 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		}
 	}
 	combine(sc, per_alloc, noise_max);
-	return true;
+	return sc->verdict == PT_VERDICT_UNLIKELY || !sc->has_onset ||
+		rate_after_onset(&last, knot, sc);
 }
 
 /* Score series s with scratch arrays the caller keeps (nsnap long). */

@@ -139,6 +139,12 @@ write_header(FILE *out, const struct pt_analysis *a, size_t idx,
 	} else {
 		fputs("  onset:       none\n", out);
 	}
+	if (s->has_rate_after_onset) {
+		pt_human_rate(s->rate_after_onset, r1);
+		pt_human_rate(s->rate_after_onset_lo, r2);
+		pt_human_rate(s->rate_after_onset_hi, r3);
+		fprintf(out, "  since onset: %s (95%% CI %s to %s)\n", r1, r2, r3);
+	}
 	if (s->has_tte) {
 		format_hours(s->tte_hours, h);
 		fprintf(out, "  exhaustion:  %s until the %s is used up", h,

@@ -207,6 +207,14 @@ START_TEST(test_late_onset_is_found)
 	int64_t onset_h = sc.onset_ms / 3600000;
 	ck_assert_msg(onset_h >= 28 && onset_h <= 32, "onset %lld", (long long)onset_h);
 	ck_assert_int_ne(sc.verdict, PT_VERDICT_UNLIKELY);
+	/* The slope over the whole epoch understates the leak; the rate
+	 * since the onset does not. */
+	ck_assert(sc.growth_bph < 7000);
+	ck_assert(sc.has_rate_after_onset);
+	ck_assert_msg(fabs(sc.rate_after_onset - 9600) < 500, "rate %f",
+		sc.rate_after_onset);
+	ck_assert(sc.rate_after_onset_lo <= sc.rate_after_onset &&
+		sc.rate_after_onset <= sc.rate_after_onset_hi);
 }
 END_TEST
 

@@ -81,6 +81,9 @@ struct pt_score {
 
 	bool has_onset;
 	int64_t onset_ms;         /* hinge fit over the growth epoch */
+	bool has_rate_after_onset;
+	double rate_after_onset;  /* Theil-Sen from the onset on, bytes/hour; */
+	double rate_after_onset_lo, rate_after_onset_hi; /* the TTE uses it */
 
 	bool has_tte;
 	double tte_hours;         /* time until the bound below is used up */
