@@ -96,7 +96,8 @@ components(const struct pt_score *s)
 	cJSON *trend = factor(s->f_trend, s->mk.z, "z");
 	if (trend == NULL || !cJSON_AddItemToObject(c, "trend", trend) ||
 			!add_real(trend, "s", s->mk.s, 0) ||
-			!add_real(trend, "var_s", s->mk.var, 2))
+			!add_real(trend, "var_s", s->mk.var, 2) ||
+			!add_real(trend, "hamed_rao_factor", s->hamed_rao, 3))
 		goto fail;
 	struct { const char *name; double f, raw; const char *raw_name; } items[] = {
 		{ "floor_retention", s->f_retention, s->retention, "retention" },

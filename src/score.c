@@ -207,6 +207,42 @@ floor_tolerance(double sigma, size_t n)
 	return m ? 2 * 1.71 * sigma / sqrt((double)m) : 0;
 }
 
+/*
+ * Hamed-Rao correction for one epoch.  The trend is removed with straight
+ * lines between block medians (at block centres, flat beyond the ends)
+ * rather than one global line, so that a hinge-shaped leak does not leave
+ * a trend in its residuals.  -1 when out of memory.
+ */
+static double
+autocorrelation_factor(const struct epoch_view *v, double *work)
+{
+	size_t n = v->n, k = block_count(n ? n : 1);
+	double centre[16], med[16];
+	if (n < 4 || k < 2 || k > 16)
+		return 1;
+	for (size_t b = 0; b < k; b++) {
+		size_t lo = b * n / k, hi = (b + 1) * n / k;
+		memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
+		med[b] = pt_median_inplace(work, hi - lo);
+		centre[b] = (double)(lo + hi - 1) / 2;
+	}
+	size_t b = 0;
+	for (size_t i = 0; i < n; i++) {
+		double x = (double)i, fit;
+		while (b + 2 < k && x > centre[b + 1])
+			b++;
+		if (x <= centre[0])
+			fit = med[0];
+		else if (x >= centre[k - 1])
+			fit = med[k - 1];
+		else
+			fit = med[b] + (med[b + 1] - med[b]) * (x - centre[b]) /
+				(centre[b + 1] - centre[b]);
+		work[i] = v->y[i] - fit;
+	}
+	return pt_hamed_rao_factor(work, n);
+}
+
 /* Robust noise scale of the series: MAD of the differences, per step. */
 static double
 noise_scale(const struct epoch_view *v, double *work)
@@ -613,8 +649,13 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		struct pt_mk mk;
 		if (!pt_mann_kendall(v.y, v.n, &mk))
 			return false;
+		double factor = autocorrelation_factor(&v, scr->work);
+		if (factor < 0)
+			return false;
+		if (factor > sc->hamed_rao)
+			sc->hamed_rao = factor;
 		s_sum += mk.s;
-		var_sum += mk.var;
+		var_sum += mk.var * factor;
 		double noise = noise_scale(&v, scr->work);
 		struct floors fl;
 		block_floors(&v, scr->work, floor_tolerance(noise, v.n), &fl);
@@ -706,6 +747,7 @@ score_with(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 {
 	memset(sc, 0, sizeof(*sc));
 	sc->series = s;
+	sc->hamed_rao = 1;
 	sc->tte_hours = NAN;
 	const struct pt_series *se = &ds->series[s];
 	if (se->present == 0) {

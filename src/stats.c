@@ -232,6 +232,73 @@ pt_mann_kendall(const double *y, size_t n, struct pt_mk *out)
 }
 
 /* ------------------------------------------------------------------ */
+/* Hamed-Rao autocorrelation correction                                  */
+
+struct ranked_value {
+	double v;
+	size_t i;
+};
+
+static int
+cmp_ranked_value(const void *pa, const void *pb)
+{
+	const struct ranked_value *a = pa, *b = pb;
+	if (a->v != b->v)
+		return (a->v > b->v) - (a->v < b->v);
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+/* Ranks of r (ties get their average rank) into rank[0..n). */
+static bool
+rank_values(const double *r, size_t n, double *rank)
+{
+	struct ranked_value *rv = malloc(n * sizeof(*rv));
+	if (rv == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		rv[i] = (struct ranked_value){ r[i], i };
+	qsort(rv, n, sizeof(*rv), cmp_ranked_value);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && rv[j].v == rv[i].v)
+			j++;
+		double avg = (double)(i + j + 1) / 2;   /* 1-based mean rank */
+		for (size_t k = i; k < j; k++)
+			rank[rv[k].i] = avg;
+		i = j;
+	}
+	free(rv);
+	return true;
+}
+
+double
+pt_hamed_rao_factor(const double *r, size_t n)
+{
+	if (n < 4)
+		return 1;
+	double *rank = malloc(n * sizeof(*rank));
+	if (rank == NULL || !rank_values(r, n, rank)) {
+		free(rank);
+		return -1;
+	}
+	double mean = (double)(n + 1) / 2, den = 0;
+	for (size_t i = 0; i < n; i++)
+		den += (rank[i] - mean) * (rank[i] - mean);
+	double dn = (double)n, sum = 0, bound = 1.959963984540054 / sqrt(dn);
+	for (size_t k = 1; k <= 3 && k + 2 < n && den > 0; k++) {
+		double num = 0;
+		for (size_t i = 0; i + k < n; i++)
+			num += (rank[i] - mean) * (rank[i + k] - mean);
+		double rho = num / den, dk = (double)k;
+		if (fabs(rho) > bound)
+			sum += (dn - dk) * (dn - dk - 1) * (dn - dk - 2) * rho;
+	}
+	free(rank);
+	double f = 1 + 2 * sum / (dn * (dn - 1) * (dn - 2));
+	return f > 1 ? f : 1;
+}
+
+/* ------------------------------------------------------------------ */
 /* Selection                                                             */
 
 static void

@@ -647,6 +647,32 @@ sorted_quantile(const double *sorted, size_t n, double q)
 	return (1 - f) * sorted[k] + f * sorted[k + 1];
 }
 
+START_TEST(hamed_rao_factor_values)
+{
+	size_t n = 400;
+	double *r = xmalloc_doubles(n);
+	/* Independent noise: no lag is significant (at this seed). */
+	rng_seed(5);
+	for (size_t i = 0; i < n; i++)
+		r[i] = rng_normal();
+	double white = pt_hamed_rao_factor(r, n);
+	ck_assert_msg(white >= 1 && white < 1.3, "white %f", white);
+	/* AR(1) with phi 0.8: n/n* = (1 + phi)/(1 - phi) = 9 for the raw
+	 * lag-1 term alone; the first three lags give well over 3. */
+	r[0] = 0;
+	for (size_t i = 1; i < n; i++)
+		r[i] = 0.8 * r[i - 1] + rng_normal();
+	double ar = pt_hamed_rao_factor(r, n);
+	ck_assert_msg(ar > 3 && ar < 9, "ar %f", ar);
+	/* Alternating signs: negative correlation never lowers the variance. */
+	for (size_t i = 0; i < n; i++)
+		r[i] = (i % 2 ? 1.0 : -1.0) + 0.01 * rng_normal();
+	ck_assert_double_eq(pt_hamed_rao_factor(r, n), 1);
+	ck_assert_double_eq(pt_hamed_rao_factor(r, 3), 1);
+	free(r);
+}
+END_TEST
+
 START_TEST(median_quantile_vs_sort)
 {
 	rng_seed(4242);
@@ -797,6 +823,7 @@ stats_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("selection");
+	tcase_add_test(tc, hamed_rao_factor_values);
 	tcase_add_test(tc, median_quantile_vs_sort);
 	tcase_add_test(tc, median_quantile_known);
 	tcase_add_test(tc, median_large_adversarial);

@@ -5,7 +5,8 @@
  * falls."  The score combines, per boot epoch (no statistic ever compares
  * samples across a reboot):
  *   - trend: seasonal Mann-Kendall Z of Bytes over the epochs (Hirsch-Slack:
- *     S and Var(S) summed over epochs), tie-corrected;
+ *     S and Var(S) summed over epochs), tie-corrected, each epoch's Var(S)
+ *     scaled by the Hamed-Rao factor of its detrended ranks (3 lags);
  *   - floor retention: the rise of block floors (10th percentile of equal-
  *     count blocks) kept at the end, relative to the range of block medians;
  *   - signal to noise: that rise against the tag's own noise (MAD of the
@@ -98,7 +99,9 @@ struct pt_score {
 	const char *tte_note;
 
 	/* raw statistics */
-	struct pt_mk mk;          /* seasonal over epochs */
+	struct pt_mk mk;          /* seasonal over epochs; var corrected */
+	double hamed_rao;         /* largest autocorrelation factor n/n* of
+	                             an epoch (1: none applied) */
 	double z_recent;
 	double z_within;          /* MK inside the segments around the best mean shift */
 	double half_ratio;        /* slope of the second half / first half */
