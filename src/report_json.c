@@ -166,7 +166,8 @@ add_growth(cJSON *t, const struct pt_score *s)
 			cJSON_AddNullToObject(t, "growth_ci95") &&
 			cJSON_AddNullToObject(t, "growth_epoch") &&
 			cJSON_AddNullToObject(t, "rate_after_onset_bytes_per_hour") &&
-			cJSON_AddNullToObject(t, "rate_after_onset_ci95");
+			cJSON_AddNullToObject(t, "rate_after_onset_ci95") &&
+			cJSON_AddNullToObject(t, "never_freed_since_onset");
 	if (!add_real(t, "growth_bytes_per_hour", s->growth_bph, 1))
 		return false;
 	return add_real_pair(t, "growth_ci95", s->growth_lo, s->growth_hi) &&
@@ -176,7 +177,9 @@ add_growth(cJSON *t, const struct pt_score *s)
 		(s->has_rate_after_onset ?
 			add_real_pair(t, "rate_after_onset_ci95",
 				s->rate_after_onset_lo, s->rate_after_onset_hi) :
-			cJSON_AddNullToObject(t, "rate_after_onset_ci95") != NULL);
+			cJSON_AddNullToObject(t, "rate_after_onset_ci95") != NULL) &&
+		add_real(t, "never_freed_since_onset",
+			s->has_never_freed ? s->never_freed_share : NAN, 4);
 }
 
 /*

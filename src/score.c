@@ -621,6 +621,14 @@ rate_after_onset(const struct epoch_view *last, size_t knot,
 		struct pt_score *sc)
 {
 	size_t m = last->n - knot;
+	/* Of the allocations since the onset, the share still outstanding:
+	 * near 1 when Frees stand still while Allocs climb. */
+	double allocs = last->allocs[last->n - 1] - last->allocs[knot];
+	double frees = last->frees[last->n - 1] - last->frees[knot];
+	if (allocs > 0) {
+		sc->has_never_freed = true;
+		sc->never_freed_share = fmax(0, fmin(1, (allocs - frees) / allocs));
+	}
 	if (m < MIN_AFTER_ONSET || !(last->t[last->n - 1] > last->t[knot]))
 		return true;
 	if (!pt_theil_sen(last->t + knot, last->y + knot, m, 0.95,

@@ -215,6 +215,10 @@ START_TEST(test_late_onset_is_found)
 		sc.rate_after_onset);
 	ck_assert(sc.rate_after_onset_lo <= sc.rate_after_onset &&
 		sc.rate_after_onset <= sc.rate_after_onset_hi);
+	/* 150 leaked an hour against 500 freed: about 23% never freed. */
+	ck_assert(sc.has_never_freed);
+	ck_assert_msg(sc.never_freed_share > 0.15 && sc.never_freed_share < 0.3,
+		"never freed %f", sc.never_freed_share);
 }
 END_TEST
 

@@ -85,6 +85,9 @@ struct pt_score {
 	bool has_rate_after_onset;
 	double rate_after_onset;  /* Theil-Sen from the onset on, bytes/hour; */
 	double rate_after_onset_lo, rate_after_onset_hi; /* the TTE uses it */
+	bool has_never_freed;
+	double never_freed_share; /* of the allocations since the onset, the
+	                             share still outstanding at the end */
 
 	bool has_tte;
 	double tte_hours;         /* time until the bound below is used up */
