@@ -294,7 +294,8 @@ align_and_score(const struct usable *u, size_t n,
 	a->span_hours = pt_analysis_hours(a, a->last_ms);
 	a->scores = pt_score_all(&a->ds, err);
 	ok = a->scores != NULL;
-	if (ok && !pt_groups_find(&a->ds, a->scores, &a->groups)) {
+	if (ok && (!pt_groups_find(&a->ds, a->scores, &a->groups) ||
+			!pt_machine_tte(&a->ds, a->scores, &a->machine))) {
 		pt_error_set(err, 0, "out of memory while grouping");
 		ok = false;
 	}

@@ -368,6 +368,42 @@ add_groups(cJSON *doc, const struct pt_analysis *a)
 	return ok;
 }
 
+/* One pool of "machine": the TTE, the rates it uses and the cross-check. */
+static bool
+add_pool_tte(cJSON *m, const char *name, const struct pt_pool_tte *p)
+{
+	cJSON *o = cJSON_AddObjectToObject(m, name);
+	return o != NULL &&
+		add_real(o, "leak_rate_bytes_per_hour", p->leak_rate, 1) &&
+		add_real(o, "likely_rate_bytes_per_hour", p->likely_rate, 1) &&
+		add_real(o, "headroom_bytes", p->has_headroom ?
+			p->headroom_bytes : NAN, 0) &&
+		(p->has_headroom ? cJSON_AddStringToObject(o, "bound", p->bound) :
+			cJSON_AddNullToObject(o, "bound")) != NULL &&
+		add_real(o, "tte_hours", p->has_tte ? p->tte_hours : NAN, 1) &&
+		add_real(o, "tte_likely_hours", p->has_tte_likely ?
+			p->tte_likely_hours : NAN, 1) &&
+		(p->note != NULL ? cJSON_AddStringToObject(o, "tte_note", p->note) :
+			cJSON_AddNullToObject(o, "tte_note")) != NULL &&
+		add_real(o, "header_total_trend_bytes_per_hour",
+			p->has_total_trend ? p->total_trend_bph : NAN, 1);
+}
+
+/* "machine": time to exhaustion per pool and the header cross-checks. */
+static bool
+add_machine(cJSON *doc, const struct pt_analysis *a)
+{
+	const struct pt_machine_tte *m = &a->machine;
+	cJSON *o = cJSON_AddObjectToObject(doc, "machine");
+	return o != NULL &&
+		add_pool_tte(o, "nonpaged", &m->pool[PT_POOL_NONPAGED]) &&
+		add_pool_tte(o, "paged", &m->pool[PT_POOL_PAGED]) &&
+		add_real(o, "available_trend_bytes_per_hour",
+			m->has_avail_trend ? m->avail_trend_bph : NAN, 1) &&
+		add_real(o, "available_tte_hours",
+			m->has_avail_tte ? m->avail_tte_hours : NAN, 1);
+}
+
 static cJSON *
 build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 		const struct pt_report_opts *o)
@@ -394,7 +430,7 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 		cJSON *t = tag_object(a, o, rank[i], i + 1);
 		ok = t != NULL && cJSON_AddItemToArray(arr, t);
 	}
-	ok = ok && add_groups(doc, a);
+	ok = ok && add_groups(doc, a) && add_machine(doc, a);
 	cJSON_Delete(tool);
 	cJSON_Delete(in);
 	cJSON_Delete(tags);

@@ -796,3 +796,122 @@ pt_score_all(const struct pt_dataset *ds, struct pt_error *err)
 	}
 	return out;
 }
+
+/* The current rate of a series: since the onset when there is one. */
+static double
+current_rate(const struct pt_score *sc)
+{
+	if (sc->has_rate_after_onset)
+		return sc->rate_after_onset;
+	return sc->has_growth ? sc->growth_bph : 0;
+}
+
+/* Headroom of a pool in the last snapshot, as for one tag. */
+static bool
+pool_headroom(const struct pt_dataset *ds, int pool, struct pt_pool_tte *p)
+{
+	const struct pt_summary *sum = &ds->snaps[ds->nsnap - 1].summary;
+	if (pool == PT_POOL_NONPAGED && sum->has_memory) {
+		p->headroom_bytes = (double)sum->avail_k * 1024.0;
+		p->bound = "available memory";
+	} else if (pool == PT_POOL_PAGED && sum->has_commit) {
+		p->headroom_bytes = ((double)sum->limit_k -
+			(double)sum->commit_k) * 1024.0;
+		p->bound = "commit limit";
+	} else {
+		return false;
+	}
+	if (p->headroom_bytes < 0)
+		p->headroom_bytes = 0;
+	return true;
+}
+
+/*
+ * Theil-Sen slope in bytes/hour of a header value (KB) over the last epoch;
+ * field picks it.  False when out of memory; *has says whether there was
+ * one (at least three snapshots with the line, time passing).
+ */
+static bool
+header_trend(const struct pt_dataset *ds, int field, bool *has, double *slope)
+{
+	size_t lo = ds->epoch_start[ds->nepochs - 1], n = 0;
+	double *t = malloc((ds->nsnap - lo) * sizeof(*t));
+	double *y = malloc((ds->nsnap - lo) * sizeof(*y));
+	bool ok = t != NULL && y != NULL;
+	for (size_t i = lo; ok && i < ds->nsnap; i++) {
+		const struct pt_summary *s = &ds->snaps[i].summary;
+		bool present = field == 0 ? s->has_memory : s->has_commit;
+		if (!present)
+			continue;
+		int64_t k = field == 0 ? s->avail_k : field == 1 ?
+			s->pool_nonpaged_k : s->pool_paged_k;
+		t[n] = (double)(ds->snaps[i].t_ms - ds->snaps[0].t_ms) / MS_PER_HOUR;
+		y[n++] = (double)k * 1024.0;
+	}
+	*has = false;
+	if (ok && n >= 3 && t[n - 1] > t[0]) {
+		ok = pt_theil_sen(t, y, n, 0.95, slope, NULL, NULL);
+		*has = ok;
+	}
+	free(t);
+	free(y);
+	return ok;
+}
+
+bool
+pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
+		struct pt_machine_tte *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (ds->nsnap == 0 || ds->nepochs == 0)
+		return true;
+	double span = (double)(ds->snaps[ds->nsnap - 1].t_ms -
+		ds->snaps[0].t_ms) / MS_PER_HOUR;
+	for (size_t s = 0; s < ds->nseries; s++) {
+		const struct pt_score *sc = &scores[s];
+		double g = current_rate(sc);
+		if (sc->verdict == PT_VERDICT_UNLIKELY || !(g > 0))
+			continue;
+		struct pt_pool_tte *p = &out->pool[ds->series[s].pool];
+		p->leak_rate += sc->confidence * g;
+		if (sc->verdict == PT_VERDICT_LIKELY)
+			p->likely_rate += g;
+	}
+	for (int pool = 0; pool < PT_POOL_COUNT; pool++) {
+		struct pt_pool_tte *p = &out->pool[pool];
+		/* The header's "P:" total is the paged pool (field 2). */
+		if (!header_trend(ds, pool == PT_POOL_NONPAGED ? 1 : 2,
+				&p->has_total_trend, &p->total_trend_bph))
+			return false;
+		p->has_headroom = pool_headroom(ds, pool, p);
+		if (!p->has_headroom)
+			p->note = "no -r summary lines, rates only";
+		else if (!(p->leak_rate > 0))
+			p->note = "no leaking series";
+		if (p->note != NULL)
+			continue;
+		double tte = p->headroom_bytes / p->leak_rate;
+		if (tte > TTE_MAX_WINDOWS * span) {
+			p->note = "longer than 10x the observed window";
+			continue;
+		}
+		p->has_tte = true;
+		p->tte_hours = tte;
+		double tte_likely = p->headroom_bytes / p->likely_rate;
+		if (p->likely_rate > 0 && tte_likely <= TTE_MAX_WINDOWS * span) {
+			p->has_tte_likely = true;
+			p->tte_likely_hours = tte_likely;
+		}
+	}
+	if (!header_trend(ds, 0, &out->has_avail_trend, &out->avail_trend_bph))
+		return false;
+	const struct pt_summary *sum = &ds->snaps[ds->nsnap - 1].summary;
+	if (out->has_avail_trend && out->avail_trend_bph < 0 && sum->has_memory) {
+		double tte = (double)sum->avail_k * 1024.0 / -out->avail_trend_bph;
+		if (tte <= TTE_MAX_WINDOWS * span) {
+			out->has_avail_tte = true;
+			out->avail_tte_hours = tte;
+		}
+	}
+	return true;
+}

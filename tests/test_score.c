@@ -197,6 +197,39 @@ START_TEST(test_leak_restarting_after_reboot_is_likely)
 }
 END_TEST
 
+START_TEST(test_machine_tte)
+{
+	/* One fast nonpaged leak, 1 GiB available: the machine's nonpaged
+	 * TTE is that headroom over the confidence-weighted rate. */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 2e8 + 2.5e7 * i + 3e5 * noise(i);
+	struct one_series *o = malloc(sizeof(*o));
+	ck_assert_ptr_nonnull(o);
+	build_series(o, y, N, 0, true, 3600000);
+	struct pt_error err = {0};
+	struct pt_score *sc = pt_score_all(&o->ds, &err);
+	ck_assert_ptr_nonnull(sc);
+	struct pt_machine_tte m;
+	ck_assert(pt_machine_tte(&o->ds, sc, &m));
+	const struct pt_pool_tte *np = &m.pool[PT_POOL_NONPAGED];
+	double rate = sc[0].has_rate_after_onset ? sc[0].rate_after_onset :
+		sc[0].growth_bph;
+	ck_assert(np->has_tte && np->has_tte_likely);
+	ck_assert_msg(fabs(np->tte_hours - 1073741824.0 /
+		(sc[0].confidence * rate)) < 1e-6, "tte %f", np->tte_hours);
+	ck_assert_double_eq_tol(np->tte_likely_hours, 1073741824.0 / rate, 1e-6);
+	/* No paged series and no Commit line: rates only. */
+	ck_assert(!m.pool[PT_POOL_PAGED].has_tte);
+	ck_assert_str_eq(m.pool[PT_POOL_PAGED].note,
+		"no -r summary lines, rates only");
+	free(sc);
+	pt_dataset_finish(&o->ds);
+	pt_diags_finish(&o->diags);
+	free(o);
+}
+END_TEST
+
 START_TEST(test_late_onset_is_found)
 {
 	double y[N];
@@ -350,6 +383,7 @@ score_suite(void)
 	tcase_add_test(tc, test_warmup_plateau_is_not_likely);
 	tcase_add_test(tc, test_leak_restarting_after_reboot_is_likely);
 	tcase_add_test(tc, test_late_onset_is_found);
+	tcase_add_test(tc, test_machine_tte);
 	tcase_add_test(tc, test_too_few_samples);
 	tcase_add_test(tc, test_equal_times_give_no_growth);
 	tcase_add_test(tc, test_growth_epoch_needs_three_samples);

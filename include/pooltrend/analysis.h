@@ -60,6 +60,7 @@ struct pt_analysis {
 	struct pt_dataset ds;
 	struct pt_score *scores;      /* ds.nseries entries */
 	struct pt_groups groups;      /* lock-step groups of leaking series */
+	struct pt_machine_tte machine; /* time to exhaustion of the machine */
 };
 
 /* Hours from the first snapshot to ms. */

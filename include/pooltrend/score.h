@@ -134,6 +134,40 @@ struct pt_score *pt_score_all(const struct pt_dataset *ds,
 bool pt_score_series(const struct pt_dataset *ds, size_t series,
 		struct pt_score *out);
 
+/*
+ * Time to exhaustion of the machine, per pool type (SCORING 5): the
+ * headroom of the last snapshot's -r lines over the sum of the leaking
+ * tags' rates (the rate since the onset where there is one), weighted by
+ * confidence over the possible and likely series, and unweighted over the
+ * likely ones only.  As a cross-check, independent of any tag, the
+ * Theil-Sen trend of the header's pool total over the last epoch, and of
+ * available memory with the time it takes that to reach zero.
+ */
+struct pt_pool_tte {
+	bool has_headroom;        /* the -r lines give the bound */
+	double headroom_bytes;
+	const char *bound;        /* "available memory" or "commit limit" */
+	double leak_rate;         /* sum of confidence x rate, bytes/hour */
+	double likely_rate;       /* sum of the likely series' rates */
+	bool has_tte, has_tte_likely;
+	double tte_hours, tte_likely_hours;
+	const char *note;         /* why there is no TTE, or NULL */
+	bool has_total_trend;
+	double total_trend_bph;   /* Pool N or Pool P of the header */
+};
+
+struct pt_machine_tte {
+	struct pt_pool_tte pool[PT_POOL_COUNT];   /* by enum pt_pool */
+	bool has_avail_trend;
+	double avail_trend_bph;
+	bool has_avail_tte;
+	double avail_tte_hours;   /* available memory / its decline */
+};
+
+/* Fills *out; false when out of memory. */
+bool pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
+		struct pt_machine_tte *out);
+
 /* Piecewise-linear ramp from vlo at lo to vhi at hi, clamped. */
 double pt_ramp(double x, double lo, double hi, double vlo, double vhi);
 
