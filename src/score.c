@@ -639,6 +639,61 @@ rate_after_onset(const struct epoch_view *last, size_t knot,
 	return true;
 }
 
+/* The larger of two ratios, either of which may be NAN (no slope). */
+static double
+larger_ratio(double a, double b)
+{
+	if (isnan(a))
+		return b;
+	return isnan(b) || a > b ? a : b;
+}
+
+/*
+ * Growth, onset and the shape gates (recent, within-shift, saturation)
+ * over the last epoch; *knot gets the onset's sample.  False when out of
+ * memory.
+ */
+static bool
+last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
+		struct pt_score *sc, size_t *knot)
+{
+	if (!pt_theil_sen(last->t, last->y, last->n, 0.95, &sc->growth_bph,
+			&sc->growth_lo, &sc->growth_hi))
+		return false;
+	sc->has_growth = true;
+	/* The shape gates look at what the load does not explain. */
+	struct epoch_view shape = *last;
+	sc->load_adjusted = load_adjusted(last, scr->work, scr->adj, &shape);
+	/* So does the onset: a load swing is not where a leak began. */
+	if (hinge_onset(&shape, knot)) {
+		sc->has_onset = true;
+		sc->onset_ms = last->t_ms[*knot];
+	}
+	if (shape.n >= 8) {
+		if (!within_shift_z(&shape, &sc->z_within) ||
+				!end_slope_ratio(&shape, shape.n / 2, scr->work,
+					&sc->half_ratio) ||
+				!end_slope_ratio(&shape, shape.n / 3, scr->work,
+					&sc->third_ratio))
+			return false;
+		sc->f_within = pt_ramp(sc->z_within, 1.0, 2.5, 0, 1);
+		/* Levelling off must show in both the halves and the thirds:
+		 * one load burst can flatten either alone. */
+		sc->end_ratio = larger_ratio(sc->third_ratio, sc->half_ratio);
+		if (!isnan(sc->end_ratio))
+			sc->f_saturation = pt_ramp(sc->end_ratio, 0.15, 0.5, 0, 1);
+	}
+	size_t half = shape.n / 2;
+	if (shape.n - half >= 6) {
+		struct pt_mk recent;
+		if (!pt_mann_kendall(shape.y + half, shape.n - half, &recent))
+			return false;
+		sc->z_recent = recent.z;
+		sc->f_recent = pt_ramp(recent.z, 0, 1.5, 0.4, 1);
+	}
+	return true;
+}
+
 static bool
 score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		struct pt_score *sc)
@@ -702,47 +757,8 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->retention = retention_n ? retention_sum / (double)retention_n : 0;
 	sc->f_recent = sc->f_within = sc->f_saturation = 1;
 	sc->half_ratio = sc->third_ratio = sc->end_ratio = NAN;
-	if (last.n >= 3) {
-		if (!pt_theil_sen(last.t, last.y, last.n, 0.95, &sc->growth_bph,
-				&sc->growth_lo, &sc->growth_hi))
-			return false;
-		sc->has_growth = true;
-		/* The shape gates look at what the load does not explain. */
-		struct epoch_view shape = last;
-		sc->load_adjusted = load_adjusted(&last, scr->work, scr->adj,
-			&shape);
-		/* So does the onset: a load swing is not where a leak began. */
-		if (hinge_onset(&shape, &knot)) {
-			sc->has_onset = true;
-			sc->onset_ms = last.t_ms[knot];
-		}
-		if (shape.n >= 8) {
-			if (!within_shift_z(&shape, &sc->z_within) ||
-					!end_slope_ratio(&shape, shape.n / 2, scr->work,
-						&sc->half_ratio) ||
-					!end_slope_ratio(&shape, shape.n / 3, scr->work,
-						&sc->third_ratio))
-				return false;
-			sc->f_within = pt_ramp(sc->z_within, 1.0, 2.5, 0, 1);
-			/* Levelling off must show in both the halves and the
-			 * thirds: one load burst can flatten either alone. */
-			sc->end_ratio = isnan(sc->third_ratio) ? sc->half_ratio :
-				isnan(sc->half_ratio) ||
-				sc->third_ratio > sc->half_ratio ?
-				sc->third_ratio : sc->half_ratio;
-			if (!isnan(sc->end_ratio))
-				sc->f_saturation = pt_ramp(sc->end_ratio, 0.15, 0.5,
-					0, 1);
-		}
-		size_t half = shape.n / 2;
-		if (shape.n - half >= 6) {
-			struct pt_mk recent;
-			if (!pt_mann_kendall(shape.y + half, shape.n - half, &recent))
-				return false;
-			sc->z_recent = recent.z;
-			sc->f_recent = pt_ramp(recent.z, 0, 1.5, 0.4, 1);
-		}
-	}
+	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot))
+		return false;
 	combine(sc, per_alloc, noise_max);
 	return sc->verdict == PT_VERDICT_UNLIKELY || !sc->has_onset ||
 		rate_after_onset(&last, knot, sc);
