@@ -413,12 +413,12 @@ eval_machine(const struct opts *o, struct eval *ev, int m)
 		it.well_posed = o->files >= 48 && !tr->ambiguous &&
 			(!tr->leak || tr->snr >= 2);
 		/*
-		 * pooltrend's default order: confidence, then growth.  The
-		 * growth term is too small to cross a confidence step.
+		 * pooltrend's default order: pt_rank_impact, then confidence,
+		 * then growth (terms too small to cross a step of the key).
 		 */
-		it.score[M_POOLTREND] = sc->confidence + 1e-6 * (0.5 +
-			atan((sc->has_growth ? sc->growth_bph : -1e300) / 1024) /
-			3.141592653589793);
+		it.score[M_POOLTREND] = pt_rank_impact(sc) + 1e-9 * sc->confidence
+			+ 1e-12 * (0.5 + atan((sc->has_growth ? sc->growth_bph :
+				-1e300) / 1024) / 3.141592653589793);
 		it.decide[M_POOLTREND] = sc->verdict == PT_VERDICT_LIKELY;
 		baselines(&a.ds, s, t, y, &it);
 		add_item(ev, &it);

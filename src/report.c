@@ -109,18 +109,6 @@ growth_of(const struct pt_score *s)
 	return s->has_growth ? s->growth_bph : -INFINITY;
 }
 
-/*
- * A probable large leak above a certain small one: growth enters through
- * its logarithm, so a thousand times the growth outweighs a few tenths of
- * confidence but not the difference between a leak and no evidence.
- */
-static double
-impact_of(const struct pt_score *s)
-{
-	double g = s->has_growth && s->growth_bph > 0 ? s->growth_bph : 0;
-	return s->confidence * log10(1 + g / 1024);
-}
-
 static int
 compare_by_key(const struct pt_score *x, const struct pt_score *y,
 		const struct pt_series *sx, const struct pt_series *sy)
@@ -143,8 +131,10 @@ compare_by_key(const struct pt_score *x, const struct pt_score *y,
 	case PT_SORT_DIFF:
 		return cmp_i64_desc(x->diff_last, y->diff_last);
 	case PT_SORT_IMPACT: {
-		int c = cmp_double_desc(impact_of(x), impact_of(y));
-		return c ? c : cmp_double_desc(x->confidence, y->confidence);
+		int c = cmp_double_desc(pt_rank_impact(x), pt_rank_impact(y));
+		if (c == 0)
+			c = cmp_double_desc(x->confidence, y->confidence);
+		return c ? c : cmp_double_desc(growth_of(x), growth_of(y));
 	}
 	case PT_SORT_TTE:
 		/* Soonest first; series without a TTE after, by confidence. */

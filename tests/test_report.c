@@ -197,16 +197,31 @@ START_TEST(test_sort_impact_and_tte)
 	size_t n;
 	/* A certain small leak and a probable large one. */
 	struct pt_score *small = &f.a.scores[0], *large = &f.a.scores[1];
+	for (size_t s = 0; s < f.a.ds.nseries; s++)
+		f.a.scores[s].has_rate_after_onset = false;
 	small->confidence = 1.0;
+	small->verdict = PT_VERDICT_LIKELY;
 	small->has_growth = true;
 	small->growth_bph = 100;
 	large->confidence = 0.6;
+	large->verdict = PT_VERDICT_POSSIBLE;
 	large->has_growth = true;
 	large->growth_bph = 10e6;
-	for (size_t s = 2; s < f.a.ds.nseries; s++)
-		f.a.scores[s].confidence = 0;
+	for (size_t s = 2; s < f.a.ds.nseries; s++) {
+		/* Unlikely, however fast: after every possible or likely one. */
+		f.a.scores[s].confidence = 0.3;
+		f.a.scores[s].verdict = PT_VERDICT_UNLIKELY;
+		f.a.scores[s].has_growth = true;
+		f.a.scores[s].growth_bph = 1e9;
+	}
 	o.sort = PT_SORT_IMPACT;
 	size_t *r = pt_report_rank(&f.a, &o, &n);
+	ck_assert_uint_eq(r[0], 1);
+	ck_assert_uint_eq(r[1], 0);
+	free(r);
+	/* The default is the same blend. */
+	struct pt_report_opts d = opts(PT_FORMAT_TEXT);
+	r = pt_report_rank(&f.a, &d, &n);
 	ck_assert_uint_eq(r[0], 1);
 	ck_assert_uint_eq(r[1], 0);
 	free(r);

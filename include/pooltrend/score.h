@@ -168,6 +168,16 @@ struct pt_machine_tte {
 bool pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 		struct pt_machine_tte *out);
 
+/*
+ * The default rank key, a blend of confidence and growth: possible and
+ * likely series by confidence x (1 + 0.25 log10(1 + rate / 1 KB/h)), the
+ * rate since the onset where there is one, so that a probable large leak
+ * ranks above a certain small one (0.6 at 10 MB/h above 1.0 at 100 B/h),
+ * and every possible or likely series above every unlikely one, which
+ * follow by confidence (key = confidence - 1).
+ */
+double pt_rank_impact(const struct pt_score *s);
+
 /* Piecewise-linear ramp from vlo at lo to vhi at hi, clamped. */
 double pt_ramp(double x, double lo, double hi, double vlo, double vhi);
 

@@ -100,7 +100,7 @@ print_help(void)
 "  -n, --top N             show the first N series; 0 shows all\n"
 "                          (default: 20 for text, all for json)\n"
 "  -p, --pool POOL         all (default), paged or nonpaged\n"
-"  -s, --sort KEY          confidence (default), impact, growth, tte,\n"
+"  -s, --sort KEY          impact (default), confidence, growth, tte,\n"
 "                          bytes, tag, allocs, frees or diff\n"
 "      --time-source SRC   auto (default), embedded, name, mtime,\n"
 "                          interval or index\n"
