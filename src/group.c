@@ -87,7 +87,7 @@ static bool
 collect(const struct candidate *c, size_t k, size_t *parent,
 		const double *min_corr, struct pt_groups *out)
 {
-	size_t *size = calloc(k, sizeof(*size));
+	size_t *size = calloc(k ? k : 1, sizeof(*size));
 	if (size == NULL)
 		return false;
 	for (size_t i = 0; i < k; i++)
@@ -123,7 +123,7 @@ pt_groups_find(const struct pt_dataset *ds, const struct pt_score *scores,
 	if (ds->nseries == 0 || ds->nepochs == 0)
 		return true;
 	size_t lo = ds->epoch_start[ds->nepochs - 1], hi = ds->nsnap;
-	if (hi - lo < 2 * GROUP_BLOCKS)
+	if (hi - lo < 2 * (size_t)GROUP_BLOCKS)
 		return true;    /* too short to see movement */
 	struct candidate *c = malloc(ds->nseries * sizeof(*c));
 	double *work = malloc((hi - lo) * sizeof(*work));

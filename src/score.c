@@ -87,7 +87,7 @@ scratch_init(struct scratch *s, size_t n)
 	s->allocs = malloc(m * sizeof(double));
 	s->frees = malloc(m * sizeof(double));
 	s->adj = malloc(m * sizeof(double));
-	s->work = malloc((2 * m + 2 * HALF_GROUPS) * sizeof(double));
+	s->work = malloc((2 * m + 2 * (size_t)HALF_GROUPS) * sizeof(double));
 	s->t_ms = malloc(m * sizeof(int64_t));
 	return s->t && s->y && s->per_alloc && s->allocs && s->frees && s->adj && s->work &&
 		s->t_ms;
@@ -379,7 +379,7 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj,
 		struct epoch_view *out)
 {
 	size_t n = v->n;
-	if (n < 4 * LOAD_SPAN)
+	if (n < 4 * (size_t)LOAD_SPAN)
 		return false;
 	double *churn = adj;    /* cumulative turnover, then the result */
 	churn[0] = 0;
@@ -627,6 +627,8 @@ static bool
 rate_after_onset(const struct epoch_view *last, size_t knot,
 		struct pt_score *sc)
 {
+	if (knot >= last->n)
+		return true;
 	size_t m = last->n - knot;
 	/* Of the allocations since the onset, the share still outstanding:
 	 * near 1 when Frees stand still while Allocs climb. */

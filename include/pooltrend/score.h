@@ -63,9 +63,16 @@ bool pt_verdict_parse(const char *word, enum pt_verdict *out);
 
 struct pt_score {
 	size_t series;            /* index into the dataset */
-	enum pt_verdict verdict;
 	double confidence;        /* [0, 1] */
 	const char *reason;       /* one static sentence on the deciding factor */
+	enum pt_verdict verdict;
+	uint32_t growth_epoch;    /* epoch the slope was measured in */
+
+	/* what is known; the fields each flag covers follow below */
+	bool has_growth, has_onset, has_rate_after_onset, has_never_freed;
+	bool has_tte;
+	bool load_adjusted;       /* the shape gates saw Bytes over the tag's
+	                             turnover rate (load check) */
 
 	size_t samples;           /* present samples */
 	double span_hours;        /* first to last present sample */
@@ -75,21 +82,15 @@ struct pt_score {
 	int64_t diff_first, diff_last;
 	int64_t per_alloc_last;
 
-	bool has_growth;
 	double growth_bph;        /* Theil-Sen, bytes per hour */
 	double growth_lo, growth_hi; /* 95% interval */
-	uint32_t growth_epoch;    /* epoch the slope was measured in */
 
-	bool has_onset;
 	int64_t onset_ms;         /* hinge fit over the growth epoch */
-	bool has_rate_after_onset;
 	double rate_after_onset;  /* Theil-Sen from the onset on, bytes/hour; */
 	double rate_after_onset_lo, rate_after_onset_hi; /* the TTE uses it */
-	bool has_never_freed;
 	double never_freed_share; /* of the allocations since the onset, the
 	                             share still outstanding at the end */
 
-	bool has_tte;
 	double tte_hours;         /* time until the bound below is used up */
 	double tte_lo, tte_hi;    /* from the growth CI; tte_hi is INFINITY
 	                             when the CI reaches zero */
@@ -110,8 +111,6 @@ struct pt_score {
 	double half_ratio;        /* slope of the second half / first half */
 	double third_ratio;       /* slope of the last third / first third */
 	double end_ratio;         /* the larger of the two: what saturation reads */
-	bool load_adjusted;       /* the shape gates saw Bytes over the tag's
-	                             allocation rate (load check) */
 	double step_share;        /* largest floor rise / sum of floor rises */
 	double give_back;         /* ratio; 1 when floors never rose */
 	double retention;
