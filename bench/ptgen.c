@@ -266,12 +266,14 @@ enum shape {
 	SHAPE_LEAK_LATE,
 	SHAPE_LEAK_STAIRS,
 	SHAPE_LEAK_LOAD,
+	SHAPE_LEAK_SAWTOOTH,
 	SHAPE_COUNT,
 };
 
 static const char *const shape_names[SHAPE_COUNT] = {
 	"flat", "noisy", "load", "warmup", "shift", "sawtooth",
 	"leak-steady", "leak-late", "leak-stairs", "leak-load",
+	"leak-sawtooth",
 };
 
 static bool
@@ -294,7 +296,7 @@ struct options {
 	int leak_shape;	/* -1: mixed */
 	const char *leak_names;
 	long reboot_at;	/* -1: none */
-	bool summary, mapped, crlf, mtime, wrap, ramp;
+	bool summary, mapped, crlf, mtime, wrap, ramp, gaps;
 };
 
 static void
@@ -308,6 +310,7 @@ usage(FILE *f)
 "  --tags M             pool tags (default 200)\n"
 "  --interval DUR       time between snapshots: 90s, 15m, 1h (default 15m)\n"
 "  --jitter F           scale each interval by U(1-F, 1+F) (default 0)\n"
+"  --gaps               2% of intervals are gaps of 5-20 intervals (collector down)\n"
 "  --start ISO          first snapshot time (default 2026-11-02T08:00:00)\n"
 "  --seed S             PRNG seed (default 1)\n"
 "  --layout x64|x86     row layout (default x64)\n"
@@ -318,7 +321,7 @@ usage(FILE *f)
 "                       time stamp: none (files poolmonlogN.txt), iso line,\n"
 "                       Clue line, or name (poolmon_YYYYMMDD-HHMMSS.txt)\n"
 "  --leaks K            leaking tags (default max(1, M/100))\n"
-"  --leak-shape S       steady|late|stairs|load|mixed (default mixed)\n"
+"  --leak-shape S       steady|late|stairs|load|sawtooth|mixed (default mixed)\n"
 "  --leak-names LIST    comma-separated tag names for the leaking tags\n"
 "  --reboot-at I        the machine reboots before snapshot I (counters restart)\n"
 "  --wrap               start some hot tags near 2^32 so Allocs/Frees wrap\n"
@@ -343,7 +346,7 @@ enum {
 	OPT_OUT = 256, OPT_APPEND, OPT_FILES, OPT_TAGS, OPT_INTERVAL,
 	OPT_JITTER, OPT_START, OPT_SEED, OPT_LAYOUT, OPT_SUMMARY, OPT_MAPPED,
 	OPT_CRLF, OPT_LF, OPT_STAMP, OPT_LEAKS, OPT_LEAK_SHAPE, OPT_LEAK_NAMES,
-	OPT_REBOOT, OPT_WRAP, OPT_RAMP, OPT_MTIME, OPT_TRUTH, OPT_SORT, OPT_HELP,
+	OPT_REBOOT, OPT_WRAP, OPT_RAMP, OPT_GAPS, OPT_MTIME, OPT_TRUTH, OPT_SORT, OPT_HELP,
 };
 
 static void
@@ -370,6 +373,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "reboot-at", required_argument, NULL, OPT_REBOOT },
 		{ "wrap", no_argument, NULL, OPT_WRAP },
 		{ "ramp", no_argument, NULL, OPT_RAMP },
+		{ "gaps", no_argument, NULL, OPT_GAPS },
 		{ "mtime", no_argument, NULL, OPT_MTIME },
 		{ "truth", required_argument, NULL, OPT_TRUTH },
 		{ "sort", required_argument, NULL, OPT_SORT },
@@ -380,7 +384,7 @@ parse_options(int argc, char **argv, struct options *o)
 	static const char *const stamps[] = { "none", "iso", "clue", "name" };
 	static const char *const sorts[] = { "bytes", "tag" };
 	static const char *const leak_shapes[] = {
-		"steady", "late", "stairs", "load", "mixed",
+		"steady", "late", "stairs", "load", "sawtooth", "mixed",
 	};
 
 	*o = (struct options){
@@ -430,8 +434,8 @@ parse_options(int argc, char **argv, struct options *o)
 			o->leaks = parse_long_or_die("--leaks", optarg, 0, 100000);
 			break;
 		case OPT_LEAK_SHAPE: {
-			int k = parse_choice_or_die("--leak-shape", optarg, leak_shapes, 5);
-			o->leak_shape = k == 4 ? -1 : SHAPE_LEAK_STEADY + k;
+			int k = parse_choice_or_die("--leak-shape", optarg, leak_shapes, 6);
+			o->leak_shape = k == 5 ? -1 : SHAPE_LEAK_STEADY + k;
 			break;
 		}
 		case OPT_LEAK_NAMES: o->leak_names = optarg; break;
@@ -440,6 +444,7 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_WRAP: o->wrap = true; break;
 		case OPT_RAMP: o->ramp = true; break;
+		case OPT_GAPS: o->gaps = true; break;
 		case OPT_MTIME: o->mtime = true; break;
 		case OPT_TRUTH: o->truth_file = optarg; break;
 		case OPT_SORT:
@@ -538,6 +543,8 @@ build_machine(struct machine *m, const struct options *o)
 			double step = o->interval_s;
 			if (o->jitter > 0)
 				step *= rng_uniform(&m->rng, 1 - o->jitter, 1 + o->jitter);
+			if (o->gaps && rng_chance(&m->rng, 0.02))
+				step *= rng_uniform(&m->rng, 5, 20);
 			t += floor(step + 0.5);
 		}
 		if (i == m->reboot_at)
@@ -707,6 +714,7 @@ struct row {
 	long steps[8];
 	int nsteps;
 	double leak_rate;	/* leaked allocations per hour (or per step) */
+	double snr;	/* leak size over the noise it must beat (SCORING 6.1) */
 	/* state */
 	bool live;
 	uint32_t allocs, frees;
@@ -752,17 +760,26 @@ place_shape_events(struct row *w, const struct machine *m)
 			: 1 / rng_uniform(&w->rng, 1.5, 3);
 		break;
 	case SHAPE_SAWTOOTH:
+	case SHAPE_LEAK_SAWTOOTH:
 		w->p1 = rng_uniform(&w->rng, 0.5, 2.0);	/* height */
 		w->p2 = rng_uniform(&w->rng, 0.08, 0.30) * m->window_h;	/* period */
 		w->p3 = rng_uniform(&w->rng, 0, w->p2);	/* phase */
+		if (w->shape == SHAPE_LEAK_SAWTOOTH)
+			w->onset = 0;
 		break;
 	case SHAPE_LEAK_LATE:
 		w->onset = (long)(rng_uniform(&w->rng, 0.3, 0.8) * (double)n);
 		break;
 	case SHAPE_LEAK_STAIRS:
+		/* One step in each of nsteps equal slices of the window, at a
+		 * random place in it: a leak that keeps happening in bursts
+		 * (steps all early and none since would be a stopped leak). */
 		w->nsteps = 3 + (int)rng_below(&w->rng, 6);
-		for (int k = 0; k < w->nsteps; k++)
-			w->steps[k] = 1 + (long)rng_below(&w->rng, (uint32_t)(n > 1 ? n - 1 : 1));
+		for (int k = 0; k < w->nsteps; k++) {
+			double at = ((double)k + rng_uniform(&w->rng, 0.1, 0.9))
+				/ (double)w->nsteps;
+			w->steps[k] = 1 + (long)(at * (double)(n > 2 ? n - 2 : 1));
+		}
 		w->onset = n;
 		for (int k = 0; k < w->nsteps; k++)
 			if (w->steps[k] < w->onset)
@@ -785,7 +802,10 @@ static void
 size_leak(struct row *w, const struct machine *m)
 {
 	double snr = rng_log_uniform(&w->rng, 1, 40);
-	double total = snr * (sqrt(w->d0) + w->sigma * w->d0 + 0.5 * w->w * w->d0);
+	double swing = w->shape == SHAPE_LEAK_SAWTOOTH ? 0.3 * w->p1 * w->d0 : 0;
+	double total = snr * (sqrt(w->d0) + w->sigma * w->d0 + 0.5 * w->w * w->d0
+		+ swing);
+	w->snr = snr;
 	if (total < 4)
 		total = 4;
 	long onset = w->onset > 0 ? w->onset : 0;
@@ -876,7 +896,7 @@ leak_shape_for(struct rng *r, const struct options *o)
 {
 	if (o->leak_shape >= 0)
 		return o->leak_shape;
-	return SHAPE_LEAK_STEADY + (int)rng_below(r, 4);
+	return SHAPE_LEAK_STEADY + (int)rng_below(r, 5);
 }
 
 /*
@@ -999,6 +1019,7 @@ shape_level(const struct row *w, const struct machine *m, long i)
 	case SHAPE_SHIFT:
 		return i >= w->onset ? w->p1 : 1.0;
 	case SHAPE_SAWTOOTH:
+	case SHAPE_LEAK_SAWTOOTH:
 		return 1 + w->p1 * fmod(m->since_boot[i] + w->p3, w->p2) / w->p2;
 	default:
 		return 1.0;
@@ -1010,6 +1031,7 @@ leak_increment(const struct row *w, const struct machine *m, long i, double dt)
 {
 	switch (w->shape) {
 	case SHAPE_LEAK_STEADY:
+	case SHAPE_LEAK_SAWTOOTH:
 		return w->leak_rate * dt;
 	case SHAPE_LEAK_LATE:
 		return i > w->onset ? w->leak_rate * dt : 0;
@@ -1472,6 +1494,20 @@ set_mtime_or_die(const char *path, int64_t epoch)
 		die_errno("cannot set mtime of", path);
 }
 
+/*
+ * SCORING 6.1 counts slow warm-ups as ambiguous: one that has not reached
+ * 95% of its plateau (3 time constants) by two thirds of the last boot
+ * epoch looks like a slowing leak in any data.
+ */
+static int
+slow_warmup(const struct row *w, const struct machine *m)
+{
+	if (w->shape != SHAPE_WARMUP)
+		return 0;
+	double boot = m->reboot_at > 0 ? m->hours[m->reboot_at] : 0;
+	return 3 * w->p2 > 2.0 / 3.0 * (m->window_h - boot);
+}
+
 static void
 write_truth(const struct options *o, const struct model *md,
 		const struct machine *m)
@@ -1479,7 +1515,8 @@ write_truth(const struct options *o, const struct model *md,
 	FILE *f = fopen(o->truth_file, "w");
 	if (!f)
 		die_errno("cannot open", o->truth_file);
-	fprintf(f, "tag\tpool\tshape\tis_leak\tgrowth_bytes_per_hour\tonset_index\n");
+	fprintf(f, "tag\tpool\tshape\tis_leak\tgrowth_bytes_per_hour\tonset_index"
+		"\tsnr\tbase_bytes\tambiguous\n");
 	for (long k = 0; k < md->nrows; k++) {
 		const struct row *w = &md->rows[k];
 		bool leak = shape_is_leak(w->shape);
@@ -1489,9 +1526,11 @@ write_truth(const struct options *o, const struct model *md,
 			double active = m->hours[m->n - 1] - m->hours[on];
 			growth = active > 0 ? w->leaked_total * w->size / active : 0;
 		}
-		fprintf(f, "%.4s\t%s\t%s\t%d\t%.0f\t%ld\n", md->tags[w->tag].name,
-			w->paged ? "Paged" : "Nonp", shape_names[w->shape], leak,
-			growth, w->onset);
+		fprintf(f, "%.4s\t%s\t%s\t%d\t%.0f\t%ld\t%.2f\t%.0f\t%d\n",
+			md->tags[w->tag].name, w->paged ? "Paged" : "Nonp",
+			shape_names[w->shape], leak, growth, w->onset,
+			leak ? w->snr : 0.0, w->d0 * w->size,
+			slow_warmup(w, m));
 	}
 	if (ferror(f) | (fclose(f) != 0))
 		die_errno("cannot write", o->truth_file);

@@ -502,6 +502,11 @@ score_all(const struct pt_analysis_opts *opts, struct pt_analysis *a,
 		return false;
 	}
 	a->scores = job.out;
+	if (!pt_groups_find(&a->ds, a->scores, &a->groups) ||
+			!pt_machine_tte(&a->ds, a->scores, &a->machine)) {
+		pt_error_set(err, 0, "out of memory while grouping");
+		return false;
+	}
 	return true;
 }
 
@@ -634,4 +639,5 @@ pt_analysis_finish(struct pt_analysis *a)
 	pt_dataset_finish(&a->ds);
 	free(a->scores);
 	a->scores = NULL;
+	pt_groups_finish(&a->groups);
 }

@@ -372,8 +372,10 @@ compare_by_key(const struct pt_diff_row *x, const struct pt_diff_row *y,
 		return cmp_change(kx, x->frees_change, ky, y->frees_change);
 	case PT_SORT_DIFF:
 		return cmp_change(true, x->diff_change, true, y->diff_change);
+	case PT_SORT_IMPACT:
 	case PT_SORT_CONFIDENCE:
 	case PT_SORT_GROWTH:
+	case PT_SORT_TTE:
 	case PT_SORT_BYTES:
 		break;
 	}

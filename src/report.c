@@ -57,7 +57,8 @@ pt_sort_key_parse(const char *word, enum pt_sort_key *out)
 		{ "confidence", PT_SORT_CONFIDENCE }, { "growth", PT_SORT_GROWTH },
 		{ "bytes", PT_SORT_BYTES }, { "tag", PT_SORT_TAG },
 		{ "allocs", PT_SORT_ALLOCS }, { "frees", PT_SORT_FREES },
-		{ "diff", PT_SORT_DIFF },
+		{ "diff", PT_SORT_DIFF }, { "impact", PT_SORT_IMPACT },
+		{ "tte", PT_SORT_TTE },
 	};
 	int v;
 	if (!LOOKUP(t, word, &v))
@@ -130,6 +131,19 @@ compare_by_key(const struct pt_score *x, const struct pt_score *y,
 		return cmp_i64_desc(x->frees_last, y->frees_last);
 	case PT_SORT_DIFF:
 		return cmp_i64_desc(x->diff_last, y->diff_last);
+	case PT_SORT_IMPACT: {
+		int c = cmp_double_desc(pt_rank_impact(x), pt_rank_impact(y));
+		if (c == 0)
+			c = cmp_double_desc(x->confidence, y->confidence);
+		return c ? c : cmp_double_desc(growth_of(x), growth_of(y));
+	}
+	case PT_SORT_TTE:
+		/* Soonest first; series without a TTE after, by confidence. */
+		if (x->has_tte != y->has_tte)
+			return x->has_tte ? -1 : 1;
+		if (x->has_tte && x->tte_hours != y->tte_hours)
+			return x->tte_hours < y->tte_hours ? -1 : 1;
+		return cmp_double_desc(x->confidence, y->confidence);
 	}
 	return 0;
 }

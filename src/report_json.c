@@ -87,7 +87,8 @@ components(const struct pt_score *s)
 	cJSON *trend = factor(s->f_trend, s->mk.z, "z");
 	if (trend == NULL || !cJSON_AddItemToObject(c, "trend", trend) ||
 			!add_real(trend, "s", s->mk.s, 0) ||
-			!add_real(trend, "var_s", s->mk.var, 2))
+			!add_real(trend, "var_s", s->mk.var, 2) ||
+			!add_real(trend, "hamed_rao_factor", s->hamed_rao, 3))
 		goto fail;
 	struct { const char *name; double f, raw; const char *raw_name; } items[] = {
 		{ "floor_retention", s->f_retention, s->retention, "retention" },
@@ -97,18 +98,55 @@ components(const struct pt_score *s)
 		{ "within_shift_trend", s->f_within, s->z_within, "z" },
 		{ "saturation", s->f_saturation, s->half_ratio, "half_slope_ratio" },
 		{ "largest_step", s->f_step, s->step_share, "share" },
+		{ "current_growth", s->f_growth, s->growth_lo, "ci95_low" },
 	};
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
 		cJSON *f = factor(items[i].f, items[i].raw, items[i].raw_name);
 		if (f == NULL || !cJSON_AddItemToObject(c, items[i].name, f))
 			goto fail;
 	}
-	if (!add_real(c, "net_floor_growth_bytes", s->net_growth, 0))
+	if (!add_real(cJSON_GetObjectItem(c, "saturation"), "third_slope_ratio",
+			s->third_ratio, 3) ||
+			!cJSON_AddBoolToObject(c, "load_adjusted", s->load_adjusted) ||
+			!add_real(c, "net_floor_growth_bytes", s->net_growth, 0))
 		goto fail;
 	return c;
 fail:
 	cJSON_Delete(c);
 	return NULL;
+}
+
+/* [a, b] as reals; a bound that is not finite is null. */
+static bool
+add_real_pair(cJSON *t, const char *name, double a, double b)
+{
+	cJSON *pair = cJSON_CreateArray();
+	if (pair == NULL || !cJSON_AddItemToObject(t, name, pair))
+		return false;
+	char buf[REAL_BUF];
+	double v[2] = { a, b };
+	for (int i = 0; i < 2; i++) {
+		/* "inf" or "nan" would not be JSON. */
+		cJSON *x = !isfinite(v[i]) ? cJSON_CreateNull() :
+			format_real(buf, v[i], 1) ? cJSON_CreateRaw(buf) : NULL;
+		if (x == NULL || !cJSON_AddItemToArray(pair, x))
+			return false;
+	}
+	return true;
+}
+
+/* TTE interval from the growth CI ([lo, null] when it reaches zero) and
+ * the note saying why there is no TTE. */
+static bool
+add_tte_extra(cJSON *t, const struct pt_score *s)
+{
+	if (!(s->tte_note != NULL ?
+			cJSON_AddStringToObject(t, "tte_note", s->tte_note) != NULL :
+			cJSON_AddNullToObject(t, "tte_note") != NULL))
+		return false;
+	if (!s->has_tte)
+		return cJSON_AddNullToObject(t, "tte_interval_hours") != NULL;
+	return add_real_pair(t, "tte_interval_hours", s->tte_lo, s->tte_hi);
 }
 
 static bool
@@ -117,22 +155,22 @@ add_growth(cJSON *t, const struct pt_score *s)
 	if (!s->has_growth)
 		return cJSON_AddNullToObject(t, "growth_bytes_per_hour") &&
 			cJSON_AddNullToObject(t, "growth_ci95") &&
-			cJSON_AddNullToObject(t, "growth_epoch");
+			cJSON_AddNullToObject(t, "growth_epoch") &&
+			cJSON_AddNullToObject(t, "rate_after_onset_bytes_per_hour") &&
+			cJSON_AddNullToObject(t, "rate_after_onset_ci95") &&
+			cJSON_AddNullToObject(t, "never_freed_since_onset");
 	if (!add_real(t, "growth_bytes_per_hour", s->growth_bph, 1))
 		return false;
-	cJSON *ci = cJSON_CreateArray();
-	if (ci == NULL || !cJSON_AddItemToObject(t, "growth_ci95", ci))
-		return false;
-	char buf[REAL_BUF];
-	double b[2] = { s->growth_lo, s->growth_hi };
-	for (int i = 0; i < 2; i++) {
-		/* "inf" or "nan" would not be JSON. */
-		cJSON *v = !isfinite(b[i]) ? cJSON_CreateNull() :
-			format_real(buf, b[i], 1) ? cJSON_CreateRaw(buf) : NULL;
-		if (v == NULL || !cJSON_AddItemToArray(ci, v))
-			return false;
-	}
-	return add_int(t, "growth_epoch", s->growth_epoch + 1);
+	return add_real_pair(t, "growth_ci95", s->growth_lo, s->growth_hi) &&
+		add_int(t, "growth_epoch", s->growth_epoch + 1) &&
+		add_real(t, "rate_after_onset_bytes_per_hour",
+			s->has_rate_after_onset ? s->rate_after_onset : NAN, 1) &&
+		(s->has_rate_after_onset ?
+			add_real_pair(t, "rate_after_onset_ci95",
+				s->rate_after_onset_lo, s->rate_after_onset_hi) :
+			cJSON_AddNullToObject(t, "rate_after_onset_ci95") != NULL) &&
+		add_real(t, "never_freed_since_onset",
+			s->has_never_freed ? s->never_freed_share : NAN, 4);
 }
 
 /*
@@ -216,6 +254,7 @@ tag_object(const struct pt_analysis *a, const struct pt_report_opts *o,
 		add_real(t, "tte_hours", s->has_tte ? s->tte_hours : NAN, 1) &&
 		(s->has_tte ? cJSON_AddStringToObject(t, "tte_bound", s->tte_bound) != NULL :
 			cJSON_AddNullToObject(t, "tte_bound") != NULL) &&
+		add_tte_extra(t, s) &&
 		add_int(t, "counter_wraps", se->wraps);
 	cJSON *comp = ok ? components(s) : NULL;
 	ok = comp != NULL && cJSON_AddItemToObject(t, "components", comp) &&
@@ -420,6 +459,78 @@ add_pools(cJSON *doc, const struct pt_analysis *a,
 	return true;
 }
 
+/*
+ * "groups": lock-step groups, each with its members (tag, tag_hex, pool)
+ * in confidence order and the weakest correlation that joined them.
+ */
+static bool
+add_groups(cJSON *doc, const struct pt_analysis *a)
+{
+	cJSON *arr = cJSON_AddArrayToObject(doc, "groups");
+	bool ok = arr != NULL;
+	for (size_t g = 0; ok && g < a->groups.n; g++) {
+		const struct pt_group *grp = &a->groups.group[g];
+		cJSON *obj = cJSON_CreateObject();
+		cJSON *members = obj ? cJSON_AddArrayToObject(obj, "members") : NULL;
+		ok = members != NULL && cJSON_AddItemToArray(arr, obj) &&
+			add_real(obj, "min_correlation", grp->min_corr, 3);
+		if (!ok) {
+			if (members == NULL)
+				cJSON_Delete(obj);
+			break;
+		}
+		for (size_t i = 0; ok && i < grp->n; i++) {
+			const struct pt_series *se = &a->ds.series[grp->series[i]];
+			char tag[PT_TAG_TEXT_MAX], hex[9];
+			pt_tag_hex(se->tag, hex);
+			cJSON *m = cJSON_CreateObject();
+			ok = m != NULL && cJSON_AddItemToArray(members, m) &&
+				cJSON_AddStringToObject(m, "tag",
+					pt_tag_escape(se->tag, tag)) != NULL &&
+				cJSON_AddStringToObject(m, "tag_hex", hex) != NULL &&
+				cJSON_AddStringToObject(m, "pool",
+					pt_pool_name(se->pool)) != NULL;
+		}
+	}
+	return ok;
+}
+
+/* One pool of "machine": the TTE, the rates it uses and the cross-check. */
+static bool
+add_pool_tte(cJSON *m, const char *name, const struct pt_pool_tte *p)
+{
+	cJSON *o = cJSON_AddObjectToObject(m, name);
+	return o != NULL &&
+		add_real(o, "leak_rate_bytes_per_hour", p->leak_rate, 1) &&
+		add_real(o, "likely_rate_bytes_per_hour", p->likely_rate, 1) &&
+		add_real(o, "headroom_bytes", p->has_headroom ?
+			p->headroom_bytes : NAN, 0) &&
+		(p->has_headroom ? cJSON_AddStringToObject(o, "bound", p->bound) :
+			cJSON_AddNullToObject(o, "bound")) != NULL &&
+		add_real(o, "tte_hours", p->has_tte ? p->tte_hours : NAN, 1) &&
+		add_real(o, "tte_likely_hours", p->has_tte_likely ?
+			p->tte_likely_hours : NAN, 1) &&
+		(p->note != NULL ? cJSON_AddStringToObject(o, "tte_note", p->note) :
+			cJSON_AddNullToObject(o, "tte_note")) != NULL &&
+		add_real(o, "header_total_trend_bytes_per_hour",
+			p->has_total_trend ? p->total_trend_bph : NAN, 1);
+}
+
+/* "machine": time to exhaustion per pool and the header cross-checks. */
+static bool
+add_machine(cJSON *doc, const struct pt_analysis *a)
+{
+	const struct pt_machine_tte *m = &a->machine;
+	cJSON *o = cJSON_AddObjectToObject(doc, "machine");
+	return o != NULL &&
+		add_pool_tte(o, "nonpaged", &m->pool[PT_POOL_NONPAGED]) &&
+		add_pool_tte(o, "paged", &m->pool[PT_POOL_PAGED]) &&
+		add_real(o, "available_trend_bytes_per_hour",
+			m->has_avail_trend ? m->avail_trend_bph : NAN, 1) &&
+		add_real(o, "available_tte_hours",
+			m->has_avail_tte ? m->avail_tte_hours : NAN, 1);
+}
+
 static cJSON *
 build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 		const struct pt_report_opts *o)
@@ -446,7 +557,8 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 		cJSON *t = tag_object(a, o, rank[i], i + 1);
 		ok = t != NULL && cJSON_AddItemToArray(arr, t);
 	}
-	ok = ok && add_pools(doc, a, o);
+	ok = ok && add_pools(doc, a, o) && add_groups(doc, a) &&
+		add_machine(doc, a);
 	if (ok && o->gate != NULL)
 		ok = add_gate(doc, a, o->gate);
 	cJSON_Delete(tool);

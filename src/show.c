@@ -139,14 +139,27 @@ write_header(FILE *out, const struct pt_analysis *a, size_t idx,
 	} else {
 		fputs("  onset:       none\n", out);
 	}
+	if (s->has_rate_after_onset) {
+		pt_human_rate(s->rate_after_onset, r1);
+		pt_human_rate(s->rate_after_onset_lo, r2);
+		pt_human_rate(s->rate_after_onset_hi, r3);
+		fprintf(out, "  since onset: %s (95%% CI %s to %s)\n", r1, r2, r3);
+	}
 	if (s->has_tte) {
 		format_hours(s->tte_hours, h);
-		fprintf(out, "  exhaustion:  %s until the %s is used up\n", h,
+		fprintf(out, "  exhaustion:  %s until the %s is used up", h,
 			s->tte_bound);
-	} else if (!s->has_growth || !(s->growth_bph > 0)) {
-		fputs("  exhaustion:  none (not growing)\n", out);
+		format_hours(s->tte_lo, h);
+		fprintf(out, " (95%%: %s to ", h);
+		if (isinf(s->tte_hi))
+			fputs("never)\n", out);
+		else {
+			format_hours(s->tte_hi, h);
+			fprintf(out, "%s)\n", h);
+		}
 	} else {
-		fputs("  exhaustion:  unknown (no -r summary)\n", out);
+		fprintf(out, "  exhaustion:  none (%s)\n",
+			s->tte_note != NULL ? s->tte_note : "not growing");
 	}
 	char b1[32], b2[32], b3[32];
 	format_hours(s->span_hours, h);
@@ -176,11 +189,11 @@ write_factors(FILE *out, const struct pt_score *s)
 		{ "give-back", "", s->f_give_back, "floor falls over floor rises (gate)" },
 		{ "recent trend", "", s->f_recent, "Z over the second half of the last epoch (gate)" },
 		{ "within-shift", "", s->f_within, "Z around the best mean shift (gate)" },
-		{ "saturation", "", s->f_saturation, "slope of second half over first (gate)" },
+		{ "saturation", "", s->f_saturation, "end slope over start, halves or thirds (gate)" },
 		{ "largest step", "", s->f_step, "largest block step / floor rise (gate)" },
 	};
 	double raw[8] = { s->mk.z, s->retention, s->snr, s->give_back,
-		s->z_recent, s->z_within, s->half_ratio, s->step_share };
+		s->z_recent, s->z_within, s->end_ratio, s->step_share };
 	for (int i = 0; i < 8; i++) {
 		if (isfinite(raw[i]))
 			(void)snprintf(f[i].value, sizeof(f[i].value), "%.3f", raw[i]);

@@ -189,6 +189,62 @@ START_TEST(test_sort_and_filter)
 }
 END_TEST
 
+START_TEST(test_sort_impact_and_tte)
+{
+	struct fixture f;
+	setup(&f);
+	struct pt_report_opts o = opts(PT_FORMAT_TEXT);
+	size_t n;
+	/* A certain small leak and a probable large one. */
+	struct pt_score *small = &f.a.scores[0], *large = &f.a.scores[1];
+	for (size_t s = 0; s < f.a.ds.nseries; s++)
+		f.a.scores[s].has_rate_after_onset = false;
+	small->confidence = 1.0;
+	small->verdict = PT_VERDICT_LIKELY;
+	small->has_growth = true;
+	small->growth_bph = 100;
+	large->confidence = 0.6;
+	large->verdict = PT_VERDICT_POSSIBLE;
+	large->has_growth = true;
+	large->growth_bph = 10e6;
+	for (size_t s = 2; s < f.a.ds.nseries; s++) {
+		/* Unlikely, however fast: after every possible or likely one. */
+		f.a.scores[s].confidence = 0.3;
+		f.a.scores[s].verdict = PT_VERDICT_UNLIKELY;
+		f.a.scores[s].has_growth = true;
+		f.a.scores[s].growth_bph = 1e9;
+	}
+	o.sort = PT_SORT_IMPACT;
+	size_t *r = pt_report_rank(&f.a, &o, &n);
+	ck_assert_uint_eq(r[0], 1);
+	ck_assert_uint_eq(r[1], 0);
+	free(r);
+	/* The default is the same blend. */
+	struct pt_report_opts d = opts(PT_FORMAT_TEXT);
+	r = pt_report_rank(&f.a, &d, &n);
+	ck_assert_uint_eq(r[0], 1);
+	ck_assert_uint_eq(r[1], 0);
+	free(r);
+	o.sort = PT_SORT_CONFIDENCE;
+	r = pt_report_rank(&f.a, &o, &n);
+	ck_assert_uint_eq(r[0], 0);
+	free(r);
+
+	/* Soonest exhaustion first, then the series without one. */
+	for (size_t s = 0; s < f.a.ds.nseries; s++)
+		f.a.scores[s].has_tte = false;
+	small->has_tte = large->has_tte = true;
+	small->tte_hours = 5;
+	large->tte_hours = 50;
+	o.sort = PT_SORT_TTE;
+	r = pt_report_rank(&f.a, &o, &n);
+	ck_assert_uint_eq(r[0], 0);
+	ck_assert_uint_eq(r[1], 1);
+	free(r);
+	pt_analysis_finish(&f.a);
+}
+END_TEST
+
 START_TEST(test_human_bytes)
 {
 	char b[32];
@@ -212,6 +268,8 @@ START_TEST(test_option_words)
 	ck_assert(!pt_format_parse("CSV", &fmt));
 	ck_assert(!pt_format_parse("xml", &fmt));
 	ck_assert(pt_sort_key_parse("diff", &key) && key == PT_SORT_DIFF);
+	ck_assert(pt_sort_key_parse("impact", &key) && key == PT_SORT_IMPACT);
+	ck_assert(pt_sort_key_parse("tte", &key) && key == PT_SORT_TTE);
 	ck_assert(!pt_sort_key_parse("size", &key));
 	ck_assert(pt_pool_filter_parse("nonpaged", &pool) && pool == PT_FILTER_NONPAGED);
 	ck_assert(!pt_pool_filter_parse("both", &pool));
@@ -570,6 +628,7 @@ report_suite(void)
 	tcase_add_test(tc, test_json_contract);
 	tcase_add_test(tc, test_text_ranks_and_escapes);
 	tcase_add_test(tc, test_sort_and_filter);
+	tcase_add_test(tc, test_sort_impact_and_tte);
 	tcase_add_test(tc, test_human_bytes);
 	tcase_add_test(tc, test_option_words);
 	tcase_add_test(tc, test_csv_layout);

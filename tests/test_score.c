@@ -17,16 +17,17 @@ struct one_series {
 	struct pt_diags diags;
 };
 
-/* Deterministic noise in [-1, 1]. */
 static double
 noise(unsigned i)
 {
-	uint32_t x = i * 2654435761u + 12345u;
-	x ^= x >> 13;
-	x *= 0x5bd1e995u;
-	x ^= x >> 15;
-	return (double)(x % 2001) / 1000.0 - 1.0;
+	return pt_test_noise(i, 12345u);
 }
+
+/*
+ * Turnover per outstanding allocation and hour, a constant lifetime (the
+ * load test); 0 gives a flat 500 allocations an hour.
+ */
+static double churn_per_outstanding;
 
 /*
  * Build a dataset of one nonpaged series with n hourly samples; bytes[i]
@@ -45,7 +46,11 @@ build_series(struct one_series *o, const double *bytes, size_t n,
 		int64_t outstanding = (int64_t)(bytes[i] / 64);
 		/* Frees never fall: allocations cover every new outstanding one. */
 		int64_t grown = outstanding > prev_out ? outstanding - prev_out : 0;
-		allocs += 50 + grown + outstanding / 10;
+		/* Churn independent of what is outstanding: a leak does not
+		 * make the tag busier (see the load test for one that does). */
+		allocs += grown + (churn_per_outstanding > 0 ?
+			(int64_t)(churn_per_outstanding * (double)outstanding) :
+			500);
 		prev_out = outstanding;
 		struct pt_row *r = &o->rows[i];
 		memcpy(r->tag, "Test", 4);
@@ -116,11 +121,32 @@ START_TEST(test_steady_leak_is_likely)
 	/* 6400 bytes per hour, within 10% despite the noise */
 	ck_assert_msg(fabs(sc.growth_bph - 6400) < 640, "growth %f", sc.growth_bph);
 	ck_assert(sc.growth_lo <= sc.growth_bph && sc.growth_bph <= sc.growth_hi);
+	/* 1 GiB available at 6400 B/h: 19 years, not a forecast. */
+	ck_assert(!sc.has_tte);
+	ck_assert_str_eq(sc.tte_note, "longer than 10x the observed window");
+}
+END_TEST
+
+START_TEST(test_fast_leak_has_tte_interval)
+{
+	/* 25 MB/h against 1 GiB available: about 43 hours. */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 2e8 + 2.5e7 * i + 3e5 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, true);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
 	ck_assert(sc.has_tte);
-	/* 1 GiB available at 6400 B/h */
-	ck_assert_msg(fabs(sc.tte_hours - 1073741824.0 / sc.growth_bph) < 1,
+	ck_assert_ptr_null(sc.tte_note);
+	ck_assert_msg(fabs(sc.tte_hours - 1073741824.0 / sc.growth_bph) < 1e-6,
 		"tte %f", sc.tte_hours);
 	ck_assert_str_eq(sc.tte_bound, "available memory");
+	ck_assert(sc.tte_lo <= sc.tte_hours && sc.tte_hours <= sc.tte_hi);
+	ck_assert(isfinite(sc.tte_hi));
+
+	/* The same leak without -r lines: rates only. */
+	sc = score_of(y, N, 0, false);
+	ck_assert(!sc.has_tte);
+	ck_assert_str_eq(sc.tte_note, "no -r summary lines, rates only");
 }
 END_TEST
 
@@ -171,6 +197,39 @@ START_TEST(test_leak_restarting_after_reboot_is_likely)
 }
 END_TEST
 
+START_TEST(test_machine_tte)
+{
+	/* One fast nonpaged leak, 1 GiB available: the machine's nonpaged
+	 * TTE is that headroom over the confidence-weighted rate. */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 2e8 + 2.5e7 * i + 3e5 * noise(i);
+	struct one_series *o = malloc(sizeof(*o));
+	ck_assert_ptr_nonnull(o);
+	build_series(o, y, N, 0, true, 3600000);
+	struct pt_error err = {0};
+	struct pt_score *sc = pt_score_all(&o->ds, &err);
+	ck_assert_ptr_nonnull(sc);
+	struct pt_machine_tte m;
+	ck_assert(pt_machine_tte(&o->ds, sc, &m));
+	const struct pt_pool_tte *np = &m.pool[PT_POOL_NONPAGED];
+	double rate = sc[0].has_rate_after_onset ? sc[0].rate_after_onset :
+		sc[0].growth_bph;
+	ck_assert(np->has_tte && np->has_tte_likely);
+	ck_assert_msg(fabs(np->tte_hours - 1073741824.0 /
+		(sc[0].confidence * rate)) < 1e-6, "tte %f", np->tte_hours);
+	ck_assert_double_eq_tol(np->tte_likely_hours, 1073741824.0 / rate, 1e-6);
+	/* No paged series and no Commit line: rates only. */
+	ck_assert(!m.pool[PT_POOL_PAGED].has_tte);
+	ck_assert_str_eq(m.pool[PT_POOL_PAGED].note,
+		"no -r summary lines, rates only");
+	free(sc);
+	pt_dataset_finish(&o->ds);
+	pt_diags_finish(&o->diags);
+	free(o);
+}
+END_TEST
+
 START_TEST(test_late_onset_is_found)
 {
 	double y[N];
@@ -181,6 +240,18 @@ START_TEST(test_late_onset_is_found)
 	int64_t onset_h = sc.onset_ms / 3600000;
 	ck_assert_msg(onset_h >= 28 && onset_h <= 32, "onset %lld", (long long)onset_h);
 	ck_assert_int_ne(sc.verdict, PT_VERDICT_UNLIKELY);
+	/* The slope over the whole epoch understates the leak; the rate
+	 * since the onset does not. */
+	ck_assert(sc.growth_bph < 7000);
+	ck_assert(sc.has_rate_after_onset);
+	ck_assert_msg(fabs(sc.rate_after_onset - 9600) < 500, "rate %f",
+		sc.rate_after_onset);
+	ck_assert(sc.rate_after_onset_lo <= sc.rate_after_onset &&
+		sc.rate_after_onset <= sc.rate_after_onset_hi);
+	/* 150 leaked an hour against 500 freed: about 23% never freed. */
+	ck_assert(sc.has_never_freed);
+	ck_assert_msg(sc.never_freed_share > 0.15 && sc.never_freed_share < 0.3,
+		"never freed %f", sc.never_freed_share);
 }
 END_TEST
 
@@ -203,8 +274,9 @@ START_TEST(test_staircase_leak_is_found)
 	for (unsigned i = 0; i < N; i++)
 		y[i] = 1e6 + 262144.0 * (i / 12) + 4000 * noise(i);
 	struct pt_score sc = score_of(y, N, 0, false);
-	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s)",
-		sc.confidence, sc.reason);
+	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s) "
+		"z_within %.2f load %d step %.2f", sc.confidence, sc.reason,
+		sc.z_within, sc.load_adjusted, sc.f_step);
 }
 END_TEST
 
@@ -215,8 +287,9 @@ START_TEST(test_noisy_leak_is_found)
 	for (unsigned i = 0; i < N; i++)
 		y[i] = 5e6 + 25600.0 * i + 3e5 * noise(i);
 	struct pt_score sc = score_of(y, N, 0, false);
-	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s)",
-		sc.confidence, sc.reason);
+	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s) "
+		"z_within %.2f load %d step %.2f", sc.confidence, sc.reason,
+		sc.z_within, sc.load_adjusted, sc.f_step);
 }
 END_TEST
 
@@ -265,6 +338,28 @@ START_TEST(test_too_few_samples)
 }
 END_TEST
 
+START_TEST(test_rise_with_own_turnover_is_load)
+{
+	/*
+	 * Bytes triple over two days, smoothly.  With the tag's turnover
+	 * flat that is a leak; with the turnover rising in step (a constant
+	 * lifetime, Little's law) it is load, and the load check says so.
+	 */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 1e6 + 4.2e4 * i + 5000 * noise(i);
+	struct pt_score leak = score_of(y, N, 0, false);
+	ck_assert_int_eq(leak.verdict, PT_VERDICT_LIKELY);
+
+	churn_per_outstanding = 2;
+	struct pt_score load = score_of(y, N, 0, false);
+	churn_per_outstanding = 0;
+	ck_assert(load.load_adjusted);
+	ck_assert_msg(load.verdict != PT_VERDICT_LIKELY, "confidence %f",
+		load.confidence);
+}
+END_TEST
+
 START_TEST(test_verdict_names)
 {
 	enum pt_verdict v;
@@ -282,11 +377,13 @@ score_suite(void)
 	TCase *tc = tcase_create("shapes");
 	tcase_add_test(tc, test_ramp);
 	tcase_add_test(tc, test_steady_leak_is_likely);
+	tcase_add_test(tc, test_fast_leak_has_tte_interval);
 	tcase_add_test(tc, test_load_following_is_unlikely);
 	tcase_add_test(tc, test_flat_is_unlikely);
 	tcase_add_test(tc, test_warmup_plateau_is_not_likely);
 	tcase_add_test(tc, test_leak_restarting_after_reboot_is_likely);
 	tcase_add_test(tc, test_late_onset_is_found);
+	tcase_add_test(tc, test_machine_tte);
 	tcase_add_test(tc, test_too_few_samples);
 	tcase_add_test(tc, test_equal_times_give_no_growth);
 	tcase_add_test(tc, test_growth_epoch_needs_three_samples);
@@ -294,6 +391,7 @@ score_suite(void)
 	tcase_add_test(tc, test_staircase_leak_is_found);
 	tcase_add_test(tc, test_noisy_leak_is_found);
 	tcase_add_test(tc, test_warmup_reason);
+	tcase_add_test(tc, test_rise_with_own_turnover_is_load);
 	tcase_add_test(tc, test_verdict_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -469,6 +469,52 @@ START_TEST(theil_sen_heavy_ties_large)
 }
 END_TEST
 
+/*
+ * A small tag rising by whole allocations: few byte levels, so the lower
+ * CI rank sits in the mass of zero slopes and the median outside it.  The
+ * CI and median are searched together; a search that stalls on the ties
+ * must fall back to one rank at a time, not give up.
+ */
+static void check_ci_vs_brute(const double *t, const double *y, size_t n,
+		uint64_t seed);
+
+START_TEST(theil_sen_ci_in_tie_mass)
+{
+	size_t n = 300;
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		/* 15-minute samples with 30% jitter in whole seconds. */
+		rng_seed(seed);
+		double sec = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (i > 0)
+				sec += 630 + (double)rng_below(541);
+			t[i] = sec / 3600;
+			y[i] = 13648.0 * (double)(rng_below(3 + (uint32_t)(5 * i / n))
+				+ rng_below(3));
+		}
+		check_ci_vs_brute(t, y, n, seed);
+	}
+	free(t);
+	free(y);
+}
+END_TEST
+
+static void
+check_ci_vs_brute(const double *t, const double *y, size_t n, uint64_t seed)
+{
+	double slope, lo, hi;
+	ck_assert_msg(pt_theil_sen(t, y, n, 0.95, &slope, &lo, &hi),
+		"seed %llu", (unsigned long long)seed);
+	struct brute b = brute_slopes(t, y, n);
+	ck_assert_double_eq(slope, brute_median(&b));
+	double c = 1.959963984540054 * sqrt(brute_mk_var(y, n));
+	double np = (double)b.n;
+	ck_assert_double_eq(lo, b.slopes[brute_rank((np - c) / 2, b.n) - 1]);
+	ck_assert_double_eq(hi, b.slopes[brute_rank((np + c) / 2 + 1, b.n) - 1]);
+	free(b.slopes);
+}
+
 START_TEST(theil_sen_near_ties_need_exact_keys)
 {
 	/*
@@ -600,6 +646,32 @@ sorted_quantile(const double *sorted, size_t n, double q)
 	double f = h - (double)k;
 	return (1 - f) * sorted[k] + f * sorted[k + 1];
 }
+
+START_TEST(hamed_rao_factor_values)
+{
+	size_t n = 400;
+	double *r = xmalloc_doubles(n);
+	/* Independent noise: no lag is significant (at this seed). */
+	rng_seed(5);
+	for (size_t i = 0; i < n; i++)
+		r[i] = rng_normal();
+	double white = pt_hamed_rao_factor(r, n);
+	ck_assert_msg(white >= 1 && white < 1.3, "white %f", white);
+	/* AR(1) with phi 0.8: n/n* = (1 + phi)/(1 - phi) = 9 for the raw
+	 * lag-1 term alone; the first three lags give well over 3. */
+	r[0] = 0;
+	for (size_t i = 1; i < n; i++)
+		r[i] = 0.8 * r[i - 1] + rng_normal();
+	double ar = pt_hamed_rao_factor(r, n);
+	ck_assert_msg(ar > 3 && ar < 9, "ar %f", ar);
+	/* Alternating signs: negative correlation never lowers the variance. */
+	for (size_t i = 0; i < n; i++)
+		r[i] = (i % 2 ? 1.0 : -1.0) + 0.01 * rng_normal();
+	ck_assert_double_eq(pt_hamed_rao_factor(r, n), 1);
+	ck_assert_double_eq(pt_hamed_rao_factor(r, 3), 1);
+	free(r);
+}
+END_TEST
 
 START_TEST(median_quantile_vs_sort)
 {
@@ -744,12 +816,14 @@ stats_suite(void)
 	tcase_add_test(tc, theil_sen_exact_line);
 	tcase_add_test(tc, theil_sen_small_cases);
 	tcase_add_test(tc, theil_sen_heavy_ties_large);
+	tcase_add_test(tc, theil_sen_ci_in_tie_mass);
 	tcase_add_test(tc, theil_sen_near_ties_need_exact_keys);
 	tcase_add_test(tc, theil_sen_speed_20000);
 	tcase_add_test(tc, theil_sen_speed_200000);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("selection");
+	tcase_add_test(tc, hamed_rao_factor_values);
 	tcase_add_test(tc, median_quantile_vs_sort);
 	tcase_add_test(tc, median_quantile_known);
 	tcase_add_test(tc, median_large_adversarial);

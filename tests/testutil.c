@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -58,4 +59,14 @@ pt_test_analyse(struct pt_analysis *a, const struct pt_timed_snapshot *timed,
 	a->first_ms = timed[0].t_ms;
 	a->last_ms = timed[n - 1].t_ms;
 	a->span_hours = (double)(a->last_ms - a->first_ms) / 3600000.0;
+}
+
+double
+pt_test_noise(unsigned i, unsigned salt)
+{
+	uint32_t x = i * 2654435761u + salt;
+	x ^= x >> 13;
+	x *= 0x5bd1e995u;
+	x ^= x >> 15;
+	return (double)(x % 2001) / 1000.0 - 1.0;
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "pooltrend/diag.h"
+#include "pooltrend/group.h"
 #include "pooltrend/score.h"
 #include "pooltrend/series.h"
 #include "pooltrend/timeline.h"
@@ -72,6 +73,8 @@ struct pt_analysis {
 	int64_t first_ms, last_ms;
 	struct pt_dataset ds;
 	struct pt_score *scores;      /* ds.nseries entries */
+	struct pt_groups groups;      /* lock-step groups of leaking series */
+	struct pt_machine_tte machine; /* time to exhaustion of the machine */
 };
 
 /* Hours from the first snapshot to ms. */

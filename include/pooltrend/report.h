@@ -32,13 +32,15 @@ enum pt_format {
 };
 
 enum pt_sort_key {
-	PT_SORT_CONFIDENCE,  /* confidence, then growth (the default ranking) */
+	PT_SORT_IMPACT,      /* pt_rank_impact, confidence, growth (the default) */
+	PT_SORT_CONFIDENCE,  /* confidence, then growth */
 	PT_SORT_GROWTH,      /* growth in bytes per hour */
 	PT_SORT_BYTES,       /* bytes now (poolmon -b) */
 	PT_SORT_TAG,         /* tag bytes (poolmon -t) */
 	PT_SORT_ALLOCS,      /* allocations (poolmon -a) */
 	PT_SORT_FREES,       /* frees (poolmon -f) */
 	PT_SORT_DIFF,        /* outstanding allocations (poolmon -d) */
+	PT_SORT_TTE,         /* time to exhaustion, soonest first */
 };
 
 enum pt_pool_filter {

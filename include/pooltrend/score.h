@@ -5,8 +5,9 @@
  * falls."  The score combines, per boot epoch (no statistic ever compares
  * samples across a reboot):
  *   - trend: seasonal Mann-Kendall Z of Bytes over the epochs (Hirsch-Slack:
- *     S and Var(S) summed over epochs), tie-corrected;
- *   - floor retention: the rise of block floors (25th percentile of equal-
+ *     S and Var(S) summed over epochs), tie-corrected, each epoch's Var(S)
+ *     scaled by the Hamed-Rao factor of its detrended ranks (3 lags);
+ *   - floor retention: the rise of block floors (10th percentile of equal-
  *     count blocks) kept at the end, relative to the range of block medians;
  *   - signal to noise: that rise against the tag's own noise (MAD of the
  *     differences) and never less than one allocation;
@@ -16,11 +17,17 @@
  *     gate against caches that grew once and stopped;
  *   - within-shift trend: Mann-Kendall inside the two segments around the
  *     best single mean shift, a gate against one-time level shifts;
- *   - saturation: the Theil-Sen slope of the second half over the first, a
- *     gate against warm-up caches that level off;
+ *   - saturation: the Theil-Sen slope of the last third over the first
+ *     (over group medians), a gate against warm-up caches that level off;
  *   - largest step: the share of the floor rise made in one block step, a
  *     second gate against level shifts.
- * confidence = cbrt(trend * retention * snr) times the five gates, each
+ *   - current growth: the Theil-Sen slope of the last epoch must be up (1
+ *     when its 95% interval is above zero, 0.5 when only the slope is);
+ * The shape gates (recent, within-shift, saturation) look at Bytes divided
+ * by the tag's own allocation rate relative to its median when Allocs is
+ * busy enough to measure it: by Little's law that removes what the load
+ * explains (the load check).
+ * confidence = cbrt(trend * retention * snr) times the gates, each
  * factor in [0, 1] and reported.  Growth is the Theil-Sen slope in
  * bytes per hour over the last epoch with enough samples, with a 95% CI.
  *
@@ -56,9 +63,16 @@ bool pt_verdict_parse(const char *word, enum pt_verdict *out);
 
 struct pt_score {
 	size_t series;            /* index into the dataset */
-	enum pt_verdict verdict;
 	double confidence;        /* [0, 1] */
 	const char *reason;       /* one static sentence on the deciding factor */
+	enum pt_verdict verdict;
+	uint32_t growth_epoch;    /* epoch the slope was measured in */
+
+	/* what is known; the fields each flag covers follow below */
+	bool has_growth, has_onset, has_rate_after_onset, has_never_freed;
+	bool has_tte;
+	bool load_adjusted;       /* the shape gates saw Bytes over the tag's
+	                             turnover rate (load check) */
 
 	size_t samples;           /* present samples */
 	double span_hours;        /* first to last present sample */
@@ -68,23 +82,35 @@ struct pt_score {
 	int64_t diff_first, diff_last;
 	int64_t per_alloc_last;
 
-	bool has_growth;
 	double growth_bph;        /* Theil-Sen, bytes per hour */
 	double growth_lo, growth_hi; /* 95% interval */
-	uint32_t growth_epoch;    /* epoch the slope was measured in */
 
-	bool has_onset;
 	int64_t onset_ms;         /* hinge fit over the growth epoch */
+	double rate_after_onset;  /* Theil-Sen from the onset on, bytes/hour; */
+	double rate_after_onset_lo, rate_after_onset_hi; /* the TTE uses it */
+	double never_freed_share; /* of the allocations since the onset, the
+	                             share still outstanding at the end */
 
-	bool has_tte;
 	double tte_hours;         /* time until the bound below is used up */
+	double tte_lo, tte_hi;    /* from the growth CI; tte_hi is INFINITY
+	                             when the CI reaches zero */
 	const char *tte_bound;    /* "available memory" or "commit limit" */
+	/*
+	 * Why there is no TTE, or NULL: "no -r summary lines, rates only",
+	 * "not growing", "growth stopped", "longer than 10x the observed
+	 * window" (an extrapolation that far is not a forecast).
+	 */
+	const char *tte_note;
 
 	/* raw statistics */
-	struct pt_mk mk;          /* seasonal over epochs */
+	struct pt_mk mk;          /* seasonal over epochs; var corrected */
+	double hamed_rao;         /* largest autocorrelation factor n/n* of
+	                             an epoch (1: none applied) */
 	double z_recent;
 	double z_within;          /* MK inside the segments around the best mean shift */
 	double half_ratio;        /* slope of the second half / first half */
+	double third_ratio;       /* slope of the last third / first third */
+	double end_ratio;         /* the larger of the two: what saturation reads */
 	double step_share;        /* largest floor rise / sum of floor rises */
 	double give_back;         /* ratio; 1 when floors never rose */
 	double retention;
@@ -93,6 +119,7 @@ struct pt_score {
 	/* factors in [0, 1] */
 	double f_trend, f_retention, f_snr, f_give_back, f_recent;
 	double f_within, f_saturation, f_step;
+	double f_growth;          /* 0 when the current epoch's slope is down */
 };
 
 /*
@@ -105,6 +132,50 @@ struct pt_score *pt_score_all(const struct pt_dataset *ds,
 /* Score one series into *out; false when out of memory. */
 bool pt_score_series(const struct pt_dataset *ds, size_t series,
 		struct pt_score *out);
+
+/*
+ * Time to exhaustion of the machine, per pool type (SCORING 5): the
+ * headroom of the last snapshot's -r lines over the sum of the leaking
+ * tags' rates (the rate since the onset where there is one), weighted by
+ * confidence over the possible and likely series, and unweighted over the
+ * likely ones only.  As a cross-check, independent of any tag, the
+ * Theil-Sen trend of the header's pool total over the last epoch, and of
+ * available memory with the time it takes that to reach zero.
+ */
+struct pt_pool_tte {
+	bool has_headroom;        /* the -r lines give the bound */
+	double headroom_bytes;
+	const char *bound;        /* "available memory" or "commit limit" */
+	double leak_rate;         /* sum of confidence x rate, bytes/hour */
+	double likely_rate;       /* sum of the likely series' rates */
+	bool has_tte, has_tte_likely;
+	double tte_hours, tte_likely_hours;
+	const char *note;         /* why there is no TTE, or NULL */
+	bool has_total_trend;
+	double total_trend_bph;   /* Pool N or Pool P of the header */
+};
+
+struct pt_machine_tte {
+	struct pt_pool_tte pool[PT_POOL_COUNT];   /* by enum pt_pool */
+	bool has_avail_trend;
+	double avail_trend_bph;
+	bool has_avail_tte;
+	double avail_tte_hours;   /* available memory / its decline */
+};
+
+/* Fills *out; false when out of memory. */
+bool pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
+		struct pt_machine_tte *out);
+
+/*
+ * The default rank key, a blend of confidence and growth: possible and
+ * likely series by confidence x (1 + 0.25 log10(1 + rate / 1 KB/h)), the
+ * rate since the onset where there is one, so that a probable large leak
+ * ranks above a certain small one (0.6 at 10 MB/h above 1.0 at 100 B/h),
+ * and every possible or likely series above every unlikely one, which
+ * follow by confidence (key = confidence - 1).
+ */
+double pt_rank_impact(const struct pt_score *s);
 
 /* Piecewise-linear ramp from vlo at lo to vhi at hi, clamped. */
 double pt_ramp(double x, double lo, double hi, double vlo, double vhi);

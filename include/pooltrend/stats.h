@@ -50,6 +50,18 @@ int64_t pt_count_inversions(const double *a, size_t n, int64_t *ties);
 bool pt_theil_sen(const double *t, const double *y, size_t n, double conf,
 		double *slope, double *lo, double *hi);
 
+/*
+ * Hamed-Rao (1998) variance correction n/n* for Mann-Kendall on an
+ * autocorrelated series, from the residuals r[0..n) of the series after
+ * its trend is removed: 1 + 2/(n(n-1)(n-2)) sum_k (n-k)(n-k-1)(n-k-2) rho_k
+ * over the first three lags (Rao et al. 2003), where rho_k is the lag-k
+ * autocorrelation of the ranks of r and counts only when significant at
+ * 5% (|rho_k| > 1.96/sqrt(n)).  Never below 1: negative autocorrelation
+ * does not make a trend more significant here.  1 when n < 4.  O(n log n);
+ * -1 when out of memory.
+ */
+double pt_hamed_rao_factor(const double *r, size_t n);
+
 /* Median of v[0..n), n > 0; v is reordered.  O(n) expected. */
 double pt_median_inplace(double *v, size_t n);
 

@@ -1,0 +1,915 @@
+/*
+ * pteval: labelled evaluation of pooltrend's leak score against the
+ * anchors, on corpora written by ptgen (see README.md, "Evaluation").
+ *
+ * For each simulated machine it runs ptgen into a temporary directory
+ * (with --truth), analyses the directory with the library exactly as the
+ * CLI does, matches every (tag, pool) series to its ground truth and ranks
+ * the series with pooltrend and with the baselines in the same harness:
+ * bytes now, first-to-last change, plain Mann-Kendall, a straight-line fit
+ * (R^2 >= 0.8, LBR) and poolsnap/AnaLog's "rose in every period".  It
+ * prints ROC-AUC, R-precision, precision/recall/F1 of each method's own
+ * decision rule, recall at 1% false positives with recall per leak shape and
+ * false-positive rate per distractor, AUC per size tercile, growth-rate and
+ * onset errors, and the CPU time of the scoring alone.
+ *
+ * With --check, the metrics are compared with floors and the exit status
+ * is 1 when one is below its floor (the regression test in meson).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pooltrend/analysis.h"
+#include "pooltrend/score.h"
+#include "pooltrend/stats.h"
+
+enum method {
+	M_POOLTREND, M_BYTES, M_DELTA, M_MK, M_LBR, M_ANALOG, M_COUNT,
+};
+
+static const char *const method_names[M_COUNT] = {
+	"pooltrend", "bytes now", "first-to-last", "Mann-Kendall",
+	"OLS R^2>=0.8", "rose every period",
+};
+
+/* Methods whose own rule gives a yes/no verdict (sorting alone does not). */
+static const bool method_decides[M_COUNT] = {
+	true, false, false, true, true, true,
+};
+
+#define MAX_SHAPES 16
+
+struct item {
+	int machine;
+	bool leak;
+	bool well_posed;
+	int shape;              /* index into shape_names */
+	double snr;
+	double base_bytes;      /* typical size of the tag, for terciles */
+	double true_growth;     /* bytes per hour */
+	long true_onset;        /* snapshot index, -1 when none */
+	double est_growth;      /* pooltrend's, NAN when none */
+	long est_onset;         /* -1 when none */
+	double score[M_COUNT];
+	bool decide[M_COUNT];
+};
+
+struct eval {
+	struct item *items;
+	size_t n, cap;
+	char shape_names[MAX_SHAPES][24];
+	int nshapes;
+	int machines;
+	long files;
+	double score_cpu_s;     /* pt_score_all only */
+	size_t scored_series, scored_cells;
+};
+
+struct opts {
+	const char *ptgen;
+	unsigned long seed;
+	long tags, files;
+	int machines;
+	bool check;
+	double floor[6];        /* --check floors, in the order of floor_names */
+	bool keep;
+	bool verbose;
+};
+
+static void
+die(const char *msg)
+{
+	fprintf(stderr, "pteval: %s\n", msg);
+	exit(1);
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+	if (q == NULL)
+		die("out of memory");
+	return q;
+}
+
+static int
+shape_index(struct eval *ev, const char *name)
+{
+	for (int i = 0; i < ev->nshapes; i++)
+		if (strcmp(ev->shape_names[i], name) == 0)
+			return i;
+	if (ev->nshapes == MAX_SHAPES)
+		die("too many shapes in the truth file");
+	snprintf(ev->shape_names[ev->nshapes], sizeof ev->shape_names[0], "%s", name);
+	return ev->nshapes++;
+}
+
+/* ---- running ptgen ------------------------------------------------------ */
+
+static void
+run_ptgen(const struct opts *o, int m, const char *dir, const char *truth)
+{
+	char seed[32], files[32], tags[32], reboot[32];
+	snprintf(seed, sizeof seed, "%lu", o->seed * 1000 + (unsigned long)m);
+	snprintf(files, sizeof files, "%ld", o->files);
+	snprintf(tags, sizeof tags, "%ld", o->tags);
+	/* Machine variants: reboots, load ramps, wraps, gaps, x86 layout. */
+	snprintf(reboot, sizeof reboot, "%ld", o->files * (3 + m % 5) / 10);
+	const char *argv[32];
+	int k = 0;
+	argv[k++] = o->ptgen;
+	argv[k++] = "--out"; argv[k++] = dir;
+	argv[k++] = "--truth"; argv[k++] = truth;
+	argv[k++] = "--seed"; argv[k++] = seed;
+	argv[k++] = "--files"; argv[k++] = files;
+	argv[k++] = "--tags"; argv[k++] = tags;
+	argv[k++] = "--summary";
+	argv[k++] = "--stamp"; argv[k++] = "iso";
+	argv[k++] = "--jitter"; argv[k++] = "0.3";
+	if (m % 3 == 1) {
+		argv[k++] = "--reboot-at"; argv[k++] = reboot;
+	}
+	if (m % 3 == 2)
+		argv[k++] = "--ramp";
+	if (m % 2 == 0)
+		argv[k++] = "--wrap";
+	if (m % 2 == 1)
+		argv[k++] = "--gaps";
+	if (m % 4 == 3) {
+		argv[k++] = "--layout"; argv[k++] = "x86";
+	}
+	argv[k] = NULL;
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork failed");
+	if (pid == 0) {
+		execv(o->ptgen, (char *const *)argv);
+		fprintf(stderr, "pteval: cannot run %s: %s\n", o->ptgen,
+			strerror(errno));
+		_exit(127);
+	}
+	int status;
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+			WEXITSTATUS(status) != 0)
+		die("ptgen failed");
+}
+
+/* ---- ground truth ------------------------------------------------------- */
+
+struct truth_row {
+	char tag[4];
+	int pool;               /* enum pt_pool */
+	int shape;
+	bool leak;
+	double growth, snr, base_bytes;
+	long onset;
+	bool ambiguous;
+	bool used;
+};
+
+static size_t
+read_truth(struct eval *ev, const char *path, struct truth_row **out)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		die("cannot open the truth file");
+	char line[512];
+	size_t n = 0, cap = 0;
+	struct truth_row *rows = NULL;
+	if (fgets(line, sizeof line, f) == NULL)	/* header */
+		die("empty truth file");
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *field[9];
+		int nf = 0;
+		char *p = line;
+		while (nf < 9) {
+			field[nf++] = p;
+			char *tab = strchr(p, '\t');
+			if (tab == NULL)
+				break;
+			*tab = '\0';
+			p = tab + 1;
+		}
+		if (nf < 9 || strlen(field[0]) != 4)
+			die("malformed truth line");
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			rows = xrealloc(rows, cap * sizeof *rows);
+		}
+		struct truth_row *r = &rows[n++];
+		memcpy(r->tag, field[0], 4);
+		r->pool = strcmp(field[1], "Paged") == 0 ? PT_POOL_PAGED :
+			PT_POOL_NONPAGED;
+		r->shape = shape_index(ev, field[2]);
+		r->leak = atoi(field[3]) != 0;
+		r->growth = atof(field[4]);
+		r->onset = atol(field[5]);
+		r->snr = atof(field[6]);
+		r->base_bytes = atof(field[7]);
+		r->ambiguous = atoi(field[8]) != 0;
+		r->used = false;
+	}
+	fclose(f);
+	*out = rows;
+	return n;
+}
+
+static struct truth_row *
+find_truth(struct truth_row *rows, size_t n, const struct pt_series *se)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!rows[i].used && rows[i].pool == se->pool &&
+				memcmp(rows[i].tag, se->tag, 4) == 0)
+			return &rows[i];
+	return NULL;
+}
+
+/* ---- baselines ---------------------------------------------------------- */
+
+/* Present values of series s in time order: t in hours, y in bytes. */
+static size_t
+series_values(const struct pt_dataset *ds, size_t s, double *t, double *y)
+{
+	const uint8_t *present = pt_dataset_present(ds, s);
+	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, s);
+	size_t n = 0;
+	for (size_t i = 0; i < ds->nsnap; i++) {
+		if (!present[i])
+			continue;
+		t[n] = (double)(ds->snaps[i].t_ms - ds->snaps[0].t_ms) / 3.6e6;
+		y[n] = (double)bytes[i];
+		n++;
+	}
+	return n;
+}
+
+/* OLS R^2 with a positive slope as the score; LBR's rule is R^2 >= 0.8. */
+static double
+ols_r2(const double *t, const double *y, size_t n, double *slope)
+{
+	double st = 0, sy = 0, stt = 0, syy = 0, sty = 0;
+	for (size_t i = 0; i < n; i++) {
+		st += t[i];
+		sy += y[i];
+		stt += t[i] * t[i];
+		syy += y[i] * y[i];
+		sty += t[i] * y[i];
+	}
+	double dn = (double)n;
+	double vt = stt - st * st / dn, vy = syy - sy * sy / dn;
+	double cov = sty - st * sy / dn;
+	*slope = vt > 0 ? cov / vt : 0;
+	if (!(vt > 0) || !(vy > 0))
+		return 0;
+	return cov * cov / (vt * vy);
+}
+
+static void
+baselines(const struct pt_dataset *ds, size_t s, double *t, double *y,
+		struct item *it)
+{
+	size_t n = series_values(ds, s, t, y);
+	if (n == 0)
+		return;
+	it->score[M_BYTES] = y[n - 1];
+	it->score[M_DELTA] = y[n - 1] - y[0];
+	struct pt_mk mk;
+	if (n >= 2 && !pt_mann_kendall(y, n, &mk))
+		die("out of memory");
+	it->score[M_MK] = n >= 2 ? mk.z : 0;
+	it->decide[M_MK] = n >= 2 && mk.z > 1.96;
+	double slope = 0;
+	double r2 = n >= 3 ? ols_r2(t, y, n, &slope) : 0;
+	it->score[M_LBR] = slope > 0 ? r2 : -r2;
+	it->decide[M_LBR] = slope > 0 && r2 >= 0.8;
+	long rises = 0, falls = 0;
+	for (size_t i = 1; i < n; i++) {
+		rises += y[i] > y[i - 1];
+		falls += y[i] < y[i - 1];
+	}
+	it->score[M_ANALOG] = n >= 2 ? (double)(rises - falls) / (double)(n - 1) : 0;
+	it->decide[M_ANALOG] = n >= 2 && rises == (long)(n - 1);
+}
+
+/* ---- one machine -------------------------------------------------------- */
+
+static double
+cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static long
+snapshot_index(const struct pt_dataset *ds, int64_t t_ms)
+{
+	for (size_t i = 0; i < ds->nsnap; i++)
+		if (ds->snaps[i].t_ms == t_ms)
+			return (long)i;
+	return -1;
+}
+
+static void
+remove_tree(const char *dir)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", "--", dir, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+}
+
+static void
+add_item(struct eval *ev, const struct item *it)
+{
+	if (ev->n == ev->cap) {
+		ev->cap = ev->cap ? 2 * ev->cap : 4096;
+		ev->items = xrealloc(ev->items, ev->cap * sizeof *ev->items);
+	}
+	ev->items[ev->n++] = *it;
+}
+
+/* One line per leak and per confident series, for tuning (--verbose). */
+static void
+explain(int m, const struct pt_series *se, const char *shape,
+		const struct truth_row *tr, const struct pt_score *sc)
+{
+	fprintf(stderr, "m%d %.4s %-13s%s snr %5.1f conf %.2f z %5.1f ret %.2f "
+		"snr %.2f gb %.2f rec %.2f within %.2f sat %.2f step %.2f "
+		"g %.0f/%.0f L%d half %.2f third %.2f zr %.1f zw %.1f share %.2f\n", m, se->tag,
+		shape, tr->ambiguous ? "?" : " ", tr->snr, sc->confidence,
+		sc->mk.z, sc->f_retention,
+		sc->f_snr, sc->f_give_back, sc->f_recent, sc->f_within,
+		sc->f_saturation, sc->f_step, sc->growth_bph, tr->growth, sc->load_adjusted,
+		sc->half_ratio, sc->third_ratio, sc->z_recent, sc->z_within,
+		sc->step_share);
+}
+
+static void
+eval_machine(const struct opts *o, struct eval *ev, int m)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/pteval.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL)
+		die("cannot create a temporary directory");
+	char corpus[600], truth[600];
+	snprintf(corpus, sizeof corpus, "%s/corpus", dir);
+	snprintf(truth, sizeof truth, "%s/truth.tsv", dir);
+	run_ptgen(o, m, corpus, truth);
+
+	struct pt_analysis a;
+	struct pt_analysis_opts aopts;
+	struct pt_error err = {0};
+	pt_analysis_opts_init(&aopts);
+	const char *operand = corpus;
+	if (!pt_analysis_run(&operand, 1, &aopts, &a, &err)) {
+		fprintf(stderr, "pteval: machine %d: %s\n", m, err.msg);
+		die("analysis failed");
+	}
+	/* The scoring alone, timed again on the same dataset. */
+	double c0 = cpu_seconds();
+	struct pt_score *again = pt_score_all(&a.ds, &err);
+	ev->score_cpu_s += cpu_seconds() - c0;
+	if (again == NULL)
+		die("out of memory");
+	free(again);
+	ev->scored_series += a.ds.nseries;
+	ev->scored_cells += a.ds.nseries * a.ds.nsnap;
+
+	struct truth_row *rows;
+	size_t nrows = read_truth(ev, truth, &rows);
+	double *t = xrealloc(NULL, (a.ds.nsnap + 1) * sizeof *t);
+	double *y = xrealloc(NULL, (a.ds.nsnap + 1) * sizeof *y);
+	for (size_t s = 0; s < a.ds.nseries; s++) {
+		struct truth_row *tr = find_truth(rows, nrows, &a.ds.series[s]);
+		if (tr == NULL)
+			continue;       /* never written (absent all window) */
+		tr->used = true;
+		const struct pt_score *sc = &a.scores[s];
+		struct item it = {
+			.machine = m, .leak = tr->leak, .shape = tr->shape,
+			.snr = tr->snr, .base_bytes = tr->base_bytes,
+			.true_growth = tr->growth, .true_onset = tr->onset,
+			.est_growth = sc->has_rate_after_onset ?
+				sc->rate_after_onset :
+				sc->has_growth ? sc->growth_bph : NAN,
+			.est_onset = sc->has_onset ?
+				snapshot_index(&a.ds, sc->onset_ms) : -1,
+		};
+		it.well_posed = o->files >= 48 && !tr->ambiguous &&
+			(!tr->leak || tr->snr >= 2);
+		/*
+		 * pooltrend's default order: pt_rank_impact, then confidence,
+		 * then growth (terms too small to cross a step of the key).
+		 */
+		it.score[M_POOLTREND] = pt_rank_impact(sc) + 1e-9 * sc->confidence
+			+ 1e-12 * (0.5 + atan((sc->has_growth ? sc->growth_bph :
+				-1e300) / 1024) / 3.141592653589793);
+		it.decide[M_POOLTREND] = sc->verdict == PT_VERDICT_LIKELY;
+		baselines(&a.ds, s, t, y, &it);
+		add_item(ev, &it);
+		if (o->verbose && (tr->leak || sc->confidence >= 0.3))
+			explain(m, &a.ds.series[s], ev->shape_names[tr->shape],
+				tr, sc);
+	}
+	free(t);
+	free(y);
+	free(rows);
+	pt_analysis_finish(&a);
+	if (!o->keep)
+		remove_tree(dir);
+	else
+		fprintf(stderr, "pteval: kept %s\n", dir);
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+
+struct ranked {
+	double score;
+	bool leak;
+};
+
+static int
+cmp_ranked_desc(const void *pa, const void *pb)
+{
+	const struct ranked *a = pa, *b = pb;
+	return (a->score < b->score) - (a->score > b->score);
+}
+
+typedef bool (*item_filter)(const struct item *, const void *ctx);
+
+/* ROC-AUC by Mann-Whitney U, ties counted as one half. */
+static double
+roc_auc(const struct eval *ev, int meth, item_filter keep, const void *ctx)
+{
+	struct ranked *r = xrealloc(NULL, (ev->n + 1) * sizeof *r);
+	size_t n = 0, pos = 0;
+	for (size_t i = 0; i < ev->n; i++) {
+		if (!keep(&ev->items[i], ctx))
+			continue;
+		r[n].score = ev->items[i].score[meth];
+		r[n].leak = ev->items[i].leak;
+		pos += r[n].leak;
+		n++;
+	}
+	qsort(r, n, sizeof *r, cmp_ranked_desc);
+	size_t neg = n - pos;
+	double u = 0, neg_below = (double)neg;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		size_t p = 0, q = 0;
+		while (j < n && r[j].score == r[i].score) {
+			p += r[j].leak;
+			q += !r[j].leak;
+			j++;
+		}
+		neg_below -= (double)q;
+		u += (double)p * (neg_below + 0.5 * (double)q);
+		i = j;
+	}
+	free(r);
+	return pos && neg ? u / ((double)pos * (double)neg) : NAN;
+}
+
+static bool
+keep_well_posed(const struct item *it, const void *ctx)
+{
+	(void)ctx;
+	return it->well_posed;
+}
+
+static bool
+keep_all(const struct item *it, const void *ctx)
+{
+	(void)it;
+	(void)ctx;
+	return true;
+}
+
+struct tercile {
+	double lo, hi;
+};
+
+static bool
+keep_tercile(const struct item *it, const void *ctx)
+{
+	const struct tercile *t = ctx;
+	return it->well_posed && it->base_bytes >= t->lo && it->base_bytes < t->hi;
+}
+
+static int
+cmp_double(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+	return (a > b) - (a < b);
+}
+
+/* R-precision per machine (well-posed), averaged over machines. */
+static double
+r_precision(const struct eval *ev, int meth)
+{
+	double sum = 0;
+	int counted = 0;
+	struct ranked *r = xrealloc(NULL, (ev->n + 1) * sizeof *r);
+	for (int m = 0; m < ev->machines; m++) {
+		size_t n = 0, k = 0;
+		for (size_t i = 0; i < ev->n; i++) {
+			const struct item *it = &ev->items[i];
+			if (it->machine != m || !it->well_posed)
+				continue;
+			r[n].score = it->score[meth];
+			r[n].leak = it->leak;
+			k += it->leak;
+			n++;
+		}
+		if (k == 0)
+			continue;
+		qsort(r, n, sizeof *r, cmp_ranked_desc);
+		size_t hits = 0;
+		for (size_t i = 0; i < k; i++)
+			hits += r[i].leak;
+		sum += (double)hits / (double)k;
+		counted++;
+	}
+	free(r);
+	return counted ? sum / counted : NAN;
+}
+
+/* Score above which at most 1% of the well-posed negatives lie. */
+static double
+threshold_at_fpr(const struct eval *ev, int meth, double fpr)
+{
+	double *v = xrealloc(NULL, (ev->n + 1) * sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < ev->n; i++)
+		if (ev->items[i].well_posed && !ev->items[i].leak)
+			v[n++] = ev->items[i].score[meth];
+	qsort(v, n, sizeof *v, cmp_double);
+	size_t allowed = (size_t)floor(fpr * (double)n);
+	double thr = n ? v[n - 1 - (allowed < n ? allowed : n - 1)] : 0;
+	free(v);
+	return thr;
+}
+
+struct counts {
+	size_t tp, fp, fn, tn;
+	size_t shape_n[MAX_SHAPES], shape_hit[MAX_SHAPES];
+};
+
+static void
+count_decisions(const struct eval *ev, int meth, bool use_rule, double thr,
+		struct counts *c)
+{
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct item *it = &ev->items[i];
+		if (!it->well_posed)
+			continue;
+		bool yes = use_rule ? it->decide[meth] : it->score[meth] > thr;
+		c->tp += yes && it->leak;
+		c->fp += yes && !it->leak;
+		c->fn += !yes && it->leak;
+		c->tn += !yes && !it->leak;
+		c->shape_n[it->shape]++;
+		c->shape_hit[it->shape] += yes;
+	}
+}
+
+static double
+ratio(size_t a, size_t b)
+{
+	return b ? (double)a / (double)b : NAN;
+}
+
+static void
+print_metric_rows(const struct eval *ev, double *auc_wp, double *rprec,
+		double *f1, double *rec1)
+{
+	printf("| Method | ROC-AUC well-posed | ROC-AUC all | R-precision | "
+		"P / R / F1 of own rule | recall at 1%% FPR |\n");
+	printf("|---|---|---|---|---|---|\n");
+	for (int m = 0; m < M_COUNT; m++) {
+		auc_wp[m] = roc_auc(ev, m, keep_well_posed, NULL);
+		double auc_all = roc_auc(ev, m, keep_all, NULL);
+		rprec[m] = r_precision(ev, m);
+		struct counts c;
+		char rule[64] = "-";
+		f1[m] = NAN;
+		if (method_decides[m]) {
+			count_decisions(ev, m, true, 0, &c);
+			double p = ratio(c.tp, c.tp + c.fp), r = ratio(c.tp, c.tp + c.fn);
+			f1[m] = p + r > 0 ? 2 * p * r / (p + r) : 0;
+			snprintf(rule, sizeof rule, "%.2f / %.2f / %.2f (%zu flagged)",
+				p, r, f1[m], c.tp + c.fp);
+		}
+		double thr = threshold_at_fpr(ev, m, 0.01);
+		count_decisions(ev, m, false, thr, &c);
+		rec1[m] = ratio(c.tp, c.tp + c.fn);
+		printf("| %s | %.3f | %.3f | %.3f | %s | %.3f |\n", method_names[m],
+			auc_wp[m], auc_all, rprec[m], rule, rec1[m]);
+	}
+}
+
+/* Recall per leak shape and FPR per distractor, for one method. */
+static void
+print_shapes(const struct eval *ev, int meth, bool use_rule,
+		double *min_leak_recall, double *max_fpr)
+{
+	struct counts c;
+	double thr = threshold_at_fpr(ev, meth, 0.01);
+	count_decisions(ev, meth, use_rule, thr, &c);
+	*min_leak_recall = 1;
+	*max_fpr = 0;
+	for (int s = 0; s < ev->nshapes; s++) {
+		if (c.shape_n[s] == 0)
+			continue;
+		bool leak = strncmp(ev->shape_names[s], "leak-", 5) == 0;
+		double r = ratio(c.shape_hit[s], c.shape_n[s]);
+		printf("| %s | %s | %zu | %.3f |\n", ev->shape_names[s],
+			leak ? "recall" : "FPR", c.shape_n[s], r);
+		if (leak && r < *min_leak_recall)
+			*min_leak_recall = r;
+		if (!leak && r > *max_fpr)
+			*max_fpr = r;
+	}
+}
+
+static double
+tercile_spread(const struct eval *ev, int meth, double *auc3)
+{
+	double *v = xrealloc(NULL, (ev->n + 1) * sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < ev->n; i++)
+		if (ev->items[i].well_posed)
+			v[n++] = ev->items[i].base_bytes;
+	qsort(v, n, sizeof *v, cmp_double);
+	double cut1 = n ? v[n / 3] : 0, cut2 = n ? v[2 * n / 3] : 0;
+	free(v);
+	struct tercile t[3] = { { -INFINITY, cut1 }, { cut1, cut2 },
+		{ cut2, INFINITY } };
+	double lo = INFINITY, hi = -INFINITY;
+	for (int k = 0; k < 3; k++) {
+		auc3[k] = roc_auc(ev, meth, keep_tercile, &t[k]);
+		if (auc3[k] < lo)
+			lo = auc3[k];
+		if (auc3[k] > hi)
+			hi = auc3[k];
+	}
+	return hi - lo;
+}
+
+/* Onset error per leak shape (those with a true onset after the start). */
+static void
+print_onset_by_shape(const struct eval *ev)
+{
+	double *e = xrealloc(NULL, (ev->n + 1) * sizeof *e);
+	for (int sh = 0; sh < ev->nshapes; sh++) {
+		size_t m = 0, within = 0;
+		for (size_t i = 0; i < ev->n; i++) {
+			const struct item *it = &ev->items[i];
+			if (it->shape != sh || !it->leak || !it->well_posed ||
+					it->true_onset <= 0 || it->est_onset < 0)
+				continue;
+			e[m] = fabs((double)(it->est_onset - it->true_onset)) /
+				(double)ev->files;
+			within += e[m] <= 0.05;
+			m++;
+		}
+		if (m > 0)
+			printf("  %s: median %.3f, within 5%%: %.2f (%zu)\n",
+				ev->shape_names[sh], pt_median_inplace(e, m),
+				(double)within / (double)m, m);
+	}
+	free(e);
+}
+
+/* Median relative growth error and onset error of pooltrend's leaks. */
+static void
+estimate_errors(const struct eval *ev, double *growth_err, double *onset_err,
+		double *onset_within5, size_t *ng, size_t *no)
+{
+	double *g = xrealloc(NULL, (ev->n + 1) * sizeof *g);
+	double *e = xrealloc(NULL, (ev->n + 1) * sizeof *e);
+	size_t within = 0;
+	*ng = *no = 0;
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct item *it = &ev->items[i];
+		if (!it->leak || !it->well_posed)
+			continue;
+		if (it->true_growth > 0 && !isnan(it->est_growth))
+			g[(*ng)++] = fabs(it->est_growth - it->true_growth) /
+				it->true_growth;
+		if (it->true_onset > 0 && it->est_onset >= 0) {
+			double err = fabs((double)(it->est_onset - it->true_onset)) /
+				(double)ev->files;
+			within += err <= 0.05;
+			e[(*no)++] = err;
+		}
+	}
+	*growth_err = *ng ? pt_median_inplace(g, *ng) : NAN;
+	*onset_err = *no ? pt_median_inplace(e, *no) : NAN;
+	*onset_within5 = ratio(within, *no);
+	free(g);
+	free(e);
+}
+
+/* --check options; the last two are ceilings. */
+static const char *const floor_options[6] = {
+	"--min-auc", "--min-rprec", "--min-f1", "--min-recall", "--max-spread",
+	"--max-growth-error",
+};
+static const char *const floor_names[6] = {
+	"ROC-AUC", "R-precision", "F1 of likely", "recall at 1% FPR",
+	"AUC spread over size terciles", "growth-rate median error",
+};
+
+static int
+report(const struct opts *o, struct eval *ev)
+{
+	size_t leaks = 0, wp = 0, wp_leaks = 0;
+	for (size_t i = 0; i < ev->n; i++) {
+		leaks += ev->items[i].leak;
+		wp += ev->items[i].well_posed;
+		wp_leaks += ev->items[i].well_posed && ev->items[i].leak;
+	}
+	printf("pteval: seed %lu, %d machines x %ld tags x %ld snapshots: "
+		"%zu series, %zu leaks; well-posed (leaks with SNR >= 2, no slow warm-ups): %zu series, %zu leaks\n\n",
+		o->seed, ev->machines, o->tags, o->files, ev->n, leaks, wp, wp_leaks);
+	double auc[M_COUNT], rprec[M_COUNT], f1[M_COUNT], rec1[M_COUNT];
+	print_metric_rows(ev, auc, rprec, f1, rec1);
+
+	double min_recall, max_fpr, min_recall_likely, max_fpr_likely;
+	printf("\npooltrend at its 1%%-FPR threshold, and with its own rule (likely):\n\n");
+	printf("| Shape | Measure | Series | At 1%% FPR |\n|---|---|---|---|\n");
+	print_shapes(ev, M_POOLTREND, false, &min_recall, &max_fpr);
+	printf("\n| Shape | Measure | Series | likely |\n|---|---|---|---|\n");
+	print_shapes(ev, M_POOLTREND, true, &min_recall_likely, &max_fpr_likely);
+
+	double auc3[3];
+	double spread = tercile_spread(ev, M_POOLTREND, auc3);
+	printf("\nROC-AUC per size tercile (small/medium/large): %.3f %.3f %.3f, "
+		"spread %.3f\n", auc3[0], auc3[1], auc3[2], spread);
+	double gerr, oerr, owithin;
+	size_t ng, no;
+	estimate_errors(ev, &gerr, &oerr, &owithin, &ng, &no);
+	printf("growth-rate error, median |g^ - g| / g: %.3f (%zu leaks)\n", gerr, ng);
+	printf("onset error, median in window fractions: %.3f; within 5%%: %.2f "
+		"(%zu late and staircase leaks)\n", oerr, owithin, no);
+	print_onset_by_shape(ev);
+	printf("scoring CPU time: %.3f s for %zu series, %zu cells "
+		"(%.1f ns per cell)\n", ev->score_cpu_s, ev->scored_series,
+		ev->scored_cells, ev->score_cpu_s * 1e9 /
+		(double)(ev->scored_cells ? ev->scored_cells : 1));
+	if (!o->check)
+		return 0;
+
+	/*
+	 * Floors (set in meson for the fixed-seed test a little below the
+	 * values measured then) so that a regression fails.
+	 */
+	double value[6] = { auc[M_POOLTREND], rprec[M_POOLTREND], f1[M_POOLTREND],
+		rec1[M_POOLTREND], spread, gerr };
+	int bad = 0;
+	for (int k = 0; k < 6; k++) {
+		if (isnan(o->floor[k]))
+			continue;
+		bool upper = k >= 4;
+		bool ok = upper ? value[k] <= o->floor[k] : value[k] >= o->floor[k];
+		if (!ok || isnan(value[k])) {
+			fprintf(stderr, "pteval: %s %.3f is %s the limit %.3f\n",
+				floor_names[k], value[k], upper ? "above" : "below",
+				o->floor[k]);
+			bad = 1;
+		}
+	}
+	/* pooltrend must beat every baseline on AUC and R-precision. */
+	for (int m = 1; m < M_COUNT; m++) {
+		if (!(auc[M_POOLTREND] > auc[m]) || !(rprec[M_POOLTREND] >= rprec[m])) {
+			fprintf(stderr, "pteval: %s is not beaten\n", method_names[m]);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static long
+parse_long(const char *opt, const char *v, long lo, long hi)
+{
+	char *end;
+	errno = 0;
+	long x = strtol(v, &end, 10);
+	if (errno || *end || end == v || x < lo || x > hi) {
+		fprintf(stderr, "pteval: %s: expected an integer in [%ld, %ld]\n",
+			opt, lo, hi);
+		exit(2);
+	}
+	return x;
+}
+
+/* ptgen next to pteval (both are built into build/bench). */
+static char *
+default_ptgen(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+	size_t dir = slash ? (size_t)(slash - argv0 + 1) : 0;
+	char *p = xrealloc(NULL, dir + 8);
+	memcpy(p, argv0, dir);
+	strcpy(p + dir, "ptgen");
+	return p;
+}
+
+static int
+floor_option(const char *arg)
+{
+	for (int k = 0; k < 6; k++)
+		if (strcmp(arg, floor_options[k]) == 0)
+			return k;
+	return -1;
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: pteval [--seed S] [--machines K] [--tags M] [--files N]\n"
+		"              [--ptgen PATH] [--check] [--keep] [--verbose]\n"
+		"  Generates K labelled machines with ptgen, scores them with\n"
+		"  pooltrend and the baselines, and prints the metrics table.\n"
+		"  --check  exit 1 when a metric is past its limit, or a baseline\n"
+		"           is not beaten; limits: --min-auc --min-rprec --min-f1\n"
+		"           --min-recall (at 1% FPR) --max-spread --max-growth-error\n"
+		"  --keep   keep the generated corpora in /tmp\n"
+		"  --verbose  one line per leak and per confident series on stderr\n", f);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { .seed = 1, .tags = 2000, .files = 500, .machines = 4 };
+	for (int k = 0; k < 6; k++)
+		o.floor[k] = NAN;
+	char *ptgen = default_ptgen(argv[0]);
+	o.ptgen = ptgen;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--check") == 0)
+			o.check = true;
+		else if (strcmp(a, "--keep") == 0)
+			o.keep = true;
+		else if (strcmp(a, "--verbose") == 0)
+			o.verbose = true;
+		else if (strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (v != NULL && strcmp(a, "--seed") == 0) {
+			o.seed = (unsigned long)parse_long(a, v, 0, 1000000);
+			i++;
+		} else if (v != NULL && strcmp(a, "--machines") == 0) {
+			o.machines = (int)parse_long(a, v, 1, 1000);
+			i++;
+		} else if (v != NULL && strcmp(a, "--tags") == 0) {
+			o.tags = parse_long(a, v, 20, 100000);
+			i++;
+		} else if (v != NULL && strcmp(a, "--files") == 0) {
+			o.files = parse_long(a, v, 12, 100000);
+			i++;
+		} else if (v != NULL && floor_option(a) >= 0) {
+			char *end;
+			o.floor[floor_option(a)] = strtod(v, &end);
+			if (*end || end == v) {
+				usage(stderr);
+				return 2;
+			}
+			i++;
+		} else if (v != NULL && strcmp(a, "--ptgen") == 0) {
+			o.ptgen = v;
+			i++;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	struct eval ev = { .machines = o.machines, .files = o.files };
+	for (int m = 0; m < o.machines; m++)
+		eval_machine(&o, &ev, m);
+	int rc = report(&o, &ev);
+	free(ev.items);
+	free(ptgen);
+	return rc;
+}
