@@ -127,6 +127,7 @@ print_help(void)
 "      --drivers DIR       name the driver binary under DIR that most\n"
 "                          likely owns each likely or possible tag\n"
 "      --svg FILE          show: also write the chart as an SVG image\n"
+"                          (- for standard output, instead of the text)\n"
 "      --fail-on VERDICT   exit 1 when a series is at least likely or\n"
 "                          possible\n"
 "      --fail-above RATE   ... and grows faster than RATE bytes/hour\n"
@@ -702,10 +703,16 @@ run_show(struct cli *c, const struct pt_analysis *a, const char *tag_arg,
 		.color = want_color(c->color, true, c->output == NULL),
 		.unicode = c->report.unicode,
 	} };
-	int rc = c->output ? write_atomically(c->output, write_show_text, &job) :
-		write_stdout(write_show_text, &job);
+	/* --svg - puts the chart on stdout; the text then goes to -o or nowhere. */
+	bool svg_out = c->svg != NULL && strcmp(c->svg, "-") == 0;
+	int rc = EXIT_OK;
+	if (c->output != NULL)
+		rc = write_atomically(c->output, write_show_text, &job);
+	else if (!svg_out)
+		rc = write_stdout(write_show_text, &job);
 	if (rc == EXIT_OK && c->svg != NULL)
-		rc = write_atomically(c->svg, write_show_svg, &job);
+		rc = svg_out ? write_stdout(write_show_svg, &job) :
+			write_atomically(c->svg, write_show_svg, &job);
 	return rc;
 }
 
