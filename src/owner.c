@@ -51,23 +51,33 @@ struct pt_owner_file {
 /* The one import that only frees: evidence, but weaker than allocating. */
 static const char free_import[] = "ExFreePoolWithTag";
 
-static const char *const allocators[] = {
-	"ExAllocatePoolWithTag", "ExAllocatePoolWithQuotaTag",
-	"ExAllocatePoolWithTagPriority", "ExAllocatePool2", "ExAllocatePool3",
-	"ExAllocatePoolZero", "ExAllocatePoolQuotaZero",
-	"ExAllocatePoolPriorityZero", "NdisAllocateMemoryWithTagPriority",
-	"NdisAllocateMemoryWithTag", "FltAllocatePoolAlignedWithTag",
-	"ExInitializeNPagedLookasideList", "ExInitializePagedLookasideList",
-	"ExInitializeLookasideListEx",
+/* Each allocator and the position (1-based) of its tag argument. */
+static const struct allocator {
+	const char *name;
+	int tag_arg;
+} allocators[] = {
+	{ "ExAllocatePoolWithTag", 3 }, { "ExAllocatePoolWithQuotaTag", 3 },
+	{ "ExAllocatePoolWithTagPriority", 3 }, { "ExAllocatePool2", 3 },
+	{ "ExAllocatePool3", 3 }, { "ExAllocatePoolZero", 3 },
+	{ "ExAllocatePoolQuotaZero", 3 }, { "ExAllocatePoolPriorityZero", 3 },
+	{ "NdisAllocateMemoryWithTagPriority", 3 },
+	{ "NdisAllocateMemoryWithTag", 3 },
+	{ "FltAllocatePoolAlignedWithTag", 4 },
+	{ "ExInitializeNPagedLookasideList", 6 },
+	{ "ExInitializePagedLookasideList", 6 },
+	{ "ExInitializeLookasideListEx", 7 },
 };
 
-/* The static copy of an allocator's name, or NULL. */
-static const char *
-allocator_name(const char *name)
+/* ExFreePoolWithTag(P, Tag): the tag is the second argument. */
+#define FREE_TAG_ARG 2
+
+/* The allocator called name, or NULL. */
+static const struct allocator *
+find_allocator(const char *name)
 {
 	for (size_t i = 0; name && i < sizeof(allocators) / sizeof(allocators[0]); i++) {
-		if (strcmp(name, allocators[i]) == 0)
-			return allocators[i];
+		if (strcmp(name, allocators[i].name) == 0)
+			return &allocators[i];
 	}
 	return NULL;
 }
@@ -75,7 +85,7 @@ allocator_name(const char *name)
 bool
 pt_owner_is_allocator(const char *name)
 {
-	return allocator_name(name) != NULL;
+	return find_allocator(name) != NULL;
 }
 
 const char *
@@ -268,48 +278,117 @@ indirect_import(const struct image *im, const uint8_t *p, size_t next, bool x64)
 	return x64 ? iat_import(im, next, sdisp(p)) : abs_import(im, p);
 }
 
-/*
- * A call at q (E8 rel32, FF 15 [disp32], or a tail call: E9, EB, FF 25)
- * inside [q, end): true when it is one, with *callee the import reached
- * (directly, or through a jmp [disp32] thunk), or NULL.  [disp32] is
- * RIP-relative on x64 and absolute on x86.
- */
+/* What the bytes at q are to the search for the call after a tag. */
+enum insn_kind {
+	INSN_OTHER,  /* not a call: go on */
+	INSN_CALL,   /* a call: the first one takes the arguments */
+	INSN_END,    /* ret, call reg, call [not an import]: the window ends */
+};
+
+/* The import a jmp [disp32] thunk at file offset t reaches, or NULL. */
+static const struct pt_pe_import *
+thunk_import(const struct image *im, size_t t, bool x64)
+{
+	if (t + 6 > im->len || im->data[t] != 0xff || im->data[t + 1] != 0x25)
+		return NULL;
+	return indirect_import(im, im->data + t + 2, t + 6, x64);
+}
+
+/* The file offset a relative branch ending at next lands on, in code. */
 static bool
+branch_target(const struct image *im, size_t next, int32_t rel, size_t *t)
+{
+	uint32_t rva;
+	if (!pt_pe_offset_to_rva(im->pe, next, &rva) ||
+			!pt_pe_rva_to_offset(im->pe, rva + (uint32_t)rel, t))
+		return false;
+	const struct pt_pe_section *ts = pt_pe_section_at(im->pe, *t);
+	return ts != NULL && ts->exec;
+}
+
+/*
+ * The bytes at q inside [q, end): a call (E8 rel32 into code, FF 15
+ * [disp32] through the IAT, or a tail call E9/EB/FF 25 that reaches an
+ * import), with *callee the import reached (directly or through a
+ * jmp [disp32] thunk) or NULL; or an instruction that ends the window.
+ * [disp32] is RIP-relative on x64 and absolute on x86.  A jmp that does
+ * not reach an import is only a branch: counting it would credit the tag
+ * to whatever call follows the branch target.
+ */
+static enum insn_kind
 call_at(const struct image *im, size_t q, size_t end,
 		const struct pt_pe_import **callee)
 {
 	const uint8_t *d = im->data;
 	bool x64 = pt_pe_machine(im->pe) == PT_PE_MACHINE_AMD64;
 	*callee = NULL;
-	/* call or tail-call jmp through the IAT: FF 15 / FF 25 [rip+disp32] */
+	if (d[q] == 0xc3 || (d[q] == 0xc2 && q + 3 <= end))
+		return INSN_END;
+	if (q + 2 <= end && d[q] == 0xff && d[q + 1] >= 0xd0 && d[q + 1] <= 0xd7)
+		return INSN_END;
 	if (q + 6 <= end && d[q] == 0xff && (d[q + 1] == 0x15 || d[q + 1] == 0x25)) {
 		*callee = indirect_import(im, d + q + 2, q + 6, x64);
-		return *callee != NULL;
+		return *callee != NULL ? INSN_CALL : INSN_END;
 	}
-	/* call rel32 (E8), or a tail call: jmp rel32 (E9) or rel8 (EB) */
-	size_t next;
-	int32_t rel;
-	if (q + 5 <= end && (d[q] == 0xe8 || d[q] == 0xe9)) {
-		next = q + 5;
-		rel = sdisp(d + q + 1);
-	} else if (q + 2 <= end && d[q] == 0xeb) {
-		next = q + 2;
-		rel = d[q + 1] < 0x80 ? d[q + 1] : (int32_t)d[q + 1] - 256;
-	} else {
-		return false;
-	}
-	uint32_t rva;
 	size_t t;
-	if (!pt_pe_offset_to_rva(im->pe, next, &rva) ||
-			!pt_pe_rva_to_offset(im->pe, rva + (uint32_t)rel, &t))
-		return false;
-	const struct pt_pe_section *ts = pt_pe_section_at(im->pe, t);
-	/* A call lands in code; anything else was not a call. */
-	if (ts == NULL || !ts->exec)
-		return false;
-	if (t + 6 <= im->len && d[t] == 0xff && d[t + 1] == 0x25)
-		*callee = indirect_import(im, d + t + 2, t + 6, x64);
-	return true;
+	if (q + 5 <= end && (d[q] == 0xe8 || d[q] == 0xe9)) {
+		if (!branch_target(im, q + 5, sdisp(d + q + 1), &t))
+			return INSN_OTHER;
+		*callee = thunk_import(im, t, x64);
+		return d[q] == 0xe8 || *callee != NULL ? INSN_CALL : INSN_OTHER;
+	}
+	if (q + 2 <= end && d[q] == 0xeb) {
+		int32_t rel = d[q + 1] < 0x80 ? d[q + 1] : (int32_t)d[q + 1] - 256;
+		if (!branch_target(im, q + 2, rel, &t))
+			return INSN_OTHER;
+		*callee = thunk_import(im, t, x64);
+		return *callee != NULL ? INSN_CALL : INSN_OTHER;
+	}
+	return INSN_OTHER;
+}
+
+/* Does operand (as argument_operand names it) carry argument number arg? */
+static bool
+operand_is_arg(const char *operand, int arg, uint16_t machine)
+{
+	static const char *const x64_regs[] = { "ecx", "edx", "r8d", "r9d" };
+	char want[24];
+	if (machine == PT_PE_MACHINE_ARM64) {
+		(void)snprintf(want, sizeof(want), "w%d", arg - 1);
+		return strcmp(operand, want) == 0;
+	}
+	/* x86: stdcall pushes, fastcall registers: positions are not checked. */
+	if (machine != PT_PE_MACHINE_AMD64)
+		return true;
+	if (arg <= 4)
+		return strcmp(operand, x64_regs[arg - 1]) == 0;
+	/* Stack arguments start above the 32-byte home area. */
+	(void)snprintf(want, sizeof(want), "[rsp+0x%x]", 0x20 + (arg - 5) * 8);
+	return strcmp(operand, want) == 0;
+}
+
+/* Credit the first call after a tag load to the import it reaches. */
+static void
+credit_call(const struct image *im, const struct pt_pe_import *callee,
+		struct pt_tag_place *pl)
+{
+	uint16_t m = pt_pe_machine(im->pe);
+	pl->call_near = true;
+	if (callee == NULL || callee->name == NULL)
+		return;
+	const struct allocator *a = find_allocator(callee->name);
+	if (a != NULL && operand_is_arg(pl->operand, a->tag_arg, m)) {
+		pl->call_import = a->name;
+		pl->allocator_call = true;
+	} else if (a == NULL && strcmp(callee->name, free_import) == 0 &&
+			operand_is_arg(pl->operand, FREE_TAG_ARG, m)) {
+		pl->call_import = free_import;
+		pl->free_call = true;
+	} else {
+		return;
+	}
+	(void)snprintf(pl->call_module, sizeof(pl->call_module), "%s",
+		callee->module ? callee->module : "");
 }
 
 /* Look for the call the arguments go to, after the instruction ending at from. */
@@ -321,18 +400,13 @@ find_call(const struct image *im, size_t from, size_t sec_end,
 		from + PT_OWNER_CALL_WINDOW : sec_end;
 	for (size_t q = from; q < end; q++) {
 		const struct pt_pe_import *callee;
-		if (!call_at(im, q, sec_end, &callee))
-			continue;
-		const char *alloc = callee ? allocator_name(callee->name) : NULL;
-		pl->call_near = true;
-		if (alloc != NULL) {
-			pl->call_import = alloc;
-			pl->allocator_call = true;
-			(void)snprintf(pl->call_module, sizeof(pl->call_module), "%s",
-				callee->module ? callee->module : "");
-		}
-		if (pl->allocator_call)
+		enum insn_kind k = call_at(im, q, sec_end, &callee);
+		if (k == INSN_END)
 			return;
+		if (k == INSN_CALL) {
+			credit_call(im, callee, pl);
+			return;
+		}
 	}
 }
 
@@ -423,6 +497,8 @@ static int
 place_rank(const struct pt_tag_place *p)
 {
 	if (p->allocator_call)
+		return 6;
+	if (p->free_call)
 		return 5;
 	if (p->kind == PT_PLACE_ARGUMENT)
 		return p->call_near ? 4 : 3;
@@ -606,14 +682,7 @@ arm64_find_call(const struct image *im, size_t from, size_t sec_start,
 			callee = pt_pe_import_at(im->pe, arm64_slot(im, q - 4, sec_start));
 		else
 			continue;
-		pl->call_near = true;
-		const char *alloc = callee ? allocator_name(callee->name) : NULL;
-		if (alloc != NULL) {
-			pl->call_import = alloc;
-			pl->allocator_call = true;
-			(void)snprintf(pl->call_module, sizeof(pl->call_module), "%s",
-				callee->module ? callee->module : "");
-		}
+		credit_call(im, callee, pl);
 		return; /* the first call takes the arguments */
 	}
 }
@@ -733,6 +802,14 @@ score_hit(struct pt_owner_hit *h)
 		(void)snprintf(h->reason, sizeof(h->reason),
 			"tag is the %s argument of a call to %s (%s) in %s",
 			b->operand, b->call_import, b->call_module, b->section);
+		return;
+	}
+	if (b->free_call) {
+		/* Using the tag to free says less than allocating with it. */
+		h->confidence = 0.60;
+		(void)snprintf(h->reason, sizeof(h->reason),
+			"frees with the tag: %s argument of a call to %s (%s) in %s; %s",
+			b->operand, b->call_import, b->call_module, b->section, imports);
 		return;
 	}
 	bool has_alloc = h->allocator != NULL || h->free_only;

@@ -72,7 +72,7 @@ START_TEST(true_owner_first_decoys_below_with_reasons)
 	scan_drivers();
 	ck_assert_uint_ge(scan->pe_files, 3);
 	const struct pt_owner_tag *t = tag("Leak");
-	ck_assert_uint_eq(t->nhits, 3);
+	ck_assert_uint_eq(t->nhits, 4);
 	const struct pt_owner_hit *h = t->hits;
 	ck_assert_str_eq(base(h[0].path), "leaky.sys");
 	ck_assert_uint_ge(h[0].allocator_calls, 1);
@@ -83,15 +83,24 @@ START_TEST(true_owner_first_decoys_below_with_reasons)
 	ck_assert_str_eq(h[0].file_version, "1.2.3.4 (test)");
 	ck_assert(strstr(h[0].reason, "argument of a call to ExAllocatePoolWithTag"));
 
-	ck_assert_str_eq(base(h[1].path), "decoy_data.sys");
-	ck_assert_uint_eq(h[1].places[PT_PLACE_ARGUMENT], 0);
-	ck_assert_uint_ge(h[1].places[PT_PLACE_DATA], 1);
-	ck_assert(strstr(h[1].reason, "data section") != NULL);
-	ck_assert_str_eq(base(h[2].path), "decoy_noimport.sys");
-	ck_assert_ptr_null(h[2].allocator);
-	ck_assert(strstr(h[2].reason, "no pool allocator import") != NULL);
-	ck_assert(h[0].confidence > h[1].confidence);
-	ck_assert(h[1].confidence > h[2].confidence);
+	/* Frees with "Leak"; the allocator call after it is not credited. */
+	ck_assert_str_eq(base(h[1].path), "decoy_freer.sys");
+	ck_assert_uint_eq(h[1].allocator_calls, 0);
+	ck_assert(h[1].best[0].free_call);
+	ck_assert(!h[1].best[0].allocator_call);
+	ck_assert_str_eq(h[1].best[0].operand, "edx");
+	ck_assert(strstr(h[1].reason, "frees with the tag") != NULL);
+	ck_assert(h[1].confidence < 0.9);
+
+	ck_assert_str_eq(base(h[2].path), "decoy_data.sys");
+	ck_assert_uint_eq(h[2].places[PT_PLACE_ARGUMENT], 0);
+	ck_assert_uint_ge(h[2].places[PT_PLACE_DATA], 1);
+	ck_assert(strstr(h[2].reason, "data section") != NULL);
+	ck_assert_str_eq(base(h[3].path), "decoy_noimport.sys");
+	ck_assert_ptr_null(h[3].allocator);
+	ck_assert(strstr(h[3].reason, "no pool allocator import") != NULL);
+	for (int i = 0; i < 3; i++)
+		ck_assert(h[i].confidence > h[i + 1].confidence);
 }
 END_TEST
 
@@ -134,9 +143,79 @@ START_TEST(x64_stack_argument_and_call_through_iat)
 	const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_AMD64, true, code,
 		sizeof(code), "Stak");
 	ck_assert_str_eq(h->best[0].operand, "[rsp+0x20]");
-	ck_assert(h->best[0].allocator_call);
+	/* The fifth argument is not ExAllocatePoolWithTag's tag (the third). */
+	ck_assert(h->best[0].call_near);
+	ck_assert(!h->best[0].allocator_call);
 	ck_assert_uint_eq(h->best[0].offset, PE_BUILD_TEXT_OFF + 4);
 	ck_assert_str_eq(h->best[0].section, ".text");
+}
+END_TEST
+
+/* mov r8d, 'Ebjm' then the bytes in code; the import table of pe_build. */
+static const struct pt_owner_hit *
+scan_after_r8d(const uint8_t *tail, size_t n)
+{
+	uint8_t code[64] = { 0x41, 0xb8, 'E', 'b', 'j', 'm' };
+	memcpy(code + 6, tail, n);
+	return scan_code(PT_PE_MACHINE_AMD64, true, code, 6 + n, "Ebjm");
+}
+
+/* FF 25 disp32 at text offset at: jmp [rip+disp32] to the IAT slot. */
+static void
+put_iat_jmp(uint8_t *code, size_t at, uint8_t op2)
+{
+	code[at] = 0xff;
+	code[at + 1] = op2;
+	uint32_t disp = PE_BUILD_IAT - (uint32_t)(PE_BUILD_TEXT_RVA + at + 6);
+	memcpy(code + at + 2, &disp, 4);
+}
+
+START_TEST(jmp_counts_only_to_an_import_thunk)
+{
+	/* jmp short +2 over two bytes: a branch, not a call. */
+	static const uint8_t branch[] = { 0xeb, 0x02, 0x90, 0x90 };
+	const struct pt_owner_hit *h = scan_after_r8d(branch, sizeof(branch));
+	ck_assert_int_eq(h->best[0].kind, PT_PLACE_ARGUMENT);
+	ck_assert(!h->best[0].call_near);
+	pt_owner_scan_destroy(scan);
+	scan = NULL;
+	/* jmp rel32 (+0x10) to a jmp [IAT] thunk: a tail call to the allocator. */
+	uint8_t code[64] = { 0x41, 0xb8, 'E', 'b', 'j', 'm', 0xe9, 0x10, 0, 0, 0 };
+	put_iat_jmp(code, 6 + 5 + 0x10, 0x25);
+	h = scan_code(PT_PE_MACHINE_AMD64, true, code, sizeof(code), "Ebjm");
+	ck_assert(h->best[0].allocator_call);
+	ck_assert_str_eq(h->best[0].call_import, "ExAllocatePoolWithTag");
+}
+END_TEST
+
+START_TEST(window_ends_at_ret_and_indirect_calls)
+{
+	/* ret, call rax, call [not the IAT]: the allocator call after is not credited. */
+	static const uint8_t ends[][6] = {
+		{ 0xc3 }, { 0xc2, 0x08, 0x00 }, { 0xff, 0xd0 },
+		{ 0xff, 0x15, 0x00, 0x00, 0x00, 0x00 },
+	};
+	static const size_t lens[] = { 1, 3, 2, 6 };
+	for (size_t i = 0; i < 4; i++) {
+		uint8_t tail[32];
+		memcpy(tail, ends[i], lens[i]);
+		put_iat_jmp(tail, lens[i], 0x15);
+		/* disp is relative to the whole code: fix it for the r8d prefix */
+		uint32_t disp = PE_BUILD_IAT -
+			(uint32_t)(PE_BUILD_TEXT_RVA + 6 + lens[i] + 6);
+		memcpy(tail + lens[i] + 2, &disp, 4);
+		const struct pt_owner_hit *h = scan_after_r8d(tail, lens[i] + 6);
+		ck_assert_msg(!h->best[0].allocator_call, "case %zu", i);
+		pt_owner_scan_destroy(scan);
+		scan = NULL;
+	}
+	/* Without the stop, the same call is credited. */
+	uint8_t tail[8];
+	uint32_t disp = PE_BUILD_IAT - (uint32_t)(PE_BUILD_TEXT_RVA + 6 + 6);
+	tail[0] = 0xff;
+	tail[1] = 0x15;
+	memcpy(tail + 2, &disp, 4);
+	ck_assert(scan_after_r8d(tail, 6)->best[0].allocator_call);
 }
 END_TEST
 
@@ -268,15 +347,15 @@ END_TEST
 
 START_TEST(arm64_high_half_first_and_blr)
 {
-	/* 'Blr!' = 0x21726c42 built high half first in w1, then adrp/ldr/blr. */
+	/* 'Blr!' = 0x21726c42 built high half first in w2, then adrp/ldr/blr. */
 	uint8_t code[20];
-	put_insn(code, 0, movz_w(1, 0x2172, 1));
-	put_insn(code, 1, movk_w(1, 0x6c42, 0));
+	put_insn(code, 0, movz_w(2, 0x2172, 1));
+	put_insn(code, 1, movk_w(2, 0x6c42, 0));
 	put_slot_load(code, 2, 8);
 	put_insn(code, 4, 0xd63f0100u);          /* blr x8 */
 	const struct pt_owner_hit *h = scan_code(PT_PE_MACHINE_ARM64, true, code,
 		sizeof(code), "Blr!");
-	ck_assert_str_eq(h->best[0].operand, "w1");
+	ck_assert_str_eq(h->best[0].operand, "w2");
 	ck_assert(h->best[0].allocator_call);
 	pt_owner_scan_destroy(scan);
 	scan = NULL;
@@ -350,7 +429,7 @@ START_TEST(a_file_reached_twice_is_read_once)
 	ck_assert(pt_owner_scan_path(scan, DRIVERS_DIR, &diags, &err));
 	ck_assert(pt_owner_scan_path(scan, path, &diags, &err));
 	pt_owner_scan_finish(scan);
-	ck_assert_uint_eq(tag("Leak")->nhits, 3);
+	ck_assert_uint_eq(tag("Leak")->nhits, 4);
 	ck_assert_uint_eq(diags.len, 1);
 	ck_assert(strstr(diags.items[0].msg, "read once") != NULL);
 }
@@ -376,6 +455,8 @@ owner_suite(void)
 	tcase_add_test(tc, true_owner_first_decoys_below_with_reasons);
 	tcase_add_test(tc, thunk_call_resolved_and_unfound_tag);
 	tcase_add_test(tc, x64_stack_argument_and_call_through_iat);
+	tcase_add_test(tc, jmp_counts_only_to_an_import_thunk);
+	tcase_add_test(tc, window_ends_at_ret_and_indirect_calls);
 	tcase_add_test(tc, x64_forms_of_argument_loads);
 	tcase_add_test(tc, rex_w_and_other_registers_are_not_arguments);
 	tcase_add_test(tc, x86_push_before_call);

@@ -12,7 +12,10 @@
  *     [rsp+X], imm32 for a stack argument) with a call within
  *     PT_OWNER_CALL_WINDOW bytes after it, and whether that call goes to
  *     a pool allocator import (call [rip+IAT] or call to a jmp [IAT]
- *     thunk); on x86, push imm32 before a call; on ARM64, where the
+ *     thunk) with the tag in the allocator's tag argument, or to
+ *     ExFreePoolWithTag (freed with the tag: weaker).  Only the first
+ *     call counts; a ret, call [non-IAT] or call reg ends the window;
+ *     a jmp counts only when it lands on a jmp [IAT] thunk; on x86, push imm32 before a call; on ARM64, where the
  *     tag's bytes are not contiguous in code, a movz/movk pair that
  *     builds it in w0-w7 with a bl within PT_OWNER_CALL_WINDOW bytes
  *     (resolved through an adrp/ldr/br thunk) or an adrp/ldr/blr;
@@ -64,6 +67,8 @@ struct pt_tag_place {
 	                               static string), or NULL */
 	char call_module[32];       /* its module as named in the file (cut) */
 	bool allocator_call;        /* the call reaches a pool allocator */
+	bool free_call;             /* the call is ExFreePoolWithTag with the
+	                               tag as its tag argument */
 };
 
 /* One binary that holds one tag. */
