@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -951,6 +950,37 @@ first_visit(struct pt_owner_scan *s, const struct stat *st, bool *again)
 	return true;
 }
 
+/*
+ * Up to size bytes of fd into a new buffer (*len: how many; fewer when
+ * the file shrank meanwhile).  Read, not mapped: a file cut short while
+ * it is scanned would raise SIGBUS through a mapping.  NULL with errno.
+ */
+static uint8_t *
+read_all(int fd, size_t size, size_t *len)
+{
+	uint8_t *data = malloc(size ? size : 1);
+	*len = 0;
+	if (data == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	while (*len < size) {
+		ssize_t n = read(fd, data + *len, size - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(data);
+			errno = e;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return data;
+}
+
 static bool
 scan_file(struct pt_owner_scan *s, const char *path, struct pt_diags *diags,
 		struct pt_error *err)
@@ -981,16 +1011,26 @@ scan_file(struct pt_owner_scan *s, const char *path, struct pt_diags *diags,
 			s->files++;
 		return true;
 	}
-	size_t len = (size_t)st.st_size;
-	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if ((uint64_t)st.st_size > PT_OWNER_MAX_FILE) {
+		close(fd);
+		s->files++;
+		pt_diags_add(diags, PT_SEV_WARNING, path, 0,
+			"too large (over %d MiB), skipped", PT_OWNER_MAX_FILE >> 20);
+		return true;
+	}
+	size_t len;
+	uint8_t *data = read_all(fd, (size_t)st.st_size, &len);
 	close(fd);
-	if (map == MAP_FAILED) {
+	if (data == NULL) {
+		if (errno == ENOMEM) {
+			pt_error_set(err, 0, "out of memory");
+			return false;
+		}
 		unreadable(s, diags, path);
 		return true;
 	}
-	(void)posix_madvise(map, len, POSIX_MADV_SEQUENTIAL);
-	bool ok = pt_owner_scan_buffer(s, path, map, len, diags, err);
-	munmap(map, len);
+	bool ok = pt_owner_scan_buffer(s, path, data, len, diags, err);
+	free(data);
 	return ok;
 }
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "pe_build.h"
 #include "pooltrend/owner.h"
@@ -435,6 +437,39 @@ START_TEST(a_file_reached_twice_is_read_once)
 }
 END_TEST
 
+/* A fresh directory under TMPDIR (or /tmp), removed by the caller. */
+static void
+make_temp_dir(char *dir, size_t n)
+{
+	const char *t = getenv("TMPDIR");
+	snprintf(dir, n, "%s/pt-owner-XXXXXX", t && t[0] ? t : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+START_TEST(a_file_over_the_size_cap_is_skipped_with_a_warning)
+{
+	const char *tags[] = { "Leak" };
+	new_scan(tags, 1);
+	char dir[512], path[600];
+	make_temp_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/huge.sys", dir);
+	/* Sparse: no disk space, but its size is over the cap. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "MZ", 2), 2);
+	ck_assert_int_eq(ftruncate(fd, (off_t)PT_OWNER_MAX_FILE + 1), 0);
+	close(fd);
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_path(scan, dir, &diags, &err));
+	unlink(path);
+	rmdir(dir);
+	ck_assert_uint_eq(scan->pe_files, 0);
+	ck_assert_uint_eq(diags.len, 1);
+	ck_assert_int_eq(diags.items[0].severity, PT_SEV_WARNING);
+	ck_assert(strstr(diags.items[0].msg, "too large") != NULL);
+}
+END_TEST
+
 START_TEST(missing_path_is_reported_not_fatal)
 {
 	const char *tags[] = { "Leak" };
@@ -467,6 +502,7 @@ owner_suite(void)
 	tcase_add_test(tc, non_pe_files_are_skipped_with_a_note_for_driver_names);
 	tcase_add_test(tc, a_file_reached_twice_is_read_once);
 	tcase_add_test(tc, missing_path_is_reported_not_fatal);
+	tcase_add_test(tc, a_file_over_the_size_cap_is_skipped_with_a_warning);
 	suite_add_tcase(s, tc);
 	return s;
 }

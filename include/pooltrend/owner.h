@@ -47,6 +47,8 @@
 #define PT_OWNER_MAX_PLACES 4
 /* Tags one scan looks for. */
 #define PT_OWNER_MAX_TAGS 4096
+/* Larger files are skipped with a warning (each file is read into memory). */
+#define PT_OWNER_MAX_FILE (256 << 20)
 
 enum pt_place_kind {
 	PT_PLACE_DATA,      /* a data section */
