@@ -128,8 +128,11 @@ struct pt_owner_scan *
 pt_owner_scan_create(const uint8_t (*tags)[4], size_t ntags,
 		struct pt_error *err)
 {
-	if (ntags > PT_OWNER_MAX_TAGS)
-		ntags = PT_OWNER_MAX_TAGS;
+	if (ntags > PT_OWNER_MAX_TAGS) {
+		pt_error_set(err, 0, "more than %d tags to look for",
+			PT_OWNER_MAX_TAGS);
+		return NULL;
+	}
 	struct pt_owner_scan *s = calloc(1, sizeof(*s));
 	if (s != NULL) {
 		s->tags = calloc(ntags ? ntags : 1, sizeof(*s->tags));

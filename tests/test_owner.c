@@ -470,6 +470,19 @@ START_TEST(a_file_over_the_size_cap_is_skipped_with_a_warning)
 }
 END_TEST
 
+START_TEST(more_tags_than_the_cap_is_an_error)
+{
+	uint8_t (*t)[4] = calloc(PT_OWNER_MAX_TAGS + 1, 4);
+	ck_assert_ptr_nonnull(t);
+	struct pt_error err = { 0 };
+	scan = pt_owner_scan_create((const uint8_t (*)[4])t,
+		PT_OWNER_MAX_TAGS + 1, &err);
+	free(t);
+	ck_assert_ptr_null(scan);
+	ck_assert(strstr(err.msg, "more than 4096 tags") != NULL);
+}
+END_TEST
+
 START_TEST(missing_path_is_reported_not_fatal)
 {
 	const char *tags[] = { "Leak" };
@@ -502,6 +515,7 @@ owner_suite(void)
 	tcase_add_test(tc, non_pe_files_are_skipped_with_a_note_for_driver_names);
 	tcase_add_test(tc, a_file_reached_twice_is_read_once);
 	tcase_add_test(tc, missing_path_is_reported_not_fatal);
+	tcase_add_test(tc, more_tags_than_the_cap_is_an_error);
 	tcase_add_test(tc, a_file_over_the_size_cap_is_skipped_with_a_warning);
 	suite_add_tcase(s, tc);
 	return s;

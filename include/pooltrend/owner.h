@@ -112,7 +112,10 @@ struct pt_owner_scan {
 	uint64_t *first2;    /* bitmap of two-byte windows of the tags */
 };
 
-/* Tags are copied; duplicates are kept once.  NULL with err when out of memory. */
+/*
+ * Tags are copied; duplicates are kept once.  NULL with err when out of
+ * memory or ntags is over PT_OWNER_MAX_TAGS (nothing is silently dropped).
+ */
 struct pt_owner_scan *pt_owner_scan_create(const uint8_t (*tags)[4],
 		size_t ntags, struct pt_error *err);
 void pt_owner_scan_destroy(struct pt_owner_scan *s);
