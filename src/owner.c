@@ -209,6 +209,7 @@ struct image {
 	size_t len;
 	const struct pt_pe *pe;
 	struct pt_owner_file *file;
+	bool places_capped; /* a tag had more places than get the analysis */
 };
 
 static char *
@@ -570,7 +571,7 @@ find_key(const struct pt_owner_scan *s, uint32_t key)
 }
 
 static bool
-check_at(struct pt_owner_scan *s, const struct image *im, size_t p)
+check_at(struct pt_owner_scan *s, struct image *im, size_t p)
 {
 	const struct pt_owner_key *key = find_key(s, le32(im->data + p));
 	if (key == NULL)
@@ -580,6 +581,8 @@ check_at(struct pt_owner_scan *s, const struct image *im, size_t p)
 		return false;
 	struct pt_tag_place pl;
 	size_t seen = h->places[0] + h->places[1] + h->places[2] + h->places[3];
+	if (seen == MAX_DECODED)
+		im->places_capped = true;
 	judge_place(im, p, seen < MAX_DECODED, &pl);
 	keep_place(h, &pl);
 	return true;
@@ -594,7 +597,7 @@ check_at(struct pt_owner_scan *s, const struct image *im, size_t p)
  * of a byte-by-byte scan, whatever the number of tags.
  */
 static bool
-search_tags(struct pt_owner_scan *s, const struct image *im)
+search_tags(struct pt_owner_scan *s, struct image *im)
 {
 	const uint8_t *d = im->data;
 	const uint64_t *bits = s->first2;
@@ -890,9 +893,13 @@ pt_owner_scan_buffer(struct pt_owner_scan *s, const char *name,
 	} else {
 		free_file(f);
 	}
-	struct image im = { data, len, pe, f };
+	struct image im = { data, len, pe, f, false };
 	ok = ok && search_tags(s, &im) &&
 		(pt_pe_machine(pe) != PT_PE_MACHINE_ARM64 || search_arm64(s, &im));
+	if (im.places_capped)
+		pt_diags_add(diags, PT_SEV_WARNING, name, 0,
+			"a tag is in more than %d places; the rest are only counted",
+			MAX_DECODED);
 	pt_pe_destroy(pe);
 	s->pe_files++;
 	s->bytes += len;

@@ -483,6 +483,26 @@ START_TEST(more_tags_than_the_cap_is_an_error)
 }
 END_TEST
 
+START_TEST(places_over_the_analysis_cap_are_reported)
+{
+	/* 4097 copies of the tag after the sections, all counted. */
+	size_t len = PE_BUILD_SIZE + 4097 * 4;
+	uint8_t *img = malloc(len);
+	ck_assert_ptr_nonnull(img);
+	pe_build(img, PT_PE_MACHINE_AMD64, true, NULL, 0);
+	for (size_t i = PE_BUILD_SIZE; i < len; i += 4)
+		memcpy(img + i, "Many", 4);
+	const char *tags[] = { "Many" };
+	new_scan(tags, 1);
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_buffer(scan, "many.sys", img, len, &diags, &err));
+	free(img);
+	ck_assert_uint_eq(tag("Many")->hits[0].places[PT_PLACE_OUTSIDE], 4097);
+	ck_assert_uint_eq(diags.len, 1);
+	ck_assert(strstr(diags.items[0].msg, "more than 4096 places") != NULL);
+}
+END_TEST
+
 START_TEST(missing_path_is_reported_not_fatal)
 {
 	const char *tags[] = { "Leak" };
@@ -515,6 +535,7 @@ owner_suite(void)
 	tcase_add_test(tc, non_pe_files_are_skipped_with_a_note_for_driver_names);
 	tcase_add_test(tc, a_file_reached_twice_is_read_once);
 	tcase_add_test(tc, missing_path_is_reported_not_fatal);
+	tcase_add_test(tc, places_over_the_analysis_cap_are_reported);
 	tcase_add_test(tc, more_tags_than_the_cap_is_an_error);
 	tcase_add_test(tc, a_file_over_the_size_cap_is_skipped_with_a_warning);
 	suite_add_tcase(s, tc);

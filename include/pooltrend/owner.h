@@ -22,7 +22,7 @@
  *   - whether the binary imports a pool allocator, and from which module.
  * Only the first 4096 places of a tag in one binary get the instruction
  * and call analysis (a bound on hostile files); the rest are counted by
- * section.
+ * section, with a warning.
  * From that each (tag, binary) pair gets a confidence in [0, 1] and a
  * one-line reason; pt_owner_scan_finish ranks the binaries of each tag.
  *
