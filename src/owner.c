@@ -837,9 +837,22 @@ cmp_hits(const void *a, const void *b)
 	const struct pt_owner_hit *x = a, *y = b;
 	if (x->confidence != y->confidence)
 		return x->confidence > y->confidence ? -1 : 1;
+	if (x->allocator_calls != y->allocator_calls)
+		return x->allocator_calls > y->allocator_calls ? -1 : 1;
 	if (x->places[PT_PLACE_ARGUMENT] != y->places[PT_PLACE_ARGUMENT])
 		return x->places[PT_PLACE_ARGUMENT] > y->places[PT_PLACE_ARGUMENT] ? -1 : 1;
 	return strcmp(x->path, y->path);
+}
+
+/* The order of a tie says little: say so rather than let the path decide. */
+static void
+mark_tie(struct pt_owner_hit *first, const struct pt_owner_hit *next)
+{
+	size_t n = strlen(first->reason);
+	const char *base = strrchr(next->path, '/');
+	first->tie = true;
+	(void)snprintf(first->reason + n, sizeof(first->reason) - n,
+		"; tie with %s", base ? base + 1 : next->path);
 }
 
 void
@@ -851,6 +864,8 @@ pt_owner_scan_finish(struct pt_owner_scan *s)
 			score_hit(&tg->hits[i]);
 		if (tg->nhits > 1)
 			qsort(tg->hits, tg->nhits, sizeof(*tg->hits), cmp_hits);
+		if (tg->nhits > 1 && tg->hits[0].confidence == tg->hits[1].confidence)
+			mark_tie(&tg->hits[0], &tg->hits[1]);
 	}
 }
 

@@ -13,6 +13,7 @@
 #include "pe_build.h"
 #include "pooltrend/owner.h"
 #include "pooltrend/pe.h"
+#include "pooltrend/report.h"
 #include "testutil.h"
 
 static struct pt_diags diags;
@@ -503,6 +504,80 @@ START_TEST(places_over_the_analysis_cap_are_reported)
 }
 END_TEST
 
+/* x64 code: n times "mov r8d, 'Leak'; call [rip+IAT]" (the allocator). */
+static void
+scan_allocator_calls(const char *name, int n)
+{
+	uint8_t img[PE_BUILD_SIZE], code[64] = { 0 };
+	for (int i = 0; i < n; i++) {
+		uint8_t *c = code + i * 12;
+		memcpy(c, "\x41\xb8Leak\xff\x15", 8);
+		uint32_t disp = PE_BUILD_IAT -
+			(uint32_t)(PE_BUILD_TEXT_RVA + i * 12 + 12);
+		memcpy(c + 8, &disp, 4);
+	}
+	pe_build(img, PT_PE_MACHINE_AMD64, true, code, (size_t)n * 12);
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_buffer(scan, name, img, sizeof(img), &diags,
+		&err));
+}
+
+START_TEST(ties_break_on_allocator_calls_and_are_said)
+{
+	const char *tags[] = { "Leak" };
+	new_scan(tags, 1);
+	scan_allocator_calls("a.sys", 1);
+	scan_allocator_calls("b.sys", 2);
+	pt_owner_scan_finish(scan);
+	const struct pt_owner_tag *t = tag("Leak");
+	ck_assert_uint_eq(t->nhits, 2);
+	/* Same confidence: more allocator calls first, not the path. */
+	ck_assert_str_eq(t->hits[0].path, "b.sys");
+	ck_assert(t->hits[0].confidence == t->hits[1].confidence);
+	ck_assert(t->hits[0].tie);
+	ck_assert(strstr(t->hits[0].reason, "; tie with a.sys") != NULL);
+	ck_assert(!t->hits[1].tie);
+}
+END_TEST
+
+START_TEST(weak_evidence_names_no_driver)
+{
+	/* A likely series "Leak"; its only binary holds the tag in data. */
+	struct pt_series se = { 0 };
+	struct pt_score sc = { 0 };
+	memcpy(se.tag, "Leak", 4);
+	sc.verdict = PT_VERDICT_LIKELY;
+	struct pt_analysis a = { 0 };
+	a.ds.series = &se;
+	a.ds.nseries = 1;
+	a.scores = &sc;
+	const char *tags[] = { "Leak" };
+	new_scan(tags, 1);
+	uint8_t img[PE_BUILD_SIZE];
+	pe_build(img, PT_PE_MACHINE_AMD64, true, NULL, 0);
+	memcpy(img + 0x400 + 0x1f0, "Leak", 4);   /* in .idata: data */
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_buffer(scan, "weak.sys", img, sizeof(img),
+		&diags, &err));
+	pt_owner_scan_finish(scan);
+	ck_assert_uint_eq(tag("Leak")->nhits, 1);
+	struct pt_report_opts o = { .drivers = scan };
+	/* 0.40 (data, imports an allocator) is the lowest still named. */
+	ck_assert(tag("Leak")->hits[0].confidence >= PT_OWNER_MIN_DRIVER);
+	ck_assert_ptr_nonnull(pt_report_driver(&a, &o, 0));
+	/* Without the allocator import it is 0.10: no driver named. */
+	pt_owner_scan_destroy(scan);
+	new_scan(tags, 1);
+	memset(img + 0x4a2, 0, 22);   /* the import's name */
+	ck_assert(pt_owner_scan_buffer(scan, "weak.sys", img, sizeof(img),
+		&diags, &err));
+	pt_owner_scan_finish(scan);
+	o.drivers = scan;
+	ck_assert(tag("Leak")->hits[0].confidence < PT_OWNER_MIN_DRIVER);
+	ck_assert_ptr_null(pt_report_driver(&a, &o, 0));
+}
+END_TEST
+
 START_TEST(missing_path_is_reported_not_fatal)
 {
 	const char *tags[] = { "Leak" };
@@ -535,6 +610,8 @@ owner_suite(void)
 	tcase_add_test(tc, non_pe_files_are_skipped_with_a_note_for_driver_names);
 	tcase_add_test(tc, a_file_reached_twice_is_read_once);
 	tcase_add_test(tc, missing_path_is_reported_not_fatal);
+	tcase_add_test(tc, weak_evidence_names_no_driver);
+	tcase_add_test(tc, ties_break_on_allocator_calls_and_are_said);
 	tcase_add_test(tc, places_over_the_analysis_cap_are_reported);
 	tcase_add_test(tc, more_tags_than_the_cap_is_an_error);
 	tcase_add_test(tc, a_file_over_the_size_cap_is_skipped_with_a_warning);

@@ -47,6 +47,8 @@
 #define PT_OWNER_MAX_PLACES 4
 /* Tags one scan looks for. */
 #define PT_OWNER_MAX_TAGS 4096
+/* Below this confidence no binary is named as a series' driver (--drivers). */
+#define PT_OWNER_MIN_DRIVER 0.40
 /* Larger files are skipped with a warning (each file is read into memory). */
 #define PT_OWNER_MAX_FILE (256 << 20)
 
@@ -88,6 +90,8 @@ struct pt_owner_hit {
 	struct pt_tag_place best[PT_OWNER_MAX_PLACES];
 	size_t nbest;
 	double confidence;
+	bool tie;                       /* the first-ranked hit, and the next
+	                                   one has the same confidence */
 	char reason[320];
 };
 
@@ -136,7 +140,11 @@ bool pt_owner_scan_buffer(struct pt_owner_scan *s, const char *name,
 		const uint8_t *data, size_t len, struct pt_diags *diags,
 		struct pt_error *err);
 
-/* Rank the binaries of every tag: confidence, argument places, path. */
+/*
+ * Rank the binaries of every tag: confidence, allocator calls, argument
+ * places, path.  When the first two have the same confidence the first
+ * is marked a tie and its reason names the other.
+ */
 void pt_owner_scan_finish(struct pt_owner_scan *s);
 
 /* The scan's entry for a tag, or NULL when it was not asked for. */
