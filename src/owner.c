@@ -1006,16 +1006,38 @@ read_all(int fd, size_t size, size_t *len)
 	return data;
 }
 
-static bool
-scan_file(struct pt_owner_scan *s, const char *path, struct pt_diags *diags,
-		struct pt_error *err)
+/* Open what (l)stat saw at path: below an operand a link is not followed. */
+static int
+open_same(const char *path, int flags, bool nofollow, const struct stat *seen,
+		struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = open(path, flags | O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+		(nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (st->st_dev != seen->st_dev || st->st_ino != seen->st_ino) {
+		/* Replaced between the look and the open. */
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
+}
+
+static bool
+scan_file(struct pt_owner_scan *s, const char *path, bool nofollow,
+		const struct stat *seen, struct pt_diags *diags, struct pt_error *err)
+{
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
+	int fd = open_same(path, 0, nofollow, seen, &st);
+	if (fd < 0) {
 		unreadable(s, diags, path);
-		if (fd >= 0)
-			close(fd);
 		return true;
 	}
 	bool again = false;
@@ -1068,59 +1090,91 @@ cmp_names(const void *a, const void *b)
 static bool scan_tree(struct pt_owner_scan *s, const char *path, int depth,
 		struct pt_diags *diags, struct pt_error *err);
 
-/* The entries of a directory, sorted so that results do not depend on the file system. */
+/*
+ * The entries of an open directory (closed here), sorted so that results
+ * do not depend on the file system.  NULL with errno on a read error or
+ * out of memory: a partial listing would be a silently wrong answer.
+ */
 static char **
-list_dir(const char *path, size_t *n)
+list_dir(DIR *d, const char *path, size_t *n)
 {
-	DIR *d = opendir(path);
-	*n = 0;
-	if (d == NULL)
-		return NULL;
 	char **names = NULL;
 	size_t cap = 0;
 	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
+	*n = 0;
+	for (;;) {
+		errno = 0;
+		if ((e = readdir(d)) == NULL)
+			break;
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 32;
 			char **g = realloc(names, cap * sizeof(*g));
 			if (g == NULL)
-				goto out_of_memory;
+				goto fail;
 			names = g;
 		}
 		size_t len = strlen(path) + strlen(e->d_name) + 2;
 		char *full = malloc(len);
 		if (full == NULL)
-			goto out_of_memory;
+			goto fail;
 		/* "drivers/" given by the shell's completion: no "//" in names. */
 		bool slash = len > 2 && path[strlen(path) - 1] == '/';
 		(void)snprintf(full, len, "%s%s%s", path, slash ? "" : "/", e->d_name);
 		names[(*n)++] = full;
 	}
+	if (errno != 0)
+		goto fail;
 	closedir(d);
 	if (*n > 0)
 		qsort(names, *n, sizeof(*names), cmp_names);
 	return names ? names : malloc(1);
 
-out_of_memory:
-	/* A partial listing would be a silently wrong answer. */
+fail:;
+	int saved = errno ? errno : ENOMEM;
 	closedir(d);
 	for (size_t i = 0; i < *n; i++)
 		free(names[i]);
 	free(names);
 	*n = 0;
-	errno = ENOMEM;
+	errno = saved;
 	return NULL;
 }
 
 static bool
 scan_dir(struct pt_owner_scan *s, const char *path, int depth,
-		struct pt_diags *diags, struct pt_error *err)
+		const struct stat *seen, struct pt_diags *diags, struct pt_error *err)
 {
+	struct stat st;
+	int fd = open_same(path, O_DIRECTORY, depth > 0, seen, &st);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		unreadable(s, diags, path);
+		if (fd >= 0)
+			close(fd);
+		return true;
+	}
+	/* Directories join the seen set: a loop or an overlap is walked once. */
+	bool again = false;
+	if (!first_visit(s, &st, &again)) {
+		closedir(d);
+		pt_error_set(err, 0, "out of memory");
+		return false;
+	}
+	if (again) {
+		closedir(d);
+		pt_diags_add(diags, PT_SEV_WARNING, path, 0,
+			"same directory as one read before; read once");
+		return true;
+	}
 	size_t n;
-	char **names = list_dir(path, &n);
+	char **names = list_dir(d, path, &n);
 	if (names == NULL) {
+		if (errno == ENOMEM) {
+			pt_error_set(err, 0, "out of memory");
+			return false;
+		}
 		unreadable(s, diags, path);
 		return true;
 	}
@@ -1150,10 +1204,10 @@ scan_tree(struct pt_owner_scan *s, const char *path, int depth,
 				"more than %d directory levels, not read", MAX_DEPTH);
 			return true;
 		}
-		return scan_dir(s, path, depth, diags, err);
+		return scan_dir(s, path, depth, &st, diags, err);
 	}
 	if (S_ISREG(st.st_mode))
-		return scan_file(s, path, diags, err);
+		return scan_file(s, path, depth > 0, &st, diags, err);
 	return true;
 }
 

@@ -578,6 +578,27 @@ START_TEST(weak_evidence_names_no_driver)
 }
 END_TEST
 
+START_TEST(a_directory_reached_twice_is_walked_once)
+{
+	const char *tags[] = { "Leak" };
+	new_scan(tags, 1);
+	char dir[512], link[600];
+	make_temp_dir(dir, sizeof(dir));
+	snprintf(link, sizeof(link), "%s/drivers", dir);
+	ck_assert_int_eq(symlink(DRIVERS_DIR, link), 0);
+	struct pt_error err = { 0 };
+	/* The link as an operand is followed, and reaches the same directory. */
+	ck_assert(pt_owner_scan_path(scan, DRIVERS_DIR, &diags, &err));
+	ck_assert(pt_owner_scan_path(scan, link, &diags, &err));
+	unlink(link);
+	rmdir(dir);
+	pt_owner_scan_finish(scan);
+	ck_assert_uint_eq(tag("Leak")->nhits, 4);
+	ck_assert_uint_eq(diags.len, 1);
+	ck_assert(strstr(diags.items[0].msg, "same directory") != NULL);
+}
+END_TEST
+
 START_TEST(missing_path_is_reported_not_fatal)
 {
 	const char *tags[] = { "Leak" };
@@ -610,6 +631,7 @@ owner_suite(void)
 	tcase_add_test(tc, non_pe_files_are_skipped_with_a_note_for_driver_names);
 	tcase_add_test(tc, a_file_reached_twice_is_read_once);
 	tcase_add_test(tc, missing_path_is_reported_not_fatal);
+	tcase_add_test(tc, a_directory_reached_twice_is_walked_once);
 	tcase_add_test(tc, weak_evidence_names_no_driver);
 	tcase_add_test(tc, ties_break_on_allocator_calls_and_are_said);
 	tcase_add_test(tc, places_over_the_analysis_cap_are_reported);
