@@ -1006,6 +1006,24 @@ read_all(int fd, size_t size, size_t *len)
 	return data;
 }
 
+enum visit { VISIT_FIRST, VISIT_AGAIN, VISIT_OUT_OF_MEMORY };
+
+/* First visit of st, or a warning (what: the words for a second one). */
+static enum visit
+visit_once(struct pt_owner_scan *s, const struct stat *st, const char *path,
+		const char *what, struct pt_diags *diags, struct pt_error *err)
+{
+	bool again = false;
+	if (!first_visit(s, st, &again)) {
+		pt_error_set(err, 0, "out of memory");
+		return VISIT_OUT_OF_MEMORY;
+	}
+	if (!again)
+		return VISIT_FIRST;
+	pt_diags_add(diags, PT_SEV_WARNING, path, 0, "%s; read once", what);
+	return VISIT_AGAIN;
+}
+
 /* Open what (l)stat saw at path: below an operand a link is not followed. */
 static int
 open_same(const char *path, int flags, bool nofollow, const struct stat *seen,
@@ -1040,17 +1058,12 @@ scan_file(struct pt_owner_scan *s, const char *path, bool nofollow,
 		unreadable(s, diags, path);
 		return true;
 	}
-	bool again = false;
-	if (S_ISREG(st.st_mode) && !first_visit(s, &st, &again)) {
+	enum visit v = S_ISREG(st.st_mode) ?
+		visit_once(s, &st, path, "same file as one scanned before",
+			diags, err) : VISIT_FIRST;
+	if (v != VISIT_FIRST) {
 		close(fd);
-		pt_error_set(err, 0, "out of memory");
-		return false;
-	}
-	if (again) {
-		close(fd);
-		pt_diags_add(diags, PT_SEV_WARNING, path, 0,
-			"same file as one scanned before; read once");
-		return true;
+		return v == VISIT_AGAIN;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < 2) {
 		close(fd);
@@ -1156,17 +1169,11 @@ scan_dir(struct pt_owner_scan *s, const char *path, int depth,
 		return true;
 	}
 	/* Directories join the seen set: a loop or an overlap is walked once. */
-	bool again = false;
-	if (!first_visit(s, &st, &again)) {
+	enum visit v = visit_once(s, &st, path, "same directory as one read before",
+		diags, err);
+	if (v != VISIT_FIRST) {
 		closedir(d);
-		pt_error_set(err, 0, "out of memory");
-		return false;
-	}
-	if (again) {
-		closedir(d);
-		pt_diags_add(diags, PT_SEV_WARNING, path, 0,
-			"same directory as one read before; read once");
-		return true;
+		return v == VISIT_AGAIN;
 	}
 	size_t n;
 	char **names = list_dir(d, path, &n);

@@ -438,22 +438,25 @@ START_TEST(a_file_reached_twice_is_read_once)
 }
 END_TEST
 
-/* A fresh directory under TMPDIR (or /tmp), removed by the caller. */
+/*
+ * A scan for "Leak" and a fresh directory under TMPDIR (or /tmp), with
+ * path set to name inside it; the caller removes both.
+ */
 static void
-make_temp_dir(char *dir, size_t n)
+leak_scan_and_temp_dir(char dir[512], char path[600], const char *name)
 {
+	const char *tags[] = { "Leak" };
 	const char *t = getenv("TMPDIR");
-	snprintf(dir, n, "%s/pt-owner-XXXXXX", t && t[0] ? t : "/tmp");
+	new_scan(tags, 1);
+	snprintf(dir, 512, "%s/pt-owner-XXXXXX", t && t[0] ? t : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, 600, "%s/%s", dir, name);
 }
 
 START_TEST(a_file_over_the_size_cap_is_skipped_with_a_warning)
 {
-	const char *tags[] = { "Leak" };
-	new_scan(tags, 1);
 	char dir[512], path[600];
-	make_temp_dir(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/huge.sys", dir);
+	leak_scan_and_temp_dir(dir, path, "huge.sys");
 	/* Sparse: no disk space, but its size is over the cap. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ck_assert_int_ge(fd, 0);
@@ -580,11 +583,8 @@ END_TEST
 
 START_TEST(a_directory_reached_twice_is_walked_once)
 {
-	const char *tags[] = { "Leak" };
-	new_scan(tags, 1);
 	char dir[512], link[600];
-	make_temp_dir(dir, sizeof(dir));
-	snprintf(link, sizeof(link), "%s/drivers", dir);
+	leak_scan_and_temp_dir(dir, link, "drivers");
 	ck_assert_int_eq(symlink(DRIVERS_DIR, link), 0);
 	struct pt_error err = { 0 };
 	/* The link as an operand is followed, and reaches the same directory. */
