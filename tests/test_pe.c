@@ -304,6 +304,23 @@ START_TEST(import_cap_is_reported)
 }
 END_TEST
 
+/* The review's ver1.sys: a CompanyName far over 512 characters is cut, and said. */
+START_TEST(long_version_string_is_cut_with_a_note)
+{
+	size_t len;
+	uint8_t *data = (uint8_t *)pt_test_slurp(
+		TESTDATA_DIR "/fuzz/pe/hostile-ver1.sys", &len);
+	ck_assert_ptr_nonnull(data);
+	struct pt_error err = { 0 };
+	struct pt_pe *pe = pt_pe_open(data, len, &err);
+	ck_assert_ptr_nonnull(pe);
+	ck_assert_str_eq(pt_pe_damage(pe),
+		"version string longer than 512 characters, cut");
+	pt_pe_destroy(pe);
+	free(data);
+}
+END_TEST
+
 /* Every prefix of a real driver: an error or a struct, never a bad read. */
 START_TEST(every_prefix_of_a_driver)
 {
@@ -344,6 +361,7 @@ pe_suite(void)
 	tcase_add_test(tc, unreadable_import_name_ends_its_table);
 	tcase_add_test(tc, wild_thunk_tables_and_module_cap_are_bounded);
 	tcase_add_test(tc, import_cap_is_reported);
+	tcase_add_test(tc, long_version_string_is_cut_with_a_note);
 	tcase_add_test(tc, every_prefix_of_a_driver);
 	suite_add_tcase(s, tc);
 	return s;
