@@ -310,22 +310,43 @@ branch_target(const struct image *im, size_t next, int32_t rel, size_t *t)
 }
 
 /*
+ * Is the C2/C3 at q more likely part of another instruction than a ret?
+ * The window is scanned byte by byte, so "mov edx, eax" (89 C2) or a size
+ * of 0xC3 would otherwise end it before the real call: a ModRM after a
+ * common register opcode, or inside the imm32 of mov r32, imm32.
+ */
+static bool
+operand_byte(const uint8_t *d, size_t q, size_t from)
+{
+	static const uint8_t modrm_ops[] = { 0x01, 0x03, 0x09, 0x0b, 0x21,
+		0x23, 0x29, 0x2b, 0x31, 0x33, 0x39, 0x3b, 0x85, 0x87, 0x89, 0x8b };
+	if (q > from && memchr(modrm_ops, d[q - 1], sizeof(modrm_ops)) != NULL)
+		return true;
+	for (size_t k = 1; k <= 4 && q >= from + k; k++) {
+		if (d[q - k] >= 0xb8 && d[q - k] <= 0xbf)
+			return true;
+	}
+	return false;
+}
+
+/*
  * The bytes at q inside [q, end): a call (E8 rel32 into code, FF 15
  * [disp32] through the IAT, or a tail call E9/EB/FF 25 that reaches an
  * import), with *callee the import reached (directly or through a
  * jmp [disp32] thunk) or NULL; or an instruction that ends the window.
- * [disp32] is RIP-relative on x64 and absolute on x86.  A jmp that does
+ * [disp32] is RIP-relative on x64 and absolute on x86; from is where
+ * the search started (an instruction boundary).  A jmp that does
  * not reach an import is only a branch: counting it would credit the tag
  * to whatever call follows the branch target.
  */
 static enum insn_kind
-call_at(const struct image *im, size_t q, size_t end,
+call_at(const struct image *im, size_t q, size_t from, size_t end,
 		const struct pt_pe_import **callee)
 {
 	const uint8_t *d = im->data;
 	bool x64 = pt_pe_machine(im->pe) == PT_PE_MACHINE_AMD64;
 	*callee = NULL;
-	if (d[q] == 0xc3 || (d[q] == 0xc2 && q + 3 <= end))
+	if ((d[q] == 0xc3 || (d[q] == 0xc2 && q + 3 <= end)) && !operand_byte(d, q, from))
 		return INSN_END;
 	if (q + 2 <= end && d[q] == 0xff && d[q + 1] >= 0xd0 && d[q + 1] <= 0xd7)
 		return INSN_END;
@@ -403,7 +424,7 @@ find_call(const struct image *im, size_t from, size_t sec_end,
 		from + PT_OWNER_CALL_WINDOW : sec_end;
 	for (size_t q = from; q < end; q++) {
 		const struct pt_pe_import *callee;
-		enum insn_kind k = call_at(im, q, sec_end, &callee);
+		enum insn_kind k = call_at(im, q, from, sec_end, &callee);
 		if (k == INSN_END)
 			return;
 		if (k == INSN_CALL) {

@@ -191,6 +191,19 @@ START_TEST(jmp_counts_only_to_an_import_thunk)
 }
 END_TEST
 
+/* tail for scan_after_r8d: bytes, then call [rip+IAT] (the allocator). */
+static size_t
+tail_then_call(uint8_t tail[32], const uint8_t *bytes, size_t n)
+{
+	memcpy(tail, bytes, n);
+	tail[n] = 0xff;
+	tail[n + 1] = 0x15;
+	/* RIP-relative to the end of the call, after the 6-byte mov r8d. */
+	uint32_t disp = PE_BUILD_IAT - (uint32_t)(PE_BUILD_TEXT_RVA + 6 + n + 6);
+	memcpy(tail + n + 2, &disp, 4);
+	return n + 6;
+}
+
 START_TEST(window_ends_at_ret_and_indirect_calls)
 {
 	/* ret, call rax, call [not the IAT]: the allocator call after is not credited. */
@@ -199,26 +212,24 @@ START_TEST(window_ends_at_ret_and_indirect_calls)
 		{ 0xff, 0x15, 0x00, 0x00, 0x00, 0x00 },
 	};
 	static const size_t lens[] = { 1, 3, 2, 6 };
-	for (size_t i = 0; i < 4; i++) {
-		uint8_t tail[32];
-		memcpy(tail, ends[i], lens[i]);
-		put_iat_jmp(tail, lens[i], 0x15);
-		/* disp is relative to the whole code: fix it for the r8d prefix */
-		uint32_t disp = PE_BUILD_IAT -
-			(uint32_t)(PE_BUILD_TEXT_RVA + 6 + lens[i] + 6);
-		memcpy(tail + lens[i] + 2, &disp, 4);
-		const struct pt_owner_hit *h = scan_after_r8d(tail, lens[i] + 6);
-		ck_assert_msg(!h->best[0].allocator_call, "case %zu", i);
+	/* C2/C3 as operands (mov edx, eax; mov edx, 0xc3) are not a ret. */
+	static const uint8_t operands[][5] = { { 0x89, 0xc2 },
+		{ 0xba, 0xc3, 0, 0, 0 } };
+	static const size_t oplens[] = { 2, 5 };
+	uint8_t tail[32];
+	for (size_t i = 0; i < 6; i++) {
+		bool end = i < 4;
+		size_t n = end ? tail_then_call(tail, ends[i], lens[i]) :
+			tail_then_call(tail, operands[i - 4], oplens[i - 4]);
+		ck_assert_msg(scan_after_r8d(tail, n)->best[0].allocator_call != end,
+			"case %zu", i);
 		pt_owner_scan_destroy(scan);
 		scan = NULL;
 	}
-	/* Without the stop, the same call is credited. */
-	uint8_t tail[8];
-	uint32_t disp = PE_BUILD_IAT - (uint32_t)(PE_BUILD_TEXT_RVA + 6 + 6);
-	tail[0] = 0xff;
-	tail[1] = 0x15;
-	memcpy(tail + 2, &disp, 4);
-	ck_assert(scan_after_r8d(tail, 6)->best[0].allocator_call);
+	/* Nothing in between: the call is credited. */
+	static const uint8_t nothing[1];
+	ck_assert(scan_after_r8d(tail, tail_then_call(tail, nothing, 0))->
+		best[0].allocator_call);
 }
 END_TEST
 
