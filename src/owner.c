@@ -522,10 +522,14 @@ place_rank(const struct pt_tag_place *p)
 {
 	if (p->allocator_call)
 		return 6;
+	/*
+	 * An unknown call may be the driver's own allocation wrapper: that
+	 * beats a free, which beats an argument no call takes.
+	 */
+	if (p->kind == PT_PLACE_ARGUMENT && !p->free_call)
+		return p->call_near ? 5 : 3;
 	if (p->free_call)
-		return 5;
-	if (p->kind == PT_PLACE_ARGUMENT)
-		return p->call_near ? 4 : 3;
+		return 4;
 	if (p->kind == PT_PLACE_CODE)
 		return 2;
 	return p->kind == PT_PLACE_DATA ? 1 : 0;
@@ -832,7 +836,7 @@ score_hit(struct pt_owner_hit *h)
 	}
 	if (b->free_call) {
 		/* Using the tag to free says less than allocating with it. */
-		h->confidence = 0.60;
+		h->confidence = h->free_only ? 0.80 * 0.8 : 0.80;
 		(void)snprintf(h->reason, sizeof(h->reason),
 			"frees with the tag: %s argument of a call to %s (%s) in %s; %s",
 			b->operand, b->call_import, b->call_module, b->section, imports);

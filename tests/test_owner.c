@@ -610,6 +610,33 @@ START_TEST(a_directory_reached_twice_is_walked_once)
 }
 END_TEST
 
+START_TEST(a_free_ranks_below_an_unknown_call)
+{
+	/*
+	 * mov r8d, 'Wrap'; call +0 (the driver's own wrapper), then
+	 * mov edx, 'Wrap'; call [rip+IAT], the import renamed ExFreePoolWithTag.
+	 */
+	uint8_t img[PE_BUILD_SIZE], code[32] = { 0x41, 0xb8, 'W', 'r', 'a', 'p',
+		0xe8, 0, 0, 0, 0, 0xba, 'W', 'r', 'a', 'p', 0xff, 0x15 };
+	uint32_t disp = PE_BUILD_IAT - (PE_BUILD_TEXT_RVA + 22);
+	memcpy(code + 18, &disp, 4);
+	pe_build(img, PT_PE_MACHINE_AMD64, true, code, 22);
+	memcpy(img + 0x4a2, "ExFreePoolWithTag", 18);
+	const char *tags[] = { "Wrap" };
+	new_scan(tags, 1);
+	struct pt_error err = { 0 };
+	ck_assert(pt_owner_scan_buffer(scan, "w.sys", img, sizeof(img), &diags,
+		&err));
+	pt_owner_scan_finish(scan);
+	const struct pt_owner_hit *h = &tag("Wrap")->hits[0];
+	ck_assert_uint_eq(h->nbest, 2);
+	ck_assert(!h->best[0].free_call && h->best[0].call_near);
+	ck_assert(h->best[1].free_call);
+	ck_assert(h->free_only);
+	ck_assert(h->confidence > 0.80 * 0.8);
+}
+END_TEST
+
 START_TEST(missing_path_is_reported_not_fatal)
 {
 	const char *tags[] = { "Leak" };
@@ -642,6 +669,7 @@ owner_suite(void)
 	tcase_add_test(tc, non_pe_files_are_skipped_with_a_note_for_driver_names);
 	tcase_add_test(tc, a_file_reached_twice_is_read_once);
 	tcase_add_test(tc, missing_path_is_reported_not_fatal);
+	tcase_add_test(tc, a_free_ranks_below_an_unknown_call);
 	tcase_add_test(tc, a_directory_reached_twice_is_walked_once);
 	tcase_add_test(tc, weak_evidence_names_no_driver);
 	tcase_add_test(tc, ties_break_on_allocator_calls_and_are_said);
