@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,23 +50,33 @@ struct pt_owner_file {
 /* The one import that only frees: evidence, but weaker than allocating. */
 static const char free_import[] = "ExFreePoolWithTag";
 
-static const char *const allocators[] = {
-	"ExAllocatePoolWithTag", "ExAllocatePoolWithQuotaTag",
-	"ExAllocatePoolWithTagPriority", "ExAllocatePool2", "ExAllocatePool3",
-	"ExAllocatePoolZero", "ExAllocatePoolQuotaZero",
-	"ExAllocatePoolPriorityZero", "NdisAllocateMemoryWithTagPriority",
-	"NdisAllocateMemoryWithTag", "FltAllocatePoolAlignedWithTag",
-	"ExInitializeNPagedLookasideList", "ExInitializePagedLookasideList",
-	"ExInitializeLookasideListEx",
+/* Each allocator and the position (1-based) of its tag argument. */
+static const struct allocator {
+	const char *name;
+	int tag_arg;
+} allocators[] = {
+	{ "ExAllocatePoolWithTag", 3 }, { "ExAllocatePoolWithQuotaTag", 3 },
+	{ "ExAllocatePoolWithTagPriority", 3 }, { "ExAllocatePool2", 3 },
+	{ "ExAllocatePool3", 3 }, { "ExAllocatePoolZero", 3 },
+	{ "ExAllocatePoolQuotaZero", 3 }, { "ExAllocatePoolPriorityZero", 3 },
+	{ "NdisAllocateMemoryWithTagPriority", 3 },
+	{ "NdisAllocateMemoryWithTag", 3 },
+	{ "FltAllocatePoolAlignedWithTag", 4 },
+	{ "ExInitializeNPagedLookasideList", 6 },
+	{ "ExInitializePagedLookasideList", 6 },
+	{ "ExInitializeLookasideListEx", 7 },
 };
 
-/* The static copy of an allocator's name, or NULL. */
-static const char *
-allocator_name(const char *name)
+/* ExFreePoolWithTag(P, Tag): the tag is the second argument. */
+#define FREE_TAG_ARG 2
+
+/* The allocator called name, or NULL. */
+static const struct allocator *
+find_allocator(const char *name)
 {
 	for (size_t i = 0; name && i < sizeof(allocators) / sizeof(allocators[0]); i++) {
-		if (strcmp(name, allocators[i]) == 0)
-			return allocators[i];
+		if (strcmp(name, allocators[i].name) == 0)
+			return &allocators[i];
 	}
 	return NULL;
 }
@@ -75,7 +84,7 @@ allocator_name(const char *name)
 bool
 pt_owner_is_allocator(const char *name)
 {
-	return allocator_name(name) != NULL;
+	return find_allocator(name) != NULL;
 }
 
 const char *
@@ -119,8 +128,11 @@ struct pt_owner_scan *
 pt_owner_scan_create(const uint8_t (*tags)[4], size_t ntags,
 		struct pt_error *err)
 {
-	if (ntags > PT_OWNER_MAX_TAGS)
-		ntags = PT_OWNER_MAX_TAGS;
+	if (ntags > PT_OWNER_MAX_TAGS) {
+		pt_error_set(err, 0, "more than %d tags to look for",
+			PT_OWNER_MAX_TAGS);
+		return NULL;
+	}
 	struct pt_owner_scan *s = calloc(1, sizeof(*s));
 	if (s != NULL) {
 		s->tags = calloc(ntags ? ntags : 1, sizeof(*s->tags));
@@ -197,6 +209,7 @@ struct image {
 	size_t len;
 	const struct pt_pe *pe;
 	struct pt_owner_file *file;
+	bool places_capped; /* a tag had more places than get the analysis */
 };
 
 static char *
@@ -268,48 +281,138 @@ indirect_import(const struct image *im, const uint8_t *p, size_t next, bool x64)
 	return x64 ? iat_import(im, next, sdisp(p)) : abs_import(im, p);
 }
 
+/* What the bytes at q are to the search for the call after a tag. */
+enum insn_kind {
+	INSN_OTHER,  /* not a call: go on */
+	INSN_CALL,   /* a call: the first one takes the arguments */
+	INSN_END,    /* ret, call reg, call [not an import]: the window ends */
+};
+
+/* The import a jmp [disp32] thunk at file offset t reaches, or NULL. */
+static const struct pt_pe_import *
+thunk_import(const struct image *im, size_t t, bool x64)
+{
+	if (t + 6 > im->len || im->data[t] != 0xff || im->data[t + 1] != 0x25)
+		return NULL;
+	return indirect_import(im, im->data + t + 2, t + 6, x64);
+}
+
+/* The file offset a relative branch ending at next lands on, in code. */
+static bool
+branch_target(const struct image *im, size_t next, int32_t rel, size_t *t)
+{
+	uint32_t rva;
+	if (!pt_pe_offset_to_rva(im->pe, next, &rva) ||
+			!pt_pe_rva_to_offset(im->pe, rva + (uint32_t)rel, t))
+		return false;
+	const struct pt_pe_section *ts = pt_pe_section_at(im->pe, *t);
+	return ts != NULL && ts->exec;
+}
+
 /*
- * A call at q (E8 rel32, FF 15 [disp32], or a tail call: E9, EB, FF 25)
- * inside [q, end): true when it is one, with *callee the import reached
- * (directly, or through a jmp [disp32] thunk), or NULL.  [disp32] is
- * RIP-relative on x64 and absolute on x86.
+ * Is the C2/C3 at q more likely part of another instruction than a ret?
+ * The window is scanned byte by byte, so "mov edx, eax" (89 C2) or a size
+ * of 0xC3 would otherwise end it before the real call: a ModRM after a
+ * common register opcode, or inside the imm32 of mov r32, imm32.
  */
 static bool
-call_at(const struct image *im, size_t q, size_t end,
+operand_byte(const uint8_t *d, size_t q, size_t from)
+{
+	static const uint8_t modrm_ops[] = { 0x01, 0x03, 0x09, 0x0b, 0x21,
+		0x23, 0x29, 0x2b, 0x31, 0x33, 0x39, 0x3b, 0x85, 0x87, 0x89, 0x8b };
+	if (q > from && memchr(modrm_ops, d[q - 1], sizeof(modrm_ops)) != NULL)
+		return true;
+	for (size_t k = 1; k <= 4 && q >= from + k; k++) {
+		if (d[q - k] >= 0xb8 && d[q - k] <= 0xbf)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The bytes at q inside [q, end): a call (E8 rel32 into code, FF 15
+ * [disp32] through the IAT, or a tail call E9/EB/FF 25 that reaches an
+ * import), with *callee the import reached (directly or through a
+ * jmp [disp32] thunk) or NULL; or an instruction that ends the window.
+ * [disp32] is RIP-relative on x64 and absolute on x86; from is where
+ * the search started (an instruction boundary).  A jmp that does
+ * not reach an import is only a branch: counting it would credit the tag
+ * to whatever call follows the branch target.
+ */
+static enum insn_kind
+call_at(const struct image *im, size_t q, size_t from, size_t end,
 		const struct pt_pe_import **callee)
 {
 	const uint8_t *d = im->data;
 	bool x64 = pt_pe_machine(im->pe) == PT_PE_MACHINE_AMD64;
 	*callee = NULL;
-	/* call or tail-call jmp through the IAT: FF 15 / FF 25 [rip+disp32] */
+	if ((d[q] == 0xc3 || (d[q] == 0xc2 && q + 3 <= end)) && !operand_byte(d, q, from))
+		return INSN_END;
+	if (q + 2 <= end && d[q] == 0xff && d[q + 1] >= 0xd0 && d[q + 1] <= 0xd7)
+		return INSN_END;
 	if (q + 6 <= end && d[q] == 0xff && (d[q + 1] == 0x15 || d[q + 1] == 0x25)) {
 		*callee = indirect_import(im, d + q + 2, q + 6, x64);
-		return *callee != NULL;
+		return *callee != NULL ? INSN_CALL : INSN_END;
 	}
-	/* call rel32 (E8), or a tail call: jmp rel32 (E9) or rel8 (EB) */
-	size_t next;
-	int32_t rel;
-	if (q + 5 <= end && (d[q] == 0xe8 || d[q] == 0xe9)) {
-		next = q + 5;
-		rel = sdisp(d + q + 1);
-	} else if (q + 2 <= end && d[q] == 0xeb) {
-		next = q + 2;
-		rel = d[q + 1] < 0x80 ? d[q + 1] : (int32_t)d[q + 1] - 256;
-	} else {
-		return false;
-	}
-	uint32_t rva;
 	size_t t;
-	if (!pt_pe_offset_to_rva(im->pe, next, &rva) ||
-			!pt_pe_rva_to_offset(im->pe, rva + (uint32_t)rel, &t))
-		return false;
-	const struct pt_pe_section *ts = pt_pe_section_at(im->pe, t);
-	/* A call lands in code; anything else was not a call. */
-	if (ts == NULL || !ts->exec)
-		return false;
-	if (t + 6 <= im->len && d[t] == 0xff && d[t + 1] == 0x25)
-		*callee = indirect_import(im, d + t + 2, t + 6, x64);
-	return true;
+	if (q + 5 <= end && (d[q] == 0xe8 || d[q] == 0xe9)) {
+		if (!branch_target(im, q + 5, sdisp(d + q + 1), &t))
+			return INSN_OTHER;
+		*callee = thunk_import(im, t, x64);
+		return d[q] == 0xe8 || *callee != NULL ? INSN_CALL : INSN_OTHER;
+	}
+	if (q + 2 <= end && d[q] == 0xeb) {
+		int32_t rel = d[q + 1] < 0x80 ? d[q + 1] : (int32_t)d[q + 1] - 256;
+		if (!branch_target(im, q + 2, rel, &t))
+			return INSN_OTHER;
+		*callee = thunk_import(im, t, x64);
+		return *callee != NULL ? INSN_CALL : INSN_OTHER;
+	}
+	return INSN_OTHER;
+}
+
+/* Does operand (as argument_operand names it) carry argument number arg? */
+static bool
+operand_is_arg(const char *operand, int arg, uint16_t machine)
+{
+	static const char *const x64_regs[] = { "ecx", "edx", "r8d", "r9d" };
+	char want[24];
+	if (machine == PT_PE_MACHINE_ARM64) {
+		(void)snprintf(want, sizeof(want), "w%d", arg - 1);
+		return strcmp(operand, want) == 0;
+	}
+	/* x86: stdcall pushes, fastcall registers: positions are not checked. */
+	if (machine != PT_PE_MACHINE_AMD64)
+		return true;
+	if (arg <= 4)
+		return strcmp(operand, x64_regs[arg - 1]) == 0;
+	/* Stack arguments start above the 32-byte home area. */
+	(void)snprintf(want, sizeof(want), "[rsp+0x%x]", 0x20 + (arg - 5) * 8);
+	return strcmp(operand, want) == 0;
+}
+
+/* Credit the first call after a tag load to the import it reaches. */
+static void
+credit_call(const struct image *im, const struct pt_pe_import *callee,
+		struct pt_tag_place *pl)
+{
+	uint16_t m = pt_pe_machine(im->pe);
+	pl->call_near = true;
+	if (callee == NULL || callee->name == NULL)
+		return;
+	const struct allocator *a = find_allocator(callee->name);
+	if (a != NULL && operand_is_arg(pl->operand, a->tag_arg, m)) {
+		pl->call_import = a->name;
+		pl->allocator_call = true;
+	} else if (a == NULL && strcmp(callee->name, free_import) == 0 &&
+			operand_is_arg(pl->operand, FREE_TAG_ARG, m)) {
+		pl->call_import = free_import;
+		pl->free_call = true;
+	} else {
+		return;
+	}
+	(void)snprintf(pl->call_module, sizeof(pl->call_module), "%s",
+		callee->module ? callee->module : "");
 }
 
 /* Look for the call the arguments go to, after the instruction ending at from. */
@@ -321,18 +424,13 @@ find_call(const struct image *im, size_t from, size_t sec_end,
 		from + PT_OWNER_CALL_WINDOW : sec_end;
 	for (size_t q = from; q < end; q++) {
 		const struct pt_pe_import *callee;
-		if (!call_at(im, q, sec_end, &callee))
-			continue;
-		const char *alloc = callee ? allocator_name(callee->name) : NULL;
-		pl->call_near = true;
-		if (alloc != NULL) {
-			pl->call_import = alloc;
-			pl->allocator_call = true;
-			(void)snprintf(pl->call_module, sizeof(pl->call_module), "%s",
-				callee->module ? callee->module : "");
-		}
-		if (pl->allocator_call)
+		enum insn_kind k = call_at(im, q, from, sec_end, &callee);
+		if (k == INSN_END)
 			return;
+		if (k == INSN_CALL) {
+			credit_call(im, callee, pl);
+			return;
+		}
 	}
 }
 
@@ -423,9 +521,15 @@ static int
 place_rank(const struct pt_tag_place *p)
 {
 	if (p->allocator_call)
-		return 5;
-	if (p->kind == PT_PLACE_ARGUMENT)
-		return p->call_near ? 4 : 3;
+		return 6;
+	/*
+	 * An unknown call may be the driver's own allocation wrapper: that
+	 * beats a free, which beats an argument no call takes.
+	 */
+	if (p->kind == PT_PLACE_ARGUMENT && !p->free_call)
+		return p->call_near ? 5 : 3;
+	if (p->free_call)
+		return 4;
 	if (p->kind == PT_PLACE_CODE)
 		return 2;
 	return p->kind == PT_PLACE_DATA ? 1 : 0;
@@ -492,7 +596,7 @@ find_key(const struct pt_owner_scan *s, uint32_t key)
 }
 
 static bool
-check_at(struct pt_owner_scan *s, const struct image *im, size_t p)
+check_at(struct pt_owner_scan *s, struct image *im, size_t p)
 {
 	const struct pt_owner_key *key = find_key(s, le32(im->data + p));
 	if (key == NULL)
@@ -502,6 +606,8 @@ check_at(struct pt_owner_scan *s, const struct image *im, size_t p)
 		return false;
 	struct pt_tag_place pl;
 	size_t seen = h->places[0] + h->places[1] + h->places[2] + h->places[3];
+	if (seen == MAX_DECODED)
+		im->places_capped = true;
 	judge_place(im, p, seen < MAX_DECODED, &pl);
 	keep_place(h, &pl);
 	return true;
@@ -516,7 +622,7 @@ check_at(struct pt_owner_scan *s, const struct image *im, size_t p)
  * of a byte-by-byte scan, whatever the number of tags.
  */
 static bool
-search_tags(struct pt_owner_scan *s, const struct image *im)
+search_tags(struct pt_owner_scan *s, struct image *im)
 {
 	const uint8_t *d = im->data;
 	const uint64_t *bits = s->first2;
@@ -606,14 +712,7 @@ arm64_find_call(const struct image *im, size_t from, size_t sec_start,
 			callee = pt_pe_import_at(im->pe, arm64_slot(im, q - 4, sec_start));
 		else
 			continue;
-		pl->call_near = true;
-		const char *alloc = callee ? allocator_name(callee->name) : NULL;
-		if (alloc != NULL) {
-			pl->call_import = alloc;
-			pl->allocator_call = true;
-			(void)snprintf(pl->call_module, sizeof(pl->call_module), "%s",
-				callee->module ? callee->module : "");
-		}
+		credit_call(im, callee, pl);
 		return; /* the first call takes the arguments */
 	}
 }
@@ -735,6 +834,14 @@ score_hit(struct pt_owner_hit *h)
 			b->operand, b->call_import, b->call_module, b->section);
 		return;
 	}
+	if (b->free_call) {
+		/* Using the tag to free says less than allocating with it. */
+		h->confidence = h->free_only ? 0.80 * 0.8 : 0.80;
+		(void)snprintf(h->reason, sizeof(h->reason),
+			"frees with the tag: %s argument of a call to %s (%s) in %s; %s",
+			b->operand, b->call_import, b->call_module, b->section, imports);
+		return;
+	}
 	bool has_alloc = h->allocator != NULL || h->free_only;
 	h->confidence = has_alloc ? with_alloc[b->kind] : without[b->kind];
 	if (b->kind == PT_PLACE_ARGUMENT && b->call_near && has_alloc)
@@ -755,9 +862,22 @@ cmp_hits(const void *a, const void *b)
 	const struct pt_owner_hit *x = a, *y = b;
 	if (x->confidence != y->confidence)
 		return x->confidence > y->confidence ? -1 : 1;
+	if (x->allocator_calls != y->allocator_calls)
+		return x->allocator_calls > y->allocator_calls ? -1 : 1;
 	if (x->places[PT_PLACE_ARGUMENT] != y->places[PT_PLACE_ARGUMENT])
 		return x->places[PT_PLACE_ARGUMENT] > y->places[PT_PLACE_ARGUMENT] ? -1 : 1;
 	return strcmp(x->path, y->path);
+}
+
+/* The order of a tie says little: say so rather than let the path decide. */
+static void
+mark_tie(struct pt_owner_hit *first, const struct pt_owner_hit *next)
+{
+	size_t n = strlen(first->reason);
+	const char *base = strrchr(next->path, '/');
+	first->tie = true;
+	(void)snprintf(first->reason + n, sizeof(first->reason) - n,
+		"; tie with %s", base ? base + 1 : next->path);
 }
 
 void
@@ -769,6 +889,8 @@ pt_owner_scan_finish(struct pt_owner_scan *s)
 			score_hit(&tg->hits[i]);
 		if (tg->nhits > 1)
 			qsort(tg->hits, tg->nhits, sizeof(*tg->hits), cmp_hits);
+		if (tg->nhits > 1 && tg->hits[0].confidence == tg->hits[1].confidence)
+			mark_tie(&tg->hits[0], &tg->hits[1]);
 	}
 }
 
@@ -811,9 +933,13 @@ pt_owner_scan_buffer(struct pt_owner_scan *s, const char *name,
 	} else {
 		free_file(f);
 	}
-	struct image im = { data, len, pe, f };
+	struct image im = { data, len, pe, f, false };
 	ok = ok && search_tags(s, &im) &&
 		(pt_pe_machine(pe) != PT_PE_MACHINE_ARM64 || search_arm64(s, &im));
+	if (im.places_capped)
+		pt_diags_add(diags, PT_SEV_WARNING, name, 0,
+			"a tag is in more than %d places; the rest are only counted",
+			MAX_DECODED);
 	pt_pe_destroy(pe);
 	s->pe_files++;
 	s->bytes += len;
@@ -874,29 +1000,95 @@ first_visit(struct pt_owner_scan *s, const struct stat *st, bool *again)
 	return true;
 }
 
-static bool
-scan_file(struct pt_owner_scan *s, const char *path, struct pt_diags *diags,
-		struct pt_error *err)
+/*
+ * Up to size bytes of fd into a new buffer (*len: how many; fewer when
+ * the file shrank meanwhile).  Read, not mapped: a file cut short while
+ * it is scanned would raise SIGBUS through a mapping.  NULL with errno.
+ */
+static uint8_t *
+read_all(int fd, size_t size, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		unreadable(s, diags, path);
-		if (fd >= 0)
-			close(fd);
-		return true;
+	uint8_t *data = malloc(size ? size : 1);
+	*len = 0;
+	if (data == NULL) {
+		errno = ENOMEM;
+		return NULL;
 	}
+	while (*len < size) {
+		ssize_t n = read(fd, data + *len, size - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(data);
+			errno = e;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return data;
+}
+
+enum visit { VISIT_FIRST, VISIT_AGAIN, VISIT_OUT_OF_MEMORY };
+
+/* First visit of st, or a warning (what: the words for a second one). */
+static enum visit
+visit_once(struct pt_owner_scan *s, const struct stat *st, const char *path,
+		const char *what, struct pt_diags *diags, struct pt_error *err)
+{
 	bool again = false;
-	if (S_ISREG(st.st_mode) && !first_visit(s, &st, &again)) {
-		close(fd);
+	if (!first_visit(s, st, &again)) {
 		pt_error_set(err, 0, "out of memory");
-		return false;
+		return VISIT_OUT_OF_MEMORY;
 	}
-	if (again) {
+	if (!again)
+		return VISIT_FIRST;
+	pt_diags_add(diags, PT_SEV_WARNING, path, 0, "%s; read once", what);
+	return VISIT_AGAIN;
+}
+
+/* Open what (l)stat saw at path: below an operand a link is not followed. */
+static int
+open_same(const char *path, int flags, bool nofollow, const struct stat *seen,
+		struct stat *st)
+{
+	int fd = open(path, flags | O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+		(nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) != 0) {
+		int e = errno;
 		close(fd);
-		pt_diags_add(diags, PT_SEV_WARNING, path, 0,
-			"same file as one scanned before; read once");
+		errno = e;
+		return -1;
+	}
+	if (st->st_dev != seen->st_dev || st->st_ino != seen->st_ino) {
+		/* Replaced between the look and the open. */
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
+}
+
+static bool
+scan_file(struct pt_owner_scan *s, const char *path, bool nofollow,
+		const struct stat *seen, struct pt_diags *diags, struct pt_error *err)
+{
+	struct stat st;
+	int fd = open_same(path, 0, nofollow, seen, &st);
+	if (fd < 0) {
+		unreadable(s, diags, path);
 		return true;
+	}
+	enum visit v = S_ISREG(st.st_mode) ?
+		visit_once(s, &st, path, "same file as one scanned before",
+			diags, err) : VISIT_FIRST;
+	if (v != VISIT_FIRST) {
+		close(fd);
+		return v == VISIT_AGAIN;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < 2) {
 		close(fd);
@@ -904,16 +1096,26 @@ scan_file(struct pt_owner_scan *s, const char *path, struct pt_diags *diags,
 			s->files++;
 		return true;
 	}
-	size_t len = (size_t)st.st_size;
-	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if ((uint64_t)st.st_size > PT_OWNER_MAX_FILE) {
+		close(fd);
+		s->files++;
+		pt_diags_add(diags, PT_SEV_WARNING, path, 0,
+			"too large (over %d MiB), skipped", PT_OWNER_MAX_FILE >> 20);
+		return true;
+	}
+	size_t len;
+	uint8_t *data = read_all(fd, (size_t)st.st_size, &len);
 	close(fd);
-	if (map == MAP_FAILED) {
+	if (data == NULL) {
+		if (errno == ENOMEM) {
+			pt_error_set(err, 0, "out of memory");
+			return false;
+		}
 		unreadable(s, diags, path);
 		return true;
 	}
-	(void)posix_madvise(map, len, POSIX_MADV_SEQUENTIAL);
-	bool ok = pt_owner_scan_buffer(s, path, map, len, diags, err);
-	munmap(map, len);
+	bool ok = pt_owner_scan_buffer(s, path, data, len, diags, err);
+	free(data);
 	return ok;
 }
 
@@ -926,59 +1128,85 @@ cmp_names(const void *a, const void *b)
 static bool scan_tree(struct pt_owner_scan *s, const char *path, int depth,
 		struct pt_diags *diags, struct pt_error *err);
 
-/* The entries of a directory, sorted so that results do not depend on the file system. */
+/*
+ * The entries of an open directory (closed here), sorted so that results
+ * do not depend on the file system.  NULL with errno on a read error or
+ * out of memory: a partial listing would be a silently wrong answer.
+ */
 static char **
-list_dir(const char *path, size_t *n)
+list_dir(DIR *d, const char *path, size_t *n)
 {
-	DIR *d = opendir(path);
-	*n = 0;
-	if (d == NULL)
-		return NULL;
 	char **names = NULL;
 	size_t cap = 0;
 	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
+	*n = 0;
+	for (;;) {
+		errno = 0;
+		if ((e = readdir(d)) == NULL)
+			break;
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 32;
 			char **g = realloc(names, cap * sizeof(*g));
 			if (g == NULL)
-				goto out_of_memory;
+				goto fail;
 			names = g;
 		}
 		size_t len = strlen(path) + strlen(e->d_name) + 2;
 		char *full = malloc(len);
 		if (full == NULL)
-			goto out_of_memory;
+			goto fail;
 		/* "drivers/" given by the shell's completion: no "//" in names. */
 		bool slash = len > 2 && path[strlen(path) - 1] == '/';
 		(void)snprintf(full, len, "%s%s%s", path, slash ? "" : "/", e->d_name);
 		names[(*n)++] = full;
 	}
+	if (errno != 0)
+		goto fail;
 	closedir(d);
 	if (*n > 0)
 		qsort(names, *n, sizeof(*names), cmp_names);
 	return names ? names : malloc(1);
 
-out_of_memory:
-	/* A partial listing would be a silently wrong answer. */
+fail:;
+	int saved = errno ? errno : ENOMEM;
 	closedir(d);
 	for (size_t i = 0; i < *n; i++)
 		free(names[i]);
 	free(names);
 	*n = 0;
-	errno = ENOMEM;
+	errno = saved;
 	return NULL;
 }
 
 static bool
 scan_dir(struct pt_owner_scan *s, const char *path, int depth,
-		struct pt_diags *diags, struct pt_error *err)
+		const struct stat *seen, struct pt_diags *diags, struct pt_error *err)
 {
+	struct stat st;
+	int fd = open_same(path, O_DIRECTORY, depth > 0, seen, &st);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		unreadable(s, diags, path);
+		if (fd >= 0)
+			close(fd);
+		return true;
+	}
+	/* Directories join the seen set: a loop or an overlap is walked once. */
+	enum visit v = visit_once(s, &st, path, "same directory as one read before",
+		diags, err);
+	if (v != VISIT_FIRST) {
+		closedir(d);
+		return v == VISIT_AGAIN;
+	}
 	size_t n;
-	char **names = list_dir(path, &n);
+	char **names = list_dir(d, path, &n);
 	if (names == NULL) {
+		if (errno == ENOMEM) {
+			pt_error_set(err, 0, "out of memory");
+			return false;
+		}
 		unreadable(s, diags, path);
 		return true;
 	}
@@ -1008,10 +1236,10 @@ scan_tree(struct pt_owner_scan *s, const char *path, int depth,
 				"more than %d directory levels, not read", MAX_DEPTH);
 			return true;
 		}
-		return scan_dir(s, path, depth, diags, err);
+		return scan_dir(s, path, depth, &st, diags, err);
 	}
 	if (S_ISREG(st.st_mode))
-		return scan_file(s, path, diags, err);
+		return scan_file(s, path, depth > 0, &st, diags, err);
 	return true;
 }
 

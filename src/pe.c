@@ -274,7 +274,9 @@ read_thunk(struct pt_pe *pe, size_t off, const char *module,
 			rd16(pe, hoff, &hint))
 		name = name_at(pe, (uint32_t)v + 2);
 	if (name == NULL) {
+		/* The rest of this table is as wild: read no more of it. */
 		pe->damage = "import name outside the file";
+		*end = true;
 		return true;
 	}
 	if (!add_import(pe, module, name, hint, iat_rva)) {
@@ -306,7 +308,15 @@ read_module(struct pt_pe *pe, size_t desc, char **module)
 		return true;
 	}
 	size_t step = pe->plus ? 8 : 4;
-	for (size_t i = 0; pe->nimports < PT_PE_MAX_IMPORTS; i++) {
+	/*
+	 * Each thunk read adds an import or ends the table, so the imports
+	 * cap and the modules cap bound the walk of all tables together.
+	 */
+	for (size_t i = 0;; i++) {
+		if (pe->nimports >= PT_PE_MAX_IMPORTS) {
+			pe->damage = "more than 65536 imports, the rest not read";
+			break;
+		}
 		bool end;
 		uint32_t iat = ft + (uint32_t)(i * step);
 		if (!read_thunk(pe, off + i * step, *module, iat, &end))
@@ -323,7 +333,11 @@ read_imports(struct pt_pe *pe)
 	size_t off;
 	if (pe->dir_rva[1] == 0 || !pt_pe_rva_to_offset(pe, pe->dir_rva[1], &off))
 		return true;
-	for (size_t i = 0; i < MAX_IMPORT_MODULES; i++) {
+	for (size_t i = 0;; i++) {
+		if (i == MAX_IMPORT_MODULES) {
+			pe->damage = "more than 4096 imported modules, the rest not read";
+			return true;
+		}
 		size_t desc = off + i * 20;
 		uint32_t name_rva, ft;
 		if (!rd32(pe, desc + 12, &name_rva) || !rd32(pe, desc + 16, &ft)) {
@@ -430,8 +444,12 @@ take_string(struct pt_pe *pe, const char *key, size_t value, size_t end,
 		if (strcmp(key, field_keys[f]) != 0 || pe->strings[f] != NULL)
 			continue;
 		size_t room = (end - value) / 2;
-		size_t units = value_len < room ? value_len : room;
-		pe->strings[f] = utf16_at(pe, value, units, NULL);
+		size_t units = value_len < room ? value_len : room, used;
+		uint16_t last;
+		pe->strings[f] = utf16_at(pe, value, units, &used);
+		if (units > MAX_NAME && used == MAX_NAME &&
+				rd16(pe, value + (used - 1) * 2, &last) && last != 0)
+			pe->damage = "version string longer than 512 characters, cut";
 	}
 }
 
@@ -491,7 +509,7 @@ walk_version(struct pt_pe *pe, size_t off, size_t end, int depth)
 
 /* The first entry of a resource directory level, optionally by id. */
 static bool
-resource_entry(const struct pt_pe *pe, size_t base, size_t rsrc_len,
+resource_entry(struct pt_pe *pe, size_t base, size_t rsrc_len,
 		uint32_t dir, bool by_id, uint32_t id, uint32_t *target)
 {
 	uint16_t named, ids;
@@ -499,7 +517,8 @@ resource_entry(const struct pt_pe *pe, size_t base, size_t rsrc_len,
 			!rd16(pe, base + dir + 14, &ids))
 		return false;
 	size_t n = (size_t)named + ids;
-	if (n > MAX_RESOURCE_ENTRIES)
+	bool capped = n > MAX_RESOURCE_ENTRIES;
+	if (capped)
 		n = MAX_RESOURCE_ENTRIES;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t name, data;
@@ -511,6 +530,8 @@ resource_entry(const struct pt_pe *pe, size_t base, size_t rsrc_len,
 			return true;
 		}
 	}
+	if (capped)
+		pe->damage = "more than 4096 resource entries, the rest not read";
 	return false;
 }
 

@@ -255,7 +255,8 @@ pt_report_driver(const struct pt_analysis *a, const struct pt_report_opts *o,
 		return NULL;
 	const struct pt_owner_tag *t = pt_owner_scan_find(o->drivers,
 		a->ds.series[s].tag);
-	return t != NULL && t->nhits > 0 ? &t->hits[0] : NULL;
+	return t != NULL && t->nhits > 0 &&
+		t->hits[0].confidence >= PT_OWNER_MIN_DRIVER ? &t->hits[0] : NULL;
 }
 
 char *

@@ -120,9 +120,10 @@ format_driver(const struct pt_analysis *a, const struct pt_report_opts *o,
 		return;
 	const char *base = strrchr(h->path, '/');
 	char joined[512];
-	(void)snprintf(joined, sizeof(joined), "%s, %s, %s, %.2f",
+	(void)snprintf(joined, sizeof(joined), "%s, %s, %s, %.2f%s",
 		base ? base + 1 : h->path, h->company ? h->company : "-",
-		h->file_version ? h->file_version : "-", h->confidence);
+		h->file_version ? h->file_version : "-", h->confidence,
+		h->tie ? " tie" : "");
 	cut_escaped(joined, DRIVER_WIDTH, out);
 }
 

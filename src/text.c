@@ -93,6 +93,22 @@ pt_tag_hex(const uint8_t tag[4], char out[9])
 }
 
 /*
+ * Characters that change or hide the text around them without showing:
+ * bidirectional marks, overrides and isolates; zero-width and invisible
+ * operators, the soft hyphen, the byte order mark, line and paragraph
+ * separators, and tag characters.
+ */
+static bool
+invisible(unsigned long cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+		cp == 0x200e || cp == 0x200f || cp == 0x061c ||
+		(cp >= 0x200b && cp <= 0x200d) || cp == 0x2028 || cp == 0x2029 ||
+		cp == 0xfeff || cp == 0x00ad || (cp >= 0x2060 && cp <= 0x2064) ||
+		(cp >= 0xe0000 && cp <= 0xe007f);
+}
+
+/*
  * Length of a well-formed UTF-8 sequence at s that encodes a printable
  * character (no C1 controls, no surrogates, no overlongs), or 0.
  */
@@ -126,11 +142,7 @@ printable_utf8_len(const unsigned char *s, size_t avail)
 		return 0;
 	if (cp < 0xa0)  /* C1 controls */
 		return 0;
-	/* Bidirectional marks, overrides and isolates can disguise text. */
-	if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-			cp == 0x200e || cp == 0x200f || cp == 0x061c)
-		return 0;
-	return len;
+	return invisible(cp) ? 0 : len;
 }
 
 char *

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pooltrend/decode.h"
+#include "pooltrend/text.h"
 #include "testutil.h"
 
 /* A string literal as (pointer, length), so embedded NULs count. */
@@ -311,6 +312,34 @@ START_TEST(encoding_names)
 }
 END_TEST
 
+/* pt_escape (text.h): what a terminal would hide or reorder is escaped. */
+START_TEST(escape_keeps_visible_utf8_and_escapes_invisible)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },             /* kept */
+		{ "a\xe2\x80\xae" "b", "a\\xe2\\x80\\xae" "b" },  /* RLO */
+		{ "\xe2\x80\x8b", "\\xe2\\x80\\x8b" },        /* ZWSP */
+		{ "\xe2\x80\x8d", "\\xe2\\x80\\x8d" },        /* ZWJ */
+		{ "\xe2\x80\xa8", "\\xe2\\x80\\xa8" },        /* LS */
+		{ "\xe2\x80\xa9", "\\xe2\\x80\\xa9" },        /* PS */
+		{ "\xef\xbb\xbf", "\\xef\\xbb\\xbf" },        /* BOM */
+		{ "\xc2\xad", "\\xc2\\xad" },                 /* soft hyphen */
+		{ "\xe2\x81\xa0", "\\xe2\\x81\\xa0" },        /* word joiner */
+		{ "\xe2\x81\xa4", "\\xe2\\x81\\xa4" },        /* invisible plus */
+		{ "\xf3\xa0\x80\x81", "\\xf3\\xa0\\x80\\x81" }, /* tag U+E0001 */
+		{ "\xf3\xa0\x81\xbf", "\\xf3\\xa0\\x81\\xbf" }, /* tag U+E007F */
+		{ "\xe2\x81\xa5", "\xe2\x81\xa5" },            /* U+2065: kept */
+		{ "\xf3\xa0\x82\x80", "\xf3\xa0\x82\x80" },    /* U+E0080: kept */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *e = pt_escape(cases[i].in, strlen(cases[i].in));
+		ck_assert_ptr_nonnull(e);
+		ck_assert_msg(strcmp(e, cases[i].out) == 0, "case %zu: %s", i, e);
+		free(e);
+	}
+}
+END_TEST
+
 START_TEST(finish_is_idempotent)
 {
 	struct pt_text t = decode(LIT("abc"));
@@ -328,6 +357,7 @@ decode_suite(void)
 	Suite *s = suite_create("decode");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, empty_input);
+	tcase_add_test(tc, escape_keeps_visible_utf8_and_escapes_invisible);
 	tcase_add_test(tc, final_newline_added);
 	tcase_add_test(tc, line_ends_normalised);
 	tcase_add_test(tc, ctrl_z_dropped);

@@ -195,6 +195,132 @@ START_TEST(damaged_imports_keep_the_rest)
 }
 END_TEST
 
+static void
+put32le(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void
+put64le(uint8_t *p, uint64_t v)
+{
+	put32le(p, (uint32_t)v);
+	put32le(p + 4, (uint32_t)(v >> 32));
+}
+
+/*
+ * A PE32+ image whose .idata section (RVA 0x2000, file offset 0x400) is
+ * idata_len bytes of zeros, for import tables of hostile sizes.
+ */
+static uint8_t *
+big_idata_image(size_t idata_len, size_t *len)
+{
+	*len = 0x400 + idata_len;
+	uint8_t *img = calloc(1, *len);
+	ck_assert_ptr_nonnull(img);
+	pe_build(img, PT_PE_MACHINE_AMD64, true, NULL, 0);
+	memset(img + 0x400, 0, 0x200);
+	/* second section header: VirtualSize and SizeOfRawData */
+	put32le(img + 0x58 + 240 + 40 + 8, (uint32_t)idata_len);
+	put32le(img + 0x58 + 240 + 40 + 16, (uint32_t)idata_len);
+	return img;
+}
+
+/* Descriptor i of the import directory: lookup table, name, IAT. */
+static void
+put_descriptor(uint8_t *img, size_t i, uint32_t table, uint32_t name)
+{
+	uint8_t *d = img + 0x400 + i * 20;
+	put32le(d, table);
+	put32le(d + 12, name);
+	put32le(d + 16, 0x900000);
+}
+
+#define ORDINAL_7 (1ULL << 63 | 7)
+
+START_TEST(unreadable_import_name_ends_its_table)
+{
+	uint8_t img[PE_BUILD_SIZE];
+	pe_build(img, PT_PE_MACHINE_AMD64, true, NULL, 0);
+	/* First lookup entry names an RVA far outside; an ordinal follows. */
+	put64le(img + 0x400 + 0x40, 0x7ffffff0);
+	struct pt_error err = { 0 };
+	struct pt_pe *pe = pt_pe_open(img, sizeof(img), &err);
+	ck_assert_ptr_nonnull(pe);
+	ck_assert_uint_eq(pt_pe_import_count(pe), 0);
+	ck_assert_str_eq(pt_pe_damage(pe), "import name outside the file");
+	pt_pe_destroy(pe);
+}
+END_TEST
+
+/*
+ * The review's dos_thunks: every module shares one long table of names
+ * that cannot be read.  The walk ends each table at its first entry (it
+ * took 26 s on 1.1 MB when it read them all); 4097 modules hit the cap.
+ */
+START_TEST(wild_thunk_tables_and_module_cap_are_bounded)
+{
+	enum { MODULES = 4097, THUNKS = 1 << 17 };
+	uint32_t name = 0x2000 + 20 * (MODULES + 1);
+	uint32_t table = (name + 16 + 0xfff) & ~0xfffu;
+	size_t len, tbl_off = 0x400 + (table - 0x2000);
+	uint8_t *img = big_idata_image(table - 0x2000 + (size_t)THUNKS * 8 + 8,
+		&len);
+	for (size_t i = 0; i < MODULES; i++)
+		put_descriptor(img, i, table, name);
+	memcpy(img + 0x400 + (name - 0x2000), "a.dll", 6);
+	for (size_t i = 0; i + 1 < THUNKS; i++)
+		put64le(img + tbl_off + i * 8, 0x7ffffff0);
+	put64le(img + tbl_off + (THUNKS - 1) * 8, ORDINAL_7);
+	struct pt_error err = { 0 };
+	struct pt_pe *pe = pt_pe_open(img, len, &err);
+	ck_assert_ptr_nonnull(pe);
+	ck_assert_uint_eq(pt_pe_import_count(pe), 0);
+	ck_assert_str_eq(pt_pe_damage(pe),
+		"more than 4096 imported modules, the rest not read");
+	pt_pe_destroy(pe);
+	free(img);
+}
+END_TEST
+
+START_TEST(import_cap_is_reported)
+{
+	enum { THUNKS = PT_PE_MAX_IMPORTS + 1 };
+	size_t len;
+	uint8_t *img = big_idata_image(0x1000 + (size_t)THUNKS * 8 + 8, &len);
+	put_descriptor(img, 0, 0x3000, 0x2100);
+	memcpy(img + 0x400 + 0x100, "a.dll", 6);
+	for (size_t i = 0; i < THUNKS; i++)
+		put64le(img + 0x400 + 0x1000 + i * 8, ORDINAL_7);
+	struct pt_error err = { 0 };
+	struct pt_pe *pe = pt_pe_open(img, len, &err);
+	ck_assert_ptr_nonnull(pe);
+	ck_assert_uint_eq(pt_pe_import_count(pe), PT_PE_MAX_IMPORTS);
+	ck_assert_str_eq(pt_pe_damage(pe),
+		"more than 65536 imports, the rest not read");
+	pt_pe_destroy(pe);
+	free(img);
+}
+END_TEST
+
+/* The review's ver1.sys: a CompanyName far over 512 characters is cut, and said. */
+START_TEST(long_version_string_is_cut_with_a_note)
+{
+	size_t len;
+	uint8_t *data = (uint8_t *)pt_test_slurp(
+		TESTDATA_DIR "/fuzz/pe/hostile-ver1.sys", &len);
+	ck_assert_ptr_nonnull(data);
+	struct pt_error err = { 0 };
+	struct pt_pe *pe = pt_pe_open(data, len, &err);
+	ck_assert_ptr_nonnull(pe);
+	ck_assert_str_eq(pt_pe_damage(pe),
+		"version string longer than 512 characters, cut");
+	pt_pe_destroy(pe);
+	free(data);
+}
+END_TEST
+
 /* Every prefix of a real driver: an error or a struct, never a bad read. */
 START_TEST(every_prefix_of_a_driver)
 {
@@ -232,6 +358,10 @@ pe_suite(void)
 	tcase_add_test(tc, pe32plus_arm64);
 	tcase_add_test(tc, not_pe_is_an_error_with_a_reason);
 	tcase_add_test(tc, damaged_imports_keep_the_rest);
+	tcase_add_test(tc, unreadable_import_name_ends_its_table);
+	tcase_add_test(tc, wild_thunk_tables_and_module_cap_are_bounded);
+	tcase_add_test(tc, import_cap_is_reported);
+	tcase_add_test(tc, long_version_string_is_cut_with_a_note);
 	tcase_add_test(tc, every_prefix_of_a_driver);
 	suite_add_tcase(s, tc);
 	return s;

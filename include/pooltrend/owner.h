@@ -12,14 +12,17 @@
  *     [rsp+X], imm32 for a stack argument) with a call within
  *     PT_OWNER_CALL_WINDOW bytes after it, and whether that call goes to
  *     a pool allocator import (call [rip+IAT] or call to a jmp [IAT]
- *     thunk); on x86, push imm32 before a call; on ARM64, where the
+ *     thunk) with the tag in the allocator's tag argument, or to
+ *     ExFreePoolWithTag (freed with the tag: weaker).  Only the first
+ *     call counts; a ret, call [non-IAT] or call reg ends the window;
+ *     a jmp counts only when it lands on a jmp [IAT] thunk; on x86, push imm32 before a call; on ARM64, where the
  *     tag's bytes are not contiguous in code, a movz/movk pair that
  *     builds it in w0-w7 with a bl within PT_OWNER_CALL_WINDOW bytes
  *     (resolved through an adrp/ldr/br thunk) or an adrp/ldr/blr;
  *   - whether the binary imports a pool allocator, and from which module.
  * Only the first 4096 places of a tag in one binary get the instruction
  * and call analysis (a bound on hostile files); the rest are counted by
- * section.
+ * section, with a warning.
  * From that each (tag, binary) pair gets a confidence in [0, 1] and a
  * one-line reason; pt_owner_scan_finish ranks the binaries of each tag.
  *
@@ -44,6 +47,10 @@
 #define PT_OWNER_MAX_PLACES 4
 /* Tags one scan looks for. */
 #define PT_OWNER_MAX_TAGS 4096
+/* Below this confidence no binary is named as a series' driver (--drivers). */
+#define PT_OWNER_MIN_DRIVER 0.40
+/* Larger files are skipped with a warning (each file is read into memory). */
+#define PT_OWNER_MAX_FILE (256 << 20)
 
 enum pt_place_kind {
 	PT_PLACE_DATA,      /* a data section */
@@ -64,6 +71,8 @@ struct pt_tag_place {
 	                               static string), or NULL */
 	char call_module[32];       /* its module as named in the file (cut) */
 	bool allocator_call;        /* the call reaches a pool allocator */
+	bool free_call;             /* the call is ExFreePoolWithTag with the
+	                               tag as its tag argument */
 };
 
 /* One binary that holds one tag. */
@@ -81,6 +90,8 @@ struct pt_owner_hit {
 	struct pt_tag_place best[PT_OWNER_MAX_PLACES];
 	size_t nbest;
 	double confidence;
+	bool tie;                       /* the first-ranked hit, and the next
+	                                   one has the same confidence */
 	char reason[320];
 };
 
@@ -105,7 +116,10 @@ struct pt_owner_scan {
 	uint64_t *first2;    /* bitmap of two-byte windows of the tags */
 };
 
-/* Tags are copied; duplicates are kept once.  NULL with err when out of memory. */
+/*
+ * Tags are copied; duplicates are kept once.  NULL with err when out of
+ * memory or ntags is over PT_OWNER_MAX_TAGS (nothing is silently dropped).
+ */
 struct pt_owner_scan *pt_owner_scan_create(const uint8_t (*tags)[4],
 		size_t ntags, struct pt_error *err);
 void pt_owner_scan_destroy(struct pt_owner_scan *s);
@@ -126,7 +140,11 @@ bool pt_owner_scan_buffer(struct pt_owner_scan *s, const char *name,
 		const uint8_t *data, size_t len, struct pt_diags *diags,
 		struct pt_error *err);
 
-/* Rank the binaries of every tag: confidence, argument places, path. */
+/*
+ * Rank the binaries of every tag: confidence, allocator calls, argument
+ * places, path.  When the first two have the same confidence the first
+ * is marked a tie and its reason names the other.
+ */
 void pt_owner_scan_finish(struct pt_owner_scan *s);
 
 /* The scan's entry for a tag, or NULL when it was not asked for. */

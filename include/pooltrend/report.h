@@ -137,7 +137,8 @@ bool pt_report_owner(const struct pt_analysis *a,
 /*
  * The binary that most likely owns series s (--drivers): the best-ranked
  * hit of the driver scan, for likely and possible series only.  NULL when
- * there is no scan or no binary holds the tag.  Owned by the scan.
+ * there is no scan or no binary holds the tag with at least
+ * PT_OWNER_MIN_DRIVER confidence.  Owned by the scan.
  */
 const struct pt_owner_hit *pt_report_driver(const struct pt_analysis *a,
 		const struct pt_report_opts *o, size_t s);

@@ -38,7 +38,8 @@ bool pt_tag_from_hex(const char *hex, uint8_t tag[4]);
 
 /*
  * Escape arbitrary bytes the same way (valid UTF-8 sequences of printable
- * characters are kept, so accented file names stay readable).
+ * characters are kept, so accented file names stay readable; invisible
+ * and bidirectional format characters are escaped byte by byte).
  * Returns a malloc'd NUL-terminated string, or NULL when out of memory.
  */
 char *pt_escape(const char *s, size_t len);

@@ -126,6 +126,7 @@ print_help(void)
 "      --no-sparkline      leave the TREND column out of the text report\n"
 "      --drivers DIR       name the driver binary under DIR that most\n"
 "                          likely owns each likely or possible tag\n"
+"                          (none below 0.40 confidence)\n"
 "      --svg FILE          show: also write the chart as an SVG image\n"
 "                          (- for standard output, instead of the text)\n"
 "      --fail-on VERDICT   exit 1 when a series is at least likely or\n"

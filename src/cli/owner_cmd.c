@@ -3,10 +3,12 @@
  * contain the tags, ranked by evidence; and the scan behind --drivers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "pooltrend/owner.h"
@@ -16,6 +18,8 @@
 #include "pt_config.h"
 
 enum { OPT_POOLTAG = 256 };
+
+_Static_assert(PT_OWNER_MAX_TAGS == 4096, "the usage message names the cap");
 
 struct owner_cli {
 	bool json;
@@ -54,6 +58,8 @@ print_owner_help(void)
 "                      the POOLTAG_FILE environment variable)\n"
 "  -q, --quiet         print errors only\n"
 "  -h, --help          show this help and exit\n"
+"\n"
+"At most 4096 tags at once.\n"
 "\n"
 "Exit status: 0 every tag was found, 1 a tag is in no binary, 2 usage\n"
 "error, 3 no path could be read or output failed.\n", stdout);
@@ -139,7 +145,7 @@ load_table(const char *path, bool quiet, int *rc)
 	return pt;
 }
 
-/* Scan every path; EXIT_IO when nothing at all could be read. */
+/* Scan every path; EXIT_IO when every path failed (an empty directory is read). */
 static int
 scan_paths(struct pt_owner_scan *s, char **paths, size_t n, bool quiet)
 {
@@ -147,8 +153,12 @@ scan_paths(struct pt_owner_scan *s, char **paths, size_t n, bool quiet)
 	struct pt_error err = {0};
 	pt_diags_init(&d);
 	bool ok = true;
-	for (size_t i = 0; ok && i < n; i++)
+	size_t failed = 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		size_t files = s->files, unreadable = s->unreadable;
 		ok = pt_owner_scan_path(s, paths[i], &d, &err);
+		failed += s->files == files && s->unreadable > unreadable;
+	}
 	print_diags(&d, quiet);
 	pt_diags_finish(&d);
 	if (!ok) {
@@ -156,8 +166,8 @@ scan_paths(struct pt_owner_scan *s, char **paths, size_t n, bool quiet)
 		return EXIT_IO;
 	}
 	pt_owner_scan_finish(s);
-	if (s->files == 0 && s->unreadable > 0) {
-		fputs("pooltrend: owner: no file could be read\n", stderr);
+	if (failed == n) {
+		fputs("pooltrend: owner: no path could be read\n", stderr);
 		return EXIT_IO;
 	}
 	if (s->pe_files == 0 && !quiet)
@@ -217,6 +227,9 @@ owner_command(int argc, char **argv)
 		return usage_error("%s", "owner needs at least one TAG");
 	if (dashes < 0 || dashes + 1 >= argc)
 		return usage_error("%s", "owner needs '--' and then the paths to scan");
+	if (head - optind > PT_OWNER_MAX_TAGS)
+		return usage_error("owner looks for at most %s tags at once",
+			"4096");
 	uint8_t (*tags)[4];
 	size_t ntags;
 	rc = parse_tags(head - optind, argv + optind, &tags, &ntags);
@@ -256,14 +269,37 @@ owner_scan_for_report(const char *dir, const struct pt_analysis *a,
 		fputs("pooltrend: out of memory\n", stderr);
 		return EXIT_IO;
 	}
-	size_t n = 0;
-	for (size_t i = 0; i < a->ds.nseries; i++) {
-		if (a->scores[i].verdict >= PT_VERDICT_POSSIBLE &&
-				pt_pool_filter_match(pool, a->ds.series[i].pool))
-			memcpy(tags[n++], a->ds.series[i].tag, 4);
+	size_t n = 0, over = 0;
+	/* Likely tags first, so a cut keeps the strongest ones. */
+	for (int v = PT_VERDICT_LIKELY; v >= PT_VERDICT_POSSIBLE; v--) {
+		for (size_t i = 0; i < a->ds.nseries; i++) {
+			if ((int)a->scores[i].verdict != v ||
+					!pt_pool_filter_match(pool, a->ds.series[i].pool))
+				continue;
+			if (n < PT_OWNER_MAX_TAGS)
+				memcpy(tags[n++], a->ds.series[i].tag, 4);
+			else
+				over++;
+		}
 	}
+	if (over > 0 && !quiet)
+		fprintf(stderr, "pooltrend: --drivers: warning: %zu more likely or "
+			"possible series not looked for (at most %d tags)\n",
+			over, PT_OWNER_MAX_TAGS);
 	int rc = EXIT_OK;
 	struct pt_error err = {0};
+	/* A mistyped directory fails even when there is nothing to look for. */
+	int fd = open(dir, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		char *e = pt_escape(dir, strlen(dir));
+		fprintf(stderr, "pooltrend: --drivers %s: %s\n", e ? e : "?",
+			strerror(errno));
+		free(e);
+		n = 0;
+		rc = EXIT_IO;
+	} else {
+		close(fd);
+	}
 	if (n > 0) {
 		*out = pt_owner_scan_create((const uint8_t (*)[4])tags, n, &err);
 		if (*out == NULL) {

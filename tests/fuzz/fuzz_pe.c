@@ -101,6 +101,11 @@ check_hit(const struct pt_owner_hit *h, const uint8_t tag[4],
 		if (p->allocator_call && (p->call_import == NULL ||
 				!pt_owner_is_allocator(p->call_import)))
 			fail("allocator call without an allocator");
+		if (p->free_call && (p->allocator_call || p->call_import == NULL ||
+				strcmp(p->call_import, "ExFreePoolWithTag") != 0))
+			fail("free call that is not ExFreePoolWithTag alone");
+		if ((p->allocator_call || p->free_call) && !p->call_near)
+			fail("call credited without a call");
 	}
 }
 
