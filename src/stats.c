@@ -301,14 +301,6 @@ pt_hamed_rao_factor(const double *r, size_t n)
 /* ------------------------------------------------------------------ */
 /* Selection                                                             */
 
-static void
-swap_doubles(double *a, double *b)
-{
-	double t = *a;
-	*a = *b;
-	*b = t;
-}
-
 static double
 median_of_three(double a, double b, double c)
 {
@@ -325,10 +317,30 @@ cmp_doubles(const void *pa, const void *pb)
 }
 
 /*
+ * Moves the elements of v[lo..hi) below pivot (or <= pivot with or_equal)
+ * to the front and returns where the rest starts.  Branch-free (Lomuto
+ * with an unconditional swap): on random slopes the branches of a classic
+ * partition mispredict about every other element.
+ */
+static size_t
+partition_below(double *v, size_t lo, size_t hi, double pivot, bool or_equal)
+{
+	size_t at = lo;
+	for (size_t i = lo; i < hi; i++) {
+		double x = v[i];
+		v[i] = v[at];
+		v[at] = x;
+		at += or_equal ? x <= pivot : x < pivot;
+	}
+	return at;
+}
+
+/*
  * Rearranges v[0..n) so that v[k] is the k-th smallest (0-based), with
  * nothing larger before it and nothing smaller after it.  Quickselect with
  * a median-of-three (ninther for large ranges) pivot and a three-way
- * partition, so sorted, reversed and constant inputs take linear time.  A
+ * partition (below, then equal only when k is not below), so sorted,
+ * reversed and constant inputs take linear time.  A
  * depth budget bounds the adversarial worst case: once it is spent the
  * remaining range is sorted, O(n log n).
  */
@@ -358,23 +370,42 @@ select_kth(double *v, size_t n, size_t k)
 			pivot = median_of_three(v[lo], v[mid], v[hi - 1]);
 		}
 
-		/* [lo, lt) < pivot, [lt, i) == pivot, [gt, hi) > pivot */
-		size_t lt = lo, i = lo, gt = hi;
-		while (i < gt) {
-			if (v[i] < pivot)
-				swap_doubles(&v[lt++], &v[i++]);
-			else if (v[i] > pivot)
-				swap_doubles(&v[i], &v[--gt]);
-			else
-				i++;
-		}
-		if (k < lt)
+		size_t lt = partition_below(v, lo, hi, pivot, false);
+		if (k < lt) {
 			hi = lt;
-		else if (k >= gt)
+			continue;
+		}
+		/* Only needed on this side: [lt, gt) == pivot, [gt, hi) >. */
+		size_t gt = partition_below(v, lt, hi, pivot, true);
+		if (k >= gt)
 			lo = gt;
 		else
 			return;
 	}
+}
+
+/*
+ * Places the r[0..nr)-th smallest (0-based, ascending, all < n, nr <= 4,
+ * repeats allowed) of v at their ranks.  The middle rank splits v, so each half only searches for
+ * the ranks on its side: about half the work of one selection per rank.
+ */
+static void
+select_many(double *v, size_t n, const size_t *r, size_t nr)
+{
+	if (nr == 0)
+		return;
+	size_t at = r[nr / 2];
+	select_kth(v, n, at);
+	size_t nleft = 0, first_right = nr;
+	while (nleft < nr && r[nleft] < at)
+		nleft++;
+	while (first_right > 0 && r[first_right - 1] > at)
+		first_right--;
+	select_many(v, at, r, nleft);
+	size_t right[4], nright = 0;
+	for (size_t i = first_right; i < nr && nright < 4; i++)
+		right[nright++] = r[i] - at - 1;
+	select_many(v + at + 1, n - at - 1, right, nright);
 }
 
 /* Smallest of v[0..n), n > 0. */
@@ -881,6 +912,32 @@ next_random(uint64_t *state)
 }
 
 /*
+ * Uniform sample of m pairs with t_i < t_j drawn straight from the points:
+ * while the window still holds every pair this costs no merge pass.  Pairs
+ * with equal t are drawn again; 0 (take the merge pass instead) when they
+ * keep coming, i.e. when most times are tied.
+ */
+static size_t
+sample_all_pairs(struct ts *ts, size_t m)
+{
+	struct pass p = { .t = ts->t, .y = ts->y };
+	uint64_t n = ts->n;
+	size_t got = 0, misses = 0;
+	while (got < m && got < ts->maxout) {
+		uint64_t i = next_random(&ts->rng) % n;
+		uint64_t j = next_random(&ts->rng) % (n - 1);
+		j += j >= i;
+		if (ts->t[i] == ts->t[j]) {
+			if (++misses > m)
+				return 0;
+			continue;
+		}
+		ts->out[got++] = pair_slope(&p, (uint32_t)i, (uint32_t)j);
+	}
+	return got;
+}
+
+/*
  * Stratified sample of m window pairs: one uniform pick from each of m
  * equal slices of the inversion numbering.  Returns the sampled slopes in
  * ts->out, or 0 on an internal inconsistency.
@@ -888,6 +945,11 @@ next_random(uint64_t *state)
 static size_t
 sample_window(struct ts *ts, const struct window *w, size_t m)
 {
+	if (w->below == 0 && w->count == ts->npairs) {
+		size_t got = sample_all_pairs(ts, m);
+		if (got > 0)
+			return got;
+	}
 	int64_t step = w->count / (int64_t)m, rem = w->count % (int64_t)m;
 	for (size_t k = 0; k < m; k++) {
 		int64_t ik = (int64_t)k;
@@ -1020,8 +1082,7 @@ choose_cuts(struct ts *ts, const struct window *w, int64_t ra, int64_t rb,
 
 /*
  * Enumerates the window's pairs and picks the ranks k[0..nk) (1-based,
- * ascending).  Each selection leaves nothing smaller after its rank, so the
- * next one only searches the rest.
+ * ascending, nk <= 4).
  */
 static bool
 enumerate_window(struct ts *ts, const struct window *w, const int64_t *k,
@@ -1033,13 +1094,12 @@ enumerate_window(struct ts *ts, const struct window *w, const int64_t *k,
 	int64_t count = window_pass(ts, w->hi, ts->buf[1], &p);
 	if (count != w->count || (int64_t)p.nout != count)
 		return false;
-	size_t from = 0;
-	for (size_t i = 0; i < nk; i++) {
-		size_t r = (size_t)(k[i] - 1 - w->below);
-		select_kth(ts->out + from, p.nout - from, r - from);
-		v[i] = ts->out[r];
-		from = r;
-	}
+	size_t r[4];
+	for (size_t i = 0; i < nk; i++)
+		r[i] = (size_t)(k[i] - 1 - w->below);
+	select_many(ts->out, p.nout, r, nk);
+	for (size_t i = 0; i < nk; i++)
+		v[i] = ts->out[r[i]];
 	return true;
 }
 
