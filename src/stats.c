@@ -65,12 +65,12 @@ merge_doubles(const double *src, double *dst, size_t lo, size_t mid,
 	int64_t inv = 0;
 
 	while (i < mid && j < hi) {
-		if (src[j] < src[i]) {
-			inv += (int64_t)(mid - i);
-			dst[k++] = src[j++];
-		} else {
-			dst[k++] = src[i++];
-		}
+		/* Without branches: which side wins is random on noisy data. */
+		bool right = src[j] < src[i];
+		inv += right ? (int64_t)(mid - i) : 0;
+		dst[k++] = right ? src[j] : src[i];
+		j += right;
+		i += !right;
 	}
 	while (i < mid)
 		dst[k++] = src[i++];
@@ -239,25 +239,49 @@ struct ranked_value {
 	size_t i;
 };
 
-static int
-cmp_ranked_value(const void *pa, const void *pb)
+/*
+ * Stable merge sort of rv[0..n) by value (tmp: n more): from index order,
+ * ties stay by index.  Inlined comparisons without branches, where qsort
+ * would call a comparison function per step.
+ */
+static void
+sort_ranked(struct ranked_value *rv, struct ranked_value *tmp, size_t n)
 {
-	const struct ranked_value *a = pa, *b = pb;
-	if (a->v != b->v)
-		return (a->v > b->v) - (a->v < b->v);
-	return (a->i > b->i) - (a->i < b->i);
+	struct ranked_value *src = rv, *dst = tmp;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = n - lo > w ? lo + w : n;
+			size_t hi = n - mid > w ? mid + w : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi) {
+				bool right = src[j].v < src[i].v;
+				dst[k++] = right ? src[j] : src[i];
+				j += right;
+				i += !right;
+			}
+			while (i < mid)
+				dst[k++] = src[i++];
+			while (j < hi)
+				dst[k++] = src[j++];
+		}
+		struct ranked_value *swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != rv)
+		memcpy(rv, src, n * sizeof(*rv));
 }
 
 /* Ranks of r (ties get their average rank) into rank[0..n). */
 static bool
 rank_values(const double *r, size_t n, double *rank)
 {
-	struct ranked_value *rv = malloc(n * sizeof(*rv));
+	struct ranked_value *rv = malloc(2 * n * sizeof(*rv));
 	if (rv == NULL)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		rv[i] = (struct ranked_value){ r[i], i };
-	qsort(rv, n, sizeof(*rv), cmp_ranked_value);
+	sort_ranked(rv, rv + n, n);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && rv[j].v == rv[i].v)
