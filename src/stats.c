@@ -939,7 +939,7 @@ next_random(uint64_t *state)
  * Uniform sample of m pairs with t_i < t_j drawn straight from the points:
  * while the window still holds every pair this costs no merge pass.  Pairs
  * with equal t are drawn again; 0 (take the merge pass instead) when they
- * keep coming, i.e. when most times are tied.
+ * keep coming, i.e. when most times are tied, or for a NaN slope.
  */
 static size_t
 sample_all_pairs(struct ts *ts, size_t m)
@@ -956,7 +956,10 @@ sample_all_pairs(struct ts *ts, size_t m)
 				return 0;
 			continue;
 		}
-		ts->out[got++] = pair_slope(&p, (uint32_t)i, (uint32_t)j);
+		double slope = pair_slope(&p, (uint32_t)i, (uint32_t)j);
+		if (isnan(slope))
+			return 0;       /* a NaN time: as the merge pass has it */
+		ts->out[got++] = slope;
 	}
 	return got;
 }
