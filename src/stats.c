@@ -65,12 +65,12 @@ merge_doubles(const double *src, double *dst, size_t lo, size_t mid,
 	int64_t inv = 0;
 
 	while (i < mid && j < hi) {
-		if (src[j] < src[i]) {
-			inv += (int64_t)(mid - i);
-			dst[k++] = src[j++];
-		} else {
-			dst[k++] = src[i++];
-		}
+		/* Without branches: which side wins is random on noisy data. */
+		bool right = src[j] < src[i];
+		inv += right ? (int64_t)(mid - i) : 0;
+		dst[k++] = right ? src[j] : src[i];
+		j += right;
+		i += !right;
 	}
 	while (i < mid)
 		dst[k++] = src[i++];
@@ -239,25 +239,49 @@ struct ranked_value {
 	size_t i;
 };
 
-static int
-cmp_ranked_value(const void *pa, const void *pb)
+/*
+ * Stable merge sort of rv[0..n) by value (tmp: n more): from index order,
+ * ties stay by index.  Inlined comparisons without branches, where qsort
+ * would call a comparison function per step.
+ */
+static void
+sort_ranked(struct ranked_value *rv, struct ranked_value *tmp, size_t n)
 {
-	const struct ranked_value *a = pa, *b = pb;
-	if (a->v != b->v)
-		return (a->v > b->v) - (a->v < b->v);
-	return (a->i > b->i) - (a->i < b->i);
+	struct ranked_value *src = rv, *dst = tmp;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = n - lo > w ? lo + w : n;
+			size_t hi = n - mid > w ? mid + w : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi) {
+				bool right = src[j].v < src[i].v;
+				dst[k++] = right ? src[j] : src[i];
+				j += right;
+				i += !right;
+			}
+			while (i < mid)
+				dst[k++] = src[i++];
+			while (j < hi)
+				dst[k++] = src[j++];
+		}
+		struct ranked_value *swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != rv)
+		memcpy(rv, src, n * sizeof(*rv));
 }
 
 /* Ranks of r (ties get their average rank) into rank[0..n). */
 static bool
 rank_values(const double *r, size_t n, double *rank)
 {
-	struct ranked_value *rv = malloc(n * sizeof(*rv));
+	struct ranked_value *rv = malloc(2 * n * sizeof(*rv));
 	if (rv == NULL)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		rv[i] = (struct ranked_value){ r[i], i };
-	qsort(rv, n, sizeof(*rv), cmp_ranked_value);
+	sort_ranked(rv, rv + n, n);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && rv[j].v == rv[i].v)
@@ -301,14 +325,6 @@ pt_hamed_rao_factor(const double *r, size_t n)
 /* ------------------------------------------------------------------ */
 /* Selection                                                             */
 
-static void
-swap_doubles(double *a, double *b)
-{
-	double t = *a;
-	*a = *b;
-	*b = t;
-}
-
 static double
 median_of_three(double a, double b, double c)
 {
@@ -325,10 +341,30 @@ cmp_doubles(const void *pa, const void *pb)
 }
 
 /*
+ * Moves the elements of v[lo..hi) below pivot (or <= pivot with or_equal)
+ * to the front and returns where the rest starts.  Branch-free (Lomuto
+ * with an unconditional swap): on random slopes the branches of a classic
+ * partition mispredict about every other element.
+ */
+static size_t
+partition_below(double *v, size_t lo, size_t hi, double pivot, bool or_equal)
+{
+	size_t at = lo;
+	for (size_t i = lo; i < hi; i++) {
+		double x = v[i];
+		v[i] = v[at];
+		v[at] = x;
+		at += or_equal ? x <= pivot : x < pivot;
+	}
+	return at;
+}
+
+/*
  * Rearranges v[0..n) so that v[k] is the k-th smallest (0-based), with
  * nothing larger before it and nothing smaller after it.  Quickselect with
  * a median-of-three (ninther for large ranges) pivot and a three-way
- * partition, so sorted, reversed and constant inputs take linear time.  A
+ * partition (below, then equal only when k is not below), so sorted,
+ * reversed and constant inputs take linear time.  A
  * depth budget bounds the adversarial worst case: once it is spent the
  * remaining range is sorted, O(n log n).
  */
@@ -358,23 +394,42 @@ select_kth(double *v, size_t n, size_t k)
 			pivot = median_of_three(v[lo], v[mid], v[hi - 1]);
 		}
 
-		/* [lo, lt) < pivot, [lt, i) == pivot, [gt, hi) > pivot */
-		size_t lt = lo, i = lo, gt = hi;
-		while (i < gt) {
-			if (v[i] < pivot)
-				swap_doubles(&v[lt++], &v[i++]);
-			else if (v[i] > pivot)
-				swap_doubles(&v[i], &v[--gt]);
-			else
-				i++;
-		}
-		if (k < lt)
+		size_t lt = partition_below(v, lo, hi, pivot, false);
+		if (k < lt) {
 			hi = lt;
-		else if (k >= gt)
+			continue;
+		}
+		/* Only needed on this side: [lt, gt) == pivot, [gt, hi) >. */
+		size_t gt = partition_below(v, lt, hi, pivot, true);
+		if (k >= gt)
 			lo = gt;
 		else
 			return;
 	}
+}
+
+/*
+ * Places the r[0..nr)-th smallest (0-based, ascending, all < n, nr <= 4,
+ * repeats allowed) of v at their ranks.  The middle rank splits v, so each half only searches for
+ * the ranks on its side: about half the work of one selection per rank.
+ */
+static void
+select_many(double *v, size_t n, const size_t *r, size_t nr)
+{
+	if (nr == 0)
+		return;
+	size_t at = r[nr / 2];
+	select_kth(v, n, at);
+	size_t nleft = 0, first_right = nr;
+	while (nleft < nr && r[nleft] < at)
+		nleft++;
+	while (first_right > 0 && r[first_right - 1] > at)
+		first_right--;
+	select_many(v, at, r, nleft);
+	size_t right[4], nright = 0;
+	for (size_t i = first_right; i < nr && nright < 4; i++)
+		right[nright++] = r[i] - at - 1;
+	select_many(v + at + 1, n - at - 1, right, nright);
 }
 
 /* Smallest of v[0..n), n > 0. */
@@ -881,6 +936,35 @@ next_random(uint64_t *state)
 }
 
 /*
+ * Uniform sample of m pairs with t_i < t_j drawn straight from the points:
+ * while the window still holds every pair this costs no merge pass.  Pairs
+ * with equal t are drawn again; 0 (take the merge pass instead) when they
+ * keep coming, i.e. when most times are tied, or for a NaN slope.
+ */
+static size_t
+sample_all_pairs(struct ts *ts, size_t m)
+{
+	struct pass p = { .t = ts->t, .y = ts->y };
+	uint64_t n = ts->n;
+	size_t got = 0, misses = 0;
+	while (got < m && got < ts->maxout) {
+		uint64_t i = next_random(&ts->rng) % n;
+		uint64_t j = next_random(&ts->rng) % (n - 1);
+		j += j >= i;
+		if (ts->t[i] == ts->t[j]) {
+			if (++misses > m)
+				return 0;
+			continue;
+		}
+		double slope = pair_slope(&p, (uint32_t)i, (uint32_t)j);
+		if (isnan(slope))
+			return 0;       /* a NaN time: as the merge pass has it */
+		ts->out[got++] = slope;
+	}
+	return got;
+}
+
+/*
  * Stratified sample of m window pairs: one uniform pick from each of m
  * equal slices of the inversion numbering.  Returns the sampled slopes in
  * ts->out, or 0 on an internal inconsistency.
@@ -888,6 +972,11 @@ next_random(uint64_t *state)
 static size_t
 sample_window(struct ts *ts, const struct window *w, size_t m)
 {
+	if (w->below == 0 && w->count == ts->npairs) {
+		size_t got = sample_all_pairs(ts, m);
+		if (got > 0)
+			return got;
+	}
 	int64_t step = w->count / (int64_t)m, rem = w->count % (int64_t)m;
 	for (size_t k = 0; k < m; k++) {
 		int64_t ik = (int64_t)k;
@@ -1020,8 +1109,7 @@ choose_cuts(struct ts *ts, const struct window *w, int64_t ra, int64_t rb,
 
 /*
  * Enumerates the window's pairs and picks the ranks k[0..nk) (1-based,
- * ascending).  Each selection leaves nothing smaller after its rank, so the
- * next one only searches the rest.
+ * ascending, nk <= 4).
  */
 static bool
 enumerate_window(struct ts *ts, const struct window *w, const int64_t *k,
@@ -1033,13 +1121,12 @@ enumerate_window(struct ts *ts, const struct window *w, const int64_t *k,
 	int64_t count = window_pass(ts, w->hi, ts->buf[1], &p);
 	if (count != w->count || (int64_t)p.nout != count)
 		return false;
-	size_t from = 0;
-	for (size_t i = 0; i < nk; i++) {
-		size_t r = (size_t)(k[i] - 1 - w->below);
-		select_kth(ts->out + from, p.nout - from, r - from);
-		v[i] = ts->out[r];
-		from = r;
-	}
+	size_t r[4];
+	for (size_t i = 0; i < nk; i++)
+		r[i] = (size_t)(k[i] - 1 - w->below);
+	select_many(ts->out, p.nout, r, nk);
+	for (size_t i = 0; i < nk; i++)
+		v[i] = ts->out[r[i]];
 	return true;
 }
 
@@ -1188,12 +1275,15 @@ ts_free(struct ts *ts)
 /*
  * span: the distance between the lowest and highest rank searched
  * together; the window may be enumerated once it is a few times that.
+ * With the CI ranks the window after two rounds holds about 1.35 span
+ * at n = 2,000: a margin of span/4 made a third round (three more merge
+ * passes) common, span/2 rarely needs one (measured: 7.4 -> 6.1 passes).
  */
 static bool
 ts_alloc(struct ts *ts, int64_t span)
 {
 	size_t n = ts->n;
-	ts->cap = DIRECT_PAIRS + 4 * n + (size_t)span + (size_t)span / 4;
+	ts->cap = DIRECT_PAIRS + 4 * n + (size_t)span + (size_t)span / 2;
 	/*
 	 * About 2n samples shrink the window by ~sqrt(2n)/6 per round, so two
 	 * or three rounds reach the enumeration size (measured: 1n and 8n are

@@ -515,6 +515,56 @@ check_ci_vs_brute(const double *t, const double *y, size_t n, uint64_t seed)
 	free(b.slopes);
 }
 
+/*
+ * The first round samples pairs straight from the points and redraws pairs
+ * with equal times; with nearly all times tied it must fall back to the
+ * merge pass.  Checked against brute force with the CI ranks, for an odd
+ * and an even number of points.
+ */
+START_TEST(theil_sen_mostly_tied_times)
+{
+	for (size_t n = 400; n <= 401; n++) {
+		double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+		rng_seed(n);
+		for (size_t i = 0; i < n; i++) {
+			/* 97% of the points share one time. */
+			t[i] = i < n * 97 / 100 ? 1.0 : (double)(i % 3 + 2);
+			y[i] = (double)rng_below(50) * 64;
+		}
+		check_ci_vs_brute(t, y, n, n);
+		free(t);
+		free(y);
+	}
+}
+END_TEST
+
+/*
+ * Series like the real ones at a size where the CI and the median are
+ * searched together and picked from one enumerated window: jittered
+ * 15-minute times, whole allocations, a slow leak; odd and even pair
+ * counts (the median of an even count is the mean of two ranks).
+ */
+START_TEST(theil_sen_jittered_leak_vs_brute_force)
+{
+	for (size_t n = 1200; n <= 1202; n++) {
+		double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+		for (uint64_t seed = 1; seed <= 3; seed++) {
+			rng_seed(seed * 7919 + n);
+			double sec = 0;
+			for (size_t i = 0; i < n; i++) {
+				sec += 630 + (double)rng_below(541);
+				t[i] = sec / 3600;
+				y[i] = 256.0 * floor(1000 + 3 * (double)seed
+					* t[i] + 40 * rng_unit());
+			}
+			check_ci_vs_brute(t, y, n, seed);
+		}
+		free(t);
+		free(y);
+	}
+}
+END_TEST
+
 START_TEST(theil_sen_near_ties_need_exact_keys)
 {
 	/*
@@ -818,6 +868,8 @@ stats_suite(void)
 	tcase_add_test(tc, theil_sen_heavy_ties_large);
 	tcase_add_test(tc, theil_sen_ci_in_tie_mass);
 	tcase_add_test(tc, theil_sen_near_ties_need_exact_keys);
+	tcase_add_test(tc, theil_sen_mostly_tied_times);
+	tcase_add_test(tc, theil_sen_jittered_leak_vs_brute_force);
 	tcase_add_test(tc, theil_sen_speed_20000);
 	tcase_add_test(tc, theil_sen_speed_200000);
 	suite_add_tcase(s, tc);
