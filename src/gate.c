@@ -25,6 +25,7 @@ struct pt_baseline {
 	size_t n;
 	struct base_entry *e;     /* sorted by tag, then pool */
 	bool partial;
+	enum pt_pool_filter filter; /* input.pool_filter of the report */
 };
 
 static int
@@ -160,6 +161,11 @@ baseline_from_json(const cJSON *doc, struct pt_error *err)
 		}
 	}
 	b->partial = (double)b->n < listable_series(doc);
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(doc, "input");
+	const char *filter = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(input, "pool_filter"));
+	if (filter == NULL || !pt_pool_filter_parse(filter, &b->filter))
+		b->filter = PT_FILTER_ALL;
 	return b;
 }
 
@@ -222,6 +228,12 @@ bool
 pt_baseline_partial(const struct pt_baseline *b)
 {
 	return b->partial;
+}
+
+bool
+pt_baseline_covers(const struct pt_baseline *b, enum pt_pool_filter now)
+{
+	return b->filter == PT_FILTER_ALL || b->filter == now;
 }
 
 static const struct base_entry *

@@ -101,6 +101,15 @@ START_TEST(baseline_counts_and_partial)
 		"\"4c65616c\", \"pool\": \"paged\", \"verdict\": \"likely\"}]}", &err);
 	ck_assert_ptr_nonnull(b);
 	ck_assert(!pt_baseline_partial(b));
+	ck_assert(pt_baseline_covers(b, PT_FILTER_PAGED));
+	ck_assert(pt_baseline_covers(b, PT_FILTER_ALL));
+	pt_baseline_destroy(b);
+	b = parse("{\"schema_version\": 1, \"input\": {\"pool_filter\": "
+		"\"paged\"}, \"tags\": []}", &err);
+	ck_assert_ptr_nonnull(b);
+	ck_assert(pt_baseline_covers(b, PT_FILTER_PAGED));
+	ck_assert(!pt_baseline_covers(b, PT_FILTER_ALL));
+	ck_assert(!pt_baseline_covers(b, PT_FILTER_NONPAGED));
 	pt_baseline_destroy(b);
 	b = parse("{\"schema_version\": 1, \"input\": {\"series\": 0}, \"tags\": []}",
 		&err);

@@ -60,6 +60,13 @@ size_t pt_baseline_count(const struct pt_baseline *b);
 bool pt_baseline_partial(const struct pt_baseline *b);
 
 /*
+ * False when the report was written with a --pool filter that leaves out
+ * a pool the gated run reports (series of that pool then count as new).
+ * Reports from before the "pool_filter" field count as "all".
+ */
+bool pt_baseline_covers(const struct pt_baseline *b, enum pt_pool_filter now);
+
+/*
  * A growth rate in bytes per hour: a number with an optional binary unit
  * (B, K/KB, M/MB, G/GB; case ignored) and an optional "/h" or "/d"
  * ("/day"): "50000", "100KB/h", "2MB/d".  False when s is not one, is

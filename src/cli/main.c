@@ -113,7 +113,7 @@ print_help(void)
 "Options:\n"
 "  -f, --format FMT        text (default), json, csv, tsv or jsonl\n"
 "  -n, --top N             show the first N series; 0 shows all\n"
-"                          (default: 20 for text, all for json)\n"
+"                          (default: 20 for text, all otherwise)\n"
 "  -p, --pool POOL         all (default), paged or nonpaged\n"
 "  -s, --sort KEY          impact (default), confidence, growth, tte,\n"
 "                          bytes, tag, allocs, frees or diff\n"
@@ -520,7 +520,13 @@ load_baseline(struct cli *c, struct pt_baseline **out)
 		fputs("pooltrend: ", stderr);
 		print_escaped(stderr, c->gate.baseline_name);
 		fputs(": warning: the baseline lists only some series (written with "
-			"--top or --pool); series missing from it count as new\n", stderr);
+			"--top); series missing from it count as new\n", stderr);
+	}
+	if (!pt_baseline_covers(*out, c->report.pool) && !c->quiet) {
+		fputs("pooltrend: ", stderr);
+		print_escaped(stderr, c->gate.baseline_name);
+		fputs(": warning: the baseline was written with another --pool; "
+			"series of the pools it left out count as new\n", stderr);
 	}
 	c->gate.baseline = *out;
 	return EXIT_OK;
@@ -721,9 +727,10 @@ static int
 run_diff(struct cli *c, int argc, char **argv)
 {
 	if (c->svg != NULL || c->gate.use_verdict || c->gate.use_rate ||
-			c->gate.baseline_name != NULL)
+			c->gate.baseline_name != NULL || c->drivers_dir != NULL)
 		return usage_error("%s", c->svg != NULL ?
 			"--svg goes with the show command" :
+			c->drivers_dir != NULL ? "--drivers does not apply to diff" :
 			"--fail-on, --fail-above and --baseline do not apply to diff");
 	struct pt_pooltag *pooltag;
 	int rc = load_pooltag(c, &pooltag);
