@@ -444,7 +444,7 @@ take_string(struct pt_pe *pe, const char *key, size_t value, size_t end,
 		if (strcmp(key, field_keys[f]) != 0 || pe->strings[f] != NULL)
 			continue;
 		size_t room = (end - value) / 2;
-		size_t units = value_len < room ? value_len : room, used;
+		size_t units = value_len < room ? value_len : room, used = 0;
 		uint16_t last;
 		pe->strings[f] = utf16_at(pe, value, units, &used);
 		if (units > MAX_NAME && used == MAX_NAME &&
