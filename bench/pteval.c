@@ -85,10 +85,17 @@ struct opts {
 	bool verbose;
 };
 
+static void remove_tree(const char *dir);
+
+/* The machine's temporary directory while it exists, so die() removes it. */
+static char pending_dir[512];
+
 static void
 die(const char *msg)
 {
 	fprintf(stderr, "pteval: %s\n", msg);
+	if (pending_dir[0] != '\0')
+		remove_tree(pending_dir);
 	exit(1);
 }
 
@@ -366,6 +373,8 @@ eval_machine(const struct opts *o, struct eval *ev, int m)
 	snprintf(dir, sizeof dir, "%s/pteval.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		die("cannot create a temporary directory");
+	if (!o->keep)
+		memcpy(pending_dir, dir, sizeof(dir));
 	char corpus[600], truth[600];
 	snprintf(corpus, sizeof corpus, "%s/corpus", dir);
 	snprintf(truth, sizeof truth, "%s/truth.tsv", dir);
@@ -430,6 +439,7 @@ eval_machine(const struct opts *o, struct eval *ev, int m)
 	free(y);
 	free(rows);
 	pt_analysis_finish(&a);
+	pending_dir[0] = '\0';
 	if (!o->keep)
 		remove_tree(dir);
 	else

@@ -235,7 +235,7 @@ write_text_header(FILE *out, const struct pt_diff *d)
 }
 
 static bool
-write_pool_totals(FILE *out, const struct pt_diff *d,
+write_diff_pool_table(FILE *out, const struct pt_diff *d,
 		const struct pt_report_opts *o)
 {
 	char cells[PT_POOL_COUNT + 1][P_NCOLS][CELL];
@@ -299,7 +299,7 @@ write_text(FILE *out, const struct pt_diff *d, const size_t *rank, size_t n,
 	}
 	write_text_header(out, d);
 	fputc('\n', out);
-	bool ok = write_pool_totals(out, d, o);
+	bool ok = write_diff_pool_table(out, d, o);
 	fputc('\n', out);
 	struct table t = { T_NCOLS, shown + 1, cells, colors, tag_col_right, show };
 	ok = ok && print_table(out, &t);
