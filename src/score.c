@@ -268,10 +268,10 @@ noise_scale(const struct epoch_view *v, double *work)
 /*
  * Hinge fit y = a + b * max(0, t - tau) over candidate knots tau = t_k,
  * least squares in O(n) with suffix sums; the knot with the smallest
- * residual and b > 0 is the onset.
+ * residual and b > 0 is the onset, b its *slope.
  */
 static bool
-hinge_onset(const struct epoch_view *v, size_t *knot)
+hinge_onset(const struct epoch_view *v, size_t *knot, double *slope)
 {
 	size_t n = v->n;
 	if (n < 4)
@@ -305,6 +305,7 @@ hinge_onset(const struct epoch_view *v, size_t *knot)
 		if (b > 0 && sse <= best * (1 + 1e-9)) {
 			best = sse;
 			*knot = k;
+			*slope = b;
 			found = true;
 		}
 	}
@@ -338,6 +339,103 @@ best_mean_shift(const double *y, size_t n)
 		}
 	}
 	return best_k;
+}
+
+/*
+ * A staircase leak rises in a few steps, and a hinge fitted to it puts
+ * the knot inside the stairs, not at the first step.  So look for a step
+ * up before the knot: the best mean shift of the samples up to it, kept
+ * when its t statistic (sigma from the differences, which a step barely
+ * moves) clears ONSET_STEP_T, then again before that step.  A flat start,
+ * as before a late leak, leaves the knot where it is.  At most
+ * ONSET_STEP_ROUNDS passes of O(knot) each.
+ */
+#define ONSET_STEP_T 5.0
+#define ONSET_STEP_ROUNDS 8
+#define ONSET_JUMP_T 4.0
+
+static bool
+step_before(const double *y, size_t k, double sigma, size_t *split)
+{
+	if (k < 4)
+		return false;
+	size_t s = best_mean_shift(y, k);
+	double m1 = 0, m2 = 0;
+	for (size_t i = 0; i < s; i++)
+		m1 += y[i];
+	for (size_t i = s; i < k; i++)
+		m2 += y[i];
+	m1 /= (double)s;
+	m2 /= (double)(k - s);
+	double se = sigma * sqrt(1 / (double)s + 1 / (double)(k - s));
+	if (!(m2 - m1 > ONSET_STEP_T * se))
+		return false;
+	*split = s;
+	return true;
+}
+
+/* The earliest step up before sample end, as the last sample before it. */
+static size_t
+earliest_step(const double *y, size_t end, double sigma, size_t fallback)
+{
+	size_t split, knot = fallback;
+	for (int r = 0; r < ONSET_STEP_ROUNDS && step_before(y, end, sigma,
+			&split); r++) {
+		knot = split - 1;
+		end = split;
+	}
+	return knot;
+}
+
+/*
+ * Whether the series jumps at sample s by more than a line of the given
+ * slope rises there: the means of w samples either side, w no more than
+ * s - lo, differ by ONSET_JUMP_T standard errors beyond the slope's own
+ * rise.  A staircase jumps; the ramp after a hinge does not.
+ */
+static bool
+jumps_at(const struct epoch_view *v, size_t lo, size_t s, double slope,
+		double sigma)
+{
+	size_t w = s - lo;
+	if (w > v->n - s)
+		w = v->n - s;
+	if (w > v->n / 8)
+		w = v->n / 8;
+	if (w < 2)
+		return false;
+	double yb = 0, ya = 0, tb = 0, ta = 0;
+	for (size_t i = 0; i < w; i++) {
+		yb += v->y[s - 1 - i];
+		tb += v->t[s - 1 - i];
+		ya += v->y[s + i];
+		ta += v->t[s + i];
+	}
+	double excess = (ya - yb - slope * (ta - tb)) / (double)w;
+	return excess > ONSET_JUMP_T * sigma * sqrt(2 / (double)w);
+}
+
+/*
+ * The hinge knot moved to the first step of a staircase.  Knot inside
+ * the stairs: the earliest step before it.  Knot before the stairs (a
+ * line through them fits as well as a later knot): the samples from the
+ * knot up to the first step of the whole series stay flat, where after a
+ * real hinge they rise at about its slope.
+ */
+static size_t
+first_step_onset(const struct epoch_view *v, size_t knot, double slope,
+		double *work)
+{
+	double sigma = noise_scale(v, work);
+	if (!(sigma > 0))
+		return knot;
+	/* The knot is the last sample before the rise: include the one after. */
+	knot = earliest_step(v->y, knot + 1 < v->n ? knot + 1 : v->n, sigma,
+		knot);
+	size_t first = earliest_step(v->y, v->n, sigma, knot);
+	if (first > knot && jumps_at(v, knot + 1, first + 1, slope, sigma))
+		knot = first;
+	return knot;
 }
 
 /*
@@ -674,7 +772,9 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 	struct epoch_view shape = *last;
 	sc->load_adjusted = load_adjusted(last, scr->work, scr->adj, &shape);
 	/* So does the onset: a load swing is not where a leak began. */
-	if (hinge_onset(&shape, knot)) {
+	double hinge_slope = 0;
+	if (hinge_onset(&shape, knot, &hinge_slope)) {
+		*knot = first_step_onset(&shape, *knot, hinge_slope, scr->work);
 		sc->has_onset = true;
 		sc->onset_ms = last->t_ms[*knot];
 	}

@@ -255,6 +255,74 @@ START_TEST(test_late_onset_is_found)
 }
 END_TEST
 
+/* A staircase of `steps` equal steps up, the first at sample `first`. */
+static void
+staircase(double *y, unsigned first, unsigned gap, unsigned steps)
+{
+	for (unsigned i = 0; i < N; i++) {
+		unsigned up = 0;
+		for (unsigned k = 0; k < steps; k++)
+			up += i >= first + k * gap;
+		y[i] = 100000 + 20000.0 * up + 500 * noise(i);
+	}
+}
+
+static int64_t
+onset_hour_of(const double *y)
+{
+	struct pt_score sc = score_of(y, N, 0, false);
+	ck_assert_int_ne(sc.verdict, PT_VERDICT_UNLIKELY);
+	ck_assert(sc.has_onset);
+	return sc.onset_ms / 3600000;
+}
+
+/*
+ * The onset of a staircase is its first step (the knot is the last
+ * sample before it), whether a hinge would put its knot before the
+ * stairs (a line through them) or inside them.
+ */
+START_TEST(test_staircase_onset_is_first_step)
+{
+	static const unsigned first[] = { 6, 9, 14, 20 };
+	for (size_t c = 0; c < sizeof first / sizeof *first; c++) {
+		double y[N];
+		staircase(y, first[c], (N - first[c]) / 4, 4);
+		int64_t h = onset_hour_of(y);
+		ck_assert_msg(h >= (int64_t)first[c] - 2 && h <= (int64_t)first[c],
+			"first step %u, onset %lld", first[c], (long long)h);
+	}
+}
+END_TEST
+
+/*
+ * Small steps then large ones: a hinge bends where the large ones begin,
+ * inside the stairs; the onset is still the first step.
+ */
+START_TEST(test_growing_staircase_onset_is_first_step)
+{
+	static const unsigned at[] = { 12, 20, 30, 38 };
+	static const double size[] = { 8000, 8000, 40000, 40000 };
+	double y[N];
+	for (unsigned i = 0; i < N; i++) {
+		y[i] = 100000 + 500 * noise(i);
+		for (size_t k = 0; k < 4; k++)
+			y[i] += i >= at[k] ? size[k] : 0;
+	}
+	int64_t h = onset_hour_of(y);
+	ck_assert_msg(h >= 10 && h <= 12, "onset %lld", (long long)h);
+}
+END_TEST
+
+/* A leak from the first sample keeps its onset at the start. */
+START_TEST(test_steady_onset_is_start)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 100000 + 2000.0 * i + 500 * noise(i);
+	ck_assert_int_le(onset_hour_of(y), 1);
+}
+END_TEST
+
 START_TEST(test_level_shift_is_not_likely)
 {
 	double y[N];
@@ -383,6 +451,9 @@ score_suite(void)
 	tcase_add_test(tc, test_warmup_plateau_is_not_likely);
 	tcase_add_test(tc, test_leak_restarting_after_reboot_is_likely);
 	tcase_add_test(tc, test_late_onset_is_found);
+	tcase_add_test(tc, test_staircase_onset_is_first_step);
+	tcase_add_test(tc, test_growing_staircase_onset_is_first_step);
+	tcase_add_test(tc, test_steady_onset_is_start);
 	tcase_add_test(tc, test_machine_tte);
 	tcase_add_test(tc, test_too_few_samples);
 	tcase_add_test(tc, test_equal_times_give_no_growth);
