@@ -6,26 +6,6 @@
 
 #include "pooltrend/stats.h"
 
-bool
-pt_pool_headroom(const struct pt_summary *sum, uint8_t pool, double *bytes,
-		const char **bound)
-{
-	double k;
-	if (pool == PT_POOL_NONPAGED) {
-		if (!sum->has_memory)
-			return false;
-		k = (double)sum->avail_k;
-		*bound = "available memory";
-	} else {
-		if (!sum->has_commit)
-			return false;
-		k = (double)sum->limit_k - (double)sum->commit_k;
-		*bound = "commit limit";
-	}
-	*bytes = k > 0 ? k * 1024.0 : 0;
-	return true;
-}
-
 /* The header's own figure for the pool, in bytes. */
 static bool
 header_bytes(const struct pt_summary *sum, uint8_t pool, double *out)

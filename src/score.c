@@ -646,23 +646,10 @@ time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 		return;
 	}
 	double headroom;
-	if (se->pool == PT_POOL_NONPAGED) {
-		if (!sum->has_memory) {
-			sc->tte_note = "no -r summary lines, rates only";
-			return;
-		}
-		headroom = (double)sum->avail_k * 1024.0;
-		sc->tte_bound = "available memory";
-	} else {
-		if (!sum->has_commit) {
-			sc->tte_note = "no -r summary lines, rates only";
-			return;
-		}
-		headroom = ((double)sum->limit_k - (double)sum->commit_k) * 1024.0;
-		sc->tte_bound = "commit limit";
+	if (!pt_pool_headroom(sum, se->pool, &headroom, &sc->tte_bound)) {
+		sc->tte_note = "no -r summary lines, rates only";
+		return;
 	}
-	if (headroom < 0)
-		headroom = 0;
 	if (sc->f_saturation < 0.5) {
 		sc->tte_note = "growth stopped";
 		return;
@@ -935,20 +922,8 @@ current_rate(const struct pt_score *sc)
 static bool
 pool_headroom(const struct pt_dataset *ds, int pool, struct pt_pool_tte *p)
 {
-	const struct pt_summary *sum = &ds->snaps[ds->nsnap - 1].summary;
-	if (pool == PT_POOL_NONPAGED && sum->has_memory) {
-		p->headroom_bytes = (double)sum->avail_k * 1024.0;
-		p->bound = "available memory";
-	} else if (pool == PT_POOL_PAGED && sum->has_commit) {
-		p->headroom_bytes = ((double)sum->limit_k -
-			(double)sum->commit_k) * 1024.0;
-		p->bound = "commit limit";
-	} else {
-		return false;
-	}
-	if (p->headroom_bytes < 0)
-		p->headroom_bytes = 0;
-	return true;
+	return pt_pool_headroom(&ds->snaps[ds->nsnap - 1].summary, (uint8_t)pool,
+		&p->headroom_bytes, &p->bound);
 }
 
 /*
@@ -1049,4 +1024,24 @@ pt_rank_impact(const struct pt_score *s)
 	double g = current_rate(s);
 	return s->confidence * (1 + RANK_GROWTH_WEIGHT *
 		log10(1 + (g > 0 ? g : 0) / 1024));
+}
+
+bool
+pt_pool_headroom(const struct pt_summary *sum, uint8_t pool, double *bytes,
+		const char **bound)
+{
+	double k;
+	if (pool == PT_POOL_NONPAGED) {
+		if (!sum->has_memory)
+			return false;
+		k = (double)sum->avail_k;
+		*bound = "available memory";
+	} else {
+		if (!sum->has_commit)
+			return false;
+		k = (double)sum->limit_k - (double)sum->commit_k;
+		*bound = "commit limit";
+	}
+	*bytes = k > 0 ? k * 1024.0 : 0;
+	return true;
 }

@@ -7,7 +7,7 @@
  * (a series without a row there counts 0); its growth is the Theil-Sen
  * slope over the last boot epoch.  With the -r summary the header's own
  * pool figure (Pool N: / P:) gives a second slope as a cross-check, and
- * the time to exhaustion divides the headroom (see pt_pool_headroom) by
+ * the time to exhaustion divides the headroom (pt_pool_headroom, score.h) by
  * the growth.
  *
  * Ownership: results are written to caller-owned structs; strings in them
@@ -42,15 +42,6 @@ struct pt_pool_total {
 
 /* Beyond this many observed spans a time to exhaustion is a guess. */
 #define PT_TTE_MAX_WINDOWS 10
-
-/*
- * The headroom that growth in pool eats, from a -r summary: available
- * physical memory for nonpaged pool (it is resident), the commit limit
- * minus the commit charge for paged pool (it is backed by the page file).
- * False when the summary lacks the line that gives it.
- */
-bool pt_pool_headroom(const struct pt_summary *sum, uint8_t pool,
-		double *bytes, const char **bound);
 
 /* Totals of both pools, indexed by enum pt_pool.  False when out of memory. */
 bool pt_pool_totals(const struct pt_analysis *a,

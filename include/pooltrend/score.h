@@ -177,6 +177,15 @@ bool pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
  */
 double pt_rank_impact(const struct pt_score *s);
 
+/*
+ * The headroom that growth in pool eats, from a -r summary: available
+ * physical memory for nonpaged pool (it is resident), the commit limit
+ * minus the commit charge for paged pool (it is backed by the page file).
+ * False when the summary lacks the line that gives it.
+ */
+bool pt_pool_headroom(const struct pt_summary *sum, uint8_t pool,
+		double *bytes, const char **bound);
+
 /* Piecewise-linear ramp from vlo at lo to vhi at hi, clamped. */
 double pt_ramp(double x, double lo, double hi, double vlo, double vhi);
 

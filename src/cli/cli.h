@@ -63,8 +63,13 @@ int owner_command(int argc, char **argv);
 int owner_scan_for_report(const char *dir, const struct pt_analysis *a,
 		enum pt_pool_filter pool, bool quiet, struct pt_owner_scan **out);
 
+/* The answer to --color WHEN and --progress WHEN. */
+enum when { WHEN_AUTO, WHEN_ALWAYS, WHEN_NEVER };
+
+/* "auto", "always" or "never"; false for anything else. */
+bool when_parse(const char *s, enum when *out);
+
 /* --progress: a line on standard error while input files are read. */
-enum progress_mode { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER };
 
 struct progress {
 	bool on;
@@ -73,10 +78,8 @@ struct progress {
 	int64_t started_ms, last_ms;
 };
 
-bool progress_mode_parse(const char *s, enum progress_mode *out);
-
 /* auto: only on a terminal and without -q; always: also into a file. */
-void progress_start(struct progress *p, enum progress_mode mode, bool quiet);
+void progress_start(struct progress *p, enum when mode, bool quiet);
 
 /* The pt_analysis_opts.progress callback (ctx is a struct progress);
  * done == total clears the line. */

@@ -24,8 +24,6 @@
 #include "pooltrend/timeline.h"
 #include "pt_config.h"
 
-enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
-
 enum long_only {
 	OPT_INTERVAL = 256,
 	OPT_TIME_SOURCE,
@@ -49,8 +47,8 @@ struct cli {
 	bool top_given;
 	struct pt_gate_opts gate;
 	const char *output;
-	enum color_mode color;
-	enum progress_mode progress;
+	enum when color;
+	enum when progress;
 	struct progress progress_state;
 	bool quiet;
 	bool strict;
@@ -191,15 +189,15 @@ parse_count(const char *s, size_t *out)
 	return true;
 }
 
-static bool
-parse_color(const char *s, enum color_mode *out)
+bool
+when_parse(const char *s, enum when *out)
 {
 	if (strcmp(s, "auto") == 0)
-		*out = COLOR_AUTO;
+		*out = WHEN_AUTO;
 	else if (strcmp(s, "always") == 0)
-		*out = COLOR_ALWAYS;
+		*out = WHEN_ALWAYS;
 	else if (strcmp(s, "never") == 0)
-		*out = COLOR_NEVER;
+		*out = WHEN_NEVER;
 	else
 		return false;
 	return true;
@@ -256,7 +254,7 @@ apply_option(struct cli *c, int opt, const char *arg)
 		c->output = arg;
 		return -1;
 	case OPT_COLOR:
-		if (!parse_color(arg, &c->color))
+		if (!when_parse(arg, &c->color))
 			return usage_error("--color takes auto, always or never, not '%s'", arg);
 		return -1;
 	case 'q':
@@ -282,7 +280,7 @@ apply_option(struct cli *c, int opt, const char *arg)
 		c->drivers_dir = arg;
 		return -1;
 	case OPT_PROGRESS:
-		if (!progress_mode_parse(arg, &c->progress))
+		if (!when_parse(arg, &c->progress))
 			return usage_error("--progress takes auto, always or never, "
 				"not '%s'", arg);
 		return -1;
@@ -331,11 +329,11 @@ parse_args(struct cli *c, int argc, char **argv)
 }
 
 static bool
-want_color(enum color_mode mode, bool is_text, bool to_stdout)
+want_color(enum when mode, bool is_text, bool to_stdout)
 {
-	if (!is_text || mode == COLOR_NEVER)
+	if (!is_text || mode == WHEN_NEVER)
 		return false;
-	if (mode == COLOR_ALWAYS)
+	if (mode == WHEN_ALWAYS)
 		return true;
 	const char *no_color = getenv("NO_COLOR");
 	const char *term = getenv("TERM");

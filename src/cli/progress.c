@@ -15,20 +15,6 @@
 #define PROGRESS_TTY_EVERY_MS 100
 #define PROGRESS_LOG_EVERY_MS 1000
 
-bool
-progress_mode_parse(const char *s, enum progress_mode *out)
-{
-	if (strcmp(s, "auto") == 0)
-		*out = PROGRESS_AUTO;
-	else if (strcmp(s, "always") == 0)
-		*out = PROGRESS_ALWAYS;
-	else if (strcmp(s, "never") == 0)
-		*out = PROGRESS_NEVER;
-	else
-		return false;
-	return true;
-}
-
 static int64_t
 now_ms(void)
 {
@@ -38,15 +24,15 @@ now_ms(void)
 }
 
 void
-progress_start(struct progress *p, enum progress_mode mode, bool quiet)
+progress_start(struct progress *p, enum when mode, bool quiet)
 {
 	memset(p, 0, sizeof(*p));
 	p->tty = isatty(STDERR_FILENO);
-	p->on = mode == PROGRESS_ALWAYS ||
-		(mode == PROGRESS_AUTO && p->tty && !quiet);
+	p->on = mode == WHEN_ALWAYS ||
+		(mode == WHEN_AUTO && p->tty && !quiet);
 	p->started_ms = now_ms();
 	/* "always" shows the first update at once. */
-	p->last_ms = mode == PROGRESS_ALWAYS ? INT64_MIN / 2 :
+	p->last_ms = mode == WHEN_ALWAYS ? INT64_MIN / 2 :
 		p->started_ms + PROGRESS_DELAY_MS - PROGRESS_TTY_EVERY_MS;
 }
 
