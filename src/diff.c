@@ -95,13 +95,12 @@ static struct pt_diff_values
 values_at(const struct pt_dataset *ds, size_t s, size_t i)
 {
 	struct pt_diff_values v = {0};
-	size_t cell = s * ds->nsnap + i;
-	if (!ds->present[cell])
+	if (!pt_dataset_present(ds, s)[i])
 		return v;
-	v.allocs = ds->allocs[cell] & COUNTER_MASK;
-	v.frees = ds->frees[cell] & COUNTER_MASK;
-	v.diff = ds->diff[cell];
-	v.bytes = ds->bytes[cell];
+	v.allocs = pt_dataset_col(ds, ds->allocs, s)[i] & COUNTER_MASK;
+	v.frees = pt_dataset_col(ds, ds->frees, s)[i] & COUNTER_MASK;
+	v.diff = pt_dataset_col(ds, ds->diff, s)[i];
+	v.bytes = pt_dataset_col(ds, ds->bytes, s)[i];
 	v.per_alloc = v.diff > 0 ? v.bytes / v.diff : v.bytes;
 	return v;
 }
@@ -119,11 +118,12 @@ counter_changes(const struct pt_diff *d, size_t s, struct pt_diff_row *r)
 		r->counters = PT_COUNTERS_REBOOT;
 		return;
 	}
-	size_t oc = s * ds->nsnap + d->old_snap, nc = s * ds->nsnap + d->new_snap;
-	int64_t oa = ds->present[oc] ? ds->allocs[oc] : 0;
-	int64_t of = ds->present[oc] ? ds->frees[oc] : 0;
-	int64_t na = ds->present[nc] ? ds->allocs[nc] : 0;
-	int64_t nf = ds->present[nc] ? ds->frees[nc] : 0;
+	const uint8_t *present = pt_dataset_present(ds, s);
+	const int64_t *allocs = pt_dataset_col(ds, ds->allocs, s);
+	const int64_t *frees = pt_dataset_col(ds, ds->frees, s);
+	size_t o = d->old_snap, n = d->new_snap;
+	int64_t oa = present[o] ? allocs[o] : 0, of = present[o] ? frees[o] : 0;
+	int64_t na = present[n] ? allocs[n] : 0, nf = present[n] ? frees[n] : 0;
 	r->allocs_change = na - oa;
 	r->frees_change = nf - of;
 	bool fell = r->allocs_change < 0 || r->frees_change < 0;
