@@ -50,5 +50,5 @@ run json -f json -n 0 "$work/in" "$work/missing.txt"
 run text --color never -n 0 "$work/in"
 run csv -f csv "$work/in"
 run strict --strict -f json "$work/in"
-run show show -f json MmSt "$work/in"
+run show show MmSt "$work/in"
 exit $fail

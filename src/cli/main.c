@@ -56,6 +56,7 @@ struct cli {
 	const char *svg;          /* show --svg FILE */
 	const char *pooltag_path; /* --pooltag FILE, or POOLTAG_FILE */
 	const char *drivers_dir;  /* --drivers DIR */
+	const char *report_only;  /* first option given that only the report takes */
 };
 
 static const struct option long_options[] = {
@@ -100,9 +101,10 @@ print_help(void)
 "Rank the pool tags of a series of poolmon -n snapshots by how likely they\n"
 "leak.  INPUT is a snapshot file, a directory (its files in natural order:\n"
 "log2 before log10) or - for standard input; one file may hold many\n"
-"snapshots.  'show' prints one tag in detail: every sample, the statistics\n"
-"behind its verdict and a chart.  TAG is written as in the report (\\xNN for\n"
-"bytes that are not printable); :paged or :nonpaged picks one pool.\n"
+"snapshots.  'show' prints one tag in detail, as text: every sample, the\n"
+"statistics behind its verdict and a chart.  TAG is written as in the\n"
+"report (\\xNN for bytes that are not printable); :paged or :nonpaged\n"
+"picks one pool.\n"
 "'diff' compares two snapshots: the first of OLD with the last of NEW\n"
 "(each a file or a directory), or the first and last of one set; -s\n"
 "sorts by the change of bytes (default), allocs, frees or diff, or by tag.\n"
@@ -203,26 +205,41 @@ when_parse(const char *s, enum when *out)
 	return true;
 }
 
+/*
+ * show prints one fixed view; an option it would silently drop (a JSON
+ * consumer asking for -f json getting text) is refused instead.
+ */
+static void
+note_report_only(struct cli *c, const char *name)
+{
+	if (c->report_only == NULL)
+		c->report_only = name;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int
 apply_option(struct cli *c, int opt, const char *arg)
 {
 	switch (opt) {
 	case 'f':
+		note_report_only(c, "-f/--format");
 		if (!pt_format_parse(arg, &c->report.format))
 			return usage_error("unknown format '%s' (text, json, csv, tsv "
 				"or jsonl)", arg);
 		return -1;
 	case 'n':
+		note_report_only(c, "-n/--top");
 		if (!parse_count(arg, &c->report.top))
 			return usage_error("--top needs a count, not '%s'", arg);
 		c->top_given = true;
 		return -1;
 	case 'p':
+		note_report_only(c, "-p/--pool");
 		if (!pt_pool_filter_parse(arg, &c->report.pool))
 			return usage_error("unknown pool '%s' (all, paged or nonpaged)", arg);
 		return -1;
 	case 's':
+		note_report_only(c, "-s/--sort");
 		if (!pt_sort_key_parse(arg, &c->report.sort))
 			return usage_error("unknown sort key '%s'", arg);
 		return -1;
@@ -274,6 +291,7 @@ apply_option(struct cli *c, int opt, const char *arg)
 		c->pooltag_path = arg;
 		return -1;
 	case OPT_NO_SPARKLINE:
+		note_report_only(c, "--no-sparkline");
 		c->report.no_sparkline = true;
 		return -1;
 	case OPT_DRIVERS:
@@ -768,6 +786,9 @@ run(struct cli *c, int argc, char **argv)
 	}
 	if (c->command == CMD_SHOW && c->drivers_dir != NULL)
 		return usage_error("%s", "--drivers goes with the report, not show");
+	if (c->command == CMD_SHOW && c->report_only != NULL)
+		return usage_error("%s goes with the report, not show",
+			c->report_only);
 	if (c->command == CMD_SHOW && (gate_wanted(c) || c->gate.baseline_name))
 		return usage_error("%s", "--fail-on, --fail-above and --baseline go "
 			"with the ranking, not with show");
