@@ -98,3 +98,12 @@ pt_error_set(struct pt_error *err, long line, const char *fmt, ...)
 		memcpy(err->msg, UNFORMATTABLE, sizeof(UNFORMATTABLE));
 	va_end(ap);
 }
+
+bool
+pt_error_if_write_failed(FILE *out, struct pt_error *err)
+{
+	if (!ferror(out))
+		return true;
+	pt_error_set(err, 0, "write error");
+	return false;
+}

@@ -313,11 +313,7 @@ write_text(FILE *out, const struct pt_diff *d, const size_t *rank, size_t n,
 		pt_error_set(err, 0, "out of memory");
 		return false;
 	}
-	if (ferror(out)) {
-		pt_error_set(err, 0, "write error");
-		return false;
-	}
-	return true;
+	return pt_error_if_write_failed(out, err);
 }
 
 /* ---- JSON ---- */

@@ -89,11 +89,7 @@ pt_owner_write_text(FILE *out, const struct pt_owner_scan *s,
 	}
 	fprintf(out, "Scanned %zu files: %zu PE images, %" PRIu64 " bytes.\n",
 		s->files, s->pe_files, s->bytes);
-	if (ferror(out)) {
-		pt_error_set(err, 0, "write error");
-		return false;
-	}
-	return true;
+	return pt_error_if_write_failed(out, err);
 }
 
 /* ---- JSON ---- */

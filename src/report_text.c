@@ -350,9 +350,5 @@ pt_report_write_text(FILE *out, const struct pt_analysis *a,
 	free(rows);
 	if (!write_pool_totals(out, a, o, err))
 		return false;
-	if (ferror(out)) {
-		pt_error_set(err, 0, "write error");
-		return false;
-	}
-	return true;
+	return pt_error_if_write_failed(out, err);
 }

@@ -456,11 +456,7 @@ pt_show_write_text(FILE *out, const struct pt_analysis *a, size_t series,
 		goto oom;
 	if (!write_samples(out, a, series))
 		goto oom;
-	if (ferror(out)) {
-		pt_error_set(err, 0, "write error");
-		return false;
-	}
-	return true;
+	return pt_error_if_write_failed(out, err);
 oom:
 	pt_error_set(err, 0, "out of memory");
 	return false;

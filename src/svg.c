@@ -415,9 +415,5 @@ pt_show_write_svg(FILE *out, const struct pt_analysis *a, size_t series,
 		pt_error_set(err, 0, "out of memory");
 		return false;
 	}
-	if (ferror(out)) {
-		pt_error_set(err, 0, "write error");
-		return false;
-	}
-	return true;
+	return pt_error_if_write_failed(out, err);
 }

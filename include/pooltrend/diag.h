@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define PT_ERROR_MSG_MAX 256
 
@@ -67,5 +68,12 @@ size_t pt_diags_count(const struct pt_diags *d, enum pt_severity sev);
 /* Format into err (printf style); always NUL-terminates. */
 void pt_error_set(struct pt_error *err, long line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * The end of every writer: true when nothing written to out failed so far,
+ * else "write error" in err.  (stdio keeps the first failure in the
+ * stream, so checking once at the end loses nothing.)
+ */
+bool pt_error_if_write_failed(FILE *out, struct pt_error *err);
 
 #endif
