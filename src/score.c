@@ -900,7 +900,8 @@ pool_shift(const struct epoch_view *v, double *work, struct shift_pool *p,
 
 static bool
 last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
-		struct pt_score *sc, size_t *knot, struct shift_pool *pool)
+		struct pt_score *sc, size_t *knot, struct shift_pool *pool,
+		struct floors *adjusted_floors)
 {
 	if (!pt_theil_sen(last->t, last->y, last->n, 0.95, &sc->growth_bph,
 			&sc->growth_lo, &sc->growth_hi))
@@ -919,6 +920,13 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 	if (sc->load_adjusted && grouped_slope(&shape, scr->work,
 			&sc->adjusted_slope) == SLOPE_OOM)
 		return false;
+	/* Give-back too: a cache that empties while its load climbs hides
+	 * its falls under the climb. */
+	if (sc->load_adjusted) {
+		double noise = noise_scale(&shape, scr->work);
+		block_floors(&shape, scr->work, floor_tolerance(noise, shape.n),
+			adjusted_floors);
+	}
 	if (shape.n >= 8) {
 		double within, jump;
 		if (!pool_shift(&shape, scr->work, pool, &within, &jump) ||
@@ -953,6 +961,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	struct epoch_view last = {0}, last_pair = {0};
 	struct shift_pool pool = { 0, 0, -INFINITY };
 	double last_within = 0, last_jump = 0;
+	struct floors last_floors = {0}, adjusted_floors = {0};
 	size_t off = 0;
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
 		struct epoch_view v;
@@ -991,6 +1000,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 				!pool_shift(&v, scr->work, &pool, &within, &jump))
 			return false;
 		if (growth_epoch) {
+			last_floors = fl;
 			last = v;
 			sc->growth_epoch = e;
 			last_within = within;
@@ -1010,7 +1020,6 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->mk.var = var_sum;
 	if (var_sum > 0)
 		sc->mk.z = (s_sum - (s_sum > 0) + (s_sum < 0)) / sqrt(var_sum);
-	sc->give_back = rises > 0 ? falls / rises : 1;
 	sc->step_share = rises > 0 ? max_rise / rises : 1;
 	/* Weighted by how far each epoch moved: a flat epoch before a late
 	 * leak's says nothing about what the leak kept. */
@@ -1018,8 +1027,14 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->half_ratio = sc->third_ratio = sc->end_ratio = NAN;
 	sc->half_rise = sc->adjusted_slope = NAN;
 	sc->f_recent = 1;
-	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot, &pool))
+	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot, &pool,
+			&adjusted_floors))
 		return false;
+	if (sc->load_adjusted) {
+		rises += adjusted_floors.rises - last_floors.rises;
+		falls += adjusted_floors.falls - last_floors.falls;
+	}
+	sc->give_back = rises > 0 ? falls / rises : 1;
 	sc->z_within = pool.z > -INFINITY ? pool.z : NAN;
 	sc->rise_share = pool.within + pool.jump > 0 ?
 		pool.within / (pool.within + pool.jump) : NAN;

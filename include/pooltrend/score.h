@@ -13,7 +13,8 @@
  *   - signal to noise: that rise against the tag's own noise (MAD of the
  *     differences) and never less than one allocation;
  *   - give-back: sum of floor falls over sum of floor rises, a gate: 0 for a
- *     ratchet, near 1 for usage that comes and goes;
+ *     ratchet, near 1 for usage that comes and goes (the current epoch's
+ *     floors load-adjusted, below);
  *   - recent trend: Mann-Kendall over the second half of the last epoch, a
  *     gate against caches that grew once and stopped;
  *   - within-shift trend: Mann-Kendall inside the two segments around the
@@ -36,7 +37,7 @@
  *     when its 95% interval is above zero, 0.5 when only the slope is, or
  *     only that of the load-adjusted Bytes);
  * The shape gates (recent, within-shift, saturation, level-shift rise,
- * early rise) look at Bytes divided by the tag's own allocation rate
+ * early rise) and the current epoch's give-back look at Bytes divided by the tag's own allocation rate
  * relative to its median when Allocs is busy enough to measure it: by
  * Little's law that removes what the load explains (the load check).
  * confidence = cbrt(trend * retention * snr) times the gates, each
