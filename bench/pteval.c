@@ -392,7 +392,8 @@ dump_row(int m, const struct pt_series *se, const char *shape,
 	fprintf(dump_file, "%d\t%.4s\t%d\t%s\t%d\t%d\t%.2f\t%.6f\t%s\t"
 		"%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t"
 		"%.3f\t%.4f\t%.4f\t%.4f\t%.3f\t%.3f\t%.4g\t%.4g\t%.4g\t%.4f\t"
-		"%.4g\t%.4g\t%.4g\t%d\t%.4f\t%ld\t%ld\t%.4f\t%.4f\t%.3f\t%.4f\t%.4g\n",
+		"%.4g\t%.4g\t%.4g\t%d\t%.4f\t%ld\t%ld\t%.4f\t%.4f\t%.4g\t%.4f\t"
+		"%.4f\t%.4f\t%.4f\n",
 		m, se->tag, se->pool, shape, tr->leak, it->well_posed, tr->snr,
 		sc->confidence, pt_verdict_name(sc->verdict),
 		sc->f_trend, sc->f_retention, sc->f_snr, sc->f_give_back,
@@ -403,7 +404,8 @@ dump_row(int m, const struct pt_series *se, const char *shape,
 		sc->step_share, sc->growth_bph, sc->growth_lo, tr->growth,
 		sc->load_adjusted, sc->has_never_freed ? sc->never_freed_share : -1,
 		it->true_onset, it->est_onset, sc->rise_share, sc->half_rise,
-		sc->z_within, sc->give_back, sc->adjusted_slope);
+		sc->adjusted_slope, sc->load_ratio, sc->f_rise, sc->f_early,
+		sc->f_load);
 }
 
 static void
@@ -890,7 +892,8 @@ open_dump(const char *path)
 		"retention\tsnr\tgive_back\tz_recent\tz_within\thalf_ratio\t"
 		"third_ratio\tend_ratio\tstep_share\tgrowth\tgrowth_lo\t"
 		"true_growth\tload_adjusted\tnever_freed\ttrue_onset\test_onset\t"
-		"rise_share\thalf_rise\tz_within_max\tretention_w\tshape_slope\n",
+		"rise_share\thalf_rise\tadjusted_slope\tload_ratio\tf_rise\t"
+		"f_early\tf_load\n",
 		dump_file);
 	return true;
 }
