@@ -37,9 +37,10 @@
  *     when its 95% interval is above zero, 0.5 when only the slope is, or
  *     only that of the load-adjusted Bytes);
  * The shape gates (recent, within-shift, saturation, level-shift rise,
- * early rise) and the current epoch's give-back look at Bytes divided by the tag's own allocation rate
- * relative to its median when Allocs is busy enough to measure it: by
- * Little's law that removes what the load explains (the load check).
+ * early rise) and the current epoch's give-back look at Bytes divided by
+ * the tag's own allocation rate relative to its median when Allocs is
+ * busy enough to measure it: by Little's law that removes what the load
+ * explains (the load check).
  * confidence = cbrt(trend * retention * snr) times the gates, each
  * factor in [0, 1] and reported.  Growth is the Theil-Sen slope in
  * bytes per hour over the last epoch with enough samples, with a 95% CI.
