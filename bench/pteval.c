@@ -56,7 +56,8 @@ struct item {
 	double snr;
 	double base_bytes;      /* typical size of the tag, for terciles */
 	double true_growth;     /* bytes per hour */
-	long true_onset;        /* snapshot index, -1 when none */
+	long true_onset;        /* snapshot index in the last boot epoch (a
+	                           leak a reboot freed restarts), -1: none */
 	double est_growth;      /* pooltrend's, NAN when none */
 	long est_onset;         /* -1 when none */
 	double score[M_COUNT];
@@ -83,7 +84,11 @@ struct opts {
 	double floor[6];        /* --check floors, in the order of floor_names */
 	bool keep;
 	bool verbose;
+	const char *dump;       /* --dump: every series' truth and factors */
 };
+
+/* The --dump file while it is open. */
+static FILE *dump_file;
 
 static void remove_tree(const char *dir);
 
@@ -185,7 +190,8 @@ struct truth_row {
 	int shape;
 	bool leak;
 	double growth, snr, base_bytes;
-	long onset;
+	long onset;             /* the first in the window */
+	long epoch_onset;       /* in the last boot epoch (ptgen's definition) */
 	bool ambiguous;
 	bool used;
 };
@@ -202,10 +208,10 @@ read_truth(struct eval *ev, const char *path, struct truth_row **out)
 	if (fgets(line, sizeof line, f) == NULL)	/* header */
 		die("empty truth file");
 	while (fgets(line, sizeof line, f) != NULL) {
-		char *field[9];
+		char *field[10];
 		int nf = 0;
 		char *p = line;
-		while (nf < 9) {
+		while (nf < 10) {
 			field[nf++] = p;
 			char *tab = strchr(p, '\t');
 			if (tab == NULL)
@@ -230,6 +236,7 @@ read_truth(struct eval *ev, const char *path, struct truth_row **out)
 		r->snr = atof(field[6]);
 		r->base_bytes = atof(field[7]);
 		r->ambiguous = atoi(field[8]) != 0;
+		r->epoch_onset = nf == 10 ? atol(field[9]) : r->onset;
 		r->used = false;
 	}
 	fclose(f);
@@ -372,6 +379,35 @@ explain(int m, const struct pt_series *se, const char *shape,
 		sc->step_share);
 }
 
+/*
+ * One tab-separated row per series (--dump): the truth, the verdict and
+ * every factor with its raw statistic, for finding what separates the
+ * misses from the false alarms.
+ */
+static void
+dump_row(int m, const struct pt_series *se, const char *shape,
+		const struct truth_row *tr, const struct item *it,
+		const struct pt_score *sc)
+{
+	fprintf(dump_file, "%d\t%.4s\t%d\t%s\t%d\t%d\t%.2f\t%.6f\t%s\t"
+		"%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t"
+		"%.3f\t%.4f\t%.4f\t%.4f\t%.3f\t%.3f\t%.4g\t%.4g\t%.4g\t%.4f\t"
+		"%.4g\t%.4g\t%.4g\t%d\t%.4f\t%ld\t%ld\t%.4f\t%.4f\t%.4g\t%.4f\t"
+		"%.4f\t%.4f\t%.4f\n",
+		m, se->tag, se->pool, shape, tr->leak, it->well_posed, tr->snr,
+		sc->confidence, pt_verdict_name(sc->verdict),
+		sc->f_trend, sc->f_retention, sc->f_snr, sc->f_give_back,
+		sc->f_recent, sc->f_within, sc->f_saturation, sc->f_step,
+		sc->f_growth,
+		sc->mk.z, sc->retention, sc->snr, sc->give_back, sc->z_recent,
+		sc->z_within, sc->half_ratio, sc->third_ratio, sc->end_ratio,
+		sc->step_share, sc->growth_bph, sc->growth_lo, tr->growth,
+		sc->load_adjusted, sc->has_never_freed ? sc->never_freed_share : -1,
+		it->true_onset, it->est_onset, sc->rise_share, sc->half_rise,
+		sc->adjusted_slope, sc->load_ratio, sc->f_rise, sc->f_early,
+		sc->f_load);
+}
+
 static void
 eval_machine(const struct opts *o, struct eval *ev, int m)
 {
@@ -419,7 +455,10 @@ eval_machine(const struct opts *o, struct eval *ev, int m)
 		struct item it = {
 			.machine = m, .leak = tr->leak, .shape = tr->shape,
 			.snr = tr->snr, .base_bytes = tr->base_bytes,
-			.true_growth = tr->growth, .true_onset = tr->onset,
+			.true_growth = tr->growth,
+			/* Only leaks that start inside the window have an onset
+			 * to find (steady ones start with it). */
+			.true_onset = tr->onset > 0 ? tr->epoch_onset : tr->onset,
 			.est_growth = sc->has_rate_after_onset ?
 				sc->rate_after_onset :
 				sc->has_growth ? sc->growth_bph : NAN,
@@ -438,6 +477,9 @@ eval_machine(const struct opts *o, struct eval *ev, int m)
 		it.decide[M_POOLTREND] = sc->verdict == PT_VERDICT_LIKELY;
 		baselines(&a.ds, s, t, y, &it);
 		add_item(ev, &it);
+		if (dump_file != NULL)
+			dump_row(m, &a.ds.series[s], ev->shape_names[tr->shape],
+				tr, &it, sc);
 		if (o->verbose && (tr->leak || sc->confidence >= 0.3))
 			explain(m, &a.ds.series[s], ev->shape_names[tr->shape],
 				tr, sc);
@@ -691,8 +733,9 @@ tercile_spread(const struct eval *ev, int meth, double *auc3)
 
 /*
  * Onset error of one leak shape (those with a true onset after the
- * start), of all machines or only those without a reboot: a reboot frees
- * the leak, and the onset of the last epoch is then after the true one.
+ * start), of all machines or only those without a reboot.  The truth is
+ * the onset in the last boot epoch: a reboot frees the leak, and where it
+ * restarts is where the memory at risk now began to pile up.
  */
 static void
 print_onset_of_shape(const struct eval *ev, int sh, bool no_reboot,
@@ -837,6 +880,24 @@ report(const struct opts *o, struct eval *ev)
 	return bad;
 }
 
+static bool
+open_dump(const char *path)
+{
+	dump_file = fopen(path, "w");
+	if (dump_file == NULL)
+		return false;
+	fputs("machine\ttag\tpool\tshape\tleak\twell_posed\ttrue_snr\t"
+		"confidence\tverdict\tf_trend\tf_retention\tf_snr\tf_give_back\t"
+		"f_recent\tf_within\tf_saturation\tf_step\tf_growth\tz\t"
+		"retention\tsnr\tgive_back\tz_recent\tz_within\thalf_ratio\t"
+		"third_ratio\tend_ratio\tstep_share\tgrowth\tgrowth_lo\t"
+		"true_growth\tload_adjusted\tnever_freed\ttrue_onset\test_onset\t"
+		"rise_share\thalf_rise\tadjusted_slope\tload_ratio\tf_rise\t"
+		"f_early\tf_load\n",
+		dump_file);
+	return true;
+}
+
 /* ---- options ------------------------------------------------------------ */
 
 static long
@@ -885,7 +946,9 @@ usage(FILE *f)
 		"           is not beaten; limits: --min-auc --min-rprec --min-f1\n"
 		"           --min-recall (at 1% FPR) --max-spread --max-growth-error\n"
 		"  --keep   keep the generated corpora in /tmp\n"
-		"  --verbose  one line per leak and per confident series on stderr\n", f);
+		"  --verbose  one line per leak and per confident series on stderr\n"
+		"  --dump FILE  every series' truth, verdict, factors and raw\n"
+		"           statistics as tab-separated columns (header first)\n", f);
 }
 
 int
@@ -928,6 +991,9 @@ main(int argc, char **argv)
 				return 2;
 			}
 			i++;
+		} else if (v != NULL && strcmp(a, "--dump") == 0) {
+			o.dump = v;
+			i++;
 		} else if (v != NULL && strcmp(a, "--ptgen") == 0) {
 			o.ptgen = v;
 			i++;
@@ -937,9 +1003,13 @@ main(int argc, char **argv)
 		}
 	}
 	struct eval ev = { .machines = o.machines, .files = o.files };
+	if (o.dump != NULL && !open_dump(o.dump))
+		die("cannot open the --dump file");
 	for (int m = 0; m < o.machines; m++)
 		eval_machine(&o, &ev, m);
 	int rc = report(&o, &ev);
+	if (dump_file != NULL && fclose(dump_file) != 0)
+		die("cannot write the --dump file");
 	free(ev.items);
 	free(ptgen);
 	return rc;

@@ -1508,6 +1508,28 @@ slow_warmup(const struct row *w, const struct machine *m)
 	return 3 * w->p2 > 2.0 / 3.0 * (m->window_h - boot);
 }
 
+/*
+ * The onset in the last boot epoch: a reboot frees a leak, so the memory
+ * at risk now began to pile up at the first leaking snapshot since the
+ * reboot (the first step at or after it, or the reboot itself for a leak
+ * already running), which is where a support engineer looks for what
+ * started it in this boot.  -1 when the leak made no step since.
+ */
+static long
+epoch_onset(const struct row *w, const struct machine *m)
+{
+	long boot = m->reboot_at > 0 ? m->reboot_at : 0;
+	if (!shape_is_leak(w->shape) || w->onset < 0 || w->onset >= boot)
+		return w->onset;
+	if (w->shape != SHAPE_LEAK_STAIRS)
+		return boot;
+	long first = -1;
+	for (int k = 0; k < w->nsteps; k++)
+		if (w->steps[k] >= boot && (first < 0 || w->steps[k] < first))
+			first = w->steps[k];
+	return first;
+}
+
 static void
 write_truth(const struct options *o, const struct model *md,
 		const struct machine *m)
@@ -1516,7 +1538,7 @@ write_truth(const struct options *o, const struct model *md,
 	if (!f)
 		die_errno("cannot open", o->truth_file);
 	fprintf(f, "tag\tpool\tshape\tis_leak\tgrowth_bytes_per_hour\tonset_index"
-		"\tsnr\tbase_bytes\tambiguous\n");
+		"\tsnr\tbase_bytes\tambiguous\tepoch_onset_index\n");
 	for (long k = 0; k < md->nrows; k++) {
 		const struct row *w = &md->rows[k];
 		bool leak = shape_is_leak(w->shape);
@@ -1526,11 +1548,11 @@ write_truth(const struct options *o, const struct model *md,
 			double active = m->hours[m->n - 1] - m->hours[on];
 			growth = active > 0 ? w->leaked_total * w->size / active : 0;
 		}
-		fprintf(f, "%.4s\t%s\t%s\t%d\t%.0f\t%ld\t%.2f\t%.0f\t%d\n",
+		fprintf(f, "%.4s\t%s\t%s\t%d\t%.0f\t%ld\t%.2f\t%.0f\t%d\t%ld\n",
 			md->tags[w->tag].name, w->paged ? "Paged" : "Nonp",
 			shape_names[w->shape], leak, growth, w->onset,
 			leak ? w->snr : 0.0, w->d0 * w->size,
-			slow_warmup(w, m));
+			slow_warmup(w, m), epoch_onset(w, m));
 	}
 	if (ferror(f) | (fclose(f) != 0))
 		die_errno("cannot write", o->truth_file);

@@ -99,6 +99,9 @@ components(const struct pt_score *s)
 		{ "saturation", s->f_saturation, s->half_ratio, "half_slope_ratio" },
 		{ "largest_step", s->f_step, s->step_share, "share" },
 		{ "current_growth", s->f_growth, s->growth_lo, "ci95_low" },
+		{ "level_shift_rise", s->f_rise, s->rise_share, "within_share" },
+		{ "early_rise", s->f_early, s->half_rise, "half_rise_at" },
+		{ "load_check", s->f_load, s->load_ratio, "slope_ratio" },
 	};
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
 		cJSON *f = factor(items[i].f, items[i].raw, items[i].raw_name);
@@ -107,6 +110,8 @@ components(const struct pt_score *s)
 	}
 	if (!add_real(cJSON_GetObjectItem(c, "saturation"), "third_slope_ratio",
 			s->third_ratio, 3) ||
+			!add_real(cJSON_GetObjectItem(c, "load_check"),
+				"adjusted_slope_bytes_per_hour", s->adjusted_slope, 1) ||
 			!cJSON_AddBoolToObject(c, "load_adjusted", s->load_adjusted) ||
 			!add_real(c, "net_floor_growth_bytes", s->net_growth, 0))
 		goto fail;

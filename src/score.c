@@ -444,10 +444,11 @@ first_step_onset(const struct epoch_view *v, size_t knot, double slope,
  * starts late), a one-time level shift rises in neither.  The larger Z.
  */
 static bool
-within_shift_z(const struct epoch_view *v, double *z)
+within_shift_z(const struct epoch_view *v, double *z, size_t *split)
 {
 	size_t k = best_mean_shift(v->y, v->n);
 	struct pt_mk a, b;
+	*split = k;
 	if (!pt_mann_kendall(v->y, k, &a) ||
 			!pt_mann_kendall(v->y + k, v->n - k, &b))
 		return false;
@@ -517,12 +518,15 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj,
 
 enum slope_result { SLOPE_OK, SLOPE_NONE, SLOPE_OOM };
 
-/* Theil-Sen slope over the medians of about HALF_GROUPS groups of v. */
-static enum slope_result
-grouped_slope(const struct epoch_view *v, double *work, double *slope)
+/*
+ * Medians of about HALF_GROUPS consecutive groups of v (times in gt,
+ * values in gy); work holds v->n doubles.  Returns the number of groups.
+ */
+static size_t
+group_medians(const struct epoch_view *v, double *work, double *gt,
+		double *gy)
 {
 	size_t k = v->n < HALF_GROUPS ? v->n : HALF_GROUPS;
-	double *gt = work + v->n, *gy = gt + k;
 	size_t m = 0;
 	for (size_t g = 0; g < k; g++) {
 		size_t lo = g * v->n / k, hi = (g + 1) * v->n / k;
@@ -534,10 +538,96 @@ grouped_slope(const struct epoch_view *v, double *work, double *slope)
 		gt[m] = pt_median_inplace(work, hi - lo);
 		m++;
 	}
+	return m;
+}
+
+/* Theil-Sen slope over the medians of about HALF_GROUPS groups of v. */
+static enum slope_result
+grouped_slope(const struct epoch_view *v, double *work, double *slope)
+{
+	double gt[HALF_GROUPS], gy[HALF_GROUPS];
+	size_t m = group_medians(v, work, gt, gy);
 	if (m < 2 || !(gt[m - 1] > gt[0]))
 		return SLOPE_NONE;      /* no slope without time passing */
 	return pt_theil_sen(gt, gy, m, 0.95, slope, NULL, NULL) ? SLOPE_OK
 		: SLOPE_OOM;
+}
+
+/*
+ * A robust line through v: the grouped Theil-Sen slope and the line's
+ * level at time tk (the median of the group medians' residuals).
+ */
+static enum slope_result
+grouped_line(const struct epoch_view *v, double tk, double *work,
+		double *slope, double *level)
+{
+	double gt[HALF_GROUPS], gy[HALF_GROUPS];
+	size_t m = group_medians(v, work, gt, gy);
+	if (m < 2 || !(gt[m - 1] > gt[0]))
+		return SLOPE_NONE;
+	if (!pt_theil_sen(gt, gy, m, 0.95, slope, NULL, NULL))
+		return SLOPE_OOM;
+	for (size_t i = 0; i < m; i++)
+		work[i] = gy[i] - *slope * (gt[i] - tk);
+	*level = pt_median_inplace(work, m);
+	return SLOPE_OK;
+}
+
+/*
+ * How an epoch rose around its best mean shift (first k samples, then
+ * the rest): *within gets what the two segments' own lines rose over
+ * their spans, *jump the step between the lines at the split.  A leak
+ * rises within the segments and its lines meet; a one-time level shift
+ * is all jump.  False when out of memory; both 0 when a segment has no
+ * slope.
+ */
+static bool
+shift_rise(const struct epoch_view *v, size_t k, double *work,
+		double *within, double *jump)
+{
+	struct epoch_view a = *v, b = *v;
+	a.n = k;
+	b.t += k;
+	b.y += k;
+	b.n = v->n - k;
+	double tk = (v->t[k - 1] + v->t[k]) / 2;
+	double sa, la, sb, lb;
+	*within = *jump = 0;
+	enum slope_result ra = grouped_line(&a, tk, work, &sa, &la);
+	enum slope_result rb = grouped_line(&b, tk, work, &sb, &lb);
+	if (ra == SLOPE_OOM || rb == SLOPE_OOM)
+		return false;
+	if (ra != SLOPE_OK || rb != SLOPE_OK)
+		return true;
+	*within = fmax(sa, 0) * (tk - v->t[0]) + fmax(sb, 0) * (v->t[v->n - 1] - tk);
+	*jump = lb - la;
+	return true;
+}
+
+/*
+ * Where the epoch's high-water mark (the running maximum of its group
+ * medians) reached half of its rise, as a fraction of the epoch's span:
+ * about 0.5 for a steady leak, later for one that starts late, early for
+ * a cache that fills and then holds.  NAN without a rise.
+ */
+static double
+half_rise_at(const struct epoch_view *v, double *work)
+{
+	double gt[HALF_GROUPS], gy[HALF_GROUPS];
+	size_t m = group_medians(v, work, gt, gy);
+	double span = v->t[v->n - 1] - v->t[0];
+	if (m < 2 || !(span > 0))
+		return NAN;
+	double top = gy[0];
+	for (size_t i = 1; i < m; i++)
+		top = fmax(top, gy[i]);
+	if (!(top > gy[0]))
+		return NAN;
+	double half = gy[0] + (top - gy[0]) / 2;
+	size_t i = 0;
+	while (gy[i] < half)
+		i++;
+	return (gt[i] - v->t[0]) / span;
 }
 
 /*
@@ -597,6 +687,9 @@ decide_reason(const struct pt_score *sc)
 		{ sc->f_step, "one level shift, no growth before or after it" },
 		{ sc->f_saturation, "growth is levelling off, like a cache filling up" },
 		{ sc->f_growth, "not growing in the current boot epoch" },
+		{ sc->f_rise, "rose in one jump: a level shift, not growth" },
+		{ sc->f_early, "reached its level early and held it, like a cache" },
+		{ sc->f_load, "rises with its own allocation rate: load, not a leak" },
 	};
 	size_t weakest = 0;
 	for (size_t i = 1; i < sizeof(f) / sizeof(f[0]); i++)
@@ -672,6 +765,37 @@ time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 	sc->tte_hi = g_lo > 0 ? headroom / g_lo : INFINITY;
 }
 
+/*
+ * The gates from the shape statistics, each 1 where its statistic could
+ * not be measured (too few samples, no rise, no load signal).
+ */
+static void
+shape_gates(struct pt_score *sc)
+{
+	sc->f_step = pt_ramp(sc->step_share, 0.6, 0.9, 1, 0);
+	sc->f_within = isfinite(sc->z_within) ?
+		pt_ramp(sc->z_within, 1.0, 2.5, 0, 1) : 1;
+	sc->f_saturation = isnan(sc->end_ratio) ? 1 :
+		pt_ramp(sc->end_ratio, 0.2, 0.6, 0, 1);
+	/* A staircase's jumps are part of its rise; one jump is a shift. */
+	sc->f_rise = isnan(sc->rise_share) ? 1 :
+		pt_ramp(sc->rise_share, 0.15, 0.35, 0, 1);
+	/* Only a support: a restarted leak can show its level early too. */
+	sc->f_early = isnan(sc->half_rise) ? 1 :
+		pt_ramp(sc->half_rise, 0.05, 0.25, 0.5, 1);
+	sc->load_ratio = sc->load_adjusted && sc->has_growth &&
+		sc->growth_bph > 0 && isfinite(sc->adjusted_slope) ?
+		sc->adjusted_slope / sc->growth_bph : NAN;
+	sc->f_load = isnan(sc->load_ratio) ? 1 :
+		pt_ramp(sc->load_ratio, 0.05, 0.35, 0, 1);
+	/* A leak grows now: the slope of the current epoch must be up, or
+	 * at least what the load leaves of it (a leak per operation falls
+	 * with the load that drives it). */
+	sc->f_growth = !sc->has_growth ? 1 : sc->growth_lo > 0 ? 1 :
+		sc->growth_bph > 0 ? 0.5 :
+		sc->load_adjusted && sc->adjusted_slope > 0 ? 0.5 : 0;
+}
+
 static void
 combine(struct pt_score *sc, double per_alloc, double noise)
 {
@@ -684,11 +808,10 @@ combine(struct pt_score *sc, double per_alloc, double noise)
 		pt_ramp(sc->snr, 0, 1, 0, 1);
 	sc->f_give_back = pt_ramp(sc->give_back, 0.1, 0.6, 1, 0);
 	double evidence = cbrt(sc->f_trend * sc->f_retention * sc->f_snr);
-	/* A leak grows now: the slope of the current epoch must be up. */
-	sc->f_growth = !sc->has_growth ? 1 : sc->growth_lo > 0 ? 1 :
-		sc->growth_bph > 0 ? 0.5 : 0;
+	shape_gates(sc);
 	sc->confidence = evidence * sc->f_give_back * sc->f_recent *
-		sc->f_within * sc->f_saturation * sc->f_step * sc->f_growth;
+		sc->f_within * sc->f_saturation * sc->f_step * sc->f_growth *
+		sc->f_rise * sc->f_early * sc->f_load;
 	if (sc->samples < PT_MIN_SAMPLES)
 		sc->confidence = 0;
 	sc->verdict = sc->confidence >= PT_LIKELY_MIN ? PT_VERDICT_LIKELY :
@@ -747,9 +870,38 @@ larger_ratio(double a, double b)
  * over the last epoch; *knot gets the onset's sample.  False when out of
  * memory.
  */
+/*
+ * How the epochs rose around their best mean shifts (shift_rise), summed,
+ * and the largest within-shift Z: a staircase that a reboot freed rose
+ * in the epoch before too, where a one-time shift rose once.
+ */
+struct shift_pool {
+	double within, jump;
+	double z;
+};
+
+/* Adds epoch v to *p; *within and *jump get its own share. */
+static bool
+pool_shift(const struct epoch_view *v, double *work, struct shift_pool *p,
+		double *within, double *jump)
+{
+	size_t split;
+	double z;
+	if (!within_shift_z(v, &z, &split) ||
+			!shift_rise(v, split, work, within, jump))
+		return false;
+	*jump = fmax(*jump, 0);
+	p->within += *within;
+	p->jump += *jump;
+	if (z > p->z)
+		p->z = z;
+	return true;
+}
+
 static bool
 last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
-		struct pt_score *sc, size_t *knot)
+		struct pt_score *sc, size_t *knot, struct shift_pool *pool,
+		struct floors *adjusted_floors)
 {
 	if (!pt_theil_sen(last->t, last->y, last->n, 0.95, &sc->growth_bph,
 			&sc->growth_lo, &sc->growth_hi))
@@ -765,19 +917,28 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		sc->has_onset = true;
 		sc->onset_ms = last->t_ms[*knot];
 	}
+	if (sc->load_adjusted && grouped_slope(&shape, scr->work,
+			&sc->adjusted_slope) == SLOPE_OOM)
+		return false;
+	/* Give-back too: a cache that empties while its load climbs hides
+	 * its falls under the climb. */
+	if (sc->load_adjusted) {
+		double noise = noise_scale(&shape, scr->work);
+		block_floors(&shape, scr->work, floor_tolerance(noise, shape.n),
+			adjusted_floors);
+	}
 	if (shape.n >= 8) {
-		if (!within_shift_z(&shape, &sc->z_within) ||
+		double within, jump;
+		if (!pool_shift(&shape, scr->work, pool, &within, &jump) ||
 				!end_slope_ratio(&shape, shape.n / 2, scr->work,
 					&sc->half_ratio) ||
 				!end_slope_ratio(&shape, shape.n / 3, scr->work,
 					&sc->third_ratio))
 			return false;
-		sc->f_within = pt_ramp(sc->z_within, 1.0, 2.5, 0, 1);
+		sc->half_rise = half_rise_at(&shape, scr->work);
 		/* Levelling off must show in both the halves and the thirds:
 		 * one load burst can flatten either alone. */
 		sc->end_ratio = larger_ratio(sc->third_ratio, sc->half_ratio);
-		if (!isnan(sc->end_ratio))
-			sc->f_saturation = pt_ramp(sc->end_ratio, 0.15, 0.5, 0, 1);
 	}
 	size_t half = shape.n / 2;
 	if (shape.n - half >= 6) {
@@ -795,9 +956,12 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		struct pt_score *sc)
 {
 	double s_sum = 0, var_sum = 0, rises = 0, falls = 0;
-	double retention_sum = 0, noise_max = 0, per_alloc = 0, max_rise = 0;
-	size_t retention_n = 0, knot = 0;
+	double range_sum = 0, noise_max = 0, per_alloc = 0, max_rise = 0;
+	size_t knot = 0;
 	struct epoch_view last = {0}, last_pair = {0};
+	struct shift_pool pool = { 0, 0, -INFINITY };
+	double last_within = 0, last_jump = 0;
+	struct floors last_floors = {0}, adjusted_floors = {0};
 	size_t off = 0;
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
 		struct epoch_view v;
@@ -823,19 +987,28 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		if (fl.max_rise > max_rise)
 			max_rise = fl.max_rise;
 		sc->net_growth += fl.last - fl.first;
-		double range = fl.med_max - fl.med_min;
-		if (range > 0) {
-			retention_sum += (fl.last - fl.first) / range;
-			retention_n++;
-		}
+		range_sum += fl.med_max - fl.med_min;
 		if (noise > noise_max)
 			noise_max = noise;
 		last_pair = v;
-		if (v.n >= 3 && spans_time(&v)) {
+		bool growth_epoch = v.n >= 3 && spans_time(&v);
+		/* The current epoch's shift is measured on its load-adjusted
+		 * view (last_epoch_shape); an earlier one that was taken for
+		 * the growth epoch is taken out again below. */
+		double within = 0, jump = 0;
+		if (v.n >= 8 && !(growth_epoch && e + 1 == ds->nepochs) &&
+				!pool_shift(&v, scr->work, &pool, &within, &jump))
+			return false;
+		if (growth_epoch) {
+			last_floors = fl;
 			last = v;
 			sc->growth_epoch = e;
+			last_within = within;
+			last_jump = jump;
 		}
 	}
+	pool.within -= last_within;
+	pool.jump -= last_jump;
 	/* The allocation size of the latest epoch sets the granularity;
 	 * each epoch's samples stay at their own offset in the scratch. */
 	if (last_pair.n > 0) {
@@ -847,14 +1020,24 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->mk.var = var_sum;
 	if (var_sum > 0)
 		sc->mk.z = (s_sum - (s_sum > 0) + (s_sum < 0)) / sqrt(var_sum);
-	sc->give_back = rises > 0 ? falls / rises : 1;
 	sc->step_share = rises > 0 ? max_rise / rises : 1;
-	sc->f_step = pt_ramp(sc->step_share, 0.6, 0.9, 1, 0);
-	sc->retention = retention_n ? retention_sum / (double)retention_n : 0;
-	sc->f_recent = sc->f_within = sc->f_saturation = 1;
+	/* Weighted by how far each epoch moved: a flat epoch before a late
+	 * leak's says nothing about what the leak kept. */
+	sc->retention = range_sum > 0 ? sc->net_growth / range_sum : 0;
 	sc->half_ratio = sc->third_ratio = sc->end_ratio = NAN;
-	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot))
+	sc->half_rise = sc->adjusted_slope = NAN;
+	sc->f_recent = 1;
+	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot, &pool,
+			&adjusted_floors))
 		return false;
+	if (sc->load_adjusted) {
+		rises += adjusted_floors.rises - last_floors.rises;
+		falls += adjusted_floors.falls - last_floors.falls;
+	}
+	sc->give_back = rises > 0 ? falls / rises : 1;
+	sc->z_within = pool.z > -INFINITY ? pool.z : NAN;
+	sc->rise_share = pool.within + pool.jump > 0 ?
+		pool.within / (pool.within + pool.jump) : NAN;
 	combine(sc, per_alloc, noise_max);
 	return sc->verdict == PT_VERDICT_UNLIKELY || !sc->has_onset ||
 		rate_after_onset(&last, knot, sc);

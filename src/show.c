@@ -182,7 +182,7 @@ write_factors(FILE *out, const struct pt_score *s)
 		char value[40];
 		double factor;
 		const char *what;
-	} f[8] = {
+	} f[] = {
 		{ "trend z", "", s->f_trend, "seasonal Mann-Kendall Z over the epochs" },
 		{ "floor retention", "", s->f_retention, "floor rise kept at the end" },
 		{ "signal/noise", "", s->f_snr, "floor rise against the tag's noise" },
@@ -191,10 +191,15 @@ write_factors(FILE *out, const struct pt_score *s)
 		{ "within-shift", "", s->f_within, "Z around the best mean shift (gate)" },
 		{ "saturation", "", s->f_saturation, "end slope over start, halves or thirds (gate)" },
 		{ "largest step", "", s->f_step, "largest block step / floor rise (gate)" },
+		{ "shift rise", "", s->f_rise, "rise within the segments around the shifts / all (gate)" },
+		{ "early rise", "", s->f_early, "where half the rise was reached, 0..1 (gate)" },
+		{ "load check", "", s->f_load, "load-adjusted slope / slope (gate)" },
 	};
-	double raw[8] = { s->mk.z, s->retention, s->snr, s->give_back,
-		s->z_recent, s->z_within, s->end_ratio, s->step_share };
-	for (int i = 0; i < 8; i++) {
+	enum { NF = sizeof(f) / sizeof(f[0]) };
+	double raw[NF] = { s->mk.z, s->retention, s->snr, s->give_back,
+		s->z_recent, s->z_within, s->end_ratio, s->step_share,
+		s->rise_share, s->half_rise, s->load_ratio };
+	for (int i = 0; i < NF; i++) {
 		if (isfinite(raw[i]))
 			(void)snprintf(f[i].value, sizeof(f[i].value), "%.3f", raw[i]);
 		else
@@ -202,7 +207,7 @@ write_factors(FILE *out, const struct pt_score *s)
 	}
 	fprintf(out, "\n  %-16s %10s %7s  %s\n", "FACTOR", "VALUE", "FACTOR",
 		"MEANING");
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < NF; i++)
 		fprintf(out, "  %-16s %10s %7.3f  %s\n", f[i].name, f[i].value,
 			f[i].factor, f[i].what);
 	fprintf(out, "  confidence = cbrt(trend x retention x snr) x gates = %.3f\n",

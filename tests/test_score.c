@@ -28,6 +28,8 @@ noise(unsigned i)
  * load test); 0 gives a flat 500 allocations an hour.
  */
 static double churn_per_outstanding;
+/* Otherwise, when set, churn_scale[i] x 500 allocations an hour. */
+static double churn_scale[N];
 
 /*
  * Build a dataset of one nonpaged series with n hourly samples; bytes[i]
@@ -50,7 +52,7 @@ build_series(struct one_series *o, const double *bytes, size_t n,
 		 * make the tag busier (see the load test for one that does). */
 		allocs += grown + (churn_per_outstanding > 0 ?
 			(int64_t)(churn_per_outstanding * (double)outstanding) :
-			500);
+			churn_scale[i] > 0 ? (int64_t)(500 * churn_scale[i]) : 500);
 		prev_out = outstanding;
 		struct pt_row *r = &o->rows[i];
 		memcpy(r->tag, "Test", 4);
@@ -428,6 +430,122 @@ START_TEST(test_rise_with_own_turnover_is_load)
 }
 END_TEST
 
+START_TEST(test_shift_on_a_wave_is_one_jump)
+{
+	/*
+	 * A 16% level shift at hour 28 on a slow wave: the wave gives the
+	 * segments around the shift a trend and the floors more than one
+	 * rise, but the segments' own lines rise little; the rise is the
+	 * jump between them.
+	 */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 1e7 + (i >= 28 ? 1.6e6 : 0) + 4e5 * sin(i * 2 * PI / 32) +
+			2e5 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, false);
+	ck_assert_msg(sc.verdict == PT_VERDICT_UNLIKELY, "confidence %f",
+		sc.confidence);
+	ck_assert_msg(sc.rise_share < 0.3, "within share %f", sc.rise_share);
+	ck_assert_str_eq(sc.reason, "rose in one jump: a level shift, not growth");
+}
+END_TEST
+
+START_TEST(test_staircase_freed_by_reboot_is_found)
+{
+	/*
+	 * Three steps of 256 KB in the first 32 hours, a reboot that frees
+	 * them, and one step since: the current epoch alone is one level
+	 * shift, but the epoch before shows the leak's staircase.
+	 */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 1e6 + 262144.0 * (i < 32 ? (i + 4) / 9 : i >= 40) +
+			4000 * noise(i);
+	struct pt_score sc = score_of(y, N, 32, true);
+	ck_assert_msg(sc.verdict != PT_VERDICT_UNLIKELY, "confidence %f (%s)",
+		sc.confidence, sc.reason);
+	ck_assert_msg(sc.z_within > 2.5, "z within %f", sc.z_within);
+}
+END_TEST
+
+START_TEST(test_late_leak_after_reboot_is_likely)
+{
+	/*
+	 * Flat for a day, a reboot, eight flat hours, then 25 KB/h: the flat
+	 * first epoch says nothing about what the leak keeps, so retention
+	 * weighs the epochs by how far they moved.
+	 */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 1e6 + (i >= 32 ? 25600.0 * (i - 32) : 0) + 8000 * noise(i);
+	struct pt_score sc = score_of(y, N, 24, true);
+	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s)",
+		sc.confidence, sc.reason);
+	ck_assert_msg(sc.retention > 0.8, "retention %f", sc.retention);
+}
+END_TEST
+
+START_TEST(test_load_check_vetoes_rise_with_turnover)
+{
+	/* The series of test_rise_with_own_turnover_is_load: with the tag's
+	 * turnover rising in step, Bytes over the turnover rate is flat. */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 1e6 + 4.2e4 * i + 5000 * noise(i);
+	churn_per_outstanding = 2;
+	struct pt_score sc = score_of(y, N, 0, false);
+	churn_per_outstanding = 0;
+	ck_assert_msg(sc.verdict == PT_VERDICT_UNLIKELY, "confidence %f",
+		sc.confidence);
+	ck_assert_msg(fabs(sc.load_ratio) < 0.05, "slope ratio %f",
+		sc.load_ratio);
+	ck_assert_str_eq(sc.reason,
+		"rises with its own allocation rate: load, not a leak");
+}
+END_TEST
+
+START_TEST(test_cache_filled_early_is_unlikely)
+{
+	/*
+	 * A cache that fills in a few hours, then a swing of load lifts the
+	 * last twelve: the end slopes no longer say "levelled off", but
+	 * half of the rise was there in the first tenth of the epoch.
+	 */
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 1e5 + 4e5 * (1 - exp(-(double)i / 3)) +
+			(i >= 36 ? 10000.0 * (i - 36) : 0) + 3000 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, false);
+	ck_assert_msg(sc.verdict == PT_VERDICT_UNLIKELY, "confidence %f",
+		sc.confidence);
+	ck_assert_msg(sc.half_rise < 0.1, "half rise at %f", sc.half_rise);
+	ck_assert_str_eq(sc.reason,
+		"reached its level early and held it, like a cache");
+}
+END_TEST
+
+START_TEST(test_growth_gate_reads_what_load_leaves)
+{
+	/*
+	 * A leak per operation; after a reboot at hour 16 the tag's load
+	 * falls by 1.2% an hour, and Bytes with it, faster than the leak
+	 * adds: the current slope is down, Bytes over the turnover rate up.
+	 */
+	double y[N];
+	for (unsigned i = 0; i < N; i++) {
+		double load = i < 16 ? 1 : 1 - 0.012 * (i - 16);
+		churn_scale[i] = 20 * load;
+		y[i] = 2e6 * load + 20000.0 * (i < 16 ? i : i - 16) +
+			3000 * noise(i);
+	}
+	struct pt_score sc = score_of(y, N, 16, true);
+	memset(churn_scale, 0, sizeof(churn_scale));
+	ck_assert_msg(sc.growth_bph <= 0, "growth %f", sc.growth_bph);
+	ck_assert(sc.load_adjusted);
+	ck_assert_double_eq(sc.f_growth, 0.5);
+}
+END_TEST
+
 START_TEST(test_verdict_names)
 {
 	enum pt_verdict v;
@@ -463,6 +581,12 @@ score_suite(void)
 	tcase_add_test(tc, test_noisy_leak_is_found);
 	tcase_add_test(tc, test_warmup_reason);
 	tcase_add_test(tc, test_rise_with_own_turnover_is_load);
+	tcase_add_test(tc, test_shift_on_a_wave_is_one_jump);
+	tcase_add_test(tc, test_staircase_freed_by_reboot_is_found);
+	tcase_add_test(tc, test_late_leak_after_reboot_is_likely);
+	tcase_add_test(tc, test_load_check_vetoes_rise_with_turnover);
+	tcase_add_test(tc, test_cache_filled_early_is_unlikely);
+	tcase_add_test(tc, test_growth_gate_reads_what_load_leaves);
 	tcase_add_test(tc, test_verdict_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -8,28 +8,44 @@
  *     S and Var(S) summed over epochs), tie-corrected, each epoch's Var(S)
  *     scaled by the Hamed-Rao factor of its detrended ranks (3 lags);
  *   - floor retention: the rise of block floors (10th percentile of equal-
- *     count blocks) kept at the end, relative to the range of block medians;
+ *     count blocks) kept at the end, relative to the range of block medians,
+ *     summed over the epochs (so weighted by how far each moved);
  *   - signal to noise: that rise against the tag's own noise (MAD of the
  *     differences) and never less than one allocation;
  *   - give-back: sum of floor falls over sum of floor rises, a gate: 0 for a
- *     ratchet, near 1 for usage that comes and goes;
+ *     ratchet, near 1 for usage that comes and goes (the current epoch's
+ *     floors load-adjusted, below);
  *   - recent trend: Mann-Kendall over the second half of the last epoch, a
  *     gate against caches that grew once and stopped;
  *   - within-shift trend: Mann-Kendall inside the two segments around the
- *     best single mean shift, a gate against one-time level shifts;
+ *     best single mean shift, the largest over the epochs (a staircase a
+ *     reboot freed keeps its earlier steps), a gate against one-time level
+ *     shifts;
  *   - saturation: the Theil-Sen slope of the last third over the first
  *     (over group medians), a gate against warm-up caches that level off;
  *   - largest step: the share of the floor rise made in one block step, a
- *     second gate against level shifts.
+ *     second gate against level shifts;
+ *   - level-shift rise: around each epoch's best mean shift, the rise of
+ *     the two segments' own robust lines over that rise plus the jump
+ *     between the lines at the split, pooled over the epochs: near 1 for a
+ *     leak, near 0 for a shift (a third gate against them);
+ *   - early rise: where the last epoch's high-water mark reached half of
+ *     its rise, a support that at most halves: a cache that filled early;
+ *   - load check: the slope of the load-adjusted Bytes over the slope of
+ *     Bytes, a gate: usage that follows its own turnover keeps none;
  *   - current growth: the Theil-Sen slope of the last epoch must be up (1
- *     when its 95% interval is above zero, 0.5 when only the slope is);
- * The shape gates (recent, within-shift, saturation) look at Bytes divided
- * by the tag's own allocation rate relative to its median when Allocs is
+ *     when its 95% interval is above zero, 0.5 when only the slope is, or
+ *     only that of the load-adjusted Bytes);
+ * The shape gates (recent, within-shift, saturation, level-shift rise,
+ * early rise) and the current epoch's give-back look at Bytes divided by
+ * the tag's own allocation rate relative to its median when Allocs is
  * busy enough to measure it: by Little's law that removes what the load
  * explains (the load check).
  * confidence = cbrt(trend * retention * snr) times the gates, each
  * factor in [0, 1] and reported.  Growth is the Theil-Sen slope in
  * bytes per hour over the last epoch with enough samples, with a 95% CI.
+ * The onset is in that epoch too: for a leak that a reboot freed and
+ * that restarted, where it restarted.
  *
  * Ownership: pt_score_all returns an array the caller frees with free();
  * the dataset is borrowed and must outlive the scores.
@@ -107,11 +123,21 @@ struct pt_score {
 	double hamed_rao;         /* largest autocorrelation factor n/n* of
 	                             an epoch (1: none applied) */
 	double z_recent;
-	double z_within;          /* MK inside the segments around the best mean shift */
+	double z_within;          /* MK inside the segments around the best mean
+	                             shift, the largest over the epochs (the
+	                             current one load-adjusted); NAN: none */
 	double half_ratio;        /* slope of the second half / first half */
 	double third_ratio;       /* slope of the last third / first third */
 	double end_ratio;         /* the larger of the two: what saturation reads */
 	double step_share;        /* largest floor rise / sum of floor rises */
+	double rise_share;        /* rise within the segments around each
+	                             epoch's best mean shift / (that + the
+	                             jumps at the shifts); NAN: no rise */
+	double half_rise;         /* where the last epoch's high-water mark
+	                             reached half its rise, 0..1 of the epoch */
+	double adjusted_slope;    /* grouped Theil-Sen slope of the load-
+	                             adjusted Bytes, bytes/hour; NAN: none */
+	double load_ratio;        /* adjusted_slope / growth_bph; NAN: none */
 	double give_back;         /* ratio; 1 when floors never rose */
 	double retention;
 	double snr;
@@ -120,6 +146,7 @@ struct pt_score {
 	double f_trend, f_retention, f_snr, f_give_back, f_recent;
 	double f_within, f_saturation, f_step;
 	double f_growth;          /* 0 when the current epoch's slope is down */
+	double f_rise, f_early, f_load;
 };
 
 /*
