@@ -7,7 +7,6 @@
 #include "pooltrend/source.h"
 #include "pooltrend/text.h"
 
-#define COUNTER_MASK INT64_C(0xffffffff)
 
 const char *
 pt_diff_status_name(enum pt_diff_status s)
@@ -97,9 +96,9 @@ values_at(const struct pt_dataset *ds, size_t s, size_t i)
 	struct pt_diff_values v = {0};
 	if (!pt_dataset_present(ds, s)[i])
 		return v;
-	v.allocs = pt_dataset_col(ds, ds->allocs, s)[i] & COUNTER_MASK;
-	v.frees = pt_dataset_col(ds, ds->frees, s)[i] & COUNTER_MASK;
-	v.diff = pt_dataset_col(ds, ds->diff, s)[i];
+	v.allocs = pt_dataset_col32(ds, ds->allocs32, s)[i];
+	v.frees = pt_dataset_col32(ds, ds->frees32, s)[i];
+	v.diff = pt_diff32((uint32_t)v.allocs, (uint32_t)v.frees);
 	v.bytes = pt_dataset_col(ds, ds->bytes, s)[i];
 	v.per_alloc = v.diff > 0 ? v.bytes / v.diff : v.bytes;
 	return v;
@@ -119,11 +118,12 @@ counter_changes(const struct pt_diff *d, size_t s, struct pt_diff_row *r)
 		return;
 	}
 	const uint8_t *present = pt_dataset_present(ds, s);
-	const int64_t *allocs = pt_dataset_col(ds, ds->allocs, s);
-	const int64_t *frees = pt_dataset_col(ds, ds->frees, s);
+	const uint32_t *allocs = ds->allocs32, *frees = ds->frees32;
 	size_t o = d->old_snap, n = d->new_snap;
-	int64_t oa = present[o] ? allocs[o] : 0, of = present[o] ? frees[o] : 0;
-	int64_t na = present[n] ? allocs[n] : 0, nf = present[n] ? frees[n] : 0;
+	int64_t oa = present[o] ? pt_dataset_counter_at(ds, allocs, s, o) : 0;
+	int64_t of = present[o] ? pt_dataset_counter_at(ds, frees, s, o) : 0;
+	int64_t na = present[n] ? pt_dataset_counter_at(ds, allocs, s, n) : 0;
+	int64_t nf = present[n] ? pt_dataset_counter_at(ds, frees, s, n) : 0;
 	r->allocs_change = na - oa;
 	r->frees_change = nf - of;
 	bool fell = r->allocs_change < 0 || r->frees_change < 0;

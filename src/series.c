@@ -8,7 +8,6 @@
 #include "workers.h"
 
 #define WRAP_THRESHOLD (INT64_C(1) << 31)
-#define COUNTER_MODULUS (INT64_C(1) << 32)
 
 struct series_priv {
 	struct pt_arena strings;
@@ -191,7 +190,7 @@ pt_packed_rows_finish(struct pt_packed_rows *pk)
 struct row_view {
 	uint8_t tag[4];
 	uint8_t pool;
-	int64_t allocs, frees, diff, bytes;
+	int64_t allocs, frees, bytes;
 	const char *mapped;
 };
 
@@ -206,7 +205,6 @@ view_row(const struct pt_timed_snapshot *ts, const struct pt_packed_ref *pr,
 		v->pool = row->pool;
 		v->allocs = row->allocs;
 		v->frees = row->frees;
-		v->diff = row->diff;
 		v->bytes = row->bytes;
 		v->mapped = row->mapped;
 		return;
@@ -216,7 +214,6 @@ view_row(const struct pt_timed_snapshot *ts, const struct pt_packed_ref *pr,
 	v->pool = (uint8_t)(p->pool_mapped & 1);
 	v->allocs = p->allocs;
 	v->frees = p->frees;
-	v->diff = (int64_t)(uint32_t)(p->allocs - p->frees);
 	v->bytes = p->bytes;
 	v->mapped = p->pool_mapped >> 1 ? pr->mapped[(p->pool_mapped >> 1) - 1] :
 		NULL;
@@ -276,13 +273,12 @@ alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 		return false;
 	}
 	size_t alloc = cells ? cells : 1;
-	ds->allocs = calloc(alloc, sizeof(int64_t));
-	ds->frees = calloc(alloc, sizeof(int64_t));
-	ds->diff = calloc(alloc, sizeof(int64_t));
+	ds->allocs32 = calloc(alloc, sizeof(uint32_t));
+	ds->frees32 = calloc(alloc, sizeof(uint32_t));
 	ds->bytes = calloc(alloc, sizeof(int64_t));
 	ds->present = calloc(alloc, 1);
 	ds->snaps = calloc(n ? n : 1, sizeof(*ds->snaps));
-	if (!ds->allocs || !ds->frees || !ds->diff || !ds->bytes ||
+	if (!ds->allocs32 || !ds->frees32 || !ds->bytes ||
 			!ds->present || !ds->snaps) {
 		pt_error_set(err, 0, "out of memory for %zu x %zu values", m, n);
 		return false;
@@ -344,9 +340,8 @@ fill_task(void *ctx, size_t worker, size_t task)
 			view_row(ts, pr, r, &row);
 			size_t s = map_find(job->map, series_key(row.tag, row.pool));
 			size_t cell = s * ds->nsnap + i;
-			ds->allocs[cell] = row.allocs;
-			ds->frees[cell] = row.frees;
-			ds->diff[cell] = row.diff;
+			ds->allocs32[cell] = (uint32_t)row.allocs;
+			ds->frees32[cell] = (uint32_t)row.frees;
 			ds->bytes[cell] = row.bytes;
 			ds->present[cell] = 1;
 			if (row.mapped != NULL)
@@ -433,8 +428,8 @@ count_falls(const struct pt_dataset *ds, size_t *common, size_t *falls)
 	size_t n = ds->nsnap;
 	for (size_t s = 0; s < ds->nseries; s++) {
 		const uint8_t *present = ds->present + s * n;
-		const int64_t *allocs = ds->allocs + s * n;
-		const int64_t *frees = ds->frees + s * n;
+		const uint32_t *allocs = ds->allocs32 + s * n;
+		const uint32_t *frees = ds->frees32 + s * n;
 		for (size_t i = 1; i < n; i++) {
 			if (!present[i - 1] || !present[i])
 				continue;
@@ -511,27 +506,60 @@ oom:
 	return false;
 }
 
-/* Undo 32-bit wraps of one counter column within each epoch. */
+/*
+ * Unwrap one raw counter column of a series within each epoch into out
+ * (NULL: only count); returns the wraps undone.
+ */
 static uint32_t
-unwrap_counter(const struct pt_dataset *ds, int64_t *col, const uint8_t *present)
+unwrap_counter(const struct pt_dataset *ds, const uint32_t *col,
+		const uint8_t *present, int64_t *out)
 {
 	uint32_t wraps = 0;
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
-		int64_t offset = 0, prev_raw = -1;
+		struct pt_unwrap u = PT_UNWRAP_INIT;
 		for (size_t i = ds->epoch_start[e]; i < ds->epoch_start[e + 1]; i++) {
-			if (!present[i])
+			if (!present[i]) {
+				if (out != NULL)
+					out[i] = 0;
 				continue;
-			int64_t raw = col[i];
-			if (prev_raw >= 0 && raw < prev_raw &&
-					prev_raw - raw > WRAP_THRESHOLD) {
-				offset += COUNTER_MODULUS;
-				wraps++;
 			}
-			prev_raw = raw;
-			col[i] = raw + offset;
+			int64_t v = pt_unwrap_step(&u, col[i]);
+			if (out != NULL)
+				out[i] = v;
 		}
+		wraps += u.wraps;
 	}
 	return wraps;
+}
+
+void
+pt_dataset_counters(const struct pt_dataset *ds, size_t s,
+		int64_t *allocs, int64_t *frees, int64_t *diff)
+{
+	size_t base = s * ds->nsnap;
+	const uint8_t *present = ds->present + base;
+	if (allocs != NULL)
+		(void)unwrap_counter(ds, ds->allocs32 + base, present, allocs);
+	if (frees != NULL)
+		(void)unwrap_counter(ds, ds->frees32 + base, present, frees);
+	if (diff != NULL)
+		for (size_t i = 0; i < ds->nsnap; i++)
+			diff[i] = present[i] ? pt_diff32(ds->allocs32[base + i],
+				ds->frees32[base + i]) : 0;
+}
+
+int64_t
+pt_dataset_counter_at(const struct pt_dataset *ds, const uint32_t *col,
+		size_t s, size_t i)
+{
+	size_t base = s * ds->nsnap;
+	const uint8_t *present = ds->present + base;
+	struct pt_unwrap u = PT_UNWRAP_INIT;
+	int64_t v = 0;
+	for (size_t k = ds->epoch_start[ds->snaps[i].epoch]; k <= i; k++)
+		if (present[k])
+			v = pt_unwrap_step(&u, col[base + k]);
+	return v;
 }
 
 static void
@@ -540,8 +568,8 @@ unwrap_all(struct pt_dataset *ds, struct pt_diags *diags)
 	for (size_t s = 0; s < ds->nseries; s++) {
 		size_t base = s * ds->nsnap;
 		const uint8_t *present = ds->present + base;
-		uint32_t w = unwrap_counter(ds, ds->allocs + base, present) +
-			unwrap_counter(ds, ds->frees + base, present);
+		uint32_t w = unwrap_counter(ds, ds->allocs32 + base, present, NULL) +
+			unwrap_counter(ds, ds->frees32 + base, present, NULL);
 		if (w == 0)
 			continue;
 		struct pt_series *se = &ds->series[s];
@@ -607,9 +635,8 @@ pt_dataset_finish(struct pt_dataset *ds)
 	}
 	free(ds->snaps);
 	free(ds->series);
-	free(ds->allocs);
-	free(ds->frees);
-	free(ds->diff);
+	free(ds->allocs32);
+	free(ds->frees32);
 	free(ds->bytes);
 	free(ds->present);
 	free(ds->epoch_start);

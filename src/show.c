@@ -396,12 +396,10 @@ write_chart(FILE *out, const struct pt_analysis *a, size_t idx,
 /* ---- samples ---- */
 
 static bool
-write_samples(FILE *out, const struct pt_analysis *a, size_t idx)
+write_sample_rows(FILE *out, const struct pt_analysis *a, size_t idx,
+		const int64_t *allocs, const int64_t *frees, const int64_t *diff)
 {
 	const struct pt_dataset *ds = &a->ds;
-	const int64_t *allocs = pt_dataset_col(ds, ds->allocs, idx);
-	const int64_t *frees = pt_dataset_col(ds, ds->frees, idx);
-	const int64_t *diff = pt_dataset_col(ds, ds->diff, idx);
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, idx);
 	const uint8_t *present = pt_dataset_present(ds, idx);
 	char t[32];
@@ -436,6 +434,20 @@ write_samples(FILE *out, const struct pt_analysis *a, size_t idx)
 		free(file);
 	}
 	return true;
+}
+
+static bool
+write_samples(FILE *out, const struct pt_analysis *a, size_t idx)
+{
+	size_t n = a->ds.nsnap ? a->ds.nsnap : 1;
+	int64_t *scratch = malloc(3 * n * sizeof(*scratch));
+	if (scratch == NULL)
+		return false;
+	pt_dataset_counters(&a->ds, idx, scratch, scratch + n, scratch + 2 * n);
+	bool ok = write_sample_rows(out, a, idx, scratch, scratch + n,
+		scratch + 2 * n);
+	free(scratch);
+	return ok;
 }
 
 bool

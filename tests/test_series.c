@@ -90,9 +90,10 @@ assert_packed_build_same(struct fixture *f, const struct pt_dataset *ds,
 			ck_assert_str_eq(a->mapped, b->mapped);
 	}
 	size_t cells = ds->nseries * ds->nsnap;
-	assert_same_column(ds->allocs, p.allocs, cells);
-	assert_same_column(ds->frees, p.frees, cells);
-	assert_same_column(ds->diff, p.diff, cells);
+	ck_assert(cells == 0 ||
+		memcmp(ds->allocs32, p.allocs32, cells * 4) == 0);
+	ck_assert(cells == 0 ||
+		memcmp(ds->frees32, p.frees32, cells * 4) == 0);
 	assert_same_column(ds->bytes, p.bytes, cells);
 	ck_assert(cells == 0 || memcmp(ds->present, p.present, cells) == 0);
 	pt_dataset_finish(&p);
@@ -225,13 +226,77 @@ START_TEST(test_single_tag_wrap_is_undone)
 	build(&f, &ds, &d);
 	ck_assert_uint_eq(ds.nepochs, 1);
 	size_t w = find_series(&ds, "Wrap", PT_POOL_NONPAGED);
-	const int64_t *a = pt_dataset_col(&ds, ds.allocs, w);
+	int64_t a[4], fr[4], df[4];
+	pt_dataset_counters(&ds, w, a, fr, df);
 	ck_assert_int_eq(a[1], near);
 	ck_assert_int_eq(a[2], 10 + (INT64_C(1) << 32));
 	ck_assert_int_eq(a[3], 30 + (INT64_C(1) << 32));
+	ck_assert_int_eq(fr[2], 5 + (INT64_C(1) << 32));
+	ck_assert_int_eq(df[2], 5);
+	ck_assert_int_eq(pt_dataset_counter_at(&ds, ds.allocs32, w, 3),
+		30 + (INT64_C(1) << 32));
 	/* Frees wrapped at the same step as Allocs: two wraps undone. */
 	ck_assert_uint_eq(ds.series[w].wraps, 2);
 	ck_assert_uint_eq(ds.wraps, 2);
+	pt_dataset_finish(&ds);
+	pt_diags_finish(&d);
+}
+END_TEST
+
+/*
+ * The accessor's rule on one series that wraps, reboots, wraps again and
+ * has gaps: each epoch starts over, a gap does not hide a wrap, a fall of
+ * exactly 2^31 is not a wrap, and Diff stays poolmon's count mod 2^32.
+ */
+START_TEST(test_accessor_unwraps_per_epoch)
+{
+	struct fixture f = {0};
+	const int64_t top = 4294967295;     /* 2^32 - 1 */
+	/* hour: allocs, frees of "Wrap" (-1: no row) */
+	const int64_t rows[][2] = {
+		{ top - 10, top - 30 },         /* 0 */
+		{ 5, top - 2 },                 /* 1: Allocs wrapped */
+		{ -1, -1 },                     /* 2: gap */
+		{ 50, 20 },                     /* 3: Frees wrapped across the gap */
+		{ 7, 3 },                       /* 4: reboot (most tags fall) */
+		{ 2147483700, 3 },              /* 5 */
+		{ 52, 4 },                      /* 6: Allocs fell by exactly 2^31 */
+	};
+	for (int i = 0; i < 7; i++) {
+		add_snapshot(&f, i);
+		if (rows[i][0] >= 0)
+			add_row(&f, "Wrap", PT_POOL_NONPAGED, rows[i][0], rows[i][1], 64);
+		/* Calm tags restart at the reboot before hour 4. */
+		int64_t c = i < 4 ? 1000 + i : i;
+		add_row(&f, "Cal1", PT_POOL_NONPAGED, c, 0, 64);
+		add_row(&f, "Cal2", PT_POOL_PAGED, c, 0, 64);
+		add_row(&f, "Cal3", PT_POOL_PAGED, c + 1, 1, 64);
+	}
+	struct pt_dataset ds;
+	struct pt_diags d;
+	build(&f, &ds, &d);
+	ck_assert_uint_eq(ds.nepochs, 2);
+	ck_assert_uint_eq(ds.epoch_start[1], 4);
+	size_t w = find_series(&ds, "Wrap", PT_POOL_NONPAGED);
+	int64_t a[7], fr[7], df[7];
+	pt_dataset_counters(&ds, w, a, fr, df);
+	const int64_t m = INT64_C(1) << 32;
+	const int64_t want_a[7] = { top - 10, m + 5, 0, m + 50, 7, 2147483700, 52 };
+	const int64_t want_f[7] = { top - 30, top - 2, 0, m + 20, 3, 3, 4 };
+	const int64_t want_d[7] = { 20, 8, 0, 30, 4, 2147483697, 48 };
+	for (int i = 0; i < 7; i++) {
+		ck_assert_int_eq(a[i], want_a[i]);
+		ck_assert_int_eq(fr[i], want_f[i]);
+		ck_assert_int_eq(df[i], want_d[i]);
+		if (i != 2) {
+			ck_assert_int_eq(pt_dataset_counter_at(&ds, ds.allocs32, w,
+				(size_t)i), want_a[i]);
+			ck_assert_int_eq(pt_dataset_counter_at(&ds, ds.frees32, w,
+				(size_t)i), want_f[i]);
+		}
+	}
+	/* Allocs once, Frees once; the fall at hour 6 is not more than 2^31. */
+	ck_assert_uint_eq(ds.series[w].wraps, 2);
 	pt_dataset_finish(&ds);
 	pt_diags_finish(&d);
 }
@@ -282,6 +347,7 @@ series_suite(void)
 	tcase_add_test(tc, test_page_faults_fall_means_reboot);
 	tcase_add_test(tc, test_page_fault_wrap_is_not_a_reboot);
 	tcase_add_test(tc, test_single_tag_wrap_is_undone);
+	tcase_add_test(tc, test_accessor_unwraps_per_epoch);
 	tcase_add_test(tc, test_mapped_text_is_kept);
 	tcase_add_test(tc, test_cell_limit);
 	suite_add_tcase(s, tc);

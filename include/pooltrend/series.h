@@ -4,7 +4,14 @@
  * Values are stored column-wise: for field f, f[s * nsnap + i] is series s
  * at snapshot i, so a series is one contiguous run per field and there is
  * no per-row structure.  A row missing from a snapshot is an explicit gap
- * (present == 0); nothing is interpolated.
+ * (present == 0, every field 0); nothing is interpolated.
+ *
+ * The columns are narrow, 17 bytes per cell: Allocs and Frees as poolmon
+ * printed them (32-bit, mod 2^32), Bytes in 64 bits, presence in a byte.
+ * Diff is not stored: it is (Allocs - Frees) mod 2^32.  Consumers that
+ * need the cumulative counters read them through pt_dataset_counters (a
+ * whole series into int64 scratch) or pt_unwrap_step (cell by cell), which
+ * apply the wrap rule below, so every consumer sees the same numbers.
  *
  * Reboots split the timeline into boot epochs: a new epoch starts at
  * snapshot i when the summary's cumulative PageFlts falls, or when more
@@ -55,9 +62,8 @@ struct pt_dataset {
 	size_t nseries;
 	struct pt_series *series;
 	/* columns, indexed [series * nsnap + snapshot] */
-	int64_t *allocs;        /* unwrapped cumulative allocations */
-	int64_t *frees;         /* unwrapped cumulative frees */
-	int64_t *diff;          /* outstanding allocations */
+	uint32_t *allocs32;     /* Allocs as printed (mod 2^32); see pt_dataset_counters */
+	uint32_t *frees32;      /* Frees as printed (mod 2^32) */
 	int64_t *bytes;         /* bytes outstanding */
 	uint8_t *present;       /* 1 when the snapshot had a row for the series */
 	uint32_t nepochs;
@@ -133,12 +139,63 @@ bool pt_dataset_build_packed(struct pt_dataset *ds,
 
 void pt_dataset_finish(struct pt_dataset *ds);
 
-/* Column of series s for field col (one of ds->allocs, ds->bytes ...). */
+/* Bytes of series s, nsnap entries (0 where absent). */
 static inline const int64_t *
 pt_dataset_col(const struct pt_dataset *ds, const int64_t *col, size_t s)
 {
 	return col + s * ds->nsnap;
 }
+
+/* Raw 32-bit column of series s (ds->allocs32 or ds->frees32). */
+static inline const uint32_t *
+pt_dataset_col32(const struct pt_dataset *ds, const uint32_t *col, size_t s)
+{
+	return col + s * ds->nsnap;
+}
+
+/* poolmon's Diff, the outstanding count: (Allocs - Frees) mod 2^32. */
+static inline int64_t
+pt_diff32(uint32_t allocs, uint32_t frees)
+{
+	return (int64_t)(uint32_t)(allocs - frees);
+}
+
+/*
+ * The wrap rule, one present cell at a time through one boot epoch: a
+ * fall of more than 2^31 from the previous present value is a 32-bit wrap
+ * and adds 2^32 from then on.  Start each epoch with PT_UNWRAP_INIT.
+ */
+struct pt_unwrap {
+	int64_t offset;
+	int64_t prev;           /* previous raw value; -1 before the first */
+	uint32_t wraps;         /* wraps undone so far */
+};
+#define PT_UNWRAP_INIT ((struct pt_unwrap){ 0, -1, 0 })
+
+static inline int64_t
+pt_unwrap_step(struct pt_unwrap *u, uint32_t raw32)
+{
+	int64_t raw = raw32;
+	if (u->prev >= 0 && raw < u->prev &&
+			u->prev - raw > (INT64_C(1) << 31)) {
+		u->offset += INT64_C(1) << 32;
+		u->wraps++;
+	}
+	u->prev = raw;
+	return raw + u->offset;
+}
+
+/*
+ * Series s's cumulative Allocs and Frees with wraps undone, and its Diff,
+ * into caller scratch of nsnap entries each (any may be NULL); 0 where the
+ * series is absent.  Thread-safe: the dataset is only read.
+ */
+void pt_dataset_counters(const struct pt_dataset *ds, size_t s,
+		int64_t *allocs, int64_t *frees, int64_t *diff);
+
+/* The unwrapped Allocs (col = ds->allocs32) or Frees at present cell i. */
+int64_t pt_dataset_counter_at(const struct pt_dataset *ds,
+		const uint32_t *col, size_t s, size_t i);
 
 static inline const uint8_t *
 pt_dataset_present(const struct pt_dataset *ds, size_t s)
