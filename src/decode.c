@@ -372,22 +372,36 @@ feed_utf16(struct pt_decoder *d, const unsigned char *in, size_t len,
 	}
 }
 
+static void
+decode_part(struct pt_decoder *d, const unsigned char *in, size_t len,
+		bool final, struct sink *s)
+{
+	if (is_utf16(d->encoding))
+		feed_utf16(d, in, len, final, s);
+	else
+		put_bytes(s, in, len);
+}
+
 size_t
 pt_decoder_feed(struct pt_decoder *d, const unsigned char *in, size_t len,
 		bool final, char *out)
 {
 	struct sink s = { .buf = (unsigned char *)out, .after_cr = d->after_cr };
 	if (!d->started) {
+		/* The BOM is sniffed from 3 bytes, however the input comes. */
+		while (d->nhead < sizeof(d->head) && len > 0) {
+			d->head[d->nhead++] = *in++;
+			len--;
+		}
+		if (d->nhead < sizeof(d->head) && !final)
+			return 0;
 		size_t bom_len;
-		d->encoding = sniff(in, len, &bom_len);
+		d->encoding = sniff(d->head, d->nhead, &bom_len);
 		d->started = true;
-		in += bom_len;
-		len -= bom_len;
+		decode_part(d, d->head + bom_len, d->nhead - bom_len,
+			final && len == 0, &s);
 	}
-	if (is_utf16(d->encoding))
-		feed_utf16(d, in, len, final, &s);
-	else
-		put_bytes(&s, in, len);
+	decode_part(d, in, len, final, &s);
 	d->after_cr = s.after_cr;
 	return s.len;
 }

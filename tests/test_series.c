@@ -73,9 +73,20 @@ assert_packed_build_same(struct fixture *f, const struct pt_dataset *ds,
 	struct pt_diags pd;
 	struct pt_error err = {0};
 	pt_diags_init(&pd);
-	/* Three threads over few snapshots: chunks of one or two. */
-	ck_assert_msg(pt_dataset_build_packed(&p, f->timed, refs, f->n, 0, 3,
-		&pd, &err), "%s", err.msg);
+	/* Snapshots given last first, by three fillers, as files read in
+	 * any order on three threads would; keys in another order too. */
+	struct pt_series_keys keys = {0};
+	for (size_t i = f->n; i-- > 0;)
+		for (size_t r = f->snaps[i].nrows; r-- > 0;)
+			ck_assert(pt_series_keys_add(&keys, f->snaps[i].rows[r].tag,
+				f->snaps[i].rows[r].pool));
+	ck_assert_msg(pt_dataset_begin(&p, f->timed, f->n, &keys, 0, 3, &err),
+		"%s", err.msg);
+	pt_series_keys_finish(&keys);
+	for (size_t i = f->n; i-- > 0;)
+		ck_assert(pt_dataset_fill_packed(&p, i % 3, i, &refs[i],
+			f->snaps[i].nrows));
+	ck_assert_msg(pt_dataset_end(&p, &pd, &err), "%s", err.msg);
 	ck_assert_uint_eq(p.nseries, ds->nseries);
 	ck_assert_uint_eq(p.nepochs, ds->nepochs);
 	ck_assert_uint_eq(p.wraps, ds->wraps);

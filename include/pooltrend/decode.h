@@ -55,14 +55,15 @@ bool pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
 
 /*
  * The same decoding a chunk at a time, for inputs too large to hold: the
- * BOM is sniffed from the first chunk (give at least 3 bytes unless the
- * input is shorter), and a CR, an odd byte or a high surrogate at the end
- * of a chunk waits for the next.  The final Ctrl-Z and the missing final
+ * first 3 bytes wait until the BOM can be sniffed, and a CR, an odd byte
+ * or a high surrogate at the end of a chunk waits for the next.  The final Ctrl-Z and the missing final
  * LF are the line reader's business (pt_parse_stream), not the decoder's.
  */
 struct pt_decoder {
 	enum pt_encoding encoding;
 	bool started;           /* the BOM has been sniffed */
+	unsigned char head[3];  /* the first bytes, until then */
+	size_t nhead;
 	bool after_cr;          /* the last byte written was a CR made LF */
 	bool odd_byte;          /* as in struct pt_text, once final */
 	bool bad_surrogate;

@@ -23,7 +23,8 @@
  * across a wrap.
  *
  * Ownership: a struct pt_dataset owns all its arrays and strings; the
- * snapshots passed to pt_dataset_build are borrowed only during the call.
+ * snapshots and rows passed to the functions below are borrowed only
+ * during each call.
  * Release with pt_dataset_finish.
  */
 #ifndef POOLTREND_SERIES_H
@@ -72,11 +73,14 @@ struct pt_dataset {
 	void *priv;
 };
 
+/* Bytes of memory per series x snapshot cell of the aligned columns. */
+#define PT_BYTES_PER_CELL ((size_t)(4 + 4 + 8 + 1))
+
 /*
  * A row as the aligner needs it, in 24 bytes instead of a struct pt_row's
- * 64, so that the rows of every file can wait for alignment in little
- * memory.  Lossless for alignment: Allocs and Frees are 32-bit counts
- * (snapshot.h), Diff is recomputed from them, Per Alloc is not aligned.
+ * 64, so that rows can wait for alignment in little memory.  Lossless for
+ * alignment: Allocs and Frees are 32-bit counts (snapshot.h), Diff is
+ * recomputed from them, Per Alloc is not aligned.
  */
 struct pt_packed_row {
 	uint8_t tag[4];
@@ -87,20 +91,28 @@ struct pt_packed_row {
 };
 
 /*
- * The rows of one parse result, packed, in snapshot order: snapshot i's
- * rows start at first[i].  mapped holds the distinct -g texts, borrowed
- * from the parse result, which must outlive the packed rows.
+ * The rows of some snapshots, packed, in the order they were added:
+ * snapshot i's rows start at first[i].  mapped holds the distinct -g
+ * texts, borrowed from the parse result, which must outlive the packed
+ * rows.  Start from all zeros.
  */
 struct pt_packed_rows {
 	struct pt_packed_row *rows;
+	size_t nrows, rows_cap;
 	size_t *first;
+	size_t nsnaps, first_cap;
 	const char **mapped;
-	size_t nmapped;
+	size_t nmapped, mapped_cap;
+	void *mapped_map;       /* private */
 };
 
-/* Pack r's rows into pk; false when out of memory. */
+/* Pack the rows of one more snapshot; false when out of memory. */
+bool pt_packed_rows_add(struct pt_packed_rows *pk, const struct pt_snapshot *sn);
+/* Pack all of r's rows into pk (initialised here); false when out of memory. */
 bool pt_packed_rows_build(struct pt_packed_rows *pk,
 		const struct pt_parse_result *r);
+/* Memory pk holds, in bytes. */
+size_t pt_packed_rows_bytes(const struct pt_packed_rows *pk);
 void pt_packed_rows_finish(struct pt_packed_rows *pk);
 
 /* A snapshot as handed to the aligner, already in time order. */
@@ -117,25 +129,54 @@ struct pt_packed_ref {
 };
 
 /*
- * Build the dataset from n snapshots in time order.  Reboots and wraps are
- * reported to diags as notes.  Returns false only when out of memory or
- * when the matrix would exceed max_cells (series x snapshots; 0 = no limit),
- * with err filled.
+ * The set of (tag, pool) pairs of the input, in no particular order: the
+ * series the columns need room for.  Start from all zeros; merge the sets
+ * of several threads with pt_series_keys_merge.
+ */
+struct pt_series_keys {
+	void *map;              /* private */
+};
+
+bool pt_series_keys_add(struct pt_series_keys *k, const uint8_t tag[4],
+		uint8_t pool);
+bool pt_series_keys_merge(struct pt_series_keys *dst,
+		const struct pt_series_keys *src);
+size_t pt_series_keys_count(const struct pt_series_keys *k);
+void pt_series_keys_finish(struct pt_series_keys *k);
+
+/*
+ * Build the dataset from n snapshots in time order whose rows are in
+ * memory.  Reboots and wraps are reported to diags as notes.  Returns
+ * false only when out of memory or when the matrix would exceed max_cells
+ * (series x snapshots; 0 = no limit), with err filled.
  */
 bool pt_dataset_build(struct pt_dataset *ds,
 		const struct pt_timed_snapshot *snaps, size_t n, size_t max_cells,
 		struct pt_diags *diags, struct pt_error *err);
 
 /*
- * The same from packed rows, filling the columns on up to threads worker
- * threads (the result does not depend on the number): snapshot i's rows
- * are packed[i] (its snap->rows are not read and may have been released),
- * or its own rows when packed is NULL.
+ * The same in steps, for rows that are not all in memory at once:
+ * pt_dataset_begin takes the snapshots in time order (their rows are not
+ * read) and every key a row may have, and allocates the columns (false
+ * with err when out of memory or over max_cells).  Then the rows of each
+ * snapshot i (time order) are given once, in any order, from up to
+ * nfillers threads, each passing its own filler number; snapshots never
+ * given stay empty.  pt_dataset_end puts the series in the order
+ * pt_dataset_build gives them (first appearance in time, then row order;
+ * keys without a row are dropped), finds epochs and wraps.  Fill fails
+ * when out of memory or for a key that was not given to begin.  On any
+ * failure, release ds with pt_dataset_finish.
  */
-bool pt_dataset_build_packed(struct pt_dataset *ds,
-		const struct pt_timed_snapshot *snaps,
-		const struct pt_packed_ref *packed, size_t n, size_t max_cells,
-		size_t threads, struct pt_diags *diags, struct pt_error *err);
+bool pt_dataset_begin(struct pt_dataset *ds,
+		const struct pt_timed_snapshot *snaps, size_t n,
+		const struct pt_series_keys *keys, size_t max_cells,
+		size_t nfillers, struct pt_error *err);
+bool pt_dataset_fill_rows(struct pt_dataset *ds, size_t filler, size_t i,
+		const struct pt_row *rows, size_t nrows);
+bool pt_dataset_fill_packed(struct pt_dataset *ds, size_t filler, size_t i,
+		const struct pt_packed_ref *rows, size_t nrows);
+bool pt_dataset_end(struct pt_dataset *ds, struct pt_diags *diags,
+		struct pt_error *err);
 
 void pt_dataset_finish(struct pt_dataset *ds);
 
