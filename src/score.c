@@ -111,7 +111,7 @@ static void
 gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
 		struct scratch *sc, size_t off, struct epoch_view *v)
 {
-	const uint8_t *present = pt_dataset_present(ds, s);
+	const uint64_t *present = pt_dataset_present(ds, s);
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, s);
 	const uint32_t *allocs = pt_dataset_col32(ds, ds->allocs32, s);
 	const uint32_t *frees = pt_dataset_col32(ds, ds->frees32, s);
@@ -125,7 +125,7 @@ gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
 	v->t_ms = sc->t_ms + off;
 	v->n = 0;
 	for (size_t i = ds->epoch_start[e]; i < ds->epoch_start[e + 1]; i++) {
-		if (!present[i])
+		if (!pt_is_present(present, i))
 			continue;
 		v->t[v->n] = (double)(ds->snaps[i].t_ms - t0) / MS_PER_HOUR;
 		v->t_ms[v->n] = ds->snaps[i].t_ms;
@@ -627,7 +627,8 @@ fill_endpoints(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
 		ds->bytes[l];
 	sc->bytes_max = 0;
 	for (size_t i = se->first; i <= se->last; i++)
-		if (ds->present[base + i] && ds->bytes[base + i] > sc->bytes_max)
+		if (pt_is_present(pt_dataset_present(ds, s), i) &&
+				ds->bytes[base + i] > sc->bytes_max)
 			sc->bytes_max = ds->bytes[base + i];
 }
 

@@ -323,16 +323,16 @@ alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 	if (max_cells != 0 && cells > max_cells) {
 		pt_error_set(err, 0,
 			"%zu series x %zu snapshots = %zu cells exceeds the limit of "
-			"%zu cells (%zu bytes each: about %zu MB)",
+			"%zu cells (%zu bytes and a bit each: %zu MB would be needed)",
 			m, n, cells, max_cells, PT_BYTES_PER_CELL,
-			cells / 1000000 * PT_BYTES_PER_CELL);
+			(cells / 1000 * PT_BYTES_PER_CELL + cells / 8000) / 1000);
 		return false;
 	}
 	size_t alloc = cells ? cells : 1;
 	ds->allocs32 = calloc(alloc, sizeof(uint32_t));
 	ds->frees32 = calloc(alloc, sizeof(uint32_t));
 	ds->bytes = calloc(alloc, sizeof(int64_t));
-	ds->present = calloc(alloc, 1);
+	ds->present = calloc((m ? m : 1) * pt_present_words(n), sizeof(uint64_t));
 	if (!ds->allocs32 || !ds->frees32 || !ds->bytes || !ds->present) {
 		pt_error_set(err, 0, "out of memory for %zu x %zu values", m, n);
 		return false;
@@ -482,8 +482,9 @@ fill_any(struct pt_dataset *ds, size_t filler, size_t i,
 		size_t cell = s * ds->nsnap + i;
 		ds->allocs32[cell] = (uint32_t)row.allocs;
 		ds->frees32[cell] = (uint32_t)row.frees;
-		ds->bytes[cell] = row.bytes;
-		ds->present[cell] = 1;
+		/* Bytes + 1 until pt_dataset_end: 0 is a cell without a row,
+		 * and fillers on other threads may share a presence word. */
+		ds->bytes[cell] = (int64_t)((uint64_t)row.bytes + 1);
 		struct tracker *t = &fl->t[s];
 		if (t->first_snap == SIZE_MAX || i < t->first_snap) {
 			t->first_snap = i;
@@ -581,6 +582,23 @@ shrunk(void *p, size_t size)
 	return q != NULL ? q : p;
 }
 
+/* Presence bits from the filled cells, and Bytes back as they were. */
+static void
+take_presence(struct pt_dataset *ds)
+{
+	size_t n = ds->nsnap, words = pt_present_words(n);
+	for (size_t s = 0; s < ds->nseries; s++) {
+		int64_t *bytes = ds->bytes + s * n;
+		uint64_t *bits = ds->present + s * words;
+		for (size_t i = 0; i < n; i++) {
+			if (bytes[i] == 0)
+				continue;
+			bits[i / 64] |= UINT64_C(1) << (i % 64);
+			bytes[i] = (int64_t)((uint64_t)bytes[i] - 1);
+		}
+	}
+}
+
 /*
  * Series in order of first appearance in time (then row order), as if
  * the snapshots had been read in time order; series that no kept snapshot
@@ -589,8 +607,9 @@ shrunk(void *p, size_t size)
 static bool
 finish_order(struct pt_dataset *ds, struct series_priv *priv)
 {
-	size_t m = ds->nseries, n = ds->nsnap;
+	size_t m = ds->nseries, n = ds->nsnap, words = pt_present_words(n);
 	struct tracker *t = priv->fillers[0].t;
+	take_presence(ds);
 	size_t *src = malloc((m ? m : 1) * sizeof(*src));
 	unsigned char *done = malloc(m ? m : 1);
 	unsigned char *spare = malloc((n ? n : 1) * sizeof(int64_t));
@@ -608,7 +627,8 @@ finish_order(struct pt_dataset *ds, struct series_priv *priv)
 		permute_blocks((unsigned char *)ds->allocs32, n * 4, src, m, spare, done);
 		permute_blocks((unsigned char *)ds->frees32, n * 4, src, m, spare, done);
 		permute_blocks((unsigned char *)ds->bytes, n * 8, src, m, spare, done);
-		permute_blocks(ds->present, n, src, m, spare, done);
+		permute_blocks((unsigned char *)ds->present, words * 8, src, m,
+			spare, done);
 		for (size_t d = 0; d < m; d++) {
 			series[d] = ds->series[src[d]];
 			tmp[d] = t[src[d]];
@@ -619,7 +639,7 @@ finish_order(struct pt_dataset *ds, struct series_priv *priv)
 		ds->allocs32 = shrunk(ds->allocs32, kept * n * 4);
 		ds->frees32 = shrunk(ds->frees32, kept * n * 4);
 		ds->bytes = shrunk(ds->bytes, kept * n * 8);
-		ds->present = shrunk(ds->present, kept * n);
+		ds->present = shrunk(ds->present, kept * words * 8);
 	}
 	free(src);
 	free(done);
@@ -636,9 +656,9 @@ summarise_series(struct pt_dataset *ds, const struct tracker *t,
 {
 	for (size_t s = 0; s < ds->nseries; s++) {
 		struct pt_series *se = &ds->series[s];
-		const uint8_t *present = ds->present + s * ds->nsnap;
+		const uint64_t *present = pt_dataset_present(ds, s);
 		for (size_t i = 0; i < ds->nsnap; i++) {
-			if (!present[i])
+			if (!pt_is_present(present, i))
 				continue;
 			if (se->present++ == 0)
 				se->first = i;
@@ -684,11 +704,12 @@ count_falls(const struct pt_dataset *ds, size_t *common, size_t *falls)
 {
 	size_t n = ds->nsnap;
 	for (size_t s = 0; s < ds->nseries; s++) {
-		const uint8_t *present = ds->present + s * n;
+		const uint64_t *present = pt_dataset_present(ds, s);
 		const uint32_t *allocs = ds->allocs32 + s * n;
 		const uint32_t *frees = ds->frees32 + s * n;
 		for (size_t i = 1; i < n; i++) {
-			if (!present[i - 1] || !present[i])
+			if (!pt_is_present(present, i - 1) ||
+					!pt_is_present(present, i))
 				continue;
 			common[i]++;
 			if (fell(allocs[i - 1], allocs[i]) ||
@@ -769,13 +790,13 @@ oom:
  */
 static uint32_t
 unwrap_counter(const struct pt_dataset *ds, const uint32_t *col,
-		const uint8_t *present, int64_t *out)
+		const uint64_t *present, int64_t *out)
 {
 	uint32_t wraps = 0;
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
 		struct pt_unwrap u = PT_UNWRAP_INIT;
 		for (size_t i = ds->epoch_start[e]; i < ds->epoch_start[e + 1]; i++) {
-			if (!present[i]) {
+			if (!pt_is_present(present, i)) {
 				if (out != NULL)
 					out[i] = 0;
 				continue;
@@ -794,14 +815,14 @@ pt_dataset_counters(const struct pt_dataset *ds, size_t s,
 		int64_t *allocs, int64_t *frees, int64_t *diff)
 {
 	size_t base = s * ds->nsnap;
-	const uint8_t *present = ds->present + base;
+	const uint64_t *present = pt_dataset_present(ds, s);
 	if (allocs != NULL)
 		(void)unwrap_counter(ds, ds->allocs32 + base, present, allocs);
 	if (frees != NULL)
 		(void)unwrap_counter(ds, ds->frees32 + base, present, frees);
 	if (diff != NULL)
 		for (size_t i = 0; i < ds->nsnap; i++)
-			diff[i] = present[i] ? pt_diff32(ds->allocs32[base + i],
+			diff[i] = pt_is_present(present, i) ? pt_diff32(ds->allocs32[base + i],
 				ds->frees32[base + i]) : 0;
 }
 
@@ -810,11 +831,11 @@ pt_dataset_counter_at(const struct pt_dataset *ds, const uint32_t *col,
 		size_t s, size_t i)
 {
 	size_t base = s * ds->nsnap;
-	const uint8_t *present = ds->present + base;
+	const uint64_t *present = pt_dataset_present(ds, s);
 	struct pt_unwrap u = PT_UNWRAP_INIT;
 	int64_t v = 0;
 	for (size_t k = ds->epoch_start[ds->snaps[i].epoch]; k <= i; k++)
-		if (present[k])
+		if (pt_is_present(present, k))
 			v = pt_unwrap_step(&u, col[base + k]);
 	return v;
 }
@@ -824,7 +845,7 @@ unwrap_all(struct pt_dataset *ds, struct pt_diags *diags)
 {
 	for (size_t s = 0; s < ds->nseries; s++) {
 		size_t base = s * ds->nsnap;
-		const uint8_t *present = ds->present + base;
+		const uint64_t *present = pt_dataset_present(ds, s);
 		uint32_t w = unwrap_counter(ds, ds->allocs32 + base, present, NULL) +
 			unwrap_counter(ds, ds->frees32 + base, present, NULL);
 		if (w == 0)

@@ -271,7 +271,7 @@ write_chart(FILE *out, const struct pt_analysis *a, size_t idx,
 	if ((size_t)w > n)
 		w = (int)(n * ((size_t)w / n));
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, idx);
-	const uint8_t *present = pt_dataset_present(ds, idx);
+	const uint64_t *present = pt_dataset_present(ds, idx);
 
 	struct column *col = calloc((size_t)w, sizeof(*col));
 	if (col == NULL)
@@ -289,7 +289,7 @@ write_chart(FILE *out, const struct pt_analysis *a, size_t idx,
 		size_t a0, a1;
 		column_range(c, (size_t)w, n, &a0, &a1);
 		for (size_t i = a0; i < a1 && i < n; i++) {
-			if (!present[i])
+			if (!pt_is_present(present, i))
 				continue;
 			if (!col[c].has || bytes[i] > col[c].max)
 				col[c].max = bytes[i];
@@ -401,7 +401,7 @@ write_sample_rows(FILE *out, const struct pt_analysis *a, size_t idx,
 {
 	const struct pt_dataset *ds = &a->ds;
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, idx);
-	const uint8_t *present = pt_dataset_present(ds, idx);
+	const uint64_t *present = pt_dataset_present(ds, idx);
 	char t[32];
 
 	fprintf(out, "\n  %-23s %14s %14s %12s %16s %10s  %s\n", "TIME", "ALLOCS",
@@ -421,7 +421,7 @@ write_sample_rows(FILE *out, const struct pt_analysis *a, size_t idx,
 		char src[64] = "";
 		if (file != NULL)
 			(void)snprintf(src, sizeof(src), ":%ld", sn->line);
-		if (!present[i]) {
+		if (!pt_is_present(present, i)) {
 			fprintf(out, "  %-23s %14s %14s %12s %16s %10s  %s%s\n", t,
 				"(no row)", "", "", "", "", file != NULL ? file : "", src);
 		} else {

@@ -344,7 +344,8 @@ assert_same_analysis(const struct pt_analysis *a, const struct pt_analysis *b)
 	ck_assert(memcmp(x->allocs32, y->allocs32, cells * 4) == 0);
 	ck_assert(memcmp(x->frees32, y->frees32, cells * 4) == 0);
 	ck_assert(memcmp(x->bytes, y->bytes, cells * 8) == 0);
-	ck_assert(memcmp(x->present, y->present, cells) == 0);
+	ck_assert(memcmp(x->present, y->present,
+		x->nseries * pt_present_words(x->nsnap) * 8) == 0);
 	for (size_t s = 0; s < x->nseries; s++) {
 		ck_assert(memcmp(x->series[s].tag, y->series[s].tag, 4) == 0);
 		ck_assert(x->series[s].pool == y->series[s].pool);

@@ -6,8 +6,9 @@
  * no per-row structure.  A row missing from a snapshot is an explicit gap
  * (present == 0, every field 0); nothing is interpolated.
  *
- * The columns are narrow, 17 bytes per cell: Allocs and Frees as poolmon
- * printed them (32-bit, mod 2^32), Bytes in 64 bits, presence in a byte.
+ * The columns are narrow, 16 bytes and a bit per cell: Allocs and Frees as
+ * poolmon printed them (32-bit, mod 2^32), Bytes in 64 bits, presence in
+ * a bitmap (each series' bits start on a 64-bit word).
  * Diff is not stored: it is (Allocs - Frees) mod 2^32.  Consumers that
  * need the cumulative counters read them through pt_dataset_counters (a
  * whole series into int64 scratch) or pt_unwrap_step (cell by cell), which
@@ -66,15 +67,16 @@ struct pt_dataset {
 	uint32_t *allocs32;     /* Allocs as printed (mod 2^32); see pt_dataset_counters */
 	uint32_t *frees32;      /* Frees as printed (mod 2^32) */
 	int64_t *bytes;         /* bytes outstanding */
-	uint8_t *present;       /* 1 when the snapshot had a row for the series */
+	uint64_t *present;      /* bit set when the snapshot had a row for the
+	                           series; see pt_dataset_present */
 	uint32_t nepochs;
 	size_t *epoch_start;    /* nepochs + 1 entries: first snapshot of each epoch, then nsnap */
 	size_t wraps;           /* total wraps undone */
 	void *priv;
 };
 
-/* Bytes of memory per series x snapshot cell of the aligned columns. */
-#define PT_BYTES_PER_CELL ((size_t)(4 + 4 + 8 + 1))
+/* Bytes per series x snapshot cell of the aligned columns, and a bit. */
+#define PT_BYTES_PER_CELL ((size_t)(4 + 4 + 8))
 
 /*
  * A row as the aligner needs it, in 24 bytes instead of a struct pt_row's
@@ -238,10 +240,24 @@ void pt_dataset_counters(const struct pt_dataset *ds, size_t s,
 int64_t pt_dataset_counter_at(const struct pt_dataset *ds,
 		const uint32_t *col, size_t s, size_t i);
 
-static inline const uint8_t *
+/* 64-bit words of presence bits per series. */
+static inline size_t
+pt_present_words(size_t nsnap)
+{
+	return (nsnap + 63) / 64;
+}
+
+/* Presence bits of series s: test them with pt_is_present. */
+static inline const uint64_t *
 pt_dataset_present(const struct pt_dataset *ds, size_t s)
 {
-	return ds->present + s * ds->nsnap;
+	return ds->present + s * pt_present_words(ds->nsnap);
+}
+
+static inline bool
+pt_is_present(const uint64_t *bits, size_t i)
+{
+	return bits[i / 64] >> (i % 64) & 1;
 }
 
 #endif
