@@ -67,6 +67,7 @@ struct parsed_file {
 	struct pt_diags diags;
 	size_t neg_fixed_rows;
 	size_t *slot;             /* per snapshot: place in time order, or SIZE_MAX */
+	uint64_t length;          /* bytes the first read saw */
 };
 
 /* One usable snapshot, before ordering. */
@@ -159,6 +160,8 @@ struct pass {
 	struct parsed_file *pf;
 	struct chunk_buffers *buf;
 	size_t max_bytes;
+	uint64_t stop_at;         /* read no further (a log may still grow);
+	                             0: to the end */
 	struct pt_decoder dec;
 	unsigned char head[HINT_BYTES];  /* the first bytes, for the hint */
 	size_t head_len;
@@ -180,7 +183,10 @@ next_chunk(struct pass *ps, struct pt_source_reader *rd, size_t *pos,
 		return true;
 	}
 	*data = ps->buf->in;
-	if (pt_source_read_chunk(rd, ps->buf->in, CHUNK_BYTES, len, &ps->err))
+	size_t want = CHUNK_BYTES;
+	if (ps->stop_at != 0 && ps->stop_at - rd->total < want)
+		want = (size_t)(ps->stop_at - rd->total);
+	if (pt_source_read_chunk(rd, ps->buf->in, want, len, &ps->err))
 		return true;
 	ps->read_failed = true;
 	return false;
@@ -230,8 +236,10 @@ stream_input(struct pass *ps, struct pt_parser *parser,
 	}
 	if (st != NULL)
 		ok = pt_parse_stream_end(st, ok) && ok;
-	if (ps->pf->text == NULL)
+	if (ps->pf->text == NULL) {
+		ps->pf->length = rd.total;
 		pt_source_close(&rd);
+	}
 	return ok;
 }
 
@@ -353,6 +361,16 @@ struct second_read {
 	struct pt_error *err;
 };
 
+static void
+say_changed(struct pt_error *err, const struct pt_source *src, long line)
+{
+	char *shown = pt_escape(src->name, strlen(src->name));
+	pt_error_set(err, line, "%s changed while it was being read "
+		"(it is read twice when large); run again",
+		shown != NULL ? shown : "an input");
+	free(shown);
+}
+
 static bool
 second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 {
@@ -360,8 +378,7 @@ second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 	const struct pt_parse_result *first = &sr->pf->result;
 	if (index >= first->nsnaps || first->snaps[index].nrows != snap->nrows ||
 			first->snaps[index].line != snap->line) {
-		pt_error_set(sr->err, snap->line,
-			"the file changed while it was being read; read it again");
+		say_changed(sr->err, sr->pf->src, snap->line);
 		return false;
 	}
 	size_t slot = sr->pf->slot[index];
@@ -378,7 +395,7 @@ static void
 read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
 {
 	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
-		.max_bytes = job->opts->max_file_bytes };
+		.max_bytes = job->opts->max_file_bytes, .stop_at = pf->length };
 	struct second_read sr = { job, pf, worker, &ps.err };
 	struct pt_parse_result again;
 	struct pt_diags diags;   /* said the first time */
@@ -386,8 +403,7 @@ read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
 	bool ok = stream_input(&ps, job->parsers[worker], &again, &diags,
 		second_read_sink, &sr);
 	if (ok && again.nsnaps != pf->result.nsnaps) {
-		pt_error_set(&ps.err, 0,
-			"the file changed while it was being read; read it again");
+		say_changed(&ps.err, pf->src, 0);
 		ok = false;
 	}
 	if (!ok) {
