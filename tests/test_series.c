@@ -344,7 +344,9 @@ START_TEST(test_cell_limit)
 	struct pt_error err = {0};
 	pt_diags_init(&d);
 	ck_assert(!pt_dataset_build(&ds, f.timed, f.n, 3, &d, &err));
-	ck_assert_ptr_nonnull(strstr(err.msg, "limit"));
+	ck_assert_msg(strstr(err.msg, "2 series x 2 snapshots = 4 cells "
+		"exceeds the limit of 3 cells (16 bytes and a bit each") != NULL,
+		"%s", err.msg);
 	pt_diags_finish(&d);
 }
 END_TEST
