@@ -338,6 +338,12 @@ first_read_task(void *ctx, size_t worker, size_t i)
 	} else {
 		pf->read = true;
 		pf->parsed = true;
+		if (pf->keep_rows) {
+			size_t before = pt_packed_rows_bytes(&pf->packed);
+			pt_packed_rows_trim(&pf->packed);
+			atomic_fetch_sub(&job->held,
+				before - pt_packed_rows_bytes(&pf->packed));
+		}
 		report_parse_notes(pf->src, &ps.dec, &pf->result, &pf->diags,
 			&pf->neg_fixed_rows);
 		if (pf->result.nsnaps == 0)

@@ -1355,7 +1355,9 @@ deliver(struct pt_parse_stream *ps, bool all)
 		b->rows = NULL;
 		off += kept;
 	}
-	memmove(rs->rows, rs->rows + off, (rs->nrows - off) * sizeof(*rs->rows));
+	if (off > 0)
+		memmove(rs->rows, rs->rows + off,
+			(rs->nrows - off) * sizeof(*rs->rows));
 	rs->nrows -= off;
 	return ok;
 }

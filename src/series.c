@@ -168,6 +168,19 @@ pt_packed_rows_add(struct pt_packed_rows *pk, const struct pt_snapshot *sn)
 	return true;
 }
 
+void
+pt_packed_rows_trim(struct pt_packed_rows *pk)
+{
+	if (pk->nrows == 0 || pk->nrows == pk->rows_cap)
+		return;
+	struct pt_packed_row *rows = realloc(pk->rows,
+		pk->nrows * sizeof(*rows));
+	if (rows == NULL)
+		return;
+	pk->rows = rows;
+	pk->rows_cap = pk->nrows;
+}
+
 size_t
 pt_packed_rows_bytes(const struct pt_packed_rows *pk)
 {

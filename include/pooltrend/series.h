@@ -113,6 +113,8 @@ bool pt_packed_rows_add(struct pt_packed_rows *pk, const struct pt_snapshot *sn)
 /* Pack all of r's rows into pk (initialised here); false when out of memory. */
 bool pt_packed_rows_build(struct pt_packed_rows *pk,
 		const struct pt_parse_result *r);
+/* Give back the room grown for rows that did not come. */
+void pt_packed_rows_trim(struct pt_packed_rows *pk);
 /* Memory pk holds, in bytes. */
 size_t pt_packed_rows_bytes(const struct pt_packed_rows *pk);
 void pt_packed_rows_finish(struct pt_packed_rows *pk);
