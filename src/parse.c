@@ -1349,7 +1349,7 @@ deliver(struct pt_parse_stream *ps, bool all)
 		size_t kept = ps->st.max_rows_kept != 0 &&
 			b->nrows > ps->st.max_rows_kept ? ps->st.max_rows_kept :
 			b->nrows;
-		b->rows = b->nrows > kept ? NULL : rs->rows + off;
+		b->rows = kept == b->nrows && kept > 0 ? rs->rows + off : NULL;
 		if (ok)
 			ok = ps->sink(ps->ctx, ps->delivered, b);
 		b->rows = NULL;

@@ -142,8 +142,9 @@ bool pt_parse_text(struct pt_parser *p, const char *text, size_t len,
  * text ended), is handed to sink with its rows (index: its place in
  * out->snaps); the rows are dropped when sink returns, so memory holds one
  * snapshot's rows, one line and out->snaps.  A snapshot with more than
- * max_rows_kept rows (0: no limit) is counted but reaches sink with rows
- * NULL.  A false from sink stops the parse (sink says why).
+ * max_rows_kept rows (0: no limit) is counted but its rows are not kept:
+ * it reaches sink with rows NULL, as does one without rows.  A false from
+ * sink stops the parse (sink says why).
  *
  * Ownership: out is filled as by pt_parse_text and released the same way;
  * the stream is freed by pt_parse_stream_end, which with parse_rest parses
