@@ -4,7 +4,7 @@
  * Values are stored column-wise: for field f, f[s * nsnap + i] is series s
  * at snapshot i, so a series is one contiguous run per field and there is
  * no per-row structure.  A row missing from a snapshot is an explicit gap
- * (present == 0, every field 0); nothing is interpolated.
+ * (presence bit clear, every field 0); nothing is interpolated.
  *
  * The columns are narrow, 16 bytes and a bit per cell: Allocs and Frees as
  * poolmon printed them (32-bit, mod 2^32), Bytes in 64 bits, presence in
