@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pooltrend/analysis.h"
 #include "pooltrend/decode.h"
@@ -404,6 +405,82 @@ START_TEST(test_read_twice_is_the_same)
 }
 END_TEST
 
+/* ---- a file that changes between the two reads ---- */
+
+struct rewrite {
+	const char *path;
+	const char *text;       /* written when the first read is done */
+	bool append;
+};
+
+static void
+write_file(const char *path, const char *text, bool append)
+{
+	FILE *f = fopen(path, append ? "ab" : "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Progress is called with done == total once every file was read once. */
+static void
+rewrite_after_first_read(void *ctx, size_t done, size_t total)
+{
+	struct rewrite *r = ctx;
+	if (done == total && r->text != NULL) {
+		write_file(r->path, r->text, r->append);
+		r->text = NULL;
+	}
+}
+
+#define TWO_SNAPSHOTS "2026-11-02T08:00:00\n" H64 "\n" ROW_A "\n" ROW_B \
+	"\n2026-11-02T09:00:00\n" H64 "\n" ROW_A "\n" ROW_B "\n"
+
+static bool
+load_read_twice(const char *path, struct rewrite *r, struct pt_analysis *a,
+		struct pt_error *err)
+{
+	struct pt_analysis_opts o;
+	pt_analysis_opts_init(&o);
+	o.max_held_bytes = 0;
+	o.threads = 1;
+	o.progress = rewrite_after_first_read;
+	o.progress_ctx = r;
+	const char *operands[] = { path };
+	return pt_analysis_load(operands, 1, &o, a, err);
+}
+
+START_TEST(test_changed_between_reads)
+{
+	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	struct pt_analysis a;
+	struct pt_error err = {0};
+
+	/* Rewritten with a row less: refused, naming the file. */
+	write_file(path, TWO_SNAPSHOTS, false);
+	struct rewrite r = { path, "2026-11-02T08:00:00\n" H64 "\n" ROW_A
+		"\n2026-11-02T09:00:00\n" H64 "\n" ROW_A "\n" ROW_B "\n", false };
+	ck_assert(!load_read_twice(path, &r, &a, &err));
+	ck_assert_msg(strstr(err.msg, "changed while it was being read") != NULL &&
+		strstr(err.msg, "pooltrend-test-stream-") != NULL, "%s", err.msg);
+	pt_analysis_finish(&a);
+
+	/* Grown at the end, as a log poolmon still writes: the second read
+	 * stops where the first did. */
+	write_file(path, TWO_SNAPSHOTS, false);
+	r = (struct rewrite){ path, "2026-11-02T10:00:00\n" H64 "\n" ROW_A "\n",
+		true };
+	ck_assert_msg(load_read_twice(path, &r, &a, &err), "%s", err.msg);
+	ck_assert_uint_eq(a.ds.nsnap, 2);
+	ck_assert_uint_eq(a.ds.nseries, 2);
+	pt_analysis_finish(&a);
+	unlink(path);
+}
+END_TEST
+
 static Suite *
 stream_suite(void)
 {
@@ -416,6 +493,7 @@ stream_suite(void)
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_real_files_in_chunks);
 	tcase_add_test(tc, test_read_twice_is_the_same);
+	tcase_add_test(tc, test_changed_between_reads);
 	suite_add_tcase(s, tc);
 	return s;
 }
