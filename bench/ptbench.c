@@ -1,13 +1,15 @@
 /*
  * ptbench: time the stages of the pooltrend library on real input.
  *
- *   ptbench [-j N] [--no-score] INPUT...
+ *   ptbench [-j N] [--no-score] [--held BYTES] INPUT...
  *
  * Runs pt_analysis_load (read, decode, parse, date, align on N worker
  * threads; 0 = one per CPU) and then pt_score_all (scoring on one thread),
  * and prints one line of key=value pairs: the wall time of each stage, the
  * process CPU time, the input size, and the counts.  Used by bench/run.sh
  * so the parsing pipeline can be measured apart from the scorer.
+ * --held sets how many bytes of packed rows loading may keep rather than
+ * read a file twice (0: read every file twice; see src/analysis.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,13 +49,15 @@ main(int argc, char **argv)
 			opts.threads = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--no-score") == 0)
 			score = false;
+		else if (strcmp(argv[i], "--held") == 0 && i + 1 < argc)
+			opts.max_held_bytes = strtoul(argv[++i], NULL, 10);
 		else {
-			fprintf(stderr, "usage: ptbench [-j N] [--no-score] INPUT...\n");
+			fprintf(stderr, "usage: ptbench [-j N] [--no-score] [--held BYTES] INPUT...\n");
 			return 2;
 		}
 	}
 	if (i == argc) {
-		fprintf(stderr, "usage: ptbench [-j N] [--no-score] INPUT...\n");
+		fprintf(stderr, "usage: ptbench [-j N] [--no-score] [--held BYTES] INPUT...\n");
 		return 2;
 	}
 	struct pt_analysis a;

@@ -260,11 +260,11 @@ find_truth(struct truth_row *rows, size_t n, const struct pt_series *se)
 static size_t
 series_values(const struct pt_dataset *ds, size_t s, double *t, double *y)
 {
-	const uint8_t *present = pt_dataset_present(ds, s);
+	const uint64_t *present = pt_dataset_present(ds, s);
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, s);
 	size_t n = 0;
 	for (size_t i = 0; i < ds->nsnap; i++) {
-		if (!present[i])
+		if (!pt_is_present(present, i))
 			continue;
 		t[n] = (double)(ds->snaps[i].t_ms - ds->snaps[0].t_ms) / 3.6e6;
 		y[n] = (double)bytes[i];

@@ -8,6 +8,9 @@
 # ":append" for one appended file instead of one file per snapshot
 # (e.g. 1000x2000, 100x2000:append, 10x200:x86).  Default: 10x2000
 # 100x2000 1000x2000 1000x2000:append.  --quick is 10x200 100x2000.
+# --big is the memory target of issue 7: one appended file of 20,000
+# snapshots x 5,000 tags (12.5 GB: check df -h on DIR first; delete it
+# after), 1 run each of load and pooltrend (about 7 minutes of CPU).
 #
 # Corpora are generated once into DIR (default /tmp/pooltrend-bench, seed 1,
 # -r summaries, ISO stamps) and reused.  Every command runs RUNS times
@@ -41,7 +44,9 @@ while [ $# -gt 0 ]; do
 	-j) threads=$2; shift 2 ;;
 	-c) commands=$2; shift 2 ;;
 	--quick) sizes="$sizes 10x200 100x2000"; shift ;;
-	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+	--big) sizes="$sizes 20000x5000:append"; runs=1
+		commands="load pooltrend"; shift ;;
+	-h|--help) sed -n '2,33p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) sizes="$sizes $1"; shift ;;
 	esac

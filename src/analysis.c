@@ -18,7 +18,36 @@ pt_analysis_opts_init(struct pt_analysis_opts *o)
 	o->time_source = PT_TIME_AUTO;
 	o->max_file_bytes = PT_DEFAULT_MAX_FILE_BYTES;
 	o->max_cells = PT_DEFAULT_MAX_CELLS;
+	o->max_held_bytes = PT_DEFAULT_MAX_HELD_BYTES;
 }
+
+/*
+ * How input is loaded, so that memory holds the aligned columns and
+ * little else (issue 7):
+ *
+ * 1. Every input is read in chunks of CHUNK_BYTES, decoded and parsed as
+ *    it streams (pt_decoder, pt_parse_stream), on the worker threads, one
+ *    file per task.  Only the snapshots' headers are kept (time, summary,
+ *    row count); each snapshot's rows go, as they complete, into the
+ *    worker's set of (tag, pool) keys and, while the rows kept by all
+ *    files stay within opts->max_held_bytes, into the file's packed rows
+ *    (24 bytes a row).  A file that would pass the budget drops its
+ *    packed rows and is read a second time in step 3; standard input
+ *    cannot be, so its rows are always kept.
+ * 2. The snapshots are dated and ordered, and the columns are allocated
+ *    once, for every key times every snapshot.
+ * 3. Every file's rows are written into the columns, from its packed rows
+ *    or by reading and parsing it again, on the worker threads; each
+ *    snapshot goes to its place in time order.  pt_dataset_end then puts
+ *    the series in the order of first appearance.
+ *
+ * So a small input is read once, as before, and a large one twice, with
+ * memory for its columns, the budget, one chunk and one snapshot's rows
+ * per worker.  A file that changed between the two reads is an error.
+ */
+
+/* Bytes read and decoded at a time. */
+#define CHUNK_BYTES ((size_t)1 << 20)
 
 /*
  * Everything parsed from one input file.  Files are parsed in parallel, so
@@ -27,21 +56,24 @@ pt_analysis_opts_init(struct pt_analysis_opts *o)
  */
 struct parsed_file {
 	const struct pt_source *src;
-	struct pt_parse_result result;  /* rows released once packed */
-	struct pt_packed_rows packed;
+	const struct pt_input_text *text; /* in-memory input, or NULL */
+	struct pt_parse_result result;  /* snapshots only: rows are not kept */
+	struct pt_packed_rows packed;   /* every row, when keep_rows */
+	bool keep_rows;
 	bool parsed;
 	bool read;                /* the bytes could be read */
 	bool failed;              /* fatal: err says why */
 	struct pt_error err;
 	struct pt_diags diags;
 	size_t neg_fixed_rows;
+	size_t *slot;             /* per snapshot: place in time order, or SIZE_MAX */
+	uint64_t length;          /* bytes the first read saw */
 };
 
 /* One usable snapshot, before ordering. */
 struct usable {
-	const struct pt_snapshot *snap;
-	const struct pt_source *src;
-	struct pt_packed_ref rows;
+	struct parsed_file *file;
+	size_t index;             /* in file->result.snaps */
 };
 
 /* memmem is a GNU extension; the prefix scanned is small. */
@@ -86,17 +118,17 @@ no_snapshot_hint(const unsigned char *data, size_t len)
 }
 
 static void
-report_parse_notes(const struct pt_source *src, const struct pt_text *text,
+report_parse_notes(const struct pt_source *src, const struct pt_decoder *dec,
 		const struct pt_parse_result *r, struct pt_diags *diags,
 		size_t *neg_rows)
 {
-	if (text->encoding == PT_ENC_UTF16LE || text->encoding == PT_ENC_UTF16BE)
+	if (dec->encoding == PT_ENC_UTF16LE || dec->encoding == PT_ENC_UTF16BE)
 		pt_diags_add(diags, PT_SEV_NOTE, src->name, 0,
-			"decoded from %s", pt_encoding_name(text->encoding));
-	if (text->odd_byte)
+			"decoded from %s", pt_encoding_name(dec->encoding));
+	if (dec->odd_byte)
 		pt_diags_add(diags, PT_SEV_WARNING, src->name, 0,
 			"UTF-16 text ends in the middle of a character (file cut short?)");
-	if (text->bad_surrogate)
+	if (dec->bad_surrogate)
 		pt_diags_add(diags, PT_SEV_WARNING, src->name, 0,
 			"UTF-16 text holds an unpaired surrogate, shown as '?' "
 			"(file damaged?)");
@@ -117,95 +149,303 @@ report_parse_notes(const struct pt_source *src, const struct pt_text *text,
 			r->skipped, r->skipped == 1 ? "" : "s");
 }
 
+/* Buffers of one worker, kept from file to file. */
+struct chunk_buffers {
+	unsigned char *in;        /* CHUNK_BYTES */
+	char *out;                /* pt_decoder_room(CHUNK_BYTES) */
+};
+
+/* One pass over an input: what is read, and where the text goes. */
+struct pass {
+	struct parsed_file *pf;
+	struct chunk_buffers *buf;
+	size_t max_bytes;
+	uint64_t stop_at;         /* read no further (a log may still grow);
+	                             0: to the end */
+	struct pt_decoder dec;
+	unsigned char head[HINT_BYTES];  /* the first bytes, for the hint */
+	size_t head_len;
+	bool read_failed;         /* err holds the read error */
+	struct pt_error err;
+};
+
+/* The next chunk of the input; *len 0 at the end. */
+static bool
+next_chunk(struct pass *ps, struct pt_source_reader *rd, size_t *pos,
+		const unsigned char **data, size_t *len)
+{
+	const struct pt_input_text *text = ps->pf->text;
+	if (text != NULL) {
+		*len = text->len - *pos < CHUNK_BYTES ? text->len - *pos :
+			CHUNK_BYTES;
+		*data = text->data + *pos;
+		*pos += *len;
+		return true;
+	}
+	*data = ps->buf->in;
+	size_t want = CHUNK_BYTES;
+	if (ps->stop_at != 0 && ps->stop_at - rd->total < want)
+		want = (size_t)(ps->stop_at - rd->total);
+	if (pt_source_read_chunk(rd, ps->buf->in, want, len, &ps->err))
+		return true;
+	ps->read_failed = true;
+	return false;
+}
+
+static void
+keep_head(struct pass *ps, const unsigned char *data, size_t len)
+{
+	size_t room = HINT_BYTES - ps->head_len;
+	size_t k = room < len ? room : len;
+	memcpy(ps->head + ps->head_len, data, k);
+	ps->head_len += k;
+}
+
 /*
- * Decode and parse one input's bytes.  When owned is not NULL it is data,
- * malloc'd with room for len + 1 bytes, and is decoded in place, so a
- * large file is not held twice.
+ * Read, decode and parse the input once, handing each snapshot to sink.
+ * False when the input could not be read (read_failed, err) or the parse
+ * stopped (out of memory or sink; err says why).
  */
-static void
-parse_bytes(struct pt_parser *parser, const unsigned char *data, size_t len,
-		unsigned char *owned, struct parsed_file *pf)
+static bool
+stream_input(struct pass *ps, struct pt_parser *parser,
+		struct pt_parse_result *out, struct pt_diags *diags,
+		pt_snapshot_sink sink, void *ctx)
 {
-	struct pt_text text;
-	const struct pt_source *src = pf->src;
-	unsigned char head[HINT_BYTES];
-	size_t head_len = len < HINT_BYTES ? len : HINT_BYTES;
-	if (head_len > 0)
-		memcpy(head, data, head_len);
-	bool decoded = owned != NULL ?
-		pt_decode_owned(owned, len, &text, &pf->err) :
-		pt_decode(data, len, &text, &pf->err);
-	if (!decoded) {
-		pf->failed = true;
-		return;
+	const struct pt_source *src = ps->pf->src;
+	struct pt_source_reader rd = { .fd = -1 };
+	pt_decoder_init(&ps->dec);
+	memset(out, 0, sizeof(*out));
+	if (ps->pf->text == NULL &&
+			!pt_source_open(src, ps->max_bytes, &rd, &ps->err)) {
+		ps->read_failed = true;
+		return false;
 	}
-	pf->parsed = pt_parse_text(parser, text.data, text.len, src->name,
-		&pf->result, &pf->diags, &pf->err);
-	if (pf->parsed)
-		report_parse_notes(src, &text, &pf->result, &pf->diags,
-			&pf->neg_fixed_rows);
-	/* The rows do not point into the text: free it before packing. */
-	pt_text_finish(&text);
-	if (!pf->parsed) {
-		pf->failed = true;
-		return;
+	struct pt_parse_stream *st = pt_parse_stream_begin(parser, src->name,
+		out, diags, PT_MAX_ROWS_PER_SNAPSHOT, sink, ctx, &ps->err);
+	bool ok = st != NULL;
+	size_t pos = 0, len = 1;
+	while (ok && len > 0) {
+		const unsigned char *data;
+		ok = next_chunk(ps, &rd, &pos, &data, &len);
+		if (!ok)
+			break;
+		keep_head(ps, data, len);
+		size_t n = pt_decoder_feed(&ps->dec, data, len, len == 0,
+			ps->buf->out);
+		ok = pt_parse_stream_feed(st, ps->buf->out, n);
 	}
-	if (pf->result.nsnaps == 0)
-		pt_diags_add(&pf->diags, PT_SEV_ERROR, src->name, 0,
-			"no poolmon snapshot found%s",
-			no_snapshot_hint(head, head_len));
-	/* Rows wait for alignment in the packed form, a third of the size;
-	 * the full rows are freed at once. */
-	if (!pt_packed_rows_build(&pf->packed, &pf->result)) {
-		pt_error_set(&pf->err, 0, "out of memory");
-		pf->failed = true;
+	if (st != NULL)
+		ok = pt_parse_stream_end(st, ok) && ok;
+	if (ps->pf->text == NULL) {
+		ps->pf->length = rd.total;
+		pt_source_close(&rd);
 	}
-	pt_parse_result_release_rows(&pf->result, parser);
+	return ok;
 }
 
-/* Read, decode and parse one file; a file that cannot be read is reported. */
-static void
-parse_file(struct pt_parser *parser, const struct pt_analysis_opts *opts,
-		struct parsed_file *pf)
-{
-	unsigned char *data = NULL;
-	size_t len = 0;
-	struct pt_error rerr = {0};
-	if (!pt_source_read(pf->src, opts->max_file_bytes, &data, &len, &rerr)) {
-		pt_diags_add(&pf->diags, PT_SEV_ERROR, pf->src->name, rerr.line,
-			"%s", rerr.msg);
-		return;
-	}
-	pf->read = true;
-	parse_bytes(parser, data, len, data, pf);
-}
-
-/* What the parse workers share; each task is one file. */
-struct parse_job {
-	const struct pt_input_text *texts;  /* NULL: read the files */
+/* What the workers share. */
+struct load_job {
 	const struct pt_analysis_opts *opts;
 	struct parsed_file *files;
-	struct pt_parser **parsers;         /* one per worker */
 	size_t nfiles;
+	struct pt_parser **parsers;         /* one per worker */
+	struct chunk_buffers *bufs;         /* one per worker */
+	struct pt_series_keys *keys;        /* one per worker */
+	atomic_size_t held;                 /* bytes of packed rows kept */
 	atomic_size_t done;                 /* files parsed so far */
+	struct pt_dataset *ds;              /* step 3 */
+};
+
+/* The sink of the first read: keys, and rows while within the budget. */
+struct first_read {
+	struct load_job *job;
+	struct parsed_file *pf;
+	struct pt_series_keys *keys;
+	struct pt_error *err;
 };
 
 static void
-parse_task(void *ctx, size_t worker, size_t i)
+drop_packed_rows(struct load_job *job, struct parsed_file *pf)
 {
-	struct parse_job *job = ctx;
+	atomic_fetch_sub(&job->held, pt_packed_rows_bytes(&pf->packed));
+	pt_packed_rows_finish(&pf->packed);
+	pf->keep_rows = false;
+}
+
+static bool
+keep_rows(struct first_read *fr, const struct pt_snapshot *snap)
+{
+	struct parsed_file *pf = fr->pf;
+	size_t before = pt_packed_rows_bytes(&pf->packed);
+	struct pt_snapshot rows = *snap;
+	if (rows.rows == NULL)
+		rows.nrows = 0;     /* too many: ignored later, kept as empty */
+	if (!pt_packed_rows_add(&pf->packed, &rows))
+		return false;
+	size_t grew = pt_packed_rows_bytes(&pf->packed) - before;
+	size_t held = atomic_fetch_add(&fr->job->held, grew) + grew;
+	if (held > fr->job->opts->max_held_bytes && !pf->src->is_stdin)
+		drop_packed_rows(fr->job, pf);
+	return true;
+}
+
+static bool
+first_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
+{
+	(void)index;
+	struct first_read *fr = ctx;
+	for (size_t r = 0; snap->rows != NULL && r < snap->nrows; r++)
+		if (!pt_series_keys_add(fr->keys, snap->rows[r].tag,
+				snap->rows[r].pool))
+			goto oom;
+	if (fr->pf->keep_rows && !keep_rows(fr, snap))
+		goto oom;
+	return true;
+oom:
+	pt_error_set(fr->err, 0, "out of memory");
+	return false;
+}
+
+/* An input that could not be read is left out with an error message. */
+static void
+skip_unreadable(struct load_job *job, struct parsed_file *pf,
+		const struct pass *ps)
+{
+	pt_parse_result_finish(&pf->result);
+	drop_packed_rows(job, pf);
+	pt_diags_finish(&pf->diags);
+	pt_diags_init(&pf->diags);
+	pt_diags_add(&pf->diags, PT_SEV_ERROR, pf->src->name, ps->err.line,
+		"%s", ps->err.msg);
+}
+
+static void
+first_read_task(void *ctx, size_t worker, size_t i)
+{
+	struct load_job *job = ctx;
 	struct parsed_file *pf = &job->files[i];
-	if (job->texts != NULL) {
-		pf->read = true;
-		parse_bytes(job->parsers[worker], job->texts[i].data,
-			job->texts[i].len, NULL, pf);
+	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
+		.max_bytes = job->opts->max_file_bytes };
+	struct first_read fr = { job, pf, &job->keys[worker], &ps.err };
+	pf->keep_rows = true;
+	bool ok = stream_input(&ps, job->parsers[worker], &pf->result,
+		&pf->diags, first_read_sink, &fr);
+	if (!ok && ps.read_failed) {
+		skip_unreadable(job, pf, &ps);
+	} else if (!ok) {
+		pf->err = ps.err;
+		pf->failed = true;
 	} else {
-		parse_file(job->parsers[worker], job->opts, pf);
+		pf->read = true;
+		pf->parsed = true;
+		if (pf->keep_rows) {
+			size_t before = pt_packed_rows_bytes(&pf->packed);
+			pt_packed_rows_trim(&pf->packed);
+			atomic_fetch_sub(&job->held,
+				before - pt_packed_rows_bytes(&pf->packed));
+		}
+		report_parse_notes(pf->src, &ps.dec, &pf->result, &pf->diags,
+			&pf->neg_fixed_rows);
+		if (pf->result.nsnaps == 0)
+			pt_diags_add(&pf->diags, PT_SEV_ERROR, pf->src->name, 0,
+				"no poolmon snapshot found%s",
+				no_snapshot_hint(ps.head, ps.head_len));
 	}
 	size_t done = atomic_fetch_add(&job->done, 1) + 1;
 	/* Worker 0 is the calling thread: the callback needs no locking. */
 	if (worker == 0 && job->opts->progress != NULL)
 		job->opts->progress(job->opts->progress_ctx, done, job->nfiles);
+}
+
+/* ---- step 3: the rows into the columns ---- */
+
+/* The sink of the second read: each snapshot to its place. */
+struct second_read {
+	struct load_job *job;
+	struct parsed_file *pf;
+	size_t filler;
+	struct pt_error *err;
+};
+
+static void
+say_changed(struct pt_error *err, const struct pt_source *src, long line)
+{
+	char *shown = pt_escape(src->name, strlen(src->name));
+	pt_error_set(err, line, "%s changed while it was being read "
+		"(it is read twice when large); run again",
+		shown != NULL ? shown : "an input");
+	free(shown);
+}
+
+static bool
+second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
+{
+	struct second_read *sr = ctx;
+	const struct pt_parse_result *first = &sr->pf->result;
+	if (index >= first->nsnaps || first->snaps[index].nrows != snap->nrows ||
+			first->snaps[index].line != snap->line) {
+		say_changed(sr->err, sr->pf->src, snap->line);
+		return false;
+	}
+	size_t slot = sr->pf->slot[index];
+	if (slot == SIZE_MAX || snap->rows == NULL)
+		return true;
+	if (pt_dataset_fill_rows(sr->job->ds, sr->filler, slot, snap->rows,
+			snap->nrows))
+		return true;
+	pt_error_set(sr->err, 0, "out of memory while aligning snapshots");
+	return false;
+}
+
+static void
+read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
+{
+	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
+		.max_bytes = job->opts->max_file_bytes, .stop_at = pf->length };
+	struct second_read sr = { job, pf, worker, &ps.err };
+	struct pt_parse_result again;
+	struct pt_diags diags;   /* said the first time */
+	pt_diags_init(&diags);
+	bool ok = stream_input(&ps, job->parsers[worker], &again, &diags,
+		second_read_sink, &sr);
+	if (ok && again.nsnaps != pf->result.nsnaps) {
+		say_changed(&ps.err, pf->src, 0);
+		ok = false;
+	}
+	if (!ok) {
+		pf->failed = true;
+		pf->err = ps.err;
+	}
+	pt_parse_result_finish(&again);
+	pt_diags_finish(&diags);
+}
+
+static void
+fill_task(void *ctx, size_t worker, size_t i)
+{
+	struct load_job *job = ctx;
+	struct parsed_file *pf = &job->files[i];
+	if (!pf->parsed || pf->slot == NULL)
+		return;
+	if (!pf->keep_rows) {
+		read_again(job, worker, pf);
+		return;
+	}
+	const struct pt_packed_rows *pk = &pf->packed;
+	for (size_t k = 0; k < pf->result.nsnaps; k++) {
+		if (pf->slot[k] == SIZE_MAX)
+			continue;
+		struct pt_packed_ref ref = { pk->rows + pk->first[k],
+			(const char *const *)pk->mapped };
+		if (!pt_dataset_fill_packed(job->ds, worker, pf->slot[k], &ref,
+				pf->result.snaps[k].nrows)) {
+			pf->failed = true;
+			pt_error_set(&pf->err, 0,
+				"out of memory while aligning snapshots");
+			return;
+		}
+	}
+	pt_packed_rows_finish(&pf->packed);
 }
 
 /* Move the messages of src to the end of dst, as if added there. */
@@ -251,35 +491,60 @@ worker_count(const struct pt_analysis_opts *opts, size_t tasks)
 	return n < tasks ? n : (tasks ? tasks : 1);
 }
 
+static void
+load_job_finish(struct load_job *job, size_t nworkers)
+{
+	for (size_t w = 0; w < nworkers; w++) {
+		pt_parser_destroy(job->parsers[w]);
+		free(job->bufs[w].in);
+		free(job->bufs[w].out);
+		pt_series_keys_finish(&job->keys[w]);
+	}
+	free(job->parsers);
+	free(job->bufs);
+	free(job->keys);
+}
+
+static bool
+load_job_init(struct load_job *job, size_t nworkers, struct pt_error *err)
+{
+	job->parsers = calloc(nworkers, sizeof(*job->parsers));
+	job->bufs = calloc(nworkers, sizeof(*job->bufs));
+	job->keys = calloc(nworkers, sizeof(*job->keys));
+	if (job->parsers == NULL || job->bufs == NULL || job->keys == NULL) {
+		pt_error_set(err, 0, "out of memory");
+		return false;
+	}
+	for (size_t w = 0; w < nworkers; w++) {
+		if ((job->parsers[w] = pt_parser_create(err)) == NULL)
+			return false;
+		job->bufs[w].in = malloc(CHUNK_BYTES);
+		job->bufs[w].out = malloc(pt_decoder_room(CHUNK_BYTES));
+		if (job->bufs[w].in == NULL || job->bufs[w].out == NULL) {
+			pt_error_set(err, 0, "out of memory");
+			return false;
+		}
+	}
+	return true;
+}
+
 /*
- * Parse every source on the worker threads, then merge messages and counts
- * in source order, so the result is the same for any number of threads.
- * False on a fatal error (the first in source order is reported).
+ * Read every source once on the worker threads (step 1), then merge
+ * messages and counts in source order, so the result is the same for any
+ * number of threads.  False on a fatal error (the first in source order
+ * is reported).
  */
 static bool
-parse_all(const struct pt_source *sources, size_t nsources,
-		const struct pt_input_text *texts,
-		const struct pt_analysis_opts *opts, struct parsed_file *files,
-		struct pt_analysis *a, struct pt_error *err)
+read_all(struct load_job *job, size_t nworkers, struct pt_analysis *a,
+		struct pt_error *err)
 {
-	size_t nworkers = worker_count(opts, nsources);
-	struct pt_parser *parsers[PT_MAX_WORKERS] = {0};
+	const struct pt_analysis_opts *opts = job->opts;
+	pt_workers_run(nworkers, job->nfiles, first_read_task, job);
+	if (opts->progress != NULL)
+		opts->progress(opts->progress_ctx, job->nfiles, job->nfiles);
 	bool ok = true;
-	for (size_t w = 0; ok && w < nworkers; w++)
-		ok = (parsers[w] = pt_parser_create(err)) != NULL;
-	for (size_t i = 0; i < nsources; i++) {
-		files[i].src = &sources[i];
-		pt_diags_init(&files[i].diags);
-	}
-	if (ok) {
-		struct parse_job job = { texts, opts, files, parsers, nsources, 0 };
-		atomic_init(&job.done, 0);
-		pt_workers_run(nworkers, nsources, parse_task, &job);
-		if (opts->progress != NULL)
-			opts->progress(opts->progress_ctx, nsources, nsources);
-	}
-	for (size_t i = 0; ok && i < nsources; i++) {
-		struct parsed_file *pf = &files[i];
+	for (size_t i = 0; i < job->nfiles; i++) {
+		struct parsed_file *pf = &job->files[i];
 		move_diags(&a->diags, &pf->diags);
 		if (pf->failed) {
 			*err = pf->err;
@@ -294,10 +559,6 @@ parse_all(const struct pt_source *sources, size_t nsources,
 			a->neg_fixed_first = pf->src->name;
 		a->neg_fixed_rows += pf->neg_fixed_rows;
 	}
-	for (size_t i = 0; i < nsources; i++)
-		pt_diags_finish(&files[i].diags);
-	for (size_t w = 0; w < nworkers; w++)
-		pt_parser_destroy(parsers[w]);
 	return ok;
 }
 
@@ -349,10 +610,7 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 				a->skipped_inputs += r->nsnaps - i;
 				break;
 			}
-			const struct pt_packed_rows *pk = &files[f].packed;
-			u[n++] = (struct usable){ &r->snaps[i], files[f].src,
-				{ pk->rows + pk->first[i],
-				  (const char *const *)pk->mapped } };
+			u[n++] = (struct usable){ &files[f], i };
 			a->rows += r->snaps[i].nrows;
 		}
 	}
@@ -368,8 +626,8 @@ time_entries(const struct usable *u, size_t n)
 	if (e == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		const struct pt_snapshot *sn = u[i].snap;
-		const struct pt_source *src = u[i].src;
+		const struct pt_snapshot *sn = &u[i].file->result.snaps[u[i].index];
+		const struct pt_source *src = u[i].file->src;
 		e[i].file = src->name;
 		e[i].line = sn->line;
 		if (sn->stamp_kind != PT_STAMP_NONE) {
@@ -420,14 +678,35 @@ warn_mixed_machines(struct pt_analysis *a)
 	}
 }
 
+/* Every snapshot's place in time order, in its file's slot array. */
 static bool
-align(const struct usable *u, size_t n,
-		const struct pt_analysis_opts *opts, struct pt_analysis *a,
-		struct pt_error *err)
+assign_slots(struct load_job *job, const struct usable *u,
+		const struct pt_time_entry *e, size_t n)
 {
+	for (size_t f = 0; f < job->nfiles; f++) {
+		struct parsed_file *pf = &job->files[f];
+		if (!pf->parsed)
+			continue;
+		size_t m = pf->result.nsnaps;
+		pf->slot = malloc((m ? m : 1) * sizeof(*pf->slot));
+		if (pf->slot == NULL)
+			return false;
+		for (size_t k = 0; k < m; k++)
+			pf->slot[k] = SIZE_MAX;
+	}
+	for (size_t i = 0; i < n; i++)
+		u[i].file->slot[u[i].index] = e[i].order;
+	return true;
+}
+
+/* Steps 2 and 3: date and order the snapshots, fill the columns. */
+static bool
+align(struct load_job *job, size_t nworkers, const struct usable *u,
+		size_t n, struct pt_analysis *a, struct pt_error *err)
+{
+	const struct pt_analysis_opts *opts = job->opts;
 	bool ok = false;
 	struct pt_timed_snapshot *ts = NULL;
-	struct pt_packed_ref *rows = NULL;
 	struct pt_time_entry *e = time_entries(u, n);
 	if (e == NULL)
 		goto oom;
@@ -435,17 +714,27 @@ align(const struct usable *u, size_t n,
 			&a->time_source, &a->diags, err))
 		goto out;
 	ts = malloc(n * sizeof(*ts));
-	rows = malloc(n * sizeof(*rows));
-	if (ts == NULL || rows == NULL)
+	if (ts == NULL || !assign_slots(job, u, e, n))
 		goto oom;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		ts[e[i].order] = (struct pt_timed_snapshot){
-			.snap = u[i].snap, .file = u[i].src->name, .t_ms = e[i].t_ms,
+			.snap = &u[i].file->result.snaps[u[i].index],
+			.file = u[i].file->src->name, .t_ms = e[i].t_ms,
 		};
-		rows[e[i].order] = u[i].rows;
-	}
-	if (!pt_dataset_build_packed(&a->ds, ts, rows, n, opts->max_cells,
-			worker_count(opts, n), &a->diags, err))
+	for (size_t w = 1; w < nworkers; w++)
+		if (!pt_series_keys_merge(&job->keys[0], &job->keys[w]))
+			goto oom;
+	if (!pt_dataset_begin(&a->ds, ts, n, &job->keys[0], opts->max_cells,
+			nworkers, err))
+		goto out;
+	job->ds = &a->ds;
+	pt_workers_run(nworkers, job->nfiles, fill_task, job);
+	for (size_t f = 0; f < job->nfiles; f++)
+		if (job->files[f].failed) {
+			*err = job->files[f].err;
+			goto out;
+		}
+	if (!pt_dataset_end(&a->ds, &a->diags, err))
 		goto out;
 	warn_mixed_machines(a);
 	a->first_ms = a->ds.snaps[0].t_ms;
@@ -458,7 +747,6 @@ oom:
 out:
 	free(e);
 	free(ts);
-	free(rows);
 	return ok;
 }
 
@@ -524,6 +812,10 @@ analyse(const struct pt_source *sources, size_t nsources,
 	struct parsed_file *files = NULL;
 	struct usable *usable = NULL;
 	size_t nusable = 0;
+	size_t nworkers = worker_count(opts, nsources);
+	struct load_job job = { .opts = opts, .nfiles = nsources };
+	atomic_init(&job.held, 0);
+	atomic_init(&job.done, 0);
 
 	a->files = nsources;
 	if (nsources == 0) {
@@ -535,7 +827,14 @@ analyse(const struct pt_source *sources, size_t nsources,
 		pt_error_set(err, 0, "out of memory");
 		goto out;
 	}
-	if (!parse_all(sources, nsources, texts, opts, files, a, err))
+	for (size_t i = 0; i < nsources; i++) {
+		files[i].src = &sources[i];
+		files[i].text = texts != NULL ? &texts[i] : NULL;
+		pt_diags_init(&files[i].diags);
+	}
+	job.files = files;
+	if (!load_job_init(&job, nworkers, err) ||
+			!read_all(&job, nworkers, a, err))
 		goto out;
 	/* One note for the whole input: a series of x86 files would
 	 * otherwise repeat it for every file. */
@@ -552,17 +851,20 @@ analyse(const struct pt_source *sources, size_t nsources,
 			nsources, nsources == 1 ? "" : "s");
 		goto out;
 	}
-	ok = align(usable, nusable, opts, a, err);
+	ok = align(&job, nworkers, usable, nusable, a, err);
 out:
 	/* Every error diagnostic is an input left out: unreadable, missing,
 	 * or without a snapshot. */
 	a->skipped_inputs += pt_diags_count(&a->diags, PT_SEV_ERROR);
 	if (files != NULL)
-		for (size_t i = 0; i < nsources; i++)
-			if (files[i].parsed) {
-				pt_packed_rows_finish(&files[i].packed);
-				pt_parse_result_finish(&files[i].result);
-			}
+		for (size_t i = 0; i < nsources; i++) {
+			pt_packed_rows_finish(&files[i].packed);
+			pt_parse_result_finish(&files[i].result);
+			pt_diags_finish(&files[i].diags);
+			free(files[i].slot);
+		}
+	if (job.parsers != NULL)
+		load_job_finish(&job, nworkers);
 	free(files);
 	free(usable);
 	a->neg_fixed_first = NULL; /* it points into the caller's sources */

@@ -302,6 +302,110 @@ pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
 	return true;
 }
 
+void
+pt_decoder_init(struct pt_decoder *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+size_t
+pt_decoder_room(size_t len)
+{
+	/* As output_capacity for UTF-16 (3 bytes a unit), with the carried
+	 * bytes of the last chunk counted in. */
+	return (len + 4) / 2 * 3 + 4;
+}
+
+/*
+ * One UTF-16 unit, with a high surrogate held until the next unit says
+ * whether it starts a pair: the same results as decode_utf16.
+ */
+static void
+put_unit(struct pt_decoder *d, uint32_t u, struct sink *s)
+{
+	if (d->high != 0) {
+		uint32_t hi = d->high;
+		d->high = 0;
+		if (is_low_surrogate(u)) {
+			put_code_point(s, 0x10000 + ((hi - 0xD800) << 10) +
+				(u - 0xDC00));
+			return;
+		}
+		put_byte(s, '?');
+		d->bad_surrogate = true;
+	}
+	if (is_high_surrogate(u)) {
+		d->high = u;
+	} else if (is_low_surrogate(u)) {
+		put_byte(s, '?');
+		d->bad_surrogate = true;
+	} else {
+		put_code_point(s, u);
+	}
+}
+
+static void
+feed_utf16(struct pt_decoder *d, const unsigned char *in, size_t len,
+		bool final, struct sink *s)
+{
+	bool be = d->encoding == PT_ENC_UTF16BE;
+	size_t i = 0;
+	if (d->has_carry && len > 0) {
+		unsigned char unit[2] = { d->carry, in[0] };
+		put_unit(d, unit_at(unit, be), s);
+		d->has_carry = false;
+		i = 1;
+	}
+	for (; i + 2 <= len; i += 2)
+		put_unit(d, unit_at(in + i, be), s);
+	if (i < len) {
+		d->carry = in[i];
+		d->has_carry = true;
+	}
+	if (final) {
+		if (d->high != 0) {
+			put_byte(s, '?');
+			d->bad_surrogate = true;
+			d->high = 0;
+		}
+		d->odd_byte = d->has_carry;
+	}
+}
+
+static void
+decode_part(struct pt_decoder *d, const unsigned char *in, size_t len,
+		bool final, struct sink *s)
+{
+	if (is_utf16(d->encoding))
+		feed_utf16(d, in, len, final, s);
+	else
+		put_bytes(s, in, len);
+}
+
+size_t
+pt_decoder_feed(struct pt_decoder *d, const unsigned char *in, size_t len,
+		bool final, char *out)
+{
+	struct sink s = { .buf = (unsigned char *)out, .after_cr = d->after_cr };
+	if (!d->started) {
+		/* The BOM is sniffed from 3 bytes, however the input comes. */
+		while (d->nhead < sizeof(d->head) && len > 0) {
+			d->head[d->nhead++] = *in++;
+			len--;
+		}
+		if (d->nhead < sizeof(d->head) && !final)
+			return 0;
+		size_t bom_len;
+		d->encoding = sniff(d->head, d->nhead, &bom_len);
+		d->started = true;
+		decode_part(d, d->head + bom_len, d->nhead - bom_len,
+			final && len == 0, &s);
+	}
+	decode_part(d, in, len, final, &s);
+	d->after_cr = s.after_cr;
+	return s.len;
+}
+
 const char *
 pt_encoding_name(enum pt_encoding enc)
 {

@@ -7,7 +7,6 @@
 #include "pooltrend/source.h"
 #include "pooltrend/text.h"
 
-#define COUNTER_MASK INT64_C(0xffffffff)
 
 const char *
 pt_diff_status_name(enum pt_diff_status s)
@@ -95,11 +94,11 @@ static struct pt_diff_values
 values_at(const struct pt_dataset *ds, size_t s, size_t i)
 {
 	struct pt_diff_values v = {0};
-	if (!pt_dataset_present(ds, s)[i])
+	if (!pt_is_present(pt_dataset_present(ds, s), i))
 		return v;
-	v.allocs = pt_dataset_col(ds, ds->allocs, s)[i] & COUNTER_MASK;
-	v.frees = pt_dataset_col(ds, ds->frees, s)[i] & COUNTER_MASK;
-	v.diff = pt_dataset_col(ds, ds->diff, s)[i];
+	v.allocs = pt_dataset_col32(ds, ds->allocs32, s)[i];
+	v.frees = pt_dataset_col32(ds, ds->frees32, s)[i];
+	v.diff = pt_diff32((uint32_t)v.allocs, (uint32_t)v.frees);
 	v.bytes = pt_dataset_col(ds, ds->bytes, s)[i];
 	v.per_alloc = v.diff > 0 ? v.bytes / v.diff : v.bytes;
 	return v;
@@ -118,12 +117,14 @@ counter_changes(const struct pt_diff *d, size_t s, struct pt_diff_row *r)
 		r->counters = PT_COUNTERS_REBOOT;
 		return;
 	}
-	const uint8_t *present = pt_dataset_present(ds, s);
-	const int64_t *allocs = pt_dataset_col(ds, ds->allocs, s);
-	const int64_t *frees = pt_dataset_col(ds, ds->frees, s);
+	const uint64_t *present = pt_dataset_present(ds, s);
+	const uint32_t *allocs = ds->allocs32, *frees = ds->frees32;
 	size_t o = d->old_snap, n = d->new_snap;
-	int64_t oa = present[o] ? allocs[o] : 0, of = present[o] ? frees[o] : 0;
-	int64_t na = present[n] ? allocs[n] : 0, nf = present[n] ? frees[n] : 0;
+	bool po = pt_is_present(present, o), pn = pt_is_present(present, n);
+	int64_t oa = po ? pt_dataset_counter_at(ds, allocs, s, o) : 0;
+	int64_t of = po ? pt_dataset_counter_at(ds, frees, s, o) : 0;
+	int64_t na = pn ? pt_dataset_counter_at(ds, allocs, s, n) : 0;
+	int64_t nf = pn ? pt_dataset_counter_at(ds, frees, s, n) : 0;
 	r->allocs_change = na - oa;
 	r->frees_change = nf - of;
 	bool fell = r->allocs_change < 0 || r->frees_change < 0;
@@ -134,10 +135,10 @@ static void
 fill_row(const struct pt_diff *d, size_t s, struct pt_diff_row *r)
 {
 	const struct pt_dataset *ds = &d->a.ds;
-	const uint8_t *present = pt_dataset_present(ds, s);
+	const uint64_t *present = pt_dataset_present(ds, s);
 	r->series = s;
-	r->status = !present[d->old_snap] ? PT_DIFF_NEW :
-		!present[d->new_snap] ? PT_DIFF_GONE : PT_DIFF_BOTH;
+	r->status = !pt_is_present(present, d->old_snap) ? PT_DIFF_NEW :
+		!pt_is_present(present, d->new_snap) ? PT_DIFF_GONE : PT_DIFF_BOTH;
 	r->old = values_at(ds, s, d->old_snap);
 	r->new = values_at(ds, s, d->new_snap);
 	r->diff_change = r->new.diff - r->old.diff;
@@ -175,8 +176,9 @@ build_rows(struct pt_diff *d, struct pt_error *err)
 		return false;
 	}
 	for (size_t s = 0; s < ds->nseries; s++) {
-		const uint8_t *present = pt_dataset_present(ds, s);
-		if (!present[d->old_snap] && !present[d->new_snap])
+		const uint64_t *present = pt_dataset_present(ds, s);
+		if (!pt_is_present(present, d->old_snap) &&
+				!pt_is_present(present, d->new_snap))
 			continue;
 		struct pt_diff_row *r = &d->rows[d->nrows++];
 		fill_row(d, s, r);

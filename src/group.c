@@ -35,7 +35,7 @@ static bool
 profile(const struct pt_dataset *ds, size_t s, size_t lo, size_t hi,
 		double *work, struct candidate *c)
 {
-	const uint8_t *present = pt_dataset_present(ds, s);
+	const uint64_t *present = pt_dataset_present(ds, s);
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, s);
 	double med[GROUP_BLOCKS];
 	size_t len = hi - lo;
@@ -43,7 +43,7 @@ profile(const struct pt_dataset *ds, size_t s, size_t lo, size_t hi,
 		size_t m = 0;
 		for (size_t i = lo + b * len / GROUP_BLOCKS;
 				i < lo + (b + 1) * len / GROUP_BLOCKS; i++)
-			if (present[i])
+			if (pt_is_present(present, i))
 				work[m++] = (double)bytes[i];
 		if (m == 0)
 			return false;

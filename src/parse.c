@@ -205,6 +205,7 @@ struct state {
 	struct pending pend;
 	struct intern_table interned;
 	long line;
+	size_t max_rows_kept;   /* per block, 0 = all; see pt_parse_stream_begin */
 };
 
 const char *
@@ -1027,6 +1028,12 @@ add_row(struct state *st, const char *s, enum line_kind k)
 		return false;
 
 	struct result_store *rs = st->store;
+	if (st->max_rows_kept != 0 && b->nrows >= st->max_rows_kept) {
+		/* Too many to be poolmon: counted, not kept (the caller ignores
+		 * the snapshot), so a hostile file cannot fill memory. */
+		b->nrows++;
+		return true;
+	}
 	if (rs->nrows == rs->cap) {
 		size_t cap = grown_cap(rs->cap, rs->nrows + 1, sizeof(r), 256);
 		struct pt_row *rows = cap ?
@@ -1189,10 +1196,11 @@ state_finish(struct state *st)
 	free(st->interned.slots);
 }
 
-bool
-pt_parse_text(struct pt_parser *p, const char *text, size_t len,
-		const char *file, struct pt_parse_result *out,
-		struct pt_diags *diags, struct pt_error *err)
+/* A result with the parser's spare row storage; false when out of memory. */
+static bool
+state_begin(struct state *st, struct pt_parser *p, const char *file,
+		struct pt_parse_result *out, struct pt_diags *diags,
+		struct pt_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	struct result_store *rs = calloc(1, sizeof(*rs));
@@ -1207,9 +1215,30 @@ pt_parse_text(struct pt_parser *p, const char *text, size_t len,
 	p->spare_cap = 0;
 	keys_reset(&p->keys);
 	out->priv = rs;
-	struct state st = {
+	*st = (struct state){
 		.p = p, .file = file, .diags = diags, .out = out, .store = rs,
 	};
+	return true;
+}
+
+static void
+warn_unreported_numbers(const struct state *st)
+{
+	if (st->number_unreported > 0)
+		pt_diags_add(st->diags, PT_SEV_WARNING, st->file, 0,
+			"%zu more lines with numbers out of range ignored",
+			st->number_unreported);
+}
+
+bool
+pt_parse_text(struct pt_parser *p, const char *text, size_t len,
+		const char *file, struct pt_parse_result *out,
+		struct pt_diags *diags, struct pt_error *err)
+{
+	struct state st;
+	if (!state_begin(&st, p, file, out, diags, err))
+		return false;
+	struct result_store *rs = st.store;
 
 	size_t pos = 0;
 	bool ok = true;
@@ -1233,11 +1262,220 @@ pt_parse_text(struct pt_parser *p, const char *text, size_t len,
 		return false;
 	}
 	attach_rows(out, rs);
-	if (st.number_unreported > 0)
-		pt_diags_add(diags, PT_SEV_WARNING, file, 0,
-			"%zu more lines with numbers out of range ignored",
-			st.number_unreported);
+	warn_unreported_numbers(&st);
 	return true;
+}
+
+/* ---- text in pieces ---- */
+
+#define CTRL_Z 0x1A
+
+struct pt_parse_stream {
+	struct state st;
+	pt_snapshot_sink sink;
+	void *ctx;
+	struct pt_error *err;
+	char *pending;          /* text not parsed yet: at most one line, or
+	                         * a final Ctrl-Z line and the LFs after it */
+	size_t plen, pcap;
+	bool overlong;          /* pending holds the cut start of a long line */
+	bool overlong_text;     /* that line has a non-blank byte */
+	size_t delivered;       /* snapshots handed to sink */
+};
+
+struct pt_parse_stream *
+pt_parse_stream_begin(struct pt_parser *p, const char *file,
+		struct pt_parse_result *out, struct pt_diags *diags,
+		size_t max_rows_kept, pt_snapshot_sink sink, void *ctx,
+		struct pt_error *err)
+{
+	struct pt_parse_stream *ps = calloc(1, sizeof(*ps));
+	if (ps == NULL) {
+		memset(out, 0, sizeof(*out));
+		pt_error_set(err, 0, "out of memory");
+		return NULL;
+	}
+	if (!state_begin(&ps->st, p, file, out, diags, err)) {
+		free(ps);
+		return NULL;
+	}
+	ps->st.max_rows_kept = max_rows_kept;
+	ps->sink = sink;
+	ps->ctx = ctx;
+	ps->err = err;
+	return ps;
+}
+
+static bool
+is_all_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_blank(s[i]))
+			return false;
+	return true;
+}
+
+/* Parse the complete lines of text[0, len), which ends with LF or is empty. */
+static bool
+parse_lines(struct state *st, const char *text, size_t len)
+{
+	size_t pos = 0;
+	while (pos < len) {
+		const char *s = text + pos;
+		const char *nl = memchr(s, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - s) : len - pos;
+		pos += n + (nl != NULL);
+		st->line++;
+		if (!handle_line(st, s, n))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Hand every snapshot before the current one to the sink and drop its
+ * rows; at the end (all) the current one too.
+ */
+static bool
+deliver(struct pt_parse_stream *ps, bool all)
+{
+	struct pt_parse_result *out = ps->st.out;
+	struct result_store *rs = ps->st.store;
+	size_t upto = all ? out->nsnaps : (out->nsnaps ? out->nsnaps - 1 : 0);
+	size_t off = 0;
+	bool ok = true;
+	for (; ps->delivered < upto; ps->delivered++) {
+		struct pt_snapshot *b = &out->snaps[ps->delivered];
+		size_t kept = ps->st.max_rows_kept != 0 &&
+			b->nrows > ps->st.max_rows_kept ? ps->st.max_rows_kept :
+			b->nrows;
+		b->rows = kept == b->nrows && kept > 0 ? rs->rows + off : NULL;
+		if (ok)
+			ok = ps->sink(ps->ctx, ps->delivered, b);
+		b->rows = NULL;
+		off += kept;
+	}
+	if (off > 0)
+		memmove(rs->rows, rs->rows + off,
+			(rs->nrows - off) * sizeof(*rs->rows));
+	rs->nrows -= off;
+	return ok;
+}
+
+static bool
+pend(struct pt_parse_stream *ps, const char *text, size_t len)
+{
+	if (ps->pcap - ps->plen < len + 1) {
+		size_t cap = grown_cap(ps->pcap, ps->plen + len + 1, 1, 4096);
+		char *p = cap ? realloc(ps->pending, cap) : NULL;
+		if (p == NULL)
+			return false;
+		ps->pending = p;
+		ps->pcap = cap;
+	}
+	memcpy(ps->pending + ps->plen, text, len);
+	ps->plen += len;
+	return true;
+}
+
+/*
+ * A line longer than MAX_LINE is junk whatever it says: only its first
+ * MAX_LINE + 1 bytes are kept, and whether anything but blanks followed.
+ */
+static bool
+parse_overlong_line(struct pt_parse_stream *ps)
+{
+	if (ps->overlong_text && is_all_blank(ps->pending, ps->plen))
+		ps->pending[ps->plen - 1] = 'x';
+	ps->overlong = false;
+	ps->st.line++;
+	bool ok = handle_line(&ps->st, ps->pending, ps->plen);
+	ps->plen = 0;
+	return ok;
+}
+
+/* Where the text to hold back starts: see pending. */
+static size_t
+hold_from(const char *s, size_t n)
+{
+	size_t e = n;
+	while (e > 0 && s[e - 1] == '\n')
+		e--;
+	/* A Ctrl-Z may be the last byte of the input (pt_decode drops it):
+	 * keep its line until more text or the end says. */
+	size_t from = e > 0 && s[e - 1] == CTRL_Z ? e - 1 : n;
+	while (from > 0 && s[from - 1] != '\n')
+		from--;
+	return from;
+}
+
+bool
+pt_parse_stream_feed(struct pt_parse_stream *ps, const char *text,
+		size_t len)
+{
+	if (ps->overlong) {
+		const char *nl = memchr(text, '\n', len);
+		size_t seg = nl ? (size_t)(nl - text) : len;
+		ps->overlong_text = ps->overlong_text || !is_all_blank(text, seg);
+		if (nl == NULL)
+			return true;
+		if (!parse_overlong_line(ps))
+			goto oom;
+		text += seg + 1;
+		len -= seg + 1;
+	}
+	if (!pend(ps, text, len))
+		goto oom;
+	size_t from = hold_from(ps->pending, ps->plen);
+	if (!parse_lines(&ps->st, ps->pending, from))
+		goto oom;
+	ps->plen -= from;
+	memmove(ps->pending, ps->pending + from, ps->plen);
+	if (ps->plen > MAX_LINE + 1 &&
+			memchr(ps->pending, '\n', ps->plen) == NULL) {
+		ps->overlong = true;
+		ps->overlong_text = !is_all_blank(ps->pending + MAX_LINE + 1,
+			ps->plen - MAX_LINE - 1);
+		ps->plen = MAX_LINE + 1;
+	}
+	return deliver(ps, false);
+oom:
+	pt_error_set(ps->err, ps->st.line, "out of memory");
+	return false;
+}
+
+bool
+pt_parse_stream_end(struct pt_parse_stream *ps, bool parse_rest)
+{
+	bool ok = true;
+	if (parse_rest) {
+		if (ps->overlong) {
+			ok = parse_overlong_line(ps);
+		} else {
+			/* As pt_decode ends a text: without a final Ctrl-Z (and
+			 * the LFs after it), with a final LF. */
+			size_t e = ps->plen;
+			while (e > 0 && ps->pending[e - 1] == '\n')
+				e--;
+			if (e > 0 && ps->pending[e - 1] == CTRL_Z)
+				ps->plen = e - 1;
+			if (ps->plen > 0 && ps->pending[ps->plen - 1] != '\n')
+				ok = pend(ps, "\n", 1);
+			ok = ok && parse_lines(&ps->st, ps->pending, ps->plen);
+		}
+		if (!ok)
+			pt_error_set(ps->err, ps->st.line, "out of memory");
+		ps->st.out->lines = (size_t)ps->st.line;
+		settle_layout(&ps->st);
+		ok = ok && deliver(ps, true);
+		if (ok)
+			warn_unreported_numbers(&ps->st);
+	}
+	state_finish(&ps->st);
+	pt_parse_result_release_rows(ps->st.out, ps->st.p);
+	free(ps->pending);
+	free(ps);
+	return ok;
 }
 
 void

@@ -31,10 +31,10 @@ add_series_bytes(const struct pt_analysis *a, struct epoch_cols *c)
 	const struct pt_dataset *ds = &a->ds;
 	for (size_t s = 0; s < ds->nseries; s++) {
 		const int64_t *bytes = pt_dataset_col(ds, ds->bytes, s);
-		const uint8_t *present = pt_dataset_present(ds, s);
+		const uint64_t *present = pt_dataset_present(ds, s);
 		double *sum = c->sum[ds->series[s].pool];
 		for (size_t i = 0; i < c->n; i++)
-			if (present[c->first + i])
+			if (pt_is_present(present, c->first + i))
 				sum[i] += (double)bytes[c->first + i];
 	}
 }

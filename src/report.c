@@ -266,11 +266,11 @@ pt_sparkline(const struct pt_analysis *a, size_t s, size_t width,
 	static const char ascii[] = "_.-~=+*#";
 	const struct pt_dataset *ds = &a->ds;
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, s);
-	const uint8_t *present = pt_dataset_present(ds, s);
+	const uint64_t *present = pt_dataset_present(ds, s);
 	size_t cols = ds->nsnap < width ? ds->nsnap : width;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	for (size_t i = 0; i < ds->nsnap; i++) {
-		if (!present[i])
+		if (!pt_is_present(present, i))
 			continue;
 		lo = bytes[i] < lo ? bytes[i] : lo;
 		hi = bytes[i] > hi ? bytes[i] : hi;
@@ -281,7 +281,7 @@ pt_sparkline(const struct pt_analysis *a, size_t s, size_t width,
 		size_t from = c * ds->nsnap / cols, to = (c + 1) * ds->nsnap / cols;
 		size_t pick = SIZE_MAX;
 		for (size_t i = from; i < to; i++)
-			if (present[i])
+			if (pt_is_present(present, i))
 				pick = i;
 		if (pick == SIZE_MAX) {
 			*o++ = ' ';

@@ -111,11 +111,11 @@ static void
 gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
 		struct scratch *sc, size_t off, struct epoch_view *v)
 {
-	const uint8_t *present = pt_dataset_present(ds, s);
+	const uint64_t *present = pt_dataset_present(ds, s);
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, s);
-	const int64_t *diff = pt_dataset_col(ds, ds->diff, s);
-	const int64_t *allocs = pt_dataset_col(ds, ds->allocs, s);
-	const int64_t *frees = pt_dataset_col(ds, ds->frees, s);
+	const uint32_t *allocs = pt_dataset_col32(ds, ds->allocs32, s);
+	const uint32_t *frees = pt_dataset_col32(ds, ds->frees32, s);
+	struct pt_unwrap ua = PT_UNWRAP_INIT, uf = PT_UNWRAP_INIT;
 	int64_t t0 = ds->snaps[0].t_ms;
 	v->t = sc->t + off;
 	v->y = sc->y + off;
@@ -125,15 +125,16 @@ gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
 	v->t_ms = sc->t_ms + off;
 	v->n = 0;
 	for (size_t i = ds->epoch_start[e]; i < ds->epoch_start[e + 1]; i++) {
-		if (!present[i])
+		if (!pt_is_present(present, i))
 			continue;
 		v->t[v->n] = (double)(ds->snaps[i].t_ms - t0) / MS_PER_HOUR;
 		v->t_ms[v->n] = ds->snaps[i].t_ms;
 		v->y[v->n] = (double)bytes[i];
-		v->allocs[v->n] = (double)allocs[i];
-		v->frees[v->n] = (double)frees[i];
-		v->per_alloc[v->n] = diff[i] > 0 ?
-			(double)bytes[i] / (double)diff[i] : (double)bytes[i];
+		v->allocs[v->n] = (double)pt_unwrap_step(&ua, allocs[i]);
+		v->frees[v->n] = (double)pt_unwrap_step(&uf, frees[i]);
+		int64_t diff = pt_diff32(allocs[i], frees[i]);
+		v->per_alloc[v->n] = diff > 0 ?
+			(double)bytes[i] / (double)diff : (double)bytes[i];
 		v->n++;
 	}
 }
@@ -709,17 +710,18 @@ fill_endpoints(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
 		ds->snaps[se->first].t_ms) / MS_PER_HOUR;
 	sc->bytes_first = ds->bytes[f];
 	sc->bytes_last = ds->bytes[l];
-	sc->allocs_first = ds->allocs[f];
-	sc->allocs_last = ds->allocs[l];
-	sc->frees_first = ds->frees[f];
-	sc->frees_last = ds->frees[l];
-	sc->diff_first = ds->diff[f];
-	sc->diff_last = ds->diff[l];
-	sc->per_alloc_last = ds->diff[l] > 0 ? ds->bytes[l] / ds->diff[l] :
+	sc->allocs_first = pt_dataset_counter_at(ds, ds->allocs32, s, se->first);
+	sc->allocs_last = pt_dataset_counter_at(ds, ds->allocs32, s, se->last);
+	sc->frees_first = pt_dataset_counter_at(ds, ds->frees32, s, se->first);
+	sc->frees_last = pt_dataset_counter_at(ds, ds->frees32, s, se->last);
+	sc->diff_first = pt_diff32(ds->allocs32[f], ds->frees32[f]);
+	sc->diff_last = pt_diff32(ds->allocs32[l], ds->frees32[l]);
+	sc->per_alloc_last = sc->diff_last > 0 ? ds->bytes[l] / sc->diff_last :
 		ds->bytes[l];
 	sc->bytes_max = 0;
 	for (size_t i = se->first; i <= se->last; i++)
-		if (ds->present[base + i] && ds->bytes[base + i] > sc->bytes_max)
+		if (pt_is_present(pt_dataset_present(ds, s), i) &&
+				ds->bytes[base + i] > sc->bytes_max)
 			sc->bytes_max = ds->bytes[base + i];
 }
 

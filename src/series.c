@@ -5,14 +5,8 @@
 
 #include "pooltrend/text.h"
 #include "arena.h"
-#include "workers.h"
 
 #define WRAP_THRESHOLD (INT64_C(1) << 31)
-#define COUNTER_MODULUS (INT64_C(1) << 32)
-
-struct series_priv {
-	struct pt_arena strings;
-};
 
 /* Open-addressing map from (tag, pool) to series index. */
 struct series_map {
@@ -91,16 +85,6 @@ map_lookup_or_insert(struct series_map *m, uint64_t key, size_t next_index,
 	return true;
 }
 
-/* Index of a key collect_series has inserted; never changes the map. */
-static size_t
-map_find(const struct series_map *m, uint64_t key)
-{
-	size_t j = hash_slot(key, m->cap);
-	while (m->keys[j] != key)
-		j = (j + 1) & (m->cap - 1);
-	return m->values[j];
-}
-
 static void
 map_finish(struct series_map *m)
 {
@@ -115,21 +99,23 @@ map_finish(struct series_map *m)
  * the texts, so the map is keyed by address (never 0, as the map needs).
  */
 static bool
-mapped_index_of(struct pt_packed_rows *pk, struct series_map *m,
-		size_t *list_cap, const char *text, uint32_t *out)
+mapped_index_of(struct pt_packed_rows *pk, const char *text, uint32_t *out)
 {
-	if (pk->nmapped == *list_cap) {
-		size_t cap = *list_cap ? *list_cap * 2 : 16;
+	if (pk->nmapped == pk->mapped_cap) {
+		size_t cap = pk->mapped_cap ? pk->mapped_cap * 2 : 16;
 		const char **list = realloc(pk->mapped, cap * sizeof(*list));
 		if (list == NULL)
 			return false;
 		pk->mapped = list;
-		*list_cap = cap;
+		pk->mapped_cap = cap;
 	}
+	if (pk->mapped_map == NULL &&
+			(pk->mapped_map = calloc(1, sizeof(struct series_map))) == NULL)
+		return false;
 	size_t idx;
 	bool inserted;
-	if (!map_lookup_or_insert(m, (uint64_t)(uintptr_t)text, pk->nmapped,
-			&idx, &inserted))
+	if (!map_lookup_or_insert(pk->mapped_map, (uint64_t)(uintptr_t)text,
+			pk->nmapped, &idx, &inserted))
 		return false;
 	if (inserted)
 		pk->mapped[pk->nmapped++] = text;
@@ -137,43 +123,82 @@ mapped_index_of(struct pt_packed_rows *pk, struct series_map *m,
 	return true;
 }
 
+static bool
+grow_to(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return true;
+	size_t c = *cap ? *cap : 256;
+	while (c < need)
+		c *= 2;
+	if (c > SIZE_MAX / elem)
+		return false;
+	void *q = realloc(*p, c * elem);
+	if (q == NULL)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+bool
+pt_packed_rows_add(struct pt_packed_rows *pk, const struct pt_snapshot *sn)
+{
+	if (!grow_to((void **)&pk->first, &pk->first_cap, pk->nsnaps + 1,
+			sizeof(*pk->first)) ||
+			!grow_to((void **)&pk->rows, &pk->rows_cap,
+				pk->nrows + sn->nrows, sizeof(*pk->rows)))
+		return false;
+	pk->first[pk->nsnaps++] = pk->nrows;
+	for (size_t k = 0; k < sn->nrows; k++) {
+		const struct pt_row *row = &sn->rows[k];
+		struct pt_packed_row *p = &pk->rows[pk->nrows++];
+		memcpy(p->tag, row->tag, 4);
+		p->allocs = (uint32_t)row->allocs;
+		p->frees = (uint32_t)row->frees;
+		p->bytes = row->bytes;
+		p->pool_mapped = row->pool;
+		uint32_t idx = 0;
+		if (row->mapped != NULL) {
+			if (!mapped_index_of(pk, row->mapped, &idx))
+				return false;
+			p->pool_mapped |= (idx + 1) << 1;
+		}
+	}
+	return true;
+}
+
+void
+pt_packed_rows_trim(struct pt_packed_rows *pk)
+{
+	if (pk->nrows == 0 || pk->nrows == pk->rows_cap)
+		return;
+	struct pt_packed_row *rows = realloc(pk->rows,
+		pk->nrows * sizeof(*rows));
+	if (rows == NULL)
+		return;
+	pk->rows = rows;
+	pk->rows_cap = pk->nrows;
+}
+
+size_t
+pt_packed_rows_bytes(const struct pt_packed_rows *pk)
+{
+	return pk->rows_cap * sizeof(*pk->rows) +
+		pk->first_cap * sizeof(*pk->first);
+}
+
 bool
 pt_packed_rows_build(struct pt_packed_rows *pk,
 		const struct pt_parse_result *r)
 {
 	memset(pk, 0, sizeof(*pk));
-	size_t total = 0;
 	for (size_t i = 0; i < r->nsnaps; i++)
-		total += r->snaps[i].nrows;
-	struct series_map m = {0};
-	size_t list_cap = 0;
-	pk->rows = malloc((total ? total : 1) * sizeof(*pk->rows));
-	pk->first = malloc((r->nsnaps ? r->nsnaps : 1) * sizeof(*pk->first));
-	bool ok = pk->rows != NULL && pk->first != NULL;
-	size_t n = 0;
-	for (size_t i = 0; ok && i < r->nsnaps; i++) {
-		const struct pt_snapshot *sn = &r->snaps[i];
-		pk->first[i] = n;
-		for (size_t k = 0; ok && k < sn->nrows; k++) {
-			const struct pt_row *row = &sn->rows[k];
-			struct pt_packed_row *p = &pk->rows[n++];
-			memcpy(p->tag, row->tag, 4);
-			p->allocs = (uint32_t)row->allocs;
-			p->frees = (uint32_t)row->frees;
-			p->bytes = row->bytes;
-			p->pool_mapped = row->pool;
-			uint32_t idx = 0;
-			if (row->mapped != NULL) {
-				ok = mapped_index_of(pk, &m, &list_cap, row->mapped,
-					&idx);
-				p->pool_mapped |= (idx + 1) << 1;
-			}
+		if (!pt_packed_rows_add(pk, &r->snaps[i])) {
+			pt_packed_rows_finish(pk);
+			return false;
 		}
-	}
-	map_finish(&m);
-	if (!ok)
-		pt_packed_rows_finish(pk);
-	return ok;
+	return true;
 }
 
 void
@@ -184,29 +209,83 @@ pt_packed_rows_finish(struct pt_packed_rows *pk)
 	free(pk->rows);
 	free(pk->first);
 	free(pk->mapped);
+	if (pk->mapped_map != NULL)
+		map_finish(pk->mapped_map);
+	free(pk->mapped_map);
 	memset(pk, 0, sizeof(*pk));
 }
+
+/* ---- series keys ---- */
+
+bool
+pt_series_keys_add(struct pt_series_keys *k, const uint8_t tag[4],
+		uint8_t pool)
+{
+	if (k->map == NULL && (k->map = calloc(1, sizeof(struct series_map))) == NULL)
+		return false;
+	size_t idx;
+	bool inserted;
+	struct series_map *m = k->map;
+	if (!map_lookup_or_insert(m, series_key(tag, pool), m->len, &idx,
+			&inserted))
+		return false;
+	return true;
+}
+
+bool
+pt_series_keys_merge(struct pt_series_keys *dst,
+		const struct pt_series_keys *src)
+{
+	const struct series_map *m = src->map;
+	for (size_t j = 0; m != NULL && j < m->cap; j++) {
+		if (m->keys[j] == 0)
+			continue;
+		uint64_t key = m->keys[j] - 1;
+		uint8_t tag[4] = { (uint8_t)key, (uint8_t)(key >> 8),
+			(uint8_t)(key >> 16), (uint8_t)(key >> 24) };
+		if (!pt_series_keys_add(dst, tag, (uint8_t)(key >> 32)))
+			return false;
+	}
+	return true;
+}
+
+size_t
+pt_series_keys_count(const struct pt_series_keys *k)
+{
+	return k->map != NULL ? ((const struct series_map *)k->map)->len : 0;
+}
+
+void
+pt_series_keys_finish(struct pt_series_keys *k)
+{
+	if (k == NULL)
+		return;
+	if (k->map != NULL)
+		map_finish(k->map);
+	free(k->map);
+	k->map = NULL;
+}
+
+/* ---- building ---- */
 
 /* One row of a timed snapshot, from either storage. */
 struct row_view {
 	uint8_t tag[4];
 	uint8_t pool;
-	int64_t allocs, frees, diff, bytes;
+	int64_t allocs, frees, bytes;
 	const char *mapped;
 };
 
-/* packed is NULL when the rows are the snapshot's own. */
 static void
-view_row(const struct pt_timed_snapshot *ts, const struct pt_packed_ref *pr,
+view_row(const struct pt_row *rows, const struct pt_packed_ref *pr,
 		size_t r, struct row_view *v)
 {
 	if (pr == NULL) {
-		const struct pt_row *row = &ts->snap->rows[r];
+		const struct pt_row *row = &rows[r];
 		memcpy(v->tag, row->tag, 4);
 		v->pool = row->pool;
 		v->allocs = row->allocs;
 		v->frees = row->frees;
-		v->diff = row->diff;
 		v->bytes = row->bytes;
 		v->mapped = row->mapped;
 		return;
@@ -216,49 +295,34 @@ view_row(const struct pt_timed_snapshot *ts, const struct pt_packed_ref *pr,
 	v->pool = (uint8_t)(p->pool_mapped & 1);
 	v->allocs = p->allocs;
 	v->frees = p->frees;
-	v->diff = (int64_t)(uint32_t)(p->allocs - p->frees);
 	v->bytes = p->bytes;
 	v->mapped = p->pool_mapped >> 1 ? pr->mapped[(p->pool_mapped >> 1) - 1] :
 		NULL;
 }
 
-/* Give every distinct (tag, pool) a series, in order of first appearance. */
-static bool
-collect_series(struct pt_dataset *ds, const struct pt_timed_snapshot *snaps,
-		const struct pt_packed_ref *packed, size_t n,
-		struct series_map *map, struct pt_error *err)
-{
-	size_t cap = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct pt_snapshot *sn = snaps[i].snap;
-		for (size_t r = 0; r < sn->nrows; r++) {
-			struct row_view rv, *row = &rv;
-			view_row(&snaps[i], packed ? &packed[i] : NULL, r, row);
-			size_t idx;
-			bool inserted;
-			if (!map_lookup_or_insert(map, series_key(row->tag, row->pool),
-					ds->nseries, &idx, &inserted))
-				goto oom;
-			if (!inserted)
-				continue;
-			if (ds->nseries == cap) {
-				cap = cap ? cap * 2 : 256;
-				struct pt_series *s = realloc(ds->series, cap * sizeof(*s));
-				if (s == NULL)
-					goto oom;
-				ds->series = s;
-			}
-			struct pt_series *s = &ds->series[ds->nseries++];
-			memset(s, 0, sizeof(*s));
-			memcpy(s->tag, row->tag, 4);
-			s->pool = row->pool;
-		}
-	}
-	return true;
-oom:
-	pt_error_set(err, 0, "out of memory while aligning %zu snapshots", n);
-	return false;
-}
+/*
+ * What one filler learnt about each series: where it first appears in
+ * time order (snapshot, then row), which fixes the series order, and its
+ * latest -g text, copied because a re-read file's texts do not last.
+ */
+struct tracker {
+	size_t first_snap;      /* SIZE_MAX: not seen */
+	size_t first_row;
+	size_t mapped_snap;     /* SIZE_MAX: no text seen */
+	const char *mapped;
+};
+
+struct filler {
+	struct tracker *t;      /* one per series */
+	struct pt_arena texts;
+};
+
+struct series_priv {
+	struct pt_arena strings;
+	struct series_map map;  /* key -> series while filling */
+	struct filler *fillers;
+	size_t nfillers;
+};
 
 static bool
 alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
@@ -271,19 +335,18 @@ alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 	size_t cells = n * m;
 	if (max_cells != 0 && cells > max_cells) {
 		pt_error_set(err, 0,
-			"%zu series x %zu snapshots exceeds the limit of %zu cells",
-			m, n, max_cells);
+			"%zu series x %zu snapshots = %zu cells exceeds the limit of "
+			"%zu cells (%zu bytes and a bit each: %zu MB would be needed)",
+			m, n, cells, max_cells, PT_BYTES_PER_CELL,
+			(cells / 1000 * PT_BYTES_PER_CELL + cells / 8000) / 1000);
 		return false;
 	}
 	size_t alloc = cells ? cells : 1;
-	ds->allocs = calloc(alloc, sizeof(int64_t));
-	ds->frees = calloc(alloc, sizeof(int64_t));
-	ds->diff = calloc(alloc, sizeof(int64_t));
+	ds->allocs32 = calloc(alloc, sizeof(uint32_t));
+	ds->frees32 = calloc(alloc, sizeof(uint32_t));
 	ds->bytes = calloc(alloc, sizeof(int64_t));
-	ds->present = calloc(alloc, 1);
-	ds->snaps = calloc(n ? n : 1, sizeof(*ds->snaps));
-	if (!ds->allocs || !ds->frees || !ds->diff || !ds->bytes ||
-			!ds->present || !ds->snaps) {
+	ds->present = calloc((m ? m : 1) * pt_present_words(n), sizeof(uint64_t));
+	if (!ds->allocs32 || !ds->frees32 || !ds->bytes || !ds->present) {
 		pt_error_set(err, 0, "out of memory for %zu x %zu values", m, n);
 		return false;
 	}
@@ -312,68 +375,309 @@ fill_snapinfo(struct pt_dataset *ds, size_t i,
 	return info->file != NULL;
 }
 
-/*
- * Filling the columns runs on the worker threads, one chunk of snapshots
- * per task: chunks write disjoint cells, and each remembers the last -g
- * text of every series in its own row of mapped, so nothing is shared.
- */
-struct fill_job {
-	struct pt_dataset *ds;
-	const struct pt_timed_snapshot *snaps;
-	const struct pt_packed_ref *packed;   /* NULL: the snapshots' rows */
-	const struct series_map *map;
-	size_t chunk;                         /* snapshots per task */
-	const char **mapped;                  /* [task * nseries + series] */
-};
-
-static void
-fill_task(void *ctx, size_t worker, size_t task)
+/* A series for every key, in the map's order for now (see finish_order). */
+static bool
+series_from_keys(struct pt_dataset *ds, struct series_priv *priv,
+		const struct pt_series_keys *keys)
 {
-	(void)worker;
-	struct fill_job *job = ctx;
-	struct pt_dataset *ds = job->ds;
-	const char **mapped = job->mapped + task * ds->nseries;
-	size_t end = (task + 1) * job->chunk;
-	if (end > ds->nsnap)
-		end = ds->nsnap;
-	for (size_t i = task * job->chunk; i < end; i++) {
-		const struct pt_timed_snapshot *ts = &job->snaps[i];
-		const struct pt_packed_ref *pr = job->packed ? &job->packed[i] : NULL;
-		for (size_t r = 0; r < ts->snap->nrows; r++) {
-			struct row_view row;
-			view_row(ts, pr, r, &row);
-			size_t s = map_find(job->map, series_key(row.tag, row.pool));
-			size_t cell = s * ds->nsnap + i;
-			ds->allocs[cell] = row.allocs;
-			ds->frees[cell] = row.frees;
-			ds->diff[cell] = row.diff;
-			ds->bytes[cell] = row.bytes;
-			ds->present[cell] = 1;
-			if (row.mapped != NULL)
-				mapped[s] = row.mapped;
+	const struct series_map *m = keys->map;
+	size_t n = pt_series_keys_count(keys);
+	ds->series = calloc(n ? n : 1, sizeof(*ds->series));
+	if (ds->series == NULL)
+		return false;
+	for (size_t j = 0; m != NULL && j < m->cap; j++) {
+		if (m->keys[j] == 0)
+			continue;
+		uint64_t key = m->keys[j] - 1;
+		struct pt_series *se = &ds->series[ds->nseries];
+		uint8_t tag[4] = { (uint8_t)key, (uint8_t)(key >> 8),
+			(uint8_t)(key >> 16), (uint8_t)(key >> 24) };
+		memcpy(se->tag, tag, 4);
+		se->pool = (uint8_t)(key >> 32);
+		size_t idx;
+		bool inserted;
+		if (!map_lookup_or_insert(&priv->map, m->keys[j], ds->nseries,
+				&idx, &inserted))
+			return false;
+		ds->nseries++;
+	}
+	return true;
+}
+
+static bool
+fillers_init(struct series_priv *priv, size_t nfillers, size_t nseries)
+{
+	priv->fillers = calloc(nfillers, sizeof(*priv->fillers));
+	if (priv->fillers == NULL)
+		return false;
+	priv->nfillers = nfillers;
+	for (size_t f = 0; f < nfillers; f++) {
+		struct filler *fl = &priv->fillers[f];
+		pt_arena_init(&fl->texts);
+		fl->t = malloc((nseries ? nseries : 1) * sizeof(*fl->t));
+		if (fl->t == NULL)
+			return false;
+		for (size_t s = 0; s < nseries; s++)
+			fl->t[s] = (struct tracker){ SIZE_MAX, 0, SIZE_MAX, NULL };
+	}
+	return true;
+}
+
+bool
+pt_dataset_begin(struct pt_dataset *ds, const struct pt_timed_snapshot *snaps,
+		size_t n, const struct pt_series_keys *keys, size_t max_cells,
+		size_t nfillers, struct pt_error *err)
+{
+	memset(ds, 0, sizeof(*ds));
+	struct series_priv *priv = calloc(1, sizeof(*priv));
+	if (priv == NULL)
+		goto oom;
+	pt_arena_init(&priv->strings);
+	ds->priv = priv;
+	ds->nsnap = n;
+	ds->snaps = calloc(n ? n : 1, sizeof(*ds->snaps));
+	if (ds->snaps == NULL || !series_from_keys(ds, priv, keys))
+		goto oom;
+	for (size_t i = 0; i < n; i++)
+		if (!fill_snapinfo(ds, i, &snaps[i], &priv->strings))
+			goto oom;
+	if (!alloc_columns(ds, max_cells, err))
+		return false;
+	if (!fillers_init(priv, nfillers ? nfillers : 1, ds->nseries))
+		goto oom;
+	return true;
+oom:
+	pt_error_set(err, 0, "out of memory while aligning %zu snapshots", n);
+	return false;
+}
+
+/* Series of key, or SIZE_MAX when the key set did not have it. */
+static size_t
+series_of(const struct series_map *m, uint64_t key)
+{
+	if (m->cap == 0)
+		return SIZE_MAX;
+	size_t j = hash_slot(key, m->cap);
+	while (m->keys[j] != 0) {
+		if (m->keys[j] == key)
+			return m->values[j];
+		j = (j + 1) & (m->cap - 1);
+	}
+	return SIZE_MAX;
+}
+
+static bool
+note_mapped(struct filler *fl, struct tracker *t, size_t i, const char *text)
+{
+	if (t->mapped_snap != SIZE_MAX && t->mapped_snap > i)
+		return true;
+	t->mapped_snap = i;
+	if (t->mapped == text ||
+			(t->mapped != NULL && strcmp(t->mapped, text) == 0))
+		return true;
+	t->mapped = pt_arena_strndup(&fl->texts, text, strlen(text));
+	return t->mapped != NULL;
+}
+
+static bool
+fill_any(struct pt_dataset *ds, size_t filler, size_t i,
+		const struct pt_row *rows, const struct pt_packed_ref *packed,
+		size_t nrows)
+{
+	struct series_priv *priv = ds->priv;
+	struct filler *fl = &priv->fillers[filler];
+	for (size_t r = 0; r < nrows; r++) {
+		struct row_view row;
+		view_row(rows, packed, r, &row);
+		size_t s = series_of(&priv->map, series_key(row.tag, row.pool));
+		if (s == SIZE_MAX)
+			return false;
+		size_t cell = s * ds->nsnap + i;
+		ds->allocs32[cell] = (uint32_t)row.allocs;
+		ds->frees32[cell] = (uint32_t)row.frees;
+		/* Bytes + 1 until pt_dataset_end: 0 is a cell without a row,
+		 * and fillers on other threads may share a presence word. */
+		ds->bytes[cell] = (int64_t)((uint64_t)row.bytes + 1);
+		struct tracker *t = &fl->t[s];
+		if (t->first_snap == SIZE_MAX || i < t->first_snap) {
+			t->first_snap = i;
+			t->first_row = r;
+		}
+		if (row.mapped != NULL && !note_mapped(fl, t, i, row.mapped))
+			return false;
+	}
+	return true;
+}
+
+bool
+pt_dataset_fill_rows(struct pt_dataset *ds, size_t filler, size_t i,
+		const struct pt_row *rows, size_t nrows)
+{
+	return fill_any(ds, filler, i, rows, NULL, nrows);
+}
+
+bool
+pt_dataset_fill_packed(struct pt_dataset *ds, size_t filler, size_t i,
+		const struct pt_packed_ref *rows, size_t nrows)
+{
+	return fill_any(ds, filler, i, NULL, rows, nrows);
+}
+
+/* The fillers' trackers merged into the first. */
+static void
+merge_trackers(struct series_priv *priv, size_t nseries)
+{
+	struct tracker *all = priv->fillers[0].t;
+	for (size_t f = 1; f < priv->nfillers; f++) {
+		const struct tracker *t = priv->fillers[f].t;
+		for (size_t s = 0; s < nseries; s++) {
+			if (t[s].first_snap < all[s].first_snap) {
+				all[s].first_snap = t[s].first_snap;
+				all[s].first_row = t[s].first_row;
+			}
+			if (t[s].mapped_snap != SIZE_MAX &&
+					(all[s].mapped_snap == SIZE_MAX ||
+					 t[s].mapped_snap > all[s].mapped_snap)) {
+				all[s].mapped_snap = t[s].mapped_snap;
+				all[s].mapped = t[s].mapped;
+			}
 		}
 	}
 }
 
+/* qsort has no context argument in C11. */
+static _Thread_local const struct tracker *order_trackers;
+
+static int
+cmp_first_seen(const void *pa, const void *pb)
+{
+	const struct tracker *a = &order_trackers[*(const size_t *)pa];
+	const struct tracker *b = &order_trackers[*(const size_t *)pb];
+	if (a->first_snap != b->first_snap)
+		return a->first_snap < b->first_snap ? -1 : 1;
+	return (a->first_row > b->first_row) - (a->first_row < b->first_row);
+}
+
+/*
+ * Rearrange nblocks blocks of size bytes so that block d ends where block
+ * src[d] was (src a permutation), following each cycle with one spare
+ * block; done is nblocks bytes of scratch.
+ */
+static void
+permute_blocks(unsigned char *base, size_t size, const size_t *src,
+		size_t nblocks, unsigned char *spare, unsigned char *done)
+{
+	memset(done, 0, nblocks);
+	for (size_t d = 0; d < nblocks; d++) {
+		if (done[d] || src[d] == d) {
+			done[d] = 1;
+			continue;
+		}
+		memcpy(spare, base + d * size, size);
+		size_t j = d;
+		for (;;) {
+			size_t k = src[j];
+			done[j] = 1;
+			if (k == d) {
+				memcpy(base + j * size, spare, size);
+				break;
+			}
+			memcpy(base + j * size, base + k * size, size);
+			j = k;
+		}
+	}
+}
+
+static void *
+shrunk(void *p, size_t size)
+{
+	void *q = realloc(p, size ? size : 1);
+	return q != NULL ? q : p;
+}
+
+/* Presence bits from the filled cells, and Bytes back as they were. */
+static void
+take_presence(struct pt_dataset *ds)
+{
+	size_t n = ds->nsnap, words = pt_present_words(n);
+	for (size_t s = 0; s < ds->nseries; s++) {
+		int64_t *bytes = ds->bytes + s * n;
+		uint64_t *bits = ds->present + s * words;
+		for (size_t i = 0; i < n; i++) {
+			if (bytes[i] == 0)
+				continue;
+			bits[i / 64] |= UINT64_C(1) << (i % 64);
+			bytes[i] = (int64_t)((uint64_t)bytes[i] - 1);
+		}
+	}
+}
+
+/*
+ * Series in order of first appearance in time (then row order), as if
+ * the snapshots had been read in time order; series that no kept snapshot
+ * has a row for are dropped.
+ */
+static bool
+finish_order(struct pt_dataset *ds, struct series_priv *priv)
+{
+	size_t m = ds->nseries, n = ds->nsnap, words = pt_present_words(n);
+	struct tracker *t = priv->fillers[0].t;
+	take_presence(ds);
+	size_t *src = malloc((m ? m : 1) * sizeof(*src));
+	unsigned char *done = malloc(m ? m : 1);
+	unsigned char *spare = malloc((n ? n : 1) * sizeof(int64_t));
+	struct tracker *tmp = malloc((m ? m : 1) * sizeof(*tmp));
+	struct pt_series *series = malloc((m ? m : 1) * sizeof(*series));
+	bool ok = src && done && spare && tmp && series;
+	if (ok) {
+		for (size_t s = 0; s < m; s++)
+			src[s] = s;
+		order_trackers = t;
+		qsort(src, m, sizeof(*src), cmp_first_seen);
+		size_t kept = 0;
+		while (kept < m && t[src[kept]].first_snap != SIZE_MAX)
+			kept++;
+		permute_blocks((unsigned char *)ds->allocs32, n * 4, src, m, spare, done);
+		permute_blocks((unsigned char *)ds->frees32, n * 4, src, m, spare, done);
+		permute_blocks((unsigned char *)ds->bytes, n * 8, src, m, spare, done);
+		permute_blocks((unsigned char *)ds->present, words * 8, src, m,
+			spare, done);
+		for (size_t d = 0; d < m; d++) {
+			series[d] = ds->series[src[d]];
+			tmp[d] = t[src[d]];
+		}
+		memcpy(ds->series, series, m * sizeof(*series));
+		memcpy(t, tmp, m * sizeof(*tmp));
+		ds->nseries = kept;
+		ds->allocs32 = shrunk(ds->allocs32, kept * n * 4);
+		ds->frees32 = shrunk(ds->frees32, kept * n * 4);
+		ds->bytes = shrunk(ds->bytes, kept * n * 8);
+		ds->present = shrunk(ds->present, kept * words * 8);
+	}
+	free(src);
+	free(done);
+	free(spare);
+	free(tmp);
+	free(series);
+	return ok;
+}
+
 /* Count, first and last presence of each series, and its last -g text. */
 static bool
-summarise_series(struct pt_dataset *ds, const char **mapped, size_t ntasks,
+summarise_series(struct pt_dataset *ds, const struct tracker *t,
 		struct pt_arena *strings)
 {
 	for (size_t s = 0; s < ds->nseries; s++) {
 		struct pt_series *se = &ds->series[s];
-		const uint8_t *present = ds->present + s * ds->nsnap;
+		const uint64_t *present = pt_dataset_present(ds, s);
 		for (size_t i = 0; i < ds->nsnap; i++) {
-			if (!present[i])
+			if (!pt_is_present(present, i))
 				continue;
 			if (se->present++ == 0)
 				se->first = i;
 			se->last = i;
 		}
-		const char *last = NULL;
-		for (size_t t = 0; t < ntasks; t++)
-			if (mapped[t * ds->nseries + s] != NULL)
-				last = mapped[t * ds->nseries + s];
+		const char *last = t[s].mapped;
 		if (last != NULL &&
 				(se->mapped = pt_arena_strndup(strings, last,
 					strlen(last))) == NULL)
@@ -382,37 +686,18 @@ summarise_series(struct pt_dataset *ds, const char **mapped, size_t ntasks,
 	return true;
 }
 
-static bool
-fill_columns(struct pt_dataset *ds, const struct pt_timed_snapshot *snaps,
-		const struct pt_packed_ref *packed, const struct series_map *map,
-		size_t threads, struct pt_arena *strings, struct pt_error *err)
+static void
+fillers_finish(struct series_priv *priv)
 {
-	size_t n = ds->nsnap;
-	for (size_t i = 0; i < n; i++)
-		if (!fill_snapinfo(ds, i, &snaps[i], strings))
-			goto oom;
-	/* A few tasks per thread even out uneven snapshots. */
-	size_t ntasks = threads * 4 < n ? threads * 4 : n;
-	if (ntasks == 0)
-		ntasks = 1;
-	struct fill_job job = {
-		.ds = ds, .snaps = snaps, .packed = packed, .map = map,
-		.chunk = (n + ntasks - 1) / ntasks,
-	};
-	ntasks = n ? (n + job.chunk - 1) / job.chunk : 1;
-	if (ds->nseries != 0 && ntasks > SIZE_MAX / sizeof(char *) / ds->nseries)
-		goto oom;
-	job.mapped = calloc(ntasks * ds->nseries + 1, sizeof(char *));
-	if (job.mapped == NULL)
-		goto oom;
-	pt_workers_run(threads, ntasks, fill_task, &job);
-	bool ok = summarise_series(ds, job.mapped, ntasks, strings);
-	free(job.mapped);
-	if (ok)
-		return true;
-oom:
-	pt_error_set(err, 0, "out of memory while aligning snapshots");
-	return false;
+	for (size_t f = 0; f < priv->nfillers; f++) {
+		free(priv->fillers[f].t);
+		pt_arena_finish(&priv->fillers[f].texts);
+	}
+	free(priv->fillers);
+	priv->fillers = NULL;
+	priv->nfillers = 0;
+	map_finish(&priv->map);
+	memset(&priv->map, 0, sizeof(priv->map));
 }
 
 /* A fall of a cumulative counter that is not a 32-bit wrap. */
@@ -432,11 +717,12 @@ count_falls(const struct pt_dataset *ds, size_t *common, size_t *falls)
 {
 	size_t n = ds->nsnap;
 	for (size_t s = 0; s < ds->nseries; s++) {
-		const uint8_t *present = ds->present + s * n;
-		const int64_t *allocs = ds->allocs + s * n;
-		const int64_t *frees = ds->frees + s * n;
+		const uint64_t *present = pt_dataset_present(ds, s);
+		const uint32_t *allocs = ds->allocs32 + s * n;
+		const uint32_t *frees = ds->frees32 + s * n;
 		for (size_t i = 1; i < n; i++) {
-			if (!present[i - 1] || !present[i])
+			if (!pt_is_present(present, i - 1) ||
+					!pt_is_present(present, i))
 				continue;
 			common[i]++;
 			if (fell(allocs[i - 1], allocs[i]) ||
@@ -511,27 +797,60 @@ oom:
 	return false;
 }
 
-/* Undo 32-bit wraps of one counter column within each epoch. */
+/*
+ * Unwrap one raw counter column of a series within each epoch into out
+ * (NULL: only count); returns the wraps undone.
+ */
 static uint32_t
-unwrap_counter(const struct pt_dataset *ds, int64_t *col, const uint8_t *present)
+unwrap_counter(const struct pt_dataset *ds, const uint32_t *col,
+		const uint64_t *present, int64_t *out)
 {
 	uint32_t wraps = 0;
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
-		int64_t offset = 0, prev_raw = -1;
+		struct pt_unwrap u = PT_UNWRAP_INIT;
 		for (size_t i = ds->epoch_start[e]; i < ds->epoch_start[e + 1]; i++) {
-			if (!present[i])
+			if (!pt_is_present(present, i)) {
+				if (out != NULL)
+					out[i] = 0;
 				continue;
-			int64_t raw = col[i];
-			if (prev_raw >= 0 && raw < prev_raw &&
-					prev_raw - raw > WRAP_THRESHOLD) {
-				offset += COUNTER_MODULUS;
-				wraps++;
 			}
-			prev_raw = raw;
-			col[i] = raw + offset;
+			int64_t v = pt_unwrap_step(&u, col[i]);
+			if (out != NULL)
+				out[i] = v;
 		}
+		wraps += u.wraps;
 	}
 	return wraps;
+}
+
+void
+pt_dataset_counters(const struct pt_dataset *ds, size_t s,
+		int64_t *allocs, int64_t *frees, int64_t *diff)
+{
+	size_t base = s * ds->nsnap;
+	const uint64_t *present = pt_dataset_present(ds, s);
+	if (allocs != NULL)
+		(void)unwrap_counter(ds, ds->allocs32 + base, present, allocs);
+	if (frees != NULL)
+		(void)unwrap_counter(ds, ds->frees32 + base, present, frees);
+	if (diff != NULL)
+		for (size_t i = 0; i < ds->nsnap; i++)
+			diff[i] = pt_is_present(present, i) ? pt_diff32(ds->allocs32[base + i],
+				ds->frees32[base + i]) : 0;
+}
+
+int64_t
+pt_dataset_counter_at(const struct pt_dataset *ds, const uint32_t *col,
+		size_t s, size_t i)
+{
+	size_t base = s * ds->nsnap;
+	const uint64_t *present = pt_dataset_present(ds, s);
+	struct pt_unwrap u = PT_UNWRAP_INIT;
+	int64_t v = 0;
+	for (size_t k = ds->epoch_start[ds->snaps[i].epoch]; k <= i; k++)
+		if (pt_is_present(present, k))
+			v = pt_unwrap_step(&u, col[base + k]);
+	return v;
 }
 
 static void
@@ -539,9 +858,9 @@ unwrap_all(struct pt_dataset *ds, struct pt_diags *diags)
 {
 	for (size_t s = 0; s < ds->nseries; s++) {
 		size_t base = s * ds->nsnap;
-		const uint8_t *present = ds->present + base;
-		uint32_t w = unwrap_counter(ds, ds->allocs + base, present) +
-			unwrap_counter(ds, ds->frees + base, present);
+		const uint64_t *present = pt_dataset_present(ds, s);
+		uint32_t w = unwrap_counter(ds, ds->allocs32 + base, present, NULL) +
+			unwrap_counter(ds, ds->frees32 + base, present, NULL);
 		if (w == 0)
 			continue;
 		struct pt_series *se = &ds->series[s];
@@ -555,41 +874,52 @@ unwrap_all(struct pt_dataset *ds, struct pt_diags *diags)
 	}
 }
 
+static bool find_epochs(struct pt_dataset *ds, struct pt_diags *diags,
+		struct pt_error *err);
+
+bool
+pt_dataset_end(struct pt_dataset *ds, struct pt_diags *diags,
+		struct pt_error *err)
+{
+	struct series_priv *priv = ds->priv;
+	merge_trackers(priv, ds->nseries);
+	bool ok = finish_order(ds, priv) &&
+		summarise_series(ds, priv->fillers[0].t, &priv->strings);
+	fillers_finish(priv);
+	if (!ok) {
+		pt_error_set(err, 0, "out of memory while aligning snapshots");
+		return false;
+	}
+	if (!find_epochs(ds, diags, err))
+		return false;
+	unwrap_all(ds, diags);
+	return true;
+}
+
 bool
 pt_dataset_build(struct pt_dataset *ds,
 		const struct pt_timed_snapshot *snaps, size_t n, size_t max_cells,
 		struct pt_diags *diags, struct pt_error *err)
 {
-	return pt_dataset_build_packed(ds, snaps, NULL, n, max_cells, 1, diags,
-		err);
-}
-
-bool
-pt_dataset_build_packed(struct pt_dataset *ds,
-		const struct pt_timed_snapshot *snaps,
-		const struct pt_packed_ref *packed, size_t n, size_t max_cells,
-		size_t threads, struct pt_diags *diags, struct pt_error *err)
-{
-	memset(ds, 0, sizeof(*ds));
-	struct series_priv *priv = calloc(1, sizeof(*priv));
-	if (priv == NULL) {
-		pt_error_set(err, 0, "out of memory");
-		return false;
+	struct pt_series_keys keys = { 0 };
+	bool ok = true;
+	for (size_t i = 0; ok && i < n; i++)
+		for (size_t r = 0; ok && r < snaps[i].snap->nrows; r++)
+			ok = pt_series_keys_add(&keys, snaps[i].snap->rows[r].tag,
+				snaps[i].snap->rows[r].pool);
+	if (!ok) {
+		memset(ds, 0, sizeof(*ds));
+		pt_error_set(err, 0, "out of memory while aligning %zu snapshots", n);
 	}
-	pt_arena_init(&priv->strings);
-	ds->priv = priv;
-	ds->nsnap = n;
-
-	struct series_map map = {0};
-	bool ok = collect_series(ds, snaps, packed, n, &map, err) &&
-		alloc_columns(ds, max_cells, err) &&
-		fill_columns(ds, snaps, packed, &map, threads ? threads : 1,
-			&priv->strings, err);
-	map_finish(&map);
-	if (ok)
-		ok = find_epochs(ds, diags, err);
-	if (ok)
-		unwrap_all(ds, diags);
+	ok = ok && pt_dataset_begin(ds, snaps, n, &keys, max_cells, 1, err);
+	pt_series_keys_finish(&keys);
+	for (size_t i = 0; ok && i < n; i++)
+		if (!pt_dataset_fill_rows(ds, 0, i, snaps[i].snap->rows,
+				snaps[i].snap->nrows)) {
+			pt_error_set(err, 0, "out of memory while aligning snapshots");
+			ok = false;
+		}
+	ok = ok && pt_dataset_end(ds, diags, err);
 	if (!ok)
 		pt_dataset_finish(ds);
 	return ok;
@@ -602,14 +932,14 @@ pt_dataset_finish(struct pt_dataset *ds)
 		return;
 	struct series_priv *priv = ds->priv;
 	if (priv != NULL) {
+		fillers_finish(priv);
 		pt_arena_finish(&priv->strings);
 		free(priv);
 	}
 	free(ds->snaps);
 	free(ds->series);
-	free(ds->allocs);
-	free(ds->frees);
-	free(ds->diff);
+	free(ds->allocs32);
+	free(ds->frees32);
 	free(ds->bytes);
 	free(ds->present);
 	free(ds->epoch_start);

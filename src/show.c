@@ -276,7 +276,7 @@ write_chart(FILE *out, const struct pt_analysis *a, size_t idx,
 	if ((size_t)w > n)
 		w = (int)(n * ((size_t)w / n));
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, idx);
-	const uint8_t *present = pt_dataset_present(ds, idx);
+	const uint64_t *present = pt_dataset_present(ds, idx);
 
 	struct column *col = calloc((size_t)w, sizeof(*col));
 	if (col == NULL)
@@ -294,7 +294,7 @@ write_chart(FILE *out, const struct pt_analysis *a, size_t idx,
 		size_t a0, a1;
 		column_range(c, (size_t)w, n, &a0, &a1);
 		for (size_t i = a0; i < a1 && i < n; i++) {
-			if (!present[i])
+			if (!pt_is_present(present, i))
 				continue;
 			if (!col[c].has || bytes[i] > col[c].max)
 				col[c].max = bytes[i];
@@ -401,14 +401,12 @@ write_chart(FILE *out, const struct pt_analysis *a, size_t idx,
 /* ---- samples ---- */
 
 static bool
-write_samples(FILE *out, const struct pt_analysis *a, size_t idx)
+write_sample_rows(FILE *out, const struct pt_analysis *a, size_t idx,
+		const int64_t *allocs, const int64_t *frees, const int64_t *diff)
 {
 	const struct pt_dataset *ds = &a->ds;
-	const int64_t *allocs = pt_dataset_col(ds, ds->allocs, idx);
-	const int64_t *frees = pt_dataset_col(ds, ds->frees, idx);
-	const int64_t *diff = pt_dataset_col(ds, ds->diff, idx);
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, idx);
-	const uint8_t *present = pt_dataset_present(ds, idx);
+	const uint64_t *present = pt_dataset_present(ds, idx);
 	char t[32];
 
 	fprintf(out, "\n  %-23s %14s %14s %12s %16s %10s  %s\n", "TIME", "ALLOCS",
@@ -428,7 +426,7 @@ write_samples(FILE *out, const struct pt_analysis *a, size_t idx)
 		char src[64] = "";
 		if (file != NULL)
 			(void)snprintf(src, sizeof(src), ":%ld", sn->line);
-		if (!present[i]) {
+		if (!pt_is_present(present, i)) {
 			fprintf(out, "  %-23s %14s %14s %12s %16s %10s  %s%s\n", t,
 				"(no row)", "", "", "", "", file != NULL ? file : "", src);
 		} else {
@@ -441,6 +439,20 @@ write_samples(FILE *out, const struct pt_analysis *a, size_t idx)
 		free(file);
 	}
 	return true;
+}
+
+static bool
+write_samples(FILE *out, const struct pt_analysis *a, size_t idx)
+{
+	size_t n = a->ds.nsnap ? a->ds.nsnap : 1;
+	int64_t *scratch = malloc(3 * n * sizeof(*scratch));
+	if (scratch == NULL)
+		return false;
+	pt_dataset_counters(&a->ds, idx, scratch, scratch + n, scratch + 2 * n);
+	bool ok = write_sample_rows(out, a, idx, scratch, scratch + n,
+		scratch + 2 * n);
+	free(scratch);
+	return ok;
 }
 
 bool

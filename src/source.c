@@ -504,23 +504,32 @@ read_all(int fd, unsigned char **buf, size_t cap, size_t max_bytes,
 	return true;
 }
 
+/* What every read checks first: a readable non-directory within the limit. */
+static bool
+check_readable(int fd, size_t max_bytes, struct stat *st, struct pt_error *err)
+{
+	if (fstat(fd, st) != 0) {
+		pt_error_set(err, 0, "cannot read: %s", strerror(errno));
+		return false;
+	}
+	/* read() gives EISDIR on Linux, but not everywhere. */
+	if (S_ISDIR(st->st_mode)) {
+		pt_error_set(err, 0, "cannot read: %s", strerror(EISDIR));
+		return false;
+	}
+	if (max_bytes != 0 && S_ISREG(st->st_mode)
+			&& (uintmax_t)st->st_size > max_bytes)
+		return too_large(max_bytes, err);
+	return true;
+}
+
 static bool
 read_fd(int fd, size_t max_bytes, unsigned char **data, size_t *len,
 		struct pt_error *err)
 {
 	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		pt_error_set(err, 0, "cannot read: %s", strerror(errno));
+	if (!check_readable(fd, max_bytes, &st, err))
 		return false;
-	}
-	/* read() gives EISDIR on Linux, but not everywhere. */
-	if (S_ISDIR(st.st_mode)) {
-		pt_error_set(err, 0, "cannot read: %s", strerror(EISDIR));
-		return false;
-	}
-	if (max_bytes != 0 && S_ISREG(st.st_mode)
-			&& (uintmax_t)st.st_size > max_bytes)
-		return too_large(max_bytes, err);
 
 	size_t cap = initial_capacity(&st, hold_limit(max_bytes));
 	unsigned char *buf = malloc(cap + 1);
@@ -553,6 +562,66 @@ pt_source_read(const struct pt_source *s, size_t max_bytes,
 	if (!s->is_stdin)
 		close(fd);
 	return ok;
+}
+
+bool
+pt_source_open(const struct pt_source *s, size_t max_bytes,
+		struct pt_source_reader *r, struct pt_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->max_bytes = max_bytes;
+	r->fd = STDIN_FILENO;
+	if (!s->is_stdin) {
+		r->fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (r->fd < 0) {
+			pt_error_set(err, 0, "cannot open: %s", strerror(errno));
+			return false;
+		}
+		r->owns_fd = true;
+	}
+	struct stat st;
+	if (!check_readable(r->fd, max_bytes, &st, err)) {
+		pt_source_close(r);
+		return false;
+	}
+	return true;
+}
+
+bool
+pt_source_read_chunk(struct pt_source_reader *r, unsigned char *buf,
+		size_t cap, size_t *got, struct pt_error *err)
+{
+	size_t n = 0;
+	while (n < cap) {
+		ssize_t k = read(r->fd, buf + n, cap - n);
+		if (k == 0)
+			break;
+		if (k > 0) {
+			n += (size_t)k;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+				wait_readable(r->fd))
+			continue;
+		pt_error_set(err, 0, "cannot read: %s", strerror(errno));
+		return false;
+	}
+	r->total += n;
+	*got = n;
+	if (r->max_bytes != 0 && r->total > r->max_bytes)
+		return too_large(r->max_bytes, err);
+	return true;
+}
+
+void
+pt_source_close(struct pt_source_reader *r)
+{
+	if (r->owns_fd)
+		close(r->fd);
+	r->owns_fd = false;
+	r->fd = -1;
 }
 
 static bool

@@ -339,19 +339,19 @@ write_line(FILE *out, const struct pt_analysis *a, size_t idx,
 {
 	const struct pt_dataset *ds = &a->ds;
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, idx);
-	const uint8_t *present = pt_dataset_present(ds, idx);
+	const uint64_t *present = pt_dataset_present(ds, idx);
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
 		size_t lo = ds->epoch_start[e], hi = ds->epoch_start[e + 1];
 		fprintf(out, "<g class=\"epoch\" data-epoch=\"%" PRIu32 "\" "
 			"fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" "
 			"stroke-linejoin=\"round\">\n", e + 1, LINE_COLOR);
 		for (size_t i = lo; i < hi;) {
-			if (!present[i]) {
+			if (!pt_is_present(present, i)) {
 				i++;
 				continue;
 			}
 			size_t j = i;
-			while (j < hi && present[j])
+			while (j < hi && pt_is_present(present, j))
 				j++;
 			if (j - i == 1) {
 				fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" "
@@ -382,11 +382,11 @@ pt_show_write_svg(FILE *out, const struct pt_analysis *a, size_t series,
 		return false;
 	}
 	const int64_t *bytes = pt_dataset_col(ds, ds->bytes, series);
-	const uint8_t *present = pt_dataset_present(ds, series);
+	const uint64_t *present = pt_dataset_present(ds, series);
 	int64_t lo = 0, hi = 0;
 	bool any = false;
 	for (size_t i = 0; i < ds->nsnap; i++) {
-		if (!present[i])
+		if (!pt_is_present(present, i))
 			continue;
 		if (!any || bytes[i] < lo)
 			lo = bytes[i];

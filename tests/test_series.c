@@ -73,9 +73,20 @@ assert_packed_build_same(struct fixture *f, const struct pt_dataset *ds,
 	struct pt_diags pd;
 	struct pt_error err = {0};
 	pt_diags_init(&pd);
-	/* Three threads over few snapshots: chunks of one or two. */
-	ck_assert_msg(pt_dataset_build_packed(&p, f->timed, refs, f->n, 0, 3,
-		&pd, &err), "%s", err.msg);
+	/* Snapshots given last first, by three fillers, as files read in
+	 * any order on three threads would; keys in another order too. */
+	struct pt_series_keys keys = {0};
+	for (size_t i = f->n; i-- > 0;)
+		for (size_t r = f->snaps[i].nrows; r-- > 0;)
+			ck_assert(pt_series_keys_add(&keys, f->snaps[i].rows[r].tag,
+				f->snaps[i].rows[r].pool));
+	ck_assert_msg(pt_dataset_begin(&p, f->timed, f->n, &keys, 0, 3, &err),
+		"%s", err.msg);
+	pt_series_keys_finish(&keys);
+	for (size_t i = f->n; i-- > 0;)
+		ck_assert(pt_dataset_fill_packed(&p, i % 3, i, &refs[i],
+			f->snaps[i].nrows));
+	ck_assert_msg(pt_dataset_end(&p, &pd, &err), "%s", err.msg);
 	ck_assert_uint_eq(p.nseries, ds->nseries);
 	ck_assert_uint_eq(p.nepochs, ds->nepochs);
 	ck_assert_uint_eq(p.wraps, ds->wraps);
@@ -90,11 +101,13 @@ assert_packed_build_same(struct fixture *f, const struct pt_dataset *ds,
 			ck_assert_str_eq(a->mapped, b->mapped);
 	}
 	size_t cells = ds->nseries * ds->nsnap;
-	assert_same_column(ds->allocs, p.allocs, cells);
-	assert_same_column(ds->frees, p.frees, cells);
-	assert_same_column(ds->diff, p.diff, cells);
+	ck_assert(cells == 0 ||
+		memcmp(ds->allocs32, p.allocs32, cells * 4) == 0);
+	ck_assert(cells == 0 ||
+		memcmp(ds->frees32, p.frees32, cells * 4) == 0);
 	assert_same_column(ds->bytes, p.bytes, cells);
-	ck_assert(cells == 0 || memcmp(ds->present, p.present, cells) == 0);
+	ck_assert(cells == 0 || memcmp(ds->present, p.present,
+		ds->nseries * pt_present_words(ds->nsnap) * 8) == 0);
 	pt_dataset_finish(&p);
 	pt_diags_finish(&pd);
 	pt_packed_rows_finish(&pk);
@@ -130,8 +143,8 @@ START_TEST(test_keys_by_tag_and_pool)
 	ck_assert_int_eq(pt_dataset_col(&ds, ds.bytes, np)[1], 600);
 	ck_assert_int_eq(pt_dataset_col(&ds, ds.bytes, pg)[1], 60);
 	/* "  xr" is missing from snapshot 1: an explicit gap. */
-	ck_assert_int_eq(pt_dataset_present(&ds, xr)[0], 1);
-	ck_assert_int_eq(pt_dataset_present(&ds, xr)[1], 0);
+	ck_assert(pt_is_present(pt_dataset_present(&ds, xr), 0));
+	ck_assert(!pt_is_present(pt_dataset_present(&ds, xr), 1));
 	ck_assert_uint_eq(ds.series[xr].present, 1);
 	ck_assert_uint_eq(ds.series[np].last, 1);
 	ck_assert_uint_eq(ds.nepochs, 1);
@@ -225,13 +238,77 @@ START_TEST(test_single_tag_wrap_is_undone)
 	build(&f, &ds, &d);
 	ck_assert_uint_eq(ds.nepochs, 1);
 	size_t w = find_series(&ds, "Wrap", PT_POOL_NONPAGED);
-	const int64_t *a = pt_dataset_col(&ds, ds.allocs, w);
+	int64_t a[4], fr[4], df[4];
+	pt_dataset_counters(&ds, w, a, fr, df);
 	ck_assert_int_eq(a[1], near);
 	ck_assert_int_eq(a[2], 10 + (INT64_C(1) << 32));
 	ck_assert_int_eq(a[3], 30 + (INT64_C(1) << 32));
+	ck_assert_int_eq(fr[2], 5 + (INT64_C(1) << 32));
+	ck_assert_int_eq(df[2], 5);
+	ck_assert_int_eq(pt_dataset_counter_at(&ds, ds.allocs32, w, 3),
+		30 + (INT64_C(1) << 32));
 	/* Frees wrapped at the same step as Allocs: two wraps undone. */
 	ck_assert_uint_eq(ds.series[w].wraps, 2);
 	ck_assert_uint_eq(ds.wraps, 2);
+	pt_dataset_finish(&ds);
+	pt_diags_finish(&d);
+}
+END_TEST
+
+/*
+ * The accessor's rule on one series that wraps, reboots, wraps again and
+ * has gaps: each epoch starts over, a gap does not hide a wrap, a fall of
+ * exactly 2^31 is not a wrap, and Diff stays poolmon's count mod 2^32.
+ */
+START_TEST(test_accessor_unwraps_per_epoch)
+{
+	struct fixture f = {0};
+	const int64_t top = 4294967295;     /* 2^32 - 1 */
+	/* hour: allocs, frees of "Wrap" (-1: no row) */
+	const int64_t rows[][2] = {
+		{ top - 10, top - 30 },         /* 0 */
+		{ 5, top - 2 },                 /* 1: Allocs wrapped */
+		{ -1, -1 },                     /* 2: gap */
+		{ 50, 20 },                     /* 3: Frees wrapped across the gap */
+		{ 7, 3 },                       /* 4: reboot (most tags fall) */
+		{ 2147483700, 3 },              /* 5 */
+		{ 52, 4 },                      /* 6: Allocs fell by exactly 2^31 */
+	};
+	for (int i = 0; i < 7; i++) {
+		add_snapshot(&f, i);
+		if (rows[i][0] >= 0)
+			add_row(&f, "Wrap", PT_POOL_NONPAGED, rows[i][0], rows[i][1], 64);
+		/* Calm tags restart at the reboot before hour 4. */
+		int64_t c = i < 4 ? 1000 + i : i;
+		add_row(&f, "Cal1", PT_POOL_NONPAGED, c, 0, 64);
+		add_row(&f, "Cal2", PT_POOL_PAGED, c, 0, 64);
+		add_row(&f, "Cal3", PT_POOL_PAGED, c + 1, 1, 64);
+	}
+	struct pt_dataset ds;
+	struct pt_diags d;
+	build(&f, &ds, &d);
+	ck_assert_uint_eq(ds.nepochs, 2);
+	ck_assert_uint_eq(ds.epoch_start[1], 4);
+	size_t w = find_series(&ds, "Wrap", PT_POOL_NONPAGED);
+	int64_t a[7], fr[7], df[7];
+	pt_dataset_counters(&ds, w, a, fr, df);
+	const int64_t m = INT64_C(1) << 32;
+	const int64_t want_a[7] = { top - 10, m + 5, 0, m + 50, 7, 2147483700, 52 };
+	const int64_t want_f[7] = { top - 30, top - 2, 0, m + 20, 3, 3, 4 };
+	const int64_t want_d[7] = { 20, 8, 0, 30, 4, 2147483697, 48 };
+	for (int i = 0; i < 7; i++) {
+		ck_assert_int_eq(a[i], want_a[i]);
+		ck_assert_int_eq(fr[i], want_f[i]);
+		ck_assert_int_eq(df[i], want_d[i]);
+		if (i != 2) {
+			ck_assert_int_eq(pt_dataset_counter_at(&ds, ds.allocs32, w,
+				(size_t)i), want_a[i]);
+			ck_assert_int_eq(pt_dataset_counter_at(&ds, ds.frees32, w,
+				(size_t)i), want_f[i]);
+		}
+	}
+	/* Allocs once, Frees once; the fall at hour 6 is not more than 2^31. */
+	ck_assert_uint_eq(ds.series[w].wraps, 2);
 	pt_dataset_finish(&ds);
 	pt_diags_finish(&d);
 }
@@ -267,7 +344,9 @@ START_TEST(test_cell_limit)
 	struct pt_error err = {0};
 	pt_diags_init(&d);
 	ck_assert(!pt_dataset_build(&ds, f.timed, f.n, 3, &d, &err));
-	ck_assert_ptr_nonnull(strstr(err.msg, "limit"));
+	ck_assert_msg(strstr(err.msg, "2 series x 2 snapshots = 4 cells "
+		"exceeds the limit of 3 cells (16 bytes and a bit each") != NULL,
+		"%s", err.msg);
 	pt_diags_finish(&d);
 }
 END_TEST
@@ -282,6 +361,7 @@ series_suite(void)
 	tcase_add_test(tc, test_page_faults_fall_means_reboot);
 	tcase_add_test(tc, test_page_fault_wrap_is_not_a_reboot);
 	tcase_add_test(tc, test_single_tag_wrap_is_undone);
+	tcase_add_test(tc, test_accessor_unwraps_per_epoch);
 	tcase_add_test(tc, test_mapped_text_is_kept);
 	tcase_add_test(tc, test_cell_limit);
 	suite_add_tcase(s, tc);

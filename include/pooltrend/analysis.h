@@ -29,10 +29,14 @@
 #include "pooltrend/timeline.h"
 
 /* Default limits; each is documented in pooltrend(1). */
-#define PT_DEFAULT_MAX_FILE_BYTES ((size_t)4 << 30)      /* 4 GiB per input */
-/* series x snapshots: about 57 bytes each at the peak (24 of packed
- * rows waiting for alignment, 33 of aligned values), so about 3.8 GB */
-#define PT_DEFAULT_MAX_CELLS ((size_t)1 << 26)
+/* Inputs are streamed, so their size is not limited (0). */
+#define PT_DEFAULT_MAX_FILE_BYTES ((size_t)0)
+/* series x snapshots: PT_BYTES_PER_CELL (17) bytes each, so the columns
+ * of 2^28 cells take 4.6 GB; 20,000 snapshots of 5,000 series take 1.7 */
+#define PT_DEFAULT_MAX_CELLS ((size_t)1 << 28)
+/* Rows kept packed (24 bytes each) between the two steps of loading,
+ * rather than read again (see analysis.c) */
+#define PT_DEFAULT_MAX_HELD_BYTES ((size_t)256 << 20)
 /* A real tag table has thousands of rows; far more is not poolmon. */
 #define PT_MAX_ROWS_PER_SNAPSHOT 100000
 #define PT_MAX_SNAPSHOTS 1000000
@@ -42,6 +46,9 @@ struct pt_analysis_opts {
 	int64_t interval_ms;          /* 0 = not given */
 	size_t max_file_bytes;        /* 0 = no limit */
 	size_t max_cells;             /* 0 = no limit */
+	size_t max_held_bytes;        /* rows kept in memory rather than read
+	                                 twice; 0: every file is read twice
+	                                 (except standard input) */
 	bool no_scores;               /* leave scores NULL: diff needs no verdicts,
 	                                 and scoring is most of the run time */
 	size_t threads;               /* worker threads; 0 = online CPUs */

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pooltrend/diag.h"
 
@@ -51,6 +52,37 @@ bool pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
  */
 bool pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
 		struct pt_error *err);
+
+/*
+ * The same decoding a chunk at a time, for inputs too large to hold: the
+ * first 3 bytes wait until the BOM can be sniffed, and a CR, an odd byte
+ * or a high surrogate at the end of a chunk waits for the next.  The final Ctrl-Z and the missing final
+ * LF are the line reader's business (pt_parse_stream), not the decoder's.
+ */
+struct pt_decoder {
+	enum pt_encoding encoding;
+	bool started;           /* the BOM has been sniffed */
+	unsigned char head[3];  /* the first bytes, until then */
+	size_t nhead;
+	bool after_cr;          /* the last byte written was a CR made LF */
+	bool odd_byte;          /* as in struct pt_text, once final */
+	bool bad_surrogate;
+	bool has_carry;         /* carry is the first byte of a UTF-16 unit */
+	unsigned char carry;
+	uint32_t high;          /* a high surrogate waiting for its pair, or 0 */
+};
+
+void pt_decoder_init(struct pt_decoder *d);
+
+/* Output room pt_decoder_feed needs for len more input bytes. */
+size_t pt_decoder_room(size_t len);
+
+/*
+ * Decode len bytes into out (pt_decoder_room(len) bytes of room); final
+ * says no more input follows.  Returns the bytes written.
+ */
+size_t pt_decoder_feed(struct pt_decoder *d, const unsigned char *in,
+		size_t len, bool final, char *out);
 
 /* Name of an encoding for reports: "bytes", "utf-8-bom", "utf-16le"... */
 const char *pt_encoding_name(enum pt_encoding enc);

@@ -135,6 +135,37 @@ bool pt_parse_text(struct pt_parser *p, const char *text, size_t len,
 		struct pt_diags *diags, struct pt_error *err);
 
 /*
+ * Parsing a text that arrives in pieces, such as a large file read a chunk
+ * at a time through pt_decoder: the snapshots, messages and counts are
+ * those pt_parse_text gives for the whole text after pt_decode, but rows
+ * are not kept.  Each snapshot, once complete (the next has begun, or the
+ * text ended), is handed to sink with its rows (index: its place in
+ * out->snaps); the rows are dropped when sink returns, so memory holds one
+ * snapshot's rows, one line and out->snaps.  A snapshot with more than
+ * max_rows_kept rows (0: no limit) is counted but its rows are not kept:
+ * it reaches sink with rows NULL, as does one without rows.  A false from
+ * sink stops the parse (sink says why).
+ *
+ * Ownership: out is filled as by pt_parse_text and released the same way;
+ * the stream is freed by pt_parse_stream_end, which with parse_rest parses
+ * what is left (the last line, the last snapshot) and otherwise only
+ * cleans up after a failure.  Feed and end return false when out of memory
+ * (err set) or when sink refused.
+ */
+typedef bool (*pt_snapshot_sink)(void *ctx, size_t index,
+		const struct pt_snapshot *snap);
+
+struct pt_parse_stream;
+
+struct pt_parse_stream *pt_parse_stream_begin(struct pt_parser *p,
+		const char *file, struct pt_parse_result *out,
+		struct pt_diags *diags, size_t max_rows_kept, pt_snapshot_sink sink,
+		void *ctx, struct pt_error *err);
+bool pt_parse_stream_feed(struct pt_parse_stream *ps, const char *text,
+		size_t len);
+bool pt_parse_stream_end(struct pt_parse_stream *ps, bool parse_rest);
+
+/*
  * Drop the rows of every snapshot (rows becomes NULL, nrows and the rest
  * stay, and so do the strings rows pointed to, such as -g texts), for
  * callers that copied the rows elsewhere and keep only the snapshots.  The

@@ -63,6 +63,27 @@ bool pt_source_read(const struct pt_source *s, size_t max_bytes,
 		unsigned char **data, size_t *len, struct pt_error *err);
 
 /*
+ * Reading a source a chunk at a time, so that an input of any size is
+ * never held whole.  pt_source_open checks what pt_source_read checks
+ * (readable, not a directory, at most max_bytes when the size is known);
+ * pt_source_read_chunk fills buf with up to cap bytes, fewer only at the
+ * end (*got == 0 there), and fails once more than max_bytes were read;
+ * close the reader whatever happened.  Standard input is read, not closed.
+ */
+struct pt_source_reader {
+	int fd;
+	bool owns_fd;
+	size_t max_bytes;       /* 0 = no limit */
+	uint64_t total;         /* bytes read so far */
+};
+
+bool pt_source_open(const struct pt_source *s, size_t max_bytes,
+		struct pt_source_reader *r, struct pt_error *err);
+bool pt_source_read_chunk(struct pt_source_reader *r, unsigned char *buf,
+		size_t cap, size_t *got, struct pt_error *err);
+void pt_source_close(struct pt_source_reader *r);
+
+/*
  * Read the file at path (at most max_bytes) and decode it to UTF-8 text
  * (see pt_decode): for side files such as pooltag.txt or a baseline
  * report.  Release *out with pt_text_finish.  False with err filled.

@@ -1,5 +1,6 @@
 /*
- * Fuzz target: raw bytes -> pt_decode -> pt_parse_text.
+ * Fuzz target: raw bytes -> pt_decode -> pt_parse_text, and the same bytes
+ * streamed in chunks (pt_decoder -> pt_parse_stream), which must agree.
  *
  * The buffer is treated as the content of one poolmon file.  It is decoded
  * like a file and parsed; the undecoded bytes are parsed too, because
@@ -361,6 +362,81 @@ check_decode_owned(const uint8_t *data, size_t size, const struct pt_text *t)
 	pt_text_finish(&o);
 }
 
+/* The sink of check_streamed: rows as the whole-text parse has them. */
+static bool
+compare_rows(void *ctx, size_t index, const struct pt_snapshot *snap)
+{
+	const struct pt_parse_result *whole = ctx;
+	if (index >= whole->nsnaps)
+		fail("streamed parse found a snapshot more", snap->line);
+	const struct pt_snapshot *w = &whole->snaps[index];
+	if (w->line != snap->line || w->end_line != snap->end_line ||
+			w->layout != snap->layout || w->nrows != snap->nrows ||
+			w->loose != snap->loose || w->stamp_ms != snap->stamp_ms ||
+			w->duplicates != snap->duplicates)
+		fail("streamed parse differs on a snapshot", snap->line);
+	for (size_t i = 0; i < snap->nrows; i++)
+		if (!same_row(&w->rows[i], &snap->rows[i]))
+			fail("streamed parse differs on a row", w->rows[i].line);
+	return true;
+}
+
+/*
+ * The raw bytes decoded and parsed in chunks (pt_decoder, pt_parse_stream)
+ * must give what pt_decode and pt_parse_text give on the whole; the first
+ * byte picks the chunk size (1 to 16).
+ */
+static void
+check_streamed(const uint8_t *data, size_t size, const struct pt_text *text)
+{
+	struct pt_parse_result whole, streamed;
+	struct pt_diags wd, sd;
+	struct pt_error err = {0};
+	pt_diags_init(&wd);
+	pt_diags_init(&sd);
+	if (!pt_parse_text(parser(true), text->data, text->len, "f", &whole,
+			&wd, &err))
+		goto out_diags;
+	size_t chunk = size > 0 ? (size_t)(data[0] % 16) + 1 : 1;
+	struct pt_decoder dec;
+	pt_decoder_init(&dec);
+	char *out = malloc(pt_decoder_room(chunk));
+	struct pt_parse_stream *st = out == NULL ? NULL :
+		pt_parse_stream_begin(parser(true), "f", &streamed, &sd, 0,
+			compare_rows, &whole, &err);
+	if (st == NULL)
+		goto out;
+	bool ok = true;
+	for (size_t pos = 0; ok;) {
+		size_t n = size - pos < chunk ? size - pos : chunk;
+		size_t k = pt_decoder_feed(&dec, data + pos, n, n == 0, out);
+		ok = pt_parse_stream_feed(st, out, k);
+		pos += n;
+		if (n == 0)
+			break;
+	}
+	ok = pt_parse_stream_end(st, ok) && ok;
+	if (ok && (streamed.nsnaps != whole.nsnaps ||
+			streamed.lines != whole.lines ||
+			streamed.skipped != whole.skipped ||
+			streamed.orphan_rows != whole.orphan_rows ||
+			sd.len != wd.len || dec.encoding != text->encoding ||
+			dec.odd_byte != text->odd_byte ||
+			dec.bad_surrogate != text->bad_surrogate))
+		fail("streamed parse differs from the whole-text parse", 0);
+	for (size_t i = 0; ok && i < sd.len; i++)
+		if (sd.items[i].line != wd.items[i].line ||
+				strcmp(sd.items[i].msg, wd.items[i].msg) != 0)
+			fail("streamed parse differs on a message", sd.items[i].line);
+	pt_parse_result_finish(&streamed);
+out:
+	free(out);
+	pt_parse_result_finish(&whole);
+out_diags:
+	pt_diags_finish(&wd);
+	pt_diags_finish(&sd);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -370,6 +446,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_decoded(&text);
 		check_decode_owned(data, size, &text);
 		parse_and_check(text.data, text.len);
+		check_streamed(data, size, &text);
 		pt_text_finish(&text);
 	}
 	/* The raw bytes, CRs and all: a copy so ASan catches reads past size. */

@@ -1,0 +1,505 @@
+/*
+ * Streamed input: text decoded and parsed a chunk at a time (pt_decoder,
+ * pt_parse_stream) gives what pt_decode and pt_parse_text give on the
+ * whole text, wherever the chunks end; and the analysis gives the same
+ * result whether it keeps the rows or reads every file twice.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pooltrend/analysis.h"
+#include "pooltrend/decode.h"
+#include "pooltrend/snapshot.h"
+#include "testutil.h"
+
+#define H64 " Tag  Type     Allocs            Frees               Diff" \
+	"            Bytes                 Per Alloc"
+
+/* A parse as the comparison needs it: the result and every row. */
+struct parsed {
+	struct pt_parse_result res;
+	struct pt_diags diags;
+	struct pt_row *rows;      /* all snapshots' rows, in order */
+	size_t nrows, cap;
+	struct pt_decoder dec;
+};
+
+static bool
+collect_rows(void *ctx, size_t index, const struct pt_snapshot *snap)
+{
+	struct parsed *p = ctx;
+	(void)index;
+	if (p->nrows + snap->nrows > p->cap) {
+		p->cap = (p->nrows + snap->nrows) * 2;
+		p->rows = realloc(p->rows, p->cap * sizeof(*p->rows));
+		ck_assert_ptr_nonnull(p->rows);
+	}
+	if (snap->nrows > 0)
+		memcpy(p->rows + p->nrows, snap->rows, snap->nrows * sizeof(*p->rows));
+	p->nrows += snap->nrows;
+	return true;
+}
+
+static void
+parse_whole(struct pt_parser *parser, const unsigned char *raw, size_t len,
+		struct parsed *p)
+{
+	struct pt_text text;
+	struct pt_error err = {0};
+	memset(p, 0, sizeof(*p));
+	pt_diags_init(&p->diags);
+	ck_assert(pt_decode(raw, len, &text, &err));
+	ck_assert(pt_parse_text(parser, text.data, text.len, "t.txt", &p->res,
+		&p->diags, &err));
+	for (size_t i = 0; i < p->res.nsnaps; i++)
+		collect_rows(p, i, &p->res.snaps[i]);
+	p->dec.encoding = text.encoding;
+	p->dec.odd_byte = text.odd_byte;
+	p->dec.bad_surrogate = text.bad_surrogate;
+	pt_text_finish(&text);
+}
+
+static void
+parse_chunked(struct pt_parser *parser, const unsigned char *raw, size_t len,
+		size_t chunk, struct parsed *p)
+{
+	struct pt_error err = {0};
+	memset(p, 0, sizeof(*p));
+	pt_diags_init(&p->diags);
+	pt_decoder_init(&p->dec);
+	struct pt_parse_stream *st = pt_parse_stream_begin(parser, "t.txt",
+		&p->res, &p->diags, 0, collect_rows, p, &err);
+	ck_assert_ptr_nonnull(st);
+	char *out = malloc(pt_decoder_room(chunk));
+	ck_assert_ptr_nonnull(out);
+	size_t pos = 0;
+	for (;;) {
+		size_t n = len - pos < chunk ? len - pos : chunk;
+		size_t k = pt_decoder_feed(&p->dec, raw + pos, n, n == 0, out);
+		ck_assert(pt_parse_stream_feed(st, out, k));
+		pos += n;
+		if (n == 0)
+			break;
+	}
+	ck_assert(pt_parse_stream_end(st, true));
+	free(out);
+}
+
+static void
+parsed_finish(struct parsed *p)
+{
+	pt_parse_result_finish(&p->res);
+	pt_diags_finish(&p->diags);
+	free(p->rows);
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static void
+assert_same_row(const struct pt_row *a, const struct pt_row *b)
+{
+	ck_assert(memcmp(a->tag, b->tag, 4) == 0);
+	ck_assert(a->pool == b->pool && a->flags == b->flags);
+	ck_assert(a->allocs == b->allocs && a->frees == b->frees);
+	ck_assert(a->diff == b->diff && a->bytes == b->bytes);
+	ck_assert(a->per_alloc == b->per_alloc && a->line == b->line);
+	ck_assert(same_text(a->mapped, b->mapped));
+}
+
+static void
+assert_same_snapshot(const struct pt_snapshot *a, const struct pt_snapshot *b)
+{
+	ck_assert_int_eq(a->line, b->line);
+	ck_assert_int_eq(a->end_line, b->end_line);
+	ck_assert(a->layout == b->layout && a->has_mapped == b->has_mapped);
+	ck_assert(a->has_totals == b->has_totals && a->truncated == b->truncated);
+	ck_assert(a->loose == b->loose && same_text(a->title, b->title));
+	ck_assert(memcmp(&a->summary, &b->summary, sizeof(a->summary)) == 0);
+	ck_assert(a->stamp_kind == b->stamp_kind && a->stamp_ms == b->stamp_ms);
+	ck_assert_int_eq(a->stamp_line, b->stamp_line);
+	ck_assert_uint_eq(a->nrows, b->nrows);
+	ck_assert_uint_eq(a->neg_fixed, b->neg_fixed);
+	ck_assert_uint_eq(a->duplicates, b->duplicates);
+}
+
+static void
+assert_same_parse(const struct parsed *w, const struct parsed *c,
+		const char *what, size_t chunk)
+{
+	ck_assert_msg(w->res.nsnaps == c->res.nsnaps,
+		"%s in chunks of %zu: %zu snapshots, whole %zu", what, chunk,
+		c->res.nsnaps, w->res.nsnaps);
+	ck_assert_msg(w->res.lines == c->res.lines, "%s/%zu: lines %zu vs %zu",
+		what, chunk, c->res.lines, w->res.lines);
+	ck_assert_uint_eq(w->res.skipped, c->res.skipped);
+	ck_assert_int_eq(w->res.first_skipped, c->res.first_skipped);
+	ck_assert_uint_eq(w->res.orphan_rows, c->res.orphan_rows);
+	for (size_t i = 0; i < w->res.nsnaps; i++)
+		assert_same_snapshot(&w->res.snaps[i], &c->res.snaps[i]);
+	ck_assert_uint_eq(w->nrows, c->nrows);
+	for (size_t i = 0; i < w->nrows; i++)
+		assert_same_row(&w->rows[i], &c->rows[i]);
+	ck_assert_uint_eq(w->diags.len, c->diags.len);
+	for (size_t i = 0; i < w->diags.len; i++) {
+		ck_assert_str_eq(w->diags.items[i].msg, c->diags.items[i].msg);
+		ck_assert_int_eq(w->diags.items[i].line, c->diags.items[i].line);
+	}
+	ck_assert(w->dec.encoding == c->dec.encoding);
+	ck_assert(w->dec.odd_byte == c->dec.odd_byte);
+	ck_assert(w->dec.bad_surrogate == c->dec.bad_surrogate);
+}
+
+/* Whole versus chunks of 1, 2, 3, 5, 7, 64 and 4096 bytes. */
+static void
+check_chunks(const unsigned char *raw, size_t len, const char *what)
+{
+	static const size_t chunks[] = { 1, 2, 3, 5, 7, 64, 4096 };
+	struct pt_error err = {0};
+	struct pt_parser *parser = pt_parser_create(&err);
+	ck_assert_ptr_nonnull(parser);
+	struct parsed whole;
+	parse_whole(parser, raw, len, &whole);
+	for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		/* Tiny chunks cost the line length each (the line so far is
+		 * searched for its end), so long texts skip them. */
+		if (chunks[k] < 64 && len > 100000)
+			continue;
+		struct parsed c;
+		parse_chunked(parser, raw, len, chunks[k], &c);
+		assert_same_parse(&whole, &c, what, chunks[k]);
+		parsed_finish(&c);
+	}
+	parsed_finish(&whole);
+	pt_parser_destroy(parser);
+}
+
+static void
+check_text(const char *text)
+{
+	check_chunks((const unsigned char *)text, strlen(text), text);
+}
+
+#define ROW_A " Abcd Nonp          100              40               60" \
+	"              6000                  100"
+#define ROW_B " Efgh Paged           10               5                5" \
+	"               500                  100"
+#define MEM " Memory: 8388148K Avail: 4194304K  PageFlts:123456   InRam Krnl:" \
+	" 9096K P:53432K"
+
+START_TEST(test_crlf_and_boundaries)
+{
+	/* CRLF, split between CR and LF by every chunk size */
+	check_text("2026-11-02T08:00:00\r\n" MEM "\r\n" H64 "\r\n" ROW_A "\r\n"
+		ROW_B "\r\n\r\n2026-11-02T09:00:00\r\n" H64 "\r\n" ROW_B "\r\n"
+		ROW_A "\r\n");
+	/* lone CRs, no final line end, a junk line, rows before a header */
+	check_text(ROW_A "\r" H64 "\r" ROW_A "\rjunk here\r" ROW_B);
+	/* LF only, blank lines and a rule */
+	check_text("\n\n" H64 "\n" ROW_A "\n-----\n\n" H64 "\n" ROW_B);
+}
+END_TEST
+
+START_TEST(test_ctrl_z)
+{
+	/* a final Ctrl-Z, alone, after a line, and before line ends */
+	check_text(H64 "\r\n" ROW_A "\r\n\x1a");
+	check_text(H64 "\r\n" ROW_A "\x1a");
+	check_text(H64 "\r\n" ROW_A "\r\n\x1a\r\n\n\n");
+	check_text("\x1a");
+	/* one that is not final is an ordinary byte */
+	check_text(H64 "\n\x1a\n" ROW_A "\n");
+	check_text(H64 "\n" ROW_A "\x1a\n" ROW_B "\n");
+}
+END_TEST
+
+START_TEST(test_boms_and_utf16)
+{
+	static const char body[] = "2026-11-02T08:00:00\r\n" H64 "\r\n"
+		ROW_A "   \xc3\xa9\r\n" ROW_B "\r\n";
+	size_t n = strlen(body);
+	/* UTF-8 BOM */
+	unsigned char *u8 = malloc(n + 3);
+	memcpy(u8, "\xef\xbb\xbf", 3);
+	memcpy(u8 + 3, body, n);
+	check_chunks(u8, n + 3, "utf-8 bom");
+	free(u8);
+	/* UTF-16LE and BE: a pair (U+1F600), a lone surrogate, an odd byte */
+	for (int be = 0; be < 2; be++) {
+		unsigned char *u16 = malloc(2 * n + 16);
+		size_t k = 0;
+		u16[k++] = be ? 0xFE : 0xFF;
+		u16[k++] = be ? 0xFF : 0xFE;
+		const unsigned units[] = { 0xD83D, 0xDE00, 'x', 0xD800, 'y', '\n' };
+		for (size_t i = 0; i < n + 6; i++) {
+			unsigned u = i < 6 ? units[i] : (unsigned char)body[i - 6];
+			u16[k++] = (unsigned char)(be ? u >> 8 : u & 0xFF);
+			u16[k++] = (unsigned char)(be ? u & 0xFF : u >> 8);
+		}
+		u16[k++] = 'z';     /* odd byte at the end */
+		check_chunks(u16, k, be ? "utf-16be" : "utf-16le");
+		free(u16);
+	}
+}
+END_TEST
+
+START_TEST(test_long_lines)
+{
+	/* Lines over 64 KiB: junk when anything but blanks is in them,
+	 * blank otherwise, wherever the non-blank byte is. */
+	size_t n = 70000;
+	char *t = malloc(3 * n + 1000);
+	const int where[] = { 0, 65536, 65537, 69999 };
+	for (int w = 0; w < 4; w++) {
+		size_t k = 0;
+		k += (size_t)sprintf(t + k, "%s\n", H64);
+		memset(t + k, ' ', n);
+		t[k + (size_t)where[w]] = 'q';
+		k += n;
+		t[k++] = '\n';
+		memset(t + k, ' ', n);  /* all blanks */
+		k += n;
+		k += (size_t)sprintf(t + k, "\n%s\n", ROW_A);
+		check_chunks((const unsigned char *)t, k, "long line");
+	}
+	free(t);
+}
+END_TEST
+
+/* fn on the bytes of every file in dir (none when dir is missing). */
+static size_t
+for_each_file(const char *dir,
+		void (*fn)(void *ctx, const char *name, char *raw, size_t len),
+		void *ctx)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return 0;
+	size_t files = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		size_t len;
+		char *raw = pt_test_slurp(path, &len);
+		ck_assert_msg(raw != NULL, "cannot read %s", path);
+		fn(ctx, de->d_name, raw, len);
+		files++;
+	}
+	closedir(d);
+	return files;
+}
+
+static void
+check_file(void *ctx, const char *name, char *raw, size_t len)
+{
+	(void)ctx;
+	check_chunks((const unsigned char *)raw, len, name);
+	free(raw);
+}
+
+START_TEST(test_real_files_in_chunks)
+{
+	for_each_file(SHARED_DIR "/data/realdumps", check_file, NULL);
+	for_each_file(SHARED_DIR "/data/samples", check_file, NULL);
+	ck_assert_uint_gt(for_each_file(TESTDATA_DIR "/demo", check_file, NULL),
+		0);
+}
+END_TEST
+
+/* ---- the analysis, rows kept versus files read twice ---- */
+
+enum { MAX_TEXTS = 64 };
+
+struct texts {
+	struct pt_input_text in[MAX_TEXTS];
+	char *names[MAX_TEXTS];
+	size_t n;
+};
+
+static void
+add_text(void *ctx, const char *name, char *raw, size_t len)
+{
+	struct texts *t = ctx;
+	ck_assert_uint_lt(t->n, MAX_TEXTS);
+	t->names[t->n] = strdup(name);
+	t->in[t->n] = (struct pt_input_text){ .name = t->names[t->n],
+		.data = (const unsigned char *)raw, .len = len };
+	t->n++;
+}
+
+static void
+assert_same_analysis(const struct pt_analysis *a, const struct pt_analysis *b)
+{
+	const struct pt_dataset *x = &a->ds, *y = &b->ds;
+	ck_assert_uint_eq(x->nsnap, y->nsnap);
+	ck_assert_uint_eq(x->nseries, y->nseries);
+	ck_assert_uint_eq(x->nepochs, y->nepochs);
+	size_t cells = x->nsnap * x->nseries;
+	ck_assert(memcmp(x->allocs32, y->allocs32, cells * 4) == 0);
+	ck_assert(memcmp(x->frees32, y->frees32, cells * 4) == 0);
+	ck_assert(memcmp(x->bytes, y->bytes, cells * 8) == 0);
+	ck_assert(memcmp(x->present, y->present,
+		x->nseries * pt_present_words(x->nsnap) * 8) == 0);
+	for (size_t s = 0; s < x->nseries; s++) {
+		ck_assert(memcmp(x->series[s].tag, y->series[s].tag, 4) == 0);
+		ck_assert(x->series[s].pool == y->series[s].pool);
+		ck_assert(same_text(x->series[s].mapped, y->series[s].mapped));
+		ck_assert(a->scores[s].confidence == b->scores[s].confidence);
+		ck_assert(a->scores[s].allocs_last == b->scores[s].allocs_last);
+		ck_assert(a->scores[s].bytes_max == b->scores[s].bytes_max);
+	}
+	ck_assert_uint_eq(a->diags.len, b->diags.len);
+	for (size_t i = 0; i < a->diags.len; i++)
+		ck_assert_str_eq(a->diags.items[i].msg, b->diags.items[i].msg);
+	ck_assert_uint_eq(a->rows, b->rows);
+	ck_assert_uint_eq(a->skipped_inputs, b->skipped_inputs);
+}
+
+START_TEST(test_read_twice_is_the_same)
+{
+	struct texts t = { .n = 0 };
+	for_each_file(TESTDATA_DIR "/demo", add_text, &t);
+	struct pt_input_text *in = t.in;
+	size_t n = t.n;
+	ck_assert_uint_gt(n, 2);
+	/* Reversed: the snapshots come in out of time order. */
+	for (size_t i = 0; i < n / 2; i++) {
+		struct pt_input_text x = in[i];
+		in[i] = in[n - 1 - i];
+		in[n - 1 - i] = x;
+	}
+	struct pt_analysis kept, twice, some;
+	struct pt_analysis_opts o;
+	struct pt_error err = {0};
+	pt_analysis_opts_init(&o);
+	o.time_source = PT_TIME_EMBEDDED;
+	o.threads = 3;
+	ck_assert_msg(pt_analysis_run_texts(in, n, &o, &kept, &err), "%s",
+		err.msg);
+	o.max_held_bytes = 0;
+	ck_assert_msg(pt_analysis_run_texts(in, n, &o, &twice, &err), "%s",
+		err.msg);
+	/* A budget that some files fit in and others do not. */
+	o.max_held_bytes = in[0].len;
+	o.threads = 1;
+	ck_assert_msg(pt_analysis_run_texts(in, n, &o, &some, &err), "%s",
+		err.msg);
+	assert_same_analysis(&kept, &twice);
+	assert_same_analysis(&kept, &some);
+	pt_analysis_finish(&kept);
+	pt_analysis_finish(&twice);
+	pt_analysis_finish(&some);
+	for (size_t i = 0; i < n; i++) {
+		free((void *)in[i].data);
+		free(t.names[i]);
+	}
+}
+END_TEST
+
+/* ---- a file that changes between the two reads ---- */
+
+struct rewrite {
+	const char *path;
+	const char *text;       /* written when the first read is done */
+	bool append;
+};
+
+static void
+write_file(const char *path, const char *text, bool append)
+{
+	FILE *f = fopen(path, append ? "ab" : "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Progress is called with done == total once every file was read once. */
+static void
+rewrite_after_first_read(void *ctx, size_t done, size_t total)
+{
+	struct rewrite *r = ctx;
+	if (done == total && r->text != NULL) {
+		write_file(r->path, r->text, r->append);
+		r->text = NULL;
+	}
+}
+
+#define TWO_SNAPSHOTS "2026-11-02T08:00:00\n" H64 "\n" ROW_A "\n" ROW_B \
+	"\n2026-11-02T09:00:00\n" H64 "\n" ROW_A "\n" ROW_B "\n"
+
+static bool
+load_read_twice(const char *path, struct rewrite *r, struct pt_analysis *a,
+		struct pt_error *err)
+{
+	struct pt_analysis_opts o;
+	pt_analysis_opts_init(&o);
+	o.max_held_bytes = 0;
+	o.threads = 1;
+	o.progress = rewrite_after_first_read;
+	o.progress_ctx = r;
+	const char *operands[] = { path };
+	return pt_analysis_load(operands, 1, &o, a, err);
+}
+
+START_TEST(test_changed_between_reads)
+{
+	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	struct pt_analysis a;
+	struct pt_error err = {0};
+
+	/* Rewritten with a row less: refused, naming the file. */
+	write_file(path, TWO_SNAPSHOTS, false);
+	struct rewrite r = { path, "2026-11-02T08:00:00\n" H64 "\n" ROW_A
+		"\n2026-11-02T09:00:00\n" H64 "\n" ROW_A "\n" ROW_B "\n", false };
+	ck_assert(!load_read_twice(path, &r, &a, &err));
+	ck_assert_msg(strstr(err.msg, "changed while it was being read") != NULL &&
+		strstr(err.msg, "pooltrend-test-stream-") != NULL, "%s", err.msg);
+	pt_analysis_finish(&a);
+
+	/* Grown at the end, as a log poolmon still writes: the second read
+	 * stops where the first did. */
+	write_file(path, TWO_SNAPSHOTS, false);
+	r = (struct rewrite){ path, "2026-11-02T10:00:00\n" H64 "\n" ROW_A "\n",
+		true };
+	ck_assert_msg(load_read_twice(path, &r, &a, &err), "%s", err.msg);
+	ck_assert_uint_eq(a.ds.nsnap, 2);
+	ck_assert_uint_eq(a.ds.nseries, 2);
+	pt_analysis_finish(&a);
+	unlink(path);
+}
+END_TEST
+
+static Suite *
+stream_suite(void)
+{
+	Suite *s = suite_create("stream");
+	TCase *tc = tcase_create("chunks");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_crlf_and_boundaries);
+	tcase_add_test(tc, test_ctrl_z);
+	tcase_add_test(tc, test_boms_and_utf16);
+	tcase_add_test(tc, test_long_lines);
+	tcase_add_test(tc, test_real_files_in_chunks);
+	tcase_add_test(tc, test_read_twice_is_the_same);
+	tcase_add_test(tc, test_changed_between_reads);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return pt_test_run(stream_suite());
+}
