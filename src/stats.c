@@ -28,10 +28,15 @@
  * Sampling uses a fixed-seed PRNG, so results are reproducible; the counts
  * are verified, so a bad sample costs time, never correctness.
  *
- * Exactness: key comparisons are exact, not just rounded.  They are done
- * in floating point with an error bound, and the rare ones inside the
- * bound are decided by summing the terms of y_a - y_b - s(t_a - t_b)
- * exactly (fma products, Shewchuk's Grow-Expansion).  Window bounds are
+ * Exactness: key comparisons are exact, not just rounded.  A counting
+ * pass rounds each key once with an error bound and sorts the rounded
+ * keys as integers; only runs of neighbours within their bounds of each
+ * other (rare on noisy data, common on exact ties) are then sorted again
+ * by exact comparisons, and the inversions corrected by the difference.
+ * The passes that visit pairs compare in floating point with the bound.
+ * The comparisons inside the bound are decided by summing the terms of
+ * y_a - y_b - s(t_a - t_b) exactly (fma products, Shewchuk's
+ * Grow-Expansion).  Window bounds are
  * cuts on the rounded slopes d = fl(r) that brute force computes (a cut at
  * a double c becomes a cut of the real slopes at the midpoint below c, see
  * rcut_of), so a window [v, nextafter(v)) holds only pairs with d == v:
@@ -51,56 +56,134 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
-/* Inversion counting on doubles                                        */
+/* Sorting on integer keys                                              */
+
+#define SIGN_BIT ((uint64_t)1 << 63)
 
 /*
- * Merges src[lo..mid) and src[mid..hi) into dst.  Equal elements are taken
- * from the left first, so only strict inversions are counted.
+ * Bits of u as an integer in the same order as u (-0 just below +0; NaN
+ * outside the infinities).  Merges compare these: an integer comparison
+ * is the shortest step in the chain of dependent loads a merge is.
+ */
+static inline uint64_t
+ordered_bits(double u)
+{
+	uint64_t b;
+	memcpy(&b, &u, sizeof(b));
+	return b ^ ((uint64_t)((int64_t)b >> 63) | SIGN_BIT);
+}
+
+/* The inverse of ordered_bits. */
+static inline double
+key_value(uint64_t key)
+{
+	uint64_t b = key ^ ((uint64_t)((int64_t)~key >> 63) | SIGN_BIT);
+	double u;
+	memcpy(&u, &b, sizeof(u));
+	return u;
+}
+
+/* A record sorted by an integer key; idx is carried along. */
+struct ckey {
+	uint64_t key;
+	uint32_t idx;
+};
+
+/*
+ * Merges src[lo..mid) and src[mid..hi) into dst by key (ties from the
+ * left first) and returns the strict inversions.  The side taken is
+ * chosen by arithmetic (on noisy keys the winner is random, so a branch
+ * would mispredict half the time), so each step waits for the one before:
+ * two independent merges, the smallest from the front and the largest
+ * from the back, halve that wait.  That needs halves of equal size; the
+ * last, shorter block of a level merges from the front only.  A right
+ * element that lands at position pos from position js jumped over
+ * js - pos left elements: those are its inversions.
  */
 static int64_t
-merge_doubles(const double *src, double *dst, size_t lo, size_t mid,
+merge_keys(const struct ckey *src, struct ckey *dst, size_t lo, size_t mid,
 		size_t hi)
 {
-	size_t i = lo, j = mid, k = lo;
+	size_t w = mid - lo;
 	int64_t inv = 0;
 
-	while (i < mid && j < hi) {
-		/* Without branches: which side wins is random on noisy data. */
-		bool right = src[j] < src[i];
-		inv += right ? (int64_t)(mid - i) : 0;
-		dst[k++] = right ? src[j] : src[i];
+	if (hi - mid != w) {
+		size_t i = lo, j = mid, k = lo;
+		while (i < mid && j < hi) {
+			bool right = src[j].key < src[i].key;
+			inv += (int64_t)(mid - i) & -(int64_t)right;
+			dst[k++] = src[right ? j : i];
+			j += right;
+			i += !right;
+		}
+		while (i < mid)
+			dst[k++] = src[i++];
+		while (j < hi)
+			dst[k++] = src[j++];
+		return inv;
+	}
+	/* With w steps from each end no index leaves its half. */
+	size_t i = lo, j = mid, k = lo, bi = mid - 1, bj = hi - 1, bk = hi - 1;
+	int64_t pos = 0;
+	for (size_t step = 0; step < w; step++) {
+		bool right = src[j].key < src[i].key;
+		dst[k] = src[right ? j : i];
+		pos += (int64_t)k & -(int64_t)right;
+		k++;
 		j += right;
 		i += !right;
+
+		bool left = src[bj].key < src[bi].key;
+		dst[bk] = src[left ? bi : bj];
+		pos += (int64_t)bk & -(int64_t)!left;
+		bk--;
+		bi -= left;
+		bj -= !left;
 	}
-	while (i < mid)
-		dst[k++] = src[i++];
-	while (j < hi)
-		dst[k++] = src[j++];
-	return inv;
+	/* Sum of the right half's source positions, mid .. hi-1. */
+	int64_t from = (int64_t)w * (int64_t)(mid + hi - 1) / 2;
+	return from - pos;
 }
 
 /*
- * Bottom-up merge sort of a[0..n) (tmp is scratch of the same size) that
- * counts strict inversions.  The sorted data ends up in a.
+ * Stable bottom-up merge sort of a[0..n) by key (tmp: n more) that
+ * counts strict inversions.  The sorted records end up in a.
  */
 static int64_t
-sort_count_doubles(double *a, double *tmp, size_t n)
+sort_count_keys(struct ckey *a, struct ckey *tmp, size_t n)
 {
-	double *src = a, *dst = tmp;
+	struct ckey *src = a, *dst = tmp;
 	int64_t inv = 0;
 
 	for (size_t w = 1; w < n; w *= 2) {
 		for (size_t lo = 0; lo < n; lo += 2 * w) {
 			size_t mid = n - lo > w ? lo + w : n;
 			size_t hi = n - mid > w ? mid + w : n;
-			inv += merge_doubles(src, dst, lo, mid, hi);
+			inv += merge_keys(src, dst, lo, mid, hi);
 		}
-		double *swap = src;
+		struct ckey *swap = src;
 		src = dst;
 		dst = swap;
 	}
 	if (src != a)
 		memcpy(a, src, n * sizeof(*a));
+	return inv;
+}
+
+/*
+ * Sorts v[0..n) into sorted[0..n) (a, tmp: scratch of n each) and returns
+ * the strict inversions.  -0 is counted as +0 (they are equal); v is
+ * assumed free of NaN.
+ */
+static int64_t
+sort_count_doubles(const double *v, size_t n, struct ckey *a,
+		struct ckey *tmp, double *sorted)
+{
+	for (size_t i = 0; i < n; i++)
+		a[i] = (struct ckey){ ordered_bits(v[i] + 0.0), (uint32_t)i };
+	int64_t inv = sort_count_keys(a, tmp, n);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = key_value(a[i].key);
 	return inv;
 }
 
@@ -121,6 +204,26 @@ tied_pairs(const double *sorted, size_t n)
 	return pairs;
 }
 
+/*
+ * Sorted copy of v[0..n) into *sorted (the caller frees it); returns the
+ * strict inversions, -1 when out of memory.
+ */
+static int64_t
+sorted_copy(const double *v, size_t n, double **sorted)
+{
+	struct ckey *k = malloc(2 * n * sizeof(*k));
+	*sorted = malloc(n * sizeof(**sorted));
+	if (k == NULL || *sorted == NULL) {
+		free(k);
+		free(*sorted);
+		*sorted = NULL;
+		return -1;
+	}
+	int64_t inv = sort_count_doubles(v, n, k, k + n, *sorted);
+	free(k);
+	return inv;
+}
+
 int64_t
 pt_count_inversions(const double *a, size_t n, int64_t *ties)
 {
@@ -128,14 +231,11 @@ pt_count_inversions(const double *a, size_t n, int64_t *ties)
 		*ties = 0;
 	if (n < 2)
 		return 0;
-	double *buf = malloc(2 * n * sizeof(*buf));
-	if (buf == NULL)
-		return -1;
-	memcpy(buf, a, n * sizeof(*buf));
-	int64_t inv = sort_count_doubles(buf, buf + n, n);
-	if (ties != NULL)
-		*ties = tied_pairs(buf, n);
-	free(buf);
+	double *sorted;
+	int64_t inv = sorted_copy(a, n, &sorted);
+	if (inv >= 0 && ties != NULL)
+		*ties = tied_pairs(sorted, n);
+	free(sorted);
 	return inv;
 }
 
@@ -192,11 +292,10 @@ static bool
 sorted_stats(const double *y, size_t n, int64_t *inv, int64_t *ties,
 		double *var)
 {
-	double *buf = malloc(2 * n * sizeof(*buf));
-	if (buf == NULL)
+	double *buf;
+	int64_t q = sorted_copy(y, n, &buf);
+	if (q < 0)
 		return false;
-	memcpy(buf, y, n * sizeof(*buf));
-	int64_t q = sort_count_doubles(buf, buf + n, n);
 	if (inv != NULL)
 		*inv = q;
 	if (ties != NULL)
@@ -234,61 +333,23 @@ pt_mann_kendall(const double *y, size_t n, struct pt_mk *out)
 /* ------------------------------------------------------------------ */
 /* Hamed-Rao autocorrelation correction                                  */
 
-struct ranked_value {
-	double v;
-	size_t i;
-};
-
-/*
- * Stable merge sort of rv[0..n) by value (tmp: n more): from index order,
- * ties stay by index.  Inlined comparisons without branches, where qsort
- * would call a comparison function per step.
- */
-static void
-sort_ranked(struct ranked_value *rv, struct ranked_value *tmp, size_t n)
-{
-	struct ranked_value *src = rv, *dst = tmp;
-	for (size_t w = 1; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = n - lo > w ? lo + w : n;
-			size_t hi = n - mid > w ? mid + w : n;
-			size_t i = lo, j = mid, k = lo;
-			while (i < mid && j < hi) {
-				bool right = src[j].v < src[i].v;
-				dst[k++] = right ? src[j] : src[i];
-				j += right;
-				i += !right;
-			}
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		struct ranked_value *swap = src;
-		src = dst;
-		dst = swap;
-	}
-	if (src != rv)
-		memcpy(rv, src, n * sizeof(*rv));
-}
-
 /* Ranks of r (ties get their average rank) into rank[0..n). */
 static bool
 rank_values(const double *r, size_t n, double *rank)
 {
-	struct ranked_value *rv = malloc(2 * n * sizeof(*rv));
+	struct ckey *rv = malloc(2 * n * sizeof(*rv));
 	if (rv == NULL)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		rv[i] = (struct ranked_value){ r[i], i };
-	sort_ranked(rv, rv + n, n);
+		rv[i] = (struct ckey){ ordered_bits(r[i] + 0.0), (uint32_t)i };
+	sort_count_keys(rv, rv + n, n);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
-		while (j < n && rv[j].v == rv[i].v)
+		while (j < n && rv[j].key == rv[i].key)
 			j++;
 		double avg = (double)(i + j + 1) / 2;   /* 1-based mean rank */
 		for (size_t k = i; k < j; k++)
-			rank[rv[k].i] = avg;
+			rank[rv[k].idx] = avg;
 		i = j;
 	}
 	free(rv);
@@ -300,6 +361,8 @@ pt_hamed_rao_factor(const double *r, size_t n)
 {
 	if (n < 4)
 		return 1;
+	if (n > UINT32_MAX)
+		return -1;
 	double *rank = malloc(n * sizeof(*rank));
 	if (rank == NULL || !rank_values(r, n, rank)) {
 		free(rank);
@@ -618,33 +681,42 @@ exact_sign(double ya, double ta, double yb, double tb, double shi,
 
 /*
  * A point being sorted: key(s) = y - s t (s = shi + slo) in floating point
- * with a bound on its error, and the point's index.  Sorting these records rather than
- * indices into a key array keeps the merge passes sequential in memory,
- * about twice as fast for large n.
+ * with a bound on its error, and the point's index.  The key is stored as
+ * an integer that orders like the double (ordered_bits), because an
+ * integer comparison is the shortest step in the chain of dependent loads
+ * a merge is made of.  Sorting these records rather than indices into a
+ * key array keeps the merge passes sequential in memory.
  */
 struct item {
-	double u;
-	double err;     /* 0 when u is exact */
+	uint64_t key;   /* ordered_bits(u) */
+	double err;     /* bound on |u - exact key|, twice over */
 	uint32_t idx;
 };
+
+/* The key of an item as a double. */
+static inline double
+item_u(const struct item *it)
+{
+	return key_value(it->key);
+}
 
 static struct item
 make_item(double t, double y, double shi, double slo, uint32_t idx)
 {
-	double p = shi * t, perr = fma(shi, t, -p);
-	double q = slo * t, qerr = fma(slo, t, -q);
-	double v, verr, u, uerr;
-	two_sum(y, -p, &v, &verr);
-	two_sum(v, -q, &u, &uerr);
+	/* At the cut 0 the key is y itself. */
+	if (shi == 0 && slo == 0)
+		return (struct item){ ordered_bits(y), 0, idx };
+	double p = shi * t, v = y - p, q = slo * t, u = v - q;
 	/*
 	 * Each of the four roundings errs by at most eps times its result
 	 * (eps = DBL_EPSILON/2); the bound is doubled to cover the subtraction
-	 * of two keys.  DBL_MIN covers underflow.
+	 * of two keys.  DBL_MIN covers underflow.  Keys that happen to be
+	 * exact are not told apart: a comparison within the bound is decided
+	 * exactly anyway, so this costs time only where keys tie exactly.
 	 */
-	bool exact = perr == 0 && qerr == 0 && verr == 0 && uerr == 0;
-	double err = exact ? 0 : DBL_EPSILON * (fabs(p) + fabs(v) + fabs(q)
-			+ fabs(u)) + DBL_MIN;
-	return (struct item){ u, err, idx };
+	double err = DBL_EPSILON * (fabs(p) + fabs(v) + fabs(q) + fabs(u))
+		+ DBL_MIN;
+	return (struct item){ ordered_bits(u), err, idx };
 }
 
 /* ------------------------------------------------------------------ */
@@ -728,7 +800,7 @@ struct pass {
 static int
 key_cmp(const struct pass *p, const struct item *a, const struct item *b)
 {
-	double d = a->u - b->u, tol = a->err + b->err;
+	double d = item_u(a) - item_u(b), tol = a->err + b->err;
 	if (d > tol)
 		return 1;
 	if (d < -tol)
@@ -784,6 +856,20 @@ visit(struct pass *p, const struct item *left, size_t len,
 	p->off += (int64_t)len;
 }
 
+/*
+ * Whether b goes before a at a finite cut.  The integer keys decide
+ * unless the keys are within their error bounds of each other, which is
+ * rare on noisy data: the exact path is a branch that is almost never
+ * taken, and the outcome itself needs no branch.
+ */
+static inline bool
+item_before(const struct pass *p, const struct item *b, const struct item *a)
+{
+	if (fabs(item_u(a) - item_u(b)) > a->err + b->err)
+		return b->key < a->key;
+	return key_less(p, b, a);
+}
+
 static int64_t
 merge_items(struct pass *p, const struct item *src, struct item *dst,
 		size_t lo, size_t mid, size_t hi)
@@ -792,7 +878,9 @@ merge_items(struct pass *p, const struct item *src, struct item *dst,
 	int64_t inv = 0;
 
 	while (i < mid && j < hi) {
-		if (key_less(p, &src[j], &src[i])) {
+		bool right = p->inf == 0 ? item_before(p, &src[j], &src[i])
+			: key_less(p, &src[j], &src[i]);
+		if (right) {
 			if (p->mode != VISIT_NONE)
 				visit(p, src + i, mid - i, &src[j]);
 			inv += (int64_t)(mid - i);
@@ -809,19 +897,13 @@ merge_items(struct pass *p, const struct item *src, struct item *dst,
 }
 
 /*
- * Stable merge sort of the point indices ord[0..n) by key, using the item
- * buffers a and b (n each); returns the inversions.
+ * Stable merge sort of a[0..n) by key with exact comparisons, visiting
+ * the inversions as the pass says (b: scratch of n); returns the
+ * inversions.  The sorted items end up in a.
  */
 static int64_t
-sort_indices(struct pass *p, uint32_t *ord, struct item *a, struct item *b,
-		size_t n)
+sort_items(struct pass *p, struct item *a, struct item *b, size_t n)
 {
-	for (size_t k = 0; k < n; k++) {
-		uint32_t i = ord[k];
-		a[k] = p->inf ? (struct item){ 0, 0, i }
-			: make_item(p->t[i], p->y[i], p->shi, p->slo, i);
-	}
-
 	struct item *src = a, *dst = b;
 	int64_t inv = 0;
 	for (size_t w = 1; w < n; w *= 2) {
@@ -834,8 +916,8 @@ sort_indices(struct pass *p, uint32_t *ord, struct item *a, struct item *b,
 		src = dst;
 		dst = swap;
 	}
-	for (size_t k = 0; k < n; k++)
-		ord[k] = src[k].idx;
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
 	return inv;
 }
 
@@ -855,6 +937,9 @@ struct ts {
 	size_t n;
 	int64_t npairs;         /* pairs with t_i < t_j */
 	struct item *items[2];  /* sorting scratch */
+	struct ckey *keys[2];   /* counting passes: n, and 2n for runs */
+	double *err;            /* error bound of each point's key */
+	uint32_t *pos;          /* each point's place before the pass */
 	uint32_t *buf[3];       /* orderings; buf[0] is the window's */
 	double *out;            /* enumerated or sampled slopes */
 	size_t cap;             /* window pairs we are willing to enumerate */
@@ -874,6 +959,130 @@ struct window {
 	double lo, hi;
 	int64_t below, count;
 };
+
+/*
+ * Whether the rounded keys of a and b, a sorted before b, may be in the
+ * wrong order or tied exactly.  Keys further apart than the sum of their
+ * error bounds are ordered right; so is every pair of a sorted run whose
+ * neighbours are all that far apart, as the gaps add up.
+ */
+static bool
+keys_close(const struct ckey *a, const struct ckey *b, const double *err)
+{
+	double ua = item_u(&(struct item){ .key = a->key });
+	double ub = item_u(&(struct item){ .key = b->key });
+	return !(ub - ua > err[a->idx] + err[b->idx]);
+}
+
+/*
+ * Sorts the run c[0..m) of neighbours with close keys exactly and returns
+ * by how much the exact inversions among them differ from those the
+ * integer keys counted.  pos[] is each point's position before the pass;
+ * the two orders agree on every pair with a point outside the run.
+ */
+static int64_t
+settle_run(struct ts *ts, const struct pass *p, const uint32_t *pos,
+		struct ckey *c, size_t m)
+{
+	struct ckey *by_pos = ts->keys[1], *tmp = ts->keys[1] + m;
+	for (size_t i = 0; i < m; i++)
+		by_pos[i] = (struct ckey){ pos[c[i].idx], c[i].idx };
+	/* Pairs the rounded order put against the order before the pass. */
+	int64_t rounded = sort_count_keys(by_pos, tmp, m);
+
+	struct item *it = ts->items[0];
+	for (size_t i = 0; i < m; i++) {
+		uint32_t k = by_pos[i].idx;
+		it[i] = make_item(p->t[k], p->y[k], p->shi, p->slo, k);
+	}
+	struct pass exact = *p;
+	exact.mode = VISIT_NONE;
+	int64_t inv = sort_items(&exact, it, ts->items[1], m);
+	for (size_t i = 0; i < m; i++)
+		c[i] = (struct ckey){ it[i].key, it[i].idx };
+	return inv - rounded;
+}
+
+/*
+ * Puts the runs of close keys in out[0..n) (sorted by rounded key) in
+ * their exact order; returns the correction to the inversions.
+ */
+static int64_t
+settle_close_keys(struct ts *ts, const struct pass *p, const uint32_t *ord,
+		struct ckey *out)
+{
+	size_t n = ts->n, k = 1;
+	while (k < n && !keys_close(&out[k - 1], &out[k], ts->err))
+		k++;
+	if (k >= n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		ts->pos[ord[i]] = (uint32_t)i;
+	int64_t fix = 0;
+	while (k < n) {
+		size_t end = k + 1;
+		while (end < n && keys_close(&out[end - 1], &out[end], ts->err))
+			end++;
+		fix += settle_run(ts, p, ts->pos, out + k - 1, end - (k - 1));
+		k = end + 1;
+		while (k < n && !keys_close(&out[k - 1], &out[k], ts->err))
+			k++;
+	}
+	return fix;
+}
+
+/*
+ * A counting pass at a finite cut: the keys are rounded once per point and
+ * sorted as integers, and only the runs of keys within rounding of each
+ * other are compared exactly.  Returns -1 for a NaN key (the exact merge
+ * then decides, as it always did).
+ */
+static int64_t
+count_pass(struct ts *ts, const struct pass *p, uint32_t *ord)
+{
+	size_t n = ts->n;
+	struct ckey *a = ts->keys[0];
+	bool nan = false;
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = ord[k];
+		struct item it = make_item(p->t[i], p->y[i], p->shi, p->slo, i);
+		a[k] = (struct ckey){ it.key, i };
+		ts->err[i] = it.err;
+		nan |= isnan(item_u(&it));
+	}
+	if (nan)
+		return -1;
+	int64_t inv = sort_count_keys(a, ts->keys[1], n);
+	inv += settle_close_keys(ts, p, ord, a);
+	for (size_t k = 0; k < n; k++)
+		ord[k] = a[k].idx;
+	return inv;
+}
+
+/*
+ * Sorts the point indices ord[0..n) by key at the pass's cut, visiting
+ * the inversions as it says; returns how many there are.
+ */
+static int64_t
+sort_indices(struct ts *ts, struct pass *p, uint32_t *ord)
+{
+	if (p->inf == 0 && p->mode == VISIT_NONE) {
+		int64_t inv = count_pass(ts, p, ord);
+		if (inv >= 0)
+			return inv;
+	}
+	size_t n = ts->n;
+	struct item *a = ts->items[0];
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = ord[k];
+		a[k] = p->inf ? (struct item){ 0, 0, i }
+			: make_item(p->t[i], p->y[i], p->shi, p->slo, i);
+	}
+	int64_t inv = sort_items(p, a, ts->items[1], n);
+	for (size_t k = 0; k < n; k++)
+		ord[k] = a[k].idx;
+	return inv;
+}
 
 static void
 pass_init(struct pass *p, const struct ts *ts, double c)
@@ -904,7 +1113,7 @@ order_at(struct ts *ts, double c, uint32_t *dst)
 	if (isinf(c) && c < 0)
 		return 0;
 	pass_init(&p, ts, c);
-	return sort_indices(&p, dst, ts->items[0], ts->items[1], ts->n);
+	return sort_indices(ts, &p, dst);
 }
 
 /*
@@ -922,7 +1131,7 @@ window_pass(struct ts *ts, double hi, uint32_t *ord, struct pass *p)
 	base.want = p->want;
 	base.nwant = p->nwant;
 	*p = base;
-	return sort_indices(p, ord, ts->items[0], ts->items[1], ts->n);
+	return sort_indices(ts, p, ord);
 }
 
 static uint64_t
@@ -1264,8 +1473,12 @@ distinct_time_pairs(const double *t, size_t n)
 static void
 ts_free(struct ts *ts)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		free(ts->items[i]);
+		free(ts->keys[i]);
+	}
+	free(ts->err);
+	free(ts->pos);
 	for (int i = 0; i < 3; i++)
 		free(ts->buf[i]);
 	free(ts->out);
@@ -1292,14 +1505,20 @@ ts_alloc(struct ts *ts, int64_t span)
 	 */
 	ts->nsample = n < (MAX_SAMPLE - 1024) / 2 ? 2 * n + 1024 : MAX_SAMPLE;
 	ts->maxout = ts->cap > ts->nsample ? ts->cap : ts->nsample;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		ts->items[i] = malloc(n * sizeof(struct item));
+		ts->keys[i] = malloc((i + 1) * n * sizeof(struct ckey));
+	}
+	ts->err = malloc(n * sizeof(double));
+	ts->pos = malloc(n * sizeof(uint32_t));
 	for (int i = 0; i < 3; i++)
 		ts->buf[i] = malloc(n * sizeof(uint32_t));
 	ts->out = malloc(ts->maxout * sizeof(double));
 	ts->want = malloc(ts->nsample * sizeof(int64_t));
 	ts->rng = 0x5eed5eed5eed5eedu;
 	return ts->items[0] != NULL && ts->items[1] != NULL
+		&& ts->keys[0] != NULL && ts->keys[1] != NULL
+		&& ts->err != NULL && ts->pos != NULL
 		&& ts->buf[0] != NULL && ts->buf[1] != NULL
 		&& ts->buf[2] != NULL && ts->out != NULL
 		&& ts->want != NULL;
