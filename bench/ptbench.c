@@ -1,13 +1,17 @@
 /*
  * ptbench: time the stages of the pooltrend library on real input.
  *
- *   ptbench [-j N] [--no-score] INPUT...
+ *   ptbench [-j N] [--no-score] [--dump FILE] INPUT...
  *
  * Runs pt_analysis_load (read, decode, parse, date, align on N worker
  * threads; 0 = one per CPU) and then pt_score_all (scoring on one thread),
  * and prints one line of key=value pairs: the wall time of each stage, the
  * process CPU time, the input size, and the counts.  Used by bench/run.sh
  * so the parsing pipeline can be measured apart from the scorer.
+ *
+ * --dump FILE writes the statistics of every series' score as exact hex
+ * doubles, one line per series, so that two builds can be checked to
+ * give bit-identical results (cmp the files).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,25 +39,52 @@ cpu_s(void)
 		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* The fields the statistics in stats.c feed, as exact hex doubles. */
+static bool
+dump_scores(const char *path, const struct pt_score *s, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_score *c = &s[i];
+		double v[] = { c->confidence, c->growth_bph, c->growth_lo,
+			c->growth_hi, c->rate_after_onset, c->rate_after_onset_lo,
+			c->rate_after_onset_hi, c->mk.s, c->mk.var, c->mk.z,
+			c->hamed_rao, c->z_recent, c->z_within, c->half_ratio,
+			c->third_ratio, c->end_ratio, c->tte_hours, c->tte_lo,
+			c->tte_hi };
+		fprintf(f, "%zu %d %d %lld", c->series, (int)c->verdict,
+			(int)c->has_rate_after_onset, (long long)c->onset_ms);
+		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+			fprintf(f, " %a", v[k]);
+		fputc('\n', f);
+	}
+	return fclose(f) == 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct pt_analysis_opts opts;
 	pt_analysis_opts_init(&opts);
 	bool score = true;
+	const char *dump = NULL;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "-j") == 0 && i + 1 < argc)
 			opts.threads = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--no-score") == 0)
 			score = false;
+		else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
+			dump = argv[++i];
 		else {
-			fprintf(stderr, "usage: ptbench [-j N] [--no-score] INPUT...\n");
+			fprintf(stderr, "usage: ptbench [-j N] [--no-score] [--dump FILE] INPUT...\n");
 			return 2;
 		}
 	}
 	if (i == argc) {
-		fprintf(stderr, "usage: ptbench [-j N] [--no-score] INPUT...\n");
+		fprintf(stderr, "usage: ptbench [-j N] [--no-score] [--dump FILE] INPUT...\n");
 		return 2;
 	}
 	struct pt_analysis a;
@@ -74,6 +105,12 @@ main(int argc, char **argv)
 		c2 = cpu_s();
 		if (s == NULL) {
 			fprintf(stderr, "ptbench: %s\n", err.msg);
+			pt_analysis_finish(&a);
+			return 1;
+		}
+		if (dump != NULL && !dump_scores(dump, s, a.ds.nseries)) {
+			fprintf(stderr, "ptbench: cannot write %s\n", dump);
+			free(s);
 			pt_analysis_finish(&a);
 			return 1;
 		}
