@@ -206,6 +206,36 @@ START_TEST(inversions_vs_brute_force)
 }
 END_TEST
 
+/*
+ * Larger arrays of every size parity (both merge shapes: equal halves
+ * merged from both ends, a shorter last block from the front), negative
+ * values, and -0 next to +0 (equal, so a tie and not an inversion).
+ */
+START_TEST(inversions_large_with_signed_zeros)
+{
+	rng_seed(777);
+	for (int iter = 0; iter < 24; iter++) {
+		size_t n = 1000 + rng_below(3000);
+		uint64_t levels = 1 + rng_below(iter % 3 ? 7 : 100000);
+		double *a = xmalloc_doubles(n);
+		for (size_t i = 0; i < n; i++) {
+			int64_t k = (int64_t)rng_below(levels) - (int64_t)levels / 2;
+			a[i] = k == 0 && rng_below(2) ? -0.0 : (double)k * 0.75;
+		}
+		int64_t inv = 0, ties = 0;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++) {
+				inv += a[i] > a[j];
+				ties += a[i] == a[j];
+			}
+		int64_t got_ties = -7;
+		ck_assert_int_eq(pt_count_inversions(a, n, &got_ties), inv);
+		ck_assert_int_eq(got_ties, ties);
+		free(a);
+	}
+}
+END_TEST
+
 START_TEST(inversions_known)
 {
 	double up[6] = { 1, 2, 3, 4, 5, 6 }, down[6] = { 6, 5, 4, 3, 2, 1 };
@@ -762,6 +792,47 @@ START_TEST(median_quantile_vs_sort)
 }
 END_TEST
 
+/*
+ * Ranges large enough for the sampled band (8,192 and more): every
+ * order statistic asked for is the sorted array's, with many ties, sorted
+ * and reversed input, and a constant array.
+ */
+START_TEST(median_quantile_large_vs_sort)
+{
+	rng_seed(9191);
+	static const double qs[] = { 0, 0.001, 0.13, 0.5, 0.87, 0.999, 1 };
+	for (int iter = 0; iter < 20; iter++) {
+		size_t n = 8192 + rng_below(60000);
+		double *v = xmalloc_doubles(n), *s = xmalloc_doubles(n);
+		double *w = xmalloc_doubles(n);
+		for (size_t i = 0; i < n; i++) {
+			switch (iter % 5) {
+			case 0: v[i] = rng_normal(); break;
+			case 1: v[i] = (double)rng_below(5); break;
+			case 2: v[i] = (double)i; break;
+			case 3: v[i] = -(double)i; break;
+			default: v[i] = 42; break;
+			}
+		}
+		memcpy(s, v, n * sizeof(*v));
+		qsort(s, n, sizeof(*s), cmp_double);
+		memcpy(w, v, n * sizeof(*v));
+		double med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+		ck_assert_double_eq(pt_median_inplace(w, n), med);
+		for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+			memcpy(w, v, n * sizeof(*v));
+			ck_assert_double_eq_tol(pt_quantile_inplace(w, n, qs[k]),
+				sorted_quantile(s, n, qs[k]), 1e-12);
+		}
+		qsort(w, n, sizeof(*w), cmp_double);
+		ck_assert_mem_eq(w, s, n * sizeof(*s));
+		free(v);
+		free(s);
+		free(w);
+	}
+}
+END_TEST
+
 START_TEST(median_quantile_known)
 {
 	double v[4] = { 4, 1, 3, 2 };
@@ -852,6 +923,7 @@ stats_suite(void)
 	TCase *tc = tcase_create("inversions");
 	tcase_add_test(tc, inversions_vs_brute_force);
 	tcase_add_test(tc, inversions_known);
+	tcase_add_test(tc, inversions_large_with_signed_zeros);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mann_kendall");
@@ -878,6 +950,7 @@ stats_suite(void)
 	tcase_add_test(tc, hamed_rao_factor_values);
 	tcase_add_test(tc, median_quantile_vs_sort);
 	tcase_add_test(tc, median_quantile_known);
+	tcase_add_test(tc, median_quantile_large_vs_sort);
 	tcase_add_test(tc, median_large_adversarial);
 	suite_add_tcase(s, tc);
 
