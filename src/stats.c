@@ -1044,6 +1044,8 @@ struct ts {
 	double *err;            /* error bound of each point's key */
 	uint32_t *pos;          /* each point's place before the pass */
 	uint32_t *buf[3];       /* orderings; buf[0] is the window's */
+	uint32_t *hiord;        /* the order at the window's upper end, */
+	bool hi_known;          /* when a cut has left it */
 	double *out;            /* enumerated or sampled slopes */
 	size_t cap;             /* window pairs we are willing to enumerate */
 	size_t maxout;          /* capacity of out */
@@ -1265,6 +1267,79 @@ sample_all_pairs(struct ts *ts, size_t m)
 	return got;
 }
 
+/* Where a sampling pass stands: the wanted inversion numbers, the slopes. */
+struct sampler {
+	struct pass p;          /* t and y, for pair_slope */
+	int64_t off;            /* inversions met so far */
+	size_t iwant;
+};
+
+/*
+ * Merge of a sampling pass on integer keys: the pairs whose running
+ * inversion number is wanted are the left elements the right one jumps.
+ * Numbered in the same order as visit() numbers them.
+ */
+static void
+merge_sampling(struct sampler *s, const struct ckey *src, struct ckey *dst,
+		size_t lo, size_t mid, size_t hi)
+{
+	struct pass *p = &s->p;
+	size_t i = lo, j = mid, k = lo;
+
+	while (i < mid && j < hi) {
+		bool right = src[j].key < src[i].key;
+		int64_t len = (int64_t)(mid - i) & -(int64_t)right;
+		while (s->iwant < p->nwant && p->want[s->iwant] < s->off + len
+				&& p->nout < p->maxout) {
+			size_t at = (size_t)(p->want[s->iwant] - s->off);
+			p->out[p->nout++] = pair_slope(p, src[i + at].idx,
+					src[j].idx);
+			s->iwant++;
+		}
+		s->off += len;
+		dst[k++] = src[right ? j : i];
+		j += right;
+		i += !right;
+	}
+	while (i < mid)
+		dst[k++] = src[i++];
+	while (j < hi)
+		dst[k++] = src[j++];
+}
+
+/*
+ * The sampling pass of the window when the exact order at its upper end
+ * is known (ts->hiord): the points in order at lo are merge-sorted by their
+ * place in that order, integers that need no exact comparison.  Returns
+ * the window's pairs met (its count), the samples in p->out.
+ */
+static int64_t
+sample_by_place(struct ts *ts, struct pass *p)
+{
+	size_t n = ts->n;
+	for (size_t k = 0; k < n; k++)
+		ts->pos[ts->hiord[k]] = (uint32_t)k;
+	struct ckey *a = ts->keys[0], *b = ts->keys[1];
+	for (size_t k = 0; k < n; k++)
+		a[k] = (struct ckey){ ts->pos[ts->buf[0][k]], ts->buf[0][k] };
+	struct sampler s = { .p = *p };
+	s.p.t = ts->t;
+	s.p.y = ts->y;
+	struct ckey *src = a, *dst = b;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = n - lo > w ? lo + w : n;
+			size_t hi = n - mid > w ? mid + w : n;
+			merge_sampling(&s, src, dst, lo, mid, hi);
+		}
+		struct ckey *swap = src;
+		src = dst;
+		dst = swap;
+	}
+	*p = s.p;
+	return s.off;
+}
+
 /*
  * Stratified sample of m window pairs: one uniform pick from each of m
  * equal slices of the inversion numbering.  Returns the sampled slopes in
@@ -1289,8 +1364,13 @@ sample_window(struct ts *ts, const struct window *w, size_t m)
 
 	struct pass p = { .mode = VISIT_SAMPLE, .out = ts->out,
 		.maxout = ts->maxout, .want = ts->want, .nwant = m };
-	memcpy(ts->buf[1], ts->buf[0], ts->n * sizeof(uint32_t));
-	int64_t count = window_pass(ts, w->hi, ts->buf[1], &p);
+	int64_t count;
+	if (ts->hi_known) {
+		count = sample_by_place(ts, &p);
+	} else {
+		memcpy(ts->buf[1], ts->buf[0], ts->n * sizeof(uint32_t));
+		count = window_pass(ts, w->hi, ts->buf[1], &p);
+	}
 	return count == w->count ? p.nout : 0;
 }
 
@@ -1361,6 +1441,11 @@ cut_window(struct ts *ts, struct window *w, double c1, double c2, int64_t ra,
 	w->hi = cut[gb + 1];
 	w->below = below;
 	w->count = count;
+	/* The order at the new upper end, unless it is the old one. */
+	if (gb < 2) {
+		memcpy(ts->hiord, ts->buf[gb + 1], ts->n * sizeof(uint32_t));
+		ts->hi_known = true;
+	}
 	if (ga > 0)
 		swap_bufs(ts, 0, ga);
 	return FOUND;
@@ -1443,6 +1528,7 @@ select_ranks(struct ts *ts, const int64_t *k, size_t nk, double *v)
 	bool pivot = false;
 
 	identity(ts->buf[0], ts->n);
+	ts->hi_known = false;
 	for (int iter = 0; iter < MAX_ROUNDS; iter++) {
 		int64_t ra = k[0] - 1 - w.below, rb = k[nk - 1] - 1 - w.below;
 		if (w.count <= (int64_t)ts->cap)
@@ -1571,6 +1657,7 @@ ts_free(struct ts *ts)
 	}
 	free(ts->err);
 	free(ts->pos);
+	free(ts->hiord);
 	for (int i = 0; i < 3; i++)
 		free(ts->buf[i]);
 	free(ts->out);
@@ -1603,6 +1690,7 @@ ts_alloc(struct ts *ts, int64_t span)
 	}
 	ts->err = malloc(n * sizeof(double));
 	ts->pos = malloc(n * sizeof(uint32_t));
+	ts->hiord = malloc(n * sizeof(uint32_t));
 	for (int i = 0; i < 3; i++)
 		ts->buf[i] = malloc(n * sizeof(uint32_t));
 	ts->out = malloc(ts->maxout * sizeof(double));
@@ -1610,7 +1698,7 @@ ts_alloc(struct ts *ts, int64_t span)
 	ts->rng = 0x5eed5eed5eed5eedu;
 	return ts->items[0] != NULL && ts->items[1] != NULL
 		&& ts->keys[0] != NULL && ts->keys[1] != NULL
-		&& ts->err != NULL && ts->pos != NULL
+		&& ts->err != NULL && ts->pos != NULL && ts->hiord != NULL
 		&& ts->buf[0] != NULL && ts->buf[1] != NULL
 		&& ts->buf[2] != NULL && ts->out != NULL
 		&& ts->want != NULL;
