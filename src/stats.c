@@ -89,6 +89,17 @@ struct ckey {
 	uint32_t idx;
 };
 
+/* The rest of a merge once one side is used up, from dst[k] on. */
+static inline void
+copy_rest(const struct ckey *src, struct ckey *dst, size_t i, size_t mid,
+		size_t j, size_t hi, size_t k)
+{
+	while (i < mid)
+		dst[k++] = src[i++];
+	while (j < hi)
+		dst[k++] = src[j++];
+}
+
 /*
  * Merges src[lo..mid) and src[mid..hi) into dst by key (ties from the
  * left first) and returns the strict inversions.  The side taken is
@@ -116,10 +127,7 @@ merge_keys(const struct ckey *src, struct ckey *dst, size_t lo, size_t mid,
 			j += right;
 			i += !right;
 		}
-		while (i < mid)
-			dst[k++] = src[i++];
-		while (j < hi)
-			dst[k++] = src[j++];
+		copy_rest(src, dst, i, mid, j, hi, k);
 		return inv;
 	}
 	/* With w steps from each end no index leaves its half. */
@@ -1301,10 +1309,7 @@ merge_sampling(struct sampler *s, const struct ckey *src, struct ckey *dst,
 		j += right;
 		i += !right;
 	}
-	while (i < mid)
-		dst[k++] = src[i++];
-	while (j < hi)
-		dst[k++] = src[j++];
+	copy_rest(src, dst, i, mid, j, hi, k);
 }
 
 /*
