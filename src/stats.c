@@ -335,6 +335,46 @@ mk_variance(const double *sorted, size_t n)
 }
 
 /*
+ * The tie-corrected variance from the tie groups counted in a hash table,
+ * without sorting (the interval of the Theil-Sen slope needs nothing
+ * else).  The same integers as mk_variance, summed in another order,
+ * which does not change an integer sum.  False when out of memory, for n
+ * past the exact range or NaN in y: the sort decides those.
+ */
+static bool
+hashed_variance(const double *y, size_t n, double *var)
+{
+	if (n < 2 || n > EXACT_VAR_MAX)
+		return false;
+	int bits = 1;
+	while (((size_t)1 << bits) < 2 * n)
+		bits++;
+	size_t size = (size_t)1 << bits, mask = size - 1;
+	uint64_t *key = malloc(size * sizeof(*key));
+	uint32_t *count = calloc(size, sizeof(*count));
+	bool ok = key != NULL && count != NULL;
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = !isnan(y[i]);
+		uint64_t k = ordered_bits(y[i] + 0.0);
+		size_t h = (size_t)((k * 0x9e3779b97f4a7c15u) >> (64 - bits));
+		while (count[h] != 0 && key[h] != k)
+			h = (h + 1) & mask;
+		key[h] = k;
+		count[h]++;
+	}
+	if (ok) {
+		uint64_t num = var_term(n);
+		for (size_t h = 0; h < size; h++)
+			if (count[h] > 1)
+				num -= var_term(count[h]);
+		*var = (double)num / 18.0;
+	}
+	free(key);
+	free(count);
+	return ok;
+}
+
+/*
  * Sorts a copy of y and returns the tie-corrected variance; *inv gets the
  * strict inversions and *ties the tied pairs when not NULL.  False on OOM.
  */
@@ -1746,7 +1786,8 @@ ci_ranks(const double *y, size_t n, int64_t npairs, double conf,
 		int64_t *klo, int64_t *khi)
 {
 	double var;
-	if (!sorted_stats(y, n, NULL, NULL, &var))
+	if (!hashed_variance(y, n, &var) &&
+			!sorted_stats(y, n, NULL, NULL, &var))
 		return false;
 	double c = 0;
 	if (conf >= 1)
