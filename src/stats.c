@@ -18,13 +18,14 @@
  *
  * Selection of the k-th smallest slope keeps a window [lo, hi) known to
  * contain it, with the number of pairs below and inside the window.  Each
- * round samples about n pairs of the window, takes sample order statistics
- * a few standard deviations either side of the target as new cuts, counts
- * the pairs between the cuts and keeps the part holding the target
- * (Matousek 1991; Dillencourt, Mount & Netanyahu 1992).  Each round shrinks
- * the window by a factor of about sqrt(n), so two or three rounds of
- * O(n log n) bring it down to O(n) pairs, which are enumerated and selected
- * by quickselect.  Problems with few pairs enumerate them all directly.
+ * round samples about 2n pairs of the window, takes sample order
+ * statistics about one standard deviation either side of the target as
+ * new cuts, counts the pairs between the cuts and keeps the part holding
+ * the target (Matousek 1991; Dillencourt, Mount & Netanyahu 1992).  Each
+ * round shrinks the window by a factor of about sqrt(n), so one or two
+ * rounds of O(n log n) bring it down to O(n) pairs (O(n^1.5) between the
+ * confidence ranks), which are enumerated and selected by quickselect.
+ * Problems with few pairs enumerate them all directly.
  * Sampling uses a fixed-seed PRNG, so results are reproducible; the counts
  * are verified, so a bad sample costs time, never correctness.
  *
@@ -1522,8 +1523,16 @@ choose_cuts(struct ts *ts, const struct window *w, int64_t ra, int64_t rb,
 	if (m == 0)
 		return false;
 
+	/*
+	 * About one standard deviation of the target's sample rank each side
+	 * (it is at most sqrt(m)/2): the window the cuts leave is then often
+	 * small enough to enumerate after the first round.  A target outside
+	 * costs a round (two or three passes); enumerating a wider window
+	 * costs more (measured at n = 300 to 20,000: 3 standard deviations
+	 * each side took 1.1 to 1.5 times as long as this).
+	 */
 	double scale = (double)m / (double)w->count;
-	double delta = 3 * sqrt((double)m) + 2;
+	double delta = 0.5 * sqrt((double)m) + 2;
 	double ja = floor((double)ra * scale - delta);
 	double jb = ceil((double)rb * scale + delta);
 	if (pivot) {
@@ -1726,9 +1735,8 @@ ts_free(struct ts *ts)
 /*
  * span: the distance between the lowest and highest rank searched
  * together; the window may be enumerated once it is a few times that.
- * With the CI ranks the window after two rounds holds about 1.35 span
- * at n = 2,000: a margin of span/4 made a third round (three more merge
- * passes) common, span/2 rarely needs one (measured: 7.4 -> 6.1 passes).
+ * A margin of span/2 lets the window the first round leaves at n = 2,000
+ * (about 1.2 to 1.4 span) be enumerated without a second round.
  */
 static bool
 ts_alloc(struct ts *ts, int64_t span)
@@ -1736,10 +1744,10 @@ ts_alloc(struct ts *ts, int64_t span)
 	size_t n = ts->n;
 	ts->cap = DIRECT_PAIRS + 4 * n + (size_t)span + (size_t)span / 2;
 	/*
-	 * About 2n samples shrink the window by ~sqrt(2n)/6 per round, so two
-	 * or three rounds reach the enumeration size (measured: 1n and 8n are
-	 * slower at n = 1,000 and 2,000).  Bounded so that the stratum
-	 * arithmetic stays within 64 bits.
+	 * About 2n samples shrink the window by ~sqrt(2n) per round, so one
+	 * or two rounds reach the enumeration size (measured with wider
+	 * margins: 1n and 8n were slower at n = 1,000 and 2,000).  Bounded so
+	 * that the stratum arithmetic stays within 64 bits.
 	 */
 	ts->nsample = n < (MAX_SAMPLE - 1024) / 2 ? 2 * n + 1024 : MAX_SAMPLE;
 	ts->maxout = ts->cap > ts->nsample ? ts->cap : ts->nsample;
