@@ -336,14 +336,14 @@ mk_variance(const double *sorted, size_t n)
 }
 
 /*
- * The tie-corrected variance from the tie groups counted in a hash table,
- * without sorting (the interval of the Theil-Sen slope needs nothing
- * else).  The same integers as mk_variance, summed in another order,
- * which does not change an integer sum.  False when out of memory, for n
- * past the exact range or NaN in y: the sort decides those.
+ * The tie-corrected variance and the tied pairs from the tie groups
+ * counted in a hash table, without sorting (the interval of the Theil-Sen
+ * slope needs nothing else).  The same integers as mk_variance, summed in
+ * another order, which does not change an integer sum.  False when out of
+ * memory, for n past the exact range or NaN in y: the sort decides those.
  */
 static bool
-hashed_variance(const double *y, size_t n, double *var)
+hashed_ties(const double *y, size_t n, double *var, int64_t *ties)
 {
 	if (n < 2 || n > EXACT_VAR_MAX)
 		return false;
@@ -365,10 +365,15 @@ hashed_variance(const double *y, size_t n, double *var)
 	}
 	if (ok) {
 		uint64_t num = var_term(n);
-		for (size_t h = 0; h < size; h++)
-			if (count[h] > 1)
+		int64_t pairs = 0;
+		for (size_t h = 0; h < size; h++) {
+			if (count[h] > 1) {
 				num -= var_term(count[h]);
+				pairs += (int64_t)count[h] * (count[h] - 1) / 2;
+			}
+		}
 		*var = (double)num / 18.0;
+		*ties = pairs;
 	}
 	free(key);
 	free(count);
@@ -1789,14 +1794,10 @@ clamp_rank(double r, int64_t npairs)
  * rounded half up and clamped to [1, N].  conf <= 0 gives C = 0; conf >= 1
  * gives the extreme slopes.
  */
-static bool
-ci_ranks(const double *y, size_t n, int64_t npairs, double conf,
-		int64_t *klo, int64_t *khi)
+static void
+ci_ranks(double var, int64_t npairs, double conf, int64_t *klo,
+		int64_t *khi)
 {
-	double var;
-	if (!hashed_variance(y, n, &var) &&
-			!sorted_stats(y, n, NULL, NULL, &var))
-		return false;
 	double c = 0;
 	if (conf >= 1)
 		c = INFINITY;
@@ -1805,9 +1806,26 @@ ci_ranks(const double *y, size_t n, int64_t npairs, double conf,
 	double dn = (double)npairs;
 	*klo = clamp_rank((dn - c) / 2, npairs);
 	*khi = clamp_rank((dn + c) / 2 + 1, npairs);
-	return true;
 }
 
+/*
+ * Whether the ranks kmin..kmax all fall among the pairs of equal y, whose
+ * slope is 0, when no two times are equal: the pairs below them are the
+ * inversions of y, the ties come after.  Series that are nearly constant
+ * end here instead of searching inside a mass of tied slopes.  ties: the
+ * tied pairs of y.  -1 when out of memory.
+ */
+static int
+ranks_in_zero_mass(const double *y, size_t n, int64_t npairs, int64_t ties,
+		int64_t kmin, int64_t kmax)
+{
+	if (npairs != (int64_t)n * (int64_t)(n - 1) / 2 || ties <= kmax - kmin)
+		return 0;
+	int64_t below = pt_count_inversions(y, n, NULL);
+	if (below < 0)
+		return -1;
+	return below < kmin && kmax <= below + ties;
+}
 static bool
 theil_sen_direct(const double *t, const double *y, size_t n, int64_t npairs,
 		int64_t ka, int64_t kb, const int64_t ci[2], double out[4])
@@ -1897,18 +1915,30 @@ pt_theil_sen(const double *t, const double *y, size_t n, double conf,
 	bool ok = npairs > 0;
 
 	int64_t ka = (npairs + 1) / 2, kb = npairs / 2 + 1;
-	int64_t ci[2] = { 0, 0 };
-	if (ok && (lo != NULL || hi != NULL))
-		ok = ci_ranks(sy, n, npairs, conf, &ci[0], &ci[1]);
+	int64_t ci[2] = { 0, 0 }, ties = -1;
+	if (ok && (lo != NULL || hi != NULL)) {
+		double var = 0;
+		ok = hashed_ties(sy, n, &var, &ties) ||
+			sorted_stats(sy, n, NULL, &ties, &var);
+		if (ok)
+			ci_ranks(var, npairs, conf, &ci[0], &ci[1]);
+	}
 	if (lo == NULL)
 		ci[0] = 0;
 	if (hi == NULL)
 		ci[1] = 0;
 
 	double out[4] = { 0, 0, 0, 0 };
-	if (ok && npairs <= DIRECT_PAIRS)
+	int zero = 0;
+	if (ok && npairs > DIRECT_PAIRS && ties >= 0) {
+		int64_t kmin = ci[0] > 0 && ci[0] < ka ? ci[0] : ka;
+		int64_t kmax = ci[1] > kb ? ci[1] : kb;
+		zero = ranks_in_zero_mass(sy, n, npairs, ties, kmin, kmax);
+		ok = zero >= 0;
+	}
+	if (ok && zero == 0 && npairs <= DIRECT_PAIRS)
 		ok = theil_sen_direct(st, sy, n, npairs, ka, kb, ci, out);
-	else if (ok)
+	else if (ok && zero == 0)
 		ok = theil_sen_window(st, sy, n, npairs, ka, kb, ci, out);
 	free(mem);
 	if (!ok)

@@ -508,6 +508,85 @@ END_TEST
 static void check_ci_vs_brute(const double *t, const double *y, size_t n,
 		uint64_t seed);
 
+/*
+ * Nearly constant series: the median and interval ranks fall inside the
+ * mass of zero slopes (answered from the inversions and ties of y), at
+ * its edge, or outside it, depending on how many samples move.
+ */
+START_TEST(theil_sen_nearly_constant)
+{
+	for (uint64_t seed = 1; seed <= 60; seed++) {
+		rng_seed(seed * 7919);
+		size_t n = 100 + rng_below(300);
+		uint64_t moving = 1 + rng_below(n / 2);
+		double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+		double sec = 0;
+		for (size_t i = 0; i < n; i++) {
+			sec += 630 + (double)rng_below(541);
+			t[i] = sec / 3600;
+			y[i] = 4096;
+			if (rng_below(n) < moving)
+				y[i] += 16.0 * ((double)rng_below(9) - 4);
+		}
+		double slope, lo, hi;
+		ck_assert(pt_theil_sen(t, y, n, 0.95, &slope, &lo, &hi));
+		check_ci_vs_brute(t, y, n, seed);
+		struct brute b = brute_slopes(t, y, n);
+		/* A slope of 0 is +0, as brute force divides. */
+		ck_assert_int_eq(signbit(slope), signbit(brute_median(&b)));
+		ck_assert(!(lo == 0 && signbit(lo)) && !(hi == 0 && signbit(hi)));
+		free(b.slopes);
+		free(t);
+		free(y);
+	}
+}
+END_TEST
+
+/*
+ * The edges of the zero mass: series whose lowest interval rank is just
+ * past the negative slopes, or whose highest is the last zero or the
+ * first positive slope, found by trying many nearly constant series.
+ */
+START_TEST(theil_sen_zero_mass_edges)
+{
+	size_t n = 100, found_lo = 0, found_hi = 0;
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	for (uint64_t seed = 1; seed <= 200000 && (found_lo < 3 || found_hi < 3);
+			seed++) {
+		rng_seed(seed);
+		uint64_t moving = 20 + rng_below(60);
+		for (size_t i = 0; i < n; i++) {
+			t[i] = (double)i / 4;
+			y[i] = rng_below(n) < moving ?
+				(double)(rng_below(7) + 1) * (rng_below(2) ? 1 : -1) : 0;
+		}
+		int64_t below = 0, ties = 0, np = (int64_t)(n * (n - 1) / 2);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++) {
+				below += y[j] < y[i];
+				ties += y[j] == y[i];
+			}
+		double c = 1.959963984540054 * sqrt(brute_mk_var(y, n));
+		int64_t klo = (int64_t)brute_rank(((double)np - c) / 2, (size_t)np);
+		int64_t khi = (int64_t)brute_rank(((double)np + c) / 2 + 1,
+			(size_t)np);
+		bool lo_edge = klo - below >= 0 && klo - below <= 1
+			&& khi <= below + ties;
+		bool hi_edge = below + ties - khi >= -1 && below + ties - khi <= 0
+			&& klo > below;
+		if (!lo_edge && !hi_edge)
+			continue;
+		found_lo += lo_edge;
+		found_hi += hi_edge;
+		check_ci_vs_brute(t, y, n, seed);
+	}
+	ck_assert_uint_ge(found_lo, 3);
+	ck_assert_uint_ge(found_hi, 3);
+	free(t);
+	free(y);
+}
+END_TEST
+
 START_TEST(theil_sen_ci_in_tie_mass)
 {
 	size_t n = 300;
@@ -939,6 +1018,8 @@ stats_suite(void)
 	tcase_add_test(tc, theil_sen_small_cases);
 	tcase_add_test(tc, theil_sen_heavy_ties_large);
 	tcase_add_test(tc, theil_sen_ci_in_tie_mass);
+	tcase_add_test(tc, theil_sen_nearly_constant);
+	tcase_add_test(tc, theil_sen_zero_mass_edges);
 	tcase_add_test(tc, theil_sen_near_ties_need_exact_keys);
 	tcase_add_test(tc, theil_sen_mostly_tied_times);
 	tcase_add_test(tc, theil_sen_jittered_leak_vs_brute_force);
