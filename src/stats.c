@@ -1373,13 +1373,40 @@ merge_sampling(struct sampler *s, const struct ckey *src, struct ckey *dst,
 }
 
 /*
- * The sampling pass of the window when the exact order at its upper end
- * is known (ts->hiord): the points in order at lo are merge-sorted by their
- * place in that order, integers that need no exact comparison.  Returns
- * the window's pairs met (its count), the samples in p->out.
+ * Merge of an enumerating pass on integer keys: every left element a
+ * right one jumps makes one of the window's pairs.
+ */
+static void
+merge_enumerating(struct sampler *s, const struct ckey *src,
+		struct ckey *dst, size_t lo, size_t mid, size_t hi)
+{
+	struct pass *p = &s->p;
+	size_t i = lo, j = mid, k = lo;
+
+	while (i < mid && j < hi) {
+		if (src[j].key < src[i].key) {
+			size_t room = p->maxout - p->nout, len = mid - i;
+			for (size_t x = i; x < mid && x - i < room; x++)
+				p->out[p->nout++] = pair_slope(p, src[x].idx,
+						src[j].idx);
+			s->off += (int64_t)len;
+			dst[k++] = src[j++];
+		} else {
+			dst[k++] = src[i++];
+		}
+	}
+	copy_rest(src, dst, i, mid, j, hi, k);
+}
+
+/*
+ * The sampling or enumerating pass (p->mode) of the window when the exact
+ * order at its upper end is known (ts->hiord): the points in order at lo
+ * are merge-sorted by their place in that order, integers that need no
+ * exact comparison.  Returns the window's pairs met (its count), the
+ * slopes in p->out.
  */
 static int64_t
-sample_by_place(struct ts *ts, struct pass *p)
+visit_by_place(struct ts *ts, struct pass *p)
 {
 	size_t n = ts->n;
 	for (size_t k = 0; k < n; k++)
@@ -1395,7 +1422,10 @@ sample_by_place(struct ts *ts, struct pass *p)
 		for (size_t lo = 0; lo < n; lo += 2 * w) {
 			size_t mid = n - lo > w ? lo + w : n;
 			size_t hi = n - mid > w ? mid + w : n;
-			merge_sampling(&s, src, dst, lo, mid, hi);
+			if (p->mode == VISIT_ALL)
+				merge_enumerating(&s, src, dst, lo, mid, hi);
+			else
+				merge_sampling(&s, src, dst, lo, mid, hi);
 		}
 		struct ckey *swap = src;
 		src = dst;
@@ -1403,6 +1433,19 @@ sample_by_place(struct ts *ts, struct pass *p)
 	}
 	*p = s.p;
 	return s.off;
+}
+
+/*
+ * The visiting pass (p->mode) over the window's pairs, by place when the
+ * order at its upper end is known; returns how many pairs it met.
+ */
+static int64_t
+visit_window(struct ts *ts, const struct window *w, struct pass *p)
+{
+	if (ts->hi_known)
+		return visit_by_place(ts, p);
+	memcpy(ts->buf[1], ts->buf[0], ts->n * sizeof(uint32_t));
+	return window_pass(ts, w->hi, ts->buf[1], p);
 }
 
 /*
@@ -1429,13 +1472,7 @@ sample_window(struct ts *ts, const struct window *w, size_t m)
 
 	struct pass p = { .mode = VISIT_SAMPLE, .out = ts->out,
 		.maxout = ts->maxout, .want = ts->want, .nwant = m };
-	int64_t count;
-	if (ts->hi_known) {
-		count = sample_by_place(ts, &p);
-	} else {
-		memcpy(ts->buf[1], ts->buf[0], ts->n * sizeof(uint32_t));
-		count = window_pass(ts, w->hi, ts->buf[1], &p);
-	}
+	int64_t count = visit_window(ts, w, &p);
 	return count == w->count ? p.nout : 0;
 }
 
@@ -1576,8 +1613,7 @@ enumerate_window(struct ts *ts, const struct window *w, const int64_t *k,
 {
 	struct pass p = { .mode = VISIT_ALL, .out = ts->out,
 		.maxout = ts->maxout };
-	memcpy(ts->buf[1], ts->buf[0], ts->n * sizeof(uint32_t));
-	int64_t count = window_pass(ts, w->hi, ts->buf[1], &p);
+	int64_t count = visit_window(ts, w, &p);
 	if (count != w->count || (int64_t)p.nout != count)
 		return false;
 	size_t r[4];
