@@ -31,9 +31,10 @@
  *
  * Exactness: key comparisons are exact, not just rounded.  A counting
  * pass rounds each key once with an error bound and sorts the rounded
- * keys as integers; only runs of neighbours within their bounds of each
- * other (rare on noisy data, common on exact ties) are then sorted again
- * by exact comparisons, and the inversions corrected by the difference.
+ * keys as integers; only runs of neighbours within twice the largest
+ * bound of each other (rare on noisy data, common on exact ties) are then
+ * sorted again by exact comparisons, and the inversions corrected by the
+ * difference.
  * The passes that visit pairs compare in floating point with the bound.
  * The comparisons inside the bound are decided by summing the terms of
  * y_a - y_b - s(t_a - t_b) exactly (fma products, Shewchuk's
@@ -1109,7 +1110,6 @@ struct ts {
 	int64_t npairs;         /* pairs with t_i < t_j */
 	struct item *items[2];  /* sorting scratch */
 	struct ckey *keys[2];   /* counting passes: n, and 2n for runs */
-	double *err;            /* error bound of each point's key */
 	uint32_t *pos;          /* each point's place before the pass */
 	uint32_t *buf[3];       /* orderings; buf[0] is the window's */
 	uint32_t *hiord;        /* the order at the window's upper end, */
@@ -1135,15 +1135,15 @@ struct window {
 
 /*
  * Whether the rounded keys of a and b, a sorted before b, may be in the
- * wrong order or tied exactly.  Keys further apart than the sum of their
- * error bounds are ordered right; so is every pair of a sorted run whose
- * neighbours are all that far apart, as the gaps add up.
+ * wrong order or tied exactly: within tol, twice the largest error bound
+ * of the pass.  Neighbours further apart than that are ordered right, and
+ * so is every pair with such a gap between them, whatever their own error
+ * bounds: runs of close neighbours hold every pair in doubt.
  */
 static bool
-keys_close(const struct ckey *a, const struct ckey *b, const double *err)
+keys_close(const struct ckey *a, const struct ckey *b, double tol)
 {
-	double ua = key_value(a->key), ub = key_value(b->key);
-	return !(ub - ua > err[a->idx] + err[b->idx]);
+	return !(key_value(b->key) - key_value(a->key) > tol);
 }
 
 /*
@@ -1177,14 +1177,15 @@ settle_run(struct ts *ts, const struct pass *p, const uint32_t *pos,
 
 /*
  * Puts the runs of close keys in out[0..n) (sorted by rounded key) in
- * their exact order; returns the correction to the inversions.
+ * their exact order; returns the correction to the inversions.  tol: see
+ * keys_close.
  */
 static int64_t
 settle_close_keys(struct ts *ts, const struct pass *p, const uint32_t *ord,
-		struct ckey *out)
+		struct ckey *out, double tol)
 {
 	size_t n = ts->n, k = 1;
-	while (k < n && !keys_close(&out[k - 1], &out[k], ts->err))
+	while (k < n && !keys_close(&out[k - 1], &out[k], tol))
 		k++;
 	if (k >= n)
 		return 0;
@@ -1193,11 +1194,11 @@ settle_close_keys(struct ts *ts, const struct pass *p, const uint32_t *ord,
 	int64_t fix = 0;
 	while (k < n) {
 		size_t end = k + 1;
-		while (end < n && keys_close(&out[end - 1], &out[end], ts->err))
+		while (end < n && keys_close(&out[end - 1], &out[end], tol))
 			end++;
 		fix += settle_run(ts, p, ts->pos, out + k - 1, end - (k - 1));
 		k = end + 1;
-		while (k < n && !keys_close(&out[k - 1], &out[k], ts->err))
+		while (k < n && !keys_close(&out[k - 1], &out[k], tol))
 			k++;
 	}
 	return fix;
@@ -1215,17 +1216,18 @@ count_pass(struct ts *ts, const struct pass *p, uint32_t *ord)
 	size_t n = ts->n;
 	struct ckey *a = ts->keys[0];
 	bool nan = false;
+	double maxerr = 0;
 	for (size_t k = 0; k < n; k++) {
 		uint32_t i = ord[k];
 		struct item it = make_item(p->t[i], p->y[i], p->shi, p->slo, i);
 		a[k] = (struct ckey){ ordered_bits(it.u), i };
-		ts->err[i] = it.err;
+		maxerr = it.err > maxerr ? it.err : maxerr;
 		nan |= isnan(it.u);
 	}
 	if (nan)
 		return -1;
 	int64_t inv = sort_count_keys(a, ts->keys[1], n);
-	inv += settle_close_keys(ts, p, ord, a);
+	inv += settle_close_keys(ts, p, ord, a, 2 * maxerr);
 	for (size_t k = 0; k < n; k++)
 		ord[k] = a[k].idx;
 	return inv;
@@ -1764,7 +1766,6 @@ ts_free(struct ts *ts)
 		free(ts->items[i]);
 		free(ts->keys[i]);
 	}
-	free(ts->err);
 	free(ts->pos);
 	free(ts->hiord);
 	for (int i = 0; i < 3; i++)
@@ -1796,7 +1797,6 @@ ts_alloc(struct ts *ts, int64_t span)
 		ts->items[i] = malloc(n * sizeof(struct item));
 		ts->keys[i] = malloc((i + 1) * n * sizeof(struct ckey));
 	}
-	ts->err = malloc(n * sizeof(double));
 	ts->pos = malloc(n * sizeof(uint32_t));
 	ts->hiord = malloc(n * sizeof(uint32_t));
 	for (int i = 0; i < 3; i++)
@@ -1806,7 +1806,7 @@ ts_alloc(struct ts *ts, int64_t span)
 	ts->rng = 0x5eed5eed5eed5eedu;
 	return ts->items[0] != NULL && ts->items[1] != NULL
 		&& ts->keys[0] != NULL && ts->keys[1] != NULL
-		&& ts->err != NULL && ts->pos != NULL && ts->hiord != NULL
+		&& ts->pos != NULL && ts->hiord != NULL
 		&& ts->buf[0] != NULL && ts->buf[1] != NULL
 		&& ts->buf[2] != NULL && ts->out != NULL
 		&& ts->want != NULL;

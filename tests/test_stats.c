@@ -587,6 +587,35 @@ START_TEST(theil_sen_zero_mass_edges)
 }
 END_TEST
 
+/*
+ * Many exactly collinear points, on lines whose slopes are the cuts the
+ * search takes, at times from a quarter hour to years: the keys of the
+ * late points carry rounding errors thousands of times those of the early
+ * ones, so exact ties are separated in rounded order by early points with
+ * tiny errors between them.
+ */
+START_TEST(theil_sen_collinear_wide_times)
+{
+	for (uint64_t seed = 1; seed <= 60; seed++) {
+		rng_seed(seed * 104729);
+		size_t n = 120 + rng_below(200);
+		double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+		double tt = 0;
+		for (size_t i = 0; i < n; i++) {
+			tt += i < n / 2 ? 0.25 : 0.25 * (double)(1 + rng_below(4000));
+			t[i] = tt;
+			/* Three lines through 0 with slopes 4, 6 and 8. */
+			double slope = (double)(4 + 2 * rng_below(3));
+			y[i] = slope * tt + (rng_below(4) == 0
+				? (double)rng_below(64) : 0);
+		}
+		check_ci_vs_brute(t, y, n, seed);
+		free(t);
+		free(y);
+	}
+}
+END_TEST
+
 START_TEST(theil_sen_ci_in_tie_mass)
 {
 	size_t n = 300;
@@ -1020,6 +1049,7 @@ stats_suite(void)
 	tcase_add_test(tc, theil_sen_ci_in_tie_mass);
 	tcase_add_test(tc, theil_sen_nearly_constant);
 	tcase_add_test(tc, theil_sen_zero_mass_edges);
+	tcase_add_test(tc, theil_sen_collinear_wide_times);
 	tcase_add_test(tc, theil_sen_near_ties_need_exact_keys);
 	tcase_add_test(tc, theil_sen_mostly_tied_times);
 	tcase_add_test(tc, theil_sen_jittered_leak_vs_brute_force);
