@@ -1,7 +1,7 @@
 /*
  * ptbench: time the stages of the pooltrend library on real input.
  *
- *   ptbench [-j N] [--no-score] [--held BYTES] INPUT...
+ *   ptbench [-j N] [--no-score] [--held BYTES] [--dump FILE] INPUT...
  *
  * Runs pt_analysis_load (read, decode, parse, date, align on N worker
  * threads; 0 = one per CPU) and then pt_score_all (scoring on one thread),
@@ -10,6 +10,10 @@
  * so the parsing pipeline can be measured apart from the scorer.
  * --held sets how many bytes of packed rows loading may keep rather than
  * read a file twice (0: read every file twice; see src/analysis.c).
+ *
+ * --dump FILE writes the statistics of every series' score as exact hex
+ * doubles, one line per series, so that two builds can be checked to
+ * give bit-identical results (cmp the files).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,12 +41,40 @@ cpu_s(void)
 		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* The fields the statistics in stats.c feed, as exact hex doubles. */
+static bool
+dump_scores(const char *path, const struct pt_score *s, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_score *c = &s[i];
+		double v[] = { c->confidence, c->growth_bph, c->growth_lo,
+			c->growth_hi, c->rate_after_onset, c->rate_after_onset_lo,
+			c->rate_after_onset_hi, c->mk.s, c->mk.var, c->mk.z,
+			c->hamed_rao, c->z_recent, c->z_within, c->half_ratio,
+			c->third_ratio, c->end_ratio, c->tte_hours, c->tte_lo,
+			c->tte_hi };
+		fprintf(f, "%zu %d %d %lld", c->series, (int)c->verdict,
+			(int)c->has_rate_after_onset, (long long)c->onset_ms);
+		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+			fprintf(f, " %a", v[k]);
+		fputc('\n', f);
+	}
+	return fclose(f) == 0;
+}
+
+static const char usage[] =
+	"usage: ptbench [-j N] [--no-score] [--held BYTES] [--dump FILE] INPUT...\n";
+
 int
 main(int argc, char **argv)
 {
 	struct pt_analysis_opts opts;
 	pt_analysis_opts_init(&opts);
 	bool score = true;
+	const char *dump = NULL;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "-j") == 0 && i + 1 < argc)
@@ -51,13 +83,15 @@ main(int argc, char **argv)
 			score = false;
 		else if (strcmp(argv[i], "--held") == 0 && i + 1 < argc)
 			opts.max_held_bytes = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
+			dump = argv[++i];
 		else {
-			fprintf(stderr, "usage: ptbench [-j N] [--no-score] [--held BYTES] INPUT...\n");
+			fputs(usage, stderr);
 			return 2;
 		}
 	}
 	if (i == argc) {
-		fprintf(stderr, "usage: ptbench [-j N] [--no-score] [--held BYTES] INPUT...\n");
+		fputs(usage, stderr);
 		return 2;
 	}
 	struct pt_analysis a;
@@ -78,6 +112,12 @@ main(int argc, char **argv)
 		c2 = cpu_s();
 		if (s == NULL) {
 			fprintf(stderr, "ptbench: %s\n", err.msg);
+			pt_analysis_finish(&a);
+			return 1;
+		}
+		if (dump != NULL && !dump_scores(dump, s, a.ds.nseries)) {
+			fprintf(stderr, "ptbench: cannot write %s\n", dump);
+			free(s);
 			pt_analysis_finish(&a);
 			return 1;
 		}

@@ -18,20 +18,27 @@
  *
  * Selection of the k-th smallest slope keeps a window [lo, hi) known to
  * contain it, with the number of pairs below and inside the window.  Each
- * round samples about n pairs of the window, takes sample order statistics
- * a few standard deviations either side of the target as new cuts, counts
- * the pairs between the cuts and keeps the part holding the target
- * (Matousek 1991; Dillencourt, Mount & Netanyahu 1992).  Each round shrinks
- * the window by a factor of about sqrt(n), so two or three rounds of
- * O(n log n) bring it down to O(n) pairs, which are enumerated and selected
- * by quickselect.  Problems with few pairs enumerate them all directly.
+ * round samples about 2n pairs of the window, takes sample order
+ * statistics about one standard deviation either side of the target as
+ * new cuts, counts the pairs between the cuts and keeps the part holding
+ * the target (Matousek 1991; Dillencourt, Mount & Netanyahu 1992).  Each
+ * round shrinks the window by a factor of about sqrt(n), so one or two
+ * rounds of O(n log n) bring it down to O(n) pairs (O(n^1.5) between the
+ * confidence ranks), which are enumerated and selected by quickselect.
+ * Problems with few pairs enumerate them all directly.
  * Sampling uses a fixed-seed PRNG, so results are reproducible; the counts
  * are verified, so a bad sample costs time, never correctness.
  *
- * Exactness: key comparisons are exact, not just rounded.  They are done
- * in floating point with an error bound, and the rare ones inside the
- * bound are decided by summing the terms of y_a - y_b - s(t_a - t_b)
- * exactly (fma products, Shewchuk's Grow-Expansion).  Window bounds are
+ * Exactness: key comparisons are exact, not just rounded.  A counting
+ * pass rounds each key once with an error bound and sorts the rounded
+ * keys as integers; only runs of neighbours within twice the largest
+ * bound of each other (rare on noisy data, common on exact ties) are then
+ * sorted again by exact comparisons, and the inversions corrected by the
+ * difference.
+ * The passes that visit pairs compare in floating point with the bound.
+ * The comparisons inside the bound are decided by summing the terms of
+ * y_a - y_b - s(t_a - t_b) exactly (fma products, Shewchuk's
+ * Grow-Expansion).  Window bounds are
  * cuts on the rounded slopes d = fl(r) that brute force computes (a cut at
  * a double c becomes a cut of the real slopes at the midpoint below c, see
  * rcut_of), so a window [v, nextafter(v)) holds only pairs with d == v:
@@ -51,56 +58,184 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
-/* Inversion counting on doubles                                        */
+/* Sorting on integer keys                                              */
+
+#define SIGN_BIT ((uint64_t)1 << 63)
 
 /*
- * Merges src[lo..mid) and src[mid..hi) into dst.  Equal elements are taken
- * from the left first, so only strict inversions are counted.
+ * Bits of u as an integer in the same order as u (-0 just below +0; NaN
+ * outside the infinities).  Merges compare these: an integer comparison
+ * is the shortest step in the chain of dependent loads a merge is.
  */
-static int64_t
-merge_doubles(const double *src, double *dst, size_t lo, size_t mid,
-		size_t hi)
+static inline uint64_t
+ordered_bits(double u)
 {
-	size_t i = lo, j = mid, k = lo;
-	int64_t inv = 0;
+	uint64_t b;
+	memcpy(&b, &u, sizeof(b));
+	return b ^ ((uint64_t)((int64_t)b >> 63) | SIGN_BIT);
+}
 
-	while (i < mid && j < hi) {
-		/* Without branches: which side wins is random on noisy data. */
-		bool right = src[j] < src[i];
-		inv += right ? (int64_t)(mid - i) : 0;
-		dst[k++] = right ? src[j] : src[i];
-		j += right;
-		i += !right;
-	}
+/* The inverse of ordered_bits. */
+static inline double
+key_value(uint64_t key)
+{
+	uint64_t b = key ^ ((uint64_t)((int64_t)~key >> 63) | SIGN_BIT);
+	double u;
+	memcpy(&u, &b, sizeof(u));
+	return u;
+}
+
+/* A record sorted by an integer key; idx is carried along. */
+struct ckey {
+	uint64_t key;
+	uint32_t idx;
+};
+
+/* The rest of a merge once one side is used up, from dst[k] on. */
+static inline void
+copy_rest(const struct ckey *src, struct ckey *dst, size_t i, size_t mid,
+		size_t j, size_t hi, size_t k)
+{
 	while (i < mid)
 		dst[k++] = src[i++];
 	while (j < hi)
 		dst[k++] = src[j++];
+}
+
+/*
+ * Merges src[lo..mid) and src[mid..hi) into dst by key (ties from the
+ * left first) and returns the strict inversions.  The side taken is
+ * chosen by arithmetic (on noisy keys the winner is random, so a branch
+ * would mispredict half the time), so each step waits for the one before:
+ * two independent merges, the smallest from the front and the largest
+ * from the back, halve that wait.  That needs halves of equal size; the
+ * last, shorter block of a level merges from the front only.  A right
+ * element that lands at position pos from position js jumped over
+ * js - pos left elements: those are its inversions.
+ */
+static int64_t
+merge_keys(const struct ckey *src, struct ckey *dst, size_t lo, size_t mid,
+		size_t hi)
+{
+	size_t w = mid - lo;
+	int64_t inv = 0;
+
+	if (hi - mid != w) {
+		size_t i = lo, j = mid, k = lo;
+		while (i < mid && j < hi) {
+			bool right = src[j].key < src[i].key;
+			inv += (int64_t)(mid - i) & -(int64_t)right;
+			dst[k++] = src[right ? j : i];
+			j += right;
+			i += !right;
+		}
+		copy_rest(src, dst, i, mid, j, hi, k);
+		return inv;
+	}
+	/* With w steps from each end no index leaves its half. */
+	size_t i = lo, j = mid, k = lo, bi = mid - 1, bj = hi - 1, bk = hi - 1;
+	int64_t pos = 0;
+	for (size_t step = 0; step < w; step++) {
+		bool right = src[j].key < src[i].key;
+		dst[k] = src[right ? j : i];
+		pos += (int64_t)k & -(int64_t)right;
+		k++;
+		j += right;
+		i += !right;
+
+		bool left = src[bj].key < src[bi].key;
+		dst[bk] = src[left ? bi : bj];
+		pos += (int64_t)bk & -(int64_t)!left;
+		bk--;
+		bi -= left;
+		bj -= !left;
+	}
+	/* Sum of the right half's source positions, mid .. hi-1. */
+	int64_t from = (int64_t)w * (int64_t)(mid + hi - 1) / 2;
+	return from - pos;
+}
+
+/*
+ * Orders x before y if y's key is smaller (a stable step: equal keys stay)
+ * and returns whether they were swapped, which is one inversion.  Fields
+ * are chosen one by one so that the compiler moves them without a branch.
+ */
+static inline int64_t
+swap_if_less(struct ckey *x, struct ckey *y)
+{
+	struct ckey a = *x, b = *y;
+	bool s = b.key < a.key;
+	x->key = s ? b.key : a.key;
+	x->idx = s ? b.idx : a.idx;
+	y->key = s ? a.key : b.key;
+	y->idx = s ? a.idx : b.idx;
+	return s;
+}
+
+/*
+ * Sorts each block of 4 of a[0..n) (and the shorter tail) with swaps of
+ * neighbours only (odd-even transposition), which keeps equal keys in
+ * order and counts each inversion as one swap: cheaper than the two
+ * merge levels it replaces.
+ */
+static int64_t
+sort_blocks_of_4(struct ckey *a, size_t n)
+{
+	int64_t inv = 0;
+	size_t q = n - n % 4;
+	for (size_t b = 0; b < q; b += 4) {
+		struct ckey *x = a + b;
+		inv += swap_if_less(&x[0], &x[1]) + swap_if_less(&x[2], &x[3]);
+		inv += swap_if_less(&x[1], &x[2]);
+		inv += swap_if_less(&x[0], &x[1]) + swap_if_less(&x[2], &x[3]);
+		inv += swap_if_less(&x[1], &x[2]);
+	}
+	/* The tail, up to 3: bubble sort. */
+	for (size_t pass = q; pass + 1 < n; pass++)
+		for (size_t i = q; i + 1 < n; i++)
+			inv += swap_if_less(&a[i], &a[i + 1]);
 	return inv;
 }
 
 /*
- * Bottom-up merge sort of a[0..n) (tmp is scratch of the same size) that
- * counts strict inversions.  The sorted data ends up in a.
+ * Stable bottom-up merge sort of a[0..n) by key (tmp: n more) that
+ * counts strict inversions.  The sorted records end up in a.
  */
 static int64_t
-sort_count_doubles(double *a, double *tmp, size_t n)
+sort_count_keys(struct ckey *a, struct ckey *tmp, size_t n)
 {
-	double *src = a, *dst = tmp;
-	int64_t inv = 0;
+	struct ckey *src = a, *dst = tmp;
+	int64_t inv = sort_blocks_of_4(a, n);
 
-	for (size_t w = 1; w < n; w *= 2) {
+	for (size_t w = 4; w < n; w *= 2) {
 		for (size_t lo = 0; lo < n; lo += 2 * w) {
 			size_t mid = n - lo > w ? lo + w : n;
 			size_t hi = n - mid > w ? mid + w : n;
-			inv += merge_doubles(src, dst, lo, mid, hi);
+			inv += merge_keys(src, dst, lo, mid, hi);
 		}
-		double *swap = src;
+		struct ckey *swap = src;
 		src = dst;
 		dst = swap;
 	}
 	if (src != a)
 		memcpy(a, src, n * sizeof(*a));
+	return inv;
+}
+
+/*
+ * Sorts v[0..n) into sorted[0..n) (a, tmp: scratch of n each) and returns
+ * the strict inversions.  -0 is counted as +0 (they are equal); v is
+ * assumed free of NaN.
+ */
+static int64_t
+sort_count_doubles(const double *v, size_t n, struct ckey *a,
+		struct ckey *tmp, double *sorted)
+{
+	for (size_t i = 0; i < n; i++)
+		a[i] = (struct ckey){ ordered_bits(v[i] + 0.0), (uint32_t)i };
+	int64_t inv = sort_count_keys(a, tmp, n);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = key_value(a[i].key);
 	return inv;
 }
 
@@ -121,6 +256,26 @@ tied_pairs(const double *sorted, size_t n)
 	return pairs;
 }
 
+/*
+ * Sorted copy of v[0..n) into *sorted (the caller frees it); returns the
+ * strict inversions, -1 when out of memory.
+ */
+static int64_t
+sorted_copy(const double *v, size_t n, double **sorted)
+{
+	struct ckey *k = malloc(2 * n * sizeof(*k));
+	*sorted = malloc(n * sizeof(**sorted));
+	if (k == NULL || *sorted == NULL) {
+		free(k);
+		free(*sorted);
+		*sorted = NULL;
+		return -1;
+	}
+	int64_t inv = sort_count_doubles(v, n, k, k + n, *sorted);
+	free(k);
+	return inv;
+}
+
 int64_t
 pt_count_inversions(const double *a, size_t n, int64_t *ties)
 {
@@ -128,14 +283,11 @@ pt_count_inversions(const double *a, size_t n, int64_t *ties)
 		*ties = 0;
 	if (n < 2)
 		return 0;
-	double *buf = malloc(2 * n * sizeof(*buf));
-	if (buf == NULL)
-		return -1;
-	memcpy(buf, a, n * sizeof(*buf));
-	int64_t inv = sort_count_doubles(buf, buf + n, n);
-	if (ties != NULL)
-		*ties = tied_pairs(buf, n);
-	free(buf);
+	double *sorted;
+	int64_t inv = sorted_copy(a, n, &sorted);
+	if (inv >= 0 && ties != NULL)
+		*ties = tied_pairs(sorted, n);
+	free(sorted);
 	return inv;
 }
 
@@ -185,6 +337,51 @@ mk_variance(const double *sorted, size_t n)
 }
 
 /*
+ * The tie-corrected variance and the tied pairs from the tie groups
+ * counted in a hash table, without sorting (the interval of the Theil-Sen
+ * slope needs nothing else).  The same integers as mk_variance, summed in
+ * another order, which does not change an integer sum.  False when out of
+ * memory, for n past the exact range or NaN in y: the sort decides those.
+ */
+static bool
+hashed_ties(const double *y, size_t n, double *var, int64_t *ties)
+{
+	if (n < 2 || n > EXACT_VAR_MAX)
+		return false;
+	int bits = 1;
+	while (((size_t)1 << bits) < 2 * n)
+		bits++;
+	size_t size = (size_t)1 << bits, mask = size - 1;
+	uint64_t *key = malloc(size * sizeof(*key));
+	uint32_t *count = calloc(size, sizeof(*count));
+	bool ok = key != NULL && count != NULL;
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = !isnan(y[i]);
+		uint64_t k = ordered_bits(y[i] + 0.0);
+		size_t h = (size_t)((k * 0x9e3779b97f4a7c15u) >> (64 - bits));
+		while (count[h] != 0 && key[h] != k)
+			h = (h + 1) & mask;
+		key[h] = k;
+		count[h]++;
+	}
+	if (ok) {
+		uint64_t num = var_term(n);
+		int64_t pairs = 0;
+		for (size_t h = 0; h < size; h++) {
+			if (count[h] > 1) {
+				num -= var_term(count[h]);
+				pairs += (int64_t)count[h] * (count[h] - 1) / 2;
+			}
+		}
+		*var = (double)num / 18.0;
+		*ties = pairs;
+	}
+	free(key);
+	free(count);
+	return ok;
+}
+
+/*
  * Sorts a copy of y and returns the tie-corrected variance; *inv gets the
  * strict inversions and *ties the tied pairs when not NULL.  False on OOM.
  */
@@ -192,11 +389,10 @@ static bool
 sorted_stats(const double *y, size_t n, int64_t *inv, int64_t *ties,
 		double *var)
 {
-	double *buf = malloc(2 * n * sizeof(*buf));
-	if (buf == NULL)
+	double *buf;
+	int64_t q = sorted_copy(y, n, &buf);
+	if (q < 0)
 		return false;
-	memcpy(buf, y, n * sizeof(*buf));
-	int64_t q = sort_count_doubles(buf, buf + n, n);
 	if (inv != NULL)
 		*inv = q;
 	if (ties != NULL)
@@ -234,61 +430,23 @@ pt_mann_kendall(const double *y, size_t n, struct pt_mk *out)
 /* ------------------------------------------------------------------ */
 /* Hamed-Rao autocorrelation correction                                  */
 
-struct ranked_value {
-	double v;
-	size_t i;
-};
-
-/*
- * Stable merge sort of rv[0..n) by value (tmp: n more): from index order,
- * ties stay by index.  Inlined comparisons without branches, where qsort
- * would call a comparison function per step.
- */
-static void
-sort_ranked(struct ranked_value *rv, struct ranked_value *tmp, size_t n)
-{
-	struct ranked_value *src = rv, *dst = tmp;
-	for (size_t w = 1; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = n - lo > w ? lo + w : n;
-			size_t hi = n - mid > w ? mid + w : n;
-			size_t i = lo, j = mid, k = lo;
-			while (i < mid && j < hi) {
-				bool right = src[j].v < src[i].v;
-				dst[k++] = right ? src[j] : src[i];
-				j += right;
-				i += !right;
-			}
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		struct ranked_value *swap = src;
-		src = dst;
-		dst = swap;
-	}
-	if (src != rv)
-		memcpy(rv, src, n * sizeof(*rv));
-}
-
 /* Ranks of r (ties get their average rank) into rank[0..n). */
 static bool
 rank_values(const double *r, size_t n, double *rank)
 {
-	struct ranked_value *rv = malloc(2 * n * sizeof(*rv));
+	struct ckey *rv = malloc(2 * n * sizeof(*rv));
 	if (rv == NULL)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		rv[i] = (struct ranked_value){ r[i], i };
-	sort_ranked(rv, rv + n, n);
+		rv[i] = (struct ckey){ ordered_bits(r[i] + 0.0), (uint32_t)i };
+	sort_count_keys(rv, rv + n, n);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
-		while (j < n && rv[j].v == rv[i].v)
+		while (j < n && rv[j].key == rv[i].key)
 			j++;
 		double avg = (double)(i + j + 1) / 2;   /* 1-based mean rank */
 		for (size_t k = i; k < j; k++)
-			rank[rv[k].i] = avg;
+			rank[rv[k].idx] = avg;
 		i = j;
 	}
 	free(rv);
@@ -300,6 +458,8 @@ pt_hamed_rao_factor(const double *r, size_t n)
 {
 	if (n < 4)
 		return 1;
+	if (n > UINT32_MAX)
+		return -1;
 	double *rank = malloc(n * sizeof(*rank));
 	if (rank == NULL || !rank_values(r, n, rank)) {
 		free(rank);
@@ -359,20 +519,98 @@ partition_below(double *v, size_t lo, size_t hi, double pivot, bool or_equal)
 	return at;
 }
 
+static void select_kth(double *v, size_t n, size_t k);
+
+static uint64_t
+next_random(uint64_t *state)
+{
+	/* splitmix64: fixed seed per call keeps the results reproducible. */
+	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/*
+ * Uniform in [0, k), k > 0.  A multiply and shift where a 64-bit division
+ * would take tens of cycles per draw (bias below k / 2^32, harmless for
+ * sampling).
+ */
+static uint64_t
+random_below(uint64_t *state, uint64_t k)
+{
+	uint64_t r = next_random(state);
+	if (k <= UINT32_MAX)
+		return ((r >> 32) * k) >> 32;
+	return r % k;
+}
+
+/*
+ * Large ranges (the tens of thousands of slopes between the Theil-Sen
+ * confidence ranks) first cut out a band around the target (Floyd &
+ * Rivest 1975): the order statistics of a sample a few standard
+ * deviations either side of the target rank bound a band that holds it
+ * nearly always, so two partition passes leave a few percent of the range
+ * for the quickselect, which averages about 2.5 passes over all of it.
+ */
+#define BAND_MIN 8192
+#define BAND_SAMPLE 1024
+
+/*
+ * Narrows [*lo, *hi) of v around k to the elements between two sample
+ * order statistics (or to the side k turned out to be on).
+ */
+static void
+cut_band(double *v, size_t *lo, size_t *hi, size_t k)
+{
+	size_t len = *hi - *lo;
+	double sample[BAND_SAMPLE];
+	/* Seeded by the problem: reproducible. */
+	uint64_t rng = 0x5eed0000u ^ (uint64_t)len ^ ((uint64_t)k << 32);
+	for (size_t i = 0; i < BAND_SAMPLE; i++)
+		sample[i] = v[*lo + random_below(&rng, len)];
+	double at = (double)(k - *lo) / (double)len * BAND_SAMPLE;
+	double d = 3.5 * sqrt(BAND_SAMPLE * 0.25) + 1;
+	double qa = floor(at - d), qz = ceil(at + d);
+	size_t ia = qa < 0 ? 0 : (size_t)qa;
+	size_t iz = qz > BAND_SAMPLE - 1 ? BAND_SAMPLE - 1 : (size_t)qz;
+	select_kth(sample, BAND_SAMPLE, ia);
+	double a = sample[ia];
+	select_kth(sample + ia, BAND_SAMPLE - ia, iz - ia);
+	double z = sample[iz];
+
+	if (ia > 0) {
+		size_t lt = partition_below(v, *lo, *hi, a, false);
+		if (k < lt) {
+			*hi = lt;
+			return;
+		}
+		*lo = lt;
+	}
+	if (iz < BAND_SAMPLE - 1) {
+		size_t le = partition_below(v, *lo, *hi, z, true);
+		if (k >= le)
+			*lo = le;
+		else
+			*hi = le;
+	}
+}
+
 /*
  * Rearranges v[0..n) so that v[k] is the k-th smallest (0-based), with
  * nothing larger before it and nothing smaller after it.  Quickselect with
  * a median-of-three (ninther for large ranges) pivot and a three-way
  * partition (below, then equal only when k is not below), so sorted,
- * reversed and constant inputs take linear time.  A
- * depth budget bounds the adversarial worst case: once it is spent the
- * remaining range is sorted, O(n log n).
+ * reversed and constant inputs take linear time; large ranges cut a
+ * sampled band around k first.  A depth budget bounds the adversarial
+ * worst case: once it is spent the remaining range is sorted, O(n log n).
  */
 static void
 select_kth(double *v, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n;
 	int budget = 8;
+	bool banded = false;
 
 	for (size_t m = n; m > 1; m /= 2)
 		budget += 2;
@@ -382,6 +620,12 @@ select_kth(double *v, size_t n, size_t k)
 			return;
 		}
 		size_t len = hi - lo, mid = lo + len / 2;
+		if (len >= BAND_MIN && !banded) {
+			/* Once: ties can fill the band. */
+			cut_band(v, &lo, &hi, k);
+			banded = true;
+			continue;
+		}
 		double pivot;
 		if (len >= 512) {
 			size_t e = len / 8;
@@ -618,32 +862,32 @@ exact_sign(double ya, double ta, double yb, double tb, double shi,
 
 /*
  * A point being sorted: key(s) = y - s t (s = shi + slo) in floating point
- * with a bound on its error, and the point's index.  Sorting these records rather than
- * indices into a key array keeps the merge passes sequential in memory,
- * about twice as fast for large n.
+ * with a bound on its error, and the point's index.  Sorting these records
+ * rather than indices into a key array keeps the merge passes sequential
+ * in memory, about twice as fast for large n.
  */
 struct item {
 	double u;
-	double err;     /* 0 when u is exact */
+	double err;     /* bound on |u - exact key|, twice over */
 	uint32_t idx;
 };
 
 static struct item
 make_item(double t, double y, double shi, double slo, uint32_t idx)
 {
-	double p = shi * t, perr = fma(shi, t, -p);
-	double q = slo * t, qerr = fma(slo, t, -q);
-	double v, verr, u, uerr;
-	two_sum(y, -p, &v, &verr);
-	two_sum(v, -q, &u, &uerr);
+	/* At the cut 0 the key is y itself. */
+	if (shi == 0 && slo == 0)
+		return (struct item){ y, 0, idx };
+	double p = shi * t, v = y - p, q = slo * t, u = v - q;
 	/*
 	 * Each of the four roundings errs by at most eps times its result
 	 * (eps = DBL_EPSILON/2); the bound is doubled to cover the subtraction
-	 * of two keys.  DBL_MIN covers underflow.
+	 * of two keys.  DBL_MIN covers underflow.  Keys that happen to be
+	 * exact are not told apart: a comparison within the bound is decided
+	 * exactly anyway, so this costs time only where keys tie exactly.
 	 */
-	bool exact = perr == 0 && qerr == 0 && verr == 0 && uerr == 0;
-	double err = exact ? 0 : DBL_EPSILON * (fabs(p) + fabs(v) + fabs(q)
-			+ fabs(u)) + DBL_MIN;
+	double err = DBL_EPSILON * (fabs(p) + fabs(v) + fabs(q) + fabs(u))
+		+ DBL_MIN;
 	return (struct item){ u, err, idx };
 }
 
@@ -784,6 +1028,20 @@ visit(struct pass *p, const struct item *left, size_t len,
 	p->off += (int64_t)len;
 }
 
+/*
+ * Whether b goes before a at a finite cut.  The rounded keys decide
+ * unless they are within their error bounds of each other, which is rare
+ * on noisy data: the exact path is a branch that is almost never taken.
+ */
+static inline bool
+item_before(const struct pass *p, const struct item *b, const struct item *a)
+{
+	double d = a->u - b->u;
+	if (fabs(d) > a->err + b->err)
+		return d > 0;
+	return key_less(p, b, a);
+}
+
 static int64_t
 merge_items(struct pass *p, const struct item *src, struct item *dst,
 		size_t lo, size_t mid, size_t hi)
@@ -792,7 +1050,9 @@ merge_items(struct pass *p, const struct item *src, struct item *dst,
 	int64_t inv = 0;
 
 	while (i < mid && j < hi) {
-		if (key_less(p, &src[j], &src[i])) {
+		bool right = p->inf == 0 ? item_before(p, &src[j], &src[i])
+			: key_less(p, &src[j], &src[i]);
+		if (right) {
 			if (p->mode != VISIT_NONE)
 				visit(p, src + i, mid - i, &src[j]);
 			inv += (int64_t)(mid - i);
@@ -809,19 +1069,13 @@ merge_items(struct pass *p, const struct item *src, struct item *dst,
 }
 
 /*
- * Stable merge sort of the point indices ord[0..n) by key, using the item
- * buffers a and b (n each); returns the inversions.
+ * Stable merge sort of a[0..n) by key with exact comparisons, visiting
+ * the inversions as the pass says (b: scratch of n); returns the
+ * inversions.  The sorted items end up in a.
  */
 static int64_t
-sort_indices(struct pass *p, uint32_t *ord, struct item *a, struct item *b,
-		size_t n)
+sort_items(struct pass *p, struct item *a, struct item *b, size_t n)
 {
-	for (size_t k = 0; k < n; k++) {
-		uint32_t i = ord[k];
-		a[k] = p->inf ? (struct item){ 0, 0, i }
-			: make_item(p->t[i], p->y[i], p->shi, p->slo, i);
-	}
-
 	struct item *src = a, *dst = b;
 	int64_t inv = 0;
 	for (size_t w = 1; w < n; w *= 2) {
@@ -834,8 +1088,8 @@ sort_indices(struct pass *p, uint32_t *ord, struct item *a, struct item *b,
 		src = dst;
 		dst = swap;
 	}
-	for (size_t k = 0; k < n; k++)
-		ord[k] = src[k].idx;
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
 	return inv;
 }
 
@@ -855,7 +1109,11 @@ struct ts {
 	size_t n;
 	int64_t npairs;         /* pairs with t_i < t_j */
 	struct item *items[2];  /* sorting scratch */
+	struct ckey *keys[2];   /* counting passes: n, and 2n for runs */
+	uint32_t *pos;          /* each point's place before the pass */
 	uint32_t *buf[3];       /* orderings; buf[0] is the window's */
+	uint32_t *hiord;        /* the order at the window's upper end, */
+	bool hi_known;          /* when a cut has left it */
 	double *out;            /* enumerated or sampled slopes */
 	size_t cap;             /* window pairs we are willing to enumerate */
 	size_t maxout;          /* capacity of out */
@@ -874,6 +1132,131 @@ struct window {
 	double lo, hi;
 	int64_t below, count;
 };
+
+/*
+ * Whether the rounded keys of a and b, a sorted before b, may be in the
+ * wrong order or tied exactly: within tol, twice the largest error bound
+ * of the pass.  Neighbours further apart than that are ordered right, and
+ * so is every pair with such a gap between them, whatever their own error
+ * bounds: runs of close neighbours hold every pair in doubt.
+ */
+static bool
+keys_close(const struct ckey *a, const struct ckey *b, double tol)
+{
+	return !(key_value(b->key) - key_value(a->key) > tol);
+}
+
+/*
+ * Sorts the run c[0..m) of neighbours with close keys exactly and returns
+ * by how much the exact inversions among them differ from those the
+ * integer keys counted.  pos[] is each point's position before the pass;
+ * the two orders agree on every pair with a point outside the run.
+ */
+static int64_t
+settle_run(struct ts *ts, const struct pass *p, const uint32_t *pos,
+		struct ckey *c, size_t m)
+{
+	struct ckey *by_pos = ts->keys[1], *tmp = ts->keys[1] + m;
+	for (size_t i = 0; i < m; i++)
+		by_pos[i] = (struct ckey){ pos[c[i].idx], c[i].idx };
+	/* Pairs the rounded order put against the order before the pass. */
+	int64_t rounded = sort_count_keys(by_pos, tmp, m);
+
+	struct item *it = ts->items[0];
+	for (size_t i = 0; i < m; i++) {
+		uint32_t k = by_pos[i].idx;
+		it[i] = make_item(p->t[k], p->y[k], p->shi, p->slo, k);
+	}
+	struct pass exact = *p;
+	exact.mode = VISIT_NONE;
+	int64_t inv = sort_items(&exact, it, ts->items[1], m);
+	for (size_t i = 0; i < m; i++)
+		c[i] = (struct ckey){ ordered_bits(it[i].u), it[i].idx };
+	return inv - rounded;
+}
+
+/*
+ * Puts the runs of close keys in out[0..n) (sorted by rounded key) in
+ * their exact order; returns the correction to the inversions.  tol: see
+ * keys_close.
+ */
+static int64_t
+settle_close_keys(struct ts *ts, const struct pass *p, const uint32_t *ord,
+		struct ckey *out, double tol)
+{
+	size_t n = ts->n, k = 1;
+	while (k < n && !keys_close(&out[k - 1], &out[k], tol))
+		k++;
+	if (k >= n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		ts->pos[ord[i]] = (uint32_t)i;
+	int64_t fix = 0;
+	while (k < n) {
+		size_t end = k + 1;
+		while (end < n && keys_close(&out[end - 1], &out[end], tol))
+			end++;
+		fix += settle_run(ts, p, ts->pos, out + k - 1, end - (k - 1));
+		k = end + 1;
+		while (k < n && !keys_close(&out[k - 1], &out[k], tol))
+			k++;
+	}
+	return fix;
+}
+
+/*
+ * A counting pass at a finite cut: the keys are rounded once per point and
+ * sorted as integers, and only the runs of keys within rounding of each
+ * other are compared exactly.  Returns -1 for a NaN key (the exact merge
+ * then decides, as it always did).
+ */
+static int64_t
+count_pass(struct ts *ts, const struct pass *p, uint32_t *ord)
+{
+	size_t n = ts->n;
+	struct ckey *a = ts->keys[0];
+	bool nan = false;
+	double maxerr = 0;
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = ord[k];
+		struct item it = make_item(p->t[i], p->y[i], p->shi, p->slo, i);
+		a[k] = (struct ckey){ ordered_bits(it.u), i };
+		maxerr = it.err > maxerr ? it.err : maxerr;
+		nan |= isnan(it.u);
+	}
+	if (nan)
+		return -1;
+	int64_t inv = sort_count_keys(a, ts->keys[1], n);
+	inv += settle_close_keys(ts, p, ord, a, 2 * maxerr);
+	for (size_t k = 0; k < n; k++)
+		ord[k] = a[k].idx;
+	return inv;
+}
+
+/*
+ * Sorts the point indices ord[0..n) by key at the pass's cut, visiting
+ * the inversions as it says; returns how many there are.
+ */
+static int64_t
+sort_indices(struct ts *ts, struct pass *p, uint32_t *ord)
+{
+	if (p->inf == 0 && p->mode == VISIT_NONE) {
+		int64_t inv = count_pass(ts, p, ord);
+		if (inv >= 0)
+			return inv;
+	}
+	size_t n = ts->n;
+	struct item *a = ts->items[0];
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = ord[k];
+		a[k] = p->inf ? (struct item){ 0, 0, i }
+			: make_item(p->t[i], p->y[i], p->shi, p->slo, i);
+	}
+	int64_t inv = sort_items(p, a, ts->items[1], n);
+	for (size_t k = 0; k < n; k++)
+		ord[k] = a[k].idx;
+	return inv;
+}
 
 static void
 pass_init(struct pass *p, const struct ts *ts, double c)
@@ -904,7 +1287,7 @@ order_at(struct ts *ts, double c, uint32_t *dst)
 	if (isinf(c) && c < 0)
 		return 0;
 	pass_init(&p, ts, c);
-	return sort_indices(&p, dst, ts->items[0], ts->items[1], ts->n);
+	return sort_indices(ts, &p, dst);
 }
 
 /*
@@ -922,17 +1305,7 @@ window_pass(struct ts *ts, double hi, uint32_t *ord, struct pass *p)
 	base.want = p->want;
 	base.nwant = p->nwant;
 	*p = base;
-	return sort_indices(p, ord, ts->items[0], ts->items[1], ts->n);
-}
-
-static uint64_t
-next_random(uint64_t *state)
-{
-	/* splitmix64: fixed seed per call keeps the results reproducible. */
-	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
+	return sort_indices(ts, p, ord);
 }
 
 /*
@@ -948,8 +1321,8 @@ sample_all_pairs(struct ts *ts, size_t m)
 	uint64_t n = ts->n;
 	size_t got = 0, misses = 0;
 	while (got < m && got < ts->maxout) {
-		uint64_t i = next_random(&ts->rng) % n;
-		uint64_t j = next_random(&ts->rng) % (n - 1);
+		uint64_t i = random_below(&ts->rng, n);
+		uint64_t j = random_below(&ts->rng, n - 1);
 		j += j >= i;
 		if (ts->t[i] == ts->t[j]) {
 			if (++misses > m)
@@ -962,6 +1335,119 @@ sample_all_pairs(struct ts *ts, size_t m)
 		ts->out[got++] = slope;
 	}
 	return got;
+}
+
+/* Where a sampling pass stands: the wanted inversion numbers, the slopes. */
+struct sampler {
+	struct pass p;          /* t and y, for pair_slope */
+	int64_t off;            /* inversions met so far */
+	size_t iwant;
+};
+
+/*
+ * Merge of a sampling pass on integer keys: the pairs whose running
+ * inversion number is wanted are the left elements the right one jumps.
+ * Numbered in the same order as visit() numbers them.
+ */
+static void
+merge_sampling(struct sampler *s, const struct ckey *src, struct ckey *dst,
+		size_t lo, size_t mid, size_t hi)
+{
+	struct pass *p = &s->p;
+	size_t i = lo, j = mid, k = lo;
+
+	while (i < mid && j < hi) {
+		bool right = src[j].key < src[i].key;
+		int64_t len = (int64_t)(mid - i) & -(int64_t)right;
+		while (s->iwant < p->nwant && p->want[s->iwant] < s->off + len
+				&& p->nout < p->maxout) {
+			size_t at = (size_t)(p->want[s->iwant] - s->off);
+			p->out[p->nout++] = pair_slope(p, src[i + at].idx,
+					src[j].idx);
+			s->iwant++;
+		}
+		s->off += len;
+		dst[k++] = src[right ? j : i];
+		j += right;
+		i += !right;
+	}
+	copy_rest(src, dst, i, mid, j, hi, k);
+}
+
+/*
+ * Merge of an enumerating pass on integer keys: every left element a
+ * right one jumps makes one of the window's pairs.
+ */
+static void
+merge_enumerating(struct sampler *s, const struct ckey *src,
+		struct ckey *dst, size_t lo, size_t mid, size_t hi)
+{
+	struct pass *p = &s->p;
+	size_t i = lo, j = mid, k = lo;
+
+	while (i < mid && j < hi) {
+		if (src[j].key < src[i].key) {
+			size_t room = p->maxout - p->nout, len = mid - i;
+			for (size_t x = i; x < mid && x - i < room; x++)
+				p->out[p->nout++] = pair_slope(p, src[x].idx,
+						src[j].idx);
+			s->off += (int64_t)len;
+			dst[k++] = src[j++];
+		} else {
+			dst[k++] = src[i++];
+		}
+	}
+	copy_rest(src, dst, i, mid, j, hi, k);
+}
+
+/*
+ * The sampling or enumerating pass (p->mode) of the window when the exact
+ * order at its upper end is known (ts->hiord): the points in order at lo
+ * are merge-sorted by their place in that order, integers that need no
+ * exact comparison.  Returns the window's pairs met (its count), the
+ * slopes in p->out.
+ */
+static int64_t
+visit_by_place(struct ts *ts, struct pass *p)
+{
+	size_t n = ts->n;
+	for (size_t k = 0; k < n; k++)
+		ts->pos[ts->hiord[k]] = (uint32_t)k;
+	struct ckey *a = ts->keys[0], *b = ts->keys[1];
+	for (size_t k = 0; k < n; k++)
+		a[k] = (struct ckey){ ts->pos[ts->buf[0][k]], ts->buf[0][k] };
+	struct sampler s = { .p = *p };
+	s.p.t = ts->t;
+	s.p.y = ts->y;
+	struct ckey *src = a, *dst = b;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = n - lo > w ? lo + w : n;
+			size_t hi = n - mid > w ? mid + w : n;
+			if (p->mode == VISIT_ALL)
+				merge_enumerating(&s, src, dst, lo, mid, hi);
+			else
+				merge_sampling(&s, src, dst, lo, mid, hi);
+		}
+		struct ckey *swap = src;
+		src = dst;
+		dst = swap;
+	}
+	*p = s.p;
+	return s.off;
+}
+
+/*
+ * The visiting pass (p->mode) over the window's pairs, by place when the
+ * order at its upper end is known; returns how many pairs it met.
+ */
+static int64_t
+visit_window(struct ts *ts, const struct window *w, struct pass *p)
+{
+	if (ts->hi_known)
+		return visit_by_place(ts, p);
+	memcpy(ts->buf[1], ts->buf[0], ts->n * sizeof(uint32_t));
+	return window_pass(ts, w->hi, ts->buf[1], p);
 }
 
 /*
@@ -982,14 +1468,13 @@ sample_window(struct ts *ts, const struct window *w, size_t m)
 		int64_t ik = (int64_t)k;
 		int64_t from = step * ik + rem * ik / (int64_t)m;
 		int64_t to = step * (ik + 1) + rem * (ik + 1) / (int64_t)m;
-		ts->want[k] = from + (int64_t)(next_random(&ts->rng)
-				% (uint64_t)(to - from));
+		ts->want[k] = from + (int64_t)random_below(&ts->rng,
+				(uint64_t)(to - from));
 	}
 
 	struct pass p = { .mode = VISIT_SAMPLE, .out = ts->out,
 		.maxout = ts->maxout, .want = ts->want, .nwant = m };
-	memcpy(ts->buf[1], ts->buf[0], ts->n * sizeof(uint32_t));
-	int64_t count = window_pass(ts, w->hi, ts->buf[1], &p);
+	int64_t count = visit_window(ts, w, &p);
 	return count == w->count ? p.nout : 0;
 }
 
@@ -1060,6 +1545,11 @@ cut_window(struct ts *ts, struct window *w, double c1, double c2, int64_t ra,
 	w->hi = cut[gb + 1];
 	w->below = below;
 	w->count = count;
+	/* The order at the new upper end, unless it is the old one. */
+	if (gb < 2) {
+		memcpy(ts->hiord, ts->buf[gb + 1], ts->n * sizeof(uint32_t));
+		ts->hi_known = true;
+	}
 	if (ga > 0)
 		swap_bufs(ts, 0, ga);
 	return FOUND;
@@ -1077,8 +1567,16 @@ choose_cuts(struct ts *ts, const struct window *w, int64_t ra, int64_t rb,
 	if (m == 0)
 		return false;
 
+	/*
+	 * About one standard deviation of the target's sample rank each side
+	 * (it is at most sqrt(m)/2): the window the cuts leave is then often
+	 * small enough to enumerate after the first round.  A target outside
+	 * costs a round (two or three passes); enumerating a wider window
+	 * costs more (measured at n = 300 to 20,000: 3 standard deviations
+	 * each side took 1.1 to 1.5 times as long as this).
+	 */
 	double scale = (double)m / (double)w->count;
-	double delta = 3 * sqrt((double)m) + 2;
+	double delta = 0.5 * sqrt((double)m) + 2;
 	double ja = floor((double)ra * scale - delta);
 	double jb = ceil((double)rb * scale + delta);
 	if (pivot) {
@@ -1117,8 +1615,7 @@ enumerate_window(struct ts *ts, const struct window *w, const int64_t *k,
 {
 	struct pass p = { .mode = VISIT_ALL, .out = ts->out,
 		.maxout = ts->maxout };
-	memcpy(ts->buf[1], ts->buf[0], ts->n * sizeof(uint32_t));
-	int64_t count = window_pass(ts, w->hi, ts->buf[1], &p);
+	int64_t count = visit_window(ts, w, &p);
 	if (count != w->count || (int64_t)p.nout != count)
 		return false;
 	size_t r[4];
@@ -1142,6 +1639,7 @@ select_ranks(struct ts *ts, const int64_t *k, size_t nk, double *v)
 	bool pivot = false;
 
 	identity(ts->buf[0], ts->n);
+	ts->hi_known = false;
 	for (int iter = 0; iter < MAX_ROUNDS; iter++) {
 		int64_t ra = k[0] - 1 - w.below, rb = k[nk - 1] - 1 - w.below;
 		if (w.count <= (int64_t)ts->cap)
@@ -1264,8 +1762,12 @@ distinct_time_pairs(const double *t, size_t n)
 static void
 ts_free(struct ts *ts)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		free(ts->items[i]);
+		free(ts->keys[i]);
+	}
+	free(ts->pos);
+	free(ts->hiord);
 	for (int i = 0; i < 3; i++)
 		free(ts->buf[i]);
 	free(ts->out);
@@ -1275,9 +1777,8 @@ ts_free(struct ts *ts)
 /*
  * span: the distance between the lowest and highest rank searched
  * together; the window may be enumerated once it is a few times that.
- * With the CI ranks the window after two rounds holds about 1.35 span
- * at n = 2,000: a margin of span/4 made a third round (three more merge
- * passes) common, span/2 rarely needs one (measured: 7.4 -> 6.1 passes).
+ * A margin of span/2 lets the window the first round leaves at n = 2,000
+ * (about 1.2 to 1.4 span) be enumerated without a second round.
  */
 static bool
 ts_alloc(struct ts *ts, int64_t span)
@@ -1285,21 +1786,27 @@ ts_alloc(struct ts *ts, int64_t span)
 	size_t n = ts->n;
 	ts->cap = DIRECT_PAIRS + 4 * n + (size_t)span + (size_t)span / 2;
 	/*
-	 * About 2n samples shrink the window by ~sqrt(2n)/6 per round, so two
-	 * or three rounds reach the enumeration size (measured: 1n and 8n are
-	 * slower at n = 1,000 and 2,000).  Bounded so that the stratum
-	 * arithmetic stays within 64 bits.
+	 * About 2n samples shrink the window by ~sqrt(2n) per round, so one
+	 * or two rounds reach the enumeration size (measured with wider
+	 * margins: 1n and 8n were slower at n = 1,000 and 2,000).  Bounded so
+	 * that the stratum arithmetic stays within 64 bits.
 	 */
 	ts->nsample = n < (MAX_SAMPLE - 1024) / 2 ? 2 * n + 1024 : MAX_SAMPLE;
 	ts->maxout = ts->cap > ts->nsample ? ts->cap : ts->nsample;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		ts->items[i] = malloc(n * sizeof(struct item));
+		ts->keys[i] = malloc((i + 1) * n * sizeof(struct ckey));
+	}
+	ts->pos = malloc(n * sizeof(uint32_t));
+	ts->hiord = malloc(n * sizeof(uint32_t));
 	for (int i = 0; i < 3; i++)
 		ts->buf[i] = malloc(n * sizeof(uint32_t));
 	ts->out = malloc(ts->maxout * sizeof(double));
 	ts->want = malloc(ts->nsample * sizeof(int64_t));
 	ts->rng = 0x5eed5eed5eed5eedu;
 	return ts->items[0] != NULL && ts->items[1] != NULL
+		&& ts->keys[0] != NULL && ts->keys[1] != NULL
+		&& ts->pos != NULL && ts->hiord != NULL
 		&& ts->buf[0] != NULL && ts->buf[1] != NULL
 		&& ts->buf[2] != NULL && ts->out != NULL
 		&& ts->want != NULL;
@@ -1323,13 +1830,10 @@ clamp_rank(double r, int64_t npairs)
  * rounded half up and clamped to [1, N].  conf <= 0 gives C = 0; conf >= 1
  * gives the extreme slopes.
  */
-static bool
-ci_ranks(const double *y, size_t n, int64_t npairs, double conf,
-		int64_t *klo, int64_t *khi)
+static void
+ci_ranks(double var, int64_t npairs, double conf, int64_t *klo,
+		int64_t *khi)
 {
-	double var;
-	if (!sorted_stats(y, n, NULL, NULL, &var))
-		return false;
 	double c = 0;
 	if (conf >= 1)
 		c = INFINITY;
@@ -1338,9 +1842,26 @@ ci_ranks(const double *y, size_t n, int64_t npairs, double conf,
 	double dn = (double)npairs;
 	*klo = clamp_rank((dn - c) / 2, npairs);
 	*khi = clamp_rank((dn + c) / 2 + 1, npairs);
-	return true;
 }
 
+/*
+ * Whether the ranks kmin..kmax all fall among the pairs of equal y, whose
+ * slope is 0, when no two times are equal: the pairs below them are the
+ * inversions of y, the ties come after.  Series that are nearly constant
+ * end here instead of searching inside a mass of tied slopes.  ties: the
+ * tied pairs of y.  -1 when out of memory.
+ */
+static int
+ranks_in_zero_mass(const double *y, size_t n, int64_t npairs, int64_t ties,
+		int64_t kmin, int64_t kmax)
+{
+	if (npairs != (int64_t)n * (int64_t)(n - 1) / 2 || ties <= kmax - kmin)
+		return 0;
+	int64_t below = pt_count_inversions(y, n, NULL);
+	if (below < 0)
+		return -1;
+	return below < kmin && kmax <= below + ties;
+}
 static bool
 theil_sen_direct(const double *t, const double *y, size_t n, int64_t npairs,
 		int64_t ka, int64_t kb, const int64_t ci[2], double out[4])
@@ -1430,18 +1951,30 @@ pt_theil_sen(const double *t, const double *y, size_t n, double conf,
 	bool ok = npairs > 0;
 
 	int64_t ka = (npairs + 1) / 2, kb = npairs / 2 + 1;
-	int64_t ci[2] = { 0, 0 };
-	if (ok && (lo != NULL || hi != NULL))
-		ok = ci_ranks(sy, n, npairs, conf, &ci[0], &ci[1]);
+	int64_t ci[2] = { 0, 0 }, ties = -1;
+	if (ok && (lo != NULL || hi != NULL)) {
+		double var = 0;
+		ok = hashed_ties(sy, n, &var, &ties) ||
+			sorted_stats(sy, n, NULL, &ties, &var);
+		if (ok)
+			ci_ranks(var, npairs, conf, &ci[0], &ci[1]);
+	}
 	if (lo == NULL)
 		ci[0] = 0;
 	if (hi == NULL)
 		ci[1] = 0;
 
 	double out[4] = { 0, 0, 0, 0 };
-	if (ok && npairs <= DIRECT_PAIRS)
+	int zero = 0;
+	if (ok && npairs > DIRECT_PAIRS && ties >= 0) {
+		int64_t kmin = ci[0] > 0 && ci[0] < ka ? ci[0] : ka;
+		int64_t kmax = ci[1] > kb ? ci[1] : kb;
+		zero = ranks_in_zero_mass(sy, n, npairs, ties, kmin, kmax);
+		ok = zero >= 0;
+	}
+	if (ok && zero == 0 && npairs <= DIRECT_PAIRS)
 		ok = theil_sen_direct(st, sy, n, npairs, ka, kb, ci, out);
-	else if (ok)
+	else if (ok && zero == 0)
 		ok = theil_sen_window(st, sy, n, npairs, ka, kb, ci, out);
 	free(mem);
 	if (!ok)

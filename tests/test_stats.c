@@ -206,6 +206,36 @@ START_TEST(inversions_vs_brute_force)
 }
 END_TEST
 
+/*
+ * Larger arrays of every size parity (both merge shapes: equal halves
+ * merged from both ends, a shorter last block from the front), negative
+ * values, and -0 next to +0 (equal, so a tie and not an inversion).
+ */
+START_TEST(inversions_large_with_signed_zeros)
+{
+	rng_seed(777);
+	for (int iter = 0; iter < 24; iter++) {
+		size_t n = 1000 + rng_below(3000);
+		uint64_t levels = 1 + rng_below(iter % 3 ? 7 : 100000);
+		double *a = xmalloc_doubles(n);
+		for (size_t i = 0; i < n; i++) {
+			int64_t k = (int64_t)rng_below(levels) - (int64_t)levels / 2;
+			a[i] = k == 0 && rng_below(2) ? -0.0 : (double)k * 0.75;
+		}
+		int64_t inv = 0, ties = 0;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++) {
+				inv += a[i] > a[j];
+				ties += a[i] == a[j];
+			}
+		int64_t got_ties = -7;
+		ck_assert_int_eq(pt_count_inversions(a, n, &got_ties), inv);
+		ck_assert_int_eq(got_ties, ties);
+		free(a);
+	}
+}
+END_TEST
+
 START_TEST(inversions_known)
 {
 	double up[6] = { 1, 2, 3, 4, 5, 6 }, down[6] = { 6, 5, 4, 3, 2, 1 };
@@ -477,6 +507,114 @@ END_TEST
  */
 static void check_ci_vs_brute(const double *t, const double *y, size_t n,
 		uint64_t seed);
+
+/*
+ * Nearly constant series: the median and interval ranks fall inside the
+ * mass of zero slopes (answered from the inversions and ties of y), at
+ * its edge, or outside it, depending on how many samples move.
+ */
+START_TEST(theil_sen_nearly_constant)
+{
+	for (uint64_t seed = 1; seed <= 60; seed++) {
+		rng_seed(seed * 7919);
+		size_t n = 100 + rng_below(300);
+		uint64_t moving = 1 + rng_below(n / 2);
+		double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+		double sec = 0;
+		for (size_t i = 0; i < n; i++) {
+			sec += 630 + (double)rng_below(541);
+			t[i] = sec / 3600;
+			y[i] = 4096;
+			if (rng_below(n) < moving)
+				y[i] += 16.0 * ((double)rng_below(9) - 4);
+		}
+		double slope, lo, hi;
+		ck_assert(pt_theil_sen(t, y, n, 0.95, &slope, &lo, &hi));
+		check_ci_vs_brute(t, y, n, seed);
+		struct brute b = brute_slopes(t, y, n);
+		/* A slope of 0 is +0, as brute force divides. */
+		ck_assert_int_eq(signbit(slope), signbit(brute_median(&b)));
+		ck_assert(!(lo == 0 && signbit(lo)) && !(hi == 0 && signbit(hi)));
+		free(b.slopes);
+		free(t);
+		free(y);
+	}
+}
+END_TEST
+
+/*
+ * The edges of the zero mass: series whose lowest interval rank is just
+ * past the negative slopes, or whose highest is the last zero or the
+ * first positive slope, found by trying many nearly constant series.
+ */
+START_TEST(theil_sen_zero_mass_edges)
+{
+	size_t n = 100, found_lo = 0, found_hi = 0;
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	for (uint64_t seed = 1; seed <= 200000 && (found_lo < 3 || found_hi < 3);
+			seed++) {
+		rng_seed(seed);
+		uint64_t moving = 20 + rng_below(60);
+		for (size_t i = 0; i < n; i++) {
+			t[i] = (double)i / 4;
+			y[i] = rng_below(n) < moving ?
+				(double)(rng_below(7) + 1) * (rng_below(2) ? 1 : -1) : 0;
+		}
+		int64_t below = 0, ties = 0, np = (int64_t)(n * (n - 1) / 2);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++) {
+				below += y[j] < y[i];
+				ties += y[j] == y[i];
+			}
+		double c = 1.959963984540054 * sqrt(brute_mk_var(y, n));
+		int64_t klo = (int64_t)brute_rank(((double)np - c) / 2, (size_t)np);
+		int64_t khi = (int64_t)brute_rank(((double)np + c) / 2 + 1,
+			(size_t)np);
+		bool lo_edge = klo - below >= 0 && klo - below <= 1
+			&& khi <= below + ties;
+		bool hi_edge = below + ties - khi >= -1 && below + ties - khi <= 0
+			&& klo > below;
+		if (!lo_edge && !hi_edge)
+			continue;
+		found_lo += lo_edge;
+		found_hi += hi_edge;
+		check_ci_vs_brute(t, y, n, seed);
+	}
+	ck_assert_uint_ge(found_lo, 3);
+	ck_assert_uint_ge(found_hi, 3);
+	free(t);
+	free(y);
+}
+END_TEST
+
+/*
+ * Many exactly collinear points, on lines whose slopes are the cuts the
+ * search takes, at times from a quarter hour to years: the keys of the
+ * late points carry rounding errors thousands of times those of the early
+ * ones, so exact ties are separated in rounded order by early points with
+ * tiny errors between them.
+ */
+START_TEST(theil_sen_collinear_wide_times)
+{
+	for (uint64_t seed = 1; seed <= 60; seed++) {
+		rng_seed(seed * 104729);
+		size_t n = 120 + rng_below(200);
+		double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+		double tt = 0;
+		for (size_t i = 0; i < n; i++) {
+			tt += i < n / 2 ? 0.25 : 0.25 * (double)(1 + rng_below(4000));
+			t[i] = tt;
+			/* Three lines through 0 with slopes 4, 6 and 8. */
+			double slope = (double)(4 + 2 * rng_below(3));
+			y[i] = slope * tt + (rng_below(4) == 0
+				? (double)rng_below(64) : 0);
+		}
+		check_ci_vs_brute(t, y, n, seed);
+		free(t);
+		free(y);
+	}
+}
+END_TEST
 
 START_TEST(theil_sen_ci_in_tie_mass)
 {
@@ -762,6 +900,47 @@ START_TEST(median_quantile_vs_sort)
 }
 END_TEST
 
+/*
+ * Ranges large enough for the sampled band (8,192 and more): every
+ * order statistic asked for is the sorted array's, with many ties, sorted
+ * and reversed input, and a constant array.
+ */
+START_TEST(median_quantile_large_vs_sort)
+{
+	rng_seed(9191);
+	static const double qs[] = { 0, 0.001, 0.13, 0.5, 0.87, 0.999, 1 };
+	for (int iter = 0; iter < 20; iter++) {
+		size_t n = 8192 + rng_below(60000);
+		double *v = xmalloc_doubles(n), *s = xmalloc_doubles(n);
+		double *w = xmalloc_doubles(n);
+		for (size_t i = 0; i < n; i++) {
+			switch (iter % 5) {
+			case 0: v[i] = rng_normal(); break;
+			case 1: v[i] = (double)rng_below(5); break;
+			case 2: v[i] = (double)i; break;
+			case 3: v[i] = -(double)i; break;
+			default: v[i] = 42; break;
+			}
+		}
+		memcpy(s, v, n * sizeof(*v));
+		qsort(s, n, sizeof(*s), cmp_double);
+		memcpy(w, v, n * sizeof(*v));
+		double med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+		ck_assert_double_eq(pt_median_inplace(w, n), med);
+		for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+			memcpy(w, v, n * sizeof(*v));
+			ck_assert_double_eq_tol(pt_quantile_inplace(w, n, qs[k]),
+				sorted_quantile(s, n, qs[k]), 1e-12);
+		}
+		qsort(w, n, sizeof(*w), cmp_double);
+		ck_assert_mem_eq(w, s, n * sizeof(*s));
+		free(v);
+		free(s);
+		free(w);
+	}
+}
+END_TEST
+
 START_TEST(median_quantile_known)
 {
 	double v[4] = { 4, 1, 3, 2 };
@@ -852,6 +1031,7 @@ stats_suite(void)
 	TCase *tc = tcase_create("inversions");
 	tcase_add_test(tc, inversions_vs_brute_force);
 	tcase_add_test(tc, inversions_known);
+	tcase_add_test(tc, inversions_large_with_signed_zeros);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mann_kendall");
@@ -867,6 +1047,9 @@ stats_suite(void)
 	tcase_add_test(tc, theil_sen_small_cases);
 	tcase_add_test(tc, theil_sen_heavy_ties_large);
 	tcase_add_test(tc, theil_sen_ci_in_tie_mass);
+	tcase_add_test(tc, theil_sen_nearly_constant);
+	tcase_add_test(tc, theil_sen_zero_mass_edges);
+	tcase_add_test(tc, theil_sen_collinear_wide_times);
 	tcase_add_test(tc, theil_sen_near_ties_need_exact_keys);
 	tcase_add_test(tc, theil_sen_mostly_tied_times);
 	tcase_add_test(tc, theil_sen_jittered_leak_vs_brute_force);
@@ -878,6 +1061,7 @@ stats_suite(void)
 	tcase_add_test(tc, hamed_rao_factor_values);
 	tcase_add_test(tc, median_quantile_vs_sort);
 	tcase_add_test(tc, median_quantile_known);
+	tcase_add_test(tc, median_quantile_large_vs_sort);
 	tcase_add_test(tc, median_large_adversarial);
 	suite_add_tcase(s, tc);
 

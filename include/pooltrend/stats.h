@@ -58,7 +58,7 @@ bool pt_theil_sen(const double *t, const double *y, size_t n, double conf,
  * autocorrelation of the ranks of r and counts only when significant at
  * 5% (|rho_k| > 1.96/sqrt(n)).  Never below 1: negative autocorrelation
  * does not make a trend more significant here.  1 when n < 4.  O(n log n);
- * -1 when out of memory.
+ * -1 when out of memory or n > UINT32_MAX.
  */
 double pt_hamed_rao_factor(const double *r, size_t n);
 
