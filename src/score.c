@@ -69,12 +69,14 @@ struct epoch_view {
 	double *y;         /* bytes */
 	double *per_alloc; /* bytes per outstanding allocation */
 	double *allocs, *frees; /* cumulative counts */
+	double *load;      /* the machine's load index (NAN: none) */
 	int64_t *t_ms;
 };
 
 struct scratch {
-	double *t, *y, *per_alloc, *allocs, *frees, *adj, *work;
+	double *t, *y, *per_alloc, *allocs, *frees, *adj, *work, *load;
 	int64_t *t_ms;
+	const struct pt_load *machine; /* NULL: no machine load */
 };
 
 static bool
@@ -87,10 +89,12 @@ scratch_init(struct scratch *s, size_t n)
 	s->allocs = malloc(m * sizeof(double));
 	s->frees = malloc(m * sizeof(double));
 	s->adj = malloc(m * sizeof(double));
+	s->load = malloc(m * sizeof(double));
+	s->machine = NULL;
 	s->work = malloc((2 * m + 2 * (size_t)HALF_GROUPS) * sizeof(double));
 	s->t_ms = malloc(m * sizeof(int64_t));
 	return s->t && s->y && s->per_alloc && s->allocs && s->frees && s->adj && s->work &&
-		s->t_ms;
+		s->load && s->t_ms;
 }
 
 static void
@@ -102,6 +106,7 @@ scratch_finish(struct scratch *s)
 	free(s->allocs);
 	free(s->frees);
 	free(s->adj);
+	free(s->load);
 	free(s->work);
 	free(s->t_ms);
 }
@@ -122,6 +127,7 @@ gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
 	v->per_alloc = sc->per_alloc + off;
 	v->allocs = sc->allocs + off;
 	v->frees = sc->frees + off;
+	v->load = sc->load + off;
 	v->t_ms = sc->t_ms + off;
 	v->n = 0;
 	for (size_t i = ds->epoch_start[e]; i < ds->epoch_start[e + 1]; i++) {
@@ -132,6 +138,7 @@ gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
 		v->y[v->n] = (double)bytes[i];
 		v->allocs[v->n] = (double)allocs[i];
 		v->frees[v->n] = (double)frees[i];
+		v->load[v->n] = sc->machine != NULL ? sc->machine->index[i] : NAN;
 		v->per_alloc[v->n] = diff[i] > 0 ?
 			(double)bytes[i] / (double)diff[i] : (double)bytes[i];
 		v->n++;
@@ -516,6 +523,66 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj,
 	return true;
 }
 
+/*
+ * Machine load, for a tag too quiet for the load check: least squares of
+ * Bytes on the machine's load index and on time, y = a + b L + c t, over
+ * the epoch.  Usage that follows the load is in b, a leak in c; the
+ * diurnal swing and the bursts of the load tell the two apart where the
+ * load also ramps with time.  When b > 0, out's Bytes (in adj) have
+ * b (L - median L) taken out, and *elasticity is b times the median L
+ * over the median Bytes: the share of the tag's level that moves with the
+ * load.  False when the index is missing or, once a line in time is
+ * taken out, varies by less than MIN_LOAD_SPREAD.
+ */
+#define MIN_LOAD_SPREAD 0.02
+
+static bool
+machine_adjusted(const struct epoch_view *v, double *work, double *adj,
+		double *elasticity, struct epoch_view *out)
+{
+	size_t n = v->n;
+	if (n < 4 * (size_t)LOAD_SPAN)
+		return false;
+	double ml = 0, mt = 0, my = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(v->load[i]))
+			return false;
+		ml += v->load[i];
+		mt += v->t[i];
+		my += v->y[i];
+	}
+	ml /= (double)n;
+	mt /= (double)n;
+	my /= (double)n;
+	double sll = 0, stt = 0, slt = 0, sly = 0, sty = 0;
+	for (size_t i = 0; i < n; i++) {
+		double l = v->load[i] - ml, t = v->t[i] - mt, y = v->y[i] - my;
+		sll += l * l;
+		stt += t * t;
+		slt += l * t;
+		sly += l * y;
+		sty += t * y;
+	}
+	double det = sll * stt - slt * slt;
+	/* det / stt: the load's variance left once time explains what it can */
+	if (!(stt > 0) || !(det / stt > (double)n * MIN_LOAD_SPREAD *
+			MIN_LOAD_SPREAD))
+		return false;
+	double b = (sly * stt - sty * slt) / det;
+	if (!(b > 0))
+		return false;
+	memcpy(work, v->load, n * sizeof(double));
+	double lref = pt_median_inplace(work, n);
+	memcpy(work, v->y, n * sizeof(double));
+	double yref = pt_median_inplace(work, n);
+	for (size_t i = 0; i < n; i++)
+		adj[i] = v->y[i] - b * (v->load[i] - lref);
+	*elasticity = yref > 0 ? b * lref / yref : NAN;
+	*out = *v;
+	out->y = adj;
+	return true;
+}
+
 enum slope_result { SLOPE_OK, SLOPE_NONE, SLOPE_OOM };
 
 /*
@@ -689,7 +756,9 @@ decide_reason(const struct pt_score *sc)
 		{ sc->f_growth, "not growing in the current boot epoch" },
 		{ sc->f_rise, "rose in one jump: a level shift, not growth" },
 		{ sc->f_early, "reached its level early and held it, like a cache" },
-		{ sc->f_load, "rises with its own allocation rate: load, not a leak" },
+		{ sc->f_load, sc->machine_load_adjusted ?
+			"rises with the machine's load: load, not a leak" :
+			"rises with its own allocation rate: load, not a leak" },
 	};
 	size_t weakest = 0;
 	for (size_t i = 1; i < sizeof(f) / sizeof(f[0]); i++)
@@ -783,7 +852,8 @@ shape_gates(struct pt_score *sc)
 	/* Only a support: a restarted leak can show its level early too. */
 	sc->f_early = isnan(sc->half_rise) ? 1 :
 		pt_ramp(sc->half_rise, 0.05, 0.25, 0.5, 1);
-	sc->load_ratio = sc->load_adjusted && sc->has_growth &&
+	bool adjusted = sc->load_adjusted || sc->machine_load_adjusted;
+	sc->load_ratio = adjusted && sc->has_growth &&
 		sc->growth_bph > 0 && isfinite(sc->adjusted_slope) ?
 		sc->adjusted_slope / sc->growth_bph : NAN;
 	sc->f_load = isnan(sc->load_ratio) ? 1 :
@@ -793,7 +863,7 @@ shape_gates(struct pt_score *sc)
 	 * with the load that drives it). */
 	sc->f_growth = !sc->has_growth ? 1 : sc->growth_lo > 0 ? 1 :
 		sc->growth_bph > 0 ? 0.5 :
-		sc->load_adjusted && sc->adjusted_slope > 0 ? 0.5 : 0;
+		adjusted && sc->adjusted_slope > 0 ? 0.5 : 0;
 }
 
 static void
@@ -910,6 +980,10 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 	/* The shape gates look at what the load does not explain. */
 	struct epoch_view shape = *last;
 	sc->load_adjusted = load_adjusted(last, scr->work, scr->adj, &shape);
+	if (!sc->load_adjusted)
+		sc->machine_load_adjusted = machine_adjusted(last, scr->work,
+			scr->adj, &sc->load_elasticity, &shape);
+	bool adjusted = sc->load_adjusted || sc->machine_load_adjusted;
 	/* So does the onset: a load swing is not where a leak began. */
 	double hinge_slope = 0;
 	if (hinge_onset(&shape, knot, &hinge_slope)) {
@@ -917,12 +991,12 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		sc->has_onset = true;
 		sc->onset_ms = last->t_ms[*knot];
 	}
-	if (sc->load_adjusted && grouped_slope(&shape, scr->work,
+	if (adjusted && grouped_slope(&shape, scr->work,
 			&sc->adjusted_slope) == SLOPE_OOM)
 		return false;
 	/* Give-back too: a cache that empties while its load climbs hides
 	 * its falls under the climb. */
-	if (sc->load_adjusted) {
+	if (adjusted) {
 		double noise = noise_scale(&shape, scr->work);
 		block_floors(&shape, scr->work, floor_tolerance(noise, shape.n),
 			adjusted_floors);
@@ -1025,12 +1099,12 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	 * leak's says nothing about what the leak kept. */
 	sc->retention = range_sum > 0 ? sc->net_growth / range_sum : 0;
 	sc->half_ratio = sc->third_ratio = sc->end_ratio = NAN;
-	sc->half_rise = sc->adjusted_slope = NAN;
+	sc->half_rise = sc->adjusted_slope = sc->load_elasticity = NAN;
 	sc->f_recent = 1;
 	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot, &pool,
 			&adjusted_floors))
 		return false;
-	if (sc->load_adjusted) {
+	if (sc->load_adjusted || sc->machine_load_adjusted) {
 		rises += adjusted_floors.rises - last_floors.rises;
 		falls += adjusted_floors.falls - last_floors.falls;
 	}
@@ -1065,12 +1139,21 @@ score_with(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 }
 
 bool
-pt_score_series(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
+pt_score_series_load(const struct pt_dataset *ds, size_t s,
+		const struct pt_load *load, struct pt_score *sc)
 {
 	struct scratch scr;
-	bool ok = scratch_init(&scr, ds->nsnap) && score_with(ds, s, &scr, sc);
+	bool ok = scratch_init(&scr, ds->nsnap);
+	scr.machine = load;
+	ok = ok && score_with(ds, s, &scr, sc);
 	scratch_finish(&scr);
 	return ok;
+}
+
+bool
+pt_score_series(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
+{
+	return pt_score_series_load(ds, s, NULL, sc);
 }
 
 struct pt_score *
@@ -1079,11 +1162,14 @@ pt_score_all(const struct pt_dataset *ds, struct pt_error *err)
 	/* One set of scratch arrays for every series, not one each. */
 	struct scratch scr;
 	struct pt_score *out = calloc(ds->nseries ? ds->nseries : 1, sizeof(*out));
-	bool ok = out != NULL && scratch_init(&scr, ds->nsnap);
+	struct pt_load *load = out != NULL ? pt_load_create(ds) : NULL;
+	bool ok = load != NULL && scratch_init(&scr, ds->nsnap);
+	scr.machine = load;
 	for (size_t s = 0; ok && s < ds->nseries; s++)
 		ok = score_with(ds, s, &scr, &out[s]);
-	if (out != NULL)
+	if (load != NULL)
 		scratch_finish(&scr);
+	pt_load_destroy(load);
 	if (!ok) {
 		free(out);
 		pt_error_set(err, 0, "out of memory while scoring");

@@ -546,6 +546,111 @@ START_TEST(test_growth_gate_reads_what_load_leaves)
 }
 END_TEST
 
+/*
+ * A machine busier every afternoon whose load ramps up 2.5-fold: BUSY
+ * tags turn over in step with it (the machine's load index), one quiet tag
+ * (10 allocations an hour, too few for its own load check) has quiet[i]
+ * bytes.  Returns the quiet tag's score with the machine's load, and in
+ * *alone its score without (pt_score_series).
+ */
+#define MN 96
+#define BUSY 12
+
+static double
+machine_load_at(unsigned i)
+{
+	double burst = i % 24 >= 9 && i % 24 < 14 ? 0.8 : 0;
+	return (1 + burst) * (1 + 1.5 * i / (double)MN);
+}
+
+static struct pt_score
+quiet_tag_on_ramp(const double *quiet, struct pt_score *alone)
+{
+	struct pt_snapshot *snaps = calloc(MN, sizeof(*snaps));
+	struct pt_row *rows = calloc(MN * (BUSY + 1), sizeof(*rows));
+	struct pt_timed_snapshot *timed = calloc(MN, sizeof(*timed));
+	ck_assert(snaps && rows && timed);
+	int64_t allocs[BUSY + 1] = {0};
+	for (unsigned i = 0; i < MN; i++) {
+		for (unsigned k = 0; k <= BUSY; k++) {
+			struct pt_row *r = &rows[i * (BUSY + 1) + k];
+			int64_t out = k < BUSY ? 1000 + 100 * k :
+				(int64_t)(quiet[i] / 64);
+			double churn = k < BUSY ? (300 + 40 * k) *
+				machine_load_at(i) * (1 + 0.05 * noise(i * 31 + k)) :
+				10;
+			allocs[k] += (int64_t)churn + (i == 0 ? out : 0);
+			if (k == BUSY && i > 0 && out > rows[(i - 1) * (BUSY + 1) + k].diff)
+				allocs[k] += out - rows[(i - 1) * (BUSY + 1) + k].diff;
+			memcpy(r->tag, k < BUSY ? "Busy" : "Qiet", 4);
+			r->tag[3] = k < BUSY ? (uint8_t)('A' + k) : 't';
+			r->pool = PT_POOL_NONPAGED;
+			r->allocs = allocs[k];
+			r->frees = allocs[k] - out;
+			r->diff = out;
+			r->bytes = out * 64;
+		}
+		snaps[i].rows = &rows[i * (BUSY + 1)];
+		snaps[i].nrows = BUSY + 1;
+		snaps[i].line = (long)i + 1;
+		timed[i] = (struct pt_timed_snapshot){ &snaps[i], "t.txt",
+			(int64_t)i * 3600000 };
+	}
+	struct pt_dataset ds;
+	struct pt_diags diags;
+	struct pt_error err = {0};
+	pt_diags_init(&diags);
+	ck_assert_msg(pt_dataset_build(&ds, timed, MN, 0, &diags, &err), "%s",
+		err.msg);
+	size_t q = ds.nseries;
+	for (size_t s = 0; s < ds.nseries; s++)
+		if (memcmp(ds.series[s].tag, "Qiet", 4) == 0)
+			q = s;
+	ck_assert_uint_lt(q, ds.nseries);
+	struct pt_score *all = pt_score_all(&ds, &err);
+	ck_assert_ptr_nonnull(all);
+	struct pt_score sc = all[q];
+	ck_assert(pt_score_series(&ds, q, alone));
+	free(all);
+	pt_dataset_finish(&ds);
+	pt_diags_finish(&diags);
+	free(snaps);
+	free(rows);
+	free(timed);
+	return sc;
+}
+
+START_TEST(test_quiet_shift_on_machine_ramp_is_load)
+{
+	/* A one-time shift in a tag that holds 15% more with every unit of
+	 * the machine's load: the ramp keeps both of its levels climbing. */
+	double y[MN];
+	for (unsigned i = 0; i < MN; i++)
+		y[i] = 64 * 400 * (i >= 40 ? 1.3 : 1) *
+			(1 + 0.15 * (machine_load_at(i) - 1)) + 300 * noise(i);
+	struct pt_score alone, sc = quiet_tag_on_ramp(y, &alone);
+	ck_assert_int_eq(alone.verdict, PT_VERDICT_LIKELY);
+	ck_assert(!alone.machine_load_adjusted);
+	ck_assert(sc.machine_load_adjusted && !sc.load_adjusted);
+	ck_assert_msg(sc.load_elasticity > 0.05 && sc.load_elasticity < 0.35,
+		"elasticity %f", sc.load_elasticity);
+	ck_assert_int_ne(sc.verdict, PT_VERDICT_LIKELY);
+}
+END_TEST
+
+START_TEST(test_quiet_leak_on_machine_ramp_is_likely)
+{
+	/* The same tag leaking 20 allocations an hour instead. */
+	double y[MN];
+	for (unsigned i = 0; i < MN; i++)
+		y[i] = 64 * (400 + 20.0 * i) *
+			(1 + 0.15 * (machine_load_at(i) - 1)) + 300 * noise(i);
+	struct pt_score alone, sc = quiet_tag_on_ramp(y, &alone);
+	ck_assert(sc.machine_load_adjusted);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
+}
+END_TEST
+
 START_TEST(test_verdict_names)
 {
 	enum pt_verdict v;
@@ -587,6 +692,8 @@ score_suite(void)
 	tcase_add_test(tc, test_load_check_vetoes_rise_with_turnover);
 	tcase_add_test(tc, test_cache_filled_early_is_unlikely);
 	tcase_add_test(tc, test_growth_gate_reads_what_load_leaves);
+	tcase_add_test(tc, test_quiet_shift_on_machine_ramp_is_load);
+	tcase_add_test(tc, test_quiet_leak_on_machine_ramp_is_likely);
 	tcase_add_test(tc, test_verdict_names);
 	suite_add_tcase(s, tc);
 	return s;

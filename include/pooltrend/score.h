@@ -58,6 +58,7 @@
 #include <stdint.h>
 
 #include "pooltrend/diag.h"
+#include "pooltrend/load.h"
 #include "pooltrend/series.h"
 #include "pooltrend/stats.h"
 
@@ -89,6 +90,8 @@ struct pt_score {
 	bool has_tte;
 	bool load_adjusted;       /* the shape gates saw Bytes over the tag's
 	                             turnover rate (load check) */
+	bool machine_load_adjusted; /* too quiet for that: they saw Bytes less
+	                             what follows the machine's load index */
 
 	size_t samples;           /* present samples */
 	double span_hours;        /* first to last present sample */
@@ -138,6 +141,9 @@ struct pt_score {
 	double adjusted_slope;    /* grouped Theil-Sen slope of the load-
 	                             adjusted Bytes, bytes/hour; NAN: none */
 	double load_ratio;        /* adjusted_slope / growth_bph; NAN: none */
+	double load_elasticity;   /* share of the level that moves with the
+	                             machine's load (fit b x median index /
+	                             median Bytes); NAN: not fitted */
 	double give_back;         /* ratio; 1 when floors never rose */
 	double retention;
 	double snr;
@@ -156,7 +162,14 @@ struct pt_score {
 struct pt_score *pt_score_all(const struct pt_dataset *ds,
 		struct pt_error *err);
 
-/* Score one series into *out; false when out of memory. */
+/*
+ * Score one series into *out; false when out of memory.  load, the
+ * machine's load index (pt_load_create over the same dataset, borrowed),
+ * may be NULL: quiet tags are then not checked against it.
+ * pt_score_series is pt_score_series_load without it.
+ */
+bool pt_score_series_load(const struct pt_dataset *ds, size_t series,
+		const struct pt_load *load, struct pt_score *out);
 bool pt_score_series(const struct pt_dataset *ds, size_t series,
 		struct pt_score *out);
 
