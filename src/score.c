@@ -524,15 +524,17 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj,
 }
 
 /*
- * Machine load, for a tag too quiet for the load check: least squares of
- * Bytes on the machine's load index and on time, y = a + b L + c t, over
- * the epoch.  Usage that follows the load is in b, a leak in c; the
- * diurnal swing and the bursts of the load tell the two apart where the
- * load also ramps with time.  When b > 0, out's Bytes (in adj) have
- * b (L - median L) taken out, and *elasticity is b times the median L
- * over the median Bytes: the share of the tag's level that moves with the
- * load.  False when the index is missing or, once a line in time is
- * taken out, varies by less than MIN_LOAD_SPREAD.
+ * Machine load, for a tag too quiet for the load check: how much of the
+ * tag's Bytes follows the machine's load index L.  b, bytes per unit of
+ * L, is the least-squares slope of the changes of Bytes over LOAD_SPAN
+ * samples on those of L: a leak, a warm-up or a ramp barely moves a
+ * change over a few samples, the load's swings and bursts do (a fit of
+ * the levels on L and time lets a warm-up's rise into b, and a shift's
+ * step into either).  When b > 0 is measurable, out's Bytes (in adj) are
+ * y - b (L - median L) and *elasticity is b times the median L over the
+ * median Bytes: the share of the tag's level that moves with the load.
+ * False when the index is missing or its changes are below
+ * MIN_LOAD_SPREAD.
  */
 #define MIN_LOAD_SPREAD 0.02
 
@@ -543,34 +545,20 @@ machine_adjusted(const struct epoch_view *v, double *work, double *adj,
 	size_t n = v->n;
 	if (n < 4 * (size_t)LOAD_SPAN)
 		return false;
-	double ml = 0, mt = 0, my = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (!isfinite(v->load[i]))
 			return false;
-		ml += v->load[i];
-		mt += v->t[i];
-		my += v->y[i];
+	/* b from changes over LOAD_SPAN samples: slow trends (a leak, a
+	 * warm-up, a ramp) barely move them, the load's swings do. */
+	double sxx = 0, sxy = 0;
+	for (size_t i = LOAD_SPAN; i < n; i++) {
+		double dl = v->load[i] - v->load[i - LOAD_SPAN];
+		sxx += dl * dl;
+		sxy += dl * (v->y[i] - v->y[i - LOAD_SPAN]);
 	}
-	ml /= (double)n;
-	mt /= (double)n;
-	my /= (double)n;
-	double sll = 0, stt = 0, slt = 0, sly = 0, sty = 0;
-	for (size_t i = 0; i < n; i++) {
-		double l = v->load[i] - ml, t = v->t[i] - mt, y = v->y[i] - my;
-		sll += l * l;
-		stt += t * t;
-		slt += l * t;
-		sly += l * y;
-		sty += t * y;
-	}
-	double det = sll * stt - slt * slt;
-	/* det / stt: the load's variance left once time explains what it can */
-	if (!(stt > 0) || !(det / stt > (double)n * MIN_LOAD_SPREAD *
-			MIN_LOAD_SPREAD))
+	if (!(sxx > (double)n * MIN_LOAD_SPREAD * MIN_LOAD_SPREAD))
 		return false;
-	double b = (sly * stt - sty * slt) / det;
-	if (!(b > 0))
-		return false;
+	double b = fmax(0, sxy / sxx);
 	memcpy(work, v->load, n * sizeof(double));
 	double lref = pt_median_inplace(work, n);
 	memcpy(work, v->y, n * sizeof(double));
