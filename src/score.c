@@ -848,10 +848,13 @@ shape_gates(struct pt_score *sc)
 		pt_ramp(sc->load_ratio, 0.05, 0.35, 0, 1);
 	/* A leak grows now: the slope of the current epoch must be up, or
 	 * at least what the load leaves of it (a leak per operation falls
-	 * with the load that drives it). */
+	 * with the load that drives it).  When Bytes fall, what the load
+	 * leaves must rise about as fast as they fall to count in full: a
+	 * leak's rise is its own, a shift's adjusted remnant is a sliver. */
 	sc->f_growth = !sc->has_growth ? 1 : sc->growth_lo > 0 ? 1 :
 		sc->growth_bph > 0 ? 0.5 :
-		adjusted && sc->adjusted_slope > 0 ? 0.5 : 0;
+		adjusted && sc->adjusted_slope > 0 ?
+		pt_ramp(sc->adjusted_slope / -sc->growth_bph, 0.5, 1, 0.5, 1) : 0;
 }
 
 static void

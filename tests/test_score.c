@@ -539,9 +539,25 @@ START_TEST(test_growth_gate_reads_what_load_leaves)
 			3000 * noise(i);
 	}
 	struct pt_score sc = score_of(y, N, 16, true);
-	memset(churn_scale, 0, sizeof(churn_scale));
 	ck_assert_msg(sc.growth_bph <= 0, "growth %f", sc.growth_bph);
 	ck_assert(sc.load_adjusted);
+	/* What the load leaves rises faster than Bytes fall: in full. */
+	ck_assert_msg(sc.adjusted_slope >= -sc.growth_bph, "adjusted %f",
+		sc.adjusted_slope);
+	ck_assert_double_eq(sc.f_growth, 1);
+
+	/* A tenth of that leak: a sliver against the fall, half. */
+	for (unsigned i = 0; i < N; i++) {
+		double load = i < 16 ? 1 : 1 - 0.012 * (i - 16);
+		y[i] = 2e6 * load + 2000.0 * (i < 16 ? i : i - 16) +
+			3000 * noise(i);
+	}
+	sc = score_of(y, N, 16, true);
+	memset(churn_scale, 0, sizeof(churn_scale));
+	ck_assert(sc.load_adjusted && sc.growth_bph <= 0);
+	ck_assert_msg(sc.adjusted_slope > 0 &&
+		sc.adjusted_slope < -sc.growth_bph / 2, "adjusted %f growth %f",
+		sc.adjusted_slope, sc.growth_bph);
 	ck_assert_double_eq(sc.f_growth, 0.5);
 }
 END_TEST

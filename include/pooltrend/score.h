@@ -34,8 +34,9 @@
  *   - load check: the slope of the load-adjusted Bytes over the slope of
  *     Bytes, a gate: usage that follows its own turnover keeps none;
  *   - current growth: the Theil-Sen slope of the last epoch must be up (1
- *     when its 95% interval is above zero, 0.5 when only the slope is, or
- *     only that of the load-adjusted Bytes);
+ *     when its 95% interval is above zero, 0.5 when only the slope is;
+ *     when only that of the load-adjusted Bytes is, 0.5 to 1 as it rises
+ *     from half to all of the pace at which Bytes fall);
  * The shape gates (recent, within-shift, saturation, level-shift rise,
  * early rise) and the current epoch's give-back look at Bytes divided by
  * the tag's own allocation rate relative to its median when Allocs is
