@@ -110,6 +110,8 @@ components(const struct pt_score *s)
 	}
 	if (!add_real(cJSON_GetObjectItem(c, "saturation"), "third_slope_ratio",
 			s->third_ratio, 3) ||
+			!add_real(cJSON_GetObjectItem(c, "saturation"),
+				"machine_view_ratio", s->machine_end_ratio, 3) ||
 			!add_real(cJSON_GetObjectItem(c, "load_check"),
 				"adjusted_slope_bytes_per_hour", s->adjusted_slope, 1) ||
 			!add_real(cJSON_GetObjectItem(c, "load_check"),

@@ -74,7 +74,7 @@ struct epoch_view {
 };
 
 struct scratch {
-	double *t, *y, *per_alloc, *allocs, *frees, *adj, *work, *load;
+	double *t, *y, *per_alloc, *allocs, *frees, *adj, *work, *load, *mview;
 	int64_t *t_ms;
 	const struct pt_load *machine; /* NULL: no machine load */
 };
@@ -90,11 +90,12 @@ scratch_init(struct scratch *s, size_t n)
 	s->frees = malloc(m * sizeof(double));
 	s->adj = malloc(m * sizeof(double));
 	s->load = malloc(m * sizeof(double));
+	s->mview = malloc(m * sizeof(double));
 	s->machine = NULL;
 	s->work = malloc((2 * m + 2 * (size_t)HALF_GROUPS) * sizeof(double));
 	s->t_ms = malloc(m * sizeof(int64_t));
 	return s->t && s->y && s->per_alloc && s->allocs && s->frees && s->adj && s->work &&
-		s->load && s->t_ms;
+		s->load && s->mview && s->t_ms;
 }
 
 static void
@@ -107,6 +108,7 @@ scratch_finish(struct scratch *s)
 	free(s->frees);
 	free(s->adj);
 	free(s->load);
+	free(s->mview);
 	free(s->work);
 	free(s->t_ms);
 }
@@ -959,6 +961,33 @@ pool_shift(const struct epoch_view *v, double *work, struct shift_pool *p,
 	return true;
 }
 
+/*
+ * A busy tag's Bytes divided by its own turnover rate assume all of its
+ * usage scales with the load: on a climbing load that bends a leak that
+ * does not (or a leak per operation under a base that does not) down, as
+ * if it levelled off.  Read with the machine's load taken out instead
+ * (machine_adjusted), a leak keeps its slope and a warm-up still levels
+ * off; saturation takes the larger end ratio of the two views, so growth
+ * must level off in both.  *sc's machine_end_ratio gets this view's
+ * ratio (NAN: no machine load).  False when out of memory.
+ */
+static bool
+machine_end_ratio(const struct epoch_view *last, struct scratch *scr,
+		struct pt_score *sc)
+{
+	struct epoch_view mv;
+	double elasticity, half, third;
+	sc->machine_end_ratio = NAN;
+	if (!machine_adjusted(last, scr->work, scr->mview, &elasticity, &mv))
+		return true;
+	if (!end_slope_ratio(&mv, mv.n / 2, scr->work, &half) ||
+			!end_slope_ratio(&mv, mv.n / 3, scr->work, &third))
+		return false;
+	sc->machine_end_ratio = larger_ratio(third, half);
+	sc->end_ratio = larger_ratio(sc->end_ratio, sc->machine_end_ratio);
+	return true;
+}
+
 static bool
 last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		struct pt_score *sc, size_t *knot, struct shift_pool *pool,
@@ -1004,6 +1033,8 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		/* Levelling off must show in both the halves and the thirds:
 		 * one load burst can flatten either alone. */
 		sc->end_ratio = larger_ratio(sc->third_ratio, sc->half_ratio);
+		if (sc->load_adjusted && !machine_end_ratio(last, scr, sc))
+			return false;
 	}
 	size_t half = shape.n / 2;
 	if (shape.n - half >= 6) {
@@ -1091,6 +1122,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->retention = range_sum > 0 ? sc->net_growth / range_sum : 0;
 	sc->half_ratio = sc->third_ratio = sc->end_ratio = NAN;
 	sc->half_rise = sc->adjusted_slope = sc->load_elasticity = NAN;
+	sc->machine_end_ratio = NAN;
 	sc->f_recent = 1;
 	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot, &pool,
 			&adjusted_floors))

@@ -565,7 +565,8 @@ END_TEST
 /*
  * A machine busier every afternoon whose load ramps up 2.5-fold: BUSY
  * tags turn over in step with it (the machine's load index), one quiet tag
- * (10 allocations an hour, too few for its own load check) has quiet[i]
+ * (10 allocations an hour, too few for its own load check; or, with
+ * churn_per_load > 0, that many times the load, a busy one) has quiet[i]
  * bytes.  Returns the quiet tag's score with the machine's load, and in
  * *alone its score without (pt_score_series).
  */
@@ -580,7 +581,8 @@ machine_load_at(unsigned i)
 }
 
 static struct pt_score
-quiet_tag_on_ramp(const double *quiet, struct pt_score *alone)
+tag_on_ramp(const double *quiet, double churn_per_load,
+		struct pt_score *alone)
 {
 	struct pt_snapshot *snaps = calloc(MN, sizeof(*snaps));
 	struct pt_row *rows = calloc(MN * (BUSY + 1), sizeof(*rows));
@@ -594,7 +596,8 @@ quiet_tag_on_ramp(const double *quiet, struct pt_score *alone)
 				(int64_t)(quiet[i] / 64);
 			double churn = k < BUSY ? (300 + 40 * k) *
 				machine_load_at(i) * (1 + 0.05 * noise(i * 31 + k)) :
-				10;
+				churn_per_load > 0 ?
+				churn_per_load * machine_load_at(i) : 10;
 			allocs[k] += (int64_t)churn + (i == 0 ? out : 0);
 			if (k == BUSY && i > 0 && out > rows[(i - 1) * (BUSY + 1) + k].diff)
 				allocs[k] += out - rows[(i - 1) * (BUSY + 1) + k].diff;
@@ -644,7 +647,7 @@ START_TEST(test_quiet_shift_on_machine_ramp_is_load)
 	for (unsigned i = 0; i < MN; i++)
 		y[i] = 64 * 400 * (i >= 40 ? 1.3 : 1) *
 			(1 + 0.15 * (machine_load_at(i) - 1)) + 300 * noise(i);
-	struct pt_score alone, sc = quiet_tag_on_ramp(y, &alone);
+	struct pt_score alone, sc = tag_on_ramp(y, 0, &alone);
 	ck_assert_int_eq(alone.verdict, PT_VERDICT_LIKELY);
 	ck_assert(!alone.machine_load_adjusted);
 	ck_assert(sc.machine_load_adjusted && !sc.load_adjusted);
@@ -661,9 +664,38 @@ START_TEST(test_quiet_leak_on_machine_ramp_is_likely)
 	for (unsigned i = 0; i < MN; i++)
 		y[i] = 64 * (400 + 20.0 * i) *
 			(1 + 0.15 * (machine_load_at(i) - 1)) + 300 * noise(i);
-	struct pt_score alone, sc = quiet_tag_on_ramp(y, &alone);
+	struct pt_score alone, sc = tag_on_ramp(y, 0, &alone);
 	ck_assert(sc.machine_load_adjusted);
 	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
+}
+END_TEST
+
+START_TEST(test_busy_leak_on_machine_ramp_is_likely)
+{
+	/* A busy tag whose own turnover follows the ramp leaks 40
+	 * allocations an hour: divided by that turnover, the leak bends down
+	 * as if it levelled off; with the machine's load taken out it keeps
+	 * its slope. */
+	double y[MN];
+	for (unsigned i = 0; i < MN; i++)
+		y[i] = 64 * (400 * (1 + 0.15 * (machine_load_at(i) - 1)) +
+			40.0 * i) + 300 * noise(i);
+	struct pt_score alone, sc = tag_on_ramp(y, 300, &alone);
+	ck_assert(alone.load_adjusted && sc.load_adjusted);
+	ck_assert(isnan(alone.machine_end_ratio));
+	ck_assert_int_ne(alone.verdict, PT_VERDICT_LIKELY);
+	ck_assert_msg(sc.machine_end_ratio > 0.6, "ratio %f",
+		sc.machine_end_ratio);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
+
+	/* A busy cache that warms up and then follows the load levels off
+	 * in both views. */
+	for (unsigned i = 0; i < MN; i++)
+		y[i] = 64 * 400 * (0.3 + 0.7 * (1 - exp(-(double)i / 10))) *
+			(1 + 0.3 * (machine_load_at(i) - 1)) + 300 * noise(i);
+	sc = tag_on_ramp(y, 300, &alone);
+	ck_assert(sc.load_adjusted && isfinite(sc.machine_end_ratio));
+	ck_assert_int_ne(sc.verdict, PT_VERDICT_LIKELY);
 }
 END_TEST
 
@@ -710,6 +742,7 @@ score_suite(void)
 	tcase_add_test(tc, test_growth_gate_reads_what_load_leaves);
 	tcase_add_test(tc, test_quiet_shift_on_machine_ramp_is_load);
 	tcase_add_test(tc, test_quiet_leak_on_machine_ramp_is_likely);
+	tcase_add_test(tc, test_busy_leak_on_machine_ramp_is_likely);
 	tcase_add_test(tc, test_verdict_names);
 	suite_add_tcase(s, tc);
 	return s;

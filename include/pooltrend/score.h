@@ -23,6 +23,8 @@
  *     shifts;
  *   - saturation: the Theil-Sen slope of the last third over the first
  *     (over group medians), a gate against warm-up caches that level off;
+ *     a busy tag's also with the machine's load taken out instead of its
+ *     own turnover divided out, the larger of the two;
  *   - largest step: the share of the floor rise made in one block step, a
  *     second gate against level shifts;
  *   - level-shift rise: around each epoch's best mean shift, the rise of
@@ -132,7 +134,11 @@ struct pt_score {
 	                             current one load-adjusted); NAN: none */
 	double half_ratio;        /* slope of the second half / first half */
 	double third_ratio;       /* slope of the last third / first third */
-	double end_ratio;         /* the larger of the two: what saturation reads */
+	double end_ratio;         /* the larger of the two: what saturation reads
+	                             (or machine_end_ratio when larger) */
+	double machine_end_ratio; /* a busy tag's end ratio with the machine's
+	                             load taken out instead of its own turnover
+	                             divided out; NAN: not measured */
 	double step_share;        /* largest floor rise / sum of floor rises */
 	double rise_share;        /* rise within the segments around each
 	                             epoch's best mean shift / (that + the
