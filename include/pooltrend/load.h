@@ -10,8 +10,7 @@
  * is busy when its median turnover per interval is at least
  * PT_LOAD_MIN_TURNOVER.  By Little's law a tag holds its allocation rate
  * times their lifetime, so usage that follows the load is a straight line
- * in this index; the scorer fits it and takes it out (SCORING, machine
- * load).
+ * in this index; the scorer takes that line out (score.h).
  *
  * Ownership: pt_load_create returns an object the caller frees with
  * pt_load_destroy; it does not keep the dataset.

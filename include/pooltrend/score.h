@@ -43,7 +43,10 @@
  * early rise) and the current epoch's give-back look at Bytes divided by
  * the tag's own allocation rate relative to its median when Allocs is
  * busy enough to measure it: by Little's law that removes what the load
- * explains (the load check).
+ * explains (the load check).  A tag too quiet for that is read with the
+ * machine's load taken out instead (pooltrend/load.h): Bytes less b times
+ * the load index, b the slope of Bytes' changes over a few samples on
+ * the index's changes.
  * confidence = cbrt(trend * retention * snr) times the gates, each
  * factor in [0, 1] and reported.  Growth is the Theil-Sen slope in
  * bytes per hour over the last epoch with enough samples, with a 95% CI.
