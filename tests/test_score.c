@@ -580,64 +580,116 @@ machine_load_at(unsigned i)
 	return (1 + burst) * (1 + 1.5 * i / (double)MN);
 }
 
-static struct pt_score
-tag_on_ramp(const double *quiet, double churn_per_load,
-		struct pt_score *alone)
+struct ramp_machine {
+	struct pt_snapshot snaps[MN];
+	struct pt_row rows[MN * (BUSY + 1)];
+	struct pt_timed_snapshot timed[MN];
+	struct pt_dataset ds;
+	struct pt_diags diags;
+};
+
+/* The machine above with its first nbusy (<= BUSY) busy tags. */
+static struct ramp_machine *
+ramp_machine_build(const double *quiet, double churn_per_load, unsigned nbusy)
 {
-	struct pt_snapshot *snaps = calloc(MN, sizeof(*snaps));
-	struct pt_row *rows = calloc(MN * (BUSY + 1), sizeof(*rows));
-	struct pt_timed_snapshot *timed = calloc(MN, sizeof(*timed));
-	ck_assert(snaps && rows && timed);
+	struct ramp_machine *m = calloc(1, sizeof(*m));
+	ck_assert_ptr_nonnull(m);
 	int64_t allocs[BUSY + 1] = {0};
+	unsigned w = nbusy + 1;
 	for (unsigned i = 0; i < MN; i++) {
-		for (unsigned k = 0; k <= BUSY; k++) {
-			struct pt_row *r = &rows[i * (BUSY + 1) + k];
-			int64_t out = k < BUSY ? 1000 + 100 * k :
+		for (unsigned k = 0; k < w; k++) {
+			bool busy = k < nbusy;
+			struct pt_row *r = &m->rows[i * w + k];
+			int64_t out = busy ? 1000 + 100 * k :
 				(int64_t)(quiet[i] / 64);
-			double churn = k < BUSY ? (300 + 40 * k) *
+			double churn = busy ? (300 + 40 * k) *
 				machine_load_at(i) * (1 + 0.05 * noise(i * 31 + k)) :
 				churn_per_load > 0 ?
 				churn_per_load * machine_load_at(i) : 10;
 			allocs[k] += (int64_t)churn + (i == 0 ? out : 0);
-			if (k == BUSY && i > 0 && out > rows[(i - 1) * (BUSY + 1) + k].diff)
-				allocs[k] += out - rows[(i - 1) * (BUSY + 1) + k].diff;
-			memcpy(r->tag, k < BUSY ? "Busy" : "Qiet", 4);
-			r->tag[3] = k < BUSY ? (uint8_t)('A' + k) : 't';
+			if (!busy && i > 0 && out > m->rows[(i - 1) * w + k].diff)
+				allocs[k] += out - m->rows[(i - 1) * w + k].diff;
+			memcpy(r->tag, busy ? "Busy" : "Qiet", 4);
+			r->tag[3] = busy ? (uint8_t)('A' + k) : 't';
 			r->pool = PT_POOL_NONPAGED;
 			r->allocs = allocs[k];
 			r->frees = allocs[k] - out;
 			r->diff = out;
 			r->bytes = out * 64;
 		}
-		snaps[i].rows = &rows[i * (BUSY + 1)];
-		snaps[i].nrows = BUSY + 1;
-		snaps[i].line = (long)i + 1;
-		timed[i] = (struct pt_timed_snapshot){ &snaps[i], "t.txt",
+		m->snaps[i].rows = &m->rows[i * w];
+		m->snaps[i].nrows = w;
+		m->snaps[i].line = (long)i + 1;
+		m->timed[i] = (struct pt_timed_snapshot){ &m->snaps[i], "t.txt",
 			(int64_t)i * 3600000 };
 	}
-	struct pt_dataset ds;
-	struct pt_diags diags;
 	struct pt_error err = {0};
-	pt_diags_init(&diags);
-	ck_assert_msg(pt_dataset_build(&ds, timed, MN, 0, &diags, &err), "%s",
-		err.msg);
-	size_t q = ds.nseries;
-	for (size_t s = 0; s < ds.nseries; s++)
-		if (memcmp(ds.series[s].tag, "Qiet", 4) == 0)
+	pt_diags_init(&m->diags);
+	ck_assert_msg(pt_dataset_build(&m->ds, m->timed, MN, 0, &m->diags,
+		&err), "%s", err.msg);
+	return m;
+}
+
+static void
+ramp_machine_destroy(struct ramp_machine *m)
+{
+	pt_dataset_finish(&m->ds);
+	pt_diags_finish(&m->diags);
+	free(m);
+}
+
+static struct pt_score
+tag_on_ramp(const double *quiet, double churn_per_load,
+		struct pt_score *alone)
+{
+	struct ramp_machine *m = ramp_machine_build(quiet, churn_per_load,
+		BUSY);
+	size_t q = m->ds.nseries;
+	for (size_t s = 0; s < m->ds.nseries; s++)
+		if (memcmp(m->ds.series[s].tag, "Qiet", 4) == 0)
 			q = s;
-	ck_assert_uint_lt(q, ds.nseries);
-	struct pt_score *all = pt_score_all(&ds, &err);
+	ck_assert_uint_lt(q, m->ds.nseries);
+	struct pt_error err = {0};
+	struct pt_score *all = pt_score_all(&m->ds, &err);
 	ck_assert_ptr_nonnull(all);
 	struct pt_score sc = all[q];
-	ck_assert(pt_score_series(&ds, q, alone));
+	ck_assert(pt_score_series(&m->ds, q, alone));
 	free(all);
-	pt_dataset_finish(&ds);
-	pt_diags_finish(&diags);
-	free(snaps);
-	free(rows);
-	free(timed);
+	ramp_machine_destroy(m);
 	return sc;
 }
+
+START_TEST(test_load_index_follows_busy_tags)
+{
+	double y[MN], l[MN];
+	for (unsigned i = 0; i < MN; i++) {
+		y[i] = 64 * 400;
+		l[i] = machine_load_at(i);
+	}
+	/* The index is the load relative to its median over the intervals. */
+	double ref = pt_median_inplace(l + 1, MN - 1);
+	struct ramp_machine *m = ramp_machine_build(y, 0, BUSY);
+	struct pt_load *load = pt_load_create(&m->ds);
+	ck_assert_ptr_nonnull(load);
+	ck_assert_uint_eq(load->busy[0], BUSY);
+	for (unsigned i = 1; i < MN; i++)
+		ck_assert_msg(fabs(load->index[i] * ref / machine_load_at(i) - 1) <
+			0.05, "index %f at %u", load->index[i], i);
+	ck_assert_double_eq(load->index[0], load->index[1]);
+	pt_load_destroy(load);
+	ramp_machine_destroy(m);
+
+	/* Too few busy tags to pool: no index, and quiet tags keep their
+	 * own view. */
+	m = ramp_machine_build(y, 0, PT_LOAD_MIN_SERIES - 1);
+	load = pt_load_create(&m->ds);
+	ck_assert_ptr_nonnull(load);
+	for (unsigned i = 0; i < MN; i++)
+		ck_assert(isnan(load->index[i]));
+	pt_load_destroy(load);
+	ramp_machine_destroy(m);
+}
+END_TEST
 
 START_TEST(test_quiet_shift_on_machine_ramp_is_load)
 {
@@ -740,6 +792,7 @@ score_suite(void)
 	tcase_add_test(tc, test_load_check_vetoes_rise_with_turnover);
 	tcase_add_test(tc, test_cache_filled_early_is_unlikely);
 	tcase_add_test(tc, test_growth_gate_reads_what_load_leaves);
+	tcase_add_test(tc, test_load_index_follows_busy_tags);
 	tcase_add_test(tc, test_quiet_shift_on_machine_ramp_is_load);
 	tcase_add_test(tc, test_quiet_leak_on_machine_ramp_is_likely);
 	tcase_add_test(tc, test_busy_leak_on_machine_ramp_is_likely);
