@@ -393,7 +393,7 @@ dump_row(int m, const struct pt_series *se, const char *shape,
 		"%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t"
 		"%.3f\t%.4f\t%.4f\t%.4f\t%.3f\t%.3f\t%.4g\t%.4g\t%.4g\t%.4f\t"
 		"%.4g\t%.4g\t%.4g\t%d\t%.4f\t%ld\t%ld\t%.4f\t%.4f\t%.4g\t%.4f\t"
-		"%.4f\t%.4f\t%.4f\n",
+		"%.4f\t%.4f\t%.4f\t%d\t%.4f\t%.4g\n",
 		m, se->tag, se->pool, shape, tr->leak, it->well_posed, tr->snr,
 		sc->confidence, pt_verdict_name(sc->verdict),
 		sc->f_trend, sc->f_retention, sc->f_snr, sc->f_give_back,
@@ -405,7 +405,8 @@ dump_row(int m, const struct pt_series *se, const char *shape,
 		sc->load_adjusted, sc->has_never_freed ? sc->never_freed_share : -1,
 		it->true_onset, it->est_onset, sc->rise_share, sc->half_rise,
 		sc->adjusted_slope, sc->load_ratio, sc->f_rise, sc->f_early,
-		sc->f_load);
+		sc->f_load, sc->machine_load_adjusted, sc->load_elasticity,
+		sc->machine_end_ratio);
 }
 
 static void
@@ -893,7 +894,8 @@ open_dump(const char *path)
 		"third_ratio\tend_ratio\tstep_share\tgrowth\tgrowth_lo\t"
 		"true_growth\tload_adjusted\tnever_freed\ttrue_onset\test_onset\t"
 		"rise_share\thalf_rise\tadjusted_slope\tload_ratio\tf_rise\t"
-		"f_early\tf_load\n",
+		"f_early\tf_load\tmachine_load\telasticity\t"
+		"machine_end_ratio\n",
 		dump_file);
 	return true;
 }

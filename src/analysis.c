@@ -752,6 +752,7 @@ out:
 
 struct score_job {
 	const struct pt_dataset *ds;
+	const struct pt_load *load;
 	struct pt_score *out;
 	atomic_bool failed;
 };
@@ -761,7 +762,7 @@ score_task(void *ctx, size_t worker, size_t s)
 {
 	(void)worker;
 	struct score_job *job = ctx;
-	if (!pt_score_series(job->ds, s, &job->out[s]))
+	if (!pt_score_series_load(job->ds, s, job->load, &job->out[s]))
 		atomic_store(&job->failed, true);
 }
 
@@ -779,11 +780,15 @@ score_all(const struct pt_analysis_opts *opts, struct pt_analysis *a,
 	struct score_job job = { .ds = &a->ds };
 	atomic_init(&job.failed, false);
 	job.out = calloc(n ? n : 1, sizeof(*job.out));
-	if (job.out == NULL) {
+	struct pt_load *load = job.out != NULL ? pt_load_create(&a->ds) : NULL;
+	if (load == NULL) {
+		free(job.out);
 		pt_error_set(err, 0, "out of memory while scoring");
 		return false;
 	}
+	job.load = load;
 	pt_workers_run(worker_count(opts, n), n, score_task, &job);
+	pt_load_destroy(load);
 	if (atomic_load(&job.failed)) {
 		free(job.out);
 		pt_error_set(err, 0, "out of memory while scoring");

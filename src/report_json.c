@@ -110,9 +110,15 @@ components(const struct pt_score *s)
 	}
 	if (!add_real(cJSON_GetObjectItem(c, "saturation"), "third_slope_ratio",
 			s->third_ratio, 3) ||
+			!add_real(cJSON_GetObjectItem(c, "saturation"),
+				"machine_view_ratio", s->machine_end_ratio, 3) ||
 			!add_real(cJSON_GetObjectItem(c, "load_check"),
 				"adjusted_slope_bytes_per_hour", s->adjusted_slope, 1) ||
+			!add_real(cJSON_GetObjectItem(c, "load_check"),
+				"machine_load_elasticity", s->load_elasticity, 3) ||
 			!cJSON_AddBoolToObject(c, "load_adjusted", s->load_adjusted) ||
+			!cJSON_AddBoolToObject(c, "machine_load_adjusted",
+				s->machine_load_adjusted) ||
 			!add_real(c, "net_floor_growth_bytes", s->net_growth, 0))
 		goto fail;
 	return c;

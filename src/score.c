@@ -69,12 +69,14 @@ struct epoch_view {
 	double *y;         /* bytes */
 	double *per_alloc; /* bytes per outstanding allocation */
 	double *allocs, *frees; /* cumulative counts */
+	double *load;      /* the machine's load index (NAN: none) */
 	int64_t *t_ms;
 };
 
 struct scratch {
-	double *t, *y, *per_alloc, *allocs, *frees, *adj, *work;
+	double *t, *y, *per_alloc, *allocs, *frees, *adj, *work, *load, *mview;
 	int64_t *t_ms;
+	const struct pt_load *machine; /* NULL: no machine load */
 };
 
 static bool
@@ -87,10 +89,13 @@ scratch_init(struct scratch *s, size_t n)
 	s->allocs = malloc(m * sizeof(double));
 	s->frees = malloc(m * sizeof(double));
 	s->adj = malloc(m * sizeof(double));
+	s->load = malloc(m * sizeof(double));
+	s->mview = malloc(m * sizeof(double));
+	s->machine = NULL;
 	s->work = malloc((2 * m + 2 * (size_t)HALF_GROUPS) * sizeof(double));
 	s->t_ms = malloc(m * sizeof(int64_t));
 	return s->t && s->y && s->per_alloc && s->allocs && s->frees && s->adj && s->work &&
-		s->t_ms;
+		s->load && s->mview && s->t_ms;
 }
 
 static void
@@ -102,6 +107,8 @@ scratch_finish(struct scratch *s)
 	free(s->allocs);
 	free(s->frees);
 	free(s->adj);
+	free(s->load);
+	free(s->mview);
 	free(s->work);
 	free(s->t_ms);
 }
@@ -122,6 +129,7 @@ gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
 	v->per_alloc = sc->per_alloc + off;
 	v->allocs = sc->allocs + off;
 	v->frees = sc->frees + off;
+	v->load = sc->load + off;
 	v->t_ms = sc->t_ms + off;
 	v->n = 0;
 	for (size_t i = ds->epoch_start[e]; i < ds->epoch_start[e + 1]; i++) {
@@ -132,6 +140,7 @@ gather_epoch(const struct pt_dataset *ds, size_t s, uint32_t e,
 		v->y[v->n] = (double)bytes[i];
 		v->allocs[v->n] = (double)pt_unwrap_step(&ua, allocs[i]);
 		v->frees[v->n] = (double)pt_unwrap_step(&uf, frees[i]);
+		v->load[v->n] = sc->machine != NULL ? sc->machine->index[i] : NAN;
 		int64_t diff = pt_diff32(allocs[i], frees[i]);
 		v->per_alloc[v->n] = diff > 0 ?
 			(double)bytes[i] / (double)diff : (double)bytes[i];
@@ -517,6 +526,54 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj,
 	return true;
 }
 
+/*
+ * Machine load, for a tag too quiet for the load check: how much of the
+ * tag's Bytes follows the machine's load index L.  b, bytes per unit of
+ * L, is the least-squares slope of the changes of Bytes over LOAD_SPAN
+ * samples on those of L: a leak, a warm-up or a ramp barely moves a
+ * change over a few samples, the load's swings and bursts do (a fit of
+ * the levels on L and time lets a warm-up's rise into b, and a shift's
+ * step into either).  When b > 0 is measurable, out's Bytes (in adj) are
+ * y - b (L - median L) and *elasticity is b times the median L over the
+ * median Bytes: the share of the tag's level that moves with the load.
+ * False when the index is missing or its changes are below
+ * MIN_LOAD_SPREAD.
+ */
+#define MIN_LOAD_SPREAD 0.02
+
+static bool
+machine_adjusted(const struct epoch_view *v, double *work, double *adj,
+		double *elasticity, struct epoch_view *out)
+{
+	size_t n = v->n;
+	if (n < 4 * (size_t)LOAD_SPAN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(v->load[i]))
+			return false;
+	/* b from changes over LOAD_SPAN samples: slow trends (a leak, a
+	 * warm-up, a ramp) barely move them, the load's swings do. */
+	double sxx = 0, sxy = 0;
+	for (size_t i = LOAD_SPAN; i < n; i++) {
+		double dl = v->load[i] - v->load[i - LOAD_SPAN];
+		sxx += dl * dl;
+		sxy += dl * (v->y[i] - v->y[i - LOAD_SPAN]);
+	}
+	if (!(sxx > (double)n * MIN_LOAD_SPREAD * MIN_LOAD_SPREAD))
+		return false;
+	double b = fmax(0, sxy / sxx);
+	memcpy(work, v->load, n * sizeof(double));
+	double lref = pt_median_inplace(work, n);
+	memcpy(work, v->y, n * sizeof(double));
+	double yref = pt_median_inplace(work, n);
+	for (size_t i = 0; i < n; i++)
+		adj[i] = v->y[i] - b * (v->load[i] - lref);
+	*elasticity = yref > 0 ? b * lref / yref : NAN;
+	*out = *v;
+	out->y = adj;
+	return true;
+}
+
 enum slope_result { SLOPE_OK, SLOPE_NONE, SLOPE_OOM };
 
 /*
@@ -690,7 +747,9 @@ decide_reason(const struct pt_score *sc)
 		{ sc->f_growth, "not growing in the current boot epoch" },
 		{ sc->f_rise, "rose in one jump: a level shift, not growth" },
 		{ sc->f_early, "reached its level early and held it, like a cache" },
-		{ sc->f_load, "rises with its own allocation rate: load, not a leak" },
+		{ sc->f_load, sc->machine_load_adjusted ?
+			"rises with the machine's load: load, not a leak" :
+			"rises with its own allocation rate: load, not a leak" },
 	};
 	size_t weakest = 0;
 	for (size_t i = 1; i < sizeof(f) / sizeof(f[0]); i++)
@@ -785,17 +844,21 @@ shape_gates(struct pt_score *sc)
 	/* Only a support: a restarted leak can show its level early too. */
 	sc->f_early = isnan(sc->half_rise) ? 1 :
 		pt_ramp(sc->half_rise, 0.05, 0.25, 0.5, 1);
-	sc->load_ratio = sc->load_adjusted && sc->has_growth &&
+	bool adjusted = sc->load_adjusted || sc->machine_load_adjusted;
+	sc->load_ratio = adjusted && sc->has_growth &&
 		sc->growth_bph > 0 && isfinite(sc->adjusted_slope) ?
 		sc->adjusted_slope / sc->growth_bph : NAN;
 	sc->f_load = isnan(sc->load_ratio) ? 1 :
 		pt_ramp(sc->load_ratio, 0.05, 0.35, 0, 1);
 	/* A leak grows now: the slope of the current epoch must be up, or
 	 * at least what the load leaves of it (a leak per operation falls
-	 * with the load that drives it). */
+	 * with the load that drives it).  When Bytes fall, what the load
+	 * leaves must rise about as fast as they fall to count in full: a
+	 * leak's rise is its own, a shift's adjusted remnant is a sliver. */
 	sc->f_growth = !sc->has_growth ? 1 : sc->growth_lo > 0 ? 1 :
 		sc->growth_bph > 0 ? 0.5 :
-		sc->load_adjusted && sc->adjusted_slope > 0 ? 0.5 : 0;
+		adjusted && sc->adjusted_slope > 0 ?
+		pt_ramp(sc->adjusted_slope / -sc->growth_bph, 0.5, 1, 0.5, 1) : 0;
 }
 
 static void
@@ -900,6 +963,33 @@ pool_shift(const struct epoch_view *v, double *work, struct shift_pool *p,
 	return true;
 }
 
+/*
+ * A busy tag's Bytes divided by its own turnover rate assume all of its
+ * usage scales with the load: on a climbing load that bends a leak that
+ * does not (or a leak per operation under a base that does not) down, as
+ * if it levelled off.  Read with the machine's load taken out instead
+ * (machine_adjusted), a leak keeps its slope and a warm-up still levels
+ * off; saturation takes the larger end ratio of the two views, so growth
+ * must level off in both.  *sc's machine_end_ratio gets this view's
+ * ratio (NAN: no machine load).  False when out of memory.
+ */
+static bool
+machine_end_ratio(const struct epoch_view *last, struct scratch *scr,
+		struct pt_score *sc)
+{
+	struct epoch_view mv;
+	double elasticity, half, third;
+	sc->machine_end_ratio = NAN;
+	if (!machine_adjusted(last, scr->work, scr->mview, &elasticity, &mv))
+		return true;
+	if (!end_slope_ratio(&mv, mv.n / 2, scr->work, &half) ||
+			!end_slope_ratio(&mv, mv.n / 3, scr->work, &third))
+		return false;
+	sc->machine_end_ratio = larger_ratio(third, half);
+	sc->end_ratio = larger_ratio(sc->end_ratio, sc->machine_end_ratio);
+	return true;
+}
+
 static bool
 last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		struct pt_score *sc, size_t *knot, struct shift_pool *pool,
@@ -912,6 +1002,10 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 	/* The shape gates look at what the load does not explain. */
 	struct epoch_view shape = *last;
 	sc->load_adjusted = load_adjusted(last, scr->work, scr->adj, &shape);
+	if (!sc->load_adjusted)
+		sc->machine_load_adjusted = machine_adjusted(last, scr->work,
+			scr->adj, &sc->load_elasticity, &shape);
+	bool adjusted = sc->load_adjusted || sc->machine_load_adjusted;
 	/* So does the onset: a load swing is not where a leak began. */
 	double hinge_slope = 0;
 	if (hinge_onset(&shape, knot, &hinge_slope)) {
@@ -919,12 +1013,12 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		sc->has_onset = true;
 		sc->onset_ms = last->t_ms[*knot];
 	}
-	if (sc->load_adjusted && grouped_slope(&shape, scr->work,
+	if (adjusted && grouped_slope(&shape, scr->work,
 			&sc->adjusted_slope) == SLOPE_OOM)
 		return false;
 	/* Give-back too: a cache that empties while its load climbs hides
 	 * its falls under the climb. */
-	if (sc->load_adjusted) {
+	if (adjusted) {
 		double noise = noise_scale(&shape, scr->work);
 		block_floors(&shape, scr->work, floor_tolerance(noise, shape.n),
 			adjusted_floors);
@@ -941,6 +1035,8 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		/* Levelling off must show in both the halves and the thirds:
 		 * one load burst can flatten either alone. */
 		sc->end_ratio = larger_ratio(sc->third_ratio, sc->half_ratio);
+		if (sc->load_adjusted && !machine_end_ratio(last, scr, sc))
+			return false;
 	}
 	size_t half = shape.n / 2;
 	if (shape.n - half >= 6) {
@@ -1027,12 +1123,13 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	 * leak's says nothing about what the leak kept. */
 	sc->retention = range_sum > 0 ? sc->net_growth / range_sum : 0;
 	sc->half_ratio = sc->third_ratio = sc->end_ratio = NAN;
-	sc->half_rise = sc->adjusted_slope = NAN;
+	sc->half_rise = sc->adjusted_slope = sc->load_elasticity = NAN;
+	sc->machine_end_ratio = NAN;
 	sc->f_recent = 1;
 	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot, &pool,
 			&adjusted_floors))
 		return false;
-	if (sc->load_adjusted) {
+	if (sc->load_adjusted || sc->machine_load_adjusted) {
 		rises += adjusted_floors.rises - last_floors.rises;
 		falls += adjusted_floors.falls - last_floors.falls;
 	}
@@ -1067,12 +1164,21 @@ score_with(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 }
 
 bool
-pt_score_series(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
+pt_score_series_load(const struct pt_dataset *ds, size_t s,
+		const struct pt_load *load, struct pt_score *sc)
 {
 	struct scratch scr;
-	bool ok = scratch_init(&scr, ds->nsnap) && score_with(ds, s, &scr, sc);
+	bool ok = scratch_init(&scr, ds->nsnap);
+	scr.machine = load;
+	ok = ok && score_with(ds, s, &scr, sc);
 	scratch_finish(&scr);
 	return ok;
+}
+
+bool
+pt_score_series(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
+{
+	return pt_score_series_load(ds, s, NULL, sc);
 }
 
 struct pt_score *
@@ -1081,11 +1187,14 @@ pt_score_all(const struct pt_dataset *ds, struct pt_error *err)
 	/* One set of scratch arrays for every series, not one each. */
 	struct scratch scr;
 	struct pt_score *out = calloc(ds->nseries ? ds->nseries : 1, sizeof(*out));
-	bool ok = out != NULL && scratch_init(&scr, ds->nsnap);
+	struct pt_load *load = out != NULL ? pt_load_create(ds) : NULL;
+	bool ok = load != NULL && scratch_init(&scr, ds->nsnap);
+	scr.machine = load;
 	for (size_t s = 0; ok && s < ds->nseries; s++)
 		ok = score_with(ds, s, &scr, &out[s]);
-	if (out != NULL)
+	if (load != NULL)
 		scratch_finish(&scr);
+	pt_load_destroy(load);
 	if (!ok) {
 		free(out);
 		pt_error_set(err, 0, "out of memory while scoring");

@@ -210,6 +210,10 @@ write_factors(FILE *out, const struct pt_score *s)
 	for (int i = 0; i < NF; i++)
 		fprintf(out, "  %-16s %10s %7.3f  %s\n", f[i].name, f[i].value,
 			f[i].factor, f[i].what);
+	if (s->machine_load_adjusted)
+		fprintf(out, "  load view: the machine's load (elasticity %.3f); "
+			"too few allocations for the tag's own\n",
+			s->load_elasticity);
 	fprintf(out, "  confidence = cbrt(trend x retention x snr) x gates = %.3f\n",
 		s->confidence);
 }

@@ -539,10 +539,215 @@ START_TEST(test_growth_gate_reads_what_load_leaves)
 			3000 * noise(i);
 	}
 	struct pt_score sc = score_of(y, N, 16, true);
-	memset(churn_scale, 0, sizeof(churn_scale));
 	ck_assert_msg(sc.growth_bph <= 0, "growth %f", sc.growth_bph);
 	ck_assert(sc.load_adjusted);
+	/* What the load leaves rises faster than Bytes fall: in full. */
+	ck_assert_msg(sc.adjusted_slope >= -sc.growth_bph, "adjusted %f",
+		sc.adjusted_slope);
+	ck_assert_double_eq(sc.f_growth, 1);
+
+	/* A tenth of that leak: a sliver against the fall, half. */
+	for (unsigned i = 0; i < N; i++) {
+		double load = i < 16 ? 1 : 1 - 0.012 * (i - 16);
+		y[i] = 2e6 * load + 2000.0 * (i < 16 ? i : i - 16) +
+			3000 * noise(i);
+	}
+	sc = score_of(y, N, 16, true);
+	memset(churn_scale, 0, sizeof(churn_scale));
+	ck_assert(sc.load_adjusted && sc.growth_bph <= 0);
+	ck_assert_msg(sc.adjusted_slope > 0 &&
+		sc.adjusted_slope < -sc.growth_bph / 2, "adjusted %f growth %f",
+		sc.adjusted_slope, sc.growth_bph);
 	ck_assert_double_eq(sc.f_growth, 0.5);
+}
+END_TEST
+
+/*
+ * A machine busier every afternoon whose load ramps up 2.5-fold: BUSY
+ * tags turn over in step with it (the machine's load index), one quiet tag
+ * (10 allocations an hour, too few for its own load check; or, with
+ * churn_per_load > 0, that many times the load, a busy one) has quiet[i]
+ * bytes.  Returns the quiet tag's score with the machine's load, and in
+ * *alone its score without (pt_score_series).
+ */
+#define MN 96
+#define BUSY 12
+
+static double
+machine_load_at(unsigned i)
+{
+	double burst = i % 24 >= 9 && i % 24 < 14 ? 0.8 : 0;
+	return (1 + burst) * (1 + 1.5 * i / (double)MN);
+}
+
+struct ramp_machine {
+	struct pt_snapshot snaps[MN];
+	struct pt_row rows[MN * (BUSY + 1)];
+	struct pt_timed_snapshot timed[MN];
+	struct pt_dataset ds;
+	struct pt_diags diags;
+};
+
+/* The machine above with its first nbusy (<= BUSY) busy tags. */
+static struct ramp_machine *
+ramp_machine_build(const double *quiet, double churn_per_load, unsigned nbusy)
+{
+	struct ramp_machine *m = calloc(1, sizeof(*m));
+	ck_assert_ptr_nonnull(m);
+	int64_t allocs[BUSY + 1] = {0};
+	unsigned w = nbusy + 1;
+	for (unsigned i = 0; i < MN; i++) {
+		for (unsigned k = 0; k < w; k++) {
+			bool busy = k < nbusy;
+			struct pt_row *r = &m->rows[i * w + k];
+			int64_t out = busy ? 1000 + 100 * k :
+				(int64_t)(quiet[i] / 64);
+			double churn = busy ? (300 + 40 * k) *
+				machine_load_at(i) * (1 + 0.05 * noise(i * 31 + k)) :
+				churn_per_load > 0 ?
+				churn_per_load * machine_load_at(i) : 10;
+			allocs[k] += (int64_t)churn + (i == 0 ? out : 0);
+			if (!busy && i > 0 && out > m->rows[(i - 1) * w + k].diff)
+				allocs[k] += out - m->rows[(i - 1) * w + k].diff;
+			memcpy(r->tag, busy ? "Busy" : "Qiet", 4);
+			r->tag[3] = busy ? (uint8_t)('A' + k) : 't';
+			r->pool = PT_POOL_NONPAGED;
+			r->allocs = allocs[k];
+			r->frees = allocs[k] - out;
+			r->diff = out;
+			r->bytes = out * 64;
+		}
+		m->snaps[i].rows = &m->rows[i * w];
+		m->snaps[i].nrows = w;
+		m->snaps[i].line = (long)i + 1;
+		m->timed[i] = (struct pt_timed_snapshot){ &m->snaps[i], "t.txt",
+			(int64_t)i * 3600000 };
+	}
+	struct pt_error err = {0};
+	pt_diags_init(&m->diags);
+	ck_assert_msg(pt_dataset_build(&m->ds, m->timed, MN, 0, &m->diags,
+		&err), "%s", err.msg);
+	return m;
+}
+
+static void
+ramp_machine_destroy(struct ramp_machine *m)
+{
+	pt_dataset_finish(&m->ds);
+	pt_diags_finish(&m->diags);
+	free(m);
+}
+
+static struct pt_score
+tag_on_ramp(const double *quiet, double churn_per_load,
+		struct pt_score *alone)
+{
+	struct ramp_machine *m = ramp_machine_build(quiet, churn_per_load,
+		BUSY);
+	size_t q = m->ds.nseries;
+	for (size_t s = 0; s < m->ds.nseries; s++)
+		if (memcmp(m->ds.series[s].tag, "Qiet", 4) == 0)
+			q = s;
+	ck_assert_uint_lt(q, m->ds.nseries);
+	struct pt_error err = {0};
+	struct pt_score *all = pt_score_all(&m->ds, &err);
+	ck_assert_ptr_nonnull(all);
+	struct pt_score sc = all[q];
+	ck_assert(pt_score_series(&m->ds, q, alone));
+	free(all);
+	ramp_machine_destroy(m);
+	return sc;
+}
+
+START_TEST(test_load_index_follows_busy_tags)
+{
+	double y[MN], l[MN];
+	for (unsigned i = 0; i < MN; i++) {
+		y[i] = 64 * 400;
+		l[i] = machine_load_at(i);
+	}
+	/* The index is the load relative to its median over the intervals. */
+	double ref = pt_median_inplace(l + 1, MN - 1);
+	struct ramp_machine *m = ramp_machine_build(y, 0, BUSY);
+	struct pt_load *load = pt_load_create(&m->ds);
+	ck_assert_ptr_nonnull(load);
+	ck_assert_uint_eq(load->busy[0], BUSY);
+	for (unsigned i = 1; i < MN; i++)
+		ck_assert_msg(fabs(load->index[i] * ref / machine_load_at(i) - 1) <
+			0.05, "index %f at %u", load->index[i], i);
+	ck_assert_double_eq(load->index[0], load->index[1]);
+	pt_load_destroy(load);
+	ramp_machine_destroy(m);
+
+	/* Too few busy tags to pool: no index, and quiet tags keep their
+	 * own view. */
+	m = ramp_machine_build(y, 0, PT_LOAD_MIN_SERIES - 1);
+	load = pt_load_create(&m->ds);
+	ck_assert_ptr_nonnull(load);
+	for (unsigned i = 0; i < MN; i++)
+		ck_assert(isnan(load->index[i]));
+	pt_load_destroy(load);
+	ramp_machine_destroy(m);
+}
+END_TEST
+
+START_TEST(test_quiet_shift_on_machine_ramp_is_load)
+{
+	/* A one-time shift in a tag that holds 15% more with every unit of
+	 * the machine's load: the ramp keeps both of its levels climbing. */
+	double y[MN];
+	for (unsigned i = 0; i < MN; i++)
+		y[i] = 64 * 400 * (i >= 40 ? 1.3 : 1) *
+			(1 + 0.15 * (machine_load_at(i) - 1)) + 300 * noise(i);
+	struct pt_score alone, sc = tag_on_ramp(y, 0, &alone);
+	ck_assert_int_eq(alone.verdict, PT_VERDICT_LIKELY);
+	ck_assert(!alone.machine_load_adjusted);
+	ck_assert(sc.machine_load_adjusted && !sc.load_adjusted);
+	ck_assert_msg(sc.load_elasticity > 0.05 && sc.load_elasticity < 0.35,
+		"elasticity %f", sc.load_elasticity);
+	ck_assert_int_ne(sc.verdict, PT_VERDICT_LIKELY);
+}
+END_TEST
+
+START_TEST(test_quiet_leak_on_machine_ramp_is_likely)
+{
+	/* The same tag leaking 20 allocations an hour instead. */
+	double y[MN];
+	for (unsigned i = 0; i < MN; i++)
+		y[i] = 64 * (400 + 20.0 * i) *
+			(1 + 0.15 * (machine_load_at(i) - 1)) + 300 * noise(i);
+	struct pt_score alone, sc = tag_on_ramp(y, 0, &alone);
+	ck_assert(sc.machine_load_adjusted);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
+}
+END_TEST
+
+START_TEST(test_busy_leak_on_machine_ramp_is_likely)
+{
+	/* A busy tag whose own turnover follows the ramp leaks 40
+	 * allocations an hour: divided by that turnover, the leak bends down
+	 * as if it levelled off; with the machine's load taken out it keeps
+	 * its slope. */
+	double y[MN];
+	for (unsigned i = 0; i < MN; i++)
+		y[i] = 64 * (400 * (1 + 0.15 * (machine_load_at(i) - 1)) +
+			40.0 * i) + 300 * noise(i);
+	struct pt_score alone, sc = tag_on_ramp(y, 300, &alone);
+	ck_assert(alone.load_adjusted && sc.load_adjusted);
+	ck_assert(isnan(alone.machine_end_ratio));
+	ck_assert_int_ne(alone.verdict, PT_VERDICT_LIKELY);
+	ck_assert_msg(sc.machine_end_ratio > 0.6, "ratio %f",
+		sc.machine_end_ratio);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
+
+	/* A busy cache that warms up and then follows the load levels off
+	 * in both views. */
+	for (unsigned i = 0; i < MN; i++)
+		y[i] = 64 * 400 * (0.3 + 0.7 * (1 - exp(-(double)i / 10))) *
+			(1 + 0.3 * (machine_load_at(i) - 1)) + 300 * noise(i);
+	sc = tag_on_ramp(y, 300, &alone);
+	ck_assert(sc.load_adjusted && isfinite(sc.machine_end_ratio));
+	ck_assert_int_ne(sc.verdict, PT_VERDICT_LIKELY);
 }
 END_TEST
 
@@ -587,6 +792,10 @@ score_suite(void)
 	tcase_add_test(tc, test_load_check_vetoes_rise_with_turnover);
 	tcase_add_test(tc, test_cache_filled_early_is_unlikely);
 	tcase_add_test(tc, test_growth_gate_reads_what_load_leaves);
+	tcase_add_test(tc, test_load_index_follows_busy_tags);
+	tcase_add_test(tc, test_quiet_shift_on_machine_ramp_is_load);
+	tcase_add_test(tc, test_quiet_leak_on_machine_ramp_is_likely);
+	tcase_add_test(tc, test_busy_leak_on_machine_ramp_is_likely);
 	tcase_add_test(tc, test_verdict_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -23,6 +23,8 @@
  *     shifts;
  *   - saturation: the Theil-Sen slope of the last third over the first
  *     (over group medians), a gate against warm-up caches that level off;
+ *     a busy tag's also with the machine's load taken out instead of its
+ *     own turnover divided out, the larger of the two;
  *   - largest step: the share of the floor rise made in one block step, a
  *     second gate against level shifts;
  *   - level-shift rise: around each epoch's best mean shift, the rise of
@@ -34,13 +36,17 @@
  *   - load check: the slope of the load-adjusted Bytes over the slope of
  *     Bytes, a gate: usage that follows its own turnover keeps none;
  *   - current growth: the Theil-Sen slope of the last epoch must be up (1
- *     when its 95% interval is above zero, 0.5 when only the slope is, or
- *     only that of the load-adjusted Bytes);
+ *     when its 95% interval is above zero, 0.5 when only the slope is;
+ *     when only that of the load-adjusted Bytes is, 0.5 to 1 as it rises
+ *     from half to all of the pace at which Bytes fall);
  * The shape gates (recent, within-shift, saturation, level-shift rise,
  * early rise) and the current epoch's give-back look at Bytes divided by
  * the tag's own allocation rate relative to its median when Allocs is
  * busy enough to measure it: by Little's law that removes what the load
- * explains (the load check).
+ * explains (the load check).  A tag too quiet for that is read with the
+ * machine's load taken out instead (pooltrend/load.h): Bytes less b times
+ * the load index, b the slope of Bytes' changes over a few samples on
+ * the index's changes.
  * confidence = cbrt(trend * retention * snr) times the gates, each
  * factor in [0, 1] and reported.  Growth is the Theil-Sen slope in
  * bytes per hour over the last epoch with enough samples, with a 95% CI.
@@ -58,6 +64,7 @@
 #include <stdint.h>
 
 #include "pooltrend/diag.h"
+#include "pooltrend/load.h"
 #include "pooltrend/series.h"
 #include "pooltrend/stats.h"
 
@@ -89,6 +96,8 @@ struct pt_score {
 	bool has_tte;
 	bool load_adjusted;       /* the shape gates saw Bytes over the tag's
 	                             turnover rate (load check) */
+	bool machine_load_adjusted; /* too quiet for that: they saw Bytes less
+	                             what follows the machine's load index */
 
 	size_t samples;           /* present samples */
 	double span_hours;        /* first to last present sample */
@@ -128,7 +137,11 @@ struct pt_score {
 	                             current one load-adjusted); NAN: none */
 	double half_ratio;        /* slope of the second half / first half */
 	double third_ratio;       /* slope of the last third / first third */
-	double end_ratio;         /* the larger of the two: what saturation reads */
+	double end_ratio;         /* the larger of the two: what saturation reads
+	                             (or machine_end_ratio when larger) */
+	double machine_end_ratio; /* a busy tag's end ratio with the machine's
+	                             load taken out instead of its own turnover
+	                             divided out; NAN: not measured */
 	double step_share;        /* largest floor rise / sum of floor rises */
 	double rise_share;        /* rise within the segments around each
 	                             epoch's best mean shift / (that + the
@@ -138,6 +151,9 @@ struct pt_score {
 	double adjusted_slope;    /* grouped Theil-Sen slope of the load-
 	                             adjusted Bytes, bytes/hour; NAN: none */
 	double load_ratio;        /* adjusted_slope / growth_bph; NAN: none */
+	double load_elasticity;   /* share of the level that moves with the
+	                             machine's load (fit b x median index /
+	                             median Bytes); NAN: not fitted */
 	double give_back;         /* ratio; 1 when floors never rose */
 	double retention;
 	double snr;
@@ -156,7 +172,14 @@ struct pt_score {
 struct pt_score *pt_score_all(const struct pt_dataset *ds,
 		struct pt_error *err);
 
-/* Score one series into *out; false when out of memory. */
+/*
+ * Score one series into *out; false when out of memory.  load, the
+ * machine's load index (pt_load_create over the same dataset, borrowed),
+ * may be NULL: quiet tags are then not checked against it.
+ * pt_score_series is pt_score_series_load without it.
+ */
+bool pt_score_series_load(const struct pt_dataset *ds, size_t series,
+		const struct pt_load *load, struct pt_score *out);
 bool pt_score_series(const struct pt_dataset *ds, size_t series,
 		struct pt_score *out);
 
