@@ -931,11 +931,6 @@ larger_ratio(double a, double b)
 }
 
 /*
- * Growth, onset and the shape gates (recent, within-shift, saturation)
- * over the last epoch; *knot gets the onset's sample.  False when out of
- * memory.
- */
-/*
  * How the epochs rose around their best mean shifts (shift_rise), summed,
  * and the largest within-shift Z: a staircase that a reboot freed rose
  * in the epoch before too, where a one-time shift rose once.
@@ -990,6 +985,11 @@ machine_end_ratio(const struct epoch_view *last, struct scratch *scr,
 	return true;
 }
 
+/*
+ * Growth, onset and the shape gates (recent, within-shift, saturation)
+ * over the last epoch; *knot gets the onset's sample.  False when out of
+ * memory.
+ */
 static bool
 last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		struct pt_score *sc, size_t *knot, struct shift_pool *pool,
