@@ -1375,6 +1375,35 @@ merge_sampling(struct sampler *s, const struct ckey *src, struct ckey *dst,
 }
 
 /*
+ * The slopes of the pairs (left[x], b), x < len, into out, as pair_slope
+ * has them, two to a vector: the divisions bound the enumeration, and one
+ * two-lane division costs about what a scalar one does.  Each lane rounds
+ * as the scalar operations would, so the slopes are the same bits.
+ */
+typedef double pair_v2d __attribute__((vector_size(16)));
+
+static void
+slopes_to(const struct pass *p, const struct ckey *left, size_t len,
+		uint32_t b, double *out)
+{
+	const double *t = p->t, *y = p->y;
+	size_t x = 0;
+	for (; x + 2 <= len; x += 2) {
+		uint32_t a0 = left[x].idx, a1 = left[x + 1].idx;
+		uint32_t l0 = a0 < b ? a0 : b, h0 = a0 < b ? b : a0;
+		uint32_t l1 = a1 < b ? a1 : b, h1 = a1 < b ? b : a1;
+		pair_v2d dy = (pair_v2d){ y[h0], y[h1] }
+			- (pair_v2d){ y[l0], y[l1] };
+		pair_v2d dt = (pair_v2d){ t[h0], t[h1] }
+			- (pair_v2d){ t[l0], t[l1] };
+		pair_v2d q = dy / dt;
+		memcpy(out + x, &q, sizeof(q));
+	}
+	if (x < len)
+		out[x] = pair_slope(p, left[x].idx, b);
+}
+
+/*
  * Merge of an enumerating pass on integer keys: every left element a
  * right one jumps makes one of the window's pairs.
  */
@@ -1388,9 +1417,10 @@ merge_enumerating(struct sampler *s, const struct ckey *src,
 	while (i < mid && j < hi) {
 		if (src[j].key < src[i].key) {
 			size_t room = p->maxout - p->nout, len = mid - i;
-			for (size_t x = i; x < mid && x - i < room; x++)
-				p->out[p->nout++] = pair_slope(p, src[x].idx,
-						src[j].idx);
+			size_t take = len < room ? len : room;
+			slopes_to(p, src + i, take, src[j].idx,
+					p->out + p->nout);
+			p->nout += take;
 			s->off += (int64_t)len;
 			dst[k++] = src[j++];
 		} else {

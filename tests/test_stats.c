@@ -703,6 +703,30 @@ START_TEST(theil_sen_jittered_leak_vs_brute_force)
 }
 END_TEST
 
+/*
+ * Windows large enough to be enumerated, with odd and even numbers of
+ * points: the slopes are computed two at a time, with one left over when
+ * an inversion block is odd.  Kinds with exact time differences (make_series),
+ * so that the results are bit-exact.
+ */
+START_TEST(theil_sen_enumerated_windows_vs_brute_force)
+{
+	static const int kinds[] = { 1, 2, 3, 4, 5 };
+	static const size_t sizes[] = { 601, 602, 1001, 1002 };
+	rng_seed(4404);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			size_t n = sizes[s];
+			double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+			make_series(kinds[k], n, t, y);
+			check_ci_vs_brute(t, y, n, (uint64_t)(100 * k + s));
+			free(t);
+			free(y);
+		}
+	}
+}
+END_TEST
+
 START_TEST(theil_sen_near_ties_need_exact_keys)
 {
 	/*
@@ -1053,6 +1077,7 @@ stats_suite(void)
 	tcase_add_test(tc, theil_sen_near_ties_need_exact_keys);
 	tcase_add_test(tc, theil_sen_mostly_tied_times);
 	tcase_add_test(tc, theil_sen_jittered_leak_vs_brute_force);
+	tcase_add_test(tc, theil_sen_enumerated_windows_vs_brute_force);
 	tcase_add_test(tc, theil_sen_speed_20000);
 	tcase_add_test(tc, theil_sen_speed_200000);
 	suite_add_tcase(s, tc);
