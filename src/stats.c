@@ -643,7 +643,12 @@ select_kth(double *v, size_t n, size_t k)
 			hi = lt;
 			continue;
 		}
-		/* Only needed on this side: [lt, gt) == pivot, [gt, hi) >. */
+		if (lt > lo) {
+			/* Progress without a second pass over the right. */
+			lo = lt;
+			continue;
+		}
+		/* Pivot the smallest: [lt, gt) == pivot, [gt, hi) >. */
 		size_t gt = partition_below(v, lt, hi, pivot, true);
 		if (k >= gt)
 			lo = gt;
