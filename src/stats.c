@@ -599,9 +599,10 @@ cut_band(double *v, size_t *lo, size_t *hi, size_t k)
 /*
  * Rearranges v[0..n) so that v[k] is the k-th smallest (0-based), with
  * nothing larger before it and nothing smaller after it.  Quickselect with
- * a median-of-three (ninther for large ranges) pivot and a three-way
- * partition (below, then equal only when k is not below), so sorted,
- * reversed and constant inputs take linear time; large ranges cut a
+ * a median-of-three (ninther for large ranges) pivot; the elements below
+ * it are split off, and those equal to it only when none were below (the
+ * pivot is then the smallest), so sorted, reversed and constant inputs
+ * take linear time; large ranges cut a
  * sampled band around k first.  A depth budget bounds the adversarial
  * worst case: once it is spent the remaining range is sorted, O(n log n).
  */
