@@ -599,9 +599,10 @@ cut_band(double *v, size_t *lo, size_t *hi, size_t k)
 /*
  * Rearranges v[0..n) so that v[k] is the k-th smallest (0-based), with
  * nothing larger before it and nothing smaller after it.  Quickselect with
- * a median-of-three (ninther for large ranges) pivot and a three-way
- * partition (below, then equal only when k is not below), so sorted,
- * reversed and constant inputs take linear time; large ranges cut a
+ * a median-of-three (ninther for large ranges) pivot; the elements below
+ * it are split off, and those equal to it only when none were below (the
+ * pivot is then the smallest), so sorted, reversed and constant inputs
+ * take linear time; large ranges cut a
  * sampled band around k first.  A depth budget bounds the adversarial
  * worst case: once it is spent the remaining range is sorted, O(n log n).
  */
@@ -643,7 +644,12 @@ select_kth(double *v, size_t n, size_t k)
 			hi = lt;
 			continue;
 		}
-		/* Only needed on this side: [lt, gt) == pivot, [gt, hi) >. */
+		if (lt > lo) {
+			/* Progress without a second pass over the right. */
+			lo = lt;
+			continue;
+		}
+		/* Pivot the smallest: [lt, gt) == pivot, [gt, hi) >. */
 		size_t gt = partition_below(v, lt, hi, pivot, true);
 		if (k >= gt)
 			lo = gt;
@@ -1097,6 +1103,40 @@ sort_items(struct pass *p, struct item *a, struct item *b, size_t n)
 /* Theil-Sen selection                                                   */
 
 /*
+ * Selection among the enumerated slopes by buckets.  The window's slopes
+ * lie in [lo, hi), and bucket (x - lo) * NBUCKETS / (hi - lo), rounded
+ * down and clamped, is monotone in x: a histogram of the buckets, filled as
+ * the slopes are enumerated, tells which bucket holds each rank and how
+ * many slopes lie below it, and one pass copies the few slopes of those
+ * buckets, among which the ranks are selected.  The partitions of a
+ * selection over all the slopes cost several times that (each moves every
+ * slope, each write waiting on the slot the last one filled).
+ */
+#define NBUCKETS 2048
+#define BUCKET_MIN 8192         /* fewer slopes: select_many */
+
+typedef double pair_v2d __attribute__((vector_size(16)));
+typedef int64_t pair_v2di __attribute__((vector_size(16)));
+
+struct bucketing {
+	double lo, scale;
+	uint32_t *count;        /* four histograms of NBUCKETS */
+	uint16_t *id;           /* each enumerated slope's bucket */
+	bool nan;               /* a NaN slope, which no bucket places */
+	bool filled;            /* the enumeration filled the above */
+};
+
+/* The bucket of x, as bucket_pair has it. */
+static inline size_t
+bucket_of(const struct bucketing *b, double x)
+{
+	double f = (x - b->lo) * b->scale;
+	f = f > 0 ? f : 0;      /* NaN too; b->nan refuses it */
+	f = f < NBUCKETS - 1 ? f : NBUCKETS - 1;
+	return (size_t)f;
+}
+
+/*
  * Problems with at most this many pairs are enumerated outright; it also
  * bounds the pairs enumerated from a window (plus 4 per point).
  */
@@ -1115,6 +1155,9 @@ struct ts {
 	uint32_t *hiord;        /* the order at the window's upper end, */
 	bool hi_known;          /* when a cut has left it */
 	double *out;            /* enumerated or sampled slopes */
+	struct bucketing bk;    /* of the enumerated slopes, */
+	bool bucketing;         /* when asked for */
+	uint8_t *hit;           /* select_by_buckets: NBUCKETS flags */
 	size_t cap;             /* window pairs we are willing to enumerate */
 	size_t maxout;          /* capacity of out */
 	size_t nsample;
@@ -1340,6 +1383,7 @@ sample_all_pairs(struct ts *ts, size_t m)
 /* Where a sampling pass stands: the wanted inversion numbers, the slopes. */
 struct sampler {
 	struct pass p;          /* t and y, for pair_slope */
+	struct bucketing *bk;   /* enumerating: the buckets, or NULL */
 	int64_t off;            /* inversions met so far */
 	size_t iwant;
 };
@@ -1375,6 +1419,76 @@ merge_sampling(struct sampler *s, const struct ckey *src, struct ckey *dst,
 }
 
 /*
+ * The buckets of two slopes at out index at, at + 1, both lanes at once
+ * (the clamps as masks: NaN and below lo to bucket 0; NaN noted in *nan),
+ * into two of the four histograms (count: the first of the two).
+ * Neighbouring slopes often share a bucket, and an increment of the same
+ * counter would wait on the one before.
+ */
+static inline void
+bucket_pair(const struct bucketing *b, uint32_t *count, pair_v2d q,
+		size_t at, pair_v2di *nan)
+{
+	const pair_v2d zero = { 0, 0 };
+	const pair_v2d top = { NBUCKETS - 1, NBUCKETS - 1 };
+	pair_v2d f = (q - b->lo) * b->scale;
+	pair_v2di above = f > zero, below_top = f < top;
+	f = (pair_v2d)((pair_v2di)f & above);
+	f = (pair_v2d)(((pair_v2di)f & below_top)
+		| ((pair_v2di)top & ~below_top));
+	pair_v2di g = __builtin_convertvector(f, pair_v2di);
+	b->id[at] = (uint16_t)g[0];
+	b->id[at + 1] = (uint16_t)g[1];
+	count[g[0]]++;
+	count[NBUCKETS + g[1]]++;
+	*nan |= q != q;
+}
+
+/*
+ * The slopes of the pairs (left[x], b), x < len, into out, as pair_slope
+ * has them, two to a vector: the divisions bound the enumeration, and one
+ * two-lane division costs about what a scalar one does.  Each lane rounds
+ * as the scalar operations would, so the slopes are the same bits.
+ */
+static void
+slopes_to(const struct pass *p, const struct ckey *left, size_t len,
+		uint32_t b, size_t at, struct bucketing *bk)
+{
+	const double *t = p->t, *y = p->y;
+	double *out = p->out + at;
+	/* In locals: the stores through id and count might otherwise be
+	 * taken to change them. */
+	struct bucketing kb = bk != NULL ? *bk : (struct bucketing){ 0 };
+	pair_v2di nan = { 0, 0 };
+	size_t x = 0;
+	for (; x + 2 <= len; x += 2) {
+		uint32_t a0 = left[x].idx, a1 = left[x + 1].idx;
+		uint32_t l0 = a0 < b ? a0 : b, h0 = a0 < b ? b : a0;
+		uint32_t l1 = a1 < b ? a1 : b, h1 = a1 < b ? b : a1;
+		pair_v2d dy = (pair_v2d){ y[h0], y[h1] }
+			- (pair_v2d){ y[l0], y[l1] };
+		pair_v2d dt = (pair_v2d){ t[h0], t[h1] }
+			- (pair_v2d){ t[l0], t[l1] };
+		pair_v2d q = dy / dt;
+		memcpy(out + x, &q, sizeof(q));
+		if (bk != NULL)
+			bucket_pair(&kb, kb.count + (x & 2) * NBUCKETS, q,
+					at + x, &nan);
+	}
+	if (x < len) {
+		out[x] = pair_slope(p, left[x].idx, b);
+		if (bk != NULL) {
+			size_t g = bucket_of(&kb, out[x]);
+			kb.id[at + x] = (uint16_t)g;
+			kb.count[g]++;
+			nan[0] |= -(int64_t)(out[x] != out[x]);
+		}
+	}
+	if (bk != NULL)
+		bk->nan |= (nan[0] | nan[1]) != 0;
+}
+
+/*
  * Merge of an enumerating pass on integer keys: every left element a
  * right one jumps makes one of the window's pairs.
  */
@@ -1388,9 +1502,10 @@ merge_enumerating(struct sampler *s, const struct ckey *src,
 	while (i < mid && j < hi) {
 		if (src[j].key < src[i].key) {
 			size_t room = p->maxout - p->nout, len = mid - i;
-			for (size_t x = i; x < mid && x - i < room; x++)
-				p->out[p->nout++] = pair_slope(p, src[x].idx,
-						src[j].idx);
+			size_t take = len < room ? len : room;
+			slopes_to(p, src + i, take, src[j].idx, p->nout,
+					s->bk);
+			p->nout += take;
 			s->off += (int64_t)len;
 			dst[k++] = src[j++];
 		} else {
@@ -1417,6 +1532,10 @@ visit_by_place(struct ts *ts, struct pass *p)
 	for (size_t k = 0; k < n; k++)
 		a[k] = (struct ckey){ ts->pos[ts->buf[0][k]], ts->buf[0][k] };
 	struct sampler s = { .p = *p };
+	if (p->mode == VISIT_ALL && ts->bucketing) {
+		s.bk = &ts->bk;
+		ts->bk.filled = true;
+	}
 	s.p.t = ts->t;
 	s.p.y = ts->y;
 	struct ckey *src = a, *dst = b;
@@ -1605,6 +1724,93 @@ choose_cuts(struct ts *ts, const struct window *w, int64_t ra, int64_t rb,
 	return true;
 }
 
+/* Whether the window's enumeration is to fill the buckets. */
+static bool
+start_buckets(struct ts *ts, const struct window *w)
+{
+	struct bucketing *b = &ts->bk;
+	b->lo = w->lo;
+	b->scale = NBUCKETS / (w->hi - w->lo);
+	b->nan = false;
+	b->filled = false;
+	if (w->count < BUCKET_MIN || b->count == NULL || b->id == NULL
+			|| ts->hit == NULL
+			|| !isfinite(b->lo) || !isfinite(b->scale)
+			|| !(b->scale > 0))
+		return false;
+	memset(b->count, 0, 4 * NBUCKETS * sizeof(*b->count));
+	return true;
+}
+
+/*
+ * Whether v[0..n) holds a -0.  Every zero slope lands in the same bucket,
+ * so when the copies of a zero result's bucket hold none, every zero slope
+ * is +0, the one any selection returns.
+ */
+static bool
+has_negative_zero(const double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == 0 && signbit(v[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The ranks r[0..nr) (0-based, ascending) of the window's slopes
+ * ts->out[0..n) into v, from the buckets the enumeration filled; false,
+ * ts->out untouched, when it did not, a slope is NaN or a result is a zero
+ * among zeros of both signs (which one the selection over everything
+ * returns is its own affair): select_many then answers as before.
+ */
+static bool
+select_by_buckets(struct ts *ts, size_t n, const size_t *r, size_t nr,
+		double *v)
+{
+	const struct bucketing *b = &ts->bk;
+	if (!b->filled || b->nan)
+		return false;
+	uint32_t *c = b->count;
+	for (size_t g = 0; g < NBUCKETS; g++)
+		c[g] += c[NBUCKETS + g] + c[2 * NBUCKETS + g]
+			+ c[3 * NBUCKETS + g];
+
+	/* Each rank's rank among the copied slopes. */
+	size_t rel[4], below = 0, kept = 0, g = 0, last = NBUCKETS;
+	memset(ts->hit, 0, NBUCKETS);
+	for (size_t i = 0; i < nr; i++) {
+		while (g < NBUCKETS && below + c[g] <= r[i]) {
+			below += c[g];
+			g++;
+		}
+		if (g == NBUCKETS)
+			return false;
+		if (g != last) {
+			kept += c[g];
+			ts->hit[g] = 1;
+			last = g;
+		}
+		rel[i] = r[i] - below + kept - c[g];
+	}
+
+	double *copy = malloc((kept > 0 ? kept : 1) * sizeof(*copy));
+	if (copy == NULL)
+		return false;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ts->hit[b->id[i]] && k < kept)
+			copy[k++] = ts->out[i];
+	bool ok = k == kept;
+	if (ok)
+		select_many(copy, k, rel, nr);
+	for (size_t i = 0; ok && i < nr; i++) {
+		v[i] = copy[rel[i]];
+		ok = v[i] != 0 || !has_negative_zero(copy, k);
+	}
+	free(copy);
+	return ok;
+}
+
 /*
  * Enumerates the window's pairs and picks the ranks k[0..nk) (1-based,
  * ascending, nk <= 4).
@@ -1615,12 +1821,16 @@ enumerate_window(struct ts *ts, const struct window *w, const int64_t *k,
 {
 	struct pass p = { .mode = VISIT_ALL, .out = ts->out,
 		.maxout = ts->maxout };
+	ts->bucketing = start_buckets(ts, w);
 	int64_t count = visit_window(ts, w, &p);
+	ts->bucketing = false;
 	if (count != w->count || (int64_t)p.nout != count)
 		return false;
 	size_t r[4];
 	for (size_t i = 0; i < nk; i++)
 		r[i] = (size_t)(k[i] - 1 - w->below);
+	if (select_by_buckets(ts, p.nout, r, nk, v))
+		return true;
 	select_many(ts->out, p.nout, r, nk);
 	for (size_t i = 0; i < nk; i++)
 		v[i] = ts->out[r[i]];
@@ -1771,6 +1981,9 @@ ts_free(struct ts *ts)
 	for (int i = 0; i < 3; i++)
 		free(ts->buf[i]);
 	free(ts->out);
+	free(ts->bk.count);
+	free(ts->bk.id);
+	free(ts->hit);
 	free(ts->want);
 }
 
@@ -1802,6 +2015,10 @@ ts_alloc(struct ts *ts, int64_t span)
 	for (int i = 0; i < 3; i++)
 		ts->buf[i] = malloc(n * sizeof(uint32_t));
 	ts->out = malloc(ts->maxout * sizeof(double));
+	/* Optional: without them, select_many. */
+	ts->bk.count = malloc(4 * NBUCKETS * sizeof(uint32_t));
+	ts->bk.id = malloc(ts->maxout * sizeof(uint16_t));
+	ts->hit = malloc(NBUCKETS);
 	ts->want = malloc(ts->nsample * sizeof(int64_t));
 	ts->rng = 0x5eed5eed5eed5eedu;
 	return ts->items[0] != NULL && ts->items[1] != NULL

@@ -703,6 +703,77 @@ START_TEST(theil_sen_jittered_leak_vs_brute_force)
 }
 END_TEST
 
+/*
+ * Windows large enough to be enumerated, with odd and even numbers of
+ * points: the slopes are computed two at a time, with one left over when
+ * an inversion block is odd.  Kinds with exact time differences (make_series),
+ * so that the results are bit-exact.
+ */
+START_TEST(theil_sen_enumerated_windows_vs_brute_force)
+{
+	static const int kinds[] = { 1, 2, 3, 4, 5 };
+	static const size_t sizes[] = { 601, 602, 1001, 1002 };
+	rng_seed(4404);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			size_t n = sizes[s];
+			double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+			make_series(kinds[k], n, t, y);
+			check_ci_vs_brute(t, y, n, (uint64_t)(100 * k + s));
+			free(t);
+			free(y);
+		}
+	}
+}
+END_TEST
+
+/*
+ * Small integer levels with no trend: the median or an interval end is a
+ * slope of 0 inside an enumerated window, among a few percent of pairs of
+ * equal y.  Without -0 among y every zero slope is +0 and so must be the
+ * result, bit for bit; with some y = -0 some zero slopes are -0, and the
+ * value must still be right.
+ */
+START_TEST(theil_sen_zero_slopes_in_enumerated_window)
+{
+	size_t n = 900;
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	rng_seed(5151);
+	for (int neg = 0; neg < 2; neg++) {
+		for (int v = 0; v < 4; v++) {
+			for (size_t i = 0; i < n; i++) {
+				t[i] = (double)i;
+				y[i] = (double)rng_below(21 + 20 * (uint64_t)v)
+					- 10 - 10 * v;
+				if (neg && y[i] == 0 && i % 3 == 0)
+					y[i] = -0.0;
+			}
+			double got[3];
+			ck_assert(pt_theil_sen(t, y, n, 0.95, &got[0], &got[1],
+					&got[2]));
+			struct brute b = brute_slopes(t, y, n);
+			double c = 1.959963984540054 * sqrt(brute_mk_var(y, n));
+			double np = (double)b.n;
+			double want[3] = { brute_median(&b),
+				b.slopes[brute_rank((np - c) / 2, b.n) - 1],
+				b.slopes[brute_rank((np + c) / 2 + 1, b.n) - 1] };
+			for (int k = 0; k < 3; k++) {
+				ck_assert_msg(got[k] == want[k], "neg %d v %d k %d:"
+					" %a vs %a", neg, v, k, got[k], want[k]);
+				if (!neg)
+					ck_assert_msg(memcmp(&got[k], &want[k],
+						sizeof(double)) == 0, "v %d k %d:"
+						" %a vs %a", v, k, got[k],
+						want[k]);
+			}
+			free(b.slopes);
+		}
+	}
+	free(t);
+	free(y);
+}
+END_TEST
+
 START_TEST(theil_sen_near_ties_need_exact_keys)
 {
 	/*
@@ -1053,6 +1124,8 @@ stats_suite(void)
 	tcase_add_test(tc, theil_sen_near_ties_need_exact_keys);
 	tcase_add_test(tc, theil_sen_mostly_tied_times);
 	tcase_add_test(tc, theil_sen_jittered_leak_vs_brute_force);
+	tcase_add_test(tc, theil_sen_enumerated_windows_vs_brute_force);
+	tcase_add_test(tc, theil_sen_zero_slopes_in_enumerated_window);
 	tcase_add_test(tc, theil_sen_speed_20000);
 	tcase_add_test(tc, theil_sen_speed_200000);
 	suite_add_tcase(s, tc);
