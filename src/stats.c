@@ -72,14 +72,14 @@ ordered_bits(double u)
 {
 	uint64_t b;
 	memcpy(&b, &u, sizeof(b));
-	return b ^ ((uint64_t)((int64_t)b >> 63) | SIGN_BIT);
+	return b ^ (((uint64_t)0 - (b >> 63)) | SIGN_BIT);
 }
 
 /* The inverse of ordered_bits. */
 static inline double
 key_value(uint64_t key)
 {
-	uint64_t b = key ^ ((uint64_t)((int64_t)~key >> 63) | SIGN_BIT);
+	uint64_t b = key ^ (((uint64_t)0 - (~key >> 63)) | SIGN_BIT);
 	double u;
 	memcpy(&u, &b, sizeof(u));
 	return u;
@@ -133,7 +133,7 @@ merge_keys(const struct ckey *src, struct ckey *dst, size_t lo, size_t mid,
 		return inv;
 	}
 	/* With w steps from each end no index leaves its half. */
-	size_t i = lo, j = mid, k = lo, bi = mid - 1, bj = hi - 1, bk = hi - 1;
+	size_t i = lo, j = mid, k = lo, bi = mid - 1, bj = hi - 1, bk = bj;
 	int64_t pos = 0;
 	for (size_t step = 0; step < w; step++) {
 		bool right = src[j].key < src[i].key;
@@ -391,8 +391,10 @@ sorted_stats(const double *y, size_t n, int64_t *inv, int64_t *ties,
 {
 	double *buf;
 	int64_t q = sorted_copy(y, n, &buf);
-	if (q < 0)
+	if (q < 0) {
+		free(buf);      /* NULL: sorted_copy frees it on failure */
 		return false;
+	}
 	if (inv != NULL)
 		*inv = q;
 	if (ties != NULL)
@@ -1441,7 +1443,7 @@ bucket_pair(const struct bucketing *b, uint32_t *count, pair_v2d q,
 	b->id[at + 1] = (uint16_t)g[1];
 	count[g[0]]++;
 	count[NBUCKETS + g[1]]++;
-	*nan |= q != q;
+	*nan |= q != q;  /* NOLINT(misc-redundant-expression): lane-wise NaN test */
 }
 
 /*
@@ -1738,7 +1740,7 @@ start_buckets(struct ts *ts, const struct window *w)
 			|| !isfinite(b->lo) || !isfinite(b->scale)
 			|| !(b->scale > 0))
 		return false;
-	memset(b->count, 0, 4 * NBUCKETS * sizeof(*b->count));
+	memset(b->count, 0, (size_t)4 * NBUCKETS * sizeof(*b->count));
 	return true;
 }
 
@@ -1772,8 +1774,8 @@ select_by_buckets(struct ts *ts, size_t n, const size_t *r, size_t nr,
 		return false;
 	uint32_t *c = b->count;
 	for (size_t g = 0; g < NBUCKETS; g++)
-		c[g] += c[NBUCKETS + g] + c[2 * NBUCKETS + g]
-			+ c[3 * NBUCKETS + g];
+		c[g] += c[NBUCKETS + g] + c[(size_t)2 * NBUCKETS + g]
+			+ c[(size_t)3 * NBUCKETS + g];
 
 	/* Each rank's rank among the copied slopes. */
 	size_t rel[4], below = 0, kept = 0, g = 0, last = NBUCKETS;
@@ -2016,7 +2018,7 @@ ts_alloc(struct ts *ts, int64_t span)
 		ts->buf[i] = malloc(n * sizeof(uint32_t));
 	ts->out = malloc(ts->maxout * sizeof(double));
 	/* Optional: without them, select_many. */
-	ts->bk.count = malloc(4 * NBUCKETS * sizeof(uint32_t));
+	ts->bk.count = malloc((size_t)4 * NBUCKETS * sizeof(uint32_t));
 	ts->bk.id = malloc(ts->maxout * sizeof(uint16_t));
 	ts->hit = malloc(NBUCKETS);
 	ts->want = malloc(ts->nsample * sizeof(int64_t));
