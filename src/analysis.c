@@ -32,8 +32,9 @@ pt_analysis_opts_init(struct pt_analysis_opts *o)
  *    worker's set of (tag, pool) keys and, while the rows kept by all
  *    files stay within opts->max_held_bytes, into the file's packed rows
  *    (24 bytes a row).  A file that would pass the budget drops its
- *    packed rows and is read a second time in step 3; standard input
- *    cannot be, so its rows are always kept.
+ *    packed rows and is read a second time in step 3.  Only a regular file
+ *    can be (pt_source_open says which): the rows of standard input, a
+ *    pipe or a FIFO, even given by path, are always kept.
  * 2. The snapshots are dated and ordered, and the columns are allocated
  *    once, for every key times every snapshot.
  * 3. Every file's rows are written into the columns, from its packed rows
@@ -43,7 +44,11 @@ pt_analysis_opts_init(struct pt_analysis_opts *o)
  *
  * So a small input is read once, as before, and a large one twice, with
  * memory for its columns, the budget, one chunk and one snapshot's rows
- * per worker.  A file that changed between the two reads is an error.
+ * per worker.  A file that changed between the two reads is an error:
+ * the second read must open the same device and inode, at least as long
+ * as what the first read consumed (a log still being appended to loads
+ * what the first read saw), and find every snapshot's rows with the same
+ * hash.
  */
 
 /* Bytes read and decoded at a time. */
@@ -68,6 +73,12 @@ struct parsed_file {
 	size_t neg_fixed_rows;
 	size_t *slot;             /* per snapshot: place in time order, or SIZE_MAX */
 	uint64_t length;          /* bytes the first read saw */
+	bool rereadable;          /* in memory or a regular file: not a pipe,
+	                             FIFO, terminal or standard input */
+	struct pt_source_identity id;  /* the file the first read opened */
+	uint64_t *hashes;         /* per snapshot: rows_hash, to find a file
+	                             rewritten before the second read */
+	size_t hashes_cap;
 };
 
 /* One usable snapshot, before ordering. */
@@ -162,6 +173,8 @@ struct pass {
 	size_t max_bytes;
 	uint64_t stop_at;         /* read no further (a log may still grow);
 	                             0: to the end */
+	bool again;               /* the second read: the file must be the
+	                             one the first read saw */
 	struct pt_decoder dec;
 	unsigned char head[HINT_BYTES];  /* the first bytes, for the hint */
 	size_t head_len;
@@ -201,6 +214,33 @@ keep_head(struct pass *ps, const unsigned char *data, size_t len)
 	ps->head_len += k;
 }
 
+static void say_changed(struct pt_error *err, const struct pt_source *src,
+		long line);
+
+/*
+ * On the first read, note what was opened and whether it can be read
+ * again; on the second, check it is still that file.
+ */
+static bool
+opened_as_expected(struct pass *ps, struct pt_source_reader *rd)
+{
+	struct parsed_file *pf = ps->pf;
+	if (pf->text != NULL) {
+		pf->rereadable = true;
+		return true;
+	}
+	if (!ps->again) {
+		pf->id = rd->id;
+		pf->rereadable = rd->id.regular && !pf->src->is_stdin;
+		return true;
+	}
+	if (pt_source_same_file(&pf->id, pf->length, &rd->id))
+		return true;
+	pt_source_close(rd);
+	say_changed(&ps->err, pf->src, 0);
+	return false;
+}
+
 /*
  * Read, decode and parse the input once, handing each snapshot to sink.
  * False when the input could not be read (read_failed, err) or the parse
@@ -220,6 +260,8 @@ stream_input(struct pass *ps, struct pt_parser *parser,
 		ps->read_failed = true;
 		return false;
 	}
+	if (!opened_as_expected(ps, &rd))
+		return false;
 	struct pt_parse_stream *st = pt_parse_stream_begin(parser, src->name,
 		out, diags, PT_MAX_ROWS_PER_SNAPSHOT, sink, ctx, &ps->err);
 	bool ok = st != NULL;
@@ -284,16 +326,56 @@ keep_rows(struct first_read *fr, const struct pt_snapshot *snap)
 		return false;
 	size_t grew = pt_packed_rows_bytes(&pf->packed) - before;
 	size_t held = atomic_fetch_add(&fr->job->held, grew) + grew;
-	if (held > fr->job->opts->max_held_bytes && !pf->src->is_stdin)
+	if (held > fr->job->opts->max_held_bytes && pf->rereadable)
 		drop_packed_rows(fr->job, pf);
+	return true;
+}
+
+/* What a second read must find again in a snapshot. */
+static uint64_t
+rows_hash(const struct pt_snapshot *snap)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325) ^ snap->nrows;
+	for (size_t r = 0; snap->rows != NULL && r < snap->nrows; r++) {
+		const struct pt_row *row = &snap->rows[r];
+		uint64_t v[4] = {
+			(uint64_t)row->tag[0] | (uint64_t)row->tag[1] << 8 |
+			(uint64_t)row->tag[2] << 16 | (uint64_t)row->tag[3] << 24 |
+			(uint64_t)row->pool << 32,
+			(uint64_t)row->allocs, (uint64_t)row->frees,
+			(uint64_t)row->bytes,
+		};
+		for (int k = 0; k < 4; k++) {
+			h = (h ^ v[k]) * UINT64_C(0x100000001b3);
+			h ^= h >> 29;
+		}
+	}
+	return h;
+}
+
+static bool
+note_hash(struct parsed_file *pf, size_t index, uint64_t h)
+{
+	if (index >= pf->hashes_cap) {
+		size_t cap = pf->hashes_cap ? pf->hashes_cap * 2 : 16;
+		while (cap <= index)
+			cap *= 2;
+		uint64_t *p = realloc(pf->hashes, cap * sizeof(*p));
+		if (p == NULL)
+			return false;
+		pf->hashes = p;
+		pf->hashes_cap = cap;
+	}
+	pf->hashes[index] = h;
 	return true;
 }
 
 static bool
 first_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 {
-	(void)index;
 	struct first_read *fr = ctx;
+	if (fr->pf->rereadable && !note_hash(fr->pf, index, rows_hash(snap)))
+		goto oom;
 	for (size_t r = 0; snap->rows != NULL && r < snap->nrows; r++)
 		if (!pt_series_keys_add(fr->keys, snap->rows[r].tag,
 				snap->rows[r].pool))
@@ -383,7 +465,8 @@ second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 	struct second_read *sr = ctx;
 	const struct pt_parse_result *first = &sr->pf->result;
 	if (index >= first->nsnaps || first->snaps[index].nrows != snap->nrows ||
-			first->snaps[index].line != snap->line) {
+			first->snaps[index].line != snap->line ||
+			sr->pf->hashes[index] != rows_hash(snap)) {
 		say_changed(sr->err, sr->pf->src, snap->line);
 		return false;
 	}
@@ -393,7 +476,12 @@ second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 	if (pt_dataset_fill_rows(sr->job->ds, sr->filler, slot, snap->rows,
 			snap->nrows))
 		return true;
-	pt_error_set(sr->err, 0, "out of memory while aligning snapshots");
+	/* The hashes matched, so a row of a key the first read never gave
+	 * is all but impossible; still, it is the file, not memory. */
+	if (!pt_dataset_has_keys(sr->job->ds, snap->rows, snap->nrows))
+		say_changed(sr->err, sr->pf->src, snap->line);
+	else
+		pt_error_set(sr->err, 0, "out of memory while aligning snapshots");
 	return false;
 }
 
@@ -401,7 +489,8 @@ static void
 read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
 {
 	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
-		.max_bytes = job->opts->max_file_bytes, .stop_at = pf->length };
+		.max_bytes = job->opts->max_file_bytes, .stop_at = pf->length,
+		.again = true };
 	struct second_read sr = { job, pf, worker, &ps.err };
 	struct pt_parse_result again;
 	struct pt_diags diags;   /* said the first time */
@@ -862,6 +951,7 @@ out:
 			pt_parse_result_finish(&files[i].result);
 			pt_diags_finish(&files[i].diags);
 			free(files[i].slot);
+			free(files[i].hashes);
 		}
 	if (job.parsers != NULL)
 		load_job_finish(&job, nworkers);

@@ -517,6 +517,18 @@ pt_dataset_fill_rows(struct pt_dataset *ds, size_t filler, size_t i,
 }
 
 bool
+pt_dataset_has_keys(const struct pt_dataset *ds, const struct pt_row *rows,
+		size_t nrows)
+{
+	const struct series_priv *priv = ds->priv;
+	for (size_t r = 0; r < nrows; r++)
+		if (series_of(&priv->map, series_key(rows[r].tag, rows[r].pool)) ==
+				SIZE_MAX)
+			return false;
+	return true;
+}
+
+bool
 pt_dataset_fill_packed(struct pt_dataset *ds, size_t filler, size_t i,
 		const struct pt_packed_ref *rows, size_t nrows)
 {

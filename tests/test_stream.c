@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pooltrend/analysis.h"
@@ -433,6 +435,14 @@ rewrite_after_first_read(void *ctx, size_t done, size_t total)
 	}
 }
 
+static void
+make_temp(char *path)
+{
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+}
+
 #define TWO_SNAPSHOTS "2026-11-02T08:00:00\n" H64 "\n" ROW_A "\n" ROW_B \
 	"\n2026-11-02T09:00:00\n" H64 "\n" ROW_A "\n" ROW_B "\n"
 
@@ -453,9 +463,7 @@ load_read_twice(const char *path, struct rewrite *r, struct pt_analysis *a,
 START_TEST(test_changed_between_reads)
 {
 	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	make_temp(path);
 	struct pt_analysis a;
 	struct pt_error err = {0};
 
@@ -481,6 +489,139 @@ START_TEST(test_changed_between_reads)
 }
 END_TEST
 
+/* Rewritten in place to the same length: only the parsed rows differ. */
+static void
+assert_rewrite_refused(const char *path, const char *first,
+		const char *second)
+{
+	struct pt_analysis a;
+	struct pt_error err = {0};
+	ck_assert_uint_eq(strlen(first), strlen(second));
+	write_file(path, first, false);
+	struct rewrite r = { path, second, false };
+	ck_assert_msg(!load_read_twice(path, &r, &a, &err),
+		"a rewritten file was loaded");
+	ck_assert_msg(strstr(err.msg, "changed while it was being read") != NULL &&
+		strstr(err.msg, "pooltrend-test-stream-") != NULL, "%s", err.msg);
+	pt_analysis_finish(&a);
+}
+
+#define ROW_A2 " Abcd Nonp          101              40               61" \
+	"              6000                  100"
+#define ROW_A3 " Abce Nonp          100              40               60" \
+	"              6000                  100"
+
+START_TEST(test_rewritten_same_length)
+{
+	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
+	make_temp(path);
+	/* Another Allocs value, then a renamed tag (a key the first read
+	 * never saw: once "out of memory while aligning snapshots"). */
+	assert_rewrite_refused(path, TWO_SNAPSHOTS, "2026-11-02T08:00:00\n" H64
+		"\n" ROW_A2 "\n" ROW_B "\n2026-11-02T09:00:00\n" H64 "\n" ROW_A
+		"\n" ROW_B "\n");
+	assert_rewrite_refused(path, TWO_SNAPSHOTS, "2026-11-02T08:00:00\n" H64
+		"\n" ROW_A "\n" ROW_B "\n2026-11-02T09:00:00\n" H64 "\n" ROW_A3
+		"\n" ROW_B "\n");
+	unlink(path);
+}
+END_TEST
+
+/* Replaced by another file of the same content: not the file first read. */
+static void
+replace_file(void *ctx, size_t done, size_t total)
+{
+	/* Once only: a second new file could get the first one's inode. */
+	static bool replaced;
+	const char *path = ctx;
+	if (done != total || replaced)
+		return;
+	replaced = true;
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	write_file(tmp, TWO_SNAPSHOTS, false);
+	ck_assert_int_eq(rename(tmp, path), 0);
+}
+
+START_TEST(test_replaced_between_reads)
+{
+	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
+	make_temp(path);
+	write_file(path, TWO_SNAPSHOTS, false);
+	struct pt_analysis_opts o;
+	pt_analysis_opts_init(&o);
+	o.max_held_bytes = 0;
+	o.threads = 1;
+	o.progress = replace_file;
+	o.progress_ctx = path;
+	const char *operands[] = { path };
+	struct pt_analysis a;
+	struct pt_error err = {0};
+	ck_assert(!pt_analysis_load(operands, 1, &o, &a, &err));
+	ck_assert_msg(strstr(err.msg, "changed while it was being read") != NULL,
+		"%s", err.msg);
+	pt_analysis_finish(&a);
+	unlink(path);
+}
+END_TEST
+
+/* ---- inputs that cannot be read twice ---- */
+
+static void
+assert_loads_once(const char *operand)
+{
+	struct pt_analysis_opts o;
+	pt_analysis_opts_init(&o);
+	o.max_held_bytes = 0;   /* everything over budget */
+	o.threads = 1;
+	const char *operands[] = { operand };
+	struct pt_analysis a;
+	struct pt_error err = {0};
+	ck_assert_msg(pt_analysis_load(operands, 1, &o, &a, &err), "%s: %s",
+		operand, err.msg);
+	ck_assert_uint_eq(a.ds.nsnap, 2);
+	ck_assert_uint_eq(a.ds.nseries, 2);
+	pt_analysis_finish(&a);
+}
+
+START_TEST(test_pipe_by_path)
+{
+	/* A pipe named /dev/fd/N, as <(...) gives it. */
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	size_t n = strlen(TWO_SNAPSHOTS);
+	ck_assert_int_eq(write(p[1], TWO_SNAPSHOTS, n), (ssize_t)n);
+	close(p[1]);
+	char name[64];
+	snprintf(name, sizeof(name), "/dev/fd/%d", p[0]);
+	assert_loads_once(name);
+	close(p[0]);
+}
+END_TEST
+
+START_TEST(test_fifo_by_path)
+{
+	/* A named FIFO: a second open would wait for a writer for ever. */
+	char dir[] = "/tmp/pooltrend-test-fifo-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		FILE *f = fopen(path, "wb");
+		_exit(f != NULL && fputs(TWO_SNAPSHOTS, f) >= 0 &&
+			fclose(f) == 0 ? 0 : 1);
+	}
+	assert_loads_once(path);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 stream_suite(void)
 {
@@ -494,6 +635,10 @@ stream_suite(void)
 	tcase_add_test(tc, test_real_files_in_chunks);
 	tcase_add_test(tc, test_read_twice_is_the_same);
 	tcase_add_test(tc, test_changed_between_reads);
+	tcase_add_test(tc, test_rewritten_same_length);
+	tcase_add_test(tc, test_replaced_between_reads);
+	tcase_add_test(tc, test_pipe_by_path);
+	tcase_add_test(tc, test_fifo_by_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

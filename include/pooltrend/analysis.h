@@ -47,8 +47,9 @@ struct pt_analysis_opts {
 	size_t max_file_bytes;        /* 0 = no limit */
 	size_t max_cells;             /* 0 = no limit */
 	size_t max_held_bytes;        /* rows kept in memory rather than read
-	                                 twice; 0: every file is read twice
-	                                 (except standard input) */
+	                                 twice; 0: every regular file is read
+	                                 twice (standard input, pipes and
+	                                 FIFOs, even by path, never are) */
 	bool no_scores;               /* leave scores NULL: diff needs no verdicts,
 	                                 and scoring is most of the run time */
 	size_t threads;               /* worker threads; 0 = online CPUs */

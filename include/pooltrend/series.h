@@ -179,6 +179,10 @@ bool pt_dataset_fill_rows(struct pt_dataset *ds, size_t filler, size_t i,
 		const struct pt_row *rows, size_t nrows);
 bool pt_dataset_fill_packed(struct pt_dataset *ds, size_t filler, size_t i,
 		const struct pt_packed_ref *rows, size_t nrows);
+/* Whether every row's key was given to pt_dataset_begin (after a failed
+ * fill: a key it did not know, or out of memory). */
+bool pt_dataset_has_keys(const struct pt_dataset *ds, const struct pt_row *rows,
+		size_t nrows);
 bool pt_dataset_end(struct pt_dataset *ds, struct pt_diags *diags,
 		struct pt_error *err);
 
