@@ -446,18 +446,26 @@ make_temp(char *path)
 #define TWO_SNAPSHOTS "2026-11-02T08:00:00\n" H64 "\n" ROW_A "\n" ROW_B \
 	"\n2026-11-02T09:00:00\n" H64 "\n" ROW_A "\n" ROW_B "\n"
 
+/* Load path read twice, with between(ctx) called after the first read. */
 static bool
-load_read_twice(const char *path, struct rewrite *r, struct pt_analysis *a,
-		struct pt_error *err)
+load_twice_with(const char *path, void (*between)(void *, size_t, size_t),
+		void *ctx, struct pt_analysis *a, struct pt_error *err)
 {
 	struct pt_analysis_opts o;
 	pt_analysis_opts_init(&o);
 	o.max_held_bytes = 0;
 	o.threads = 1;
-	o.progress = rewrite_after_first_read;
-	o.progress_ctx = r;
+	o.progress = between;
+	o.progress_ctx = ctx;
 	const char *operands[] = { path };
 	return pt_analysis_load(operands, 1, &o, a, err);
+}
+
+static bool
+load_read_twice(const char *path, struct rewrite *r, struct pt_analysis *a,
+		struct pt_error *err)
+{
+	return load_twice_with(path, rewrite_after_first_read, r, a, err);
 }
 
 START_TEST(test_changed_between_reads)
@@ -548,16 +556,9 @@ START_TEST(test_replaced_between_reads)
 	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
 	make_temp(path);
 	write_file(path, TWO_SNAPSHOTS, false);
-	struct pt_analysis_opts o;
-	pt_analysis_opts_init(&o);
-	o.max_held_bytes = 0;
-	o.threads = 1;
-	o.progress = replace_file;
-	o.progress_ctx = path;
-	const char *operands[] = { path };
 	struct pt_analysis a;
 	struct pt_error err = {0};
-	ck_assert(!pt_analysis_load(operands, 1, &o, &a, &err));
+	ck_assert(!load_twice_with(path, replace_file, path, &a, &err));
 	ck_assert_msg(strstr(err.msg, "changed while it was being read") != NULL,
 		"%s", err.msg);
 	pt_analysis_finish(&a);
