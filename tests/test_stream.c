@@ -221,6 +221,26 @@ START_TEST(test_ctrl_z)
 }
 END_TEST
 
+/*
+ * 16 MiB of LFs after a Ctrl-Z, final or not, in chunks of 64 and 4096
+ * bytes: each chunk costs its own length, not the run so far (which took
+ * minutes: the run was held and searched again for every chunk).
+ */
+START_TEST(test_ctrl_z_then_many_lfs)
+{
+	size_t run = (size_t)16 << 20;
+	char *t = malloc(run + 1000);
+	ck_assert_ptr_nonnull(t);
+	size_t k = (size_t)sprintf(t, "%s\n%s\n\x1a", H64, ROW_A);
+	memset(t + k, '\n', run);
+	check_chunks((const unsigned char *)t, k + run, "final ^Z, LF run");
+	k += run;
+	k += (size_t)sprintf(t + k, "%s\n%s\n", H64, ROW_B);
+	check_chunks((const unsigned char *)t, k, "^Z, LF run, more text");
+	free(t);
+}
+END_TEST
+
 START_TEST(test_boms_and_utf16)
 {
 	static const char body[] = "2026-11-02T08:00:00\r\n" H64 "\r\n"
@@ -270,6 +290,22 @@ START_TEST(test_long_lines)
 		k += (size_t)sprintf(t + k, "\n%s\n", ROW_A);
 		check_chunks((const unsigned char *)t, k, "long line");
 	}
+	/* The last line, long, ends in the file's final Ctrl-Z (dropped,
+	 * so a blank one is blank), with or without LFs after it; and the
+	 * same Ctrl-Z before more text (an ordinary byte).  Over 100 KB,
+	 * so that check_chunks skips the tiny chunks. */
+	n = 110000;
+	static const char *const after[] = { "", "\n", "\n\n\n", "\nx\n" };
+	for (int blank = 0; blank < 2; blank++)
+		for (int a = 0; a < 4; a++) {
+			size_t k = (size_t)sprintf(t, "%s\n%s\n", H64, ROW_A);
+			memset(t + k, ' ', n);
+			if (!blank)
+				t[k + 10] = 'q';
+			k += n;
+			k += (size_t)sprintf(t + k, "\x1a%s", after[a]);
+			check_chunks((const unsigned char *)t, k, "long ^Z line");
+		}
 	free(t);
 }
 END_TEST
@@ -631,6 +667,7 @@ stream_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_crlf_and_boundaries);
 	tcase_add_test(tc, test_ctrl_z);
+	tcase_add_test(tc, test_ctrl_z_then_many_lfs);
 	tcase_add_test(tc, test_boms_and_utf16);
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_real_files_in_chunks);
