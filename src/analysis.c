@@ -265,6 +265,8 @@ stream_input(struct pass *ps, struct pt_parser *parser,
 	struct pt_parse_stream *st = pt_parse_stream_begin(parser, src->name,
 		out, diags, PT_MAX_ROWS_PER_SNAPSHOT, sink, ctx, &ps->err);
 	bool ok = st != NULL;
+	if (ok)
+		pt_parse_stream_limit_snapshots(st, PT_MAX_SNAPSHOTS);
 	size_t pos = 0, len = 1;
 	while (ok && len > 0) {
 		const unsigned char *data;
@@ -651,6 +653,14 @@ read_all(struct load_job *job, size_t nworkers, struct pt_analysis *a,
 	return ok;
 }
 
+static void
+say_too_many_snapshots(struct pt_analysis *a, const struct pt_source *src,
+		long line)
+{
+	pt_diags_add(&a->diags, PT_SEV_WARNING, src->name, line,
+		"more than %d snapshots; the rest are ignored", PT_MAX_SNAPSHOTS);
+}
+
 /* Collect the snapshots that have rows; empty ones are reported. */
 static bool
 collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
@@ -673,7 +683,8 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 			a->files_with_snapshots++;
 		a->snapshots_found += r->nsnaps;
 		a->skipped_inputs += r->orphan_rows;
-		for (size_t i = 0; i < r->nsnaps; i++) {
+		bool cut = false;
+		for (size_t i = 0; i < r->nsnaps && !cut; i++) {
 			a->skipped_inputs += r->snaps[i].duplicates;
 			if (r->snaps[i].nrows == 0) {
 				pt_diags_add(&a->diags, PT_SEV_WARNING,
@@ -692,16 +703,19 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 				continue;
 			}
 			if (n == PT_MAX_SNAPSHOTS) {
-				pt_diags_add(&a->diags, PT_SEV_WARNING,
-					files[f].src->name, r->snaps[i].line,
-					"more than %d snapshots; the rest are ignored",
-					PT_MAX_SNAPSHOTS);
+				say_too_many_snapshots(a, files[f].src, r->snaps[i].line);
 				a->skipped_inputs += r->nsnaps - i;
-				break;
+				cut = true;
+				continue;
 			}
 			u[n++] = (struct usable){ &files[f], i };
 			a->rows += r->snaps[i].nrows;
 		}
+		/* Headers the parser did not keep (PT_MAX_SNAPSHOTS in this
+		 * file alone) are ignored as those past the limit are. */
+		if (r->dropped_snaps > 0 && !cut)
+			say_too_many_snapshots(a, files[f].src, r->first_dropped);
+		a->skipped_inputs += r->dropped_snaps;
 	}
 	*out = u;
 	*nout = n;

@@ -206,6 +206,8 @@ struct state {
 	struct intern_table interned;
 	long line;
 	size_t max_rows_kept;   /* per block, 0 = all; see pt_parse_stream_begin */
+	size_t max_snaps;       /* 0 = all; see pt_parse_stream_limit_snapshots */
+	bool dropping;          /* past max_snaps: lines of blocks not kept */
 };
 
 const char *
@@ -769,7 +771,8 @@ classify(struct pt_parser *p, const char *s, size_t n, int64_t *stamp_ms,
 static struct pt_snapshot *
 current_block(struct state *st)
 {
-	return st->out->nsnaps ? &st->out->snaps[st->out->nsnaps - 1] : NULL;
+	return st->out->nsnaps && !st->dropping ?
+		&st->out->snaps[st->out->nsnaps - 1] : NULL;
 }
 
 static void
@@ -811,6 +814,15 @@ open_block(struct state *st, const char *s, size_t n)
 {
 	settle_layout(st);
 	struct pt_parse_result *out = st->out;
+	if (st->max_snaps != 0 && out->nsnaps >= st->max_snaps) {
+		/* Headers without rows cost memory too: past the limit none is
+		 * kept, and the rows under them are ignored. */
+		if (out->dropped_snaps++ == 0)
+			out->first_dropped = st->line;
+		st->dropping = true;
+		forget_pending_block_lines(st);
+		return true;
+	}
 	if (out->nsnaps == st->snap_cap) {
 		size_t cap = grown_cap(st->snap_cap, out->nsnaps + 1,
 			sizeof(*out->snaps), 8);
@@ -988,6 +1000,8 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	bool loose = k == K_ROW_LOOSE || k == K_IROW_LOOSE;
 	struct pt_snapshot *b = current_block(st);
 	forget_pending_block_lines(st);
+	if (st->dropping)
+		return true;
 	if (b == NULL) {
 		if (st->out->orphan_rows++ == 0)
 			pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line,
@@ -1015,6 +1029,13 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	if (loose)
 		r.flags |= PT_ROW_LOOSE;
 
+	if (st->max_rows_kept != 0 && b->nrows >= st->max_rows_kept) {
+		/* Too many to be poolmon: counted, neither kept nor looked up
+		 * (the caller ignores the snapshot), so a hostile file cannot
+		 * fill memory. */
+		b->nrows++;
+		return true;
+	}
 	bool added;
 	if (!keys_insert(&st->p->keys, row_key(&r), &added))
 		return false;
@@ -1028,12 +1049,6 @@ add_row(struct state *st, const char *s, enum line_kind k)
 		return false;
 
 	struct result_store *rs = st->store;
-	if (st->max_rows_kept != 0 && b->nrows >= st->max_rows_kept) {
-		/* Too many to be poolmon: counted, not kept (the caller ignores
-		 * the snapshot), so a hostile file cannot fill memory. */
-		b->nrows++;
-		return true;
-	}
 	if (rs->nrows == rs->cap) {
 		size_t cap = grown_cap(rs->cap, rs->nrows + 1, sizeof(r), 256);
 		struct pt_row *rows = cap ?
@@ -1307,6 +1322,12 @@ pt_parse_stream_begin(struct pt_parser *p, const char *file,
 	ps->ctx = ctx;
 	ps->err = err;
 	return ps;
+}
+
+void
+pt_parse_stream_limit_snapshots(struct pt_parse_stream *ps, size_t max)
+{
+	ps->st.max_snaps = max;
 }
 
 static bool

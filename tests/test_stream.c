@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -307,6 +308,131 @@ START_TEST(test_long_lines)
 			check_chunks((const unsigned char *)t, k, "long ^Z line");
 		}
 	free(t);
+}
+END_TEST
+
+/* ---- hostile inputs: memory stays bounded ---- */
+
+static bool
+count_snapshot(void *ctx, size_t index, const struct pt_snapshot *snap)
+{
+	size_t *n = ctx;
+	(void)index;
+	ck_assert_ptr_null(snap->rows);   /* over the cap: not kept */
+	(*n)++;
+	return true;
+}
+
+static long
+max_rss_kb(void)
+{
+	struct rusage ru;
+	ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_maxrss;
+}
+
+/* A stream parse of "t.txt" with its own parser, result and messages. */
+struct stream_fixture {
+	struct pt_parser *parser;
+	struct pt_parse_result res;
+	struct pt_diags diags;
+	struct pt_parse_stream *st;
+};
+
+static void
+fixture_begin(struct stream_fixture *f, size_t max_rows_kept,
+		pt_snapshot_sink sink, void *ctx)
+{
+	struct pt_error err = {0};
+	f->parser = pt_parser_create(&err);
+	ck_assert_ptr_nonnull(f->parser);
+	pt_diags_init(&f->diags);
+	f->st = pt_parse_stream_begin(f->parser, "t.txt", &f->res, &f->diags,
+		max_rows_kept, sink, ctx, &err);
+	ck_assert_ptr_nonnull(f->st);
+}
+
+static void
+fixture_finish(struct stream_fixture *f)
+{
+	pt_parse_result_finish(&f->res);
+	pt_diags_finish(&f->diags);
+	pt_parser_destroy(f->parser);
+}
+
+/*
+ * One snapshot of a million distinct rows, over a row cap of 10: counted,
+ * not kept, and not looked up either (the duplicate check took 64 MB).
+ */
+START_TEST(test_rows_over_cap_cost_nothing)
+{
+	size_t delivered = 0;
+	struct stream_fixture f;
+	fixture_begin(&f, 10, count_snapshot, &delivered);
+	struct pt_parse_stream *st = f.st;
+	const struct pt_parse_result *res = &f.res;
+	enum { BATCH = 1000, ROWS = 1000000 };
+	char *buf = malloc(BATCH * 128);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert(pt_parse_stream_feed(st, H64 "\n", strlen(H64) + 1));
+	long before = max_rss_kb();
+	static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	for (size_t i = 0; i < ROWS; i += BATCH) {
+		size_t k = 0;
+		for (size_t j = i; j < i + BATCH; j++) {
+			size_t x = j;
+			char tag[5];
+			for (int c = 0; c < 4; c++, x /= 62)
+				tag[c] = abc[x % 62];
+			tag[4] = '\0';
+			k += (size_t)sprintf(buf + k, " %s Nonp          100              40"
+				"               60              6000                  100\n",
+				tag);
+		}
+		ck_assert(pt_parse_stream_feed(st, buf, k));
+	}
+	ck_assert(pt_parse_stream_end(st, true));
+	long grew = max_rss_kb() - before;
+	ck_assert_uint_eq(delivered, 1);
+	ck_assert_uint_eq(res->nsnaps, 1);
+	ck_assert_uint_eq(res->snaps[0].nrows, ROWS);
+	ck_assert_msg(grew < 16 * 1024, "peak RSS grew by %ld KB", grew);
+	free(buf);
+	fixture_finish(&f);
+}
+END_TEST
+
+static bool
+count_rows(void *ctx, size_t index, const struct pt_snapshot *snap)
+{
+	size_t *n = ctx;
+	(void)index;
+	*n += snap->nrows;
+	return true;
+}
+
+/* Past the snapshot limit, headers are counted, not kept; their rows are
+ * not delivered and not reported as rows without a header. */
+START_TEST(test_headers_past_limit_not_kept)
+{
+	size_t rows = 0;
+	struct stream_fixture f;
+	fixture_begin(&f, 0, count_rows, &rows);
+	struct pt_parse_stream *st = f.st;
+	const struct pt_parse_result *res = &f.res;
+	pt_parse_stream_limit_snapshots(st, 3);
+	for (int i = 0; i < 10; i++) {
+		const char *block = i % 2 ? H64 "\n" : H64 "\n" ROW_A "\n";
+		ck_assert(pt_parse_stream_feed(st, block, strlen(block)));
+	}
+	ck_assert(pt_parse_stream_end(st, true));
+	ck_assert_uint_eq(res->nsnaps, 3);
+	ck_assert_uint_eq(res->dropped_snaps, 7);
+	ck_assert_int_eq(res->first_dropped, 6);   /* lines 1-2, 3, 4-5 kept */
+	ck_assert_uint_eq(rows, 2);
+	ck_assert_uint_eq(res->orphan_rows, 0);
+	ck_assert_uint_eq(f.diags.len, 0);
+	fixture_finish(&f);
 }
 END_TEST
 
@@ -668,6 +794,8 @@ stream_suite(void)
 	tcase_add_test(tc, test_crlf_and_boundaries);
 	tcase_add_test(tc, test_ctrl_z);
 	tcase_add_test(tc, test_ctrl_z_then_many_lfs);
+	tcase_add_test(tc, test_rows_over_cap_cost_nothing);
+	tcase_add_test(tc, test_headers_past_limit_not_kept);
 	tcase_add_test(tc, test_boms_and_utf16);
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_real_files_in_chunks);

@@ -114,6 +114,8 @@ struct pt_parse_result {
 	size_t skipped;         /* lines that fit no known kind */
 	long first_skipped;     /* line number of the first skipped line, 0 if none */
 	size_t orphan_rows;     /* row-looking lines before any column header */
+	size_t dropped_snaps;   /* headers past pt_parse_stream_limit_snapshots */
+	long first_dropped;     /* line of the first of them, 0 if none */
 	/* private: string and row storage */
 	void *priv;
 };
@@ -164,6 +166,13 @@ struct pt_parse_stream *pt_parse_stream_begin(struct pt_parser *p,
 bool pt_parse_stream_feed(struct pt_parse_stream *ps, const char *text,
 		size_t len);
 bool pt_parse_stream_end(struct pt_parse_stream *ps, bool parse_rest);
+
+/*
+ * Keep at most max snapshots (0: no limit, the default): later headers,
+ * with or without rows, are counted in out->dropped_snaps and their rows
+ * ignored, so that a file of nothing but headers cannot fill memory.
+ */
+void pt_parse_stream_limit_snapshots(struct pt_parse_stream *ps, size_t max);
 
 /*
  * Drop the rows of every snapshot (rows becomes NULL, nrows and the rest
