@@ -294,8 +294,12 @@ struct load_job {
 	size_t nfiles;
 	struct pt_parser **parsers;         /* one per worker */
 	struct chunk_buffers *bufs;         /* one per worker */
-	struct pt_series_keys *keys;        /* one per worker */
+	struct pt_series_keys *keys;        /* one per worker: of files read */
+	struct pt_series_keys *file_keys;   /* one per worker: of the file
+	                                       being read, merged into keys
+	                                       when it was read whole */
 	atomic_size_t held;                 /* bytes of packed rows kept */
+	atomic_size_t snaps_with_rows;      /* in files read whole */
 	atomic_size_t done;                 /* files parsed so far */
 	struct pt_dataset *ds;              /* step 3 */
 };
@@ -304,7 +308,8 @@ struct load_job {
 struct first_read {
 	struct load_job *job;
 	struct parsed_file *pf;
-	struct pt_series_keys *keys;
+	size_t worker;
+	size_t snaps_with_rows;   /* in this file so far */
 	struct pt_error *err;
 };
 
@@ -372,16 +377,45 @@ note_hash(struct parsed_file *pf, size_t index, uint64_t h)
 	return true;
 }
 
+/*
+ * Fail early when even the keys and snapshots seen so far would exceed
+ * the cell limit, rather than gather keys without bound first.  Both are
+ * lower bounds of what pt_dataset_begin will count (this worker's keys;
+ * the snapshots of the files read whole and of this one, at most
+ * PT_MAX_SNAPSHOTS), so this fails only where it would.
+ */
+static bool
+cells_may_fit(struct first_read *fr)
+{
+	const struct load_job *job = fr->job;
+	if (job->opts->max_cells == 0)
+		return true;
+	size_t keys = pt_series_keys_count(&job->keys[fr->worker]);
+	size_t in_file = pt_series_keys_count(&job->file_keys[fr->worker]);
+	if (in_file > keys)
+		keys = in_file;
+	size_t snaps = atomic_load(&job->snaps_with_rows) + fr->snaps_with_rows;
+	if (snaps > PT_MAX_SNAPSHOTS)
+		snaps = PT_MAX_SNAPSHOTS;
+	return pt_dataset_cells_fit(keys, snaps, job->opts->max_cells, fr->err);
+}
+
 static bool
 first_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 {
 	struct first_read *fr = ctx;
+	struct pt_series_keys *keys = &fr->job->file_keys[fr->worker];
 	if (fr->pf->rereadable && !note_hash(fr->pf, index, rows_hash(snap)))
 		goto oom;
 	for (size_t r = 0; snap->rows != NULL && r < snap->nrows; r++)
-		if (!pt_series_keys_add(fr->keys, snap->rows[r].tag,
-				snap->rows[r].pool))
+		if (!pt_series_keys_add_seen(keys, snap->rows[r].tag,
+				snap->rows[r].pool, index))
 			goto oom;
+	if (snap->rows != NULL && snap->nrows > 0) {
+		fr->snaps_with_rows++;
+		if (!cells_may_fit(fr))
+			return false;
+	}
 	if (fr->pf->keep_rows && !keep_rows(fr, snap))
 		goto oom;
 	return true;
@@ -403,6 +437,17 @@ skip_unreadable(struct load_job *job, struct parsed_file *pf,
 		"%s", ps->err.msg);
 }
 
+/*
+ * A snapshot's place in the input, in the order collect_usable takes
+ * them: where the keys were first seen, so that those of snapshots past
+ * PT_MAX_SNAPSHOTS can be dropped (the parser keeps no more per file).
+ */
+static uint64_t
+key_position(size_t file, size_t snapshot)
+{
+	return (uint64_t)file * PT_MAX_SNAPSHOTS + snapshot;
+}
+
 static void
 first_read_task(void *ctx, size_t worker, size_t i)
 {
@@ -410,10 +455,19 @@ first_read_task(void *ctx, size_t worker, size_t i)
 	struct parsed_file *pf = &job->files[i];
 	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
 		.max_bytes = job->opts->max_file_bytes };
-	struct first_read fr = { job, pf, &job->keys[worker], &ps.err };
+	struct first_read fr = { job, pf, worker, 0, &ps.err };
 	pf->keep_rows = true;
 	bool ok = stream_input(&ps, job->parsers[worker], &pf->result,
 		&pf->diags, first_read_sink, &fr);
+	/* Only the keys of a file read whole can become series. */
+	if (ok && !pt_series_keys_merge_at(&job->keys[worker],
+			&job->file_keys[worker], key_position(i, 0))) {
+		pt_error_set(&ps.err, 0, "out of memory");
+		ok = false;
+	}
+	pt_series_keys_clear(&job->file_keys[worker]);
+	if (ok)
+		atomic_fetch_add(&job->snaps_with_rows, fr.snaps_with_rows);
 	if (!ok && ps.read_failed) {
 		skip_unreadable(job, pf, &ps);
 	} else if (!ok) {
@@ -511,12 +565,22 @@ read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
 	pt_diags_finish(&diags);
 }
 
+/* Whether any of the file's snapshots is used (else it is not re-read). */
+static bool
+has_a_slot(const struct parsed_file *pf)
+{
+	for (size_t k = 0; k < pf->result.nsnaps; k++)
+		if (pf->slot[k] != SIZE_MAX)
+			return true;
+	return false;
+}
+
 static void
 fill_task(void *ctx, size_t worker, size_t i)
 {
 	struct load_job *job = ctx;
 	struct parsed_file *pf = &job->files[i];
-	if (!pf->parsed || pf->slot == NULL)
+	if (!pf->parsed || pf->slot == NULL || !has_a_slot(pf))
 		return;
 	if (!pf->keep_rows) {
 		read_again(job, worker, pf);
@@ -587,13 +651,19 @@ load_job_finish(struct load_job *job, size_t nworkers)
 {
 	for (size_t w = 0; w < nworkers; w++) {
 		pt_parser_destroy(job->parsers[w]);
-		free(job->bufs[w].in);
-		free(job->bufs[w].out);
-		pt_series_keys_finish(&job->keys[w]);
+		if (job->bufs != NULL) {
+			free(job->bufs[w].in);
+			free(job->bufs[w].out);
+		}
+		if (job->keys != NULL)
+			pt_series_keys_finish(&job->keys[w]);
+		if (job->file_keys != NULL)
+			pt_series_keys_finish(&job->file_keys[w]);
 	}
 	free(job->parsers);
 	free(job->bufs);
 	free(job->keys);
+	free(job->file_keys);
 }
 
 static bool
@@ -602,7 +672,9 @@ load_job_init(struct load_job *job, size_t nworkers, struct pt_error *err)
 	job->parsers = calloc(nworkers, sizeof(*job->parsers));
 	job->bufs = calloc(nworkers, sizeof(*job->bufs));
 	job->keys = calloc(nworkers, sizeof(*job->keys));
-	if (job->parsers == NULL || job->bufs == NULL || job->keys == NULL) {
+	job->file_keys = calloc(nworkers, sizeof(*job->file_keys));
+	if (job->parsers == NULL || job->bufs == NULL || job->keys == NULL ||
+			job->file_keys == NULL) {
 		pt_error_set(err, 0, "out of memory");
 		return false;
 	}
@@ -664,8 +736,10 @@ say_too_many_snapshots(struct pt_analysis *a, const struct pt_source *src,
 /* Collect the snapshots that have rows; empty ones are reported. */
 static bool
 collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
-		size_t *nout, struct pt_analysis *a, struct pt_error *err)
+		size_t *nout, uint64_t *cut_at, struct pt_analysis *a,
+		struct pt_error *err)
 {
+	*cut_at = UINT64_MAX;
 	size_t total = 0;
 	for (size_t f = 0; f < nfiles; f++)
 		total += files[f].parsed ? files[f].result.nsnaps : 0;
@@ -703,6 +777,8 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 				continue;
 			}
 			if (n == PT_MAX_SNAPSHOTS) {
+				if (*cut_at == UINT64_MAX)
+					*cut_at = key_position(f, i);
 				say_too_many_snapshots(a, files[f].src, r->snaps[i].line);
 				a->skipped_inputs += r->nsnaps - i;
 				cut = true;
@@ -802,10 +878,12 @@ assign_slots(struct load_job *job, const struct usable *u,
 	return true;
 }
 
-/* Steps 2 and 3: date and order the snapshots, fill the columns. */
+/* Steps 2 and 3: date and order the snapshots, fill the columns.  Keys
+ * first seen at cut_at or later are of snapshots left out. */
 static bool
 align(struct load_job *job, size_t nworkers, const struct usable *u,
-		size_t n, struct pt_analysis *a, struct pt_error *err)
+		size_t n, uint64_t cut_at, struct pt_analysis *a,
+		struct pt_error *err)
 {
 	const struct pt_analysis_opts *opts = job->opts;
 	bool ok = false;
@@ -827,6 +905,9 @@ align(struct load_job *job, size_t nworkers, const struct usable *u,
 	for (size_t w = 1; w < nworkers; w++)
 		if (!pt_series_keys_merge(&job->keys[0], &job->keys[w]))
 			goto oom;
+	if (cut_at != UINT64_MAX &&
+			!pt_series_keys_drop_from(&job->keys[0], cut_at))
+		goto oom;
 	if (!pt_dataset_begin(&a->ds, ts, n, &job->keys[0], opts->max_cells,
 			nworkers, err))
 		goto out;
@@ -947,14 +1028,15 @@ analyse(const struct pt_source *sources, size_t nsources,
 			"(x86 poolmon prints values above 2^31 as negative; first "
 			"in this file)", a->neg_fixed_rows,
 			a->neg_fixed_rows == 1 ? "" : "s");
-	if (!collect_usable(files, nsources, &usable, &nusable, a, err))
+	uint64_t cut_at;
+	if (!collect_usable(files, nsources, &usable, &nusable, &cut_at, a, err))
 		goto out;
 	if (nusable == 0) {
 		pt_error_set(err, 0, "no poolmon snapshot with rows in %zu file%s",
 			nsources, nsources == 1 ? "" : "s");
 		goto out;
 	}
-	ok = align(&job, nworkers, usable, nusable, a, err);
+	ok = align(&job, nworkers, usable, nusable, cut_at, a, err);
 out:
 	/* Every error diagnostic is an input left out: unreadable, missing,
 	 * or without a snapshot. */

@@ -5,6 +5,7 @@
  * result whether it keeps the rows or reads every file twice.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -785,6 +786,107 @@ START_TEST(test_fifo_by_path)
 }
 END_TEST
 
+/* ---- the cell limit counts what becomes series ---- */
+
+/* A snapshot at hour h of keys first..first+n-1 ("K%03zu"). */
+static size_t
+put_snapshot(char *t, int h, size_t first, size_t n)
+{
+	size_t k = (size_t)sprintf(t, "2026-11-02T%02d:00:00\n%s\n", h, H64);
+	for (size_t j = first; j < first + n; j++)
+		k += (size_t)sprintf(t + k, " K%03zu Nonp          100              40"
+			"               60              6000                  100\n",
+			j % 1000);
+	return k;
+}
+
+/* Every snapshot brings ten new keys: the limit stops the read early. */
+START_TEST(test_cell_limit_early)
+{
+	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
+	make_temp(path);
+	size_t cap = 100 * 1200 + 1000;
+	char *t = malloc(cap);
+	ck_assert_ptr_nonnull(t);
+	size_t k = 0;
+	for (int i = 0; i < 20; i++)
+		k += put_snapshot(t + k, i, 10 * (size_t)i, 10);
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(t, 1, k, f), k);
+	ck_assert_int_eq(fclose(f), 0);
+	struct pt_analysis_opts o;
+	pt_analysis_opts_init(&o);
+	o.max_cells = 100;
+	o.threads = 1;
+	const char *operands[] = { path };
+	struct pt_analysis a;
+	struct pt_error err = {0};
+	ck_assert(!pt_analysis_load(operands, 1, &o, &a, &err));
+	/* 40 keys x 4 snapshots is the first count over 100, not 200 x 20 */
+	ck_assert_msg(strstr(err.msg, "40 series x 4 snapshots = 160 cells "
+		"exceeds the limit of 100 cells") != NULL, "%s", err.msg);
+	pt_analysis_finish(&a);
+	unlink(path);
+	free(t);
+}
+END_TEST
+
+/*
+ * A pipe that fails part-way (over max_file_bytes) is left out, and so
+ * are the keys of the snapshots read before it failed: 50 series x 10
+ * snapshots fit in 560 cells; with its 10 keys they would not.
+ */
+START_TEST(test_cell_limit_without_failed_file)
+{
+	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
+	make_temp(path);
+	char *t = malloc((size_t)2 << 20);
+	ck_assert_ptr_nonnull(t);
+	size_t k = 0;
+	for (int i = 0; i < 10; i++)
+		k += put_snapshot(t + k, i, 0, 50);
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(t, 1, k, f), k);
+	ck_assert_int_eq(fclose(f), 0);
+	k = put_snapshot(t, 12, 500, 10);
+	k += put_snapshot(t + k, 13, 500, 1);
+	memset(t + k, '\n', ((size_t)3 << 19) - k);   /* 1.5 MiB in all */
+	k = (size_t)3 << 19;
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		signal(SIGPIPE, SIG_DFL);
+		_exit(write(p[1], t, k) == (ssize_t)k ? 0 : 1);
+	}
+	close(p[1]);
+	char pipe_name[64];
+	snprintf(pipe_name, sizeof(pipe_name), "/dev/fd/%d", p[0]);
+	struct pt_analysis_opts o;
+	pt_analysis_opts_init(&o);
+	o.max_cells = 560;
+	o.max_file_bytes = (size_t)1 << 20;
+	o.threads = 1;
+	const char *operands[] = { path, pipe_name };
+	struct pt_analysis a;
+	struct pt_error err = {0};
+	ck_assert_msg(pt_analysis_load(operands, 2, &o, &a, &err), "%s", err.msg);
+	ck_assert_uint_eq(a.ds.nseries, 50);
+	ck_assert_uint_eq(a.ds.nsnap, 10);
+	ck_assert_uint_eq(pt_diags_count(&a.diags, PT_SEV_ERROR), 1);
+	pt_analysis_finish(&a);
+	close(p[0]);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	unlink(path);
+	free(t);
+}
+END_TEST
+
 static Suite *
 stream_suite(void)
 {
@@ -805,6 +907,8 @@ stream_suite(void)
 	tcase_add_test(tc, test_replaced_between_reads);
 	tcase_add_test(tc, test_pipe_by_path);
 	tcase_add_test(tc, test_fifo_by_path);
+	tcase_add_test(tc, test_cell_limit_early);
+	tcase_add_test(tc, test_cell_limit_without_failed_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
