@@ -887,6 +887,43 @@ START_TEST(test_cell_limit_without_failed_file)
 }
 END_TEST
 
+/* ---- the scores' endpoint counters ---- */
+
+/* They are what pt_dataset_counter_at says, across reboots and wraps. */
+static void
+assert_endpoints(const char *path)
+{
+	struct pt_analysis_opts o;
+	pt_analysis_opts_init(&o);
+	const char *operands[] = { path };
+	struct pt_analysis a;
+	struct pt_error err = {0};
+	ck_assert_msg(pt_analysis_run(operands, 1, &o, &a, &err), "%s", err.msg);
+	const struct pt_dataset *ds = &a.ds;
+	for (size_t s = 0; s < ds->nseries; s++) {
+		const struct pt_series *se = &ds->series[s];
+		const struct pt_score *sc = &a.scores[s];
+		if (se->present == 0)
+			continue;
+		ck_assert_int_eq(sc->allocs_first,
+			pt_dataset_counter_at(ds, ds->allocs32, s, se->first));
+		ck_assert_int_eq(sc->allocs_last,
+			pt_dataset_counter_at(ds, ds->allocs32, s, se->last));
+		ck_assert_int_eq(sc->frees_first,
+			pt_dataset_counter_at(ds, ds->frees32, s, se->first));
+		ck_assert_int_eq(sc->frees_last,
+			pt_dataset_counter_at(ds, ds->frees32, s, se->last));
+	}
+	pt_analysis_finish(&a);
+}
+
+START_TEST(test_endpoint_counters)
+{
+	assert_endpoints(TESTDATA_DIR "/reboot-wrap/capture.txt");
+	assert_endpoints(TESTDATA_DIR "/demo");
+}
+END_TEST
+
 static Suite *
 stream_suite(void)
 {
@@ -909,6 +946,7 @@ stream_suite(void)
 	tcase_add_test(tc, test_fifo_by_path);
 	tcase_add_test(tc, test_cell_limit_early);
 	tcase_add_test(tc, test_cell_limit_without_failed_file);
+	tcase_add_test(tc, test_endpoint_counters);
 	suite_add_tcase(s, tc);
 	return s;
 }
