@@ -321,41 +321,51 @@ drop_packed_rows(struct load_job *job, struct parsed_file *pf)
 	pf->keep_rows = false;
 }
 
-static bool
-keep_rows(struct first_read *fr, const struct pt_snapshot *snap)
+/*
+ * What a second read must find again in a snapshot: a hash of its row
+ * count and of each row's key, Allocs, Frees and Bytes, computed alike
+ * from parsed rows (rows_hash) and packed ones (packed_hash).
+ */
+static uint64_t
+hash_row(uint64_t h, const uint8_t tag[4], unsigned pool, uint64_t allocs,
+		uint64_t frees, int64_t bytes)
 {
-	struct parsed_file *pf = fr->pf;
-	size_t before = pt_packed_rows_bytes(&pf->packed);
-	struct pt_snapshot rows = *snap;
-	if (rows.rows == NULL)
-		rows.nrows = 0;     /* too many: ignored later, kept as empty */
-	if (!pt_packed_rows_add(&pf->packed, &rows))
-		return false;
-	size_t grew = pt_packed_rows_bytes(&pf->packed) - before;
-	size_t held = atomic_fetch_add(&fr->job->held, grew) + grew;
-	if (held > fr->job->opts->max_held_bytes && pf->rereadable)
-		drop_packed_rows(fr->job, pf);
-	return true;
+	uint64_t v[4] = {
+		(uint64_t)tag[0] | (uint64_t)tag[1] << 8 | (uint64_t)tag[2] << 16 |
+			(uint64_t)tag[3] << 24 | (uint64_t)pool << 32,
+		allocs, frees, (uint64_t)bytes,
+	};
+	for (int k = 0; k < 4; k++) {
+		h = (h ^ v[k]) * UINT64_C(0x100000001b3);
+		h ^= h >> 29;
+	}
+	return h;
 }
 
-/* What a second read must find again in a snapshot. */
+#define HASH_SEED UINT64_C(0xcbf29ce484222325)
+
 static uint64_t
 rows_hash(const struct pt_snapshot *snap)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325) ^ snap->nrows;
+	uint64_t h = HASH_SEED ^ snap->nrows;
 	for (size_t r = 0; snap->rows != NULL && r < snap->nrows; r++) {
 		const struct pt_row *row = &snap->rows[r];
-		uint64_t v[4] = {
-			(uint64_t)row->tag[0] | (uint64_t)row->tag[1] << 8 |
-			(uint64_t)row->tag[2] << 16 | (uint64_t)row->tag[3] << 24 |
-			(uint64_t)row->pool << 32,
-			(uint64_t)row->allocs, (uint64_t)row->frees,
-			(uint64_t)row->bytes,
-		};
-		for (int k = 0; k < 4; k++) {
-			h = (h ^ v[k]) * UINT64_C(0x100000001b3);
-			h ^= h >> 29;
-		}
+		h = hash_row(h, row->tag, row->pool, (uint64_t)row->allocs,
+			(uint64_t)row->frees, row->bytes);
+	}
+	return h;
+}
+
+/* Snapshot i of pk, which had nrows rows (none packed when too many). */
+static uint64_t
+packed_hash(const struct pt_packed_rows *pk, size_t i, size_t nrows)
+{
+	uint64_t h = HASH_SEED ^ nrows;
+	size_t end = i + 1 < pk->nsnaps ? pk->first[i + 1] : pk->nrows;
+	for (size_t r = pk->first[i]; r < end; r++) {
+		const struct pt_packed_row *row = &pk->rows[r];
+		h = hash_row(h, row->tag, row->pool_mapped & 1, row->allocs,
+			row->frees, row->bytes);
 	}
 	return h;
 }
@@ -385,6 +395,29 @@ note_hash(struct parsed_file *pf, size_t index, uint64_t h)
  * PT_MAX_SNAPSHOTS), so this fails only where it would.
  */
 static bool
+keep_rows(struct first_read *fr, const struct pt_snapshot *snap)
+{
+	struct parsed_file *pf = fr->pf;
+	size_t before = pt_packed_rows_bytes(&pf->packed);
+	struct pt_snapshot rows = *snap;
+	if (rows.rows == NULL)
+		rows.nrows = 0;     /* too many: ignored later, kept as empty */
+	if (!pt_packed_rows_add(&pf->packed, &rows))
+		return false;
+	size_t grew = pt_packed_rows_bytes(&pf->packed) - before;
+	size_t held = atomic_fetch_add(&fr->job->held, grew) + grew;
+	if (held > fr->job->opts->max_held_bytes && pf->rereadable) {
+		/* Hashed only now: a file whose rows stay is read once. */
+		for (size_t i = 0; i < pf->packed.nsnaps; i++)
+			if (!note_hash(pf, i, packed_hash(&pf->packed, i,
+					pf->result.snaps[i].nrows)))
+				return false;
+		drop_packed_rows(fr->job, pf);
+	}
+	return true;
+}
+
+static bool
 cells_may_fit(struct first_read *fr)
 {
 	const struct load_job *job = fr->job;
@@ -405,8 +438,6 @@ first_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 {
 	struct first_read *fr = ctx;
 	struct pt_series_keys *keys = &fr->job->file_keys[fr->worker];
-	if (fr->pf->rereadable && !note_hash(fr->pf, index, rows_hash(snap)))
-		goto oom;
 	for (size_t r = 0; snap->rows != NULL && r < snap->nrows; r++)
 		if (!pt_series_keys_add_seen(keys, snap->rows[r].tag,
 				snap->rows[r].pool, index))
@@ -416,8 +447,12 @@ first_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 		if (!cells_may_fit(fr))
 			return false;
 	}
-	if (fr->pf->keep_rows && !keep_rows(fr, snap))
+	if (fr->pf->keep_rows) {
+		if (!keep_rows(fr, snap))
+			goto oom;
+	} else if (!note_hash(fr->pf, index, rows_hash(snap))) {
 		goto oom;
+	}
 	return true;
 oom:
 	pt_error_set(fr->err, 0, "out of memory");

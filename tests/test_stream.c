@@ -570,6 +570,26 @@ START_TEST(test_read_twice_is_the_same)
 }
 END_TEST
 
+/* One file of many snapshots whose rows pass the budget part-way. */
+START_TEST(test_budget_passed_mid_file)
+{
+	const char *operands[] = { TESTDATA_DIR "/reboot-wrap/capture.txt" };
+	struct pt_analysis kept, part;
+	struct pt_analysis_opts o;
+	struct pt_error err = {0};
+	pt_analysis_opts_init(&o);
+	ck_assert_msg(pt_analysis_run(operands, 1, &o, &kept, &err), "%s",
+		err.msg);
+	ck_assert_uint_gt(kept.ds.nsnap, 3);
+	o.max_held_bytes = 3 * kept.ds.nseries * 24;   /* about 3 snapshots */
+	ck_assert_msg(pt_analysis_run(operands, 1, &o, &part, &err), "%s",
+		err.msg);
+	assert_same_analysis(&kept, &part);
+	pt_analysis_finish(&kept);
+	pt_analysis_finish(&part);
+}
+END_TEST
+
 /* ---- a file that changes between the two reads ---- */
 
 struct rewrite {
@@ -939,6 +959,7 @@ stream_suite(void)
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_real_files_in_chunks);
 	tcase_add_test(tc, test_read_twice_is_the_same);
+	tcase_add_test(tc, test_budget_passed_mid_file);
 	tcase_add_test(tc, test_changed_between_reads);
 	tcase_add_test(tc, test_rewritten_same_length);
 	tcase_add_test(tc, test_replaced_between_reads);
