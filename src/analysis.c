@@ -300,6 +300,8 @@ struct load_job {
 	                                       when it was read whole */
 	atomic_size_t held;                 /* bytes of packed rows kept */
 	atomic_size_t snaps_with_rows;      /* in files read whole */
+	size_t rereads;                     /* files step 3 reads again */
+	atomic_size_t reread;               /* of those, read so far */
 	atomic_size_t done;                 /* files parsed so far */
 	struct pt_dataset *ds;              /* step 3 */
 };
@@ -619,6 +621,10 @@ fill_task(void *ctx, size_t worker, size_t i)
 		return;
 	if (!pf->keep_rows) {
 		read_again(job, worker, pf);
+		size_t done = atomic_fetch_add(&job->reread, 1) + 1;
+		if (worker == 0 && job->opts->progress != NULL)
+			job->opts->progress(job->opts->progress_ctx, done,
+				job->rereads);
 		return;
 	}
 	const struct pt_packed_rows *pk = &pf->packed;
@@ -913,6 +919,22 @@ assign_slots(struct load_job *job, const struct usable *u,
 	return true;
 }
 
+/* Count the files step 3 reads again, for the second round of progress. */
+static void
+start_second_round(struct load_job *job)
+{
+	job->rereads = 0;
+	for (size_t f = 0; f < job->nfiles; f++) {
+		const struct parsed_file *pf = &job->files[f];
+		if (pf->parsed && pf->slot != NULL && !pf->keep_rows &&
+				has_a_slot(pf))
+			job->rereads++;
+	}
+	atomic_init(&job->reread, 0);
+	if (job->rereads > 0 && job->opts->progress != NULL)
+		job->opts->progress(job->opts->progress_ctx, 0, job->rereads);
+}
+
 /* Steps 2 and 3: date and order the snapshots, fill the columns.  Keys
  * first seen at cut_at or later are of snapshots left out. */
 static bool
@@ -947,7 +969,10 @@ align(struct load_job *job, size_t nworkers, const struct usable *u,
 			nworkers, err))
 		goto out;
 	job->ds = &a->ds;
+	start_second_round(job);
 	pt_workers_run(nworkers, job->nfiles, fill_task, job);
+	if (job->rereads > 0 && opts->progress != NULL)
+		opts->progress(opts->progress_ctx, job->rereads, job->rereads);
 	for (size_t f = 0; f < job->nfiles; f++)
 		if (job->files[f].failed) {
 			*err = job->files[f].err;

@@ -749,6 +749,53 @@ START_TEST(test_replaced_between_reads)
 }
 END_TEST
 
+/* Progress covers the second read too, in a round of its own. */
+struct progress_log {
+	size_t done[16], total[16];
+	size_t n;
+};
+
+static void
+log_progress(void *ctx, size_t done, size_t total)
+{
+	struct progress_log *l = ctx;
+	ck_assert_uint_lt(l->n, 16);
+	l->done[l->n] = done;
+	l->total[l->n] = total;
+	l->n++;
+}
+
+START_TEST(test_progress_of_second_read)
+{
+	char a[] = "/tmp/pooltrend-test-stream-XXXXXX";
+	char b[] = "/tmp/pooltrend-test-stream-XXXXXX";
+	make_temp(a);
+	make_temp(b);
+	write_file(a, TWO_SNAPSHOTS, false);
+	write_file(b, "2026-11-02T10:00:00\n" H64 "\n" ROW_A "\n", false);
+	struct progress_log log = { .n = 0 };
+	struct pt_analysis_opts o;
+	pt_analysis_opts_init(&o);
+	o.max_held_bytes = 0;
+	o.threads = 1;
+	o.progress = log_progress;
+	o.progress_ctx = &log;
+	const char *operands[] = { a, b };
+	struct pt_analysis an;
+	struct pt_error err = {0};
+	ck_assert_msg(pt_analysis_load(operands, 2, &o, &an, &err), "%s", err.msg);
+	static const size_t done[] = { 1, 2, 2, 0, 1, 2, 2 };
+	ck_assert_uint_eq(log.n, 7);
+	for (size_t i = 0; i < 7; i++) {
+		ck_assert_uint_eq(log.done[i], done[i]);
+		ck_assert_uint_eq(log.total[i], 2);
+	}
+	pt_analysis_finish(&an);
+	unlink(a);
+	unlink(b);
+}
+END_TEST
+
 /* ---- inputs that cannot be read twice ---- */
 
 static void
@@ -963,6 +1010,7 @@ stream_suite(void)
 	tcase_add_test(tc, test_changed_between_reads);
 	tcase_add_test(tc, test_rewritten_same_length);
 	tcase_add_test(tc, test_replaced_between_reads);
+	tcase_add_test(tc, test_progress_of_second_read);
 	tcase_add_test(tc, test_pipe_by_path);
 	tcase_add_test(tc, test_fifo_by_path);
 	tcase_add_test(tc, test_cell_limit_early);

@@ -56,7 +56,9 @@ struct pt_analysis_opts {
 	/*
 	 * Called as input files are read and parsed, always on the calling
 	 * thread (never a worker), with the files done so far and the total;
-	 * once more with done == total at the end.  NULL: no calls.
+	 * once more with done == total at the end.  When files are read a
+	 * second time (see max_held_bytes), a second round of calls counts
+	 * them from 0 to their number, ending the same way.  NULL: no calls.
 	 */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
