@@ -796,7 +796,8 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 		const struct pt_parse_result *r = &files[f].result;
 		if (r->nsnaps > 0)
 			a->files_with_snapshots++;
-		a->snapshots_found += r->nsnaps;
+		a->snapshots_found += r->nsnaps + r->dropped_snaps +
+			r->empty_dropped;
 		a->skipped_inputs += r->orphan_rows;
 		bool cut = false;
 		for (size_t i = 0; i < r->nsnaps && !cut; i++) {
@@ -833,6 +834,10 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 		if (r->dropped_snaps > 0 && !cut)
 			say_too_many_snapshots(a, files[f].src, r->first_dropped);
 		a->skipped_inputs += r->dropped_snaps;
+		/* Headers without rows the parser counted, not kept: their
+		 * warnings would be past PT_DIAGS_MAX, so only counted. */
+		a->skipped_inputs += r->empty_dropped;
+		a->diags.dropped += r->empty_dropped;
 	}
 	*out = u;
 	*nout = n;

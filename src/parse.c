@@ -208,6 +208,7 @@ struct state {
 	size_t max_rows_kept;   /* per block, 0 = all; see pt_parse_stream_begin */
 	size_t max_snaps;       /* 0 = all; see pt_parse_stream_limit_snapshots */
 	bool dropping;          /* past max_snaps: lines of blocks not kept */
+	size_t empty_kept;      /* blocks without rows kept (with max_snaps) */
 };
 
 const char *
@@ -809,11 +810,33 @@ is_x86_header(const char *s, size_t n)
 		(n == l86g && memcmp(s, H86G + skip, n) == 0);
 }
 
+/*
+ * A block without rows is only reported (and ignored) by the caller, and
+ * no more than PT_DIAGS_MAX reports are kept: past that many in a file,
+ * such blocks are counted in out->empty_dropped, not kept.  The current
+ * block is never delivered yet, so its slot can be given to the next.
+ */
+static void
+forget_empty_block(struct state *st)
+{
+	struct pt_snapshot *b = current_block(st);
+	if (b == NULL || b->nrows != 0)
+		return;
+	if (st->empty_kept < PT_DIAGS_MAX) {
+		st->empty_kept++;
+		return;
+	}
+	st->out->nsnaps--;
+	st->out->empty_dropped++;
+}
+
 static bool
 open_block(struct state *st, const char *s, size_t n)
 {
 	settle_layout(st);
 	struct pt_parse_result *out = st->out;
+	if (st->max_snaps != 0)
+		forget_empty_block(st);
 	if (st->max_snaps != 0 && out->nsnaps >= st->max_snaps) {
 		/* Headers without rows cost memory too: past the limit none is
 		 * kept, and the rows under them are ignored. */

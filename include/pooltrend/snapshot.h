@@ -116,6 +116,8 @@ struct pt_parse_result {
 	size_t orphan_rows;     /* row-looking lines before any column header */
 	size_t dropped_snaps;   /* headers past pt_parse_stream_limit_snapshots */
 	long first_dropped;     /* line of the first of them, 0 if none */
+	size_t empty_dropped;   /* headers without rows past PT_DIAGS_MAX of
+	                           them, not kept (same limit) */
 	/* private: string and row storage */
 	void *priv;
 };
@@ -170,7 +172,9 @@ bool pt_parse_stream_end(struct pt_parse_stream *ps, bool parse_rest);
 /*
  * Keep at most max snapshots (0: no limit, the default): later headers,
  * with or without rows, are counted in out->dropped_snaps and their rows
- * ignored, so that a file of nothing but headers cannot fill memory.
+ * ignored; and of the snapshots without rows only the first PT_DIAGS_MAX
+ * (those reported), the others counted in out->empty_dropped.  So a file
+ * of nothing but headers cannot fill memory.
  */
 void pt_parse_stream_limit_snapshots(struct pt_parse_stream *ps, size_t max);
 
