@@ -299,7 +299,6 @@ struct load_job {
 	                                       being read, merged into keys
 	                                       when it was read whole */
 	atomic_size_t held;                 /* bytes of packed rows kept */
-	atomic_size_t snaps_with_rows;      /* in files read whole */
 	size_t rereads;                     /* files step 3 reads again */
 	atomic_size_t reread;               /* of those, read so far */
 	atomic_size_t done;                 /* files parsed so far */
@@ -389,13 +388,6 @@ note_hash(struct parsed_file *pf, size_t index, uint64_t h)
 	return true;
 }
 
-/*
- * Fail early when even the keys and snapshots seen so far would exceed
- * the cell limit, rather than gather keys without bound first.  Both are
- * lower bounds of what pt_dataset_begin will count (this worker's keys;
- * the snapshots of the files read whole and of this one, at most
- * PT_MAX_SNAPSHOTS), so this fails only where it would.
- */
 static bool
 keep_rows(struct first_read *fr, const struct pt_snapshot *snap)
 {
@@ -419,19 +411,23 @@ keep_rows(struct first_read *fr, const struct pt_snapshot *snap)
 	return true;
 }
 
+/*
+ * Fail early when even this file's keys and snapshots so far would exceed
+ * the cell limit, rather than gather keys without bound first (a file
+ * whose every snapshot brings new tags).  Both are lower bounds of what
+ * pt_dataset_begin will count, so this fails only where it would.  Only
+ * this file's are used, not those of files other workers read, so that
+ * the message is the same whatever the number of threads.
+ */
 static bool
 cells_may_fit(struct first_read *fr)
 {
 	const struct load_job *job = fr->job;
 	if (job->opts->max_cells == 0)
 		return true;
-	size_t keys = pt_series_keys_count(&job->keys[fr->worker]);
-	size_t in_file = pt_series_keys_count(&job->file_keys[fr->worker]);
-	if (in_file > keys)
-		keys = in_file;
-	size_t snaps = atomic_load(&job->snaps_with_rows) + fr->snaps_with_rows;
-	if (snaps > PT_MAX_SNAPSHOTS)
-		snaps = PT_MAX_SNAPSHOTS;
+	size_t keys = pt_series_keys_count(&job->file_keys[fr->worker]);
+	size_t snaps = fr->snaps_with_rows < PT_MAX_SNAPSHOTS ?
+		fr->snaps_with_rows : PT_MAX_SNAPSHOTS;
 	return pt_dataset_cells_fit(keys, snaps, job->opts->max_cells, fr->err);
 }
 
@@ -503,8 +499,6 @@ first_read_task(void *ctx, size_t worker, size_t i)
 		ok = false;
 	}
 	pt_series_keys_clear(&job->file_keys[worker]);
-	if (ok)
-		atomic_fetch_add(&job->snaps_with_rows, fr.snaps_with_rows);
 	if (!ok && ps.read_failed) {
 		skip_unreadable(job, pf, &ps);
 	} else if (!ok) {
