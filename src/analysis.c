@@ -32,8 +32,9 @@ pt_analysis_opts_init(struct pt_analysis_opts *o)
  *    worker's set of (tag, pool) keys and, while the rows kept by all
  *    files stay within opts->max_held_bytes, into the file's packed rows
  *    (24 bytes a row).  A file that would pass the budget drops its
- *    packed rows and is read a second time in step 3; standard input
- *    cannot be, so its rows are always kept.
+ *    packed rows and is read a second time in step 3.  Only a regular file
+ *    can be (pt_source_open says which): the rows of standard input, a
+ *    pipe or a FIFO, even given by path, are always kept.
  * 2. The snapshots are dated and ordered, and the columns are allocated
  *    once, for every key times every snapshot.
  * 3. Every file's rows are written into the columns, from its packed rows
@@ -43,7 +44,11 @@ pt_analysis_opts_init(struct pt_analysis_opts *o)
  *
  * So a small input is read once, as before, and a large one twice, with
  * memory for its columns, the budget, one chunk and one snapshot's rows
- * per worker.  A file that changed between the two reads is an error.
+ * per worker.  A file that changed between the two reads is an error:
+ * the second read must open the same device and inode, at least as long
+ * as what the first read consumed (a log still being appended to loads
+ * what the first read saw), and find every snapshot's rows with the same
+ * hash.
  */
 
 /* Bytes read and decoded at a time. */
@@ -68,6 +73,12 @@ struct parsed_file {
 	size_t neg_fixed_rows;
 	size_t *slot;             /* per snapshot: place in time order, or SIZE_MAX */
 	uint64_t length;          /* bytes the first read saw */
+	bool rereadable;          /* in memory or a regular file: not a pipe,
+	                             FIFO, terminal or standard input */
+	struct pt_source_identity id;  /* the file the first read opened */
+	uint64_t *hashes;         /* per snapshot: rows_hash, to find a file
+	                             rewritten before the second read */
+	size_t hashes_cap;
 };
 
 /* One usable snapshot, before ordering. */
@@ -162,6 +173,8 @@ struct pass {
 	size_t max_bytes;
 	uint64_t stop_at;         /* read no further (a log may still grow);
 	                             0: to the end */
+	bool again;               /* the second read: the file must be the
+	                             one the first read saw */
 	struct pt_decoder dec;
 	unsigned char head[HINT_BYTES];  /* the first bytes, for the hint */
 	size_t head_len;
@@ -201,6 +214,33 @@ keep_head(struct pass *ps, const unsigned char *data, size_t len)
 	ps->head_len += k;
 }
 
+static void say_changed(struct pt_error *err, const struct pt_source *src,
+		long line);
+
+/*
+ * On the first read, note what was opened and whether it can be read
+ * again; on the second, check it is still that file.
+ */
+static bool
+opened_as_expected(struct pass *ps, struct pt_source_reader *rd)
+{
+	struct parsed_file *pf = ps->pf;
+	if (pf->text != NULL) {
+		pf->rereadable = true;
+		return true;
+	}
+	if (!ps->again) {
+		pf->id = rd->id;
+		pf->rereadable = rd->id.regular && !pf->src->is_stdin;
+		return true;
+	}
+	if (pt_source_same_file(&pf->id, pf->length, &rd->id))
+		return true;
+	pt_source_close(rd);
+	say_changed(&ps->err, pf->src, 0);
+	return false;
+}
+
 /*
  * Read, decode and parse the input once, handing each snapshot to sink.
  * False when the input could not be read (read_failed, err) or the parse
@@ -220,9 +260,13 @@ stream_input(struct pass *ps, struct pt_parser *parser,
 		ps->read_failed = true;
 		return false;
 	}
+	if (!opened_as_expected(ps, &rd))
+		return false;
 	struct pt_parse_stream *st = pt_parse_stream_begin(parser, src->name,
 		out, diags, PT_MAX_ROWS_PER_SNAPSHOT, sink, ctx, &ps->err);
 	bool ok = st != NULL;
+	if (ok)
+		pt_parse_stream_limit_snapshots(st, PT_MAX_SNAPSHOTS);
 	size_t pos = 0, len = 1;
 	while (ok && len > 0) {
 		const unsigned char *data;
@@ -250,8 +294,13 @@ struct load_job {
 	size_t nfiles;
 	struct pt_parser **parsers;         /* one per worker */
 	struct chunk_buffers *bufs;         /* one per worker */
-	struct pt_series_keys *keys;        /* one per worker */
+	struct pt_series_keys *keys;        /* one per worker: of files read */
+	struct pt_series_keys *file_keys;   /* one per worker: of the file
+	                                       being read, merged into keys
+	                                       when it was read whole */
 	atomic_size_t held;                 /* bytes of packed rows kept */
+	size_t rereads;                     /* files step 3 reads again */
+	atomic_size_t reread;               /* of those, read so far */
 	atomic_size_t done;                 /* files parsed so far */
 	struct pt_dataset *ds;              /* step 3 */
 };
@@ -260,7 +309,8 @@ struct load_job {
 struct first_read {
 	struct load_job *job;
 	struct parsed_file *pf;
-	struct pt_series_keys *keys;
+	size_t worker;
+	size_t snaps_with_rows;   /* in this file so far */
 	struct pt_error *err;
 };
 
@@ -270,6 +320,72 @@ drop_packed_rows(struct load_job *job, struct parsed_file *pf)
 	atomic_fetch_sub(&job->held, pt_packed_rows_bytes(&pf->packed));
 	pt_packed_rows_finish(&pf->packed);
 	pf->keep_rows = false;
+}
+
+/*
+ * What a second read must find again in a snapshot: a hash of its row
+ * count and of each row's key, Allocs, Frees and Bytes, computed alike
+ * from parsed rows (rows_hash) and packed ones (packed_hash).
+ */
+static uint64_t
+hash_row(uint64_t h, const uint8_t tag[4], unsigned pool, uint64_t allocs,
+		uint64_t frees, int64_t bytes)
+{
+	uint64_t v[4] = {
+		(uint64_t)tag[0] | (uint64_t)tag[1] << 8 | (uint64_t)tag[2] << 16 |
+			(uint64_t)tag[3] << 24 | (uint64_t)pool << 32,
+		allocs, frees, (uint64_t)bytes,
+	};
+	for (int k = 0; k < 4; k++) {
+		h = (h ^ v[k]) * UINT64_C(0x100000001b3);
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+#define HASH_SEED UINT64_C(0xcbf29ce484222325)
+
+static uint64_t
+rows_hash(const struct pt_snapshot *snap)
+{
+	uint64_t h = HASH_SEED ^ snap->nrows;
+	for (size_t r = 0; snap->rows != NULL && r < snap->nrows; r++) {
+		const struct pt_row *row = &snap->rows[r];
+		h = hash_row(h, row->tag, row->pool, (uint64_t)row->allocs,
+			(uint64_t)row->frees, row->bytes);
+	}
+	return h;
+}
+
+/* Snapshot i of pk, which had nrows rows (none packed when too many). */
+static uint64_t
+packed_hash(const struct pt_packed_rows *pk, size_t i, size_t nrows)
+{
+	uint64_t h = HASH_SEED ^ nrows;
+	size_t end = i + 1 < pk->nsnaps ? pk->first[i + 1] : pk->nrows;
+	for (size_t r = pk->first[i]; r < end; r++) {
+		const struct pt_packed_row *row = &pk->rows[r];
+		h = hash_row(h, row->tag, row->pool_mapped & 1, row->allocs,
+			row->frees, row->bytes);
+	}
+	return h;
+}
+
+static bool
+note_hash(struct parsed_file *pf, size_t index, uint64_t h)
+{
+	if (index >= pf->hashes_cap) {
+		size_t cap = pf->hashes_cap ? pf->hashes_cap * 2 : 16;
+		while (cap <= index)
+			cap *= 2;
+		uint64_t *p = realloc(pf->hashes, cap * sizeof(*p));
+		if (p == NULL)
+			return false;
+		pf->hashes = p;
+		pf->hashes_cap = cap;
+	}
+	pf->hashes[index] = h;
+	return true;
 }
 
 static bool
@@ -284,22 +400,57 @@ keep_rows(struct first_read *fr, const struct pt_snapshot *snap)
 		return false;
 	size_t grew = pt_packed_rows_bytes(&pf->packed) - before;
 	size_t held = atomic_fetch_add(&fr->job->held, grew) + grew;
-	if (held > fr->job->opts->max_held_bytes && !pf->src->is_stdin)
+	if (held > fr->job->opts->max_held_bytes && pf->rereadable) {
+		/* Hashed only now: a file whose rows stay is read once. */
+		for (size_t i = 0; i < pf->packed.nsnaps; i++)
+			if (!note_hash(pf, i, packed_hash(&pf->packed, i,
+					pf->result.snaps[i].nrows)))
+				return false;
 		drop_packed_rows(fr->job, pf);
+	}
 	return true;
+}
+
+/*
+ * Fail early when even this file's keys and snapshots so far would exceed
+ * the cell limit, rather than gather keys without bound first (a file
+ * whose every snapshot brings new tags).  Both are lower bounds of what
+ * pt_dataset_begin will count, so this fails only where it would.  Only
+ * this file's are used, not those of files other workers read, so that
+ * the message is the same whatever the number of threads.
+ */
+static bool
+cells_may_fit(struct first_read *fr)
+{
+	const struct load_job *job = fr->job;
+	if (job->opts->max_cells == 0)
+		return true;
+	size_t keys = pt_series_keys_count(&job->file_keys[fr->worker]);
+	size_t snaps = fr->snaps_with_rows < PT_MAX_SNAPSHOTS ?
+		fr->snaps_with_rows : PT_MAX_SNAPSHOTS;
+	return pt_dataset_cells_fit(keys, snaps, job->opts->max_cells, fr->err);
 }
 
 static bool
 first_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 {
-	(void)index;
 	struct first_read *fr = ctx;
+	struct pt_series_keys *keys = &fr->job->file_keys[fr->worker];
 	for (size_t r = 0; snap->rows != NULL && r < snap->nrows; r++)
-		if (!pt_series_keys_add(fr->keys, snap->rows[r].tag,
-				snap->rows[r].pool))
+		if (!pt_series_keys_add_seen(keys, snap->rows[r].tag,
+				snap->rows[r].pool, index))
 			goto oom;
-	if (fr->pf->keep_rows && !keep_rows(fr, snap))
+	if (snap->rows != NULL && snap->nrows > 0) {
+		fr->snaps_with_rows++;
+		if (!cells_may_fit(fr))
+			return false;
+	}
+	if (fr->pf->keep_rows) {
+		if (!keep_rows(fr, snap))
+			goto oom;
+	} else if (!note_hash(fr->pf, index, rows_hash(snap))) {
 		goto oom;
+	}
 	return true;
 oom:
 	pt_error_set(fr->err, 0, "out of memory");
@@ -319,6 +470,17 @@ skip_unreadable(struct load_job *job, struct parsed_file *pf,
 		"%s", ps->err.msg);
 }
 
+/*
+ * A snapshot's place in the input, in the order collect_usable takes
+ * them: where the keys were first seen, so that those of snapshots past
+ * PT_MAX_SNAPSHOTS can be dropped (the parser keeps no more per file).
+ */
+static uint64_t
+key_position(size_t file, size_t snapshot)
+{
+	return (uint64_t)file * PT_MAX_SNAPSHOTS + snapshot;
+}
+
 static void
 first_read_task(void *ctx, size_t worker, size_t i)
 {
@@ -326,10 +488,17 @@ first_read_task(void *ctx, size_t worker, size_t i)
 	struct parsed_file *pf = &job->files[i];
 	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
 		.max_bytes = job->opts->max_file_bytes };
-	struct first_read fr = { job, pf, &job->keys[worker], &ps.err };
+	struct first_read fr = { job, pf, worker, 0, &ps.err };
 	pf->keep_rows = true;
 	bool ok = stream_input(&ps, job->parsers[worker], &pf->result,
 		&pf->diags, first_read_sink, &fr);
+	/* Only the keys of a file read whole can become series. */
+	if (ok && !pt_series_keys_merge_at(&job->keys[worker],
+			&job->file_keys[worker], key_position(i, 0))) {
+		pt_error_set(&ps.err, 0, "out of memory");
+		ok = false;
+	}
+	pt_series_keys_clear(&job->file_keys[worker]);
 	if (!ok && ps.read_failed) {
 		skip_unreadable(job, pf, &ps);
 	} else if (!ok) {
@@ -383,7 +552,8 @@ second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 	struct second_read *sr = ctx;
 	const struct pt_parse_result *first = &sr->pf->result;
 	if (index >= first->nsnaps || first->snaps[index].nrows != snap->nrows ||
-			first->snaps[index].line != snap->line) {
+			first->snaps[index].line != snap->line ||
+			sr->pf->hashes[index] != rows_hash(snap)) {
 		say_changed(sr->err, sr->pf->src, snap->line);
 		return false;
 	}
@@ -393,7 +563,12 @@ second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 	if (pt_dataset_fill_rows(sr->job->ds, sr->filler, slot, snap->rows,
 			snap->nrows))
 		return true;
-	pt_error_set(sr->err, 0, "out of memory while aligning snapshots");
+	/* The hashes matched, so a row of a key the first read never gave
+	 * is all but impossible; still, it is the file, not memory. */
+	if (!pt_dataset_has_keys(sr->job->ds, snap->rows, snap->nrows))
+		say_changed(sr->err, sr->pf->src, snap->line);
+	else
+		pt_error_set(sr->err, 0, "out of memory while aligning snapshots");
 	return false;
 }
 
@@ -401,7 +576,8 @@ static void
 read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
 {
 	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
-		.max_bytes = job->opts->max_file_bytes, .stop_at = pf->length };
+		.max_bytes = job->opts->max_file_bytes, .stop_at = pf->length,
+		.again = true };
 	struct second_read sr = { job, pf, worker, &ps.err };
 	struct pt_parse_result again;
 	struct pt_diags diags;   /* said the first time */
@@ -420,15 +596,29 @@ read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
 	pt_diags_finish(&diags);
 }
 
+/* Whether any of the file's snapshots is used (else it is not re-read). */
+static bool
+has_a_slot(const struct parsed_file *pf)
+{
+	for (size_t k = 0; k < pf->result.nsnaps; k++)
+		if (pf->slot[k] != SIZE_MAX)
+			return true;
+	return false;
+}
+
 static void
 fill_task(void *ctx, size_t worker, size_t i)
 {
 	struct load_job *job = ctx;
 	struct parsed_file *pf = &job->files[i];
-	if (!pf->parsed || pf->slot == NULL)
+	if (!pf->parsed || pf->slot == NULL || !has_a_slot(pf))
 		return;
 	if (!pf->keep_rows) {
 		read_again(job, worker, pf);
+		size_t done = atomic_fetch_add(&job->reread, 1) + 1;
+		if (worker == 0 && job->opts->progress != NULL)
+			job->opts->progress(job->opts->progress_ctx, done,
+				job->rereads);
 		return;
 	}
 	const struct pt_packed_rows *pk = &pf->packed;
@@ -496,13 +686,19 @@ load_job_finish(struct load_job *job, size_t nworkers)
 {
 	for (size_t w = 0; w < nworkers; w++) {
 		pt_parser_destroy(job->parsers[w]);
-		free(job->bufs[w].in);
-		free(job->bufs[w].out);
-		pt_series_keys_finish(&job->keys[w]);
+		if (job->bufs != NULL) {
+			free(job->bufs[w].in);
+			free(job->bufs[w].out);
+		}
+		if (job->keys != NULL)
+			pt_series_keys_finish(&job->keys[w]);
+		if (job->file_keys != NULL)
+			pt_series_keys_finish(&job->file_keys[w]);
 	}
 	free(job->parsers);
 	free(job->bufs);
 	free(job->keys);
+	free(job->file_keys);
 }
 
 static bool
@@ -511,7 +707,9 @@ load_job_init(struct load_job *job, size_t nworkers, struct pt_error *err)
 	job->parsers = calloc(nworkers, sizeof(*job->parsers));
 	job->bufs = calloc(nworkers, sizeof(*job->bufs));
 	job->keys = calloc(nworkers, sizeof(*job->keys));
-	if (job->parsers == NULL || job->bufs == NULL || job->keys == NULL) {
+	job->file_keys = calloc(nworkers, sizeof(*job->file_keys));
+	if (job->parsers == NULL || job->bufs == NULL || job->keys == NULL ||
+			job->file_keys == NULL) {
 		pt_error_set(err, 0, "out of memory");
 		return false;
 	}
@@ -562,11 +760,21 @@ read_all(struct load_job *job, size_t nworkers, struct pt_analysis *a,
 	return ok;
 }
 
+static void
+say_too_many_snapshots(struct pt_analysis *a, const struct pt_source *src,
+		long line)
+{
+	pt_diags_add(&a->diags, PT_SEV_WARNING, src->name, line,
+		"more than %d snapshots; the rest are ignored", PT_MAX_SNAPSHOTS);
+}
+
 /* Collect the snapshots that have rows; empty ones are reported. */
 static bool
 collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
-		size_t *nout, struct pt_analysis *a, struct pt_error *err)
+		size_t *nout, uint64_t *cut_at, struct pt_analysis *a,
+		struct pt_error *err)
 {
+	*cut_at = UINT64_MAX;
 	size_t total = 0;
 	for (size_t f = 0; f < nfiles; f++)
 		total += files[f].parsed ? files[f].result.nsnaps : 0;
@@ -582,9 +790,11 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 		const struct pt_parse_result *r = &files[f].result;
 		if (r->nsnaps > 0)
 			a->files_with_snapshots++;
-		a->snapshots_found += r->nsnaps;
+		a->snapshots_found += r->nsnaps + r->dropped_snaps +
+			r->empty_dropped;
 		a->skipped_inputs += r->orphan_rows;
-		for (size_t i = 0; i < r->nsnaps; i++) {
+		bool cut = false;
+		for (size_t i = 0; i < r->nsnaps && !cut; i++) {
 			a->skipped_inputs += r->snaps[i].duplicates;
 			if (r->snaps[i].nrows == 0) {
 				pt_diags_add(&a->diags, PT_SEV_WARNING,
@@ -603,16 +813,25 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 				continue;
 			}
 			if (n == PT_MAX_SNAPSHOTS) {
-				pt_diags_add(&a->diags, PT_SEV_WARNING,
-					files[f].src->name, r->snaps[i].line,
-					"more than %d snapshots; the rest are ignored",
-					PT_MAX_SNAPSHOTS);
+				if (*cut_at == UINT64_MAX)
+					*cut_at = key_position(f, i);
+				say_too_many_snapshots(a, files[f].src, r->snaps[i].line);
 				a->skipped_inputs += r->nsnaps - i;
-				break;
+				cut = true;
+				continue;
 			}
 			u[n++] = (struct usable){ &files[f], i };
 			a->rows += r->snaps[i].nrows;
 		}
+		/* Headers the parser did not keep (PT_MAX_SNAPSHOTS in this
+		 * file alone) are ignored as those past the limit are. */
+		if (r->dropped_snaps > 0 && !cut)
+			say_too_many_snapshots(a, files[f].src, r->first_dropped);
+		a->skipped_inputs += r->dropped_snaps;
+		/* Headers without rows the parser counted, not kept: their
+		 * warnings would be past PT_DIAGS_MAX, so only counted. */
+		a->skipped_inputs += r->empty_dropped;
+		a->diags.dropped += r->empty_dropped;
 	}
 	*out = u;
 	*nout = n;
@@ -699,10 +918,28 @@ assign_slots(struct load_job *job, const struct usable *u,
 	return true;
 }
 
-/* Steps 2 and 3: date and order the snapshots, fill the columns. */
+/* Count the files step 3 reads again, for the second round of progress. */
+static void
+start_second_round(struct load_job *job)
+{
+	job->rereads = 0;
+	for (size_t f = 0; f < job->nfiles; f++) {
+		const struct parsed_file *pf = &job->files[f];
+		if (pf->parsed && pf->slot != NULL && !pf->keep_rows &&
+				has_a_slot(pf))
+			job->rereads++;
+	}
+	atomic_init(&job->reread, 0);
+	if (job->rereads > 0 && job->opts->progress != NULL)
+		job->opts->progress(job->opts->progress_ctx, 0, job->rereads);
+}
+
+/* Steps 2 and 3: date and order the snapshots, fill the columns.  Keys
+ * first seen at cut_at or later are of snapshots left out. */
 static bool
 align(struct load_job *job, size_t nworkers, const struct usable *u,
-		size_t n, struct pt_analysis *a, struct pt_error *err)
+		size_t n, uint64_t cut_at, struct pt_analysis *a,
+		struct pt_error *err)
 {
 	const struct pt_analysis_opts *opts = job->opts;
 	bool ok = false;
@@ -724,11 +961,17 @@ align(struct load_job *job, size_t nworkers, const struct usable *u,
 	for (size_t w = 1; w < nworkers; w++)
 		if (!pt_series_keys_merge(&job->keys[0], &job->keys[w]))
 			goto oom;
+	if (cut_at != UINT64_MAX &&
+			!pt_series_keys_drop_from(&job->keys[0], cut_at))
+		goto oom;
 	if (!pt_dataset_begin(&a->ds, ts, n, &job->keys[0], opts->max_cells,
 			nworkers, err))
 		goto out;
 	job->ds = &a->ds;
+	start_second_round(job);
 	pt_workers_run(nworkers, job->nfiles, fill_task, job);
+	if (job->rereads > 0 && opts->progress != NULL)
+		opts->progress(opts->progress_ctx, job->rereads, job->rereads);
 	for (size_t f = 0; f < job->nfiles; f++)
 		if (job->files[f].failed) {
 			*err = job->files[f].err;
@@ -849,14 +1092,15 @@ analyse(const struct pt_source *sources, size_t nsources,
 			"(x86 poolmon prints values above 2^31 as negative; first "
 			"in this file)", a->neg_fixed_rows,
 			a->neg_fixed_rows == 1 ? "" : "s");
-	if (!collect_usable(files, nsources, &usable, &nusable, a, err))
+	uint64_t cut_at;
+	if (!collect_usable(files, nsources, &usable, &nusable, &cut_at, a, err))
 		goto out;
 	if (nusable == 0) {
 		pt_error_set(err, 0, "no poolmon snapshot with rows in %zu file%s",
 			nsources, nsources == 1 ? "" : "s");
 		goto out;
 	}
-	ok = align(&job, nworkers, usable, nusable, a, err);
+	ok = align(&job, nworkers, usable, nusable, cut_at, a, err);
 out:
 	/* Every error diagnostic is an input left out: unreadable, missing,
 	 * or without a snapshot. */
@@ -867,6 +1111,7 @@ out:
 			pt_parse_result_finish(&files[i].result);
 			pt_diags_finish(&files[i].diags);
 			free(files[i].slot);
+			free(files[i].hashes);
 		}
 	if (job.parsers != NULL)
 		load_job_finish(&job, nworkers);

@@ -206,6 +206,9 @@ struct state {
 	struct intern_table interned;
 	long line;
 	size_t max_rows_kept;   /* per block, 0 = all; see pt_parse_stream_begin */
+	size_t max_snaps;       /* 0 = all; see pt_parse_stream_limit_snapshots */
+	bool dropping;          /* past max_snaps: lines of blocks not kept */
+	size_t empty_kept;      /* blocks without rows kept (with max_snaps) */
 };
 
 const char *
@@ -769,7 +772,8 @@ classify(struct pt_parser *p, const char *s, size_t n, int64_t *stamp_ms,
 static struct pt_snapshot *
 current_block(struct state *st)
 {
-	return st->out->nsnaps ? &st->out->snaps[st->out->nsnaps - 1] : NULL;
+	return st->out->nsnaps && !st->dropping ?
+		&st->out->snaps[st->out->nsnaps - 1] : NULL;
 }
 
 static void
@@ -806,11 +810,42 @@ is_x86_header(const char *s, size_t n)
 		(n == l86g && memcmp(s, H86G + skip, n) == 0);
 }
 
+/*
+ * A block without rows is only reported (and ignored) by the caller, and
+ * no more than PT_DIAGS_MAX reports are kept: past that many in a file,
+ * such blocks are counted in out->empty_dropped, not kept.  The current
+ * block is never delivered yet, so its slot can be given to the next.
+ */
+static void
+forget_empty_block(struct state *st)
+{
+	struct pt_snapshot *b = current_block(st);
+	if (b == NULL || b->nrows != 0)
+		return;
+	if (st->empty_kept < PT_DIAGS_MAX) {
+		st->empty_kept++;
+		return;
+	}
+	st->out->nsnaps--;
+	st->out->empty_dropped++;
+}
+
 static bool
 open_block(struct state *st, const char *s, size_t n)
 {
 	settle_layout(st);
 	struct pt_parse_result *out = st->out;
+	if (st->max_snaps != 0)
+		forget_empty_block(st);
+	if (st->max_snaps != 0 && out->nsnaps >= st->max_snaps) {
+		/* Headers without rows cost memory too: past the limit none is
+		 * kept, and the rows under them are ignored. */
+		if (out->dropped_snaps++ == 0)
+			out->first_dropped = st->line;
+		st->dropping = true;
+		forget_pending_block_lines(st);
+		return true;
+	}
 	if (out->nsnaps == st->snap_cap) {
 		size_t cap = grown_cap(st->snap_cap, out->nsnaps + 1,
 			sizeof(*out->snaps), 8);
@@ -988,6 +1023,8 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	bool loose = k == K_ROW_LOOSE || k == K_IROW_LOOSE;
 	struct pt_snapshot *b = current_block(st);
 	forget_pending_block_lines(st);
+	if (st->dropping)
+		return true;
 	if (b == NULL) {
 		if (st->out->orphan_rows++ == 0)
 			pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line,
@@ -1015,6 +1052,13 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	if (loose)
 		r.flags |= PT_ROW_LOOSE;
 
+	if (st->max_rows_kept != 0 && b->nrows >= st->max_rows_kept) {
+		/* Too many to be poolmon: counted, neither kept nor looked up
+		 * (the caller ignores the snapshot), so a hostile file cannot
+		 * fill memory. */
+		b->nrows++;
+		return true;
+	}
 	bool added;
 	if (!keys_insert(&st->p->keys, row_key(&r), &added))
 		return false;
@@ -1028,12 +1072,6 @@ add_row(struct state *st, const char *s, enum line_kind k)
 		return false;
 
 	struct result_store *rs = st->store;
-	if (st->max_rows_kept != 0 && b->nrows >= st->max_rows_kept) {
-		/* Too many to be poolmon: counted, not kept (the caller ignores
-		 * the snapshot), so a hostile file cannot fill memory. */
-		b->nrows++;
-		return true;
-	}
 	if (rs->nrows == rs->cap) {
 		size_t cap = grown_cap(rs->cap, rs->nrows + 1, sizeof(r), 256);
 		struct pt_row *rows = cap ?
@@ -1275,11 +1313,14 @@ struct pt_parse_stream {
 	pt_snapshot_sink sink;
 	void *ctx;
 	struct pt_error *err;
-	char *pending;          /* text not parsed yet: at most one line, or
-	                         * a final Ctrl-Z line and the LFs after it */
+	char *pending;          /* text not parsed yet: at most one line */
 	size_t plen, pcap;
 	bool overlong;          /* pending holds the cut start of a long line */
-	bool overlong_text;     /* that line has a non-blank byte */
+	bool overlong_text;     /* a non-blank byte past the cut, last aside */
+	char overlong_last;     /* the line's last byte so far (past the cut) */
+	size_t held_lfs;        /* > 0: the line (pending or overlong) ended
+	                         * in a Ctrl-Z and this many LFs followed;
+	                         * the input may end there, which drops them */
 	size_t delivered;       /* snapshots handed to sink */
 };
 
@@ -1304,6 +1345,12 @@ pt_parse_stream_begin(struct pt_parser *p, const char *file,
 	ps->ctx = ctx;
 	ps->err = err;
 	return ps;
+}
+
+void
+pt_parse_stream_limit_snapshots(struct pt_parse_stream *ps, size_t max)
+{
+	ps->st.max_snaps = max;
 }
 
 static bool
@@ -1381,11 +1428,36 @@ pend(struct pt_parse_stream *ps, const char *text, size_t len)
 /*
  * A line longer than MAX_LINE is junk whatever it says: only its first
  * MAX_LINE + 1 bytes are kept, and whether anything but blanks followed.
+ * The bytes past the cut are seen in pieces; the last is kept apart, as a
+ * final Ctrl-Z is dropped.
  */
-static bool
-parse_overlong_line(struct pt_parse_stream *ps)
+static void
+overlong_add(struct pt_parse_stream *ps, const char *s, size_t n)
 {
-	if (ps->overlong_text && is_all_blank(ps->pending, ps->plen))
+	if (n == 0)
+		return;
+	ps->overlong_text = ps->overlong_text || !is_blank(ps->overlong_last) ||
+		!is_all_blank(s, n - 1);
+	ps->overlong_last = s[n - 1];
+}
+
+static void
+start_overlong(struct pt_parse_stream *ps)
+{
+	ps->overlong = true;
+	ps->overlong_text = false;
+	ps->overlong_last = ' ';
+	overlong_add(ps, ps->pending + MAX_LINE + 1, ps->plen - MAX_LINE - 1);
+	ps->plen = MAX_LINE + 1;
+}
+
+/* final_z: the input ends with this line, so a last Ctrl-Z is dropped. */
+static bool
+parse_overlong_line(struct pt_parse_stream *ps, bool final_z)
+{
+	bool text = ps->overlong_text || (!is_blank(ps->overlong_last) &&
+		!(final_z && ps->overlong_last == CTRL_Z));
+	if (text && is_all_blank(ps->pending, ps->plen))
 		ps->pending[ps->plen - 1] = 'x';
 	ps->overlong = false;
 	ps->st.line++;
@@ -1394,54 +1466,120 @@ parse_overlong_line(struct pt_parse_stream *ps)
 	return ok;
 }
 
-/* Where the text to hold back starts: see pending. */
-static size_t
-hold_from(const char *s, size_t n)
+/* More text came after a Ctrl-Z line and its LFs: they are ordinary. */
+static bool
+release_held(struct pt_parse_stream *ps)
 {
-	size_t e = n;
-	while (e > 0 && s[e - 1] == '\n')
-		e--;
-	/* A Ctrl-Z may be the last byte of the input (pt_decode drops it):
-	 * keep its line until more text or the end says. */
-	size_t from = e > 0 && s[e - 1] == CTRL_Z ? e - 1 : n;
-	while (from > 0 && s[from - 1] != '\n')
+	bool ok;
+	if (ps->overlong) {
+		ok = parse_overlong_line(ps, false);
+	} else {
+		ps->st.line++;
+		ok = handle_line(&ps->st, ps->pending, ps->plen);
+		ps->plen = 0;
+	}
+	/* The first LF ended the line; each other one is a blank line. */
+	for (size_t i = 1; ok && i < ps->held_lfs; i++) {
+		ps->st.line++;
+		ok = handle_line(&ps->st, "", 0);
+	}
+	ps->held_lfs = 0;
+	return ok;
+}
+
+static size_t
+count_lfs(const char *s, size_t n)
+{
+	size_t k = 0;
+	while (k < n && s[k] == '\n')
+		k++;
+	return k;
+}
+
+/*
+ * Parse the complete lines in pending, keeping the incomplete last one.
+ * When pending ends with a line whose last byte is a Ctrl-Z and only LFs
+ * after it, that line is kept instead and the LFs counted (held_lfs):
+ * pt_decode drops a final Ctrl-Z and the LFs after it.
+ */
+static bool
+parse_complete_lines(struct pt_parse_stream *ps)
+{
+	char *p = ps->pending;
+	size_t from = ps->plen;
+	while (from > 0 && p[from - 1] != '\n')
 		from--;
-	return from;
+	size_t keep_from = from, keep_to = ps->plen;
+	if (from == ps->plen) {
+		size_t e = from;
+		while (e > 0 && p[e - 1] == '\n')
+			e--;
+		if (e > 0 && p[e - 1] == CTRL_Z) {
+			keep_to = e;
+			keep_from = e - 1;
+			while (keep_from > 0 && p[keep_from - 1] != '\n')
+				keep_from--;
+			ps->held_lfs = from - e;
+		}
+	}
+	if (!parse_lines(&ps->st, p, keep_from))
+		return false;
+	ps->plen = keep_to - keep_from;
+	memmove(p, p + keep_from, ps->plen);
+	return true;
 }
 
 bool
 pt_parse_stream_feed(struct pt_parse_stream *ps, const char *text,
 		size_t len)
 {
+	if (ps->held_lfs > 0) {
+		size_t k = count_lfs(text, len);
+		ps->held_lfs += k;
+		text += k;
+		len -= k;
+		if (len == 0)
+			return true;
+		if (!release_held(ps))
+			goto oom;
+	}
 	if (ps->overlong) {
 		const char *nl = memchr(text, '\n', len);
 		size_t seg = nl ? (size_t)(nl - text) : len;
-		ps->overlong_text = ps->overlong_text || !is_all_blank(text, seg);
+		overlong_add(ps, text, seg);
 		if (nl == NULL)
 			return true;
-		if (!parse_overlong_line(ps))
-			goto oom;
 		text += seg + 1;
 		len -= seg + 1;
+		if (ps->overlong_last == CTRL_Z && count_lfs(text, len) == len) {
+			ps->held_lfs = 1 + len;
+			return true;
+		}
+		if (!parse_overlong_line(ps, false))
+			goto oom;
 	}
-	if (!pend(ps, text, len))
+	if (!pend(ps, text, len) || !parse_complete_lines(ps))
 		goto oom;
-	size_t from = hold_from(ps->pending, ps->plen);
-	if (!parse_lines(&ps->st, ps->pending, from))
-		goto oom;
-	ps->plen -= from;
-	memmove(ps->pending, ps->pending + from, ps->plen);
-	if (ps->plen > MAX_LINE + 1 &&
-			memchr(ps->pending, '\n', ps->plen) == NULL) {
-		ps->overlong = true;
-		ps->overlong_text = !is_all_blank(ps->pending + MAX_LINE + 1,
-			ps->plen - MAX_LINE - 1);
-		ps->plen = MAX_LINE + 1;
-	}
+	if (ps->held_lfs == 0 && ps->plen > MAX_LINE + 1)
+		start_overlong(ps);
 	return deliver(ps, false);
 oom:
 	pt_error_set(ps->err, ps->st.line, "out of memory");
 	return false;
+}
+
+/* The last line, as pt_decode ends a text: without a final Ctrl-Z. */
+static bool
+parse_last_line(struct pt_parse_stream *ps)
+{
+	if (ps->overlong)
+		return parse_overlong_line(ps, true);
+	if (ps->plen > 0 && ps->pending[ps->plen - 1] == CTRL_Z)
+		ps->plen--;
+	if (ps->plen == 0)
+		return true;
+	ps->st.line++;
+	return handle_line(&ps->st, ps->pending, ps->plen);
 }
 
 bool
@@ -1449,20 +1587,7 @@ pt_parse_stream_end(struct pt_parse_stream *ps, bool parse_rest)
 {
 	bool ok = true;
 	if (parse_rest) {
-		if (ps->overlong) {
-			ok = parse_overlong_line(ps);
-		} else {
-			/* As pt_decode ends a text: without a final Ctrl-Z (and
-			 * the LFs after it), with a final LF. */
-			size_t e = ps->plen;
-			while (e > 0 && ps->pending[e - 1] == '\n')
-				e--;
-			if (e > 0 && ps->pending[e - 1] == CTRL_Z)
-				ps->plen = e - 1;
-			if (ps->plen > 0 && ps->pending[ps->plen - 1] != '\n')
-				ok = pend(ps, "\n", 1);
-			ok = ok && parse_lines(&ps->st, ps->pending, ps->plen);
-		}
+		ok = parse_last_line(ps);
 		if (!ok)
 			pt_error_set(ps->err, ps->st.line, "out of memory");
 		ps->st.out->lines = (size_t)ps->st.line;

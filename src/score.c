@@ -758,6 +758,41 @@ decide_reason(const struct pt_score *sc)
 	return f[weakest].why;
 }
 
+/*
+ * Unwrapped Allocs and Frees at the first and last present cells, as
+ * pt_dataset_counter_at gives them, in one walk: from the start of the
+ * first cell's epoch to it, then from the start of the last cell's epoch
+ * (the same walk when they share one) to it.
+ */
+static void
+endpoint_counters(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
+{
+	const struct pt_series *se = &ds->series[s];
+	const uint64_t *present = pt_dataset_present(ds, s);
+	const uint32_t *allocs = pt_dataset_col32(ds, ds->allocs32, s);
+	const uint32_t *frees = pt_dataset_col32(ds, ds->frees32, s);
+	size_t last_epoch = ds->epoch_start[ds->snaps[se->last].epoch];
+	struct pt_unwrap ua = PT_UNWRAP_INIT, uf = PT_UNWRAP_INIT;
+	int64_t a = 0, f = 0;
+	for (size_t k = ds->epoch_start[ds->snaps[se->first].epoch];
+			k <= se->last; k++) {
+		if (k > se->first && k < last_epoch) {
+			k = last_epoch;
+			ua = uf = PT_UNWRAP_INIT;
+		}
+		if (pt_is_present(present, k)) {
+			a = pt_unwrap_step(&ua, allocs[k]);
+			f = pt_unwrap_step(&uf, frees[k]);
+		}
+		if (k == se->first) {
+			sc->allocs_first = a;
+			sc->frees_first = f;
+		}
+	}
+	sc->allocs_last = a;
+	sc->frees_last = f;
+}
+
 static void
 fill_endpoints(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
 {
@@ -769,10 +804,7 @@ fill_endpoints(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
 		ds->snaps[se->first].t_ms) / MS_PER_HOUR;
 	sc->bytes_first = ds->bytes[f];
 	sc->bytes_last = ds->bytes[l];
-	sc->allocs_first = pt_dataset_counter_at(ds, ds->allocs32, s, se->first);
-	sc->allocs_last = pt_dataset_counter_at(ds, ds->allocs32, s, se->last);
-	sc->frees_first = pt_dataset_counter_at(ds, ds->frees32, s, se->first);
-	sc->frees_last = pt_dataset_counter_at(ds, ds->frees32, s, se->last);
+	endpoint_counters(ds, s, sc);
 	sc->diff_first = pt_diff32(ds->allocs32[f], ds->frees32[f]);
 	sc->diff_last = pt_diff32(ds->allocs32[l], ds->frees32[l]);
 	sc->per_alloc_last = sc->diff_last > 0 ? ds->bytes[l] / sc->diff_last :

@@ -11,7 +11,7 @@
 /* Open-addressing map from (tag, pool) to series index. */
 struct series_map {
 	uint64_t *keys;   /* 0 = empty; else key + 1 */
-	size_t *values;
+	uint64_t *values; /* series index; for pt_series_keys, where first seen */
 	size_t cap;       /* power of two */
 	size_t len;
 };
@@ -38,7 +38,7 @@ map_grow(struct series_map *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 1024;
 	uint64_t *keys = calloc(cap, sizeof(*keys));
-	size_t *values = malloc(cap * sizeof(*values));
+	uint64_t *values = malloc(cap * sizeof(*values));
 	if (keys == NULL || values == NULL) {
 		free(keys);
 		free(values);
@@ -218,23 +218,38 @@ pt_packed_rows_finish(struct pt_packed_rows *pk)
 /* ---- series keys ---- */
 
 bool
-pt_series_keys_add(struct pt_series_keys *k, const uint8_t tag[4],
-		uint8_t pool)
+pt_series_keys_add_seen(struct pt_series_keys *k, const uint8_t tag[4],
+		uint8_t pool, uint64_t where)
 {
 	if (k->map == NULL && (k->map = calloc(1, sizeof(struct series_map))) == NULL)
 		return false;
-	size_t idx;
-	bool inserted;
 	struct series_map *m = k->map;
-	if (!map_lookup_or_insert(m, series_key(tag, pool), m->len, &idx,
-			&inserted))
+	if ((m->len + 1) * 2 > m->cap && !map_grow(m))
 		return false;
+	uint64_t key = series_key(tag, pool);
+	size_t j = hash_slot(key, m->cap);
+	while (m->keys[j] != 0 && m->keys[j] != key)
+		j = (j + 1) & (m->cap - 1);
+	if (m->keys[j] == 0) {
+		m->keys[j] = key;
+		m->values[j] = where;
+		m->len++;
+	} else if (where < m->values[j]) {
+		m->values[j] = where;
+	}
 	return true;
 }
 
 bool
-pt_series_keys_merge(struct pt_series_keys *dst,
-		const struct pt_series_keys *src)
+pt_series_keys_add(struct pt_series_keys *k, const uint8_t tag[4],
+		uint8_t pool)
+{
+	return pt_series_keys_add_seen(k, tag, pool, 0);
+}
+
+bool
+pt_series_keys_merge_at(struct pt_series_keys *dst,
+		const struct pt_series_keys *src, uint64_t base)
 {
 	const struct series_map *m = src->map;
 	for (size_t j = 0; m != NULL && j < m->cap; j++) {
@@ -243,9 +258,49 @@ pt_series_keys_merge(struct pt_series_keys *dst,
 		uint64_t key = m->keys[j] - 1;
 		uint8_t tag[4] = { (uint8_t)key, (uint8_t)(key >> 8),
 			(uint8_t)(key >> 16), (uint8_t)(key >> 24) };
-		if (!pt_series_keys_add(dst, tag, (uint8_t)(key >> 32)))
+		if (!pt_series_keys_add_seen(dst, tag, (uint8_t)(key >> 32),
+				base + m->values[j]))
 			return false;
 	}
+	return true;
+}
+
+bool
+pt_series_keys_merge(struct pt_series_keys *dst,
+		const struct pt_series_keys *src)
+{
+	return pt_series_keys_merge_at(dst, src, 0);
+}
+
+void
+pt_series_keys_clear(struct pt_series_keys *k)
+{
+	struct series_map *m = k->map;
+	if (m == NULL || m->len == 0)
+		return;
+	memset(m->keys, 0, m->cap * sizeof(*m->keys));
+	m->len = 0;
+}
+
+bool
+pt_series_keys_drop_from(struct pt_series_keys *k, uint64_t where)
+{
+	struct pt_series_keys kept = { NULL };
+	const struct series_map *m = k->map;
+	for (size_t j = 0; m != NULL && j < m->cap; j++) {
+		if (m->keys[j] == 0 || m->values[j] >= where)
+			continue;
+		uint64_t key = m->keys[j] - 1;
+		uint8_t tag[4] = { (uint8_t)key, (uint8_t)(key >> 8),
+			(uint8_t)(key >> 16), (uint8_t)(key >> 24) };
+		if (!pt_series_keys_add_seen(&kept, tag, (uint8_t)(key >> 32),
+				m->values[j])) {
+			pt_series_keys_finish(&kept);
+			return false;
+		}
+	}
+	pt_series_keys_finish(k);
+	*k = kept;
 	return true;
 }
 
@@ -324,6 +379,25 @@ struct series_priv {
 	size_t nfillers;
 };
 
+bool
+pt_dataset_cells_fit(size_t nseries, size_t nsnap, size_t max_cells,
+		struct pt_error *err)
+{
+	if (max_cells == 0)
+		return true;
+	if (nseries != 0 && nsnap > max_cells / nseries) {
+		/* For the message only (it may wrap where size_t is 32 bits). */
+		size_t cells = nseries * nsnap;
+		pt_error_set(err, 0,
+			"%zu series x %zu snapshots = %zu cells exceeds the limit of "
+			"%zu cells (%zu bytes and a bit each: %zu MB would be needed)",
+			nseries, nsnap, cells, max_cells, PT_BYTES_PER_CELL,
+			(cells / 1000 * PT_BYTES_PER_CELL + cells / 8000) / 1000);
+		return false;
+	}
+	return true;
+}
+
 static bool
 alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 {
@@ -332,15 +406,9 @@ alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 		pt_error_set(err, 0, "too many series x snapshots (%zu x %zu)", m, n);
 		return false;
 	}
-	size_t cells = n * m;
-	if (max_cells != 0 && cells > max_cells) {
-		pt_error_set(err, 0,
-			"%zu series x %zu snapshots = %zu cells exceeds the limit of "
-			"%zu cells (%zu bytes and a bit each: %zu MB would be needed)",
-			m, n, cells, max_cells, PT_BYTES_PER_CELL,
-			(cells / 1000 * PT_BYTES_PER_CELL + cells / 8000) / 1000);
+	if (!pt_dataset_cells_fit(m, n, max_cells, err))
 		return false;
-	}
+	size_t cells = n * m;
 	size_t alloc = cells ? cells : 1;
 	ds->allocs32 = calloc(alloc, sizeof(uint32_t));
 	ds->frees32 = calloc(alloc, sizeof(uint32_t));
@@ -514,6 +582,18 @@ pt_dataset_fill_rows(struct pt_dataset *ds, size_t filler, size_t i,
 		const struct pt_row *rows, size_t nrows)
 {
 	return fill_any(ds, filler, i, rows, NULL, nrows);
+}
+
+bool
+pt_dataset_has_keys(const struct pt_dataset *ds, const struct pt_row *rows,
+		size_t nrows)
+{
+	const struct series_priv *priv = ds->priv;
+	for (size_t r = 0; r < nrows; r++)
+		if (series_of(&priv->map, series_key(rows[r].tag, rows[r].pool)) ==
+				SIZE_MAX)
+			return false;
+	return true;
 }
 
 bool

@@ -584,7 +584,20 @@ pt_source_open(const struct pt_source *s, size_t max_bytes,
 		pt_source_close(r);
 		return false;
 	}
+	r->id = (struct pt_source_identity){
+		.regular = S_ISREG(st.st_mode),
+		.dev = (uint64_t)st.st_dev, .ino = (uint64_t)st.st_ino,
+		.size = st.st_size > 0 ? (uint64_t)st.st_size : 0,
+	};
 	return true;
+}
+
+bool
+pt_source_same_file(const struct pt_source_identity *first,
+		uint64_t consumed, const struct pt_source_identity *again)
+{
+	return first->regular && again->regular && first->dev == again->dev &&
+		first->ino == again->ino && again->size >= consumed;
 }
 
 bool

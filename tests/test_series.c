@@ -351,6 +351,32 @@ START_TEST(test_cell_limit)
 }
 END_TEST
 
+/* Keys remember where they were first seen; those past a cut go. */
+START_TEST(test_keys_dropped_from_a_place)
+{
+	static const uint8_t a[4] = "Aaaa", b[4] = "Bbbb", c[4] = "Cccc";
+	struct pt_series_keys file = {0}, all = {0};
+	ck_assert(pt_series_keys_add_seen(&file, a, 0, 7));
+	ck_assert(pt_series_keys_add_seen(&file, b, 0, 3));
+	ck_assert(pt_series_keys_add_seen(&file, a, 0, 2));  /* earlier */
+	ck_assert(pt_series_keys_merge_at(&all, &file, 100)); /* a 102, b 103 */
+	pt_series_keys_clear(&file);
+	ck_assert_uint_eq(pt_series_keys_count(&file), 0);
+	ck_assert(pt_series_keys_add_seen(&file, c, 1, 0));
+	ck_assert(pt_series_keys_add_seen(&file, b, 0, 0));
+	ck_assert(pt_series_keys_merge_at(&all, &file, 200)); /* c 200 */
+	ck_assert_uint_eq(pt_series_keys_count(&all), 3);
+	ck_assert(pt_series_keys_drop_from(&all, 200));
+	ck_assert_uint_eq(pt_series_keys_count(&all), 2);
+	ck_assert(pt_series_keys_drop_from(&all, 103));
+	ck_assert_uint_eq(pt_series_keys_count(&all), 1);
+	ck_assert(pt_series_keys_drop_from(&all, 102));
+	ck_assert_uint_eq(pt_series_keys_count(&all), 0);
+	pt_series_keys_finish(&file);
+	pt_series_keys_finish(&all);
+}
+END_TEST
+
 static Suite *
 series_suite(void)
 {
@@ -364,6 +390,7 @@ series_suite(void)
 	tcase_add_test(tc, test_accessor_unwraps_per_epoch);
 	tcase_add_test(tc, test_mapped_text_is_kept);
 	tcase_add_test(tc, test_cell_limit);
+	tcase_add_test(tc, test_keys_dropped_from_a_place);
 	suite_add_tcase(s, tc);
 	return s;
 }

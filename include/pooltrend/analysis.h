@@ -47,15 +47,18 @@ struct pt_analysis_opts {
 	size_t max_file_bytes;        /* 0 = no limit */
 	size_t max_cells;             /* 0 = no limit */
 	size_t max_held_bytes;        /* rows kept in memory rather than read
-	                                 twice; 0: every file is read twice
-	                                 (except standard input) */
+	                                 twice; 0: every regular file is read
+	                                 twice (standard input, pipes and
+	                                 FIFOs, even by path, never are) */
 	bool no_scores;               /* leave scores NULL: diff needs no verdicts,
 	                                 and scoring is most of the run time */
 	size_t threads;               /* worker threads; 0 = online CPUs */
 	/*
 	 * Called as input files are read and parsed, always on the calling
 	 * thread (never a worker), with the files done so far and the total;
-	 * once more with done == total at the end.  NULL: no calls.
+	 * once more with done == total at the end.  When files are read a
+	 * second time (see max_held_bytes), a second round of calls counts
+	 * them from 0 to their number, ending the same way.  NULL: no calls.
 	 */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;

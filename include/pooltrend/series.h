@@ -149,6 +149,27 @@ size_t pt_series_keys_count(const struct pt_series_keys *k);
 void pt_series_keys_finish(struct pt_series_keys *k);
 
 /*
+ * Where each key was first seen, for dropping those of snapshots left out
+ * after all: add_seen keeps the smallest where given for a key (add gives
+ * 0); merge_at adds base to src's; drop_from removes the keys first seen
+ * at or after where (false: out of memory, k unchanged); clear empties k
+ * and keeps its memory for reuse.
+ */
+bool pt_series_keys_add_seen(struct pt_series_keys *k, const uint8_t tag[4],
+		uint8_t pool, uint64_t where);
+bool pt_series_keys_merge_at(struct pt_series_keys *dst,
+		const struct pt_series_keys *src, uint64_t base);
+bool pt_series_keys_drop_from(struct pt_series_keys *k, uint64_t where);
+void pt_series_keys_clear(struct pt_series_keys *k);
+
+/*
+ * Whether nseries x nsnap cells stay within max_cells (0: no limit); if
+ * not, err says so with the sizes and the memory they would need.
+ */
+bool pt_dataset_cells_fit(size_t nseries, size_t nsnap, size_t max_cells,
+		struct pt_error *err);
+
+/*
  * Build the dataset from n snapshots in time order whose rows are in
  * memory.  Reboots and wraps are reported to diags as notes.  Returns
  * false only when out of memory or when the matrix would exceed max_cells
@@ -179,6 +200,10 @@ bool pt_dataset_fill_rows(struct pt_dataset *ds, size_t filler, size_t i,
 		const struct pt_row *rows, size_t nrows);
 bool pt_dataset_fill_packed(struct pt_dataset *ds, size_t filler, size_t i,
 		const struct pt_packed_ref *rows, size_t nrows);
+/* Whether every row's key was given to pt_dataset_begin (after a failed
+ * fill: a key it did not know, or out of memory). */
+bool pt_dataset_has_keys(const struct pt_dataset *ds, const struct pt_row *rows,
+		size_t nrows);
 bool pt_dataset_end(struct pt_dataset *ds, struct pt_diags *diags,
 		struct pt_error *err);
 

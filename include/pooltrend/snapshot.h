@@ -114,6 +114,10 @@ struct pt_parse_result {
 	size_t skipped;         /* lines that fit no known kind */
 	long first_skipped;     /* line number of the first skipped line, 0 if none */
 	size_t orphan_rows;     /* row-looking lines before any column header */
+	size_t dropped_snaps;   /* headers past pt_parse_stream_limit_snapshots */
+	long first_dropped;     /* line of the first of them, 0 if none */
+	size_t empty_dropped;   /* headers without rows past PT_DIAGS_MAX of
+	                           them, not kept (same limit) */
 	/* private: string and row storage */
 	void *priv;
 };
@@ -164,6 +168,15 @@ struct pt_parse_stream *pt_parse_stream_begin(struct pt_parser *p,
 bool pt_parse_stream_feed(struct pt_parse_stream *ps, const char *text,
 		size_t len);
 bool pt_parse_stream_end(struct pt_parse_stream *ps, bool parse_rest);
+
+/*
+ * Keep at most max snapshots (0: no limit, the default): later headers,
+ * with or without rows, are counted in out->dropped_snaps and their rows
+ * ignored; and of the snapshots without rows only the first PT_DIAGS_MAX
+ * (those reported), the others counted in out->empty_dropped.  So a file
+ * of nothing but headers cannot fill memory.
+ */
+void pt_parse_stream_limit_snapshots(struct pt_parse_stream *ps, size_t max);
 
 /*
  * Drop the rows of every snapshot (rows becomes NULL, nrows and the rest

@@ -75,6 +75,11 @@ struct pt_source_reader {
 	bool owns_fd;
 	size_t max_bytes;       /* 0 = no limit */
 	uint64_t total;         /* bytes read so far */
+	struct pt_source_identity {
+		bool regular;   /* a regular file: the only kind that can be
+		                   read again (not a pipe, FIFO or terminal) */
+		uint64_t dev, ino, size;
+	} id;                   /* what fstat said at open */
 };
 
 bool pt_source_open(const struct pt_source *s, size_t max_bytes,
@@ -82,6 +87,16 @@ bool pt_source_open(const struct pt_source *s, size_t max_bytes,
 bool pt_source_read_chunk(struct pt_source_reader *r, unsigned char *buf,
 		size_t cap, size_t *got, struct pt_error *err);
 void pt_source_close(struct pt_source_reader *r);
+
+/*
+ * Whether the file open in again is the one first saw and still holds
+ * what the first read consumed: same device and inode, at least as many
+ * bytes.  A log that is still being appended to passes; a file replaced
+ * or cut short does not.  Rewritten bytes are found by comparing what was
+ * parsed (the caller's business).
+ */
+bool pt_source_same_file(const struct pt_source_identity *first,
+		uint64_t consumed, const struct pt_source_identity *again);
 
 /*
  * Read the file at path (at most max_bytes) and decode it to UTF-8 text
