@@ -685,7 +685,8 @@ static void
 load_job_finish(struct load_job *job, size_t nworkers)
 {
 	for (size_t w = 0; w < nworkers; w++) {
-		pt_parser_destroy(job->parsers[w]);
+		if (job->parsers != NULL)
+			pt_parser_destroy(job->parsers[w]);
 		if (job->bufs != NULL) {
 			free(job->bufs[w].in);
 			free(job->bufs[w].out);
@@ -704,10 +705,12 @@ load_job_finish(struct load_job *job, size_t nworkers)
 static bool
 load_job_init(struct load_job *job, size_t nworkers, struct pt_error *err)
 {
-	job->parsers = calloc(nworkers, sizeof(*job->parsers));
-	job->bufs = calloc(nworkers, sizeof(*job->bufs));
-	job->keys = calloc(nworkers, sizeof(*job->keys));
-	job->file_keys = calloc(nworkers, sizeof(*job->file_keys));
+	size_t n = nworkers ? nworkers : 1;
+	/* An array of parser handles: the size of a pointer is meant. */
+	job->parsers = calloc(n, sizeof(struct pt_parser *)); // NOLINT(bugprone-sizeof-expression)
+	job->bufs = calloc(n, sizeof(*job->bufs));
+	job->keys = calloc(n, sizeof(*job->keys));
+	job->file_keys = calloc(n, sizeof(*job->file_keys));
 	if (job->parsers == NULL || job->bufs == NULL || job->keys == NULL ||
 			job->file_keys == NULL) {
 		pt_error_set(err, 0, "out of memory");
@@ -1113,8 +1116,7 @@ out:
 			free(files[i].slot);
 			free(files[i].hashes);
 		}
-	if (job.parsers != NULL)
-		load_job_finish(&job, nworkers);
+	load_job_finish(&job, nworkers);
 	free(files);
 	free(usable);
 	a->neg_fixed_first = NULL; /* it points into the caller's sources */

@@ -413,7 +413,8 @@ alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 	ds->allocs32 = calloc(alloc, sizeof(uint32_t));
 	ds->frees32 = calloc(alloc, sizeof(uint32_t));
 	ds->bytes = calloc(alloc, sizeof(int64_t));
-	ds->present = calloc((m ? m : 1) * pt_present_words(n), sizeof(uint64_t));
+	size_t words = pt_present_words(n);
+	ds->present = calloc((m ? m : 1) * (words ? words : 1), sizeof(uint64_t));
 	if (!ds->allocs32 || !ds->frees32 || !ds->bytes || !ds->present) {
 		pt_error_set(err, 0, "out of memory for %zu x %zu values", m, n);
 		return false;
@@ -554,6 +555,8 @@ fill_any(struct pt_dataset *ds, size_t filler, size_t i,
 {
 	struct series_priv *priv = ds->priv;
 	struct filler *fl = &priv->fillers[filler];
+	if (rows == NULL && packed == NULL)
+		return nrows == 0;      /* rows from nowhere: a caller's mistake */
 	for (size_t r = 0; r < nrows; r++) {
 		struct row_view row;
 		view_row(rows, packed, r, &row);
@@ -645,7 +648,7 @@ cmp_first_seen(const void *pa, const void *pb)
  */
 static void
 permute_blocks(unsigned char *base, size_t size, const size_t *src,
-		size_t nblocks, unsigned char *spare, unsigned char *done)
+		size_t nblocks, void *spare, unsigned char *done)
 {
 	memset(done, 0, nblocks);
 	for (size_t d = 0; d < nblocks; d++) {
@@ -672,7 +675,9 @@ static void *
 shrunk(void *p, size_t size)
 {
 	void *q = realloc(p, size ? size : 1);
-	return q != NULL ? q : p;
+	if (q == NULL)
+		return p;       /* still valid, only larger than needed */
+	return q;
 }
 
 /* Presence bits from the filled cells, and Bytes back as they were. */
@@ -705,7 +710,7 @@ finish_order(struct pt_dataset *ds, struct series_priv *priv)
 	take_presence(ds);
 	size_t *src = malloc((m ? m : 1) * sizeof(*src));
 	unsigned char *done = malloc(m ? m : 1);
-	unsigned char *spare = malloc((n ? n : 1) * sizeof(int64_t));
+	void *spare = malloc((n ? n : 1) * sizeof(int64_t));
 	struct tracker *tmp = malloc((m ? m : 1) * sizeof(*tmp));
 	struct pt_series *series = malloc((m ? m : 1) * sizeof(*series));
 	bool ok = src && done && spare && tmp && series;
