@@ -940,22 +940,29 @@ struct shift_pool {
 	double z;
 };
 
-/* Adds epoch v to *p; *within and *jump get its own share. */
+#define SHIFT_POOL_EMPTY ((struct shift_pool){ 0, 0, -INFINITY })
+
+/* Epoch v's own share of the pool, in *own. */
 static bool
-pool_shift(const struct epoch_view *v, double *work, struct shift_pool *p,
-		double *within, double *jump)
+epoch_shift(const struct epoch_view *v, double *work, struct shift_pool *own)
 {
 	size_t split;
-	double z;
-	if (!within_shift_z(v, &z, &split) ||
-			!shift_rise(v, split, work, within, jump))
+	*own = SHIFT_POOL_EMPTY;
+	if (!within_shift_z(v, &own->z, &split) ||
+			!shift_rise(v, split, work, &own->within, &own->jump))
 		return false;
-	*jump = fmax(*jump, 0);
-	p->within += *within;
-	p->jump += *jump;
-	if (z > p->z)
-		p->z = z;
+	own->jump = fmax(own->jump, 0);
 	return true;
+}
+
+/* Adds an epoch's share to the pool (a Z is kept as the largest). */
+static void
+fold_shift(struct shift_pool *p, const struct shift_pool *own)
+{
+	p->within += own->within;
+	p->jump += own->jump;
+	if (own->z > p->z)
+		p->z = own->z;
 }
 
 /*
@@ -1024,13 +1031,14 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 			adjusted_floors);
 	}
 	if (shape.n >= 8) {
-		double within, jump;
-		if (!pool_shift(&shape, scr->work, pool, &within, &jump) ||
+		struct shift_pool own;
+		if (!epoch_shift(&shape, scr->work, &own) ||
 				!end_slope_ratio(&shape, shape.n / 2, scr->work,
 					&sc->half_ratio) ||
 				!end_slope_ratio(&shape, shape.n / 3, scr->work,
 					&sc->third_ratio))
 			return false;
+		fold_shift(pool, &own);
 		sc->half_rise = half_rise_at(&shape, scr->work);
 		/* Levelling off must show in both the halves and the thirds:
 		 * one load burst can flatten either alone. */
@@ -1057,8 +1065,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	double range_sum = 0, noise_max = 0, per_alloc = 0, max_rise = 0;
 	size_t knot = 0;
 	struct epoch_view last = {0}, last_pair = {0};
-	struct shift_pool pool = { 0, 0, -INFINITY };
-	double last_within = 0, last_jump = 0;
+	struct shift_pool pool = SHIFT_POOL_EMPTY, candidate = SHIFT_POOL_EMPTY;
 	struct floors last_floors = {0}, adjusted_floors = {0};
 	size_t off = 0;
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
@@ -1090,23 +1097,23 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 			noise_max = noise;
 		last_pair = v;
 		bool growth_epoch = v.n >= 3 && spans_time(&v);
-		/* The current epoch's shift is measured on its load-adjusted
-		 * view (last_epoch_shape); an earlier one that was taken for
-		 * the growth epoch is taken out again below. */
-		double within = 0, jump = 0;
+		/* The growth epoch's shift is measured on its load-adjusted
+		 * view (last_epoch_shape), so its raw one is held apart until a
+		 * later epoch takes its place: a running largest Z cannot be
+		 * taken out again. */
+		struct shift_pool own = SHIFT_POOL_EMPTY;
 		if (v.n >= 8 && !(growth_epoch && e + 1 == ds->nepochs) &&
-				!pool_shift(&v, scr->work, &pool, &within, &jump))
+				!epoch_shift(&v, scr->work, &own))
 			return false;
 		if (growth_epoch) {
+			fold_shift(&pool, &candidate);
+			candidate = own;
 			last_floors = fl;
 			last = v;
 			sc->growth_epoch = e;
-			last_within = within;
-			last_jump = jump;
-		}
+		} else
+			fold_shift(&pool, &own);
 	}
-	pool.within -= last_within;
-	pool.jump -= last_jump;
 	/* The allocation size of the latest epoch sets the granularity;
 	 * each epoch's samples stay at their own offset in the scratch. */
 	if (last_pair.n > 0) {

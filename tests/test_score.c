@@ -504,6 +504,33 @@ START_TEST(test_load_check_vetoes_rise_with_turnover)
 }
 END_TEST
 
+START_TEST(test_within_shift_of_earlier_growth_epoch_is_adjusted)
+{
+	/*
+	 * Bytes that follow the tag's own rising turnover, with a reboot
+	 * before the last snapshot: the growth epoch is the one before, and
+	 * its within-shift Z is read on the load-adjusted view alone, as
+	 * without the reboot, not the larger of that and the raw one.
+	 */
+	double y[N];
+	for (unsigned i = 0; i < N; i++) {
+		churn_scale[i] = 1 + 0.03 * i;
+		y[i] = 1e6 * churn_scale[i] * (1 + 0.03 * noise(i));
+	}
+	struct pt_score whole = score_of(y, N, 0, true);
+	struct pt_score rebooted = score_of(y, N, N - 1, true);
+	memset(churn_scale, 0, sizeof(churn_scale));
+	ck_assert(whole.load_adjusted && rebooted.load_adjusted);
+	ck_assert_uint_eq(rebooted.growth_epoch, 0);
+	ck_assert_msg(whole.z_within < 1.5, "z within %f", whole.z_within);
+	ck_assert_msg(rebooted.z_within < 1.5, "z within after the reboot %f",
+		rebooted.z_within);
+	ck_assert_msg(fabs(rebooted.f_within - whole.f_within) < 0.1,
+		"within factor %f, without the reboot %f", rebooted.f_within,
+		whole.f_within);
+}
+END_TEST
+
 START_TEST(test_cache_filled_early_is_unlikely)
 {
 	/*
@@ -791,6 +818,7 @@ score_suite(void)
 	tcase_add_test(tc, test_late_leak_after_reboot_is_likely);
 	tcase_add_test(tc, test_load_check_vetoes_rise_with_turnover);
 	tcase_add_test(tc, test_cache_filled_early_is_unlikely);
+	tcase_add_test(tc, test_within_shift_of_earlier_growth_epoch_is_adjusted);
 	tcase_add_test(tc, test_growth_gate_reads_what_load_leaves);
 	tcase_add_test(tc, test_load_index_follows_busy_tags);
 	tcase_add_test(tc, test_quiet_shift_on_machine_ramp_is_load);
