@@ -852,13 +852,18 @@ shape_gates(struct pt_score *sc)
 		pt_ramp(sc->load_ratio, 0.05, 0.35, 0, 1);
 	/* A leak grows now: the slope of the current epoch must be up, or
 	 * at least what the load leaves of it (a leak per operation falls
-	 * with the load that drives it).  When Bytes fall, what the load
-	 * leaves must rise about as fast as they fall to count in full: a
-	 * leak's rise is its own, a shift's adjusted remnant is a sliver. */
-	sc->f_growth = !sc->has_growth ? 1 : sc->growth_lo > 0 ? 1 :
-		sc->growth_bph > 0 ? 0.5 :
-		adjusted && sc->adjusted_slope > 0 ?
-		pt_ramp(sc->adjusted_slope / -sc->growth_bph, 0.5, 1, 0.5, 1) : 0;
+	 * with the load that drives it).  What the load leaves counts in
+	 * full when it rises at least as fast as Bytes fall (a leak's rise
+	 * is its own, a shift's adjusted remnant is a sliver), and always
+	 * when Bytes do not fall: the gate never rewards falling Bytes over
+	 * flat or rising ones. */
+	sc->growth_adjusted_ratio = !adjusted || !(sc->adjusted_slope > 0) ?
+		NAN : sc->growth_bph >= 0 ? INFINITY :
+		sc->adjusted_slope / -sc->growth_bph;
+	double raw = sc->growth_lo > 0 ? 1 : sc->growth_bph > 0 ? 0.5 : 0;
+	double left = isnan(sc->growth_adjusted_ratio) ? 0 :
+		pt_ramp(sc->growth_adjusted_ratio, 0.5, 1, 0.5, 1);
+	sc->f_growth = !sc->has_growth ? 1 : fmax(raw, left);
 }
 
 static void
@@ -1131,7 +1136,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->retention = range_sum > 0 ? sc->net_growth / range_sum : 0;
 	sc->half_ratio = sc->third_ratio = sc->end_ratio = NAN;
 	sc->half_rise = sc->adjusted_slope = sc->load_elasticity = NAN;
-	sc->machine_end_ratio = NAN;
+	sc->machine_end_ratio = sc->growth_adjusted_ratio = NAN;
 	sc->f_recent = 1;
 	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot, &pool,
 			&adjusted_floors))

@@ -589,6 +589,38 @@ START_TEST(test_growth_gate_reads_what_load_leaves)
 }
 END_TEST
 
+START_TEST(test_growth_gate_is_monotone_in_the_slope)
+{
+	/*
+	 * The tag's turnover falls by 1.2% an hour, so what the load leaves
+	 * rises whether Bytes fall a little, stay flat or rise a little (the
+	 * last inside noise that puts the 95% interval across zero): the
+	 * gate must not give falling Bytes more than flat or rising ones.
+	 */
+	static const double slope[] = { -100, 0, 300 };
+	static const double jitter[] = { 0, 0, 20000 };
+	double f[3];
+	for (unsigned c = 0; c < 3; c++) {
+		double y[N];
+		for (unsigned i = 0; i < N; i++) {
+			churn_scale[i] = 20 * (1 - 0.012 * i);
+			y[i] = 2e6 + slope[c] * i + jitter[c] * noise(i);
+		}
+		struct pt_score sc = score_of(y, N, 0, false);
+		ck_assert(sc.load_adjusted && sc.adjusted_slope > 0);
+		if (c == 1)
+			ck_assert_double_eq(sc.growth_bph, 0);
+		if (c == 2)
+			ck_assert_msg(sc.growth_bph > 0 && sc.growth_lo <= 0,
+				"growth %f, low %f", sc.growth_bph, sc.growth_lo);
+		f[c] = sc.f_growth;
+	}
+	memset(churn_scale, 0, sizeof(churn_scale));
+	ck_assert_double_eq(f[0], 1);
+	ck_assert_msg(f[1] == 1 && f[2] == 1, "flat %f, rising %f", f[1], f[2]);
+}
+END_TEST
+
 /*
  * A machine busier every afternoon whose load ramps up 2.5-fold: BUSY
  * tags turn over in step with it (the machine's load index), one quiet tag
@@ -820,6 +852,7 @@ score_suite(void)
 	tcase_add_test(tc, test_cache_filled_early_is_unlikely);
 	tcase_add_test(tc, test_within_shift_of_earlier_growth_epoch_is_adjusted);
 	tcase_add_test(tc, test_growth_gate_reads_what_load_leaves);
+	tcase_add_test(tc, test_growth_gate_is_monotone_in_the_slope);
 	tcase_add_test(tc, test_load_index_follows_busy_tags);
 	tcase_add_test(tc, test_quiet_shift_on_machine_ramp_is_load);
 	tcase_add_test(tc, test_quiet_leak_on_machine_ramp_is_likely);
