@@ -535,39 +535,50 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj,
  * the levels on L and time lets a warm-up's rise into b, and a shift's
  * step into either).  When b > 0 is measurable, out's Bytes (in adj) are
  * y - b (L - median L) and *elasticity is b times the median L over the
- * median Bytes: the share of the tag's level that moves with the load.
- * False when the index is missing or its changes are below
+ * median Bytes: the share of the tag's level that moves with the load
+ * (NAN when that median is 0).  A snapshot without an index (too few
+ * busy series around it, as after a truncated file) takes the last one
+ * before it and gives no change; False when fewer than MIN_LOAD_MEASURED
+ * of the samples have one, or the index's changes are below
  * MIN_LOAD_SPREAD.
  */
 #define MIN_LOAD_SPREAD 0.02
+#define MIN_LOAD_MEASURED 0.9
 
 static bool
 machine_adjusted(const struct epoch_view *v, double *work, double *adj,
 		double *elasticity, struct epoch_view *out)
 {
-	size_t n = v->n;
+	size_t n = v->n, m = 0;
 	if (n < 4 * (size_t)LOAD_SPAN)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!isfinite(v->load[i]))
-			return false;
+		if (isfinite(v->load[i]))
+			work[m++] = v->load[i];
+	if ((double)m < MIN_LOAD_MEASURED * (double)n)
+		return false;
+	double lref = pt_median_inplace(work, m);
 	/* b from changes over LOAD_SPAN samples: slow trends (a leak, a
 	 * warm-up, a ramp) barely move them, the load's swings do. */
 	double sxx = 0, sxy = 0;
 	for (size_t i = LOAD_SPAN; i < n; i++) {
 		double dl = v->load[i] - v->load[i - LOAD_SPAN];
+		if (!isfinite(dl))
+			continue;
 		sxx += dl * dl;
 		sxy += dl * (v->y[i] - v->y[i - LOAD_SPAN]);
 	}
 	if (!(sxx > (double)n * MIN_LOAD_SPREAD * MIN_LOAD_SPREAD))
 		return false;
 	double b = fmax(0, sxy / sxx);
-	memcpy(work, v->load, n * sizeof(double));
-	double lref = pt_median_inplace(work, n);
 	memcpy(work, v->y, n * sizeof(double));
 	double yref = pt_median_inplace(work, n);
-	for (size_t i = 0; i < n; i++)
-		adj[i] = v->y[i] - b * (v->load[i] - lref);
+	double load = lref;
+	for (size_t i = 0; i < n; i++) {
+		if (isfinite(v->load[i]))
+			load = v->load[i];
+		adj[i] = v->y[i] - b * (load - lref);
+	}
 	*elasticity = yref > 0 ? b * lref / yref : NAN;
 	*out = *v;
 	out->y = adj;

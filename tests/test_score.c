@@ -647,6 +647,10 @@ struct ramp_machine {
 	struct pt_diags diags;
 };
 
+/* When set, the snapshot whose file was cut after five busy rows (the
+ * quiet tag's row is kept). */
+static unsigned truncated_at;
+
 /* The machine above with its first nbusy (<= BUSY) busy tags. */
 static struct ramp_machine *
 ramp_machine_build(const double *quiet, double churn_per_load, unsigned nbusy)
@@ -678,6 +682,10 @@ ramp_machine_build(const double *quiet, double churn_per_load, unsigned nbusy)
 		}
 		m->snaps[i].rows = &m->rows[i * w];
 		m->snaps[i].nrows = w;
+		if (truncated_at && i == truncated_at && nbusy > 5) {
+			m->rows[i * w + 5] = m->rows[i * w + nbusy];
+			m->snaps[i].nrows = 6;
+		}
 		m->snaps[i].line = (long)i + 1;
 		m->timed[i] = (struct pt_timed_snapshot){ &m->snaps[i], "t.txt",
 			(int64_t)i * 3600000 };
@@ -761,6 +769,36 @@ START_TEST(test_quiet_shift_on_machine_ramp_is_load)
 	struct pt_score alone, sc = tag_on_ramp(y, 0, &alone);
 	ck_assert_int_eq(alone.verdict, PT_VERDICT_LIKELY);
 	ck_assert(!alone.machine_load_adjusted);
+	ck_assert(sc.machine_load_adjusted && !sc.load_adjusted);
+	ck_assert_msg(sc.load_elasticity > 0.05 && sc.load_elasticity < 0.35,
+		"elasticity %f", sc.load_elasticity);
+	ck_assert_int_ne(sc.verdict, PT_VERDICT_LIKELY);
+}
+END_TEST
+
+START_TEST(test_truncated_file_keeps_machine_load)
+{
+	/*
+	 * The shift of test_quiet_shift_on_machine_ramp_is_load with one
+	 * file in the middle cut after five of the twelve busy rows: the
+	 * index is missing around that snapshot only, and the quiet tag is
+	 * still read against the machine's load.
+	 */
+	double y[MN];
+	for (unsigned i = 0; i < MN; i++)
+		y[i] = 64 * 400 * (i >= 40 ? 1.3 : 1) *
+			(1 + 0.15 * (machine_load_at(i) - 1)) + 300 * noise(i);
+	truncated_at = 60;
+	struct ramp_machine *m = ramp_machine_build(y, 0, BUSY);
+	struct pt_load *load = pt_load_create(&m->ds);
+	ck_assert_ptr_nonnull(load);
+	for (unsigned i = 0; i < MN; i++)
+		ck_assert_msg(isnan(load->index[i]) == (i == 60 || i == 61),
+			"index %f at %u", load->index[i], i);
+	pt_load_destroy(load);
+	ramp_machine_destroy(m);
+	struct pt_score alone, sc = tag_on_ramp(y, 0, &alone);
+	truncated_at = 0;
 	ck_assert(sc.machine_load_adjusted && !sc.load_adjusted);
 	ck_assert_msg(sc.load_elasticity > 0.05 && sc.load_elasticity < 0.35,
 		"elasticity %f", sc.load_elasticity);
@@ -856,6 +894,7 @@ score_suite(void)
 	tcase_add_test(tc, test_load_index_follows_busy_tags);
 	tcase_add_test(tc, test_quiet_shift_on_machine_ramp_is_load);
 	tcase_add_test(tc, test_quiet_leak_on_machine_ramp_is_likely);
+	tcase_add_test(tc, test_truncated_file_keeps_machine_load);
 	tcase_add_test(tc, test_busy_leak_on_machine_ramp_is_likely);
 	tcase_add_test(tc, test_verdict_names);
 	suite_add_tcase(s, tc);
