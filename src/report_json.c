@@ -112,6 +112,10 @@ components(const struct pt_score *s)
 			s->third_ratio, 3) ||
 			!add_real(cJSON_GetObjectItem(c, "saturation"),
 				"machine_view_ratio", s->machine_end_ratio, 3) ||
+			!add_real(cJSON_GetObjectItem(c, "saturation"),
+				"end_ratio", s->end_ratio, 3) ||
+			!add_real(cJSON_GetObjectItem(c, "current_growth"),
+				"adjusted_ratio", s->growth_adjusted_ratio, 3) ||
 			!add_real(cJSON_GetObjectItem(c, "load_check"),
 				"adjusted_slope_bytes_per_hour", s->adjusted_slope, 1) ||
 			!add_real(cJSON_GetObjectItem(c, "load_check"),

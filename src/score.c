@@ -535,39 +535,50 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj,
  * the levels on L and time lets a warm-up's rise into b, and a shift's
  * step into either).  When b > 0 is measurable, out's Bytes (in adj) are
  * y - b (L - median L) and *elasticity is b times the median L over the
- * median Bytes: the share of the tag's level that moves with the load.
- * False when the index is missing or its changes are below
+ * median Bytes: the share of the tag's level that moves with the load
+ * (NAN when that median is 0).  A snapshot without an index (too few
+ * busy series around it, as after a truncated file) takes the last one
+ * before it and gives no change; False when fewer than MIN_LOAD_MEASURED
+ * of the samples have one, or the index's changes are below
  * MIN_LOAD_SPREAD.
  */
 #define MIN_LOAD_SPREAD 0.02
+#define MIN_LOAD_MEASURED 0.9
 
 static bool
 machine_adjusted(const struct epoch_view *v, double *work, double *adj,
 		double *elasticity, struct epoch_view *out)
 {
-	size_t n = v->n;
+	size_t n = v->n, m = 0;
 	if (n < 4 * (size_t)LOAD_SPAN)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!isfinite(v->load[i]))
-			return false;
+		if (isfinite(v->load[i]))
+			work[m++] = v->load[i];
+	if ((double)m < MIN_LOAD_MEASURED * (double)n)
+		return false;
+	double lref = pt_median_inplace(work, m);
 	/* b from changes over LOAD_SPAN samples: slow trends (a leak, a
 	 * warm-up, a ramp) barely move them, the load's swings do. */
 	double sxx = 0, sxy = 0;
 	for (size_t i = LOAD_SPAN; i < n; i++) {
 		double dl = v->load[i] - v->load[i - LOAD_SPAN];
+		if (!isfinite(dl))
+			continue;
 		sxx += dl * dl;
 		sxy += dl * (v->y[i] - v->y[i - LOAD_SPAN]);
 	}
 	if (!(sxx > (double)n * MIN_LOAD_SPREAD * MIN_LOAD_SPREAD))
 		return false;
 	double b = fmax(0, sxy / sxx);
-	memcpy(work, v->load, n * sizeof(double));
-	double lref = pt_median_inplace(work, n);
 	memcpy(work, v->y, n * sizeof(double));
 	double yref = pt_median_inplace(work, n);
-	for (size_t i = 0; i < n; i++)
-		adj[i] = v->y[i] - b * (v->load[i] - lref);
+	double load = lref;
+	for (size_t i = 0; i < n; i++) {
+		if (isfinite(v->load[i]))
+			load = v->load[i];
+		adj[i] = v->y[i] - b * (load - lref);
+	}
 	*elasticity = yref > 0 ? b * lref / yref : NAN;
 	*out = *v;
 	out->y = adj;
@@ -884,13 +895,18 @@ shape_gates(struct pt_score *sc)
 		pt_ramp(sc->load_ratio, 0.05, 0.35, 0, 1);
 	/* A leak grows now: the slope of the current epoch must be up, or
 	 * at least what the load leaves of it (a leak per operation falls
-	 * with the load that drives it).  When Bytes fall, what the load
-	 * leaves must rise about as fast as they fall to count in full: a
-	 * leak's rise is its own, a shift's adjusted remnant is a sliver. */
-	sc->f_growth = !sc->has_growth ? 1 : sc->growth_lo > 0 ? 1 :
-		sc->growth_bph > 0 ? 0.5 :
-		adjusted && sc->adjusted_slope > 0 ?
-		pt_ramp(sc->adjusted_slope / -sc->growth_bph, 0.5, 1, 0.5, 1) : 0;
+	 * with the load that drives it).  What the load leaves counts in
+	 * full when it rises at least as fast as Bytes fall (a leak's rise
+	 * is its own, a shift's adjusted remnant is a sliver), and always
+	 * when Bytes do not fall: the gate never rewards falling Bytes over
+	 * flat or rising ones. */
+	sc->growth_adjusted_ratio = !adjusted || !(sc->adjusted_slope > 0) ?
+		NAN : sc->growth_bph >= 0 ? INFINITY :
+		sc->adjusted_slope / -sc->growth_bph;
+	double raw = sc->growth_lo > 0 ? 1 : sc->growth_bph > 0 ? 0.5 : 0;
+	double left = isnan(sc->growth_adjusted_ratio) ? 0 :
+		pt_ramp(sc->growth_adjusted_ratio, 0.5, 1, 0.5, 1);
+	sc->f_growth = !sc->has_growth ? 1 : fmax(raw, left);
 }
 
 static void
@@ -972,22 +988,29 @@ struct shift_pool {
 	double z;
 };
 
-/* Adds epoch v to *p; *within and *jump get its own share. */
+#define SHIFT_POOL_EMPTY ((struct shift_pool){ 0, 0, -INFINITY })
+
+/* Epoch v's own share of the pool, in *own. */
 static bool
-pool_shift(const struct epoch_view *v, double *work, struct shift_pool *p,
-		double *within, double *jump)
+epoch_shift(const struct epoch_view *v, double *work, struct shift_pool *own)
 {
 	size_t split;
-	double z;
-	if (!within_shift_z(v, &z, &split) ||
-			!shift_rise(v, split, work, within, jump))
+	*own = SHIFT_POOL_EMPTY;
+	if (!within_shift_z(v, &own->z, &split) ||
+			!shift_rise(v, split, work, &own->within, &own->jump))
 		return false;
-	*jump = fmax(*jump, 0);
-	p->within += *within;
-	p->jump += *jump;
-	if (z > p->z)
-		p->z = z;
+	own->jump = fmax(own->jump, 0);
 	return true;
+}
+
+/* Adds an epoch's share to the pool (a Z is kept as the largest). */
+static void
+fold_shift(struct shift_pool *p, const struct shift_pool *own)
+{
+	p->within += own->within;
+	p->jump += own->jump;
+	if (own->z > p->z)
+		p->z = own->z;
 }
 
 /*
@@ -1056,13 +1079,14 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 			adjusted_floors);
 	}
 	if (shape.n >= 8) {
-		double within, jump;
-		if (!pool_shift(&shape, scr->work, pool, &within, &jump) ||
+		struct shift_pool own;
+		if (!epoch_shift(&shape, scr->work, &own) ||
 				!end_slope_ratio(&shape, shape.n / 2, scr->work,
 					&sc->half_ratio) ||
 				!end_slope_ratio(&shape, shape.n / 3, scr->work,
 					&sc->third_ratio))
 			return false;
+		fold_shift(pool, &own);
 		sc->half_rise = half_rise_at(&shape, scr->work);
 		/* Levelling off must show in both the halves and the thirds:
 		 * one load burst can flatten either alone. */
@@ -1089,8 +1113,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	double range_sum = 0, noise_max = 0, per_alloc = 0, max_rise = 0;
 	size_t knot = 0;
 	struct epoch_view last = {0}, last_pair = {0};
-	struct shift_pool pool = { 0, 0, -INFINITY };
-	double last_within = 0, last_jump = 0;
+	struct shift_pool pool = SHIFT_POOL_EMPTY, candidate = SHIFT_POOL_EMPTY;
 	struct floors last_floors = {0}, adjusted_floors = {0};
 	size_t off = 0;
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
@@ -1122,23 +1145,23 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 			noise_max = noise;
 		last_pair = v;
 		bool growth_epoch = v.n >= 3 && spans_time(&v);
-		/* The current epoch's shift is measured on its load-adjusted
-		 * view (last_epoch_shape); an earlier one that was taken for
-		 * the growth epoch is taken out again below. */
-		double within = 0, jump = 0;
+		/* The growth epoch's shift is measured on its load-adjusted
+		 * view (last_epoch_shape), so its raw one is held apart until a
+		 * later epoch takes its place: a running largest Z cannot be
+		 * taken out again. */
+		struct shift_pool own = SHIFT_POOL_EMPTY;
 		if (v.n >= 8 && !(growth_epoch && e + 1 == ds->nepochs) &&
-				!pool_shift(&v, scr->work, &pool, &within, &jump))
+				!epoch_shift(&v, scr->work, &own))
 			return false;
 		if (growth_epoch) {
+			fold_shift(&pool, &candidate);
+			candidate = own;
 			last_floors = fl;
 			last = v;
 			sc->growth_epoch = e;
-			last_within = within;
-			last_jump = jump;
-		}
+		} else
+			fold_shift(&pool, &own);
 	}
-	pool.within -= last_within;
-	pool.jump -= last_jump;
 	/* The allocation size of the latest epoch sets the granularity;
 	 * each epoch's samples stay at their own offset in the scratch. */
 	if (last_pair.n > 0) {
@@ -1156,7 +1179,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->retention = range_sum > 0 ? sc->net_growth / range_sum : 0;
 	sc->half_ratio = sc->third_ratio = sc->end_ratio = NAN;
 	sc->half_rise = sc->adjusted_slope = sc->load_elasticity = NAN;
-	sc->machine_end_ratio = NAN;
+	sc->machine_end_ratio = sc->growth_adjusted_ratio = NAN;
 	sc->f_recent = 1;
 	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot, &pool,
 			&adjusted_floors))

@@ -194,26 +194,35 @@ write_factors(FILE *out, const struct pt_score *s)
 		{ "shift rise", "", s->f_rise, "rise within the segments around the shifts / all (gate)" },
 		{ "early rise", "", s->f_early, "where half the rise was reached, 0..1 (gate)" },
 		{ "load check", "", s->f_load, "load-adjusted slope / slope (gate)" },
+		{ "current growth", "", s->f_growth, "95% low of the last epoch's slope, B/h (gate)" },
 	};
 	enum { NF = sizeof(f) / sizeof(f[0]) };
 	double raw[NF] = { s->mk.z, s->retention, s->snr, s->give_back,
 		s->z_recent, s->z_within, s->end_ratio, s->step_share,
-		s->rise_share, s->half_rise, s->load_ratio };
+		s->rise_share, s->half_rise, s->load_ratio, s->growth_lo };
 	for (int i = 0; i < NF; i++) {
 		if (isfinite(raw[i]))
 			(void)snprintf(f[i].value, sizeof(f[i].value), "%.3f", raw[i]);
 		else
 			memcpy(f[i].value, "-", 2);
 	}
+	/* Bytes per hour: whole bytes fit the column. */
+	if (isfinite(s->growth_lo))
+		(void)snprintf(f[NF - 1].value, sizeof(f[NF - 1].value), "%.0f",
+			s->growth_lo);
 	fprintf(out, "\n  %-16s %10s %7s  %s\n", "FACTOR", "VALUE", "FACTOR",
 		"MEANING");
 	for (int i = 0; i < NF; i++)
 		fprintf(out, "  %-16s %10s %7.3f  %s\n", f[i].name, f[i].value,
 			f[i].factor, f[i].what);
-	if (s->machine_load_adjusted)
-		fprintf(out, "  load view: the machine's load (elasticity %.3f); "
-			"too few allocations for the tag's own\n",
-			s->load_elasticity);
+	if (s->machine_load_adjusted) {
+		/* Not measured when the tag's median Bytes are 0. */
+		char e[24] = "-";
+		if (isfinite(s->load_elasticity))
+			(void)snprintf(e, sizeof(e), "%.3f", s->load_elasticity);
+		fprintf(out, "  load view: the machine's load (elasticity %s); "
+			"too few allocations for the tag's own\n", e);
+	}
 	fprintf(out, "  confidence = cbrt(trend x retention x snr) x gates = %.3f\n",
 		s->confidence);
 }

@@ -504,6 +504,33 @@ START_TEST(test_load_check_vetoes_rise_with_turnover)
 }
 END_TEST
 
+START_TEST(test_within_shift_of_earlier_growth_epoch_is_adjusted)
+{
+	/*
+	 * Bytes that follow the tag's own rising turnover, with a reboot
+	 * before the last snapshot: the growth epoch is the one before, and
+	 * its within-shift Z is read on the load-adjusted view alone, as
+	 * without the reboot, not the larger of that and the raw one.
+	 */
+	double y[N];
+	for (unsigned i = 0; i < N; i++) {
+		churn_scale[i] = 1 + 0.03 * i;
+		y[i] = 1e6 * churn_scale[i] * (1 + 0.03 * noise(i));
+	}
+	struct pt_score whole = score_of(y, N, 0, true);
+	struct pt_score rebooted = score_of(y, N, N - 1, true);
+	memset(churn_scale, 0, sizeof(churn_scale));
+	ck_assert(whole.load_adjusted && rebooted.load_adjusted);
+	ck_assert_uint_eq(rebooted.growth_epoch, 0);
+	ck_assert_msg(whole.z_within < 1.5, "z within %f", whole.z_within);
+	ck_assert_msg(rebooted.z_within < 1.5, "z within after the reboot %f",
+		rebooted.z_within);
+	ck_assert_msg(fabs(rebooted.f_within - whole.f_within) < 0.1,
+		"within factor %f, without the reboot %f", rebooted.f_within,
+		whole.f_within);
+}
+END_TEST
+
 START_TEST(test_cache_filled_early_is_unlikely)
 {
 	/*
@@ -562,6 +589,38 @@ START_TEST(test_growth_gate_reads_what_load_leaves)
 }
 END_TEST
 
+START_TEST(test_growth_gate_is_monotone_in_the_slope)
+{
+	/*
+	 * The tag's turnover falls by 1.2% an hour, so what the load leaves
+	 * rises whether Bytes fall a little, stay flat or rise a little (the
+	 * last inside noise that puts the 95% interval across zero): the
+	 * gate must not give falling Bytes more than flat or rising ones.
+	 */
+	static const double slope[] = { -100, 0, 300 };
+	static const double jitter[] = { 0, 0, 20000 };
+	double f[3];
+	for (unsigned c = 0; c < 3; c++) {
+		double y[N];
+		for (unsigned i = 0; i < N; i++) {
+			churn_scale[i] = 20 * (1 - 0.012 * i);
+			y[i] = 2e6 + slope[c] * i + jitter[c] * noise(i);
+		}
+		struct pt_score sc = score_of(y, N, 0, false);
+		ck_assert(sc.load_adjusted && sc.adjusted_slope > 0);
+		if (c == 1)
+			ck_assert_double_eq(sc.growth_bph, 0);
+		if (c == 2)
+			ck_assert_msg(sc.growth_bph > 0 && sc.growth_lo <= 0,
+				"growth %f, low %f", sc.growth_bph, sc.growth_lo);
+		f[c] = sc.f_growth;
+	}
+	memset(churn_scale, 0, sizeof(churn_scale));
+	ck_assert_double_eq(f[0], 1);
+	ck_assert_msg(f[1] == 1 && f[2] == 1, "flat %f, rising %f", f[1], f[2]);
+}
+END_TEST
+
 /*
  * A machine busier every afternoon whose load ramps up 2.5-fold: BUSY
  * tags turn over in step with it (the machine's load index), one quiet tag
@@ -587,6 +646,10 @@ struct ramp_machine {
 	struct pt_dataset ds;
 	struct pt_diags diags;
 };
+
+/* When set, the snapshot whose file was cut after five busy rows (the
+ * quiet tag's row is kept). */
+static unsigned truncated_at;
 
 /* The machine above with its first nbusy (<= BUSY) busy tags. */
 static struct ramp_machine *
@@ -619,6 +682,10 @@ ramp_machine_build(const double *quiet, double churn_per_load, unsigned nbusy)
 		}
 		m->snaps[i].rows = &m->rows[i * w];
 		m->snaps[i].nrows = w;
+		if (truncated_at && i == truncated_at && nbusy > 5) {
+			m->rows[i * w + 5] = m->rows[i * w + nbusy];
+			m->snaps[i].nrows = 6;
+		}
 		m->snaps[i].line = (long)i + 1;
 		m->timed[i] = (struct pt_timed_snapshot){ &m->snaps[i], "t.txt",
 			(int64_t)i * 3600000 };
@@ -709,6 +776,36 @@ START_TEST(test_quiet_shift_on_machine_ramp_is_load)
 }
 END_TEST
 
+START_TEST(test_truncated_file_keeps_machine_load)
+{
+	/*
+	 * The shift of test_quiet_shift_on_machine_ramp_is_load with one
+	 * file in the middle cut after five of the twelve busy rows: the
+	 * index is missing around that snapshot only, and the quiet tag is
+	 * still read against the machine's load.
+	 */
+	double y[MN];
+	for (unsigned i = 0; i < MN; i++)
+		y[i] = 64 * 400 * (i >= 40 ? 1.3 : 1) *
+			(1 + 0.15 * (machine_load_at(i) - 1)) + 300 * noise(i);
+	truncated_at = 60;
+	struct ramp_machine *m = ramp_machine_build(y, 0, BUSY);
+	struct pt_load *load = pt_load_create(&m->ds);
+	ck_assert_ptr_nonnull(load);
+	for (unsigned i = 0; i < MN; i++)
+		ck_assert_msg(isnan(load->index[i]) == (i == 60 || i == 61),
+			"index %f at %u", load->index[i], i);
+	pt_load_destroy(load);
+	ramp_machine_destroy(m);
+	struct pt_score alone, sc = tag_on_ramp(y, 0, &alone);
+	truncated_at = 0;
+	ck_assert(sc.machine_load_adjusted && !sc.load_adjusted);
+	ck_assert_msg(sc.load_elasticity > 0.05 && sc.load_elasticity < 0.35,
+		"elasticity %f", sc.load_elasticity);
+	ck_assert_int_ne(sc.verdict, PT_VERDICT_LIKELY);
+}
+END_TEST
+
 START_TEST(test_quiet_leak_on_machine_ramp_is_likely)
 {
 	/* The same tag leaking 20 allocations an hour instead. */
@@ -791,10 +888,13 @@ score_suite(void)
 	tcase_add_test(tc, test_late_leak_after_reboot_is_likely);
 	tcase_add_test(tc, test_load_check_vetoes_rise_with_turnover);
 	tcase_add_test(tc, test_cache_filled_early_is_unlikely);
+	tcase_add_test(tc, test_within_shift_of_earlier_growth_epoch_is_adjusted);
 	tcase_add_test(tc, test_growth_gate_reads_what_load_leaves);
+	tcase_add_test(tc, test_growth_gate_is_monotone_in_the_slope);
 	tcase_add_test(tc, test_load_index_follows_busy_tags);
 	tcase_add_test(tc, test_quiet_shift_on_machine_ramp_is_load);
 	tcase_add_test(tc, test_quiet_leak_on_machine_ramp_is_likely);
+	tcase_add_test(tc, test_truncated_file_keeps_machine_load);
 	tcase_add_test(tc, test_busy_leak_on_machine_ramp_is_likely);
 	tcase_add_test(tc, test_verdict_names);
 	suite_add_tcase(s, tc);

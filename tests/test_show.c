@@ -254,7 +254,8 @@ START_TEST(test_text_samples_reboot_gap_factors)
 	/* Header and factors. */
 	const char *names[] = { "trend z", "floor retention", "signal/noise",
 		"give-back", "recent trend", "within-shift", "saturation",
-		"largest step", "confidence", "growth:", "onset:", "exhaustion:" };
+		"largest step", "current growth", "confidence", "growth:",
+		"onset:", "exhaustion:" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		ck_assert_msg(strstr(text, names[i]) != NULL, "%s missing", names[i]);
 	ck_assert_ptr_nonnull(strstr(text,
@@ -263,6 +264,16 @@ START_TEST(test_text_samples_reboot_gap_factors)
 	ck_assert_ptr_nonnull(strchr(text, '#'));
 	ck_assert_ptr_nonnull(strstr(text, "| reboot"));
 	free(text);
+
+	/* A quiet tag read against the machine's load whose median Bytes
+	 * are 0 has no elasticity: "-", not "nan". */
+	f.a.scores[s].machine_load_adjusted = true;
+	f.a.scores[s].load_elasticity = NAN;
+	text = render_text(&f, s, &o);
+	ck_assert_ptr_nonnull(strstr(text, "(elasticity -)"));
+	ck_assert_ptr_null(strstr(text, "nan"));
+	free(text);
+	f.a.scores[s].machine_load_adjusted = false;
 
 	/* Colour: only SGR sequences, and the verdict in colour. */
 	o.color = true;

@@ -24,7 +24,11 @@
 
 /* Median turnovers per interval for a series to count as busy. */
 #define PT_LOAD_MIN_TURNOVER 25.0
-/* Fewer busy series than this in an epoch give no index there. */
+/*
+ * A snapshot where fewer busy series than this have both ends of the
+ * interval before it has no index (NAN); the scorer reads a tag against
+ * the index when most of its samples have one (score.c, machine load).
+ */
 #define PT_LOAD_MIN_SERIES 8
 
 struct pt_load {

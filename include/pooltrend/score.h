@@ -36,9 +36,10 @@
  *   - load check: the slope of the load-adjusted Bytes over the slope of
  *     Bytes, a gate: usage that follows its own turnover keeps none;
  *   - current growth: the Theil-Sen slope of the last epoch must be up (1
- *     when its 95% interval is above zero, 0.5 when only the slope is;
- *     when only that of the load-adjusted Bytes is, 0.5 to 1 as it rises
- *     from half to all of the pace at which Bytes fall);
+ *     when its 95% interval is above zero, 0.5 when only the slope is),
+ *     or that of the load-adjusted Bytes (1 when Bytes do not fall, else
+ *     0.5 to 1 as it rises from half to all of the pace at which they
+ *     fall); the larger of the two;
  * The shape gates (recent, within-shift, saturation, level-shift rise,
  * early rise) and the current epoch's give-back look at Bytes divided by
  * the tag's own allocation rate relative to its median when Allocs is
@@ -151,6 +152,10 @@ struct pt_score {
 	double adjusted_slope;    /* grouped Theil-Sen slope of the load-
 	                             adjusted Bytes, bytes/hour; NAN: none */
 	double load_ratio;        /* adjusted_slope / growth_bph; NAN: none */
+	double growth_adjusted_ratio; /* adjusted_slope over the pace at which
+	                             Bytes fall (current growth); INFINITY
+	                             when they do not fall, NAN: no adjusted
+	                             slope above 0 */
 	double load_elasticity;   /* share of the level that moves with the
 	                             machine's load (fit b x median index /
 	                             median Bytes); NAN: not fitted */
