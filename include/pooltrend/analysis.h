@@ -31,8 +31,9 @@
 /* Default limits; each is documented in pooltrend(1). */
 /* Inputs are streamed, so their size is not limited (0). */
 #define PT_DEFAULT_MAX_FILE_BYTES ((size_t)0)
-/* series x snapshots: PT_BYTES_PER_CELL (17) bytes each, so the columns
- * of 2^28 cells take 4.6 GB; 20,000 snapshots of 5,000 series take 1.7 */
+/* series x snapshots: PT_BYTES_PER_CELL (16) bytes and a presence bit
+ * each, so the columns of 2^28 cells take 4.3 GB; 20,000 snapshots of
+ * 5,000 series take 1.6 GB */
 #define PT_DEFAULT_MAX_CELLS ((size_t)1 << 28)
 /* Rows kept packed (24 bytes each) between the two steps of loading,
  * rather than read again (see analysis.c) */
