@@ -769,11 +769,26 @@ decide_reason(const struct pt_score *sc)
 	return f[weakest].why;
 }
 
+/* Unwraps the present cells from..to (inclusive); *a and *f keep the
+ * last present cell's counters. */
+static void
+unwrap_span(const uint64_t *present, const uint32_t *allocs,
+		const uint32_t *frees, size_t from, size_t to, struct pt_unwrap *ua,
+		struct pt_unwrap *uf, int64_t *a, int64_t *f)
+{
+	for (size_t k = from; k <= to; k++) {
+		if (!pt_is_present(present, k))
+			continue;
+		*a = pt_unwrap_step(ua, allocs[k]);
+		*f = pt_unwrap_step(uf, frees[k]);
+	}
+}
+
 /*
- * Unwrapped Allocs and Frees at the first and last present cells, as
- * pt_dataset_counter_at gives them, in one walk: from the start of the
- * first cell's epoch to it, then from the start of the last cell's epoch
- * (the same walk when they share one) to it.
+ * The first and last cells' unwrapped Allocs and Frees, as
+ * pt_dataset_counter_at gives them: the wrap rule runs from the start of
+ * the first cell's epoch to it, then on to the last cell when both are in
+ * one epoch, or afresh from the start of the last cell's epoch.
  */
 static void
 endpoint_counters(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
@@ -782,24 +797,20 @@ endpoint_counters(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
 	const uint64_t *present = pt_dataset_present(ds, s);
 	const uint32_t *allocs = pt_dataset_col32(ds, ds->allocs32, s);
 	const uint32_t *frees = pt_dataset_col32(ds, ds->frees32, s);
+	size_t first_epoch = ds->epoch_start[ds->snaps[se->first].epoch];
 	size_t last_epoch = ds->epoch_start[ds->snaps[se->last].epoch];
 	struct pt_unwrap ua = PT_UNWRAP_INIT, uf = PT_UNWRAP_INIT;
 	int64_t a = 0, f = 0;
-	for (size_t k = ds->epoch_start[ds->snaps[se->first].epoch];
-			k <= se->last; k++) {
-		if (k > se->first && k < last_epoch) {
-			k = last_epoch;
-			ua = uf = PT_UNWRAP_INIT;
-		}
-		if (pt_is_present(present, k)) {
-			a = pt_unwrap_step(&ua, allocs[k]);
-			f = pt_unwrap_step(&uf, frees[k]);
-		}
-		if (k == se->first) {
-			sc->allocs_first = a;
-			sc->frees_first = f;
-		}
+	unwrap_span(present, allocs, frees, first_epoch, se->first, &ua, &uf,
+		&a, &f);
+	sc->allocs_first = a;
+	sc->frees_first = f;
+	size_t from = se->first + 1;
+	if (last_epoch != first_epoch) {
+		ua = uf = PT_UNWRAP_INIT;
+		from = last_epoch;
 	}
+	unwrap_span(present, allocs, frees, from, se->last, &ua, &uf, &a, &f);
 	sc->allocs_last = a;
 	sc->frees_last = f;
 }

@@ -1027,10 +1027,31 @@ assert_endpoints(const char *path)
 	pt_analysis_finish(&a);
 }
 
+/*
+ * BigX is first seen in the last snapshot before a reboot, high in the
+ * 32-bit range, and falls across the reboot: its last counters start
+ * afresh in the new epoch, not as a wrap of the old one.
+ */
+#define BIG_ROW(a, f, d) " BigX Nonp " a " " f " " d " 6400 64"
+#define DRV_ROW " Drv1 Nonp 100 40 60 6000 100"
+#define SNAP(time, flts, rows) time "\n\n Memory: 8388148K Avail: 4194304K" \
+	"  PageFlts:" flts "   InRam Krnl: 9096K P:53432K\n\n" H64 "\n\n" rows
+static const char first_before_reboot[] =
+	SNAP("2026-11-02T09:00:00", "900000", DRV_ROW "\n")
+	SNAP("2026-11-02T10:00:00", "1000000", DRV_ROW "\n"
+		BIG_ROW("3000000000", "2999999000", "1000") "\n")
+	SNAP("2026-11-02T11:00:00", "500", BIG_ROW("100", "50", "50") "\n")
+	SNAP("2026-11-02T12:00:00", "900", BIG_ROW("200", "50", "150") "\n");
+
 START_TEST(test_endpoint_counters)
 {
 	assert_endpoints(TESTDATA_DIR "/reboot-wrap/capture.txt");
 	assert_endpoints(TESTDATA_DIR "/demo");
+	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
+	make_temp(path);
+	write_file(path, first_before_reboot, false);
+	assert_endpoints(path);
+	unlink(path);
 }
 END_TEST
 
