@@ -540,9 +540,14 @@ static void
 say_changed(struct pt_error *err, const struct pt_source *src, long line)
 {
 	char *shown = pt_escape(src->name, strlen(src->name));
-	pt_error_set(err, line, "%s changed while it was being read "
-		"(it is read twice when large); run again",
-		shown != NULL ? shown : "an input");
+	const char *name = shown != NULL ? shown : "an input";
+	/* The CLI prints the message alone: the place goes into it. */
+	if (line > 0)
+		pt_error_set(err, line, "%s:%ld: changed while it was being read "
+			"(it is read twice when large); run again", name, line);
+	else
+		pt_error_set(err, line, "%s changed while it was being read "
+			"(it is read twice when large); run again", name);
 	free(shown);
 }
 
@@ -575,9 +580,10 @@ second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 static void
 read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
 {
+	/* No size limit: the read stops where the first stopped, and a log
+	 * that grew past the limit since must still load. */
 	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
-		.max_bytes = job->opts->max_file_bytes, .stop_at = pf->length,
-		.again = true };
+		.max_bytes = 0, .stop_at = pf->length, .again = true };
 	struct second_read sr = { job, pf, worker, &ps.err };
 	struct pt_parse_result again;
 	struct pt_diags diags;   /* said the first time */
@@ -588,10 +594,17 @@ read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
 		say_changed(&ps.err, pf->src, 0);
 		ok = false;
 	}
-	if (!ok) {
-		pf->failed = true;
+	if (!ok && ps.read_failed) {
+		/* Gone or unreadable since the first read: name it. */
+		char *shown = pt_escape(pf->src->name, strlen(pf->src->name));
+		pt_error_set(&pf->err, 0, "%s could not be read again: %s",
+			shown != NULL ? shown : "an input", ps.err.msg);
+		free(shown);
+	} else if (!ok) {
 		pf->err = ps.err;
 	}
+	if (!ok)
+		pf->failed = true;
 	pt_parse_result_finish(&again);
 	pt_diags_finish(&diags);
 }

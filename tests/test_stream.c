@@ -737,6 +737,10 @@ assert_rewrite_refused(const char *path, const char *first,
 		"a rewritten file was loaded");
 	ck_assert_msg(strstr(err.msg, "changed while it was being read") != NULL &&
 		strstr(err.msg, "pooltrend-test-stream-") != NULL, "%s", err.msg);
+	/* The place of the changed snapshot is in the message itself. */
+	char at[32];
+	snprintf(at, sizeof(at), ":%ld: ", err.line);
+	ck_assert_msg(err.line > 0 && strstr(err.msg, at) != NULL, "%s", err.msg);
 	pt_analysis_finish(&a);
 }
 
@@ -787,6 +791,29 @@ START_TEST(test_replaced_between_reads)
 	ck_assert(!load_twice_with(path, replace_file, path, &a, &err));
 	ck_assert_msg(strstr(err.msg, "changed while it was being read") != NULL,
 		"%s", err.msg);
+	pt_analysis_finish(&a);
+	unlink(path);
+}
+END_TEST
+
+/* Gone before its second read: an error that names it. */
+static void
+remove_file(void *ctx, size_t done, size_t total)
+{
+	if (done == total)
+		unlink((const char *)ctx);
+}
+
+START_TEST(test_removed_between_reads)
+{
+	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
+	make_temp(path);
+	write_file(path, TWO_SNAPSHOTS, false);
+	struct pt_analysis a;
+	struct pt_error err = {0};
+	ck_assert(!load_twice_with(path, remove_file, path, &a, &err));
+	ck_assert_msg(strstr(err.msg, "could not be read again") != NULL &&
+		strstr(err.msg, "pooltrend-test-stream-") != NULL, "%s", err.msg);
 	pt_analysis_finish(&a);
 	unlink(path);
 }
@@ -1075,6 +1102,7 @@ stream_suite(void)
 	tcase_add_test(tc, test_changed_between_reads);
 	tcase_add_test(tc, test_rewritten_same_length);
 	tcase_add_test(tc, test_replaced_between_reads);
+	tcase_add_test(tc, test_removed_between_reads);
 	tcase_add_test(tc, test_progress_of_second_read);
 	tcase_add_test(tc, test_pipe_by_path);
 	tcase_add_test(tc, test_fifo_by_path);
