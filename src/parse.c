@@ -613,6 +613,19 @@ keys_insert(struct key_set *k, uint64_t key, bool *added)
 	return true;
 }
 
+/* Whether key is in the set (never grows it). */
+static bool
+keys_contains(const struct key_set *k, uint64_t key)
+{
+	if (k->cap == 0)
+		return false;
+	size_t j = key_slot_of(key, k->cap);
+	for (; k->slots[j].gen == k->gen; j = (j + 1) & (k->cap - 1))
+		if (k->slots[j].key == key)
+			return true;
+	return false;
+}
+
 /* Forget all keys at once: slots of older generations count as empty. */
 static void
 keys_reset(struct key_set *k)
@@ -1052,16 +1065,19 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	if (loose)
 		r.flags |= PT_ROW_LOOSE;
 
-	if (st->max_rows_kept != 0 && b->nrows >= st->max_rows_kept) {
-		/* Too many to be poolmon: counted, neither kept nor looked up
-		 * (the caller ignores the snapshot), so a hostile file cannot
-		 * fill memory. */
-		b->nrows++;
-		return true;
-	}
 	bool added;
-	if (!keys_insert(&st->p->keys, row_key(&r), &added))
+	if (st->max_rows_kept != 0 && b->nrows >= st->max_rows_kept) {
+		/* Too many to be poolmon: counted, not kept and not added to
+		 * the key set (the caller ignores the snapshot), so a hostile
+		 * file cannot fill memory; a repeat still counts as one. */
+		added = !keys_contains(&st->p->keys, row_key(&r));
+		if (added) {
+			b->nrows++;
+			return true;
+		}
+	} else if (!keys_insert(&st->p->keys, row_key(&r), &added)) {
 		return false;
+	}
 	if (!added) {
 		b->duplicates++;
 		warn_duplicate(st, &r);

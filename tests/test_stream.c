@@ -404,6 +404,38 @@ START_TEST(test_rows_over_cap_cost_nothing)
 END_TEST
 
 static bool
+keep_going(void *ctx, size_t index, const struct pt_snapshot *snap)
+{
+	(void)ctx;
+	(void)index;
+	(void)snap;
+	return true;
+}
+
+/*
+ * A repeated row at the cap is a duplicate, as the whole-text parse sees
+ * it, not one row too many: three distinct rows and a repeat stay within
+ * a cap of three.
+ */
+START_TEST(test_duplicate_at_cap)
+{
+	struct stream_fixture f;
+	fixture_begin(&f, 3, keep_going, NULL);
+	static const char text[] = H64 "\n"
+		" Aaaa Nonp 100 40 60 6000 100\n"
+		" Bbbb Nonp 100 40 60 6000 100\n"
+		" Cccc Nonp 100 40 60 6000 100\n"
+		" Aaaa Nonp 100 40 60 6000 100\n";
+	ck_assert(pt_parse_stream_feed(f.st, text, strlen(text)));
+	ck_assert(pt_parse_stream_end(f.st, true));
+	ck_assert_uint_eq(f.res.nsnaps, 1);
+	ck_assert_uint_eq(f.res.snaps[0].nrows, 3);
+	ck_assert_uint_eq(f.res.snaps[0].duplicates, 1);
+	fixture_finish(&f);
+}
+END_TEST
+
+static bool
 count_rows(void *ctx, size_t index, const struct pt_snapshot *snap)
 {
 	size_t *n = ctx;
@@ -1092,6 +1124,7 @@ stream_suite(void)
 	tcase_add_test(tc, test_ctrl_z);
 	tcase_add_test(tc, test_ctrl_z_then_many_lfs);
 	tcase_add_test(tc, test_rows_over_cap_cost_nothing);
+	tcase_add_test(tc, test_duplicate_at_cap);
 	tcase_add_test(tc, test_headers_past_limit_not_kept);
 	tcase_add_test(tc, test_empty_headers_not_kept);
 	tcase_add_test(tc, test_boms_and_utf16);
