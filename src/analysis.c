@@ -428,7 +428,16 @@ cells_may_fit(struct first_read *fr)
 	size_t keys = pt_series_keys_count(&job->file_keys[fr->worker]);
 	size_t snaps = fr->snaps_with_rows < PT_MAX_SNAPSHOTS ?
 		fr->snaps_with_rows : PT_MAX_SNAPSHOTS;
-	return pt_dataset_cells_fit(keys, snaps, job->opts->max_cells, fr->err);
+	if (pt_dataset_cells_fit(keys, snaps, job->opts->max_cells, fr->err))
+		return true;
+	/* Counted so far in one file: the input holds at least that many. */
+	char counted[sizeof(fr->err->msg)];
+	memcpy(counted, fr->err->msg, sizeof(counted));
+	char *shown = pt_escape(fr->pf->src->name, strlen(fr->pf->src->name));
+	pt_error_set(fr->err, 0, "%s: at least %s",
+		shown != NULL ? shown : "an input", counted);
+	free(shown);
+	return false;
 }
 
 static bool
