@@ -89,9 +89,9 @@ printf '%s\n' "$out" | grep -q "$esc\[Kpooltrend: 48 files" ||
 out=$(on_tty LC_ALL=C.UTF-8 TERM=xterm -- --progress never -n 1 demo)
 printf '%s\n' "$out" | grep -q 'reading files' &&
 	fail "progress line with --progress never"
-err=$("$exe" --progress always -n 1 demo 2>&1 >/dev/null)
-printf '%s\n' "$err" | grep -q '^pooltrend: reading files: 48/48 (100%)$' ||
-	fail "no progress lines into a pipe with --progress always"
+err=$("$exe" --progress always -j 1 -n 1 demo 2>&1 >/dev/null)
+[ "$(printf '%s\n' "$err" | grep -c '^pooltrend: reading files: 48/48 (100%)$')" = 1 ] ||
+	fail "not one final progress line into a pipe with --progress always"
 err=$("$exe" -n 1 demo 2>&1 >/dev/null)
 printf '%s\n' "$err" | grep -q 'reading files' &&
 	fail "progress into a pipe without --progress always"

@@ -75,6 +75,7 @@ struct progress {
 	bool on;
 	bool tty;                     /* rewrite one line in place */
 	bool shown;                   /* something is on the line now */
+	bool finished;                /* this round's end was reported */
 	int64_t started_ms, last_ms;
 };
 

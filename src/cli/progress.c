@@ -43,6 +43,10 @@ progress_update(void *ctx, size_t done, size_t total)
 	if (!p->on)
 		return;
 	if (done >= total) {
+		/* The last worker and the loader both report a round's end. */
+		if (p->finished)
+			return;
+		p->finished = true;
 		/* A terminal gets its line back; a log keeps the final count. */
 		if (p->shown && p->tty)
 			fputs("\r\033[K", stderr);
@@ -52,6 +56,7 @@ progress_update(void *ctx, size_t done, size_t total)
 		p->shown = false;
 		return;
 	}
+	p->finished = false;     /* a new round (the second read) */
 	int64_t t = now_ms();
 	int64_t every = p->tty ? PROGRESS_TTY_EVERY_MS : PROGRESS_LOG_EVERY_MS;
 	if (t - p->last_ms < every)
