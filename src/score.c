@@ -610,16 +610,23 @@ group_medians(const struct epoch_view *v, double *work, double *gt,
 	return m;
 }
 
+/* Theil-Sen slope over m group medians (times gt, values gy). */
+static enum slope_result
+slope_of_groups(const double *gt, const double *gy, size_t m, double *slope)
+{
+	if (m < 2 || !(gt[m - 1] > gt[0]))
+		return SLOPE_NONE;      /* no slope without time passing */
+	return pt_theil_sen(gt, gy, m, 0.95, slope, NULL, NULL) ? SLOPE_OK
+		: SLOPE_OOM;
+}
+
 /* Theil-Sen slope over the medians of about HALF_GROUPS groups of v. */
 static enum slope_result
 grouped_slope(const struct epoch_view *v, double *work, double *slope)
 {
 	double gt[HALF_GROUPS], gy[HALF_GROUPS];
 	size_t m = group_medians(v, work, gt, gy);
-	if (m < 2 || !(gt[m - 1] > gt[0]))
-		return SLOPE_NONE;      /* no slope without time passing */
-	return pt_theil_sen(gt, gy, m, 0.95, slope, NULL, NULL) ? SLOPE_OK
-		: SLOPE_OOM;
+	return slope_of_groups(gt, gy, m, slope);
 }
 
 /*
@@ -674,16 +681,15 @@ shift_rise(const struct epoch_view *v, size_t k, double *work,
 }
 
 /*
- * Where the epoch's high-water mark (the running maximum of its group
- * medians) reached half of its rise, as a fraction of the epoch's span:
- * about 0.5 for a steady leak, later for one that starts late, early for
- * a cache that fills and then holds.  NAN without a rise.
+ * Where the epoch v's high-water mark (the running maximum of its m group
+ * medians gt, gy) reached half of its rise, as a fraction of the epoch's
+ * span: about 0.5 for a steady leak, later for one that starts late,
+ * early for a cache that fills and then holds.  NAN without a rise.
  */
 static double
-half_rise_at(const struct epoch_view *v, double *work)
+half_rise_at(const struct epoch_view *v, const double *gt, const double *gy,
+		size_t m)
 {
-	double gt[HALF_GROUPS], gy[HALF_GROUPS];
-	size_t m = group_medians(v, work, gt, gy);
 	double span = v->t[v->n - 1] - v->t[0];
 	if (m < 2 || !(span > 0))
 		return NAN;
@@ -1079,7 +1085,10 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		sc->has_onset = true;
 		sc->onset_ms = last->t_ms[*knot];
 	}
-	if (adjusted && grouped_slope(&shape, scr->work,
+	/* The adjusted slope and the half-rise read the same group medians. */
+	double gt[HALF_GROUPS], gy[HALF_GROUPS];
+	size_t groups = group_medians(&shape, scr->work, gt, gy);
+	if (adjusted && slope_of_groups(gt, gy, groups,
 			&sc->adjusted_slope) == SLOPE_OOM)
 		return false;
 	/* Give-back too: a cache that empties while its load climbs hides
@@ -1098,7 +1107,7 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 					&sc->third_ratio))
 			return false;
 		fold_shift(pool, &own);
-		sc->half_rise = half_rise_at(&shape, scr->work);
+		sc->half_rise = half_rise_at(&shape, gt, gy, groups);
 		/* Levelling off must show in both the halves and the thirds:
 		 * one load burst can flatten either alone. */
 		sc->end_ratio = larger_ratio(sc->third_ratio, sc->half_ratio);
