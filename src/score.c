@@ -25,6 +25,9 @@
  * costs far less than two more exact selections over every sample.
  */
 #define HALF_GROUPS 32
+#ifndef SLOPE_POINTS
+#define SLOPE_POINTS 256
+#endif
 
 const char *
 pt_verdict_name(enum pt_verdict v)
@@ -978,8 +981,8 @@ rate_after_onset(const struct epoch_view *last, size_t knot,
 	}
 	if (m < MIN_AFTER_ONSET || !(last->t[last->n - 1] > last->t[knot]))
 		return true;
-	if (!pt_theil_sen(last->t + knot, last->y + knot, m, 0.95,
-			&sc->rate_after_onset, &sc->rate_after_onset_lo,
+	if (!pt_theil_sen_blocked(last->t + knot, last->y + knot, m,
+			SLOPE_POINTS, 0.95, &sc->rate_after_onset, &sc->rate_after_onset_lo,
 			&sc->rate_after_onset_hi))
 		return false;
 	sc->has_rate_after_onset = true;
@@ -1067,8 +1070,8 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		struct pt_score *sc, size_t *knot, struct shift_pool *pool,
 		struct floors *adjusted_floors)
 {
-	if (!pt_theil_sen(last->t, last->y, last->n, 0.95, &sc->growth_bph,
-			&sc->growth_lo, &sc->growth_hi))
+	if (!pt_theil_sen_blocked(last->t, last->y, last->n, SLOPE_POINTS,
+			0.95, &sc->growth_bph, &sc->growth_lo, &sc->growth_hi))
 		return false;
 	sc->has_growth = true;
 	/* The shape gates look at what the load does not explain. */

@@ -2206,3 +2206,27 @@ pt_theil_sen(const double *t, const double *y, size_t n, double conf,
 		*hi = out[3];
 	return true;
 }
+
+bool
+pt_theil_sen_blocked(const double *t, const double *y, size_t n,
+		size_t max_points, double conf, double *slope, double *lo,
+		double *hi)
+{
+	if (max_points < 2 || n <= max_points)
+		return pt_theil_sen(t, y, n, conf, slope, lo, hi);
+	size_t k = max_points, widest = (n + k - 1) / k;
+	double *bt = malloc((2 * k + widest) * sizeof(*bt));
+	if (bt == NULL)
+		return false;
+	double *by = bt + k, *work = by + k;
+	for (size_t g = 0; g < k; g++) {
+		size_t from = g * n / k, to = (g + 1) * n / k;
+		memcpy(work, t + from, (to - from) * sizeof(*work));
+		bt[g] = pt_median_inplace(work, to - from);
+		memcpy(work, y + from, (to - from) * sizeof(*work));
+		by[g] = pt_median_inplace(work, to - from);
+	}
+	bool ok = pt_theil_sen(bt, by, k, conf, slope, lo, hi);
+	free(bt);
+	return ok;
+}

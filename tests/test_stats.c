@@ -439,6 +439,101 @@ START_TEST(theil_sen_exact_line)
 }
 END_TEST
 
+/* Median of v[0..n) by sorting a copy: the reference for the blocks. */
+static double
+sorted_median(const double *v, size_t n)
+{
+	double *c = xmalloc_doubles(n);
+	memcpy(c, v, n * sizeof(*c));
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && c[j - 1] > c[j]; j--) {
+			double x = c[j];
+			c[j] = c[j - 1];
+			c[j - 1] = x;
+		}
+	double m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+	free(c);
+	return m;
+}
+
+START_TEST(theil_sen_blocked_is_theil_sen_of_block_medians)
+{
+	rng_seed(77);
+	for (int iter = 0; iter < 60; iter++) {
+		int kind = iter % 6;
+		size_t n = 40 + rng_below(900), k = 3 + rng_below(60);
+		double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+		double *bt = xmalloc_doubles(k), *by = xmalloc_doubles(k);
+		make_series(kind, n, t, y);
+		/* Blocks [g n / k, (g + 1) n / k), as the header says. */
+		for (size_t g = 0; g < k; g++) {
+			size_t from = g * n / k, to = (g + 1) * n / k;
+			bt[g] = sorted_median(t + from, to - from);
+			by[g] = sorted_median(y + from, to - from);
+		}
+		double s1, lo1, hi1, s2 = NAN, lo2 = NAN, hi2 = NAN;
+		bool want = pt_theil_sen(bt, by, k, 0.95, &s1, &lo1, &hi1);
+		bool got = pt_theil_sen_blocked(t, y, n, k, 0.95, &s2, &lo2,
+			&hi2);
+		ck_assert_msg(got == want, "iter %d", iter);
+		if (want) {
+			ck_assert_msg(s1 == s2 && lo1 == lo2 && hi1 == hi2,
+				"iter %d kind %d n %zu k %zu", iter, kind, n, k);
+		}
+		free(t);
+		free(y);
+		free(bt);
+		free(by);
+	}
+}
+END_TEST
+
+START_TEST(theil_sen_blocked_short_series_unchanged)
+{
+	rng_seed(78);
+	size_t n = 200;
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	make_series(2, n, t, y);
+	double s1, lo1, hi1, s2, lo2, hi2;
+	ck_assert(pt_theil_sen(t, y, n, 0.95, &s1, &lo1, &hi1));
+	ck_assert(pt_theil_sen_blocked(t, y, n, n, 0.95, &s2, &lo2, &hi2));
+	ck_assert(s1 == s2 && lo1 == lo2 && hi1 == hi2);
+	/* Fewer than two blocks cannot make a slope: the whole series. */
+	ck_assert(pt_theil_sen_blocked(t, y, n, 1, 0.95, &s2, NULL, NULL));
+	ck_assert(s1 == s2);
+	free(t);
+	free(y);
+}
+END_TEST
+
+/*
+ * A noisy 2,000-sample trend with wild outliers: over 256 blocks the
+ * slope stays within the spread of the full search and the interval still
+ * holds the true slope.
+ */
+START_TEST(theil_sen_blocked_keeps_the_trend)
+{
+	rng_seed(79);
+	size_t n = 2000;
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	for (size_t i = 0; i < n; i++) {
+		t[i] = (double)i * 0.25;
+		y[i] = 5e6 + 4000 * t[i] + rng_normal() * 2e5;
+		if (i % 37 == 0)
+			y[i] += 1e9;
+	}
+	double full, flo, fhi, s, lo, hi;
+	ck_assert(pt_theil_sen(t, y, n, 0.95, &full, &flo, &fhi));
+	ck_assert(pt_theil_sen_blocked(t, y, n, 256, 0.95, &s, &lo, &hi));
+	ck_assert_msg(lo <= 4000 && 4000 <= hi, "[%g, %g]", lo, hi);
+	ck_assert_msg(fabs(s - 4000) < 0.05 * 4000, "%g", s);
+	ck_assert_msg(s >= flo && s <= fhi, "%g not in [%g, %g]", s, flo,
+		fhi);
+	free(t);
+	free(y);
+}
+END_TEST
+
 START_TEST(theil_sen_small_cases)
 {
 	double t[4] = { 0, 1, 3, 4 }, y[4] = { 10, 12, 12, 30 };
@@ -1116,6 +1211,9 @@ stats_suite(void)
 	tcase_add_test(tc, theil_sen_vs_brute_force);
 	tcase_add_test(tc, theil_sen_exact_line);
 	tcase_add_test(tc, theil_sen_small_cases);
+	tcase_add_test(tc, theil_sen_blocked_is_theil_sen_of_block_medians);
+	tcase_add_test(tc, theil_sen_blocked_short_series_unchanged);
+	tcase_add_test(tc, theil_sen_blocked_keeps_the_trend);
 	tcase_add_test(tc, theil_sen_heavy_ties_large);
 	tcase_add_test(tc, theil_sen_ci_in_tie_mass);
 	tcase_add_test(tc, theil_sen_nearly_constant);

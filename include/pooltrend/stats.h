@@ -51,6 +51,20 @@ bool pt_theil_sen(const double *t, const double *y, size_t n, double conf,
 		double *slope, double *lo, double *hi);
 
 /*
+ * pt_theil_sen over the medians of k = min(n, max_points) consecutive
+ * blocks of about n/k samples each (block time: the median of its t,
+ * block value: the median of its y), so that the search costs
+ * O(n + k log k) however long the series.  Each block median averages
+ * out noise its block shares, so on a trend with independent noise the
+ * slope and interval lose little against all n points; on autocorrelated
+ * noise the interval over blocks is the less overconfident one.  With
+ * n <= max_points it is pt_theil_sen itself.  Returns as pt_theil_sen.
+ */
+bool pt_theil_sen_blocked(const double *t, const double *y, size_t n,
+		size_t max_points, double conf, double *slope, double *lo,
+		double *hi);
+
+/*
  * Hamed-Rao (1998) variance correction n/n* for Mann-Kendall on an
  * autocorrelated series, from the residuals r[0..n) of the series after
  * its trend is removed: 1 + 2/(n(n-1)(n-2)) sum_k (n-k)(n-k-1)(n-k-2) rho_k
