@@ -7,6 +7,7 @@ set -u
 # The owner column must not depend on the developer's environment.
 unset POOLTAG_FILE
 exe=$1 data=$2
+case $exe in /*) ;; *) exe=$PWD/$exe ;; esac
 work=$(mktemp -d) || exit 99
 full=""
 cleanup() {
@@ -28,7 +29,7 @@ mtime_before=$(stat -c %Y "$input")
 rc=$?
 [ $rc -eq 0 ] || fail "-o exited $rc"
 grep -q '"schema_version":	1' "$work/report.json" || fail "-o report incomplete"
-[ -z "$(find "$work" -name 'report.json.tmp.*')" ] || fail "temporary file left"
+[ -z "$(find "$work" -name '.pooltrend-*')" ] || fail "temporary file left"
 
 # A new report gets the mode the umask allows, not mkstemp's 0600.
 [ "$(umask 022; "$exe" -q -o "$work/mode.txt" "$input"; stat -c %a "$work/mode.txt")" = 644 ] ||
@@ -95,6 +96,69 @@ grep -q 'nt!ps - Thread objects' "$work/env.txt" || fail "POOLTAG_FILE not used"
 printf 'Thre - other.sys - from the option\n' > "$work/opt.txt"
 POOLTAG_FILE="$tags" "$exe" -q --pooltag "$work/opt.txt" "$data/x86-names/snaps" > "$work/env.txt"
 grep -q 'other.sys - from the option' "$work/env.txt" || fail "--pooltag did not win over POOLTAG_FILE"
+
+# -o and --svg never write over what pooltrend reads: an input given by
+# name, by another name (a link), as a file of an input directory, the
+# baseline, the pooltag file; exit 2, naming it, nothing written.
+cp -R "$data/demo" "$work/set"
+first="$work/set/poolmonlog1.txt"
+sum_first=$(cksum < "$first")
+ln -s "$first" "$work/link-to-input"
+printf 'Leak - leak.sys - a driver\n' > "$work/tags.txt"
+"$exe" -q -f json -o "$work/base.json" "$work/set" || fail "baseline not written"
+sum_base=$(cksum < "$work/base.json")
+sum_tags=$(cksum < "$work/tags.txt")
+refused() {
+	# refused WHAT ARGS...: exit 2 with a message naming what is read
+	what=$1; shift
+	"$exe" "$@" > /dev/null 2> "$work/err"
+	rc=$?
+	[ $rc -eq 2 ] || fail "$what: exited $rc, not 2"
+	grep -q 'never writes over what it reads' "$work/err" ||
+		fail "$what: no message"
+}
+refused "-o over the input" -o "$first" "$first"
+refused "-o over a file of an input directory" -o "$first" "$work/set"
+refused "-o over a link to an input" -o "$work/link-to-input" "$work/set"
+refused "-o over the baseline" --baseline "$work/base.json" -o "$work/base.json" "$work/set"
+refused "-o over the pooltag file" --pooltag "$work/tags.txt" -o "$work/tags.txt" "$work/set"
+refused "--svg over an input" show Drsd --svg "$first" "$work/set"
+refused "diff -o over an input" diff -o "$first" "$work/set"
+[ "$(cksum < "$first")" = "$sum_first" ] || fail "an input was written over"
+[ "$(cksum < "$work/base.json")" = "$sum_base" ] || fail "the baseline was written over"
+[ "$(cksum < "$work/tags.txt")" = "$sum_tags" ] || fail "the pooltag file was written over"
+[ -L "$work/link-to-input" ] || fail "the link was replaced"
+"$exe" -q show Drsd -o - --svg - "$work/set" > /dev/null 2> "$work/err"
+[ $? -eq 2 ] || fail "-o - and --svg - together were not refused"
+
+# -o - is standard output, as --svg - is.
+(cd "$work" && "$exe" -q -o - set > dash.txt) || fail "-o - failed"
+grep -q '^pooltrend: 48 files' "$work/dash.txt" || fail "-o - did not write to stdout"
+[ -e "$work/-" ] && fail "-o - created a file named -"
+
+# -o through a symbolic link replaces the file it points to; the link stays.
+echo old > "$work/real.txt"
+ln -s "$work/real.txt" "$work/via-link"
+"$exe" -q -o "$work/via-link" "$work/set" || fail "-o through a link failed"
+[ -L "$work/via-link" ] || fail "-o replaced the symbolic link"
+grep -q '^pooltrend: 48 files' "$work/real.txt" || fail "-o did not write the link's file"
+
+# A FIFO is written into, not replaced by a file.
+mkfifo "$work/fifo"
+cat "$work/fifo" > "$work/from-fifo" &
+reader=$!
+"$exe" -q -o "$work/fifo" "$work/set" || fail "-o into a FIFO failed"
+if [ -p "$work/fifo" ]; then
+	wait $reader
+else
+	fail "the FIFO was replaced"
+	kill $reader 2>/dev/null
+fi
+grep -q '^pooltrend: 48 files' "$work/from-fifo" || fail "nothing came out of the FIFO"
+
+# A name near NAME_MAX works: the temporary name is short.
+long=$(printf 'r%.0s' $(seq 1 250))
+"$exe" -q -o "$work/$long" "$work/set" || fail "-o with a 250-byte name failed"
 
 # The input is untouched.
 [ "$(cksum < "$input")" = "$before" ] || fail "input content changed"

@@ -36,9 +36,36 @@ bool strict_violated(const struct pt_analysis *a);
 
 typedef bool (*writer_fn)(FILE *f, const void *ctx, struct pt_error *err);
 
-/* Write a report to path (replaced whole) or to stdout; an exit status. */
+/* s with control bytes escaped ("?" for NULL): user-given text too. */
+void print_escaped(FILE *f, const char *s);
+
+/* "pooltrend: PATH: what", PATH escaped. */
+void print_path_error(const char *path, const char *what);
+
+/* Whether an output path means standard output: NULL or "-". */
+bool names_stdout(const char *path);
+
+/*
+ * Write a report to path, replaced whole (a symbolic link keeps pointing
+ * at it; a device or FIFO is written into as it is), or to stdout when
+ * names_stdout(path); an exit status (output.c).
+ */
 int write_atomically(const char *path, writer_fn write, const void *ctx);
 int write_stdout(writer_fn write, const void *ctx);
+
+/* A file or directory pooltrend reads; recursive: its whole tree is. */
+struct cli_input {
+	const char *path;
+	bool recursive;
+};
+
+/*
+ * EXIT_USAGE (after a message naming option) when the output path is an
+ * existing file among inputs[0..n) or in one of their directories: inputs
+ * are never written over.  EXIT_OK otherwise.
+ */
+int check_output(const char *option, const char *path,
+		const struct cli_input *inputs, size_t n);
 
 /* What the diff command takes from the common options (diff_cmd.c). */
 struct diff_cmd_opts {

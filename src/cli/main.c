@@ -137,7 +137,8 @@ print_help(void)
 "                          an earlier --format json report (alone: as\n"
 "                          --fail-on likely)\n"
 "  -o, --output FILE       write the report to FILE (replaced whole, never\n"
-"                          left half-written)\n"
+"                          left half-written; - for standard output);\n"
+"                          refused when FILE is one of the inputs\n"
 "      --color WHEN        auto (default), always or never\n"
 "      --strict            any input left out (unreadable file, file or\n"
 "                          line not understood, mixed machines) is an\n"
@@ -155,7 +156,7 @@ print_help(void)
 }
 
 /* User-given text is escaped too: it may hold control bytes. */
-static void
+void
 print_escaped(FILE *f, const char *s)
 {
 	char *e = s != NULL ? pt_escape(s, strlen(s)) : NULL;
@@ -382,94 +383,6 @@ print_diags(const struct pt_diags *d, bool quiet)
 		fprintf(stderr, "pooltrend: %zu more messages not shown\n", d->dropped);
 }
 
-/*
- * mkstemp creates the file with mode 0600; the report gets the mode of
- * the file it replaces, or what the umask allows a new file.
- */
-static void
-set_report_mode(int fd, const char *path)
-{
-	struct stat st;
-	mode_t mode;
-	if (stat(path, &st) == 0) {
-		mode = st.st_mode & 07777;
-	} else {
-		mode_t mask = umask(0);
-		umask(mask);
-		mode = 0666 & ~mask;
-	}
-	(void)fchmod(fd, mode);
-}
-
-static void
-print_output_error(const char *path, const char *what)
-{
-	fputs("pooltrend: ", stderr);
-	print_escaped(stderr, path);
-	fprintf(stderr, ": %s\n", what);
-}
-
-/* Write to a temporary file beside path, then rename it into place. */
-int
-write_atomically(const char *path, writer_fn write, const void *ctx)
-{
-	size_t len = strlen(path);
-	char *tmp = malloc(len + 16);
-	if (tmp == NULL) {
-		fputs("pooltrend: out of memory\n", stderr);
-		return EXIT_IO;
-	}
-	/* tmp was sized for this: it cannot be cut short. */
-	(void)snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	struct pt_error err = {0};
-	int rc = EXIT_OK;
-	if (f == NULL) {
-		print_output_error(path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		free(tmp);
-		return EXIT_IO;
-	}
-	set_report_mode(fd, path);
-	/* In this order: the content, then flush it, then make it durable. */
-	bool ok = write(f, ctx, &err);
-	ok = fflush(f) == 0 && ok;
-	ok = (fsync(fd) == 0 || errno == EINVAL) && ok;
-	if (!ok) {
-		print_output_error(path, err.msg[0] ? err.msg : strerror(errno));
-		(void)fclose(f); /* the first error is the one reported */
-		rc = EXIT_IO;
-	} else if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		print_output_error(path, strerror(errno));
-		rc = EXIT_IO;
-	}
-	if (rc != EXIT_OK)
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
-/* Write to standard output; a failed write is an error too. */
-int
-write_stdout(writer_fn write, const void *ctx)
-{
-	struct pt_error err = {0};
-	bool ok = write(stdout, ctx, &err);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		ok = false;
-	if (!ok) {
-		fprintf(stderr, "pooltrend: standard output: %s\n",
-			err.msg[0] && strcmp(err.msg, "write error") != 0 ? err.msg :
-			strerror(errno ? errno : EIO));
-		return EXIT_IO;
-	}
-	return EXIT_OK;
-}
-
 struct report_job {
 	const struct cli *c;
 	const struct pt_analysis *a;
@@ -611,9 +524,9 @@ strict_violated(const struct pt_analysis *a)
 	return true;
 }
 
-/* --pooltag FILE, else POOLTAG_FILE from the environment, else none. */
-static int
-load_pooltag(const struct cli *c, struct pt_pooltag **out)
+/* --pooltag FILE, else POOLTAG_FILE from the environment, else NULL. */
+static const char *
+pooltag_path(const struct cli *c)
 {
 	const char *path = c->pooltag_path;
 	if (path == NULL) {
@@ -621,6 +534,13 @@ load_pooltag(const struct cli *c, struct pt_pooltag **out)
 		if (path != NULL && path[0] == '\0')
 			path = NULL;
 	}
+	return path;
+}
+
+static int
+load_pooltag(const struct cli *c, struct pt_pooltag **out)
+{
+	const char *path = pooltag_path(c);
 	*out = NULL;
 	if (path == NULL)
 		return EXIT_OK;
@@ -631,7 +551,7 @@ load_pooltag(const struct cli *c, struct pt_pooltag **out)
 	print_diags(&d, c->quiet);
 	pt_diags_finish(&d);
 	if (*out == NULL) {
-		print_output_error(path, err.msg);
+		print_path_error(path, err.msg);
 		return EXIT_IO;
 	}
 	return EXIT_OK;
@@ -675,7 +595,7 @@ run_rank(struct cli *c, const struct pt_analysis *a)
 		c->report.drivers = drivers;
 	}
 	c->report.color = want_color(c->color,
-		c->report.format == PT_FORMAT_TEXT, c->output == NULL);
+		c->report.format == PT_FORMAT_TEXT, names_stdout(c->output));
 	struct pt_gate gate = {0};
 	struct pt_error err = {0};
 	int rc = EXIT_OK;
@@ -723,7 +643,7 @@ run_show(struct cli *c, const struct pt_analysis *a, const char *tag_arg,
 		return usage_error("tag '%s' is in both pools: write "
 			"TAG:paged or TAG:nonpaged for --svg", tag_arg);
 	struct show_job job = { a, found, n, {
-		.color = want_color(c->color, true, c->output == NULL),
+		.color = want_color(c->color, true, names_stdout(c->output)),
 		.unicode = c->report.unicode,
 	} };
 	/* --svg - puts the chart on stdout; the text then goes to -o or nowhere. */
@@ -739,6 +659,34 @@ run_show(struct cli *c, const struct pt_analysis *a, const char *tag_arg,
 	return rc;
 }
 
+/*
+ * Usage error when -o or --svg would write over something pooltrend reads
+ * (the operands, --baseline, --pooltag, --drivers) or both name one file.
+ */
+static int
+check_outputs(const struct cli *c, const char *const *operands, size_t n)
+{
+	struct cli_input *in = calloc(n + 3, sizeof(*in));
+	if (in == NULL) {
+		fputs("pooltrend: out of memory\n", stderr);
+		return EXIT_IO;
+	}
+	for (size_t i = 0; i < n; i++)
+		in[i].path = operands[i];
+	in[n] = (struct cli_input){ c->gate.baseline_name, false };
+	in[n + 1] = (struct cli_input){ pooltag_path(c), false };
+	in[n + 2] = (struct cli_input){ c->drivers_dir, true };
+	size_t m = n + 3;
+	int rc = check_output("-o", c->output, in, m);
+	if (rc == EXIT_OK)
+		rc = check_output("--svg", c->svg, in, m);
+	free(in);
+	if (rc == EXIT_OK && c->output != NULL && c->svg != NULL &&
+			strcmp(c->output, c->svg) == 0)
+		rc = usage_error("-o and --svg both name '%s'", c->svg);
+	return rc;
+}
+
 static int
 run_diff(struct cli *c, int argc, char **argv)
 {
@@ -748,13 +696,16 @@ run_diff(struct cli *c, int argc, char **argv)
 			"--svg goes with the show command" :
 			c->drivers_dir != NULL ? "--drivers does not apply to diff" :
 			"--fail-on, --fail-above and --baseline do not apply to diff");
+	int rc = check_outputs(c, (const char *const *)argv, (size_t)argc);
+	if (rc != EXIT_OK)
+		return rc;
 	struct pt_pooltag *pooltag;
-	int rc = load_pooltag(c, &pooltag);
+	rc = load_pooltag(c, &pooltag);
 	if (rc != EXIT_OK)
 		return rc;
 	c->report.pooltag = pooltag;
 	c->report.color = want_color(c->color,
-		c->report.format == PT_FORMAT_TEXT, c->output == NULL);
+		c->report.format == PT_FORMAT_TEXT, names_stdout(c->output));
 	struct diff_cmd_opts o = { &c->analysis, &c->report, c->output,
 		c->quiet, c->strict };
 	rc = diff_cmd_run(&o, argc, argv);
@@ -805,9 +756,12 @@ run(struct cli *c, int argc, char **argv)
 		operands = stdin_only;
 		n = 1;
 	}
+	int rc = check_outputs(c, operands, n);
+	if (rc != EXIT_OK)
+		return rc;
 	struct pt_pooltag *pooltag;
 	struct pt_baseline *baseline;
-	int rc = load_baseline(c, &baseline);
+	rc = load_baseline(c, &baseline);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = load_pooltag(c, &pooltag);
