@@ -2119,7 +2119,7 @@ theil_sen_window(const double *t, const double *y, size_t n, int64_t npairs,
 {
 	/* The ranks in ascending order with where each result goes. */
 	int64_t k[4];
-	double v[4];
+	double v[4] = { 0, 0, 0, 0 };
 	int slot[4];
 	size_t nk = 0;
 	if (ci[0] > 0) {
