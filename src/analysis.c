@@ -660,40 +660,6 @@ fill_task(void *ctx, size_t worker, size_t i)
 	pt_packed_rows_finish(&pf->packed);
 }
 
-/* Move the messages of src to the end of dst, as if added there. */
-static void
-move_diags(struct pt_diags *dst, struct pt_diags *src)
-{
-	for (size_t i = 0; i < src->len; i++) {
-		struct pt_diag *d = &src->items[i];
-		struct pt_diag *slot = NULL;
-		if (dst->len < PT_DIAGS_MAX) {
-			if (dst->len == dst->cap) {
-				size_t cap = dst->cap ? dst->cap * 2 : 16;
-				struct pt_diag *items = realloc(dst->items,
-					cap * sizeof(*items));
-				if (items != NULL) {
-					dst->items = items;
-					dst->cap = cap;
-				}
-			}
-			if (dst->len < dst->cap)
-				slot = &dst->items[dst->len++];
-		}
-		if (slot != NULL) {
-			*slot = *d;
-		} else {
-			free(d->file);
-			free(d->msg);
-			dst->dropped++;
-		}
-	}
-	dst->dropped += src->dropped;
-	src->len = 0;
-	src->dropped = 0;
-	pt_diags_finish(src);
-}
-
 static size_t
 worker_count(const struct pt_analysis_opts *opts, size_t tasks)
 {
@@ -768,7 +734,7 @@ read_all(struct load_job *job, size_t nworkers, struct pt_analysis *a,
 	bool ok = true;
 	for (size_t i = 0; i < job->nfiles; i++) {
 		struct parsed_file *pf = &job->files[i];
-		move_diags(&a->diags, &pf->diags);
+		pt_diags_move(&a->diags, &pf->diags);
 		if (pf->failed) {
 			*err = pf->err;
 			ok = false;

@@ -29,6 +29,13 @@ pt_diags_finish(struct pt_diags *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* Whether a message of severity sev has a place to be stored. */
+static bool
+has_room(const struct pt_diags *d, enum pt_severity sev)
+{
+	return sev == PT_SEV_ERROR || d->stored_others < PT_DIAGS_MAX;
+}
+
 static bool
 reserve_one(struct pt_diags *d)
 {
@@ -47,9 +54,10 @@ void
 pt_diags_add(struct pt_diags *d, enum pt_severity sev, const char *file,
 		long line, const char *fmt, ...)
 {
-	if (d == NULL)
+	if (d == NULL || sev < PT_SEV_NOTE || sev > PT_SEV_ERROR)
 		return;
-	if (d->len >= PT_DIAGS_MAX || !reserve_one(d)) {
+	d->added[sev]++;
+	if (!has_room(d, sev) || !reserve_one(d)) {
 		d->dropped++;
 		return;
 	}
@@ -73,16 +81,34 @@ pt_diags_add(struct pt_diags *d, enum pt_severity sev, const char *file,
 	d->items[d->len++] = (struct pt_diag){
 		.severity = sev, .file = fcopy, .line = line, .msg = msg,
 	};
+	d->stored_others += sev != PT_SEV_ERROR;
 }
 
 size_t
 pt_diags_count(const struct pt_diags *d, enum pt_severity sev)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < d->len; i++)
-		if (d->items[i].severity == sev)
-			n++;
-	return n;
+	return d->added[sev];
+}
+
+void
+pt_diags_move(struct pt_diags *dst, struct pt_diags *src)
+{
+	for (size_t i = 0; i < src->len; i++) {
+		struct pt_diag *g = &src->items[i];
+		if (has_room(dst, g->severity) && reserve_one(dst)) {
+			dst->items[dst->len++] = *g;
+			dst->stored_others += g->severity != PT_SEV_ERROR;
+		} else {
+			free(g->file);
+			free(g->msg);
+			dst->dropped++;
+		}
+	}
+	dst->dropped += src->dropped;
+	for (int k = 0; k < 3; k++)
+		dst->added[k] += src->added[k];
+	src->len = 0;
+	pt_diags_finish(src);
 }
 
 void

@@ -367,7 +367,8 @@ input_object(const struct pt_analysis *a, const struct pt_report_opts *o)
 		add_int(in, "epochs", a->ds.nepochs) &&
 		add_int(in, "series", (int64_t)a->ds.nseries) &&
 		cJSON_AddStringToObject(in, "pool_filter", pool_filter_name(o->pool)) &&
-		add_int(in, "series_in_filter", (int64_t)series_in_filter(a, o->pool));
+		add_int(in, "series_in_filter", (int64_t)series_in_filter(a, o->pool)) &&
+		add_int(in, "messages_not_listed", (int64_t)a->diags.dropped);
 	/* "warnings" last: it can be long. */
 	cJSON *w = ok ? warnings_array(&a->diags) : NULL;
 	if (w == NULL || !cJSON_AddItemToObject(in, "warnings", w)) {

@@ -473,6 +473,22 @@ if timeout 20 "$exe" --help 2>/dev/null | grep -q -- --strict; then
 	pt strict-good --strict good.log
 	no_crash strict-good; expect_rc strict-good 0
 	expect_good_report strict-good
+	# Past 1,000 stored messages an input left out still counts: 1,001
+	# UTF-16 files (a note each, which --strict accepts), then an empty
+	# one.  The notes beyond 1,000 are only counted; the error is kept.
+	if head -n 17 good.log | iconv -f UTF-8 -t UTF-16 > u16.txt 2>/dev/null; then
+		mkdir many
+		# shellcheck disable=SC2046
+		tee $(seq -f 'many/n%04g.txt' 0 1000) < u16.txt > /dev/null
+		: > many/zz-empty.txt
+		pt strict-past-cap --strict many
+		no_crash strict-past-cap; expect_rc strict-past-cap 3
+		expect_err strict-past-cap 'pooltrend: many/zz-empty.txt: no poolmon snapshot found (the file is empty)'
+		expect_err_has strict-past-cap 'more messages not shown'
+		expect_no_report strict-past-cap
+	else
+		skip strict-past-cap "iconv cannot write UTF-16 here"
+	fi
 else
 	skip "strict-* [PENDING --strict]" "pooltrend --help does not list --strict yet"
 fi

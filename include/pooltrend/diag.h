@@ -43,14 +43,26 @@ struct pt_diags {
 	struct pt_diag *items;
 	size_t len;
 	size_t cap;
-	size_t dropped; /* messages not stored because of PT_DIAGS_MAX */
+	size_t dropped;    /* messages not stored (PT_DIAGS_MAX, memory) */
+	size_t added[3];   /* per severity, stored or not */
+	size_t stored_others;  /* notes and warnings among items */
 };
 
-/* At most this many messages are stored; the rest are only counted. */
+/*
+ * At most this many notes and warnings are stored; the rest are only
+ * counted.  Errors are always stored: each is an input left out, which
+ * --strict and the report's counts must see.
+ */
 #define PT_DIAGS_MAX 1000
 
 void pt_diags_init(struct pt_diags *d);
 void pt_diags_finish(struct pt_diags *d);
+
+/*
+ * Moves the messages of src to the end of dst, as if they had been added
+ * there, and leaves src empty (finished).
+ */
+void pt_diags_move(struct pt_diags *dst, struct pt_diags *src);
 
 /*
  * Append a message.  file (may be NULL) is escaped with pt_escape so that a
@@ -62,7 +74,7 @@ void pt_diags_add(struct pt_diags *d, enum pt_severity sev, const char *file,
 		long line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* Number of stored messages of severity sev. */
+/* Number of messages of severity sev added, stored or not. */
 size_t pt_diags_count(const struct pt_diags *d, enum pt_severity sev);
 
 /* Format into err (printf style); always NUL-terminates. */
