@@ -82,8 +82,12 @@ parse_entry(const cJSON *t, struct base_entry *e)
 			!cJSON_IsString(verdict) ||
 			!pt_verdict_parse(verdict->valuestring, &e->verdict))
 		return false;
-	e->has_growth = finite_number(cJSON_GetObjectItemCaseSensitive(t,
-		"growth_bytes_per_hour"), &e->growth);
+	/* null (or absent) is no growth; anything else must be a number. */
+	const cJSON *growth = cJSON_GetObjectItemCaseSensitive(t,
+		"growth_bytes_per_hour");
+	e->has_growth = finite_number(growth, &e->growth);
+	if (!e->has_growth && growth != NULL && !cJSON_IsNull(growth))
+		return false;
 	e->hi = e->has_growth ? e->growth : 0;
 	const cJSON *ci = cJSON_GetObjectItemCaseSensitive(t, "growth_ci95");
 	double hi;
@@ -141,7 +145,8 @@ baseline_from_json(const cJSON *doc, struct pt_error *err)
 	cJSON_ArrayForEach(t, tags) {
 		if (!parse_entry(t, &b->e[b->n])) {
 			pt_error_set(err, 0, "tags[%zu]: needs tag_hex (8 hex digits), "
-				"pool (paged or nonpaged) and verdict", b->n);
+				"pool (paged or nonpaged) and verdict, and "
+				"growth_bytes_per_hour a number or null", b->n);
 			pt_baseline_destroy(b);
 			return NULL;
 		}

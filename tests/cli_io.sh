@@ -131,6 +131,11 @@ refused "diff -o over an input" diff -o "$first" "$work/set"
 "$exe" -q show Drsd -o - --svg - "$work/set" > /dev/null 2> "$work/err"
 [ $? -eq 2 ] || fail "-o - and --svg - together were not refused"
 
+# An empty name is a usage error before any work, not a late I/O error.
+"$exe" -q -o '' "$work/set" > /dev/null 2> "$work/err"
+[ $? -eq 2 ] || fail "-o '' was not a usage error"
+grep -q -- '-o needs a file name' "$work/err" || fail "-o '': no message"
+
 # -o - is standard output, as --svg - is.
 (cd "$work" && "$exe" -q -o - set > dash.txt) || fail "-o - failed"
 grep -q '^pooltrend: 48 files' "$work/dash.txt" || fail "-o - did not write to stdout"

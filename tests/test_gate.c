@@ -78,6 +78,11 @@ START_TEST(baseline_errors_name_the_problem)
 	ck_assert_ptr_nonnull(strstr(err.msg, "listed twice"));
 	ck_assert_ptr_null(parse("{\"schema_version\": 1.5, \"tags\": []}", &err));
 	ck_assert_ptr_nonnull(strstr(err.msg, "schema_version 1.5"));
+	/* A growth that is not a number would silently count as none. */
+	ck_assert_ptr_null(parse("{\"schema_version\": 1, \"tags\": [{\"tag_hex\": "
+		"\"4c65616b\", \"pool\": \"paged\", \"verdict\": \"likely\", "
+		"\"growth_bytes_per_hour\": \"fast\"}]}", &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "growth_bytes_per_hour"));
 }
 END_TEST
 

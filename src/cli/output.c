@@ -102,6 +102,8 @@ check_output(const char *option, const char *path,
 		const struct cli_input *inputs, size_t n)
 {
 	struct stat st;
+	if (path != NULL && path[0] == '\0')
+		return usage_error("%s needs a file name", option);
 	if (names_stdout(path) || stat(path, &st) != 0)
 		return EXIT_OK;         /* new files are nobody's input */
 	bool in_dir = false;
