@@ -588,6 +588,24 @@ machine_adjusted(const struct epoch_view *v, double *work, double *adj,
 enum slope_result { SLOPE_OK, SLOPE_NONE, SLOPE_OOM };
 
 /*
+ * Median of v[0..n), n > 0, as pt_median_inplace gives it.  Times come in
+ * order, and then the middle is read off without a selection; work (n
+ * doubles) is only used when they do not.
+ */
+static double
+median_of_times(const double *v, size_t n, double *work)
+{
+	bool ordered = true;
+	for (size_t i = 1; i < n; i++)
+		ordered &= v[i - 1] <= v[i];
+	if (!ordered) {
+		memcpy(work, v, n * sizeof(double));
+		return pt_median_inplace(work, n);
+	}
+	return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
  * Medians of about HALF_GROUPS consecutive groups of v (times in gt,
  * values in gy); work holds v->n doubles.  Returns the number of groups.
  */
@@ -603,8 +621,7 @@ group_medians(const struct epoch_view *v, double *work, double *gt,
 			continue;
 		memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
 		gy[m] = pt_median_inplace(work, hi - lo);
-		memcpy(work, v->t + lo, (hi - lo) * sizeof(double));
-		gt[m] = pt_median_inplace(work, hi - lo);
+		gt[m] = median_of_times(v->t + lo, hi - lo, work);
 		m++;
 	}
 	return m;
