@@ -92,7 +92,7 @@ scratch_init(struct scratch *s, size_t n)
 	s->load = malloc(m * sizeof(double));
 	s->mview = malloc(m * sizeof(double));
 	s->machine = NULL;
-	s->work = malloc((2 * m + 2 * (size_t)HALF_GROUPS) * sizeof(double));
+	s->work = malloc((3 * m + 2 * (size_t)HALF_GROUPS) * sizeof(double));
 	s->t_ms = malloc(m * sizeof(int64_t));
 	return s->t && s->y && s->per_alloc && s->allocs && s->frees && s->adj && s->work &&
 		s->load && s->mview && s->t_ms;
@@ -430,13 +430,12 @@ jumps_at(const struct epoch_view *v, size_t lo, size_t s, double slope,
  * the stairs: the earliest step before it.  Knot before the stairs (a
  * line through them fits as well as a later knot): the samples from the
  * knot up to the first step of the whole series stay flat, where after a
- * real hinge they rise at about its slope.
+ * real hinge they rise at about its slope.  sigma is v's noise_scale.
  */
 static size_t
 first_step_onset(const struct epoch_view *v, size_t knot, double slope,
-		double *work)
+		double sigma)
 {
-	double sigma = noise_scale(v, work);
 	if (!(sigma > 0))
 		return knot;
 	/* The knot is the last sample before the rise: include the one after. */
@@ -449,20 +448,80 @@ first_step_onset(const struct epoch_view *v, size_t knot, double slope,
 }
 
 /*
- * Mann-Kendall inside the two segments around the best mean shift: a
- * leak keeps rising in at least one of them (the second, for a leak that
- * starts late), a one-time level shift rises in neither.  The larger Z.
+ * The Mann-Kendall tests an epoch view needs: before and after its best
+ * mean shift, and when asked, of its second half (from n / 2 on) and of
+ * all of it.  Each piece between the cuts is sorted once and the slices
+ * are joined from the pieces, where separate tests would sort every
+ * sample two to three times.
+ */
+struct mk_slices {
+	bool want_recent, want_whole;   /* in: which of the optional tests */
+	bool has_recent, has_whole;     /* out: which were taken */
+	struct pt_mk before, after, recent, whole;
+};
+
+/* Joins runs a and b into buf and takes the test of the result. */
+static void
+join_runs(const struct pt_mk_run *a, const struct pt_mk_run *b, double *buf,
+		struct pt_mk_run *out, struct pt_mk *mk)
+{
+	pt_mk_run_join(a, b, buf, out);
+	if (mk != NULL)
+		pt_mk_run_stats(out, mk);
+}
+
+/*
+ * The tests of mk for y[0..n) split at k (0 < k < n); buf holds 3n
+ * doubles.  The pieces are cut at k and at the half h (h = k when the
+ * half is not asked for), c1 <= c2 being the two cuts; the tail [c1, n)
+ * is one slice in either order of k and h, and the whole is the first
+ * piece joined to it.  False when out of memory.
  */
 static bool
-within_shift_z(const struct epoch_view *v, double *z, size_t *split)
+take_slices(const double *y, size_t n, size_t k, double *buf,
+		struct mk_slices *mk)
+{
+	size_t h = mk->want_recent ? n / 2 : k;
+	size_t c1 = k < h ? k : h, c2 = k < h ? h : k;
+	struct pt_mk_run p1, p2, p3, tail, whole;
+	if (!pt_mk_run_sort(y, c1, buf, &p1) ||
+			!pt_mk_run_sort(y + c1, c2 - c1, buf + c1, &p2) ||
+			!pt_mk_run_sort(y + c2, n - c2, buf + c2, &p3))
+		return false;
+	double *spare = buf + n;
+	if (k > h) {
+		/* Before the shift: the first two pieces; after it: the last. */
+		join_runs(&p1, &p2, spare, &tail, &mk->before);
+		pt_mk_run_stats(&p3, &mk->after);
+	} else
+		pt_mk_run_stats(&p1, &mk->before);
+	join_runs(&p2, &p3, spare, &tail, k > h ? &mk->recent : &mk->after);
+	if (k < h)
+		pt_mk_run_stats(&p3, &mk->recent);
+	else if (k == h && mk->want_recent)
+		mk->recent = mk->after;
+	mk->has_recent = mk->want_recent;
+	if (mk->want_whole)
+		join_runs(&p1, &tail, spare + tail.n, &whole, &mk->whole);
+	mk->has_whole = mk->want_whole;
+	return true;
+}
+
+/*
+ * Mann-Kendall inside the two segments around the best mean shift: a
+ * leak keeps rising in at least one of them (the second, for a leak that
+ * starts late), a one-time level shift rises in neither.  The larger Z;
+ * mk gets the tests taken on the way.
+ */
+static bool
+within_shift_z(const struct epoch_view *v, double *work, double *z,
+		size_t *split, struct mk_slices *mk)
 {
 	size_t k = best_mean_shift(v->y, v->n);
-	struct pt_mk a, b;
 	*split = k;
-	if (!pt_mann_kendall(v->y, k, &a) ||
-			!pt_mann_kendall(v->y + k, v->n - k, &b))
+	if (!take_slices(v->y, v->n, k, work, mk))
 		return false;
-	*z = a.z > b.z ? a.z : b.z;
+	*z = mk->before.z > mk->after.z ? mk->before.z : mk->after.z;
 	return true;
 }
 
@@ -1024,13 +1083,14 @@ struct shift_pool {
 
 #define SHIFT_POOL_EMPTY ((struct shift_pool){ 0, 0, -INFINITY })
 
-/* Epoch v's own share of the pool, in *own. */
+/* Epoch v's own share of the pool, in *own; mk as in within_shift_z. */
 static bool
-epoch_shift(const struct epoch_view *v, double *work, struct shift_pool *own)
+epoch_shift(const struct epoch_view *v, double *work, struct mk_slices *mk,
+		struct shift_pool *own)
 {
 	size_t split;
 	*own = SHIFT_POOL_EMPTY;
-	if (!within_shift_z(v, &own->z, &split) ||
+	if (!within_shift_z(v, work, &own->z, &split, mk) ||
 			!shift_rise(v, split, work, &own->within, &own->jump))
 		return false;
 	own->jump = fmax(own->jump, 0);
@@ -1076,13 +1136,16 @@ machine_end_ratio(const struct epoch_view *last, struct scratch *scr,
 
 /*
  * Growth, onset and the shape gates (recent, within-shift, saturation)
- * over the last epoch; *knot gets the onset's sample.  False when out of
- * memory.
+ * over the last epoch; *knot gets the onset's sample.  *raw, unless NULL,
+ * gets the Mann-Kendall test of the epoch's Bytes as they are, which the
+ * shape's tests share a sort with when the load leaves them unchanged.
+ * noise is the epoch's noise_scale.  False when out of memory.
  */
 static bool
-last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
-		struct pt_score *sc, size_t *knot, struct shift_pool *pool,
-		struct floors *adjusted_floors)
+last_epoch_shape(const struct epoch_view *last, double noise,
+		struct scratch *scr, struct pt_score *sc, size_t *knot,
+		struct shift_pool *pool, struct floors *adjusted_floors,
+		struct pt_mk *raw)
 {
 	if (!pt_theil_sen(last->t, last->y, last->n, 0.95, &sc->growth_bph,
 			&sc->growth_lo, &sc->growth_hi))
@@ -1095,10 +1158,12 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		sc->machine_load_adjusted = machine_adjusted(last, scr->work,
 			scr->adj, &sc->load_elasticity, &shape);
 	bool adjusted = sc->load_adjusted || sc->machine_load_adjusted;
+	if (adjusted)
+		noise = noise_scale(&shape, scr->work);
 	/* So does the onset: a load swing is not where a leak began. */
 	double hinge_slope = 0;
 	if (hinge_onset(&shape, knot, &hinge_slope)) {
-		*knot = first_step_onset(&shape, *knot, hinge_slope, scr->work);
+		*knot = first_step_onset(&shape, *knot, hinge_slope, noise);
 		sc->has_onset = true;
 		sc->onset_ms = last->t_ms[*knot];
 	}
@@ -1111,13 +1176,17 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 	/* Give-back too: a cache that empties while its load climbs hides
 	 * its falls under the climb. */
 	if (adjusted) {
-		double noise = noise_scale(&shape, scr->work);
 		block_floors(&shape, scr->work, floor_tolerance(noise, shape.n),
 			adjusted_floors);
 	}
+	size_t half = shape.n / 2;
+	struct mk_slices mk = {
+		.want_recent = shape.n - half >= 6,
+		.want_whole = raw != NULL && shape.y == last->y,
+	};
 	if (shape.n >= 8) {
 		struct shift_pool own;
-		if (!epoch_shift(&shape, scr->work, &own) ||
+		if (!epoch_shift(&shape, scr->work, &mk, &own) ||
 				!end_slope_ratio(&shape, shape.n / 2, scr->work,
 					&sc->half_ratio) ||
 				!end_slope_ratio(&shape, shape.n / 3, scr->work,
@@ -1131,13 +1200,18 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		if (sc->load_adjusted && !machine_end_ratio(last, scr, sc))
 			return false;
 	}
-	size_t half = shape.n / 2;
-	if (shape.n - half >= 6) {
-		struct pt_mk recent;
-		if (!pt_mann_kendall(shape.y + half, shape.n - half, &recent))
+	if (mk.want_recent) {
+		if (!mk.has_recent && !pt_mann_kendall(shape.y + half,
+				shape.n - half, &mk.recent))
 			return false;
-		sc->z_recent = recent.z;
-		sc->f_recent = pt_ramp(recent.z, 0, 1.5, 0.4, 1);
+		sc->z_recent = mk.recent.z;
+		sc->f_recent = pt_ramp(mk.recent.z, 0, 1.5, 0.4, 1);
+	}
+	if (raw != NULL) {
+		if (mk.has_whole)
+			*raw = mk.whole;
+		else if (!pt_mann_kendall(last->y, last->n, raw))
+			return false;
 	}
 	return true;
 }
@@ -1148,10 +1222,16 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 {
 	double s_sum = 0, var_sum = 0, rises = 0, falls = 0;
 	double range_sum = 0, noise_max = 0, per_alloc = 0, max_rise = 0;
+	double last_noise = 0;
 	size_t knot = 0;
 	struct epoch_view last = {0}, last_pair = {0};
 	struct shift_pool pool = SHIFT_POOL_EMPTY, candidate = SHIFT_POOL_EMPTY;
 	struct floors last_floors = {0}, adjusted_floors = {0};
+	/* The final epoch's test, when it is the growth epoch, is taken with
+	 * its shape's (last_epoch_shape) and added last, as it comes last. */
+	struct pt_mk final_mk;
+	double final_factor = 1;
+	bool final_deferred = false;
 	size_t off = 0;
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
 		struct epoch_view v;
@@ -1159,16 +1239,31 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		off += v.n;
 		if (v.n < 2)
 			continue;
-		struct pt_mk mk;
-		if (!pt_mann_kendall(v.y, v.n, &mk))
+		bool growth_epoch = v.n >= 3 && spans_time(&v);
+		bool final_growth = growth_epoch && e + 1 == ds->nepochs;
+		/* The growth epoch's shift is measured on its load-adjusted
+		 * view (last_epoch_shape), so its raw one is held apart until a
+		 * later epoch takes its place: a running largest Z cannot be
+		 * taken out again. */
+		struct shift_pool own = SHIFT_POOL_EMPTY;
+		struct mk_slices mk = { .want_whole = true };
+		if (v.n >= 8 && !final_growth) {
+			if (!epoch_shift(&v, scr->work, &mk, &own))
+				return false;
+		} else if (!final_growth && !pt_mann_kendall(v.y, v.n, &mk.whole))
 			return false;
 		double factor = autocorrelation_factor(&v, scr->work);
 		if (factor < 0)
 			return false;
 		if (factor > sc->hamed_rao)
 			sc->hamed_rao = factor;
-		s_sum += mk.s;
-		var_sum += mk.var * factor;
+		if (final_growth) {
+			final_deferred = true;
+			final_factor = factor;
+		} else {
+			s_sum += mk.whole.s;
+			var_sum += mk.whole.var * factor;
+		}
 		double noise = noise_scale(&v, scr->work);
 		struct floors fl;
 		block_floors(&v, scr->work, floor_tolerance(noise, v.n), &fl);
@@ -1181,19 +1276,11 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		if (noise > noise_max)
 			noise_max = noise;
 		last_pair = v;
-		bool growth_epoch = v.n >= 3 && spans_time(&v);
-		/* The growth epoch's shift is measured on its load-adjusted
-		 * view (last_epoch_shape), so its raw one is held apart until a
-		 * later epoch takes its place: a running largest Z cannot be
-		 * taken out again. */
-		struct shift_pool own = SHIFT_POOL_EMPTY;
-		if (v.n >= 8 && !(growth_epoch && e + 1 == ds->nepochs) &&
-				!epoch_shift(&v, scr->work, &own))
-			return false;
 		if (growth_epoch) {
 			fold_shift(&pool, &candidate);
 			candidate = own;
 			last_floors = fl;
+			last_noise = noise;
 			last = v;
 			sc->growth_epoch = e;
 		} else
@@ -1205,11 +1292,6 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		memcpy(scr->work, last_pair.per_alloc, last_pair.n * sizeof(double));
 		per_alloc = pt_median_inplace(scr->work, last_pair.n);
 	}
-	sc->mk.n = sc->samples;
-	sc->mk.s = s_sum;
-	sc->mk.var = var_sum;
-	if (var_sum > 0)
-		sc->mk.z = (s_sum - (s_sum > 0) + (s_sum < 0)) / sqrt(var_sum);
 	sc->step_share = rises > 0 ? max_rise / rises : 1;
 	/* Weighted by how far each epoch moved: a flat epoch before a late
 	 * leak's says nothing about what the leak kept. */
@@ -1218,9 +1300,18 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->half_rise = sc->adjusted_slope = sc->load_elasticity = NAN;
 	sc->machine_end_ratio = sc->growth_adjusted_ratio = NAN;
 	sc->f_recent = 1;
-	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot, &pool,
-			&adjusted_floors))
+	if (last.n >= 3 && !last_epoch_shape(&last, last_noise, scr, sc, &knot, &pool,
+			&adjusted_floors, final_deferred ? &final_mk : NULL))
 		return false;
+	if (final_deferred) {
+		s_sum += final_mk.s;
+		var_sum += final_mk.var * final_factor;
+	}
+	sc->mk.n = sc->samples;
+	sc->mk.s = s_sum;
+	sc->mk.var = var_sum;
+	if (var_sum > 0)
+		sc->mk.z = (s_sum - (s_sum > 0) + (s_sum < 0)) / sqrt(var_sum);
 	if (sc->load_adjusted || sc->machine_load_adjusted) {
 		rises += adjusted_floors.rises - last_floors.rises;
 		falls += adjusted_floors.falls - last_floors.falls;

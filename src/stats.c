@@ -239,19 +239,26 @@ sort_count_doubles(const double *v, size_t n, struct ckey *a,
 	return inv;
 }
 
+/* The end of the run of values equal to sorted[i] (i < n). */
+static inline size_t
+tie_run_end(const double *sorted, size_t n, size_t i)
+{
+	size_t j = i + 1;
+	while (j < n && sorted[j] == sorted[i])
+		j++;
+	return j;
+}
+
 /* Number of tied pairs, sum of t(t-1)/2 over the runs of sorted a. */
 static int64_t
 tied_pairs(const double *sorted, size_t n)
 {
 	int64_t pairs = 0;
 
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-		while (j < n && sorted[j] == sorted[i])
-			j++;
+	for (size_t i = 0, j; i < n; i = j) {
+		j = tie_run_end(sorted, n, i);
 		int64_t len = (int64_t)(j - i);
 		pairs += len * (len - 1) / 2;
-		i = j;
 	}
 	return pairs;
 }
@@ -337,6 +344,30 @@ mk_variance(const double *sorted, size_t n)
 }
 
 /*
+ * The tied pairs and the tie-corrected variance of sorted[0..n), n >= 2,
+ * in one walk over the tie groups: the integers of tied_pairs and
+ * mk_variance, so the same results.
+ */
+static void
+tie_groups(const double *sorted, size_t n, int64_t *ties, double *var)
+{
+	if (n > EXACT_VAR_MAX) {
+		*ties = tied_pairs(sorted, n);
+		*var = mk_variance(sorted, n);
+		return;
+	}
+	uint64_t num = var_term(n);
+	int64_t pairs = 0;
+	for (size_t i = 0, j; i < n; i = j) {
+		j = tie_run_end(sorted, n, i);
+		pairs += (int64_t)(j - i) * (int64_t)(j - i - 1) / 2;
+		num -= var_term(j - i);
+	}
+	*ties = pairs;
+	*var = (double)num / 18.0;
+}
+
+/*
  * The tie-corrected variance and the tied pairs from the tie groups
  * counted in a hash table, without sorting (the interval of the Theil-Sen
  * slope needs nothing else).  The same integers as mk_variance, summed in
@@ -405,28 +436,81 @@ sorted_stats(const double *y, size_t n, int64_t *inv, int64_t *ties,
 }
 
 bool
-pt_mann_kendall(const double *y, size_t n, struct pt_mk *out)
+pt_mk_run_sort(const double *y, size_t n, double *sorted, struct pt_mk_run *out)
 {
+	*out = (struct pt_mk_run){ sorted, n, 0 };
+	if (n < 2) {
+		if (n == 1)
+			sorted[0] = y[0] + 0.0;
+		return true;
+	}
+	struct ckey *k = malloc(2 * n * sizeof(*k));
+	if (k == NULL)
+		return false;
+	out->inv = sort_count_doubles(y, n, k, k + n, sorted);
+	free(k);
+	return true;
+}
+
+/*
+ * Each element of b that goes before elements of a (strictly smaller)
+ * is one inversion with each of them.  The side is chosen by arithmetic,
+ * as in merge_keys: on noisy values a branch would mispredict.
+ */
+void
+pt_mk_run_join(const struct pt_mk_run *a, const struct pt_mk_run *b,
+		double *sorted, struct pt_mk_run *out)
+{
+	const double *x = a->sorted, *y = b->sorted;
+	size_t i = 0, j = 0, k = 0;
+	int64_t inv = a->inv + b->inv;
+	while (i < a->n && j < b->n) {
+		bool right = y[j] < x[i];
+		inv += (int64_t)(a->n - i) & -(int64_t)right;
+		sorted[k++] = right ? y[j] : x[i];
+		j += right;
+		i += !right;
+	}
+	while (i < a->n)
+		sorted[k++] = x[i++];
+	while (j < b->n)
+		sorted[k++] = y[j++];
+	*out = (struct pt_mk_run){ sorted, a->n + b->n, inv };
+}
+
+void
+pt_mk_run_stats(const struct pt_mk_run *r, struct pt_mk *out)
+{
+	size_t n = r->n;
 	memset(out, 0, sizeof(*out));
 	out->n = n;
 	if (n < 2)
-		return true;
+		return;
 
-	int64_t q, ties;
+	int64_t ties;
 	double var;
-	if (!sorted_stats(y, n, &q, &ties, &var))
-		return false;
-
+	tie_groups(r->sorted, n, &ties, &var);
 	/* Knight: S = P - Q with P = N - Q - T. */
 	int64_t npairs = (int64_t)n * (int64_t)(n - 1) / 2;
-	int64_t s = npairs - ties - 2 * q;
+	int64_t s = npairs - ties - 2 * r->inv;
 
 	out->s = (double)s;
 	out->var = var;
 	out->tau = (double)s / (double)npairs;
 	if (var > 0 && s != 0)
 		out->z = ((double)s - (s > 0 ? 1.0 : -1.0)) / sqrt(var);
-	return true;
+}
+
+bool
+pt_mann_kendall(const double *y, size_t n, struct pt_mk *out)
+{
+	struct pt_mk_run run;
+	double *sorted = malloc((n ? n : 1) * sizeof(*sorted));
+	bool ok = sorted != NULL && pt_mk_run_sort(y, n, sorted, &run);
+	if (ok)
+		pt_mk_run_stats(&run, out);
+	free(sorted);
+	return ok;
 }
 
 /* ------------------------------------------------------------------ */

@@ -291,6 +291,64 @@ START_TEST(mk_vs_brute_force)
 }
 END_TEST
 
+/* Whether two tests agree bit for bit. */
+static void
+assert_same_mk(const struct pt_mk *a, const struct pt_mk *b)
+{
+	ck_assert_uint_eq(a->n, b->n);
+	ck_assert_mem_eq(&a->s, &b->s, sizeof(a->s));
+	ck_assert_mem_eq(&a->var, &b->var, sizeof(a->var));
+	ck_assert_mem_eq(&a->z, &b->z, sizeof(a->z));
+	ck_assert_mem_eq(&a->tau, &b->tau, sizeof(a->tau));
+}
+
+/*
+ * Runs sorted in three pieces and joined give the tests of every slice
+ * they make up, as pt_mann_kendall on the slice (ties, -0, empty and
+ * one-sample pieces included), and leave the inputs as they were.
+ */
+START_TEST(mk_runs_join_slices)
+{
+	rng_seed(4242);
+	for (int iter = 0; iter < 400; iter++) {
+		size_t n = rng_below(300);
+		double *y = xmalloc_doubles(n + 1);
+		double *buf = xmalloc_doubles(4 * n + 1);
+		uint64_t levels = 1 + rng_below(iter % 2 ? 6 : 1000000);
+		for (size_t i = 0; i < n; i++) {
+			y[i] = (double)rng_below(levels) + (double)i * (iter % 3);
+			if (y[i] == 0 && rng_below(2))
+				y[i] = -0.0;
+		}
+		size_t c1 = n ? rng_below(n + 1) : 0;
+		size_t c2 = c1 + (n - c1 ? rng_below(n - c1 + 1) : 0);
+		struct pt_mk_run p1, p2, p3, left, right, all;
+		ck_assert(pt_mk_run_sort(y, c1, buf, &p1));
+		ck_assert(pt_mk_run_sort(y + c1, c2 - c1, buf + c1, &p2));
+		ck_assert(pt_mk_run_sort(y + c2, n - c2, buf + c2, &p3));
+		pt_mk_run_join(&p1, &p2, buf + n, &left);
+		pt_mk_run_join(&p2, &p3, buf + n + c2, &right);
+		pt_mk_run_join(&p1, &right, buf + 2 * n + c2 - c1, &all);
+		struct { const struct pt_mk_run *r; size_t lo, hi; } cases[] = {
+			{ &p1, 0, c1 }, { &p2, c1, c2 }, { &p3, c2, n },
+			{ &left, 0, c2 }, { &right, c1, n }, { &all, 0, n },
+		};
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			struct pt_mk got, want;
+			pt_mk_run_stats(cases[c].r, &got);
+			ck_assert(pt_mann_kendall(y + cases[c].lo,
+				cases[c].hi - cases[c].lo, &want));
+			assert_same_mk(&got, &want);
+			for (size_t i = 1; i < cases[c].r->n; i++)
+				ck_assert(cases[c].r->sorted[i - 1] <=
+					cases[c].r->sorted[i]);
+		}
+		free(y);
+		free(buf);
+	}
+}
+END_TEST
+
 START_TEST(mk_hand_worked)
 {
 	struct pt_mk mk;
@@ -1107,6 +1165,7 @@ stats_suite(void)
 
 	tc = tcase_create("mann_kendall");
 	tcase_add_test(tc, mk_vs_brute_force);
+	tcase_add_test(tc, mk_runs_join_slices);
 	tcase_add_test(tc, mk_hand_worked);
 	tcase_add_test(tc, mk_degenerate);
 	tcase_add_test(tc, mk_large_exact_variance);

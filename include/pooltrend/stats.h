@@ -33,6 +33,33 @@ struct pt_mk {
 bool pt_mann_kendall(const double *y, size_t n, struct pt_mk *out);
 
 /*
+ * Mann-Kendall of several slices of one series (the whole and its parts)
+ * for about the cost of one sort: a run is a slice's values sorted with
+ * its strict inversions, and two neighbouring slices' runs join by a
+ * merge that counts the inversions between them.  A run borrows its
+ * sorted array, which the caller owns (n doubles).
+ */
+struct pt_mk_run {
+	const double *sorted;   /* ascending, -0 stored as +0 */
+	size_t n;
+	int64_t inv;            /* pairs i < j with y[i] > y[j] */
+};
+
+/* The run of y[0..n), sorted into sorted.  False when out of memory. */
+bool pt_mk_run_sort(const double *y, size_t n, double *sorted,
+		struct pt_mk_run *out);
+
+/*
+ * The run of a's slice followed in time by b's, merged into sorted
+ * (a->n + b->n doubles, apart from both inputs).
+ */
+void pt_mk_run_join(const struct pt_mk_run *a, const struct pt_mk_run *b,
+		double *sorted, struct pt_mk_run *out);
+
+/* Mann-Kendall of a run's slice, bit for bit what pt_mann_kendall gives. */
+void pt_mk_run_stats(const struct pt_mk_run *r, struct pt_mk *out);
+
+/*
  * Number of pairs i < j with a[i] > a[j] (strict inversions), and, if ties
  * is not NULL, the number of pairs with a[i] == a[j].  O(n log n).  -1 when
  * out of memory.
