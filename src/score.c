@@ -92,7 +92,7 @@ scratch_init(struct scratch *s, size_t n)
 	s->load = malloc(m * sizeof(double));
 	s->mview = malloc(m * sizeof(double));
 	s->machine = NULL;
-	s->work = malloc((3 * m + 2 * (size_t)HALF_GROUPS) * sizeof(double));
+	s->work = malloc((2 * m + 2 * (size_t)HALF_GROUPS) * sizeof(double));
 	s->t_ms = malloc(m * sizeof(int64_t));
 	return s->t && s->y && s->per_alloc && s->allocs && s->frees && s->adj && s->work &&
 		s->load && s->mview && s->t_ms;
@@ -178,21 +178,85 @@ struct floors {
 };
 
 /*
+ * The floor and the median of each of the block_count(n) blocks of an
+ * epoch's Bytes.
+ */
+#define MAX_BLOCKS 8
+
+struct block_levels {
+	size_t k;
+	double floor[MAX_BLOCKS], med[MAX_BLOCKS];
+};
+
+/* The levels of v's blocks by selection (work: v->n doubles). */
+static void
+select_block_levels(const struct epoch_view *v, double *work,
+		struct block_levels *bl)
+{
+	bl->k = block_count(v->n);
+	for (size_t b = 0; b < bl->k; b++) {
+		size_t lo = b * v->n / bl->k, hi = (b + 1) * v->n / bl->k;
+		memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
+		bl->floor[b] = pt_quantile_inplace(work, hi - lo, FLOOR_QUANTILE);
+		bl->med[b] = pt_median_inplace(work, hi - lo);
+	}
+}
+
+/*
+ * The levels of v's blocks, and *mk the Mann-Kendall test of all of v,
+ * from one sort of each block: the levels are read off the sorted
+ * blocks, and the blocks joined pairwise give the test for about the
+ * cost of the one sort it would take alone.  work holds 2 v->n doubles.
+ * False when out of memory.
+ */
+static bool
+sorted_block_levels(const struct epoch_view *v, double *work,
+		struct block_levels *bl, struct pt_mk *mk)
+{
+	struct pt_mk_run run[MAX_BLOCKS];
+	double *src = work, *dst = work + v->n;
+	size_t k = bl->k = block_count(v->n);
+	for (size_t b = 0; b < k; b++) {
+		size_t lo = b * v->n / k, hi = (b + 1) * v->n / k;
+		if (!pt_mk_run_sort(v->y + lo, hi - lo, src + lo, &run[b]))
+			return false;
+		bl->floor[b] = pt_quantile_sorted(run[b].sorted, hi - lo,
+			FLOOR_QUANTILE);
+		bl->med[b] = pt_median_sorted(run[b].sorted, hi - lo);
+	}
+	/* Each round joins neighbours into the other buffer at the same
+	 * place; an odd one out is copied across. */
+	for (size_t lo = 0; k > 1; k = (k + 1) / 2, lo = 0) {
+		for (size_t b = 0; b < k; b += 2) {
+			double *at = dst + lo;
+			if (b + 1 < k)
+				pt_mk_run_join(&run[b], &run[b + 1], at, &run[b / 2]);
+			else {
+				memcpy(at, run[b].sorted, run[b].n * sizeof(double));
+				run[b / 2] = run[b];
+				run[b / 2].sorted = at;
+			}
+			lo += run[b / 2].n;
+		}
+		double *swap = src;
+		src = dst;
+		dst = swap;
+	}
+	pt_mk_run_stats(&run[0], mk);
+	return true;
+}
+
+/*
  * Floor falls smaller than tol are the sampling noise of a block's 25th
  * percentile, not memory given back; they are not counted as falls.
  */
 static void
-block_floors(const struct epoch_view *v, double *work, double tol,
-		struct floors *f)
+block_floors(const struct block_levels *bl, double tol, struct floors *f)
 {
-	size_t k = block_count(v->n);
 	memset(f, 0, sizeof(*f));
 	double prev = 0;
-	for (size_t b = 0; b < k; b++) {
-		size_t lo = b * v->n / k, hi = (b + 1) * v->n / k;
-		memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
-		double floor = pt_quantile_inplace(work, hi - lo, FLOOR_QUANTILE);
-		double med = pt_median_inplace(work, hi - lo);
+	for (size_t b = 0; b < bl->k; b++) {
+		double floor = bl->floor[b], med = bl->med[b];
 		if (b == 0) {
 			f->first = floor;
 			f->med_min = f->med_max = med;
@@ -231,16 +295,16 @@ floor_tolerance(double sigma, size_t n)
  * a trend in its residuals.  -1 when out of memory.
  */
 static double
-autocorrelation_factor(const struct epoch_view *v, double *work)
+autocorrelation_factor(const struct epoch_view *v,
+		const struct block_levels *bl, double *work)
 {
-	size_t n = v->n, k = block_count(n ? n : 1);
-	double centre[16], med[16];
-	if (n < 4 || k < 2 || k > 16)
+	size_t n = v->n, k = bl->k;
+	double centre[MAX_BLOCKS];
+	const double *med = bl->med;
+	if (n < 4 || k < 2)
 		return 1;
 	for (size_t b = 0; b < k; b++) {
 		size_t lo = b * n / k, hi = (b + 1) * n / k;
-		memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
-		med[b] = pt_median_inplace(work, hi - lo);
 		centre[b] = (double)(lo + hi - 1) / 2;
 	}
 	size_t b = 0;
@@ -449,33 +513,21 @@ first_step_onset(const struct epoch_view *v, size_t knot, double slope,
 
 /*
  * The Mann-Kendall tests an epoch view needs: before and after its best
- * mean shift, and when asked, of its second half (from n / 2 on) and of
- * all of it.  Each piece between the cuts is sorted once and the slices
- * are joined from the pieces, where separate tests would sort every
- * sample two to three times.
+ * mean shift, and when asked, of its second half (from n / 2 on).  Each
+ * piece between the cuts is sorted once and the slices are joined from
+ * the pieces, where separate tests would sort the second half twice.
  */
 struct mk_slices {
-	bool want_recent, want_whole;   /* in: which of the optional tests */
-	bool has_recent, has_whole;     /* out: which were taken */
-	struct pt_mk before, after, recent, whole;
+	bool want_recent;       /* in: whether the second half is wanted */
+	bool has_recent;        /* out: whether it was taken */
+	struct pt_mk before, after, recent;
 };
 
-/* Joins runs a and b into buf and takes the test of the result. */
-static void
-join_runs(const struct pt_mk_run *a, const struct pt_mk_run *b, double *buf,
-		struct pt_mk_run *out, struct pt_mk *mk)
-{
-	pt_mk_run_join(a, b, buf, out);
-	if (mk != NULL)
-		pt_mk_run_stats(out, mk);
-}
-
 /*
- * The tests of mk for y[0..n) split at k (0 < k < n); buf holds 3n
+ * The tests of mk for y[0..n) split at k (0 < k < n); buf holds 2n
  * doubles.  The pieces are cut at k and at the half h (h = k when the
  * half is not asked for), c1 <= c2 being the two cuts; the tail [c1, n)
- * is one slice in either order of k and h, and the whole is the first
- * piece joined to it.  False when out of memory.
+ * is one slice in either order of k and h.  False when out of memory.
  */
 static bool
 take_slices(const double *y, size_t n, size_t k, double *buf,
@@ -483,7 +535,7 @@ take_slices(const double *y, size_t n, size_t k, double *buf,
 {
 	size_t h = mk->want_recent ? n / 2 : k;
 	size_t c1 = k < h ? k : h, c2 = k < h ? h : k;
-	struct pt_mk_run p1, p2, p3, tail, whole;
+	struct pt_mk_run p1, p2, p3, joined;
 	if (!pt_mk_run_sort(y, c1, buf, &p1) ||
 			!pt_mk_run_sort(y + c1, c2 - c1, buf + c1, &p2) ||
 			!pt_mk_run_sort(y + c2, n - c2, buf + c2, &p3))
@@ -491,19 +543,21 @@ take_slices(const double *y, size_t n, size_t k, double *buf,
 	double *spare = buf + n;
 	if (k > h) {
 		/* Before the shift: the first two pieces; after it: the last. */
-		join_runs(&p1, &p2, spare, &tail, &mk->before);
+		pt_mk_run_join(&p1, &p2, spare, &joined);
+		pt_mk_run_stats(&joined, &mk->before);
 		pt_mk_run_stats(&p3, &mk->after);
-	} else
+		pt_mk_run_join(&p2, &p3, spare, &joined);
+		pt_mk_run_stats(&joined, &mk->recent);
+	} else {
 		pt_mk_run_stats(&p1, &mk->before);
-	join_runs(&p2, &p3, spare, &tail, k > h ? &mk->recent : &mk->after);
-	if (k < h)
-		pt_mk_run_stats(&p3, &mk->recent);
-	else if (k == h && mk->want_recent)
-		mk->recent = mk->after;
+		pt_mk_run_join(&p2, &p3, spare, &joined);
+		pt_mk_run_stats(&joined, &mk->after);
+		if (k < h)
+			pt_mk_run_stats(&p3, &mk->recent);
+		else
+			mk->recent = mk->after;
+	}
 	mk->has_recent = mk->want_recent;
-	if (mk->want_whole)
-		join_runs(&p1, &tail, spare + tail.n, &whole, &mk->whole);
-	mk->has_whole = mk->want_whole;
 	return true;
 }
 
@@ -1136,16 +1190,13 @@ machine_end_ratio(const struct epoch_view *last, struct scratch *scr,
 
 /*
  * Growth, onset and the shape gates (recent, within-shift, saturation)
- * over the last epoch; *knot gets the onset's sample.  *raw, unless NULL,
- * gets the Mann-Kendall test of the epoch's Bytes as they are, which the
- * shape's tests share a sort with when the load leaves them unchanged.
- * noise is the epoch's noise_scale.  False when out of memory.
+ * over the last epoch; *knot gets the onset's sample.  noise is the
+ * epoch's noise_scale.  False when out of memory.
  */
 static bool
 last_epoch_shape(const struct epoch_view *last, double noise,
 		struct scratch *scr, struct pt_score *sc, size_t *knot,
-		struct shift_pool *pool, struct floors *adjusted_floors,
-		struct pt_mk *raw)
+		struct shift_pool *pool, struct floors *adjusted_floors)
 {
 	if (!pt_theil_sen(last->t, last->y, last->n, 0.95, &sc->growth_bph,
 			&sc->growth_lo, &sc->growth_hi))
@@ -1176,14 +1227,13 @@ last_epoch_shape(const struct epoch_view *last, double noise,
 	/* Give-back too: a cache that empties while its load climbs hides
 	 * its falls under the climb. */
 	if (adjusted) {
-		block_floors(&shape, scr->work, floor_tolerance(noise, shape.n),
+		struct block_levels bl;
+		select_block_levels(&shape, scr->work, &bl);
+		block_floors(&bl, floor_tolerance(noise, shape.n),
 			adjusted_floors);
 	}
 	size_t half = shape.n / 2;
-	struct mk_slices mk = {
-		.want_recent = shape.n - half >= 6,
-		.want_whole = raw != NULL && shape.y == last->y,
-	};
+	struct mk_slices mk = { .want_recent = shape.n - half >= 6 };
 	if (shape.n >= 8) {
 		struct shift_pool own;
 		if (!epoch_shift(&shape, scr->work, &mk, &own) ||
@@ -1207,12 +1257,6 @@ last_epoch_shape(const struct epoch_view *last, double noise,
 		sc->z_recent = mk.recent.z;
 		sc->f_recent = pt_ramp(mk.recent.z, 0, 1.5, 0.4, 1);
 	}
-	if (raw != NULL) {
-		if (mk.has_whole)
-			*raw = mk.whole;
-		else if (!pt_mann_kendall(last->y, last->n, raw))
-			return false;
-	}
 	return true;
 }
 
@@ -1227,11 +1271,6 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	struct epoch_view last = {0}, last_pair = {0};
 	struct shift_pool pool = SHIFT_POOL_EMPTY, candidate = SHIFT_POOL_EMPTY;
 	struct floors last_floors = {0}, adjusted_floors = {0};
-	/* The final epoch's test, when it is the growth epoch, is taken with
-	 * its shape's (last_epoch_shape) and added last, as it comes last. */
-	struct pt_mk final_mk;
-	double final_factor = 1;
-	bool final_deferred = false;
 	size_t off = 0;
 	for (uint32_t e = 0; e < ds->nepochs; e++) {
 		struct epoch_view v;
@@ -1246,27 +1285,24 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		 * later epoch takes its place: a running largest Z cannot be
 		 * taken out again. */
 		struct shift_pool own = SHIFT_POOL_EMPTY;
-		struct mk_slices mk = { .want_whole = true };
-		if (v.n >= 8 && !final_growth) {
-			if (!epoch_shift(&v, scr->work, &mk, &own))
-				return false;
-		} else if (!final_growth && !pt_mann_kendall(v.y, v.n, &mk.whole))
+		struct mk_slices slices = { .want_recent = false };
+		if (v.n >= 8 && !final_growth &&
+				!epoch_shift(&v, scr->work, &slices, &own))
 			return false;
-		double factor = autocorrelation_factor(&v, scr->work);
+		struct block_levels bl;
+		struct pt_mk mk;
+		if (!sorted_block_levels(&v, scr->work, &bl, &mk))
+			return false;
+		double factor = autocorrelation_factor(&v, &bl, scr->work);
 		if (factor < 0)
 			return false;
 		if (factor > sc->hamed_rao)
 			sc->hamed_rao = factor;
-		if (final_growth) {
-			final_deferred = true;
-			final_factor = factor;
-		} else {
-			s_sum += mk.whole.s;
-			var_sum += mk.whole.var * factor;
-		}
+		s_sum += mk.s;
+		var_sum += mk.var * factor;
 		double noise = noise_scale(&v, scr->work);
 		struct floors fl;
-		block_floors(&v, scr->work, floor_tolerance(noise, v.n), &fl);
+		block_floors(&bl, floor_tolerance(noise, v.n), &fl);
 		rises += fl.rises;
 		falls += fl.falls;
 		if (fl.max_rise > max_rise)
@@ -1301,12 +1337,8 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->machine_end_ratio = sc->growth_adjusted_ratio = NAN;
 	sc->f_recent = 1;
 	if (last.n >= 3 && !last_epoch_shape(&last, last_noise, scr, sc, &knot, &pool,
-			&adjusted_floors, final_deferred ? &final_mk : NULL))
+			&adjusted_floors))
 		return false;
-	if (final_deferred) {
-		s_sum += final_mk.s;
-		var_sum += final_mk.var * final_factor;
-	}
 	sc->mk.n = sc->samples;
 	sc->mk.s = s_sum;
 	sc->mk.var = var_sum;

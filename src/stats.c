@@ -806,28 +806,65 @@ pt_median_inplace(double *v, size_t n)
 	return (a + b) / 2;
 }
 
+/*
+ * R type 7: h = (n-1)q, x[floor h] + frac(h) (x[floor h + 1] - ...); the
+ * index floor h, n > 0.
+ */
+static size_t
+quantile_index(size_t n, double *q)
+{
+	if (!(*q > 0))
+		*q = 0;
+	if (*q > 1)
+		*q = 1;
+	return (size_t)((double)(n - 1) * *q);
+}
+
+/* Between the k-th and next order statistics a and b, for quantile q. */
+static double
+quantile_between(size_t n, double q, size_t k, double a, double b)
+{
+	double frac = (double)(n - 1) * q - (double)k;
+	if (frac == 0 || a == b)
+		return a;
+	/* R's form; exact at both ends. */
+	return (1 - frac) * a + frac * b;
+}
+
 double
 pt_quantile_inplace(double *v, size_t n, double q)
 {
 	if (n == 0)
 		return NAN;
-	if (!(q > 0))
-		q = 0;
-	if (q > 1)
-		q = 1;
-	/* R type 7: h = (n-1)q, x[floor h] + frac(h) (x[floor h + 1] - ...) */
-	double h = (double)(n - 1) * q;
-	size_t k = (size_t)h;
+	size_t k = quantile_index(n, &q);
 	if (k >= n - 1) {
 		select_kth(v, n, n - 1);
 		return v[n - 1];
 	}
-	double a, b, frac = h - (double)k;
+	double a, b;
 	select_two(v, n, k, &a, &b);
-	if (frac == 0 || a == b)
-		return a;
-	/* R's form; exact at both ends. */
-	return (1 - frac) * a + frac * b;
+	return quantile_between(n, q, k, a, b);
+}
+
+double
+pt_quantile_sorted(const double *sorted, size_t n, double q)
+{
+	if (n == 0)
+		return NAN;
+	size_t k = quantile_index(n, &q);
+	if (k >= n - 1)
+		return sorted[n - 1];
+	return quantile_between(n, q, k, sorted[k], sorted[k + 1]);
+}
+
+double
+pt_median_sorted(const double *sorted, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	if (n % 2 == 1)
+		return sorted[n / 2];
+	return (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 /* ------------------------------------------------------------------ */

@@ -1013,11 +1013,15 @@ START_TEST(median_quantile_vs_sort)
 		memcpy(w, v, n * sizeof(*v));
 		double med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 		ck_assert_double_eq(pt_median_inplace(w, n), med);
+		ck_assert_double_eq(pt_median_sorted(s, n), med);
 		for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
 			memcpy(w, v, n * sizeof(*v));
 			double got = pt_quantile_inplace(w, n, qs[k]);
 			ck_assert_double_eq_tol(got,
 				sorted_quantile(s, n, qs[k]), 1e-12);
+			/* Read off the sorted values: the same bits. */
+			double off = pt_quantile_sorted(s, n, qs[k]);
+			ck_assert_mem_eq(&off, &got, sizeof(got));
 		}
 		/* Reordered, not changed. */
 		qsort(w, n, sizeof(*w), cmp_double);

@@ -95,6 +95,13 @@ double pt_median_inplace(double *v, size_t n);
 /* Quantile q in [0,1] with linear interpolation (R type 7); v reordered. */
 double pt_quantile_inplace(double *v, size_t n, double q);
 
+/*
+ * The same two of sorted[0..n) in ascending order (as a run holds them),
+ * bit for bit, without a selection.
+ */
+double pt_median_sorted(const double *sorted, size_t n);
+double pt_quantile_sorted(const double *sorted, size_t n, double q);
+
 /* Standard normal distribution function and its inverse (0 < p < 1). */
 double pt_norm_cdf(double x);
 double pt_norm_quantile(double p);
