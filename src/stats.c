@@ -516,6 +516,40 @@ pt_mann_kendall(const double *y, size_t n, struct pt_mk *out)
 /* ------------------------------------------------------------------ */
 /* Hamed-Rao autocorrelation correction                                  */
 
+/*
+ * Sorts a[0..n) by key (tmp: n more), n <= UINT32_MAX, a byte of the key
+ * at a time from the lowest (LSD radix sort); a byte that all keys share
+ * takes no pass.  No inversions are counted: where they are not needed
+ * this is about twice as fast as the merges of sort_count_keys.
+ */
+static void
+sort_keys_by_bytes(struct ckey *a, struct ckey *tmp, size_t n)
+{
+	uint32_t count[8][256];
+	memset(count, 0, sizeof(count));
+	for (size_t i = 0; i < n; i++)
+		for (unsigned d = 0; d < 8; d++)
+			count[d][(a[i].key >> (8 * d)) & 255]++;
+	struct ckey *src = a, *dst = tmp;
+	for (unsigned d = 0; n > 0 && d < 8; d++) {
+		uint32_t *c = count[d], sum = 0;
+		if (c[(src[0].key >> (8 * d)) & 255] == n)
+			continue;
+		for (unsigned b = 0; b < 256; b++) {
+			uint32_t here = c[b];
+			c[b] = sum;
+			sum += here;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[c[(src[i].key >> (8 * d)) & 255]++] = src[i];
+		struct ckey *swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
 /* Ranks of r (ties get their average rank) into rank[0..n). */
 static bool
 rank_values(const double *r, size_t n, double *rank)
@@ -525,7 +559,7 @@ rank_values(const double *r, size_t n, double *rank)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		rv[i] = (struct ckey){ ordered_bits(r[i] + 0.0), (uint32_t)i };
-	sort_count_keys(rv, rv + n, n);
+	sort_keys_by_bytes(rv, rv + n, n);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && rv[j].key == rv[i].key)

@@ -990,6 +990,55 @@ START_TEST(hamed_rao_factor_values)
 }
 END_TEST
 
+/* The factor from ranks counted pair by pair (O(n^2)), as stats.h says. */
+static double
+brute_hamed_rao(const double *r, size_t n)
+{
+	double *rank = xmalloc_doubles(n);
+	for (size_t i = 0; i < n; i++) {
+		size_t below = 0, same = 0;
+		for (size_t j = 0; j < n; j++) {
+			below += r[j] < r[i];
+			same += r[j] == r[i];
+		}
+		rank[i] = (double)(2 * below + same + 1) / 2;
+	}
+	double mean = (double)(n + 1) / 2, den = 0, dn = (double)n, sum = 0;
+	for (size_t i = 0; i < n; i++)
+		den += (rank[i] - mean) * (rank[i] - mean);
+	for (size_t k = 1; k <= 3 && k + 2 < n && den > 0; k++) {
+		double num = 0, dk = (double)k;
+		for (size_t i = 0; i + k < n; i++)
+			num += (rank[i] - mean) * (rank[i + k] - mean);
+		if (fabs(num / den) > 1.959963984540054 / sqrt(dn))
+			sum += (dn - dk) * (dn - dk - 1) * (dn - dk - 2) * (num / den);
+	}
+	free(rank);
+	double f = 1 + 2 * sum / (dn * (dn - 1) * (dn - 2));
+	return f > 1 ? f : 1;
+}
+
+/* Ranks of negative, tied and signed-zero residuals, bit for bit. */
+START_TEST(hamed_rao_factor_vs_brute_force)
+{
+	rng_seed(99);
+	for (int iter = 0; iter < 200; iter++) {
+		size_t n = 4 + rng_below(300);
+		double *r = xmalloc_doubles(n);
+		uint64_t levels = 1 + rng_below(iter % 2 ? 5 : 1u << 30);
+		for (size_t i = 0; i < n; i++) {
+			r[i] = ((double)rng_below(levels) - (double)levels / 2) *
+				(iter % 3 ? 1 : 1e-3) + 0.3 * (double)(i % (1 + iter % 9));
+			if (r[i] == 0 && rng_below(2))
+				r[i] = -0.0;
+		}
+		double got = pt_hamed_rao_factor(r, n), want = brute_hamed_rao(r, n);
+		ck_assert_mem_eq(&got, &want, sizeof(got));
+		free(r);
+	}
+}
+END_TEST
+
 START_TEST(median_quantile_vs_sort)
 {
 	rng_seed(4242);
@@ -1195,6 +1244,7 @@ stats_suite(void)
 
 	tc = tcase_create("selection");
 	tcase_add_test(tc, hamed_rao_factor_values);
+	tcase_add_test(tc, hamed_rao_factor_vs_brute_force);
 	tcase_add_test(tc, median_quantile_vs_sort);
 	tcase_add_test(tc, median_quantile_known);
 	tcase_add_test(tc, median_quantile_large_vs_sort);
