@@ -624,7 +624,7 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj,
 		rate[k] = count / dt;
 		work[k] = count;
 	}
-	if (pt_median_inplace(work, m) < MIN_LOAD_ALLOCS)
+	if (pt_median_below(work, m, MIN_LOAD_ALLOCS))
 		return false;
 	memcpy(work, rate, m * sizeof(double));
 	double ref = pt_median_inplace(work, m);
@@ -649,11 +649,11 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj,
  * step into either).  When b > 0 is measurable, out's Bytes (in adj) are
  * y - b (L - median L) and *elasticity is b times the median L over the
  * median Bytes: the share of the tag's level that moves with the load
- * (NAN when that median is 0).  A snapshot without an index (too few
- * busy series around it, as after a truncated file) takes the last one
- * before it and gives no change; False when fewer than MIN_LOAD_MEASURED
- * of the samples have one, or the index's changes are below
- * MIN_LOAD_SPREAD.
+ * (NAN when that median is 0; not taken when elasticity is NULL).  A
+ * snapshot without an index (too few busy series around it, as after a
+ * truncated file) takes the last one before it and gives no change;
+ * False when fewer than MIN_LOAD_MEASURED of the samples have one, or the
+ * index's changes are below MIN_LOAD_SPREAD.
  */
 #define MIN_LOAD_SPREAD 0.02
 #define MIN_LOAD_MEASURED 0.9
@@ -684,15 +684,17 @@ machine_adjusted(const struct epoch_view *v, double *work, double *adj,
 	if (!(sxx > (double)n * MIN_LOAD_SPREAD * MIN_LOAD_SPREAD))
 		return false;
 	double b = fmax(0, sxy / sxx);
-	memcpy(work, v->y, n * sizeof(double));
-	double yref = pt_median_inplace(work, n);
 	double load = lref;
 	for (size_t i = 0; i < n; i++) {
 		if (isfinite(v->load[i]))
 			load = v->load[i];
 		adj[i] = v->y[i] - b * (load - lref);
 	}
-	*elasticity = yref > 0 ? b * lref / yref : NAN;
+	if (elasticity != NULL) {
+		memcpy(work, v->y, n * sizeof(double));
+		double yref = pt_median_inplace(work, n);
+		*elasticity = yref > 0 ? b * lref / yref : NAN;
+	}
 	*out = *v;
 	out->y = adj;
 	return true;
@@ -1176,9 +1178,9 @@ machine_end_ratio(const struct epoch_view *last, struct scratch *scr,
 		struct pt_score *sc)
 {
 	struct epoch_view mv;
-	double elasticity, half, third;
+	double half, third;
 	sc->machine_end_ratio = NAN;
-	if (!machine_adjusted(last, scr->work, scr->mview, &elasticity, &mv))
+	if (!machine_adjusted(last, scr->work, scr->mview, NULL, &mv))
 		return true;
 	if (!end_slope_ratio(&mv, mv.n / 2, scr->work, &half) ||
 			!end_slope_ratio(&mv, mv.n / 3, scr->work, &third))

@@ -783,6 +783,21 @@ pt_quantile_sorted(const double *sorted, size_t n, double q)
 	return quantile_between(n, q, k, sorted[k], sorted[k + 1]);
 }
 
+bool
+pt_median_below(double *v, size_t n, double limit)
+{
+	size_t below = 0;
+	for (size_t i = 0; i < n; i++)
+		below += v[i] < limit;
+	/* Odd n: the middle value is below exactly when more than half
+	 * are.  Even n: the mean of the two middle values is below when
+	 * both are, and not when neither is (a rounded mean of two values
+	 * lies between them); one on each side needs the median itself. */
+	if (n % 2 == 1 || below != n / 2)
+		return below > n / 2;
+	return pt_median_inplace(v, n) < limit;
+}
+
 double
 pt_median_sorted(const double *sorted, size_t n)
 {

@@ -1039,6 +1039,27 @@ START_TEST(hamed_rao_factor_vs_brute_force)
 }
 END_TEST
 
+/* The test against the median, on values and limits that tie it. */
+START_TEST(median_below_vs_median)
+{
+	rng_seed(31);
+	for (int iter = 0; iter < 2000; iter++) {
+		size_t n = 1 + rng_below(40);
+		double *v = xmalloc_doubles(n), *w = xmalloc_doubles(n);
+		uint64_t levels = 1 + rng_below(6);
+		for (size_t i = 0; i < n; i++)
+			v[i] = (double)rng_below(levels) * (iter % 2 ? 0.1 : 1);
+		double limit = (double)rng_below(2 * levels + 1) / 2 *
+			(iter % 2 ? 0.1 : 1);
+		memcpy(w, v, n * sizeof(*v));
+		bool want = pt_median_inplace(w, n) < limit;
+		ck_assert(pt_median_below(v, n, limit) == want);
+		free(v);
+		free(w);
+	}
+}
+END_TEST
+
 START_TEST(median_quantile_vs_sort)
 {
 	rng_seed(4242);
@@ -1245,6 +1266,7 @@ stats_suite(void)
 	tc = tcase_create("selection");
 	tcase_add_test(tc, hamed_rao_factor_values);
 	tcase_add_test(tc, hamed_rao_factor_vs_brute_force);
+	tcase_add_test(tc, median_below_vs_median);
 	tcase_add_test(tc, median_quantile_vs_sort);
 	tcase_add_test(tc, median_quantile_known);
 	tcase_add_test(tc, median_quantile_large_vs_sort);

@@ -96,6 +96,13 @@ double pt_median_inplace(double *v, size_t n);
 double pt_quantile_inplace(double *v, size_t n, double q);
 
 /*
+ * Whether pt_median_inplace(v, n) < limit, n > 0, v free of NaN, mostly
+ * from one count of the values below limit instead of a selection; v may
+ * be reordered.
+ */
+bool pt_median_below(double *v, size_t n, double limit);
+
+/*
  * The same two of sorted[0..n) in ascending order (as a run holds them),
  * bit for bit, without a selection.
  */
