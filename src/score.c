@@ -391,6 +391,23 @@ hinge_onset(const struct epoch_view *v, size_t *knot, double *slope)
  * the between-segment sum of squares with prefix sums, O(n).  Returns k,
  * the size of the first segment (2 <= k <= n - 2).
  */
+typedef double two_doubles __attribute__((vector_size(16)));
+
+/*
+ * The between-segment sum of squares of two splits at once, each lane
+ * with the operations of one split in the same order (so the same bits):
+ * prefix sums p of the first k samples, k, n - k.  Two lanes halve the
+ * cost of the divisions, which dominate.
+ */
+static inline two_doubles
+split_ssb(two_doubles p, two_doubles k, two_doubles nk, double total,
+		double mean)
+{
+	two_doubles m1 = p / k - mean;
+	two_doubles m2 = (total - p) / nk - mean;
+	return k * m1 * m1 + nk * m2 * m2;
+}
+
 static size_t
 best_mean_shift(const double *y, size_t n)
 {
@@ -399,17 +416,23 @@ best_mean_shift(const double *y, size_t n)
 		total += y[i];
 	double mean = total / (double)n, prefix = 0, best = -1;
 	size_t best_k = n / 2;
-	for (size_t k = 1; k < n - 1; k++) {
-		prefix += y[k - 1];
-		if (k < 2)
-			continue;
-		double m1 = prefix / (double)k;
-		double m2 = (total - prefix) / (double)(n - k);
-		double ssb = (double)k * (m1 - mean) * (m1 - mean) +
-			(double)(n - k) * (m2 - mean) * (m2 - mean);
-		if (ssb > best) {
-			best = ssb;
+	prefix += y[0];
+	for (size_t k = 2; k < n - 1; k += 2) {
+		/* Splits k and k + 1 (the latter past the end when k = n - 2:
+		 * its lane is computed and ignored). */
+		double pa = prefix + y[k - 1];
+		prefix = pa + y[k];
+		two_doubles ssb = split_ssb((two_doubles){ pa, prefix },
+			(two_doubles){ (double)k, (double)(k + 1) },
+			(two_doubles){ (double)(n - k), (double)(n - k - 1) },
+			total, mean);
+		if (ssb[0] > best) {
+			best = ssb[0];
 			best_k = k;
+		}
+		if (k + 1 < n - 1 && ssb[1] > best) {
+			best = ssb[1];
+			best_k = k + 1;
 		}
 	}
 	return best_k;
