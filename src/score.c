@@ -159,12 +159,14 @@ spans_time(const struct epoch_view *v)
 }
 
 /* Number of equal-count blocks for floors (SCORING.md 4.2, S3). */
+#define MAX_BLOCKS 8
+
 static size_t
 block_count(size_t n)
 {
 	size_t k = n / 4;
-	if (k > 8)
-		k = 8;
+	if (k > MAX_BLOCKS)
+		k = MAX_BLOCKS;
 	if (k < 6)
 		k = 6;
 	return k < n ? k : n;
@@ -181,8 +183,6 @@ struct floors {
  * The floor and the median of each of the block_count(n) blocks of an
  * epoch's Bytes.
  */
-#define MAX_BLOCKS 8
-
 struct block_levels {
 	size_t k;
 	double floor[MAX_BLOCKS], med[MAX_BLOCKS];
@@ -1303,17 +1303,6 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		off += v.n;
 		if (v.n < 2)
 			continue;
-		bool growth_epoch = v.n >= 3 && spans_time(&v);
-		bool final_growth = growth_epoch && e + 1 == ds->nepochs;
-		/* The growth epoch's shift is measured on its load-adjusted
-		 * view (last_epoch_shape), so its raw one is held apart until a
-		 * later epoch takes its place: a running largest Z cannot be
-		 * taken out again. */
-		struct shift_pool own = SHIFT_POOL_EMPTY;
-		struct mk_slices slices = { .want_recent = false };
-		if (v.n >= 8 && !final_growth &&
-				!epoch_shift(&v, scr->work, &slices, &own))
-			return false;
 		struct block_levels bl;
 		struct pt_mk mk;
 		if (!sorted_block_levels(&v, scr->work, &bl, &mk))
@@ -1337,6 +1326,16 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		if (noise > noise_max)
 			noise_max = noise;
 		last_pair = v;
+		bool growth_epoch = v.n >= 3 && spans_time(&v);
+		/* The growth epoch's shift is measured on its load-adjusted
+		 * view (last_epoch_shape), so its raw one is held apart until a
+		 * later epoch takes its place: a running largest Z cannot be
+		 * taken out again. */
+		struct shift_pool own = SHIFT_POOL_EMPTY;
+		struct mk_slices slices = { .want_recent = false };
+		if (v.n >= 8 && !(growth_epoch && e + 1 == ds->nepochs) &&
+				!epoch_shift(&v, scr->work, &slices, &own))
+			return false;
 		if (growth_epoch) {
 			fold_shift(&pool, &candidate);
 			candidate = own;
@@ -1353,6 +1352,11 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		memcpy(scr->work, last_pair.per_alloc, last_pair.n * sizeof(double));
 		per_alloc = pt_median_inplace(scr->work, last_pair.n);
 	}
+	sc->mk.n = sc->samples;
+	sc->mk.s = s_sum;
+	sc->mk.var = var_sum;
+	if (var_sum > 0)
+		sc->mk.z = (s_sum - (s_sum > 0) + (s_sum < 0)) / sqrt(var_sum);
 	sc->step_share = rises > 0 ? max_rise / rises : 1;
 	/* Weighted by how far each epoch moved: a flat epoch before a late
 	 * leak's says nothing about what the leak kept. */
@@ -1361,14 +1365,9 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->half_rise = sc->adjusted_slope = sc->load_elasticity = NAN;
 	sc->machine_end_ratio = sc->growth_adjusted_ratio = NAN;
 	sc->f_recent = 1;
-	if (last.n >= 3 && !last_epoch_shape(&last, last_noise, scr, sc, &knot, &pool,
-			&adjusted_floors))
+	if (last.n >= 3 && !last_epoch_shape(&last, last_noise, scr, sc, &knot,
+			&pool, &adjusted_floors))
 		return false;
-	sc->mk.n = sc->samples;
-	sc->mk.s = s_sum;
-	sc->mk.var = var_sum;
-	if (var_sum > 0)
-		sc->mk.z = (s_sum - (s_sum > 0) + (s_sum < 0)) / sqrt(var_sum);
 	if (sc->load_adjusted || sc->machine_load_adjusted) {
 		rises += adjusted_floors.rises - last_floors.rises;
 		falls += adjusted_floors.falls - last_floors.falls;
