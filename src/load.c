@@ -57,7 +57,7 @@ pool_series(const struct pt_dataset *ds, size_t s, size_t lo, size_t hi,
 		if (c >= 0 && dt > 0)
 			work[m++] = c;
 	}
-	if (m < 4 || pt_median_inplace(work, m) < PT_LOAD_MIN_TURNOVER)
+	if (m < 4 || pt_median_below(work, m, PT_LOAD_MIN_TURNOVER))
 		return false;
 	m = 0;
 	for (size_t i = lo + 1; i < hi; i++)

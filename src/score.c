@@ -162,12 +162,14 @@ spans_time(const struct epoch_view *v)
 }
 
 /* Number of equal-count blocks for floors (SCORING.md 4.2, S3). */
+#define MAX_BLOCKS 8
+
 static size_t
 block_count(size_t n)
 {
 	size_t k = n / 4;
-	if (k > 8)
-		k = 8;
+	if (k > MAX_BLOCKS)
+		k = MAX_BLOCKS;
 	if (k < 6)
 		k = 6;
 	return k < n ? k : n;
@@ -181,21 +183,83 @@ struct floors {
 };
 
 /*
+ * The floor and the median of each of the block_count(n) blocks of an
+ * epoch's Bytes.
+ */
+struct block_levels {
+	size_t k;
+	double floor[MAX_BLOCKS], med[MAX_BLOCKS];
+};
+
+/* The levels of v's blocks by selection (work: v->n doubles). */
+static void
+select_block_levels(const struct epoch_view *v, double *work,
+		struct block_levels *bl)
+{
+	bl->k = block_count(v->n);
+	for (size_t b = 0; b < bl->k; b++) {
+		size_t lo = b * v->n / bl->k, hi = (b + 1) * v->n / bl->k;
+		memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
+		bl->floor[b] = pt_quantile_inplace(work, hi - lo, FLOOR_QUANTILE);
+		bl->med[b] = pt_median_inplace(work, hi - lo);
+	}
+}
+
+/*
+ * The levels of v's blocks, and *mk the Mann-Kendall test of all of v,
+ * from one sort of each block: the levels are read off the sorted
+ * blocks, and the blocks joined pairwise give the test for about the
+ * cost of the one sort it would take alone.  work holds 2 v->n doubles.
+ * False when out of memory.
+ */
+static bool
+sorted_block_levels(const struct epoch_view *v, double *work,
+		struct block_levels *bl, struct pt_mk *mk)
+{
+	struct pt_mk_run run[MAX_BLOCKS];
+	double *src = work, *dst = work + v->n;
+	size_t k = bl->k = block_count(v->n);
+	for (size_t b = 0; b < k; b++) {
+		size_t lo = b * v->n / k, hi = (b + 1) * v->n / k;
+		if (!pt_mk_run_sort(v->y + lo, hi - lo, src + lo, &run[b]))
+			return false;
+		bl->floor[b] = pt_quantile_sorted(run[b].sorted, hi - lo,
+			FLOOR_QUANTILE);
+		bl->med[b] = pt_median_sorted(run[b].sorted, hi - lo);
+	}
+	/* Each round joins neighbours into the other buffer at the same
+	 * place; an odd one out is copied across. */
+	for (size_t lo = 0; k > 1; k = (k + 1) / 2, lo = 0) {
+		for (size_t b = 0; b < k; b += 2) {
+			double *at = dst + lo;
+			if (b + 1 < k)
+				pt_mk_run_join(&run[b], &run[b + 1], at, &run[b / 2]);
+			else {
+				memcpy(at, run[b].sorted, run[b].n * sizeof(double));
+				run[b / 2] = run[b];
+				run[b / 2].sorted = at;
+			}
+			lo += run[b / 2].n;
+		}
+		double *swap = src;
+		src = dst;
+		dst = swap;
+	}
+	pt_mk_run_stats(&run[0], mk);
+	return true;
+}
+
+/*
  * Floor falls smaller than tol are the sampling noise of a block's 25th
  * percentile, not memory given back; they are not counted as falls.
  */
 static void
-block_floors(const struct epoch_view *v, double *work, double tol,
-		struct floors *f)
+block_floors(const struct block_levels *bl, double tol, struct floors *f)
 {
-	size_t k = block_count(v->n);
 	memset(f, 0, sizeof(*f));
 	double prev = 0;
-	for (size_t b = 0; b < k; b++) {
-		size_t lo = b * v->n / k, hi = (b + 1) * v->n / k;
-		memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
-		double floor = pt_quantile_inplace(work, hi - lo, FLOOR_QUANTILE);
-		double med = pt_median_inplace(work, hi - lo);
+	for (size_t b = 0; b < bl->k; b++) {
+		double floor = bl->floor[b], med = bl->med[b];
 		if (b == 0) {
 			f->first = floor;
 			f->med_min = f->med_max = med;
@@ -234,16 +298,16 @@ floor_tolerance(double sigma, size_t n)
  * a trend in its residuals.  -1 when out of memory.
  */
 static double
-autocorrelation_factor(const struct epoch_view *v, double *work)
+autocorrelation_factor(const struct epoch_view *v,
+		const struct block_levels *bl, double *work)
 {
-	size_t n = v->n, k = block_count(n ? n : 1);
-	double centre[16], med[16];
-	if (n < 4 || k < 2 || k > 16)
+	size_t n = v->n, k = bl->k;
+	double centre[MAX_BLOCKS];
+	const double *med = bl->med;
+	if (n < 4 || k < 2)
 		return 1;
 	for (size_t b = 0; b < k; b++) {
 		size_t lo = b * n / k, hi = (b + 1) * n / k;
-		memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
-		med[b] = pt_median_inplace(work, hi - lo);
 		centre[b] = (double)(lo + hi - 1) / 2;
 	}
 	size_t b = 0;
@@ -330,6 +394,23 @@ hinge_onset(const struct epoch_view *v, size_t *knot, double *slope)
  * the between-segment sum of squares with prefix sums, O(n).  Returns k,
  * the size of the first segment (2 <= k <= n - 2).
  */
+typedef double two_doubles __attribute__((vector_size(16)));
+
+/*
+ * The between-segment sum of squares of two splits at once, each lane
+ * with the operations of one split in the same order (so the same bits):
+ * prefix sums p of the first k samples, k, n - k.  Two lanes halve the
+ * cost of the divisions, which dominate.
+ */
+static inline two_doubles
+split_ssb(two_doubles p, two_doubles k, two_doubles nk, double total,
+		double mean)
+{
+	two_doubles m1 = p / k - mean;
+	two_doubles m2 = (total - p) / nk - mean;
+	return k * m1 * m1 + nk * m2 * m2;
+}
+
 static size_t
 best_mean_shift(const double *y, size_t n)
 {
@@ -338,17 +419,23 @@ best_mean_shift(const double *y, size_t n)
 		total += y[i];
 	double mean = total / (double)n, prefix = 0, best = -1;
 	size_t best_k = n / 2;
-	for (size_t k = 1; k < n - 1; k++) {
-		prefix += y[k - 1];
-		if (k < 2)
-			continue;
-		double m1 = prefix / (double)k;
-		double m2 = (total - prefix) / (double)(n - k);
-		double ssb = (double)k * (m1 - mean) * (m1 - mean) +
-			(double)(n - k) * (m2 - mean) * (m2 - mean);
-		if (ssb > best) {
-			best = ssb;
+	prefix += y[0];
+	for (size_t k = 2; k < n - 1; k += 2) {
+		/* Splits k and k + 1 (the latter past the end when k = n - 2:
+		 * its lane is computed and ignored). */
+		double pa = prefix + y[k - 1];
+		prefix = pa + y[k];
+		two_doubles ssb = split_ssb((two_doubles){ pa, prefix },
+			(two_doubles){ (double)k, (double)(k + 1) },
+			(two_doubles){ (double)(n - k), (double)(n - k - 1) },
+			total, mean);
+		if (ssb[0] > best) {
+			best = ssb[0];
 			best_k = k;
+		}
+		if (k + 1 < n - 1 && ssb[1] > best) {
+			best = ssb[1];
+			best_k = k + 1;
 		}
 	}
 	return best_k;
@@ -433,13 +520,12 @@ jumps_at(const struct epoch_view *v, size_t lo, size_t s, double slope,
  * the stairs: the earliest step before it.  Knot before the stairs (a
  * line through them fits as well as a later knot): the samples from the
  * knot up to the first step of the whole series stay flat, where after a
- * real hinge they rise at about its slope.
+ * real hinge they rise at about its slope.  sigma is v's noise_scale.
  */
 static size_t
 first_step_onset(const struct epoch_view *v, size_t knot, double slope,
-		double *work)
+		double sigma)
 {
-	double sigma = noise_scale(v, work);
 	if (!(sigma > 0))
 		return knot;
 	/* The knot is the last sample before the rise: include the one after. */
@@ -452,20 +538,70 @@ first_step_onset(const struct epoch_view *v, size_t knot, double slope,
 }
 
 /*
- * Mann-Kendall inside the two segments around the best mean shift: a
- * leak keeps rising in at least one of them (the second, for a leak that
- * starts late), a one-time level shift rises in neither.  The larger Z.
+ * The Mann-Kendall tests an epoch view needs: before and after its best
+ * mean shift, and when asked, of its second half (from n / 2 on).  Each
+ * piece between the cuts is sorted once and the slices are joined from
+ * the pieces, where separate tests would sort the second half twice.
+ */
+struct mk_slices {
+	bool want_recent;       /* in: whether the second half is wanted */
+	bool has_recent;        /* out: whether it was taken */
+	struct pt_mk before, after, recent;
+};
+
+/*
+ * The tests of mk for y[0..n) split at k (0 < k < n); buf holds 2n
+ * doubles.  The pieces are cut at k and at the half h (h = k when the
+ * half is not asked for), c1 <= c2 being the two cuts; the tail [c1, n)
+ * is one slice in either order of k and h.  False when out of memory.
  */
 static bool
-within_shift_z(const struct epoch_view *v, double *z, size_t *split)
+take_slices(const double *y, size_t n, size_t k, double *buf,
+		struct mk_slices *mk)
+{
+	size_t h = mk->want_recent ? n / 2 : k;
+	size_t c1 = k < h ? k : h, c2 = k < h ? h : k;
+	struct pt_mk_run p1, p2, p3, joined;
+	if (!pt_mk_run_sort(y, c1, buf, &p1) ||
+			!pt_mk_run_sort(y + c1, c2 - c1, buf + c1, &p2) ||
+			!pt_mk_run_sort(y + c2, n - c2, buf + c2, &p3))
+		return false;
+	double *spare = buf + n;
+	if (k > h) {
+		/* Before the shift: the first two pieces; after it: the last. */
+		pt_mk_run_join(&p1, &p2, spare, &joined);
+		pt_mk_run_stats(&joined, &mk->before);
+		pt_mk_run_stats(&p3, &mk->after);
+		pt_mk_run_join(&p2, &p3, spare, &joined);
+		pt_mk_run_stats(&joined, &mk->recent);
+	} else {
+		pt_mk_run_stats(&p1, &mk->before);
+		pt_mk_run_join(&p2, &p3, spare, &joined);
+		pt_mk_run_stats(&joined, &mk->after);
+		if (k < h)
+			pt_mk_run_stats(&p3, &mk->recent);
+		else
+			mk->recent = mk->after;
+	}
+	mk->has_recent = mk->want_recent;
+	return true;
+}
+
+/*
+ * Mann-Kendall inside the two segments around the best mean shift: a
+ * leak keeps rising in at least one of them (the second, for a leak that
+ * starts late), a one-time level shift rises in neither.  The larger Z;
+ * mk gets the tests taken on the way.
+ */
+static bool
+within_shift_z(const struct epoch_view *v, double *work, double *z,
+		size_t *split, struct mk_slices *mk)
 {
 	size_t k = best_mean_shift(v->y, v->n);
-	struct pt_mk a, b;
 	*split = k;
-	if (!pt_mann_kendall(v->y, k, &a) ||
-			!pt_mann_kendall(v->y + k, v->n - k, &b))
+	if (!take_slices(v->y, v->n, k, work, mk))
 		return false;
-	*z = a.z > b.z ? a.z : b.z;
+	*z = mk->before.z > mk->after.z ? mk->before.z : mk->after.z;
 	return true;
 }
 
@@ -514,7 +650,7 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj,
 		rate[k] = count / dt;
 		work[k] = count;
 	}
-	if (pt_median_inplace(work, m) < MIN_LOAD_ALLOCS)
+	if (pt_median_below(work, m, MIN_LOAD_ALLOCS))
 		return false;
 	memcpy(work, rate, m * sizeof(double));
 	double ref = pt_median_inplace(work, m);
@@ -539,11 +675,11 @@ load_adjusted(const struct epoch_view *v, double *work, double *adj,
  * step into either).  When b > 0 is measurable, out's Bytes (in adj) are
  * y - b (L - median L) and *elasticity is b times the median L over the
  * median Bytes: the share of the tag's level that moves with the load
- * (NAN when that median is 0).  A snapshot without an index (too few
- * busy series around it, as after a truncated file) takes the last one
- * before it and gives no change; False when fewer than MIN_LOAD_MEASURED
- * of the samples have one, or the index's changes are below
- * MIN_LOAD_SPREAD.
+ * (NAN when that median is 0; not taken when elasticity is NULL).  A
+ * snapshot without an index (too few busy series around it, as after a
+ * truncated file) takes the last one before it and gives no change;
+ * False when fewer than MIN_LOAD_MEASURED of the samples have one, or the
+ * index's changes are below MIN_LOAD_SPREAD.
  */
 #define MIN_LOAD_SPREAD 0.02
 #define MIN_LOAD_MEASURED 0.9
@@ -574,21 +710,41 @@ machine_adjusted(const struct epoch_view *v, double *work, double *adj,
 	if (!(sxx > (double)n * MIN_LOAD_SPREAD * MIN_LOAD_SPREAD))
 		return false;
 	double b = fmax(0, sxy / sxx);
-	memcpy(work, v->y, n * sizeof(double));
-	double yref = pt_median_inplace(work, n);
 	double load = lref;
 	for (size_t i = 0; i < n; i++) {
 		if (isfinite(v->load[i]))
 			load = v->load[i];
 		adj[i] = v->y[i] - b * (load - lref);
 	}
-	*elasticity = yref > 0 ? b * lref / yref : NAN;
+	if (elasticity != NULL) {
+		memcpy(work, v->y, n * sizeof(double));
+		double yref = pt_median_inplace(work, n);
+		*elasticity = yref > 0 ? b * lref / yref : NAN;
+	}
 	*out = *v;
 	out->y = adj;
 	return true;
 }
 
 enum slope_result { SLOPE_OK, SLOPE_NONE, SLOPE_OOM };
+
+/*
+ * Median of v[0..n), n > 0, as pt_median_inplace gives it.  Times come in
+ * order, and then the middle is read off without a selection; work (n
+ * doubles) is only used when they do not.
+ */
+static double
+median_of_times(const double *v, size_t n, double *work)
+{
+	bool ordered = true;
+	for (size_t i = 1; i < n; i++)
+		ordered &= v[i - 1] <= v[i];
+	if (!ordered) {
+		memcpy(work, v, n * sizeof(double));
+		return pt_median_inplace(work, n);
+	}
+	return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 /*
  * Medians of about HALF_GROUPS consecutive groups of v (times in gt,
@@ -606,8 +762,7 @@ group_medians(const struct epoch_view *v, double *work, double *gt,
 			continue;
 		memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
 		gy[m] = pt_median_inplace(work, hi - lo);
-		memcpy(work, v->t + lo, (hi - lo) * sizeof(double));
-		gt[m] = pt_median_inplace(work, hi - lo);
+		gt[m] = median_of_times(v->t + lo, hi - lo, work);
 		m++;
 	}
 	return m;
@@ -1010,13 +1165,14 @@ struct shift_pool {
 
 #define SHIFT_POOL_EMPTY ((struct shift_pool){ 0, 0, -INFINITY })
 
-/* Epoch v's own share of the pool, in *own. */
+/* Epoch v's own share of the pool, in *own; mk as in within_shift_z. */
 static bool
-epoch_shift(const struct epoch_view *v, double *work, struct shift_pool *own)
+epoch_shift(const struct epoch_view *v, double *work, struct mk_slices *mk,
+		struct shift_pool *own)
 {
 	size_t split;
 	*own = SHIFT_POOL_EMPTY;
-	if (!within_shift_z(v, &own->z, &split) ||
+	if (!within_shift_z(v, work, &own->z, &split, mk) ||
 			!shift_rise(v, split, work, &own->within, &own->jump))
 		return false;
 	own->jump = fmax(own->jump, 0);
@@ -1048,9 +1204,9 @@ machine_end_ratio(const struct epoch_view *last, struct scratch *scr,
 		struct pt_score *sc)
 {
 	struct epoch_view mv;
-	double elasticity, half, third;
+	double half, third;
 	sc->machine_end_ratio = NAN;
-	if (!machine_adjusted(last, scr->work, scr->mview, &elasticity, &mv))
+	if (!machine_adjusted(last, scr->work, scr->mview, NULL, &mv))
 		return true;
 	if (!end_slope_ratio(&mv, mv.n / 2, scr->work, &half) ||
 			!end_slope_ratio(&mv, mv.n / 3, scr->work, &third))
@@ -1062,13 +1218,13 @@ machine_end_ratio(const struct epoch_view *last, struct scratch *scr,
 
 /*
  * Growth, onset and the shape gates (recent, within-shift, saturation)
- * over the last epoch; *knot gets the onset's sample.  False when out of
- * memory.
+ * over the last epoch; *knot gets the onset's sample.  noise is the
+ * epoch's noise_scale.  False when out of memory.
  */
 static bool
-last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
-		struct pt_score *sc, size_t *knot, struct shift_pool *pool,
-		struct floors *adjusted_floors)
+last_epoch_shape(const struct epoch_view *last, double noise,
+		struct scratch *scr, struct pt_score *sc, size_t *knot,
+		struct shift_pool *pool, struct floors *adjusted_floors)
 {
 	if (!pt_theil_sen_blocked(last->t, last->y, last->n, SLOPE_POINTS,
 			0.95, &sc->growth_bph, &sc->growth_lo, &sc->growth_hi))
@@ -1081,10 +1237,12 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		sc->machine_load_adjusted = machine_adjusted(last, scr->work,
 			scr->adj, &sc->load_elasticity, &shape);
 	bool adjusted = sc->load_adjusted || sc->machine_load_adjusted;
+	if (adjusted)
+		noise = noise_scale(&shape, scr->work);
 	/* So does the onset: a load swing is not where a leak began. */
 	double hinge_slope = 0;
 	if (hinge_onset(&shape, knot, &hinge_slope)) {
-		*knot = first_step_onset(&shape, *knot, hinge_slope, scr->work);
+		*knot = first_step_onset(&shape, *knot, hinge_slope, noise);
 		sc->has_onset = true;
 		sc->onset_ms = last->t_ms[*knot];
 	}
@@ -1097,13 +1255,16 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 	/* Give-back too: a cache that empties while its load climbs hides
 	 * its falls under the climb. */
 	if (adjusted) {
-		double noise = noise_scale(&shape, scr->work);
-		block_floors(&shape, scr->work, floor_tolerance(noise, shape.n),
+		struct block_levels bl;
+		select_block_levels(&shape, scr->work, &bl);
+		block_floors(&bl, floor_tolerance(noise, shape.n),
 			adjusted_floors);
 	}
+	size_t half = shape.n / 2;
+	struct mk_slices mk = { .want_recent = shape.n - half >= 6 };
 	if (shape.n >= 8) {
 		struct shift_pool own;
-		if (!epoch_shift(&shape, scr->work, &own) ||
+		if (!epoch_shift(&shape, scr->work, &mk, &own) ||
 				!end_slope_ratio(&shape, shape.n / 2, scr->work,
 					&sc->half_ratio) ||
 				!end_slope_ratio(&shape, shape.n / 3, scr->work,
@@ -1117,13 +1278,12 @@ last_epoch_shape(const struct epoch_view *last, struct scratch *scr,
 		if (sc->load_adjusted && !machine_end_ratio(last, scr, sc))
 			return false;
 	}
-	size_t half = shape.n / 2;
-	if (shape.n - half >= 6) {
-		struct pt_mk recent;
-		if (!pt_mann_kendall(shape.y + half, shape.n - half, &recent))
+	if (mk.want_recent) {
+		if (!mk.has_recent && !pt_mann_kendall(shape.y + half,
+				shape.n - half, &mk.recent))
 			return false;
-		sc->z_recent = recent.z;
-		sc->f_recent = pt_ramp(recent.z, 0, 1.5, 0.4, 1);
+		sc->z_recent = mk.recent.z;
+		sc->f_recent = pt_ramp(mk.recent.z, 0, 1.5, 0.4, 1);
 	}
 	return true;
 }
@@ -1134,6 +1294,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 {
 	double s_sum = 0, var_sum = 0, rises = 0, falls = 0;
 	double range_sum = 0, noise_max = 0, per_alloc = 0, max_rise = 0;
+	double last_noise = 0;
 	size_t knot = 0;
 	struct epoch_view last = {0}, last_pair = {0};
 	struct shift_pool pool = SHIFT_POOL_EMPTY, candidate = SHIFT_POOL_EMPTY;
@@ -1145,10 +1306,11 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		off += v.n;
 		if (v.n < 2)
 			continue;
+		struct block_levels bl;
 		struct pt_mk mk;
-		if (!pt_mann_kendall(v.y, v.n, &mk))
+		if (!sorted_block_levels(&v, scr->work, &bl, &mk))
 			return false;
-		double factor = autocorrelation_factor(&v, scr->work);
+		double factor = autocorrelation_factor(&v, &bl, scr->work);
 		if (factor < 0)
 			return false;
 		if (factor > sc->hamed_rao)
@@ -1157,7 +1319,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		var_sum += mk.var * factor;
 		double noise = noise_scale(&v, scr->work);
 		struct floors fl;
-		block_floors(&v, scr->work, floor_tolerance(noise, v.n), &fl);
+		block_floors(&bl, floor_tolerance(noise, v.n), &fl);
 		rises += fl.rises;
 		falls += fl.falls;
 		if (fl.max_rise > max_rise)
@@ -1173,13 +1335,15 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		 * later epoch takes its place: a running largest Z cannot be
 		 * taken out again. */
 		struct shift_pool own = SHIFT_POOL_EMPTY;
+		struct mk_slices slices = { .want_recent = false };
 		if (v.n >= 8 && !(growth_epoch && e + 1 == ds->nepochs) &&
-				!epoch_shift(&v, scr->work, &own))
+				!epoch_shift(&v, scr->work, &slices, &own))
 			return false;
 		if (growth_epoch) {
 			fold_shift(&pool, &candidate);
 			candidate = own;
 			last_floors = fl;
+			last_noise = noise;
 			last = v;
 			sc->growth_epoch = e;
 		} else
@@ -1204,8 +1368,8 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->half_rise = sc->adjusted_slope = sc->load_elasticity = NAN;
 	sc->machine_end_ratio = sc->growth_adjusted_ratio = NAN;
 	sc->f_recent = 1;
-	if (last.n >= 3 && !last_epoch_shape(&last, scr, sc, &knot, &pool,
-			&adjusted_floors))
+	if (last.n >= 3 && !last_epoch_shape(&last, last_noise, scr, sc, &knot,
+			&pool, &adjusted_floors))
 		return false;
 	if (sc->load_adjusted || sc->machine_load_adjusted) {
 		rises += adjusted_floors.rises - last_floors.rises;

@@ -291,6 +291,64 @@ START_TEST(mk_vs_brute_force)
 }
 END_TEST
 
+/* Whether two tests agree bit for bit. */
+static void
+assert_same_mk(const struct pt_mk *a, const struct pt_mk *b)
+{
+	ck_assert_uint_eq(a->n, b->n);
+	ck_assert_mem_eq(&a->s, &b->s, sizeof(a->s));
+	ck_assert_mem_eq(&a->var, &b->var, sizeof(a->var));
+	ck_assert_mem_eq(&a->z, &b->z, sizeof(a->z));
+	ck_assert_mem_eq(&a->tau, &b->tau, sizeof(a->tau));
+}
+
+/*
+ * Runs sorted in three pieces and joined give the tests of every slice
+ * they make up, as pt_mann_kendall on the slice (ties, -0, empty and
+ * one-sample pieces included), and leave the inputs as they were.
+ */
+START_TEST(mk_runs_join_slices)
+{
+	rng_seed(4242);
+	for (int iter = 0; iter < 400; iter++) {
+		size_t n = rng_below(300);
+		double *y = xmalloc_doubles(n + 1);
+		double *buf = xmalloc_doubles(4 * n + 1);
+		uint64_t levels = 1 + rng_below(iter % 2 ? 6 : 1000000);
+		for (size_t i = 0; i < n; i++) {
+			y[i] = (double)rng_below(levels) + (double)i * (iter % 3);
+			if (y[i] == 0 && rng_below(2))
+				y[i] = -0.0;
+		}
+		size_t c1 = n ? rng_below(n + 1) : 0;
+		size_t c2 = c1 + (n - c1 ? rng_below(n - c1 + 1) : 0);
+		struct pt_mk_run p1, p2, p3, left, right, all;
+		ck_assert(pt_mk_run_sort(y, c1, buf, &p1));
+		ck_assert(pt_mk_run_sort(y + c1, c2 - c1, buf + c1, &p2));
+		ck_assert(pt_mk_run_sort(y + c2, n - c2, buf + c2, &p3));
+		pt_mk_run_join(&p1, &p2, buf + n, &left);
+		pt_mk_run_join(&p2, &p3, buf + n + c2, &right);
+		pt_mk_run_join(&p1, &right, buf + 2 * n + c2 - c1, &all);
+		struct { const struct pt_mk_run *r; size_t lo, hi; } cases[] = {
+			{ &p1, 0, c1 }, { &p2, c1, c2 }, { &p3, c2, n },
+			{ &left, 0, c2 }, { &right, c1, n }, { &all, 0, n },
+		};
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			struct pt_mk got, want;
+			pt_mk_run_stats(cases[c].r, &got);
+			ck_assert(pt_mann_kendall(y + cases[c].lo,
+				cases[c].hi - cases[c].lo, &want));
+			assert_same_mk(&got, &want);
+			for (size_t i = 1; i < cases[c].r->n; i++)
+				ck_assert(cases[c].r->sorted[i - 1] <=
+					cases[c].r->sorted[i]);
+		}
+		free(y);
+		free(buf);
+	}
+}
+END_TEST
+
 START_TEST(mk_hand_worked)
 {
 	struct pt_mk mk;
@@ -1027,6 +1085,79 @@ START_TEST(hamed_rao_factor_values)
 }
 END_TEST
 
+/* The factor from ranks counted pair by pair (O(n^2)), as stats.h says. */
+static double
+brute_hamed_rao(const double *r, size_t n)
+{
+	double *rank = xmalloc_doubles(n);
+	for (size_t i = 0; i < n; i++) {
+		size_t below = 0, same = 0;
+		for (size_t j = 0; j < n; j++) {
+			below += r[j] < r[i];
+			same += r[j] == r[i];
+		}
+		rank[i] = (double)(2 * below + same + 1) / 2;
+	}
+	double mean = (double)(n + 1) / 2, den = 0, dn = (double)n, sum = 0;
+	for (size_t i = 0; i < n; i++)
+		den += (rank[i] - mean) * (rank[i] - mean);
+	for (size_t k = 1; k <= 3 && k + 2 < n && den > 0; k++) {
+		double num = 0, dk = (double)k;
+		for (size_t i = 0; i + k < n; i++)
+			num += (rank[i] - mean) * (rank[i + k] - mean);
+		if (fabs(num / den) > 1.959963984540054 / sqrt(dn))
+			sum += (dn - dk) * (dn - dk - 1) * (dn - dk - 2) * (num / den);
+	}
+	free(rank);
+	double f = 1 + 2 * sum / (dn * (dn - 1) * (dn - 2));
+	return f > 1 ? f : 1;
+}
+
+/* Ranks of negative, tied, signed-zero and close residuals, bit for bit. */
+START_TEST(hamed_rao_factor_vs_brute_force)
+{
+	rng_seed(99);
+	for (int iter = 0; iter < 200; iter++) {
+		size_t n = 4 + rng_below(300);
+		double *r = xmalloc_doubles(n);
+		uint64_t levels = 1 + rng_below(iter % 2 ? 5 : 1u << 30);
+		for (size_t i = 0; i < n; i++) {
+			r[i] = ((double)rng_below(levels) - (double)levels / 2) *
+				(iter % 3 ? 1 : 1e-3) + 0.3 * (double)(i % (1 + iter % 9));
+			if (r[i] == 0 && rng_below(2))
+				r[i] = -0.0;
+			/* Values that share their high 32 bits: one run. */
+			if (iter % 5 == 4)
+				r[i] = 1e6 + (double)rng_below(levels) * 1e-6;
+		}
+		double got = pt_hamed_rao_factor(r, n), want = brute_hamed_rao(r, n);
+		ck_assert_mem_eq(&got, &want, sizeof(got));
+		free(r);
+	}
+}
+END_TEST
+
+/* The test against the median, on values and limits that tie it. */
+START_TEST(median_below_vs_median)
+{
+	rng_seed(31);
+	for (int iter = 0; iter < 2000; iter++) {
+		size_t n = 1 + rng_below(40);
+		double *v = xmalloc_doubles(n), *w = xmalloc_doubles(n);
+		uint64_t levels = 1 + rng_below(6);
+		for (size_t i = 0; i < n; i++)
+			v[i] = (double)rng_below(levels) * (iter % 2 ? 0.1 : 1);
+		double limit = (double)rng_below(2 * levels + 1) / 2 *
+			(iter % 2 ? 0.1 : 1);
+		memcpy(w, v, n * sizeof(*v));
+		bool want = pt_median_inplace(w, n) < limit;
+		ck_assert(pt_median_below(v, n, limit) == want);
+		free(v);
+		free(w);
+	}
+}
+END_TEST
+
 START_TEST(median_quantile_vs_sort)
 {
 	rng_seed(4242);
@@ -1050,11 +1181,15 @@ START_TEST(median_quantile_vs_sort)
 		memcpy(w, v, n * sizeof(*v));
 		double med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 		ck_assert_double_eq(pt_median_inplace(w, n), med);
+		ck_assert_double_eq(pt_median_sorted(s, n), med);
 		for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
 			memcpy(w, v, n * sizeof(*v));
 			double got = pt_quantile_inplace(w, n, qs[k]);
 			ck_assert_double_eq_tol(got,
 				sorted_quantile(s, n, qs[k]), 1e-12);
+			/* Read off the sorted values: the same bits. */
+			double off = pt_quantile_sorted(s, n, qs[k]);
+			ck_assert_mem_eq(&off, &got, sizeof(got));
 		}
 		/* Reordered, not changed. */
 		qsort(w, n, sizeof(*w), cmp_double);
@@ -1202,6 +1337,7 @@ stats_suite(void)
 
 	tc = tcase_create("mann_kendall");
 	tcase_add_test(tc, mk_vs_brute_force);
+	tcase_add_test(tc, mk_runs_join_slices);
 	tcase_add_test(tc, mk_hand_worked);
 	tcase_add_test(tc, mk_degenerate);
 	tcase_add_test(tc, mk_large_exact_variance);
@@ -1230,6 +1366,8 @@ stats_suite(void)
 
 	tc = tcase_create("selection");
 	tcase_add_test(tc, hamed_rao_factor_values);
+	tcase_add_test(tc, hamed_rao_factor_vs_brute_force);
+	tcase_add_test(tc, median_below_vs_median);
 	tcase_add_test(tc, median_quantile_vs_sort);
 	tcase_add_test(tc, median_quantile_known);
 	tcase_add_test(tc, median_quantile_large_vs_sort);

@@ -33,6 +33,33 @@ struct pt_mk {
 bool pt_mann_kendall(const double *y, size_t n, struct pt_mk *out);
 
 /*
+ * Mann-Kendall of several slices of one series (the whole and its parts)
+ * for about the cost of one sort: a run is a slice's values sorted with
+ * its strict inversions, and two neighbouring slices' runs join by a
+ * merge that counts the inversions between them.  A run borrows its
+ * sorted array, which the caller owns (n doubles).
+ */
+struct pt_mk_run {
+	const double *sorted;   /* ascending, -0 stored as +0 */
+	size_t n;
+	int64_t inv;            /* pairs i < j with y[i] > y[j] */
+};
+
+/* The run of y[0..n), sorted into sorted.  False when out of memory. */
+bool pt_mk_run_sort(const double *y, size_t n, double *sorted,
+		struct pt_mk_run *out);
+
+/*
+ * The run of a's slice followed in time by b's, merged into sorted
+ * (a->n + b->n doubles, apart from both inputs).
+ */
+void pt_mk_run_join(const struct pt_mk_run *a, const struct pt_mk_run *b,
+		double *sorted, struct pt_mk_run *out);
+
+/* Mann-Kendall of a run's slice, bit for bit what pt_mann_kendall gives. */
+void pt_mk_run_stats(const struct pt_mk_run *r, struct pt_mk *out);
+
+/*
  * Number of pairs i < j with a[i] > a[j] (strict inversions), and, if ties
  * is not NULL, the number of pairs with a[i] == a[j].  O(n log n).  -1 when
  * out of memory.
@@ -81,6 +108,20 @@ double pt_median_inplace(double *v, size_t n);
 
 /* Quantile q in [0,1] with linear interpolation (R type 7); v reordered. */
 double pt_quantile_inplace(double *v, size_t n, double q);
+
+/*
+ * Whether pt_median_inplace(v, n) < limit, n > 0, v free of NaN, mostly
+ * from one count of the values below limit instead of a selection; v may
+ * be reordered.
+ */
+bool pt_median_below(double *v, size_t n, double limit);
+
+/*
+ * The same two of sorted[0..n) in ascending order (as a run holds them),
+ * bit for bit, without a selection.
+ */
+double pt_median_sorted(const double *sorted, size_t n);
+double pt_quantile_sorted(const double *sorted, size_t n, double q);
 
 /* Standard normal distribution function and its inverse (0 < p < 1). */
 double pt_norm_cdf(double x);
