@@ -567,6 +567,15 @@ cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Median of v[0..n), n > 0; sorts v. */
+static double
+median_of(int64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_i64);
+	return n % 2 ? (double)v[n / 2]
+		: ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2.0;
+}
+
 /*
  * Largest positive interval of sorted times over the median positive one,
  * with the index (into t) of the time after the largest; 0 with fewer than
@@ -589,9 +598,7 @@ gap_ratio(const int64_t *t, size_t m, int64_t *scratch, size_t *after)
 	}
 	if (np < 3)
 		return 0.0;
-	qsort(scratch, np, sizeof(*scratch), cmp_i64);
-	double median = np % 2 ? (double)scratch[np / 2]
-		: ((double)scratch[np / 2 - 1] + (double)scratch[np / 2]) / 2.0;
+	double median = median_of(scratch, np);
 	if (after != NULL)
 		*after = at;
 	return (double)max / median;
@@ -651,6 +658,23 @@ compare_fits(const struct fit *a, const struct fit *b, const char **why)
 	return 0;
 }
 
+/*
+ * Distinct mtimes a median second or more apart were written as the
+ * snapshots were taken; copying a directory without keeping them also
+ * gives distinct mtimes, milliseconds apart in whatever order the copy
+ * went, which say nothing about the order of the snapshots.  by_mtime is
+ * sorted; scratch holds n values.
+ */
+static bool
+mtimes_spread(const struct keyed *by_mtime, size_t n, int64_t *scratch)
+{
+	if (n < 2)
+		return false;
+	for (size_t r = 1; r < n; r++)
+		scratch[r - 1] = by_mtime[r].t - by_mtime[r - 1].t;
+	return median_of(scratch, n - 1) >= (double)MS_PER_SEC;
+}
+
 /* Do the two readings differ by one constant shift (same intervals)? */
 static bool
 one_shift(const int64_t *a, const int64_t *b, const bool *has, size_t n)
@@ -685,6 +709,10 @@ most_plausible(const struct ctx *c, enum pt_time_source s,
 			sort_by(by_mtime, c->e, n, PT_TIME_MTIME);
 		else
 			*oom = true;
+	}
+	if (by_mtime != NULL && t != NULL && !mtimes_spread(by_mtime, n, t)) {
+		free(by_mtime);
+		by_mtime = NULL;
 	}
 	enum pt_date_order best = PT_DATE_MDY;
 	const char *reason = "";
@@ -896,7 +924,7 @@ pt_timeline_assign_ordered(struct pt_time_entry *e, size_t n,
 			*used = requested;
 		return true;
 	}
-	if (n > SIZE_MAX / (3 * sizeof(int64_t))) {
+	if (n > SIZE_MAX / (4 * sizeof(int64_t))) {
 		pt_error_set(err, 0, "out of memory");
 		return false;
 	}

@@ -659,6 +659,16 @@ START_TEST(mtimes_decide)
 	assign_ok(f, 3, PT_TIME_EMBEDDED, 0);
 	ck_assert_int_eq(f[0].t_ms, civil(2020, 3, 4, 12));
 	ck_assert_ptr_nonnull(find_msg("input order"));
+
+	/* nor do mtimes milliseconds apart (a copy's order) */
+	reset_diags();
+	struct pt_time_entry *g = batch_entries(ab, 3);
+	set_mtime(g, 3, 5);
+	g[1].mtime_ms = T0 - 5;
+	assign_ok(g, 3, PT_TIME_EMBEDDED, 0);
+	ck_assert_int_eq(g[0].t_ms, civil(2020, 3, 4, 12));
+	ck_assert_ptr_nonnull(find_msg("input order"));
+	free(g);
 	free(f);
 	free(e);
 }

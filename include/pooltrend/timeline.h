@@ -10,11 +10,14 @@
  *
  * Dates whose day and month can be either way round (NN/NN/YYYY lines,
  * YYYY-NN-NN names) are read in one order for the whole series, per
- * source, before any source is chosen: the order a stamp with a field
- * above 12 forces, else the forced --date-order, else the order under
- * which the series is most plausible (it agrees with distinct mtimes, then
- * keeps input order, then gives the more regular intervals; month first
- * when nothing tells them apart), with a warning naming the choice.
+ * source, before any source is chosen: the forced order when one is
+ * given; else the order a stamp with a field above 12 forces (stamps
+ * forcing both: each read the way it can, the rest by the majority, with
+ * a warning); else the order under which the series is most plausible (it
+ * agrees with mtimes that are distinct and a median second or more apart,
+ * then keeps input order, then gives the more regular intervals; month
+ * first when nothing tells them apart), with a warning naming the choice
+ * (a note when both orders give the same intervals).
  *
  * Warnings go to diags: the day/month choice above, times that go
  * backwards in input order, repeated times, one interval more than 100
