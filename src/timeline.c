@@ -572,8 +572,8 @@ static double
 median_of(int64_t *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), cmp_i64);
-	return n % 2 ? (double)v[n / 2]
-		: ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2.0;
+	size_t mid = n / 2;
+	return n % 2 ? (double)v[mid] : ((double)v[mid - 1] + (double)v[mid]) / 2.0;
 }
 
 /*
