@@ -428,7 +428,7 @@ civil(int y, unsigned m, unsigned d, int hour)
 static void
 set_batch(struct pt_time_entry *e, size_t i, int a, int b, int hour)
 {
-	char line[40];
+	char line[64];
 	snprintf(line, sizeof(line), "%02d/%02d/2020 %2d:00:00.00", a, b, hour);
 	e[i].embedded_kind = pt_stamp_parse_line(line, strlen(line),
 		&e[i].embedded_ms);
@@ -458,7 +458,7 @@ reset_diags(void)
 static void
 set_sep_name(struct pt_time_entry *e, size_t i, int a, int b, int hour)
 {
-	static char names[32][40];
+	static char names[32][64];
 	char *nm = names[i % 32];
 	snprintf(nm, sizeof(names[0]), "poolmon.2020-%02d-%02d-%02d-00-00.log",
 		a, b, hour);
