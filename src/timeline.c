@@ -463,13 +463,22 @@ kind_of(const struct pt_time_entry *e, enum pt_time_source s)
 	return s == PT_TIME_NAME ? e->name_kind : PT_STAMP_NONE;
 }
 
+/* Store an ambiguous stamp's time as read in order o, with the kind that
+ * says so, so that settling the same entries again changes nothing. */
 static void
-set_time(struct pt_time_entry *e, enum pt_time_source s, int64_t ms)
+set_reading(struct pt_time_entry *e, enum pt_time_source s, int64_t ms,
+		enum pt_date_order o)
 {
-	if (s == PT_TIME_EMBEDDED)
+	bool day_first = o == PT_DATE_DMY;
+	if (s == PT_TIME_EMBEDDED) {
 		e->embedded_ms = ms;
-	else
+		e->embedded_kind = day_first ? PT_STAMP_BATCH_DAY_FIRST
+			: PT_STAMP_BATCH;
+	} else {
 		e->name_ms = ms;
+		e->name_kind = day_first ? PT_STAMP_NAME_SEP_DAY_FIRST
+			: PT_STAMP_NAME_SEP;
+	}
 }
 
 static void
@@ -745,7 +754,7 @@ apply_order(struct ctx *c, enum pt_time_source s, bool forced,
 		if (!readings_of(&c->e[i], s, &r))
 			continue;
 		if (r.ok[oc->order]) {
-			set_time(&c->e[i], s, r.ms[oc->order]);
+			set_reading(&c->e[i], s, r.ms[oc->order], oc->order);
 		} else if (forced) {
 			drop_time(&c->e[i], s);
 			if (oc->unreadable++ == 0)

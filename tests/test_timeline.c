@@ -521,6 +521,11 @@ START_TEST(ambiguous_names_read_day_first)
 		"2020-10-05T18:00:00"));
 	ck_assert_str_eq(d->file, "poolmon.2020-10-05-18-00-00.log");
 	ck_assert_uint_eq(count_msgs(PT_SEV_WARNING, "median"), 0);
+	/* the entries now say how they were read: a second pass agrees */
+	ck_assert_int_eq(e[0].name_kind, PT_STAMP_NAME_SEP_DAY_FIRST);
+	assign_ok(e, 12, PT_TIME_AUTO, 0);
+	ck_assert_int_eq(e[0].t_ms, civil(2020, 5, 10, 18));
+	ck_assert_int_eq(assigned_span(e, 12), 11 * HOUR);
 	free(e);
 }
 END_TEST

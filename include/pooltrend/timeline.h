@@ -86,9 +86,10 @@ struct pt_time_entry {
  * spacing for PT_TIME_INTERVAL; PT_TIME_INDEX spaces snapshots one hour
  * apart so rates read "per snapshot".  *used receives the source used.
  * Returns false with err when a forced source cannot date every snapshot.
- * Ambiguous embedded and name times are rewritten in place to the
- * day/month order chosen for their source (as pt_timeline_assign_ordered
- * with PT_DATE_AUTO).
+ * Ambiguous embedded and name times (and their kinds) are rewritten in
+ * place to the day/month order chosen for their source (as
+ * pt_timeline_assign_ordered with PT_DATE_AUTO); assigning the same
+ * entries again gives the same times.
  */
 bool pt_timeline_assign(struct pt_time_entry *e, size_t n,
 		enum pt_time_source requested, int64_t interval_ms,
