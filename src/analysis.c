@@ -843,12 +843,15 @@ time_entries(const struct usable *u, size_t n)
 		if (sn->stamp_kind != PT_STAMP_NONE) {
 			e[i].has_embedded = true;
 			e[i].embedded_ms = sn->stamp_ms;
+			e[i].embedded_kind = sn->stamp_kind;
 		}
 		int64_t ms;
-		if (!src->is_stdin &&
-				pt_stamp_from_name(src->base, &ms) != PT_STAMP_NONE) {
+		enum pt_stamp_kind nk = src->is_stdin ? PT_STAMP_NONE
+			: pt_stamp_from_name(src->base, &ms);
+		if (nk != PT_STAMP_NONE) {
 			e[i].has_name = true;
 			e[i].name_ms = ms;
+			e[i].name_kind = nk;
 		}
 		e[i].has_mtime = src->has_mtime;
 		e[i].mtime_ms = src->mtime_ms;
@@ -938,8 +941,9 @@ align(struct load_job *job, size_t nworkers, const struct usable *u,
 	struct pt_time_entry *e = time_entries(u, n);
 	if (e == NULL)
 		goto oom;
-	if (!pt_timeline_assign(e, n, opts->time_source, opts->interval_ms,
-			&a->time_source, &a->diags, err))
+	if (!pt_timeline_assign_ordered(e, n, opts->time_source,
+			opts->date_order, opts->interval_ms, &a->time_source,
+			&a->diags, err))
 		goto out;
 	ts = malloc(n * sizeof(*ts));
 	if (ts == NULL || !assign_slots(job, u, e, n))

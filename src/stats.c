@@ -2193,7 +2193,9 @@ theil_sen_window(const double *t, const double *y, size_t n, int64_t npairs,
 {
 	/* The ranks in ascending order with where each result goes. */
 	int64_t k[4];
-	double v[4] = { 0, 0, 0, 0 };
+	/* select_rank_set fills v; the zeros only tell clang's analyser,
+	 * which cannot follow it, that nothing is read uninitialised. */
+	double v[4] = { 0.0, 0.0, 0.0, 0.0 };
 	int slot[4];
 	size_t nk = 0;
 	if (ci[0] > 0) {

@@ -55,6 +55,20 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+/* ms as a civil date and the milliseconds into that day.  Floor division
+ * without multiplying back, which could overflow for ms near INT64_MIN. */
+static void
+split_ms(int64_t ms, int64_t *y, unsigned *m, unsigned *d, int64_t *rem)
+{
+	int64_t days = ms / MS_PER_DAY;
+	*rem = ms % MS_PER_DAY;
+	if (*rem < 0) {
+		days--;
+		*rem += MS_PER_DAY;
+	}
+	civil_from_days(days, y, m, d);
+}
+
 static bool
 is_leap(int y)
 {
@@ -442,29 +456,109 @@ parse_tss(struct cur *c, int64_t *ms)
 	return finish(&t, 0, ms);
 }
 
+/* ---- day and month in either order ------------------------------------ */
+
+/*
+ * Fields a and b of a numeric date whose order the form does not fix: read
+ * month first when that is a date, else day first.  Which order the whole
+ * series uses is the timeline's decision, made once; the kind records how
+ * this stamp was read so the timeline can swap it back.
+ */
+static enum pt_stamp_kind
+either_order(struct civil *t, int a, int b, enum pt_stamp_kind month_first,
+		enum pt_stamp_kind day_first)
+{
+	t->month = a;
+	t->day = b;
+	if (civil_valid(t))
+		return month_first;
+	t->month = b;
+	t->day = a;
+	return civil_valid(t) ? day_first : PT_STAMP_NONE;
+}
+
+static const char *const order_names[] = {
+	[PT_DATE_AUTO] = "auto",
+	[PT_DATE_MDY] = "mdy",
+	[PT_DATE_DMY] = "dmy",
+};
+
+const char *
+pt_date_order_name(enum pt_date_order o)
+{
+	if ((size_t)o >= sizeof(order_names) / sizeof(order_names[0]))
+		return "?";
+	return order_names[o];
+}
+
+bool
+pt_date_order_parse(const char *word, enum pt_date_order *out)
+{
+	if (word == NULL)
+		return false;
+	for (size_t k = 0; k < sizeof(order_names) / sizeof(order_names[0]); k++) {
+		if (strcmp(word, order_names[k]) == 0) {
+			*out = (enum pt_date_order)k;
+			return true;
+		}
+	}
+	return false;
+}
+
+enum pt_date_order
+pt_stamp_read_order(enum pt_stamp_kind k)
+{
+	switch (k) {
+	case PT_STAMP_BATCH:
+	case PT_STAMP_NAME_SEP:
+		return PT_DATE_MDY;
+	case PT_STAMP_BATCH_DAY_FIRST:
+	case PT_STAMP_NAME_SEP_DAY_FIRST:
+		return PT_DATE_DMY;
+	default:
+		return PT_DATE_AUTO;
+	}
+}
+
+bool
+pt_stamp_swap_day_month(int64_t ms, int64_t *out)
+{
+	int64_t y, rem;
+	unsigned m, d;
+	split_ms(ms, &y, &m, &d, &rem);
+	if (y < YEAR_MIN || y > YEAR_MAX || !date_valid((int)y, (int)d, (int)m))
+		return false;
+	*out = pt_days_from_civil(y, d, m) * MS_PER_DAY + rem;
+	return true;
+}
+
 /* ---- batch %date% %time%: [Mon ]09/21/2020 19:37:27.53 ----------------- */
 
-static bool
+static enum pt_stamp_kind
 parse_batch(struct cur *c, int64_t *ms)
 {
 	struct civil t;
+	int a, b;
 	size_t save = c->i;
 	if (alpha_run(c) > 0) {
 		if (!weekday_word(c) || skip_blanks(c) == 0)
-			return false;
+			return PT_STAMP_NONE;
 	} else {
 		c->i = save;
 	}
-	if (!number(c, 2, 2, &t.month) || !eat(c, '/')
-			|| !number(c, 2, 2, &t.day) || !eat(c, '/')
-			|| !number(c, 4, 4, &t.year))
-		return false;
+	if (!number(c, 2, 2, &a) || !eat(c, '/') || !number(c, 2, 2, &b)
+			|| !eat(c, '/') || !number(c, 4, 4, &t.year))
+		return PT_STAMP_NONE;
 	/* %time% pads a one-digit hour with a blank: "  9:05:03.12". */
 	if (skip_blanks(c) == 0 || !clock_time(c, &t, true, true))
-		return false;
+		return PT_STAMP_NONE;
 	if (!at_end(c))
-		return false;
-	return finish(&t, 0, ms);
+		return PT_STAMP_NONE;
+	enum pt_stamp_kind k = either_order(&t, a, b, PT_STAMP_BATCH,
+		PT_STAMP_BATCH_DAY_FIRST);
+	if (k != PT_STAMP_NONE)
+		*ms = civil_to_ms(&t);
+	return k;
 }
 
 /* ---- lines ------------------------------------------------------------ */
@@ -489,7 +583,6 @@ pt_stamp_parse_line(const char *line, size_t len, int64_t *ms)
 		{ PT_STAMP_ISO, parse_iso },
 		{ PT_STAMP_CLUE, parse_clue },
 		{ PT_STAMP_TSS, parse_tss },
-		{ PT_STAMP_BATCH, parse_batch },
 	};
 	for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
 		struct cur c = { line, b, e };
@@ -500,7 +593,14 @@ pt_stamp_parse_line(const char *line, size_t len, int64_t *ms)
 			return forms[k].kind;
 		}
 	}
-	return PT_STAMP_NONE;
+	/* Batch lines come last and say themselves which order they were
+	 * read in. */
+	struct cur c = { line, b, e };
+	int64_t v;
+	enum pt_stamp_kind k = parse_batch(&c, &v);
+	if (k != PT_STAMP_NONE && ms != NULL)
+		*ms = v;
+	return k;
 }
 
 /* ---- file names ------------------------------------------------------- */
@@ -555,34 +655,27 @@ name_compact(struct cur *c, struct civil *t)
 	return name_clock(c, t);
 }
 
-/* "YYYY-MM-DD-HH-MM-SS" and relatives at a run of exactly 4 digits. */
-static bool
+/* "YYYY-NN-NN-HH-MM-SS" and relatives at a run of exactly 4 digits; the
+ * kind says in which order the two middle fields were read. */
+static enum pt_stamp_kind
 name_separated(struct cur *c, struct civil *t)
 {
+	int a, b;
 	if (!number(c, 4, 4, &t->year))
-		return false;
+		return PT_STAMP_NONE;
 	char sep = peek(c);
 	if (!is_name_sep(sep, "-_"))
-		return false;
+		return PT_STAMP_NONE;
 	c->i++;
-	if (!number(c, 2, 2, &t->month) || !eat(c, sep)
-			|| !number(c, 2, 2, &t->day))
-		return false;
+	if (!number(c, 2, 2, &a) || !eat(c, sep) || !number(c, 2, 2, &b))
+		return PT_STAMP_NONE;
 	if (!is_name_sep(peek(c), "-_T."))
-		return false;
+		return PT_STAMP_NONE;
 	c->i++;
 	if (!name_clock(c, t))
-		return false;
-	/*
-	 * US %DATE% slicing gives YYYY-DD-MM; only when the month cannot be a
-	 * month but the day can is the order certain enough to swap.
-	 */
-	if (t->month > 12 && t->day <= 12) {
-		int m = t->day;
-		t->day = t->month;
-		t->month = m;
-	}
-	return true;
+		return PT_STAMP_NONE;
+	return either_order(t, a, b, PT_STAMP_NAME_SEP,
+		PT_STAMP_NAME_SEP_DAY_FIRST);
 }
 
 /* A run of 18 or 19 digits: nanoseconds since the epoch (time_ns). */
@@ -614,17 +707,15 @@ try_name_at(const char *s, size_t i, size_t n, int64_t *ms,
 		return name_ns(s + i, w, ms);
 	}
 	struct civil t;
-	bool ok;
-	if (w == 8)
-		ok = name_compact(&c, &t);
+	enum pt_stamp_kind k = PT_STAMP_NONE;
+	if (w == 8 && name_compact(&c, &t))
+		k = PT_STAMP_NAME;
 	else if (w == 4)
-		ok = name_separated(&c, &t);
-	else
-		return false;
+		k = name_separated(&c, &t);
 	/* The time's last digit run must end the number, as the first began. */
-	if (!ok || is_digit(peek(&c)) || !civil_valid(&t))
+	if (k == PT_STAMP_NONE || is_digit(peek(&c)) || !civil_valid(&t))
 		return false;
-	*kind = PT_STAMP_NAME;
+	*kind = k;
 	*ms = civil_to_ms(&t);
 	return true;
 }
@@ -662,16 +753,9 @@ pt_stamp_from_name(const char *base, int64_t *ms)
 char *
 pt_stamp_format(int64_t ms, char out[32])
 {
-	/* Floor division without multiplying back, which could overflow for
-	 * ms near INT64_MIN. */
-	int64_t days = ms / MS_PER_DAY, rem = ms % MS_PER_DAY;
-	if (rem < 0) {
-		days--;
-		rem += MS_PER_DAY;
-	}
-	int64_t y;
+	int64_t y, rem;
 	unsigned m, d;
-	civil_from_days(days, &y, &m, &d);
+	split_ms(ms, &y, &m, &d, &rem);
 	int hh = (int)(rem / MS_PER_HOUR);
 	int mi = (int)(rem / MS_PER_MIN % 60);
 	int ss = (int)(rem / MS_PER_SEC % 60);

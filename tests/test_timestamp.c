@@ -186,7 +186,16 @@ START_TEST(batch_forms)
 	ACCEPT("Mon 09/21/2020 9:05:03.12", PT_STAMP_BATCH,
 		at(2020, 9, 21, 9, 5, 3, 120));
 	ACCEPT("Mon 09/21/2020 19:37:27.53\r", PT_STAMP_BATCH, base);
-	REJECT("Mon 21/09/2020 19:37:27.53");
+	/* en-GB %date%: only day first makes a date, and the kind says so */
+	ACCEPT("Mon 21/09/2020 19:37:27.53", PT_STAMP_BATCH_DAY_FIRST, base);
+	ACCEPT("21/09/2020 19:37:27.53", PT_STAMP_BATCH_DAY_FIRST, base);
+	/* both readings make a date: read month first, the order settled
+	 * later for the whole series */
+	ACCEPT("05/10/2020 18:00:00.00", PT_STAMP_BATCH,
+		at(2020, 5, 10, 18, 0, 0, 0));
+	REJECT("Mon 21/13/2020 19:37:27.53");
+	REJECT("Mon 31/04/2020 19:37:27.53");
+	REJECT("Mon 30/02/2020 19:37:27.53");
 	REJECT("Mon 09/21/2020");
 	REJECT("Mon 09/21/2020 19:37");
 	REJECT("Xyz 09/21/2020 19:37:27.53");
@@ -194,6 +203,51 @@ START_TEST(batch_forms)
 	REJECT("Mon 09/21/2020 19:37:27.53 extra");
 	REJECT("Mon 9/21/2020 19:37:27.53");
 	REJECT("Mon 09/21/20 19:37:27.53");
+}
+END_TEST
+
+START_TEST(date_order_helpers)
+{
+	ck_assert_int_eq(pt_stamp_read_order(PT_STAMP_BATCH), PT_DATE_MDY);
+	ck_assert_int_eq(pt_stamp_read_order(PT_STAMP_NAME_SEP), PT_DATE_MDY);
+	ck_assert_int_eq(pt_stamp_read_order(PT_STAMP_BATCH_DAY_FIRST),
+		PT_DATE_DMY);
+	ck_assert_int_eq(pt_stamp_read_order(PT_STAMP_NAME_SEP_DAY_FIRST),
+		PT_DATE_DMY);
+	static const enum pt_stamp_kind fixed[] = {
+		PT_STAMP_NONE, PT_STAMP_ISO, PT_STAMP_CLUE, PT_STAMP_TSS,
+		PT_STAMP_NAME, PT_STAMP_NAME_NS,
+	};
+	for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
+		ck_assert_int_eq(pt_stamp_read_order(fixed[k]), PT_DATE_AUTO);
+
+	int64_t out = 42;
+	ck_assert(pt_stamp_swap_day_month(at(2020, 10, 5, 18, 30, 1, 250),
+		&out));
+	ck_assert_int_eq(out, at(2020, 5, 10, 18, 30, 1, 250));
+	ck_assert(pt_stamp_swap_day_month(out, &out));
+	ck_assert_int_eq(out, at(2020, 10, 5, 18, 30, 1, 250));
+	out = 42;
+	ck_assert(!pt_stamp_swap_day_month(at(2020, 9, 21, 0, 0, 0, 0), &out));
+	ck_assert(!pt_stamp_swap_day_month(at(2020, 9, 13, 0, 0, 0, 0), &out));
+	ck_assert_int_eq(out, 42);
+	ck_assert(pt_stamp_swap_day_month(at(2020, 12, 12, 0, 0, 0, 0), &out));
+	ck_assert_int_eq(out, at(2020, 12, 12, 0, 0, 0, 0));
+
+	static const char *words[] = { "auto", "mdy", "dmy" };
+	for (size_t k = 0; k < 3; k++) {
+		enum pt_date_order o;
+		ck_assert(pt_date_order_parse(words[k], &o));
+		ck_assert_int_eq(o, (int)k);
+		ck_assert_str_eq(pt_date_order_name(o), words[k]);
+	}
+	enum pt_date_order o = PT_DATE_DMY;
+	ck_assert(!pt_date_order_parse("DMY", &o));
+	ck_assert(!pt_date_order_parse("ymd", &o));
+	ck_assert(!pt_date_order_parse("", &o));
+	ck_assert(!pt_date_order_parse(NULL, &o));
+	ck_assert_int_eq(o, PT_DATE_DMY);
+	ck_assert_str_eq(pt_date_order_name((enum pt_date_order)7), "?");
 }
 END_TEST
 
@@ -319,14 +373,16 @@ START_TEST(name_forms)
 	NAME_OK("poolmon_20200921_193727.log", PT_STAMP_NAME, hms);
 	NAME_OK("poolmon_20200921.193727 .log.txt", PT_STAMP_NAME, hms);
 	NAME_OK("20200921T193727.txt", PT_STAMP_NAME, hms);
-	NAME_OK("poolmon.2020-09-21-19-37-27.log", PT_STAMP_NAME, hms);
-	NAME_OK("poolmon_2020_09_21_19_37_27.log", PT_STAMP_NAME, hms);
-	NAME_OK("snap-2020-09-21T19-37-27.txt", PT_STAMP_NAME, hms);
-	NAME_OK("snap-2020-09-21_193727.txt", PT_STAMP_NAME, hms);
-	NAME_OK("/some/dir/2020-09-21-19-37-27.log", PT_STAMP_NAME, hms);
-	/* alexboyd92: day before month, recognisable only when day > 12 */
-	NAME_OK("poolmon.2020-21-09-19-37-27.log", PT_STAMP_NAME, hms);
-	NAME_OK("poolmon.2020-05-09-19-37-27.log", PT_STAMP_NAME,
+	NAME_OK("poolmon.2020-09-21-19-37-27.log", PT_STAMP_NAME_SEP, hms);
+	NAME_OK("poolmon_2020_09_21_19_37_27.log", PT_STAMP_NAME_SEP, hms);
+	NAME_OK("snap-2020-09-21T19-37-27.txt", PT_STAMP_NAME_SEP, hms);
+	NAME_OK("snap-2020-09-21_193727.txt", PT_STAMP_NAME_SEP, hms);
+	NAME_OK("/some/dir/2020-09-21-19-37-27.log", PT_STAMP_NAME_SEP, hms);
+	/* alexboyd92: day before month; the kind says it was read so */
+	NAME_OK("poolmon.2020-21-09-19-37-27.log",
+		PT_STAMP_NAME_SEP_DAY_FIRST, hms);
+	/* both orders make a date: read month first here, settled later */
+	NAME_OK("poolmon.2020-05-09-19-37-27.log", PT_STAMP_NAME_SEP,
 		at(2020, 5, 9, 19, 37, 27, 0));
 	/* Intel's time_ns */
 	NAME_OK("poolmon_1600717047123456789.log", PT_STAMP_NAME_NS,
@@ -412,6 +468,7 @@ suite(void)
 	tcase_add_test(t, tss_forms);
 	tcase_add_test(t, twelve_hour_edges);
 	tcase_add_test(t, batch_forms);
+	tcase_add_test(t, date_order_helpers);
 	tcase_add_test(t, not_timestamps);
 	tcase_add_test(t, respects_len);
 	tcase_add_test(t, samples);

@@ -44,6 +44,7 @@
 
 struct pt_analysis_opts {
 	enum pt_time_source time_source;
+	enum pt_date_order date_order; /* of NN/NN dates; PT_DATE_AUTO (0) */
 	int64_t interval_ms;          /* 0 = not given */
 	size_t max_file_bytes;        /* 0 = no limit */
 	size_t max_cells;             /* 0 = no limit */

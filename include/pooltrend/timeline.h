@@ -8,9 +8,21 @@
  * forced source that cannot date every snapshot is an error.  Snapshots are
  * then ordered by time (stable, so equal times keep input order).
  *
- * Warnings go to diags: times that go backwards in input order, repeated
- * times, and sources that disagree (their order of the snapshots differs, or
- * their spans differ by more than a factor of two).
+ * Dates whose day and month can be either way round (NN/NN/YYYY lines,
+ * YYYY-NN-NN names) are read in one order for the whole series, per
+ * source, before any source is chosen: the forced order when one is
+ * given; else the order a stamp with a field above 12 forces (stamps
+ * forcing both: each read the way it can, the rest by the majority, with
+ * a warning); else the order under which the series is most plausible (it
+ * agrees with mtimes that are distinct and a median second or more apart,
+ * then keeps input order, then gives the more regular intervals; month
+ * first when nothing tells them apart), with a warning naming the choice
+ * (a note when both orders give the same intervals).
+ *
+ * Warnings go to diags: the day/month choice above, times that go
+ * backwards in input order, repeated times, one interval more than 100
+ * times the median one, and sources that disagree (their order of the
+ * snapshots differs, or their spans differ by more than a factor of two).
  *
  * Ownership: the caller owns the entries array; no allocation escapes.
  */
@@ -22,6 +34,7 @@
 #include <stdint.h>
 
 #include "pooltrend/diag.h"
+#include "pooltrend/timestamp.h"
 
 enum pt_time_source {
 	PT_TIME_AUTO,
@@ -57,8 +70,10 @@ struct pt_time_entry {
 	long line;             /* line of the snapshot's header, for messages */
 	bool has_embedded;
 	int64_t embedded_ms;
+	enum pt_stamp_kind embedded_kind; /* how it was read; NONE = fixed */
 	bool has_name;
 	int64_t name_ms;
+	enum pt_stamp_kind name_kind;
 	bool has_mtime;
 	int64_t mtime_ms;
 	/* out */
@@ -71,10 +86,25 @@ struct pt_time_entry {
  * spacing for PT_TIME_INTERVAL; PT_TIME_INDEX spaces snapshots one hour
  * apart so rates read "per snapshot".  *used receives the source used.
  * Returns false with err when a forced source cannot date every snapshot.
+ * Ambiguous embedded and name times (and their kinds) are rewritten in
+ * place to the day/month order chosen for their source (as
+ * pt_timeline_assign_ordered with PT_DATE_AUTO); assigning the same
+ * entries again gives the same times.
  */
 bool pt_timeline_assign(struct pt_time_entry *e, size_t n,
 		enum pt_time_source requested, int64_t interval_ms,
 		enum pt_time_source *used, struct pt_diags *diags,
 		struct pt_error *err);
+
+/*
+ * pt_timeline_assign with the day/month order of ambiguous dates forced
+ * (PT_DATE_MDY, PT_DATE_DMY) or decided from the series (PT_DATE_AUTO).
+ * A stamp the forced order cannot read (a field above 12 where the month
+ * should be) loses that time (has_* false), with a warning.
+ */
+bool pt_timeline_assign_ordered(struct pt_time_entry *e, size_t n,
+		enum pt_time_source requested, enum pt_date_order date_order,
+		int64_t interval_ms, enum pt_time_source *used,
+		struct pt_diags *diags, struct pt_error *err);
 
 #endif

@@ -27,6 +27,7 @@
 enum long_only {
 	OPT_INTERVAL = 256,
 	OPT_TIME_SOURCE,
+	OPT_DATE_ORDER,
 	OPT_FAIL_ON,
 	OPT_COLOR,
 	OPT_STRICT,
@@ -66,6 +67,7 @@ static const struct option long_options[] = {
 	{ "sort", required_argument, NULL, 's' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "time-source", required_argument, NULL, OPT_TIME_SOURCE },
+	{ "date-order", required_argument, NULL, OPT_DATE_ORDER },
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "fail-above", required_argument, NULL, OPT_FAIL_ABOVE },
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
@@ -119,6 +121,8 @@ print_help(void)
 "                          bytes, tag, allocs, frees or diff\n"
 "      --time-source SRC   auto (default), embedded, name, mtime,\n"
 "                          interval or index\n"
+"      --date-order ORDER  auto (default), dmy or mdy: which field is the\n"
+"                          day in NN/NN/YYYY lines and YYYY-NN-NN names\n"
 "      --interval DURATION snapshot spacing when no time is found,\n"
 "                          e.g. 15m, 1h, 900 (seconds)\n"
 "      --pooltag FILE      name owners from a pooltag.txt (default: the\n"
@@ -251,6 +255,10 @@ apply_option(struct cli *c, int opt, const char *arg)
 	case OPT_TIME_SOURCE:
 		if (!pt_time_source_parse(arg, &c->analysis.time_source))
 			return usage_error("unknown time source '%s'", arg);
+		return -1;
+	case OPT_DATE_ORDER:
+		if (!pt_date_order_parse(arg, &c->analysis.date_order))
+			return usage_error("unknown date order '%s' (auto, dmy or mdy)", arg);
 		return -1;
 	case OPT_FAIL_ON:
 		if (!pt_verdict_parse(arg, &c->gate.fail_on) ||
