@@ -84,6 +84,7 @@ struct part {
 	uint64_t length;          /* where the read stopped */
 	size_t snaps_with_rows;
 	bool ok;                  /* read and parsed to its end */
+	bool fill_failed;         /* out of memory filling its packed rows */
 	long line_base;           /* lines before it in the file */
 	size_t snap_base;         /* snapshots before it in the file */
 };
@@ -100,7 +101,8 @@ struct parsed_file {
 	struct kept_rows rows;
 	struct part *parts;       /* nparts > 1: parsed in parts, merged */
 	size_t nparts;
-	atomic_size_t parts_left; /* of the first read */
+	atomic_size_t parts_left; /* of the first read, then of the second */
+	atomic_bool again_whole;  /* a part read again differed */
 	bool parsed;
 	bool read;                /* the bytes could be read */
 	bool failed;              /* fatal: err says why */
@@ -264,7 +266,7 @@ opened_as_expected(struct pass *ps, struct pt_source_reader *rd)
 		pf->rereadable = true;
 		return true;
 	}
-	if (ps->part != NULL) {
+	if (ps->part != NULL && !ps->again) {
 		ps->part->id = rd->id;
 		return true;
 	}
@@ -685,6 +687,8 @@ struct second_read {
 	struct parsed_file *pf;
 	size_t filler;
 	struct pt_error *err;
+	size_t snap_base;         /* of the part read, or 0 */
+	long line_base;
 };
 
 static void
@@ -707,10 +711,12 @@ second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 {
 	struct second_read *sr = ctx;
 	const struct pt_parse_result *first = &sr->pf->result;
+	long line = snap->line + sr->line_base;
+	index += sr->snap_base;
 	if (index >= first->nsnaps || first->snaps[index].nrows != snap->nrows ||
-			first->snaps[index].line != snap->line ||
+			first->snaps[index].line != line ||
 			sr->pf->rows.hashes[index] != rows_hash(snap)) {
-		say_changed(sr->err, sr->pf->src, snap->line);
+		say_changed(sr->err, sr->pf->src, line);
 		return false;
 	}
 	size_t slot = sr->pf->slot[index];
@@ -722,7 +728,7 @@ second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 	/* The hashes matched, so a row of a key the first read never gave
 	 * is all but impossible; still, it is the file, not memory. */
 	if (!pt_dataset_has_keys(sr->job->ds, snap->rows, snap->nrows))
-		say_changed(sr->err, sr->pf->src, snap->line);
+		say_changed(sr->err, sr->pf->src, line);
 	else
 		pt_error_set(sr->err, 0, "out of memory while aligning snapshots");
 	return false;
@@ -735,7 +741,7 @@ read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
 	 * that grew past the limit since must still load. */
 	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
 		.max_bytes = 0, .stop_at = pf->length, .again = true };
-	struct second_read sr = { job, pf, worker, &ps.err };
+	struct second_read sr = { job, pf, worker, &ps.err, 0, 0 };
 	struct pt_parse_result again;
 	struct pt_diags diags;   /* said the first time */
 	pt_diags_init(&diags);
@@ -770,48 +776,121 @@ has_a_slot(const struct parsed_file *pf)
 	return false;
 }
 
-/* The snapshots packed in pk, from the file's snapshot base on. */
-static void
-fill_packed(struct load_job *job, size_t worker, struct parsed_file *pf,
+/* The snapshots packed in pk, from the file's snapshot base on; false
+ * when out of memory. */
+static bool
+fill_packed(struct load_job *job, size_t worker, const struct parsed_file *pf,
 		struct pt_packed_rows *pk, size_t base)
 {
-	for (size_t k = 0; k < pk->nsnaps && !pf->failed; k++) {
+	bool ok = true;
+	for (size_t k = 0; k < pk->nsnaps && ok; k++) {
 		if (pf->slot[base + k] == SIZE_MAX)
 			continue;
 		struct pt_packed_ref ref = { pk->rows + pk->first[k],
 			(const char *const *)pk->mapped };
-		if (!pt_dataset_fill_packed(job->ds, worker, pf->slot[base + k],
-				&ref, pf->result.snaps[base + k].nrows)) {
-			pf->failed = true;
-			pt_error_set(&pf->err, 0,
-				"out of memory while aligning snapshots");
-		}
+		ok = pt_dataset_fill_packed(job->ds, worker, pf->slot[base + k],
+			&ref, pf->result.snaps[base + k].nrows);
 	}
 	pt_packed_rows_finish(pk);
+	return ok;
 }
 
 static void
-fill_task(void *ctx, size_t worker, size_t i)
+say_no_memory_to_fill(struct parsed_file *pf)
+{
+	pf->failed = true;
+	pt_error_set(&pf->err, 0, "out of memory while aligning snapshots");
+}
+
+/*
+ * Read one part of a split file again, as its first read did.  False
+ * when anything differs or fails: the file is then read again whole,
+ * which says what changed as the read of the whole file says it.
+ */
+static bool
+read_part_again(struct load_job *job, size_t worker, struct parsed_file *pf,
+		struct part *pt)
+{
+	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
+		.max_bytes = 0, .stop_at = pt->end ? pt->end : pf->length,
+		.again = true, .part = pt };
+	struct second_read sr = { job, pf, worker, &ps.err, pt->snap_base,
+		pt->line_base };
+	struct pt_parse_result again;
+	struct pt_diags diags;   /* said the first time */
+	pt_diags_init(&diags);
+	bool ok = stream_input(&ps, job->parsers[worker], &again, &diags,
+		second_read_sink, &sr) && again.nsnaps == pt->result.nsnaps;
+	pt_parse_result_finish(&again);
+	pt_diags_finish(&diags);
+	return ok;
+}
+
+static void
+count_reread(struct load_job *job, size_t worker)
+{
+	size_t done = atomic_fetch_add(&job->reread, 1) + 1;
+	if (worker == 0 && job->opts->progress != NULL)
+		job->opts->progress(job->opts->progress_ctx, done, job->rereads);
+}
+
+static void
+fill_part(struct load_job *job, size_t worker, struct parsed_file *pf,
+		size_t p)
+{
+	struct part *pt = &pf->parts[p];
+	if (pf->rows.keep) {
+		pt->fill_failed = !fill_packed(job, worker, pf, &pt->rows.packed,
+			pt->snap_base);
+		return;
+	}
+	if (!read_part_again(job, worker, pf, pt))
+		atomic_store(&pf->again_whole, true);
+	if (atomic_fetch_sub(&pf->parts_left, 1) == 1 &&
+			!atomic_load(&pf->again_whole))
+		count_reread(job, worker);
+}
+
+static void
+fill_task(void *ctx, size_t worker, size_t t)
 {
 	struct load_job *job = ctx;
-	struct parsed_file *pf = &job->files[i];
+	const struct read_task *task = &job->tasks[t];
+	struct parsed_file *pf = &job->files[task->file];
 	if (!pf->parsed || pf->slot == NULL || !has_a_slot(pf))
 		return;
+	if (task->part != SIZE_MAX) {
+		fill_part(job, worker, pf, task->part);
+		return;
+	}
 	if (!pf->rows.keep) {
 		read_again(job, worker, pf);
-		size_t done = atomic_fetch_add(&job->reread, 1) + 1;
-		if (worker == 0 && job->opts->progress != NULL)
-			job->opts->progress(job->opts->progress_ctx, done,
-				job->rereads);
+		count_reread(job, worker);
 		return;
 	}
-	if (pf->nparts == 0) {
-		fill_packed(job, worker, pf, &pf->rows.packed, 0);
-		return;
+	if (!fill_packed(job, worker, pf, &pf->rows.packed, 0))
+		say_no_memory_to_fill(pf);
+}
+
+/*
+ * The files whose parts did not read again as the first time, read
+ * again whole on the calling thread, for the message of the whole read
+ * (a file changed between the reads; the run fails) or, should it have
+ * changed back, the rows.
+ */
+static void
+reread_whole_after_parts(struct load_job *job)
+{
+	for (size_t f = 0; f < job->nfiles; f++) {
+		struct parsed_file *pf = &job->files[f];
+		for (size_t p = 0; p < pf->nparts; p++)
+			if (pf->parts[p].fill_failed)
+				say_no_memory_to_fill(pf);
+		if (pf->nparts == 0 || !atomic_load(&pf->again_whole))
+			continue;
+		read_again(job, 0, pf);
+		count_reread(job, 0);
 	}
-	for (size_t p = 0; p < pf->nparts; p++)
-		fill_packed(job, worker, pf, &pf->parts[p].rows.packed,
-			pf->parts[p].snap_base);
 }
 
 /* Move the messages of src to the end of dst, as if added there. */
@@ -989,6 +1068,7 @@ drop_parts(struct load_job *job, struct parsed_file *pf)
 static bool
 make_read_tasks(struct load_job *job)
 {
+	free(job->tasks);
 	size_t n = 0;
 	for (size_t f = 0; f < job->nfiles; f++)
 		n += job->files[f].nparts ? job->files[f].nparts : 1;
@@ -1438,10 +1518,11 @@ start_second_round(struct load_job *job)
 {
 	job->rereads = 0;
 	for (size_t f = 0; f < job->nfiles; f++) {
-		const struct parsed_file *pf = &job->files[f];
+		struct parsed_file *pf = &job->files[f];
 		if (pf->parsed && pf->slot != NULL && !pf->rows.keep &&
 				has_a_slot(pf))
 			job->rereads++;
+		atomic_store(&pf->parts_left, pf->nparts);
 	}
 	atomic_init(&job->reread, 0);
 	if (job->rereads > 0 && job->opts->progress != NULL)
@@ -1482,8 +1563,12 @@ align(struct load_job *job, size_t nworkers, const struct usable *u,
 			nworkers, err))
 		goto out;
 	job->ds = &a->ds;
+	/* Parts that did not join were parsed whole: tasks anew. */
+	if (!make_read_tasks(job))
+		goto oom;
 	start_second_round(job);
-	pt_workers_run(nworkers, job->nfiles, fill_task, job);
+	pt_workers_run(nworkers, job->ntasks, fill_task, job);
+	reread_whole_after_parts(job);
 	if (job->rereads > 0 && opts->progress != NULL)
 		opts->progress(opts->progress_ctx, job->rereads, job->rereads);
 	for (size_t f = 0; f < job->nfiles; f++)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pooltrend/analysis.h"
+#include "pooltrend/snapshot.h"
 #include "src/split.h"
 #include "testutil.h"
 
@@ -382,6 +383,69 @@ START_TEST(test_utf16_not_cut)
 }
 END_TEST
 
+/* ---- the parser's seam ---- */
+
+static bool
+ignore_snapshot(void *ctx, size_t index, const struct pt_snapshot *snap)
+{
+	(void)ctx;
+	(void)index;
+	(void)snap;
+	return true;
+}
+
+static struct pt_parse_seam
+seam_of(const char *text)
+{
+	struct pt_error err;
+	struct pt_parser *p = pt_parser_create(&err);
+	ck_assert_ptr_nonnull(p);
+	struct pt_parse_result r;
+	struct pt_diags d;
+	pt_diags_init(&d);
+	struct pt_parse_stream *st = pt_parse_stream_begin(p, "x", &r, &d, 0,
+		ignore_snapshot, NULL, &err);
+	ck_assert_ptr_nonnull(st);
+	ck_assert(pt_parse_stream_feed(st, text, strlen(text)));
+	struct pt_parse_seam seam;
+	ck_assert(pt_parse_stream_end_seam(st, true, &seam));
+	pt_parse_result_finish(&r);
+	pt_diags_finish(&d);
+	pt_parser_destroy(p);
+	return seam;
+}
+
+#define ROW " Abcd Nonp 100 40 60 6000 100\n"
+
+START_TEST(test_seam)
+{
+	struct pt_parse_seam s = seam_of("\n2026-11-02T08:00:00\n" H64 "\n" ROW);
+	ck_assert(!s.acted_before_header && !s.pending_at_end);
+	ck_assert_int_eq(s.junk_before_header, 0);
+	/* Lines an open snapshot would have taken. */
+	ck_assert(seam_of(ROW H64 "\n" ROW).acted_before_header);
+	ck_assert(seam_of("Total Nonp  1 (0) 1 (0) 0 0 (0) 0\n" H64 "\n")
+		.acted_before_header);
+	ck_assert(seam_of("ERROR: Number of Pool Tags Exceeds Buffer Size in "
+		"PoolSnap, List Truncated\n" H64 "\n").acted_before_header);
+	/* A skipped line would have ended it. */
+	s = seam_of("!LogType=poolsnap\nx\n" H64 "\n" ROW "junk\n");
+	ck_assert(!s.acted_before_header);
+	ck_assert_int_eq(s.junk_before_header, 2);
+	/* Lines left for a next header. */
+	ck_assert(seam_of(H64 "\n" ROW "2026-11-02T08:00:00\n").pending_at_end);
+	ck_assert(seam_of(H64 "\n" ROW " Memory: 8388148K Avail: 4194304K  "
+		"PageFlts:1   InRam Krnl: 9096K P:53432K\n").pending_at_end);
+	ck_assert(seam_of(H64 "\n" ROW " System pool information\n")
+		.pending_at_end);
+	ck_assert(seam_of(H64 "\n" ROW " Ab Nonp 1\x1a\n").pending_at_end);
+	/* A stamp stays pending over rows, a summary does not. */
+	ck_assert(seam_of(H64 "\n2026-11-02T08:00:00\n" ROW).pending_at_end);
+	ck_assert(!seam_of(H64 "\n Memory: 8388148K Avail: 4194304K  "
+		"PageFlts:1   InRam Krnl: 9096K P:53432K\n" ROW).pending_at_end);
+}
+END_TEST
+
 /* ---- whole against parts ---- */
 
 START_TEST(test_variants_join)
@@ -541,6 +605,25 @@ rewrite_after_first_read(void *ctx, size_t done, size_t total)
 	}
 }
 
+/* path written as before, then loaded reading it twice with between
+ * written after the first read, whole (split 0) or in parts. */
+static bool
+load_rewritten(const char *path, const struct buf *before,
+		const struct buf *between, uint64_t split, struct pt_analysis *a,
+		struct pt_error *err)
+{
+	write_all(path, before->s, before->len);
+	struct rewrite r = { path, between };
+	struct pt_analysis_opts o;
+	pt_analysis_opts_init(&o);
+	o.max_held_bytes = 0;
+	o.threads = 2;
+	o.split_part_bytes = split;
+	o.progress = rewrite_after_first_read;
+	o.progress_ctx = &r;
+	return run(path, &o, a, err);
+}
+
 START_TEST(test_changed_between_reads)
 {
 	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
@@ -554,18 +637,9 @@ START_TEST(test_changed_between_reads)
 	*digit = *digit == '9' ? '8' : (char)(*digit + 1);
 	char whole_msg[sizeof(((struct pt_error *)0)->msg)];
 	for (int split = 0; split < 2; split++) {
-		write_all(path, b.s, b.len);
-		struct rewrite r = { path, &c };
-		struct pt_analysis_opts o;
-		pt_analysis_opts_init(&o);
-		o.max_held_bytes = 0;
-		o.threads = 2;
-		o.split_part_bytes = split ? 500 : 0;
-		o.progress = rewrite_after_first_read;
-		o.progress_ctx = &r;
 		struct pt_analysis a;
 		struct pt_error err;
-		ck_assert(!run(path, &o, &a, &err));
+		ck_assert(!load_rewritten(path, &b, &c, split ? 500 : 0, &a, &err));
 		ck_assert_msg(strstr(err.msg, "changed while it was being read"),
 			"%s", err.msg);
 		if (split)
@@ -580,6 +654,77 @@ START_TEST(test_changed_between_reads)
 }
 END_TEST
 
+/* A log still being written: grown between the two reads, it loads what
+ * the first read saw, split or not. */
+START_TEST(test_grown_between_reads)
+{
+	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
+	make_temp(path);
+	struct buf b = appended_log(V_STAMP | V_SUMMARY, 30);
+	struct buf grown = appended_log(V_STAMP | V_SUMMARY, 31);
+	struct pt_analysis whole, a;
+	for (int split = 0; split < 2; split++) {
+		struct pt_error err;
+		ck_assert_msg(load_rewritten(path, &b, &grown, split ? 700 : 0,
+			split ? &a : &whole, &err), "%s", err.msg);
+	}
+	ck_assert_uint_eq(whole.ds.nsnap, 30);
+	ck_assert_uint_gt(a.files_split, 0);
+	assert_same_analysis(&whole, &a);
+	pt_analysis_finish(&whole);
+	pt_analysis_finish(&a);
+	free(b.s);
+	free(grown.s);
+	unlink(path);
+}
+END_TEST
+
+struct progress_log {
+	char text[4096];
+	size_t len;
+};
+
+static void
+log_progress(void *ctx, size_t done, size_t total)
+{
+	struct progress_log *l = ctx;
+	int n = snprintf(l->text + l->len, sizeof(l->text) - l->len, "%zu/%zu ",
+		done, total);
+	ck_assert(n > 0 && (size_t)n < sizeof(l->text) - l->len);
+	l->len += (size_t)n;
+}
+
+/* Progress counts files, not parts, in both rounds. */
+START_TEST(test_progress_counts_files)
+{
+	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
+	make_temp(path);
+	struct buf b = appended_log(V_STAMP, 30);
+	write_all(path, b.s, b.len);
+	struct progress_log logs[2];
+	for (int split = 0; split < 2; split++) {
+		logs[split].len = 0;
+		logs[split].text[0] = '\0';
+		struct pt_analysis_opts o;
+		pt_analysis_opts_init(&o);
+		o.max_held_bytes = 0;
+		o.threads = 1;
+		o.no_scores = true;
+		o.split_part_bytes = split ? 300 : 0;
+		o.progress = log_progress;
+		o.progress_ctx = &logs[split];
+		struct pt_analysis a;
+		struct pt_error err;
+		ck_assert_msg(run(path, &o, &a, &err), "%s", err.msg);
+		ck_assert_uint_eq(a.files_split, (size_t)split);
+		pt_analysis_finish(&a);
+	}
+	ck_assert_str_eq(logs[0].text, logs[1].text);
+	free(b.s);
+	unlink(path);
+}
+END_TEST
+
 static Suite *
 split_suite(void)
 {
@@ -588,12 +733,15 @@ split_suite(void)
 	tcase_set_timeout(tc, 100);
 	tcase_add_test(tc, test_cut_goes_back_over_snapshot_start);
 	tcase_add_test(tc, test_utf16_not_cut);
+	tcase_add_test(tc, test_seam);
 	tcase_add_test(tc, test_variants_join);
 	tcase_add_test(tc, test_seams_that_do_not_join);
 	tcase_add_test(tc, test_many_empty_snapshots);
 	tcase_add_test(tc, test_cell_limit);
 	tcase_add_test(tc, test_real_samples);
 	tcase_add_test(tc, test_changed_between_reads);
+	tcase_add_test(tc, test_grown_between_reads);
+	tcase_add_test(tc, test_progress_counts_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
