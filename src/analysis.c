@@ -54,6 +54,39 @@ pt_analysis_opts_init(struct pt_analysis_opts *o)
  * as what the first read consumed (a log still being appended to loads
  * what the first read saw), and find every snapshot's rows with the same
  * hash.
+ *
+ * One large file, such as a poolsnap.log appended to for weeks, would
+ * keep one worker busy while the others wait, so it is parsed in parts
+ * (plan_parts, join_parts):
+ *
+ * - Which: a regular file (not standard input, a pipe, a FIFO or an
+ *   in-memory text), read without a size limit, not starting with a
+ *   UTF-16 byte-order mark, of at least SPLIT_MIN_PER_WORKER (2 MiB,
+ *   two chunks) per worker, cut into about PARTS_PER_WORKER parts per
+ *   worker, none under 2 MiB.  Below that the file parses in a few
+ *   milliseconds and a part would cost more in opening, seeking and
+ *   joining than it saves.  opts->split_part_bytes lowers the size for
+ *   tests.
+ * - Where: split.h guesses cuts at snapshot starts from the raw bytes.
+ *   Each part is read from its offset and parsed by a fresh parser, its
+ *   line numbers and snapshot indexes counted from 0, its keys, packed
+ *   rows or hashes and messages kept apart.
+ * - Whether the guess was right: a fresh parser reads a part as the
+ *   parser of the whole file would when nothing before the part's first
+ *   header acts on the snapshot left open, and the part before leaves no
+ *   pending line (a time, a summary, a title, a held Ctrl-Z) for the
+ *   next header (struct pt_parse_seam); the per-file limits of the parser
+ *   (kept snapshots, reported empty ones, number messages, the modulo
+ *   warning) must also hold for the parts together, and the cell limit
+ *   for the file's keys and snapshots together (the counts only grow, so
+ *   when the totals fit, every prefix did).  Then the parts are joined in
+ *   file order, their lines, snapshot indexes and key positions offset,
+ *   which gives exactly the parse of the whole file.  If any check fails,
+ *   the file is parsed again whole (correct first, fast second).
+ * - The second read of a split file is split the same way, a part
+ *   checked against the joined first read; a part that differs sends the
+ *   file to a whole second read, so the message for a file that changed
+ *   is that of the whole read.
  */
 
 /* Bytes read and decoded at a time. */
