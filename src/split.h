@@ -19,8 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bytes past a target searched for a header before giving that cut up. */
-#define PT_SPLIT_WINDOW ((size_t)1 << 20)
+/* Bytes past a target searched for a header before giving that cut up:
+ * a snapshot of 5,000 tags takes 0.6 MB. */
+#define PT_SPLIT_WINDOW ((size_t)4 << 20)
 /* Bytes before a header searched for the lines its snapshot begins with. */
 #define PT_SPLIT_BACK ((size_t)4096)
 
