@@ -136,6 +136,7 @@ struct parsed_file {
 	size_t nparts;
 	atomic_size_t parts_left; /* of the first read, then of the second */
 	atomic_bool again_whole;  /* a part read again differed */
+	atomic_size_t split_snaps; /* snapshots the parts delivered */
 	bool parsed;
 	bool read;                /* the bytes could be read */
 	bool failed;              /* fatal: err says why */
@@ -425,6 +426,8 @@ struct first_read {
 	const bool *rereadable;
 	size_t snaps_with_rows;   /* in result so far */
 	struct pt_error *err;
+	atomic_size_t *file_snaps;  /* parts: snapshots of all the file's
+	                               parts so far, or NULL */
 };
 
 static void
@@ -576,6 +579,13 @@ first_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 {
 	struct first_read *fr = ctx;
 	struct pt_series_keys *keys = fr->keys;
+	/* Parts each keep up to PT_MAX_SNAPSHOTS; more in all of them is
+	 * for the whole parse to cut, before they fill memory. */
+	if (fr->file_snaps != NULL &&
+			atomic_fetch_add(fr->file_snaps, 1) >= PT_MAX_SNAPSHOTS) {
+		pt_error_set(fr->err, 0, "too many snapshots for parts");
+		return false;
+	}
 	for (size_t r = 0; snap->rows != NULL && r < snap->nrows; r++)
 		if (!pt_series_keys_add_seen(keys, snap->rows[r].tag,
 				snap->rows[r].pool, index))
@@ -639,7 +649,7 @@ read_whole(struct load_job *job, size_t worker, size_t i)
 	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
 		.max_bytes = job->opts->max_file_bytes };
 	struct first_read fr = { job, pf->src, &pf->result, &pf->rows,
-		&job->file_keys[worker], &pf->rereadable, 0, &ps.err };
+		&job->file_keys[worker], &pf->rereadable, 0, &ps.err, NULL };
 	pf->rows.keep = true;
 	bool ok = stream_input(&ps, job->parsers[worker], &pf->result,
 		&pf->diags, first_read_sink, &fr);
@@ -681,7 +691,7 @@ read_part(struct load_job *job, size_t worker, struct parsed_file *pf,
 	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
 		.stop_at = pt->end, .part = pt };
 	struct first_read fr = { job, pf->src, &pt->result, &pt->rows,
-		&pt->keys, &pf->rereadable, 0, &ps.err };
+		&pt->keys, &pf->rereadable, 0, &ps.err, &pf->split_snaps };
 	pt->rows.keep = true;
 	pt->ok = stream_input(&ps, job->parsers[worker], &pt->result,
 		&pt->diags, first_read_sink, &fr);

@@ -154,22 +154,7 @@ write_all(const char *path, const char *data, size_t len)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-static void
-make_temp(char *path)
-{
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-}
-
 /* ---- comparing two analyses ---- */
-
-static bool
-same_text(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-		(a != NULL && b != NULL && strcmp(a, b) == 0);
-}
 
 static void
 assert_same_diags(const struct pt_diags *a, const struct pt_diags *b)
@@ -178,40 +163,11 @@ assert_same_diags(const struct pt_diags *a, const struct pt_diags *b)
 	ck_assert_uint_eq(a->dropped, b->dropped);
 	for (size_t i = 0; i < a->len; i++) {
 		ck_assert_int_eq(a->items[i].severity, b->items[i].severity);
-		ck_assert(same_text(a->items[i].file, b->items[i].file));
+		ck_assert(pt_test_same_text(a->items[i].file, b->items[i].file));
 		ck_assert_msg(a->items[i].line == b->items[i].line,
 			"message %zu: line %ld, split %ld: %s", i,
 			a->items[i].line, b->items[i].line, a->items[i].msg);
 		ck_assert_str_eq(a->items[i].msg, b->items[i].msg);
-	}
-}
-
-static void
-assert_same_dataset(const struct pt_dataset *x, const struct pt_dataset *y)
-{
-	ck_assert_uint_eq(x->nsnap, y->nsnap);
-	ck_assert_uint_eq(x->nseries, y->nseries);
-	ck_assert_uint_eq(x->nepochs, y->nepochs);
-	for (size_t i = 0; i < x->nsnap; i++) {
-		const struct pt_snapinfo *p = &x->snaps[i], *q = &y->snaps[i];
-		ck_assert(p->t_ms == q->t_ms && p->epoch == q->epoch);
-		ck_assert(same_text(p->file, q->file));
-		ck_assert_int_eq(p->line, q->line);
-		ck_assert_uint_eq(p->nrows, q->nrows);
-		ck_assert(memcmp(&p->summary, &q->summary,
-			sizeof(p->summary)) == 0);
-	}
-	size_t cells = x->nsnap * x->nseries;
-	ck_assert(memcmp(x->allocs32, y->allocs32, cells * 4) == 0);
-	ck_assert(memcmp(x->frees32, y->frees32, cells * 4) == 0);
-	ck_assert(memcmp(x->bytes, y->bytes, cells * 8) == 0);
-	ck_assert(memcmp(x->present, y->present,
-		x->nseries * pt_present_words(x->nsnap) * 8) == 0);
-	for (size_t s = 0; s < x->nseries; s++) {
-		ck_assert(memcmp(x->series[s].tag, y->series[s].tag, 4) == 0);
-		ck_assert(x->series[s].pool == y->series[s].pool);
-		ck_assert(same_text(x->series[s].mapped, y->series[s].mapped));
-		ck_assert_uint_eq(x->series[s].wraps, y->series[s].wraps);
 	}
 }
 
@@ -229,7 +185,7 @@ assert_same_analysis(const struct pt_analysis *a, const struct pt_analysis *b)
 	ck_assert_uint_eq(a->neg_fixed_rows, b->neg_fixed_rows);
 	ck_assert(a->mixed_machines == b->mixed_machines);
 	ck_assert_int_eq(a->time_source, b->time_source);
-	assert_same_dataset(&a->ds, &b->ds);
+	pt_test_assert_same_dataset(&a->ds, &b->ds);
 	ck_assert((a->scores == NULL) == (b->scores == NULL));
 	for (size_t s = 0; a->scores != NULL && s < a->ds.nseries; s++)
 		ck_assert(memcmp(&a->scores[s], &b->scores[s],
@@ -296,7 +252,7 @@ static struct tally
 check_variant(unsigned v, int n, const struct pt_analysis_opts *o)
 {
 	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	struct buf b = appended_log(v, n);
 	write_all(path, b.s, b.len);
 	struct tally t = assert_splits_same(path, o, many_sizes);
@@ -348,7 +304,7 @@ END_TEST
 START_TEST(test_utf16_not_cut)
 {
 	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	struct buf b = appended_log(V_STAMP, 50);
 	/* "\xff\xfe" then the 8-bit text: the BOM alone decides. */
 	char *u = malloc(b.len + 2);
@@ -480,7 +436,7 @@ START_TEST(test_seams_that_do_not_join)
 	ck_assert_uint_gt(t.undone, 0);
 	/* The modulo warning given in two parts. */
 	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	struct buf b = appended_log(V_STAMP, 20);
 	struct buf w = { NULL, 0, 0 };
 	for (int i = 0; i < 20; i++) {
@@ -513,7 +469,7 @@ END_TEST
 START_TEST(test_many_empty_snapshots)
 {
 	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	struct buf w = { NULL, 0, 0 };
 	for (int i = 0; i < 1100; i++) {
 		put(&w, "2026-11-02T%02d:%02d:00\n", i / 60 % 24, i % 60);
@@ -627,7 +583,7 @@ load_rewritten(const char *path, const struct buf *before,
 START_TEST(test_changed_between_reads)
 {
 	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	struct buf b = appended_log(V_STAMP | V_SUMMARY, 30);
 	struct buf c = appended_log(V_STAMP | V_SUMMARY, 30);
 	/* A digit changed in a row in the middle: same length. */
@@ -659,7 +615,7 @@ END_TEST
 START_TEST(test_grown_between_reads)
 {
 	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	struct buf b = appended_log(V_STAMP | V_SUMMARY, 30);
 	struct buf grown = appended_log(V_STAMP | V_SUMMARY, 31);
 	struct pt_analysis whole, a;
@@ -698,7 +654,7 @@ log_progress(void *ctx, size_t done, size_t total)
 START_TEST(test_progress_counts_files)
 {
 	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	struct buf b = appended_log(V_STAMP, 30);
 	write_all(path, b.s, b.len);
 	struct progress_log logs[2];
