@@ -175,6 +175,32 @@ starts_as_utf16(int fd)
 		 (bom[0] == 0xFE && bom[1] == 0xFF)));
 }
 
+/*
+ * The cut at or after target (and after last), searching windows of
+ * PT_SPLIT_STEP bytes in buf up to PT_SPLIT_WINDOW past target; 0 when
+ * there is none.  False when a read failed.
+ */
+static bool
+cut_near(int fd, uint64_t size, uint64_t target, uint64_t last,
+		unsigned char *buf, uint64_t *cut)
+{
+	*cut = 0;
+	for (uint64_t t = target; t < size && t - target < PT_SPLIT_WINDOW;
+			t += PT_SPLIT_STEP) {
+		uint64_t from = t - last > PT_SPLIT_BACK ? t - PT_SPLIT_BACK : last;
+		size_t got, at;
+		if (!read_at(fd, from, buf, (size_t)(t - from) + PT_SPLIT_STEP,
+				&got))
+			return false;
+		if (pt_split_cut_in(buf, got, (size_t)(t - from), &at)) {
+			if (from + at > last && from + at < size)
+				*cut = from + at;
+			return true;
+		}
+	}
+	return true;
+}
+
 bool
 pt_split_find(int fd, uint64_t size, uint64_t part_bytes, uint64_t **cuts,
 		size_t *ncuts)
@@ -185,23 +211,18 @@ pt_split_find(int fd, uint64_t size, uint64_t part_bytes, uint64_t **cuts,
 		return true;
 	uint64_t nparts = size / part_bytes;
 	uint64_t *c = malloc((size_t)nparts * sizeof(*c));
-	unsigned char *buf = malloc(PT_SPLIT_BACK + PT_SPLIT_WINDOW);
+	unsigned char *buf = malloc(PT_SPLIT_BACK + PT_SPLIT_STEP);
 	bool ok = c != NULL && buf != NULL;
 	size_t n = 0;
 	uint64_t last = 0;
 	for (uint64_t k = 1; ok && k < nparts; k++) {
-		uint64_t target = size / nparts * k;
+		uint64_t target = size / nparts * k, cut;
 		if (target <= last)
 			continue;
-		uint64_t from = target - last > PT_SPLIT_BACK ?
-			target - PT_SPLIT_BACK : last;
-		size_t got, at;
-		ok = read_at(fd, from, buf, (size_t)(target - from) +
-			PT_SPLIT_WINDOW, &got);
-		if (ok && pt_split_cut_in(buf, got, (size_t)(target - from), &at) &&
-				from + at > last && from + at < size) {
-			last = from + at;
-			c[n++] = last;
+		ok = cut_near(fd, size, target, last, buf, &cut);
+		if (ok && cut != 0) {
+			last = cut;
+			c[n++] = cut;
 		}
 	}
 	free(buf);

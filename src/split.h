@@ -22,6 +22,9 @@
 /* Bytes past a target searched for a header before giving that cut up:
  * a snapshot of 5,000 tags takes 0.6 MB. */
 #define PT_SPLIT_WINDOW ((size_t)4 << 20)
+/* Read at a time while searching: the bytes searched stay out of the
+ * peak memory of the parse that follows. */
+#define PT_SPLIT_STEP ((size_t)256 << 10)
 /* Bytes before a header searched for the lines its snapshot begins with. */
 #define PT_SPLIT_BACK ((size_t)4096)
 
