@@ -346,6 +346,37 @@ START_TEST(test_utf16_not_cut)
 }
 END_TEST
 
+/* A header far past the target is found reading a step at a time. */
+START_TEST(test_cut_far_from_target)
+{
+	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
+	pt_test_make_temp(path);
+	struct buf b = { NULL, 0, 0 };
+	put(&b, "x\n");
+	put_header(&b, 0, "\n");
+	put_row(&b, 0, "Abcd", "Nonp ", 100, 50, 640, "\n");
+	while (b.len < 700000)
+		put(&b, "junk junk junk junk junk junk junk junk junk junk\n");
+	size_t start = b.len;
+	put(&b, "2026-11-02T08:00:00\n");
+	put_header(&b, 0, "\n");
+	put_row(&b, 0, "Abcd", "Nonp ", 100, 50, 640, "\n");
+	write_all(path, b.s, b.len);
+	FILE *f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	uint64_t *cuts;
+	size_t n;
+	/* Two parts: the target is the middle of the junk, 350 KB before. */
+	ck_assert(pt_split_find(fileno(f), b.len, b.len / 2, &cuts, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(cuts[0], start);
+	free(cuts);
+	fclose(f);
+	free(b.s);
+	unlink(path);
+}
+END_TEST
+
 /* ---- the parser's seam ---- */
 
 static bool
@@ -710,6 +741,7 @@ split_suite(void)
 	tcase_set_timeout(tc, 100);
 	tcase_add_test(tc, test_cut_goes_back_over_snapshot_start);
 	tcase_add_test(tc, test_utf16_not_cut);
+	tcase_add_test(tc, test_cut_far_from_target);
 	tcase_add_test(tc, test_seam);
 	tcase_add_test(tc, test_variants_join);
 	tcase_add_test(tc, test_seams_that_do_not_join);
