@@ -1,14 +1,19 @@
 #include "pooltrend/analysis.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pooltrend/decode.h"
 #include "pooltrend/snapshot.h"
 #include "pooltrend/source.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
+#include "split.h"
 #include "workers.h"
 
 void
@@ -49,10 +54,73 @@ pt_analysis_opts_init(struct pt_analysis_opts *o)
  * as what the first read consumed (a log still being appended to loads
  * what the first read saw), and find every snapshot's rows with the same
  * hash.
+ *
+ * One large file, such as a poolsnap.log appended to for weeks, would
+ * keep one worker busy while the others wait, so it is parsed in parts
+ * (plan_parts, join_parts):
+ *
+ * - Which: a regular file (not standard input, a pipe, a FIFO or an
+ *   in-memory text), read without a size limit, not starting with a
+ *   UTF-16 byte-order mark, of at least SPLIT_MIN_PER_WORKER (2 MiB,
+ *   two chunks) per worker, cut into about PARTS_PER_WORKER parts per
+ *   worker, none under 2 MiB.  Below that the file parses in a few
+ *   milliseconds and a part would cost more in opening, seeking and
+ *   joining than it saves.  opts->split_part_bytes lowers the size for
+ *   tests.
+ * - Where: split.h guesses cuts at snapshot starts from the raw bytes.
+ *   Each part is read from its offset and parsed by a fresh parser, its
+ *   line numbers and snapshot indexes counted from 0, its keys, packed
+ *   rows or hashes and messages kept apart.
+ * - Whether the guess was right: a fresh parser reads a part as the
+ *   parser of the whole file would when nothing before the part's first
+ *   header acts on the snapshot left open, and the part before leaves no
+ *   pending line (a time, a summary, a title, a held Ctrl-Z) for the
+ *   next header (struct pt_parse_seam); the per-file limits of the parser
+ *   (kept snapshots, reported empty ones, number messages, the modulo
+ *   warning) must also hold for the parts together, and the cell limit
+ *   for the file's keys and snapshots together (the counts only grow, so
+ *   when the totals fit, every prefix did).  Then the parts are joined in
+ *   file order, their lines, snapshot indexes and key positions offset,
+ *   which gives exactly the parse of the whole file.  If any check fails,
+ *   the file is parsed again whole (correct first, fast second).
+ * - The second read of a split file is split the same way, a part
+ *   checked against the joined first read; a part that differs sends the
+ *   file to a whole second read, so the message for a file that changed
+ *   is that of the whole read.
  */
 
 /* Bytes read and decoded at a time. */
 #define CHUNK_BYTES ((size_t)1 << 20)
+
+/*
+ * The rows of a file (or part) as the first read leaves them: packed
+ * while the budget allows, else only each snapshot's rows_hash, to find
+ * a file rewritten before the second read.
+ */
+struct kept_rows {
+	struct pt_packed_rows packed;   /* every row, when keep */
+	bool keep;
+	uint64_t *hashes;         /* per snapshot, once not kept */
+	size_t hashes_cap;
+};
+
+/* A byte range of a large file, parsed as a task of its own (split_file). */
+struct part {
+	uint64_t begin, end;      /* end 0: to the end of the file */
+	struct pt_parse_result result;
+	struct kept_rows rows;
+	struct pt_series_keys keys;   /* first seen at the part's own index */
+	struct pt_diags diags;
+	struct pt_parse_seam seam;
+	struct pt_decoder dec;
+	struct pt_source_identity id;
+	uint64_t length;          /* where the read stopped */
+	size_t snaps_with_rows;
+	bool ok;                  /* read and parsed to its end */
+	bool fill_failed;         /* out of memory filling its packed rows */
+	long line_base;           /* lines before it in the file */
+	size_t snap_base;         /* snapshots before it in the file */
+};
 
 /*
  * Everything parsed from one input file.  Files are parsed in parallel, so
@@ -63,8 +131,12 @@ struct parsed_file {
 	const struct pt_source *src;
 	const struct pt_input_text *text; /* in-memory input, or NULL */
 	struct pt_parse_result result;  /* snapshots only: rows are not kept */
-	struct pt_packed_rows packed;   /* every row, when keep_rows */
-	bool keep_rows;
+	struct kept_rows rows;
+	struct part *parts;       /* nparts > 1: parsed in parts, merged */
+	size_t nparts;
+	atomic_size_t parts_left; /* of the first read, then of the second */
+	atomic_bool again_whole;  /* a part read again differed */
+	atomic_size_t split_snaps; /* snapshots the parts delivered */
 	bool parsed;
 	bool read;                /* the bytes could be read */
 	bool failed;              /* fatal: err says why */
@@ -76,9 +148,6 @@ struct parsed_file {
 	bool rereadable;          /* in memory or a regular file: not a pipe,
 	                             FIFO, terminal or standard input */
 	struct pt_source_identity id;  /* the file the first read opened */
-	uint64_t *hashes;         /* per snapshot: rows_hash, to find a file
-	                             rewritten before the second read */
-	size_t hashes_cap;
 };
 
 /* One usable snapshot, before ordering. */
@@ -175,6 +244,8 @@ struct pass {
 	                             0: to the end */
 	bool again;               /* the second read: the file must be the
 	                             one the first read saw */
+	struct part *part;        /* a part of the file (the first read), or
+	                             NULL: the whole file */
 	struct pt_decoder dec;
 	unsigned char head[HINT_BYTES];  /* the first bytes, for the hint */
 	size_t head_len;
@@ -229,6 +300,10 @@ opened_as_expected(struct pass *ps, struct pt_source_reader *rd)
 		pf->rereadable = true;
 		return true;
 	}
+	if (ps->part != NULL && !ps->again) {
+		ps->part->id = rd->id;
+		return true;
+	}
 	if (!ps->again) {
 		pf->id = rd->id;
 		pf->rereadable = rd->id.regular && !pf->src->is_stdin;
@@ -239,6 +314,28 @@ opened_as_expected(struct pass *ps, struct pt_source_reader *rd)
 	pt_source_close(rd);
 	say_changed(&ps->err, pf->src, 0);
 	return false;
+}
+
+/*
+ * Start reading a part where it begins: past the first, the bytes are
+ * 8-bit text (split_file checked the byte-order mark) and the decoder
+ * starts as it is after an LF.
+ */
+static bool
+seek_part(struct pass *ps, struct pt_source_reader *rd)
+{
+	if (ps->part == NULL || ps->part->begin == 0)
+		return true;
+	if (lseek(rd->fd, (off_t)ps->part->begin, SEEK_SET) < 0) {
+		pt_error_set(&ps->err, 0, "cannot seek: %s", strerror(errno));
+		ps->read_failed = true;
+		pt_source_close(rd);
+		return false;
+	}
+	rd->total = ps->part->begin;
+	ps->dec.started = true;
+	ps->dec.encoding = PT_ENC_BYTES;
+	return true;
 }
 
 /*
@@ -260,7 +357,7 @@ stream_input(struct pass *ps, struct pt_parser *parser,
 		ps->read_failed = true;
 		return false;
 	}
-	if (!opened_as_expected(ps, &rd))
+	if (!opened_as_expected(ps, &rd) || !seek_part(ps, &rd))
 		return false;
 	struct pt_parse_stream *st = pt_parse_stream_begin(parser, src->name,
 		out, diags, PT_MAX_ROWS_PER_SNAPSHOT, sink, ctx, &ps->err);
@@ -279,9 +376,13 @@ stream_input(struct pass *ps, struct pt_parser *parser,
 		ok = pt_parse_stream_feed(st, ps->buf->out, n);
 	}
 	if (st != NULL)
-		ok = pt_parse_stream_end(st, ok) && ok;
+		ok = pt_parse_stream_end_seam(st, ok,
+			ps->part != NULL ? &ps->part->seam : NULL) && ok;
 	if (ps->pf->text == NULL) {
-		ps->pf->length = rd.total;
+		if (ps->part != NULL)
+			ps->part->length = rd.total;
+		else
+			ps->pf->length = rd.total;
 		pt_source_close(&rd);
 	}
 	return ok;
@@ -303,23 +404,47 @@ struct load_job {
 	atomic_size_t reread;               /* of those, read so far */
 	atomic_size_t done;                 /* files parsed so far */
 	struct pt_dataset *ds;              /* step 3 */
+	struct read_task *tasks;            /* step 1: files and parts */
+	size_t ntasks;
+	bool whole_again;                   /* step 1 again, for the files
+	                                       whose parts did not join */
+};
+
+/* A task of the first read: a whole file, or one part of it. */
+struct read_task {
+	size_t file;
+	size_t part;              /* SIZE_MAX: the whole file */
 };
 
 /* The sink of the first read: keys, and rows while within the budget. */
 struct first_read {
 	struct load_job *job;
-	struct parsed_file *pf;
-	size_t worker;
-	size_t snaps_with_rows;   /* in this file so far */
+	const struct pt_source *src;
+	const struct pt_parse_result *result;  /* being filled */
+	struct kept_rows *rows;
+	struct pt_series_keys *keys;   /* first seen at the index in result */
+	const bool *rereadable;
+	size_t snaps_with_rows;   /* in result so far */
 	struct pt_error *err;
+	atomic_size_t *file_snaps;  /* parts: snapshots of all the file's
+	                               parts so far, or NULL */
 };
 
 static void
-drop_packed_rows(struct load_job *job, struct parsed_file *pf)
+drop_packed_rows(struct load_job *job, struct kept_rows *kr)
 {
-	atomic_fetch_sub(&job->held, pt_packed_rows_bytes(&pf->packed));
-	pt_packed_rows_finish(&pf->packed);
-	pf->keep_rows = false;
+	atomic_fetch_sub(&job->held, pt_packed_rows_bytes(&kr->packed));
+	pt_packed_rows_finish(&kr->packed);
+	kr->keep = false;
+}
+
+static void
+kept_rows_finish(struct load_job *job, struct kept_rows *kr)
+{
+	drop_packed_rows(job, kr);
+	free(kr->hashes);
+	kr->hashes = NULL;
+	kr->hashes_cap = 0;
 }
 
 /*
@@ -372,42 +497,51 @@ packed_hash(const struct pt_packed_rows *pk, size_t i, size_t nrows)
 }
 
 static bool
-note_hash(struct parsed_file *pf, size_t index, uint64_t h)
+note_hash(struct kept_rows *kr, size_t index, uint64_t h)
 {
-	if (index >= pf->hashes_cap) {
-		size_t cap = pf->hashes_cap ? pf->hashes_cap * 2 : 16;
+	if (index >= kr->hashes_cap) {
+		size_t cap = kr->hashes_cap ? kr->hashes_cap * 2 : 16;
 		while (cap <= index)
 			cap *= 2;
-		uint64_t *p = realloc(pf->hashes, cap * sizeof(*p));
+		uint64_t *p = realloc(kr->hashes, cap * sizeof(*p));
 		if (p == NULL)
 			return false;
-		pf->hashes = p;
-		pf->hashes_cap = cap;
+		kr->hashes = p;
+		kr->hashes_cap = cap;
 	}
-	pf->hashes[index] = h;
+	kr->hashes[index] = h;
+	return true;
+}
+
+/* Hash the packed rows of kr's snapshots (of r) into to from base on,
+ * and drop them: the file will be read again. */
+static bool
+hash_and_drop(struct load_job *job, struct kept_rows *kr,
+		const struct pt_parse_result *r, struct kept_rows *to, size_t base)
+{
+	for (size_t i = 0; i < kr->packed.nsnaps; i++)
+		if (!note_hash(to, base + i, packed_hash(&kr->packed, i,
+				r->snaps[i].nrows)))
+			return false;
+	drop_packed_rows(job, kr);
 	return true;
 }
 
 static bool
 keep_rows(struct first_read *fr, const struct pt_snapshot *snap)
 {
-	struct parsed_file *pf = fr->pf;
-	size_t before = pt_packed_rows_bytes(&pf->packed);
+	struct kept_rows *kr = fr->rows;
+	size_t before = pt_packed_rows_bytes(&kr->packed);
 	struct pt_snapshot rows = *snap;
 	if (rows.rows == NULL)
 		rows.nrows = 0;     /* too many: ignored later, kept as empty */
-	if (!pt_packed_rows_add(&pf->packed, &rows))
+	if (!pt_packed_rows_add(&kr->packed, &rows))
 		return false;
-	size_t grew = pt_packed_rows_bytes(&pf->packed) - before;
+	size_t grew = pt_packed_rows_bytes(&kr->packed) - before;
 	size_t held = atomic_fetch_add(&fr->job->held, grew) + grew;
-	if (held > fr->job->opts->max_held_bytes && pf->rereadable) {
-		/* Hashed only now: a file whose rows stay is read once. */
-		for (size_t i = 0; i < pf->packed.nsnaps; i++)
-			if (!note_hash(pf, i, packed_hash(&pf->packed, i,
-					pf->result.snaps[i].nrows)))
-				return false;
-		drop_packed_rows(fr->job, pf);
-	}
+	/* Hashed only now: a file whose rows stay is read once. */
+	if (held > fr->job->opts->max_held_bytes && *fr->rereadable)
+		return hash_and_drop(fr->job, kr, fr->result, kr, 0);
 	return true;
 }
 
@@ -425,7 +559,7 @@ cells_may_fit(struct first_read *fr)
 	const struct load_job *job = fr->job;
 	if (job->opts->max_cells == 0)
 		return true;
-	size_t keys = pt_series_keys_count(&job->file_keys[fr->worker]);
+	size_t keys = pt_series_keys_count(fr->keys);
 	size_t snaps = fr->snaps_with_rows < PT_MAX_SNAPSHOTS ?
 		fr->snaps_with_rows : PT_MAX_SNAPSHOTS;
 	if (pt_dataset_cells_fit(keys, snaps, job->opts->max_cells, fr->err))
@@ -433,7 +567,7 @@ cells_may_fit(struct first_read *fr)
 	/* Counted so far in one file: the input holds at least that many. */
 	char counted[sizeof(fr->err->msg)];
 	memcpy(counted, fr->err->msg, sizeof(counted));
-	char *shown = pt_escape(fr->pf->src->name, strlen(fr->pf->src->name));
+	char *shown = pt_escape(fr->src->name, strlen(fr->src->name));
 	pt_error_set(fr->err, 0, "%s: at least %s",
 		shown != NULL ? shown : "an input", counted);
 	free(shown);
@@ -444,7 +578,14 @@ static bool
 first_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 {
 	struct first_read *fr = ctx;
-	struct pt_series_keys *keys = &fr->job->file_keys[fr->worker];
+	struct pt_series_keys *keys = fr->keys;
+	/* Parts each keep up to PT_MAX_SNAPSHOTS; more in all of them is
+	 * for the whole parse to cut, before they fill memory. */
+	if (fr->file_snaps != NULL &&
+			atomic_fetch_add(fr->file_snaps, 1) >= PT_MAX_SNAPSHOTS) {
+		pt_error_set(fr->err, 0, "too many snapshots for parts");
+		return false;
+	}
 	for (size_t r = 0; snap->rows != NULL && r < snap->nrows; r++)
 		if (!pt_series_keys_add_seen(keys, snap->rows[r].tag,
 				snap->rows[r].pool, index))
@@ -454,10 +595,10 @@ first_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 		if (!cells_may_fit(fr))
 			return false;
 	}
-	if (fr->pf->keep_rows) {
+	if (fr->rows->keep) {
 		if (!keep_rows(fr, snap))
 			goto oom;
-	} else if (!note_hash(fr->pf, index, rows_hash(snap))) {
+	} else if (!note_hash(fr->rows, index, rows_hash(snap))) {
 		goto oom;
 	}
 	return true;
@@ -472,7 +613,7 @@ skip_unreadable(struct load_job *job, struct parsed_file *pf,
 		const struct pass *ps)
 {
 	pt_parse_result_finish(&pf->result);
-	drop_packed_rows(job, pf);
+	drop_packed_rows(job, &pf->rows);
 	pt_diags_finish(&pf->diags);
 	pt_diags_init(&pf->diags);
 	pt_diags_add(&pf->diags, PT_SEV_ERROR, pf->src->name, ps->err.line,
@@ -490,15 +631,26 @@ key_position(size_t file, size_t snapshot)
 	return (uint64_t)file * PT_MAX_SNAPSHOTS + snapshot;
 }
 
+/* Give back the room the packed rows grew for rows that did not come. */
 static void
-first_read_task(void *ctx, size_t worker, size_t i)
+trim_kept(struct load_job *job, struct kept_rows *kr)
 {
-	struct load_job *job = ctx;
+	if (!kr->keep)
+		return;
+	size_t before = pt_packed_rows_bytes(&kr->packed);
+	pt_packed_rows_trim(&kr->packed);
+	atomic_fetch_sub(&job->held, before - pt_packed_rows_bytes(&kr->packed));
+}
+
+static void
+read_whole(struct load_job *job, size_t worker, size_t i)
+{
 	struct parsed_file *pf = &job->files[i];
 	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
 		.max_bytes = job->opts->max_file_bytes };
-	struct first_read fr = { job, pf, worker, 0, &ps.err };
-	pf->keep_rows = true;
+	struct first_read fr = { job, pf->src, &pf->result, &pf->rows,
+		&job->file_keys[worker], &pf->rereadable, 0, &ps.err, NULL };
+	pf->rows.keep = true;
 	bool ok = stream_input(&ps, job->parsers[worker], &pf->result,
 		&pf->diags, first_read_sink, &fr);
 	/* Only the keys of a file read whole can become series. */
@@ -516,18 +668,53 @@ first_read_task(void *ctx, size_t worker, size_t i)
 	} else {
 		pf->read = true;
 		pf->parsed = true;
-		if (pf->keep_rows) {
-			size_t before = pt_packed_rows_bytes(&pf->packed);
-			pt_packed_rows_trim(&pf->packed);
-			atomic_fetch_sub(&job->held,
-				before - pt_packed_rows_bytes(&pf->packed));
-		}
+		trim_kept(job, &pf->rows);
 		report_parse_notes(pf->src, &ps.dec, &pf->result, &pf->diags,
 			&pf->neg_fixed_rows);
 		if (pf->result.nsnaps == 0)
 			pt_diags_add(&pf->diags, PT_SEV_ERROR, pf->src->name, 0,
 				"no poolmon snapshot found%s",
 				no_snapshot_hint(ps.head, ps.head_len));
+	}
+}
+
+/*
+ * Parse one part of a file on its own.  Whatever goes wrong (the file
+ * cannot be read, memory, the cell limit) only marks the part not ok:
+ * the file is then parsed whole, which says what went wrong as the
+ * parse of the whole file says it.
+ */
+static void
+read_part(struct load_job *job, size_t worker, struct parsed_file *pf,
+		struct part *pt)
+{
+	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
+		.stop_at = pt->end, .part = pt };
+	struct first_read fr = { job, pf->src, &pt->result, &pt->rows,
+		&pt->keys, &pf->rereadable, 0, &ps.err, &pf->split_snaps };
+	pt->rows.keep = true;
+	pt->ok = stream_input(&ps, job->parsers[worker], &pt->result,
+		&pt->diags, first_read_sink, &fr);
+	pt->dec = ps.dec;
+	pt->snaps_with_rows = fr.snaps_with_rows;
+	trim_kept(job, &pt->rows);
+}
+
+static void
+first_read_task(void *ctx, size_t worker, size_t t)
+{
+	struct load_job *job = ctx;
+	const struct read_task *task = &job->tasks[t];
+	struct parsed_file *pf = &job->files[task->file];
+	if (task->part == SIZE_MAX) {
+		read_whole(job, worker, task->file);
+		/* A file parsed whole after its parts failed was counted. */
+		if (job->whole_again)
+			return;
+	} else {
+		read_part(job, worker, pf, &pf->parts[task->part]);
+		if (atomic_fetch_sub(&pf->parts_left, 1) != 1)
+			return;
 	}
 	size_t done = atomic_fetch_add(&job->done, 1) + 1;
 	/* Worker 0 is the calling thread: the callback needs no locking. */
@@ -543,6 +730,8 @@ struct second_read {
 	struct parsed_file *pf;
 	size_t filler;
 	struct pt_error *err;
+	size_t snap_base;         /* of the part read, or 0 */
+	long line_base;
 };
 
 static void
@@ -565,10 +754,12 @@ second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 {
 	struct second_read *sr = ctx;
 	const struct pt_parse_result *first = &sr->pf->result;
+	long line = snap->line + sr->line_base;
+	index += sr->snap_base;
 	if (index >= first->nsnaps || first->snaps[index].nrows != snap->nrows ||
-			first->snaps[index].line != snap->line ||
-			sr->pf->hashes[index] != rows_hash(snap)) {
-		say_changed(sr->err, sr->pf->src, snap->line);
+			first->snaps[index].line != line ||
+			sr->pf->rows.hashes[index] != rows_hash(snap)) {
+		say_changed(sr->err, sr->pf->src, line);
 		return false;
 	}
 	size_t slot = sr->pf->slot[index];
@@ -580,7 +771,7 @@ second_read_sink(void *ctx, size_t index, const struct pt_snapshot *snap)
 	/* The hashes matched, so a row of a key the first read never gave
 	 * is all but impossible; still, it is the file, not memory. */
 	if (!pt_dataset_has_keys(sr->job->ds, snap->rows, snap->nrows))
-		say_changed(sr->err, sr->pf->src, snap->line);
+		say_changed(sr->err, sr->pf->src, line);
 	else
 		pt_error_set(sr->err, 0, "out of memory while aligning snapshots");
 	return false;
@@ -593,7 +784,7 @@ read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
 	 * that grew past the limit since must still load. */
 	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
 		.max_bytes = 0, .stop_at = pf->length, .again = true };
-	struct second_read sr = { job, pf, worker, &ps.err };
+	struct second_read sr = { job, pf, worker, &ps.err, 0, 0 };
 	struct pt_parse_result again;
 	struct pt_diags diags;   /* said the first time */
 	pt_diags_init(&diags);
@@ -628,36 +819,121 @@ has_a_slot(const struct parsed_file *pf)
 	return false;
 }
 
-static void
-fill_task(void *ctx, size_t worker, size_t i)
+/* The snapshots packed in pk, from the file's snapshot base on; false
+ * when out of memory. */
+static bool
+fill_packed(struct load_job *job, size_t worker, const struct parsed_file *pf,
+		struct pt_packed_rows *pk, size_t base)
 {
-	struct load_job *job = ctx;
-	struct parsed_file *pf = &job->files[i];
-	if (!pf->parsed || pf->slot == NULL || !has_a_slot(pf))
-		return;
-	if (!pf->keep_rows) {
-		read_again(job, worker, pf);
-		size_t done = atomic_fetch_add(&job->reread, 1) + 1;
-		if (worker == 0 && job->opts->progress != NULL)
-			job->opts->progress(job->opts->progress_ctx, done,
-				job->rereads);
-		return;
-	}
-	const struct pt_packed_rows *pk = &pf->packed;
-	for (size_t k = 0; k < pf->result.nsnaps; k++) {
-		if (pf->slot[k] == SIZE_MAX)
+	bool ok = true;
+	for (size_t k = 0; k < pk->nsnaps && ok; k++) {
+		if (pf->slot[base + k] == SIZE_MAX)
 			continue;
 		struct pt_packed_ref ref = { pk->rows + pk->first[k],
 			(const char *const *)pk->mapped };
-		if (!pt_dataset_fill_packed(job->ds, worker, pf->slot[k], &ref,
-				pf->result.snaps[k].nrows)) {
-			pf->failed = true;
-			pt_error_set(&pf->err, 0,
-				"out of memory while aligning snapshots");
-			return;
-		}
+		ok = pt_dataset_fill_packed(job->ds, worker, pf->slot[base + k],
+			&ref, pf->result.snaps[base + k].nrows);
 	}
-	pt_packed_rows_finish(&pf->packed);
+	pt_packed_rows_finish(pk);
+	return ok;
+}
+
+static void
+say_no_memory_to_fill(struct parsed_file *pf)
+{
+	pf->failed = true;
+	pt_error_set(&pf->err, 0, "out of memory while aligning snapshots");
+}
+
+/*
+ * Read one part of a split file again, as its first read did.  False
+ * when anything differs or fails: the file is then read again whole,
+ * which says what changed as the read of the whole file says it.
+ */
+static bool
+read_part_again(struct load_job *job, size_t worker, struct parsed_file *pf,
+		struct part *pt)
+{
+	struct pass ps = { .pf = pf, .buf = &job->bufs[worker],
+		.max_bytes = 0, .stop_at = pt->end ? pt->end : pf->length,
+		.again = true, .part = pt };
+	struct second_read sr = { job, pf, worker, &ps.err, pt->snap_base,
+		pt->line_base };
+	struct pt_parse_result again;
+	struct pt_diags diags;   /* said the first time */
+	pt_diags_init(&diags);
+	bool ok = stream_input(&ps, job->parsers[worker], &again, &diags,
+		second_read_sink, &sr) && again.nsnaps == pt->result.nsnaps;
+	pt_parse_result_finish(&again);
+	pt_diags_finish(&diags);
+	return ok;
+}
+
+static void
+count_reread(struct load_job *job, size_t worker)
+{
+	size_t done = atomic_fetch_add(&job->reread, 1) + 1;
+	if (worker == 0 && job->opts->progress != NULL)
+		job->opts->progress(job->opts->progress_ctx, done, job->rereads);
+}
+
+static void
+fill_part(struct load_job *job, size_t worker, struct parsed_file *pf,
+		size_t p)
+{
+	struct part *pt = &pf->parts[p];
+	if (pf->rows.keep) {
+		pt->fill_failed = !fill_packed(job, worker, pf, &pt->rows.packed,
+			pt->snap_base);
+		return;
+	}
+	if (!read_part_again(job, worker, pf, pt))
+		atomic_store(&pf->again_whole, true);
+	if (atomic_fetch_sub(&pf->parts_left, 1) == 1 &&
+			!atomic_load(&pf->again_whole))
+		count_reread(job, worker);
+}
+
+static void
+fill_task(void *ctx, size_t worker, size_t t)
+{
+	struct load_job *job = ctx;
+	const struct read_task *task = &job->tasks[t];
+	struct parsed_file *pf = &job->files[task->file];
+	if (!pf->parsed || pf->slot == NULL || !has_a_slot(pf))
+		return;
+	if (task->part != SIZE_MAX) {
+		fill_part(job, worker, pf, task->part);
+		return;
+	}
+	if (!pf->rows.keep) {
+		read_again(job, worker, pf);
+		count_reread(job, worker);
+		return;
+	}
+	if (!fill_packed(job, worker, pf, &pf->rows.packed, 0))
+		say_no_memory_to_fill(pf);
+}
+
+/*
+ * The files whose parts did not read again as the first time, read
+ * again whole on the calling thread, for the message of the whole read
+ * (a file changed between the reads; the run fails) or, should it have
+ * changed back, the rows.
+ */
+static void
+reread_whole_after_parts(struct load_job *job)
+{
+	for (size_t f = 0; f < job->nfiles; f++) {
+		struct parsed_file *pf = &job->files[f];
+		for (size_t p = 0; p < pf->nparts; p++)
+			if (pf->parts[p].fill_failed)
+				say_no_memory_to_fill(pf);
+		if (pf->nparts == 0 || !atomic_load(&pf->again_whole))
+			continue;
+		read_again(job, 0, pf);
+		count_reread(job, 0);
+	}
 }
 
 static size_t
@@ -688,6 +964,7 @@ load_job_finish(struct load_job *job, size_t nworkers)
 	free(job->bufs);
 	free(job->keys);
 	free(job->file_keys);
+	free(job->tasks);
 }
 
 static bool
@@ -717,6 +994,339 @@ load_job_init(struct load_job *job, size_t nworkers, struct pt_error *err)
 	return true;
 }
 
+/* ---- one large file in parts (issue 7) ---- */
+
+/* Below this many bytes per worker a file is parsed whole. */
+#define SPLIT_MIN_PER_WORKER (2 * CHUNK_BYTES)
+/* Parts per worker: enough to even out parts that parse at different
+ * speeds, few enough that each part's key set stays small. */
+#define PARTS_PER_WORKER 4
+
+static uint64_t
+part_bytes(const struct pt_analysis_opts *opts, uint64_t size,
+		size_t nworkers)
+{
+	if (opts->split_part_bytes != 0)
+		return opts->split_part_bytes;
+	if (nworkers < 2 || size < (uint64_t)nworkers * SPLIT_MIN_PER_WORKER)
+		return 0;
+	uint64_t b = size / ((uint64_t)nworkers * PARTS_PER_WORKER);
+	return b > SPLIT_MIN_PER_WORKER ? b : SPLIT_MIN_PER_WORKER;
+}
+
+/*
+ * Cut a large regular file into parts at snapshot boundaries (see
+ * split.h), when there are workers to parse them.  Only a file read from
+ * disk to its end (no size limit) is cut; anything that goes wrong here
+ * leaves it whole.  False only when out of memory.
+ */
+static bool
+plan_parts(const struct pt_analysis_opts *opts, struct parsed_file *pf,
+		size_t nworkers)
+{
+	struct stat st;
+	if (pf->text != NULL || pf->src->is_stdin || opts->max_file_bytes != 0 ||
+			stat(pf->src->path, &st) != 0 || !S_ISREG(st.st_mode) ||
+			st.st_size <= 0)
+		return true;
+	uint64_t bytes = part_bytes(opts, (uint64_t)st.st_size, nworkers);
+	if (bytes == 0 || (uint64_t)st.st_size / bytes < 2)
+		return true;
+	int fd = open(pf->src->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return true;
+	uint64_t *cuts;
+	size_t ncuts;
+	bool ok = pt_split_find(fd, (uint64_t)st.st_size, bytes, &cuts, &ncuts);
+	close(fd);
+	if (!ok || ncuts == 0)
+		return true;
+	pf->parts = calloc(ncuts + 1, sizeof(*pf->parts));
+	if (pf->parts == NULL) {
+		free(cuts);
+		return false;
+	}
+	pf->nparts = ncuts + 1;
+	for (size_t p = 0; p < pf->nparts; p++) {
+		pf->parts[p].begin = p > 0 ? cuts[p - 1] : 0;
+		pf->parts[p].end = p < ncuts ? cuts[p] : 0;
+		pt_diags_init(&pf->parts[p].diags);
+	}
+	free(cuts);
+	atomic_init(&pf->parts_left, pf->nparts);
+	pf->rereadable = true;    /* a regular file, as stat said */
+	return true;
+}
+
+static void
+drop_parts(struct load_job *job, struct parsed_file *pf)
+{
+	for (size_t p = 0; p < pf->nparts; p++) {
+		struct part *pt = &pf->parts[p];
+		pt_parse_result_finish(&pt->result);
+		kept_rows_finish(job, &pt->rows);
+		pt_series_keys_finish(&pt->keys);
+		pt_diags_finish(&pt->diags);
+	}
+	free(pf->parts);
+	pf->parts = NULL;
+	pf->nparts = 0;
+}
+
+/* One task per part of a split file, one per other file. */
+static bool
+make_read_tasks(struct load_job *job)
+{
+	free(job->tasks);
+	size_t n = 0;
+	for (size_t f = 0; f < job->nfiles; f++)
+		n += job->files[f].nparts ? job->files[f].nparts : 1;
+	job->tasks = calloc(n ? n : 1, sizeof(*job->tasks));
+	if (job->tasks == NULL)
+		return false;
+	job->ntasks = 0;
+	for (size_t f = 0; f < job->nfiles; f++) {
+		size_t np = job->files[f].nparts;
+		for (size_t p = 0; p < (np ? np : 1); p++)
+			job->tasks[job->ntasks++] = (struct read_task){
+				f, np ? p : SIZE_MAX };
+	}
+	return true;
+}
+
+static bool
+same_identity(const struct pt_source_identity *a,
+		const struct pt_source_identity *b)
+{
+	return a->regular && b->regular && a->dev == b->dev && a->ino == b->ino;
+}
+
+/*
+ * Whether the parts of pf read as the whole file would: each read to its
+ * end in the same file, each seam clean (struct pt_parse_seam), and no
+ * per-file limit of the parser reached across the parts (out-of-range
+ * number messages, the modulo warning given once, the snapshots kept,
+ * the headers without rows reported), since each part counted alone.
+ */
+static bool
+parts_join(const struct parsed_file *pf)
+{
+	size_t empty = 0, numbers = 0, unwrapped = 0, nsnaps = 0;
+	for (size_t p = 0; p < pf->nparts; p++) {
+		const struct part *pt = &pf->parts[p];
+		const struct pt_parse_result *r = &pt->result;
+		bool last = p + 1 == pf->nparts;
+		if (!pt->ok || r->dropped_snaps > 0 || r->empty_dropped > 0 ||
+				pt->seam.number_unreported > 0 ||
+				!same_identity(&pf->parts[0].id, &pt->id) ||
+				(!last && (pt->seam.pending_at_end ||
+				pt->length != pt->end)))
+			return false;
+		if (p > 0 && (pt->seam.acted_before_header || r->orphan_rows > 0))
+			return false;
+		for (size_t i = 0; i < r->nsnaps; i++)
+			empty += r->snaps[i].nrows == 0;
+		numbers += pt->seam.number_diags;
+		unwrapped += pt->seam.unwrapped_warned;
+		nsnaps += r->nsnaps;
+	}
+	return nsnaps > 0 && nsnaps <= PT_MAX_SNAPSHOTS &&
+		empty < PT_DIAGS_MAX && numbers <= PT_PARSE_NUMBER_DIAGS &&
+		unwrapped <= 1;
+}
+
+/* Where each part starts in the file's lines and snapshots. */
+static void
+place_parts(struct parsed_file *pf)
+{
+	long lines = 0;
+	size_t snaps = 0;
+	for (size_t p = 0; p < pf->nparts; p++) {
+		pf->parts[p].line_base = lines;
+		pf->parts[p].snap_base = snaps;
+		lines += (long)pf->parts[p].result.lines;
+		snaps += pf->parts[p].result.nsnaps;
+	}
+}
+
+/*
+ * The keys of the whole file into keys (cleared first), each first seen
+ * at its snapshot's place in the file; false when out of memory or when
+ * they and the snapshots with rows exceed the cell limit (the parse of
+ * the whole file then says so, with its counts at that point).
+ */
+static bool
+join_keys(const struct load_job *job, const struct parsed_file *pf,
+		struct pt_series_keys *keys)
+{
+	pt_series_keys_clear(keys);
+	size_t with_rows = 0;
+	for (size_t p = 0; p < pf->nparts; p++) {
+		if (!pt_series_keys_merge_at(keys, &pf->parts[p].keys,
+				pf->parts[p].snap_base))
+			return false;
+		with_rows += pf->parts[p].snaps_with_rows;
+	}
+	struct pt_error ignored;
+	/* Counts only grow, so when the totals fit every prefix did. */
+	return job->opts->max_cells == 0 ||
+		pt_dataset_cells_fit(pt_series_keys_count(keys),
+			with_rows < PT_MAX_SNAPSHOTS ? with_rows : PT_MAX_SNAPSHOTS,
+			job->opts->max_cells, &ignored);
+}
+
+/* The snapshots of the parts, at their places in the file. */
+static bool
+join_snapshots(struct parsed_file *pf)
+{
+	const struct part *lastp = &pf->parts[pf->nparts - 1];
+	size_t n = lastp->snap_base + lastp->result.nsnaps;
+	struct pt_parse_result *r = &pf->result;
+	memset(r, 0, sizeof(*r));
+	r->snaps = malloc(n * sizeof(*r->snaps));
+	if (r->snaps == NULL)
+		return false;
+	for (size_t p = 0; p < pf->nparts; p++) {
+		const struct part *pt = &pf->parts[p];
+		const struct pt_parse_result *pr = &pt->result;
+		long base = pt->line_base;
+		/* Lines skipped before the first header ended the snapshot
+		 * open before the part (see struct pt_parse_seam). */
+		if (pt->seam.junk_before_header > 0 && pt->snap_base > 0)
+			r->snaps[pt->snap_base - 1].end_line =
+				base + pt->seam.junk_before_header;
+		for (size_t i = 0; i < pr->nsnaps; i++) {
+			struct pt_snapshot *sn = &r->snaps[pt->snap_base + i];
+			*sn = pr->snaps[i];
+			sn->line += base;
+			sn->end_line += base;
+			if (sn->stamp_line > 0)
+				sn->stamp_line += base;
+		}
+		if (r->skipped == 0 && pr->skipped > 0)
+			r->first_skipped = base + pr->first_skipped;
+		r->skipped += pr->skipped;
+	}
+	r->nsnaps = n;
+	r->lines = (size_t)(lastp->line_base + (long)lastp->result.lines);
+	r->orphan_rows = pf->parts[0].result.orphan_rows;
+	return true;
+}
+
+/*
+ * The rows: packed in their parts when every part kept them (step 3
+ * fills from there), else hashed at their places in the file for the
+ * second read, which reads the file whole.
+ */
+static bool
+join_rows(struct load_job *job, struct parsed_file *pf)
+{
+	bool all_kept = true;
+	for (size_t p = 0; p < pf->nparts; p++)
+		all_kept = all_kept && pf->parts[p].rows.keep;
+	pf->rows.keep = all_kept;
+	for (size_t p = 0; p < pf->nparts && !all_kept; p++) {
+		struct part *pt = &pf->parts[p];
+		if (pt->rows.keep) {
+			if (!hash_and_drop(job, &pt->rows, &pt->result, &pf->rows,
+					pt->snap_base))
+				return false;
+			continue;
+		}
+		for (size_t i = 0; i < pt->result.nsnaps; i++)
+			if (!note_hash(&pf->rows, pt->snap_base + i,
+					pt->rows.hashes[i]))
+				return false;
+	}
+	return true;
+}
+
+/* The parts' messages, at their lines in the file. */
+static void
+join_diags(struct parsed_file *pf)
+{
+	for (size_t p = 0; p < pf->nparts; p++) {
+		struct part *pt = &pf->parts[p];
+		for (size_t i = 0; i < pt->diags.len; i++)
+			if (pt->diags.items[i].line > 0)
+				pt->diags.items[i].line += pt->line_base;
+		move_diags(&pf->diags, &pt->diags);
+		pt_diags_init(&pt->diags);
+	}
+}
+
+/*
+ * Make the parts of file f one parsed file, as the parse of the whole
+ * file gives it; false when they do not join (the file must be parsed
+ * whole) or memory ran out (*oom).
+ */
+static bool
+join_parts(struct load_job *job, size_t f, bool *oom)
+{
+	struct parsed_file *pf = &job->files[f];
+	struct pt_series_keys *keys = &job->file_keys[0];
+	*oom = false;
+	if (!parts_join(pf))
+		return false;
+	place_parts(pf);
+	bool joined = join_keys(job, pf, keys);
+	if (joined && (!join_snapshots(pf) || !join_rows(job, pf) ||
+			!pt_series_keys_merge_at(&job->keys[0], keys,
+				key_position(f, 0)))) {
+		*oom = true;
+		joined = false;
+	}
+	pt_series_keys_clear(keys);
+	if (!joined) {
+		pt_parse_result_finish(&pf->result);
+		kept_rows_finish(job, &pf->rows);
+		return false;
+	}
+	join_diags(pf);
+	pf->id = pf->parts[0].id;
+	pf->length = pf->parts[pf->nparts - 1].length;
+	pf->read = true;
+	pf->parsed = true;
+	report_parse_notes(pf->src, &pf->parts[0].dec, &pf->result, &pf->diags,
+		&pf->neg_fixed_rows);
+	return true;
+}
+
+/*
+ * Join every split file; those whose parts do not join are parsed whole
+ * on the workers.  False when out of memory.
+ */
+static bool
+join_or_reread(struct load_job *job, size_t nworkers, struct pt_analysis *a,
+		struct pt_error *err)
+{
+	size_t again = 0;
+	for (size_t f = 0; f < job->nfiles; f++) {
+		struct parsed_file *pf = &job->files[f];
+		if (pf->nparts == 0)
+			continue;
+		bool oom;
+		if (join_parts(job, f, &oom)) {
+			a->files_split++;
+			continue;
+		}
+		if (oom) {
+			pt_error_set(err, 0, "out of memory");
+			return false;
+		}
+		drop_parts(job, pf);
+		pt_diags_finish(&pf->diags);
+		pt_diags_init(&pf->diags);
+		job->tasks[again++] = (struct read_task){ f, SIZE_MAX };
+		a->splits_undone++;
+	}
+	if (again == 0)
+		return true;
+	job->whole_again = true;
+	pt_workers_run(nworkers, again, first_read_task, job);
+	return true;
+}
+
 /*
  * Read every source once on the worker threads (step 1), then merge
  * messages and counts in source order, so the result is the same for any
@@ -728,7 +1338,9 @@ read_all(struct load_job *job, size_t nworkers, struct pt_analysis *a,
 		struct pt_error *err)
 {
 	const struct pt_analysis_opts *opts = job->opts;
-	pt_workers_run(nworkers, job->nfiles, first_read_task, job);
+	pt_workers_run(nworkers, job->ntasks, first_read_task, job);
+	if (!join_or_reread(job, nworkers, a, err))
+		return false;
 	if (opts->progress != NULL)
 		opts->progress(opts->progress_ctx, job->nfiles, job->nfiles);
 	bool ok = true;
@@ -918,10 +1530,11 @@ start_second_round(struct load_job *job)
 {
 	job->rereads = 0;
 	for (size_t f = 0; f < job->nfiles; f++) {
-		const struct parsed_file *pf = &job->files[f];
-		if (pf->parsed && pf->slot != NULL && !pf->keep_rows &&
+		struct parsed_file *pf = &job->files[f];
+		if (pf->parsed && pf->slot != NULL && !pf->rows.keep &&
 				has_a_slot(pf))
 			job->rereads++;
+		atomic_store(&pf->parts_left, pf->nparts);
 	}
 	atomic_init(&job->reread, 0);
 	if (job->rereads > 0 && job->opts->progress != NULL)
@@ -963,8 +1576,12 @@ align(struct load_job *job, size_t nworkers, const struct usable *u,
 			nworkers, err))
 		goto out;
 	job->ds = &a->ds;
+	/* Parts that did not join were parsed whole: tasks anew. */
+	if (!make_read_tasks(job))
+		goto oom;
 	start_second_round(job);
-	pt_workers_run(nworkers, job->nfiles, fill_task, job);
+	pt_workers_run(nworkers, job->ntasks, fill_task, job);
+	reread_whole_after_parts(job);
 	if (job->rereads > 0 && opts->progress != NULL)
 		opts->progress(opts->progress_ctx, job->rereads, job->rereads);
 	for (size_t f = 0; f < job->nfiles; f++)
@@ -1055,7 +1672,8 @@ analyse(const struct pt_source *sources, size_t nsources,
 	struct parsed_file *files = NULL;
 	struct usable *usable = NULL;
 	size_t nusable = 0;
-	size_t nworkers = worker_count(opts, nsources);
+	/* Workers for as many tasks as there may be: a file may be split. */
+	size_t nworkers = worker_count(opts, SIZE_MAX);
 	struct load_job job = { .opts = opts, .nfiles = nsources };
 	atomic_init(&job.held, 0);
 	atomic_init(&job.done, 0);
@@ -1076,6 +1694,17 @@ analyse(const struct pt_source *sources, size_t nsources,
 		pt_diags_init(&files[i].diags);
 	}
 	job.files = files;
+	for (size_t i = 0; i < nsources; i++)
+		if ((nworkers > 1 || opts->split_part_bytes != 0) &&
+				!plan_parts(opts, &files[i], nworkers)) {
+			pt_error_set(err, 0, "out of memory");
+			goto out;
+		}
+	if (!make_read_tasks(&job)) {
+		pt_error_set(err, 0, "out of memory");
+		goto out;
+	}
+	nworkers = worker_count(opts, job.ntasks);
 	if (!load_job_init(&job, nworkers, err) ||
 			!read_all(&job, nworkers, a, err))
 		goto out;
@@ -1102,11 +1731,12 @@ out:
 	a->skipped_inputs += pt_diags_count(&a->diags, PT_SEV_ERROR);
 	if (files != NULL)
 		for (size_t i = 0; i < nsources; i++) {
-			pt_packed_rows_finish(&files[i].packed);
+			pt_packed_rows_finish(&files[i].rows.packed);
+			free(files[i].rows.hashes);
+			drop_parts(&job, &files[i]);
 			pt_parse_result_finish(&files[i].result);
 			pt_diags_finish(&files[i].diags);
 			free(files[i].slot);
-			free(files[i].hashes);
 		}
 	load_job_finish(&job, nworkers);
 	free(files);

@@ -23,7 +23,7 @@
 #define MAX_LINE 65536
 
 /* Out-of-range number warnings per file before only counting them. */
-#define MAX_NUMBER_DIAGS 20
+#define MAX_NUMBER_DIAGS PT_PARSE_NUMBER_DIAGS
 
 /* Backtracking budget per match; a well-formed line needs far less. */
 #define MATCH_LIMIT 1000000
@@ -209,6 +209,8 @@ struct state {
 	size_t max_snaps;       /* 0 = all; see pt_parse_stream_limit_snapshots */
 	bool dropping;          /* past max_snaps: lines of blocks not kept */
 	size_t empty_kept;      /* blocks without rows kept (with max_snaps) */
+	bool seen_header;       /* a column header was read */
+	struct pt_parse_seam seam;
 };
 
 const char *
@@ -847,6 +849,7 @@ static bool
 open_block(struct state *st, const char *s, size_t n)
 {
 	settle_layout(st);
+	st->seen_header = true;
 	struct pt_parse_result *out = st->out;
 	if (st->max_snaps != 0)
 		forget_empty_block(st);
@@ -1039,6 +1042,7 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	if (st->dropping)
 		return true;
 	if (b == NULL) {
+		st->seam.acted_before_header = true;
 		if (st->out->orphan_rows++ == 0)
 			pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line,
 				"pool rows before any column header ignored");
@@ -1159,6 +1163,8 @@ add_trunc(struct state *st)
 	forget_pending_block_lines(st);
 	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line,
 		"poolmon reported a truncated tag list (more tags than its buffer)");
+	if (!st->seen_header)
+		st->seam.acted_before_header = true;
 	if (b != NULL) {
 		b->truncated = true;
 		b->end_line = st->line;
@@ -1170,6 +1176,8 @@ add_total(struct state *st)
 {
 	struct pt_snapshot *b = current_block(st);
 	forget_pending_block_lines(st);
+	if (!st->seen_header)
+		st->seam.acted_before_header = true;
 	if (b != NULL) {
 		b->has_totals = true;
 		b->end_line = st->line;
@@ -1182,6 +1190,8 @@ add_junk(struct state *st)
 	struct pt_snapshot *b = current_block(st);
 	forget_pending_block_lines(st);
 	note_skipped(st);
+	if (!st->seen_header)
+		st->seam.junk_before_header = st->line;
 	if (b != NULL)
 		b->end_line = st->line;
 }
@@ -1598,10 +1608,34 @@ parse_last_line(struct pt_parse_stream *ps)
 	return handle_line(&ps->st, ps->pending, ps->plen);
 }
 
+/* What the end of a piece leaves for a next header. */
+static bool
+pending_at_end(const struct pt_parse_stream *ps)
+{
+	const struct pending *p = &ps->st.pend;
+	return ps->held_lfs > 0 || ps->overlong || ps->plen > 0 ||
+		p->summary.has_memory || p->summary.has_commit ||
+		p->title != NULL || p->stamp_kind != PT_STAMP_NONE;
+}
+
 bool
 pt_parse_stream_end(struct pt_parse_stream *ps, bool parse_rest)
 {
+	return pt_parse_stream_end_seam(ps, parse_rest, NULL);
+}
+
+bool
+pt_parse_stream_end_seam(struct pt_parse_stream *ps, bool parse_rest,
+		struct pt_parse_seam *seam)
+{
 	bool ok = true;
+	if (seam != NULL) {
+		*seam = ps->st.seam;
+		seam->pending_at_end = pending_at_end(ps);
+		seam->unwrapped_warned = ps->st.unwrapped_warned;
+		seam->number_diags = ps->st.number_diags;
+		seam->number_unreported = ps->st.number_unreported;
+	}
 	if (parse_rest) {
 		ok = parse_last_line(ps);
 		if (!ok)

@@ -100,12 +100,6 @@ parsed_finish(struct parsed *p)
 	free(p->rows);
 }
 
-static bool
-same_text(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 static void
 assert_same_row(const struct pt_row *a, const struct pt_row *b)
 {
@@ -114,7 +108,7 @@ assert_same_row(const struct pt_row *a, const struct pt_row *b)
 	ck_assert(a->allocs == b->allocs && a->frees == b->frees);
 	ck_assert(a->diff == b->diff && a->bytes == b->bytes);
 	ck_assert(a->per_alloc == b->per_alloc && a->line == b->line);
-	ck_assert(same_text(a->mapped, b->mapped));
+	ck_assert(pt_test_same_text(a->mapped, b->mapped));
 }
 
 static void
@@ -124,7 +118,7 @@ assert_same_snapshot(const struct pt_snapshot *a, const struct pt_snapshot *b)
 	ck_assert_int_eq(a->end_line, b->end_line);
 	ck_assert(a->layout == b->layout && a->has_mapped == b->has_mapped);
 	ck_assert(a->has_totals == b->has_totals && a->truncated == b->truncated);
-	ck_assert(a->loose == b->loose && same_text(a->title, b->title));
+	ck_assert(a->loose == b->loose && pt_test_same_text(a->title, b->title));
 	ck_assert(memcmp(&a->summary, &b->summary, sizeof(a->summary)) == 0);
 	ck_assert(a->stamp_kind == b->stamp_kind && a->stamp_ms == b->stamp_ms);
 	ck_assert_int_eq(a->stamp_line, b->stamp_line);
@@ -579,20 +573,8 @@ add_text(void *ctx, const char *name, char *raw, size_t len)
 static void
 assert_same_analysis(const struct pt_analysis *a, const struct pt_analysis *b)
 {
-	const struct pt_dataset *x = &a->ds, *y = &b->ds;
-	ck_assert_uint_eq(x->nsnap, y->nsnap);
-	ck_assert_uint_eq(x->nseries, y->nseries);
-	ck_assert_uint_eq(x->nepochs, y->nepochs);
-	size_t cells = x->nsnap * x->nseries;
-	ck_assert(memcmp(x->allocs32, y->allocs32, cells * 4) == 0);
-	ck_assert(memcmp(x->frees32, y->frees32, cells * 4) == 0);
-	ck_assert(memcmp(x->bytes, y->bytes, cells * 8) == 0);
-	ck_assert(memcmp(x->present, y->present,
-		x->nseries * pt_present_words(x->nsnap) * 8) == 0);
-	for (size_t s = 0; s < x->nseries; s++) {
-		ck_assert(memcmp(x->series[s].tag, y->series[s].tag, 4) == 0);
-		ck_assert(x->series[s].pool == y->series[s].pool);
-		ck_assert(same_text(x->series[s].mapped, y->series[s].mapped));
+	pt_test_assert_same_dataset(&a->ds, &b->ds);
+	for (size_t s = 0; s < a->ds.nseries; s++) {
 		ck_assert(a->scores[s].confidence == b->scores[s].confidence);
 		ck_assert(a->scores[s].allocs_last == b->scores[s].allocs_last);
 		ck_assert(a->scores[s].bytes_max == b->scores[s].bytes_max);
@@ -693,14 +675,6 @@ rewrite_after_first_read(void *ctx, size_t done, size_t total)
 	}
 }
 
-static void
-make_temp(char *path)
-{
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-}
-
 #define TWO_SNAPSHOTS "2026-11-02T08:00:00\n" H64 "\n" ROW_A "\n" ROW_B \
 	"\n2026-11-02T09:00:00\n" H64 "\n" ROW_A "\n" ROW_B "\n"
 
@@ -729,7 +703,7 @@ load_read_twice(const char *path, struct rewrite *r, struct pt_analysis *a,
 START_TEST(test_changed_between_reads)
 {
 	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	struct pt_analysis a;
 	struct pt_error err = {0};
 
@@ -784,7 +758,7 @@ assert_rewrite_refused(const char *path, const char *first,
 START_TEST(test_rewritten_same_length)
 {
 	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	/* Another Allocs value, then a renamed tag (a key the first read
 	 * never saw: once "out of memory while aligning snapshots"). */
 	assert_rewrite_refused(path, TWO_SNAPSHOTS, "2026-11-02T08:00:00\n" H64
@@ -822,7 +796,7 @@ assert_refused_between_reads(void (*between)(void *, size_t, size_t),
 		const char *says, const char *too)
 {
 	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	write_file(path, TWO_SNAPSHOTS, false);
 	struct pt_analysis a;
 	struct pt_error err = {0};
@@ -875,8 +849,8 @@ START_TEST(test_progress_of_second_read)
 {
 	char a[] = "/tmp/pooltrend-test-stream-XXXXXX";
 	char b[] = "/tmp/pooltrend-test-stream-XXXXXX";
-	make_temp(a);
-	make_temp(b);
+	pt_test_make_temp(a);
+	pt_test_make_temp(b);
 	write_file(a, TWO_SNAPSHOTS, false);
 	write_file(b, "2026-11-02T10:00:00\n" H64 "\n" ROW_A "\n", false);
 	struct progress_log log = { .n = 0 };
@@ -977,7 +951,7 @@ put_snapshot(char *t, int h, size_t first, size_t n)
 START_TEST(test_cell_limit_early)
 {
 	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	size_t cap = 100 * 1200 + 1000;
 	char *t = malloc(cap);
 	ck_assert_ptr_nonnull(t);
@@ -1015,7 +989,7 @@ END_TEST
 START_TEST(test_cell_limit_without_failed_file)
 {
 	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	char *t = malloc((size_t)2 << 20);
 	ck_assert_ptr_nonnull(t);
 	size_t k = 0;
@@ -1113,7 +1087,7 @@ START_TEST(test_endpoint_counters)
 	assert_endpoints(TESTDATA_DIR "/reboot-wrap/capture.txt");
 	assert_endpoints(TESTDATA_DIR "/demo");
 	char path[] = "/tmp/pooltrend-test-stream-XXXXXX";
-	make_temp(path);
+	pt_test_make_temp(path);
 	write_file(path, first_before_reboot, false);
 	assert_endpoints(path);
 	unlink(path);

@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 int
 pt_test_run(Suite *s)
@@ -69,4 +71,51 @@ pt_test_noise(unsigned i, unsigned salt)
 	x *= 0x5bd1e995u;
 	x ^= x >> 15;
 	return (double)(x % 2001) / 1000.0 - 1.0;
+}
+
+bool
+pt_test_same_text(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+void
+pt_test_make_temp(char *path)
+{
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+}
+
+void
+pt_test_assert_same_dataset(const struct pt_dataset *x,
+		const struct pt_dataset *y)
+{
+	ck_assert_uint_eq(x->nsnap, y->nsnap);
+	ck_assert_uint_eq(x->nseries, y->nseries);
+	ck_assert_uint_eq(x->nepochs, y->nepochs);
+	for (size_t i = 0; i < x->nsnap; i++) {
+		const struct pt_snapinfo *p = &x->snaps[i], *q = &y->snaps[i];
+		ck_assert(p->t_ms == q->t_ms && p->epoch == q->epoch);
+		ck_assert(pt_test_same_text(p->file, q->file));
+		ck_assert_int_eq(p->line, q->line);
+		ck_assert_uint_eq(p->nrows, q->nrows);
+		ck_assert(memcmp(&p->summary, &q->summary,
+			sizeof(p->summary)) == 0);
+	}
+	size_t cells = x->nsnap * x->nseries;
+	if (cells == 0)
+		return;   /* a failed run: nothing was allocated */
+	ck_assert(memcmp(x->allocs32, y->allocs32, cells * 4) == 0);
+	ck_assert(memcmp(x->frees32, y->frees32, cells * 4) == 0);
+	ck_assert(memcmp(x->bytes, y->bytes, cells * 8) == 0);
+	ck_assert(memcmp(x->present, y->present,
+		x->nseries * pt_present_words(x->nsnap) * 8) == 0);
+	for (size_t s = 0; s < x->nseries; s++) {
+		ck_assert(memcmp(x->series[s].tag, y->series[s].tag, 4) == 0);
+		ck_assert(x->series[s].pool == y->series[s].pool);
+		ck_assert(pt_test_same_text(x->series[s].mapped,
+			y->series[s].mapped));
+		ck_assert_uint_eq(x->series[s].wraps, y->series[s].wraps);
+	}
 }

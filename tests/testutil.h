@@ -3,6 +3,7 @@
 #define POOLTREND_TESTUTIL_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "pooltrend/analysis.h"
@@ -23,5 +24,18 @@ char *pt_test_slurp(const char *path, size_t *len);
  */
 void pt_test_analyse(struct pt_analysis *a,
 		const struct pt_timed_snapshot *timed, size_t n);
+
+/* Two strings both NULL or equal. */
+bool pt_test_same_text(const char *a, const char *b);
+
+/* A new empty file at path, a mkstemp template filled in. */
+void pt_test_make_temp(char *path);
+
+/*
+ * Two aligned datasets the same: snapshots (time, epoch, file, line, rows,
+ * summary), series (key, -g text, wraps) and every cell.
+ */
+void pt_test_assert_same_dataset(const struct pt_dataset *x,
+		const struct pt_dataset *y);
 
 #endif

@@ -52,6 +52,12 @@ struct pt_analysis_opts {
 	                                 twice; 0: every regular file is read
 	                                 twice (standard input, pipes and
 	                                 FIFOs, even by path, never are) */
+	uint64_t split_part_bytes;    /* hidden, for tests: cut every regular
+	                                 file of at least two parts' worth into
+	                                 parts of about this many bytes, parsed
+	                                 apart (see analysis.c), whatever the
+	                                 threads; 0: only large files, by the
+	                                 number of threads */
 	bool no_scores;               /* leave scores NULL: diff needs no verdicts,
 	                                 and scoring is most of the run time */
 	size_t threads;               /* worker threads; 0 = online CPUs */
@@ -78,6 +84,9 @@ struct pt_analysis {
 	size_t skipped_lines;
 	size_t skipped_inputs;        /* files, snapshots or rows left out; see --strict */
 	bool mixed_machines;          /* summaries disagree on physical memory */
+	size_t files_split;           /* parsed in parts on the workers */
+	size_t splits_undone;        /* parsed in parts that did not join,
+	                                 then whole (see analysis.c) */
 	size_t neg_fixed_rows;        /* rows with negative x86 prints reinterpreted */
 	const char *neg_fixed_first;  /* first file with one (valid during the run only) */
 	enum pt_time_source time_source; /* the source actually used */

@@ -179,6 +179,37 @@ bool pt_parse_stream_end(struct pt_parse_stream *ps, bool parse_rest);
 void pt_parse_stream_limit_snapshots(struct pt_parse_stream *ps, size_t max);
 
 /*
+ * How the parse of a piece of a text joins the parse of the text before
+ * it, for a caller that parses one large file in pieces (analysis.c): a
+ * fresh parser differs from one arriving with a snapshot open only in
+ * the lines before the first column header, and a piece must leave
+ * nothing for the next.  The piece joins exactly when acted_before_header
+ * and pending_at_end are false and the per-file message limits were not
+ * reached across the pieces (counts below).
+ */
+/* Out-of-range number warnings per file before they are only counted. */
+#define PT_PARSE_NUMBER_DIAGS 20
+
+struct pt_parse_seam {
+	bool acted_before_header;  /* a row, TOTAL or truncation line before
+	                              the first column header: an open
+	                              snapshot would have taken it */
+	long junk_before_header;   /* the last line skipped before the first
+	                              header (an open snapshot would end
+	                              there: its end_line), 0 if none */
+	bool pending_at_end;       /* a timestamp, summary or title line at
+	                              the end waits for a next header, or the
+	                              text ended in a line held for a Ctrl-Z */
+	bool unwrapped_warned;     /* the once-per-file modulo warning given */
+	size_t number_diags;       /* out-of-range number warnings given */
+	size_t number_unreported;  /* and only counted */
+};
+
+/* pt_parse_stream_end, also saying how the piece joins (seam filled). */
+bool pt_parse_stream_end_seam(struct pt_parse_stream *ps, bool parse_rest,
+		struct pt_parse_seam *seam);
+
+/*
  * Drop the rows of every snapshot (rows becomes NULL, nrows and the rest
  * stay, and so do the strings rows pointed to, such as -g texts), for
  * callers that copied the rows elsewhere and keep only the snapshots.  The

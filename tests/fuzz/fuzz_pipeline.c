@@ -25,6 +25,9 @@
  * report is written and checked the same way.  Checked (abort on violation): the JSON parses with
  * cJSON and is valid UTF-8, the text holds no ESC and no control byte
  * other than LF, scores are in range, diagnostics hold no control bytes.
+ * The first input is also written to a file and loaded whole and in parts
+ * (opts.split_part_bytes from byte 4): both loads must give the same
+ * messages, lines, snapshots and cells, or the same error.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -327,6 +331,67 @@ check_show(const struct pt_analysis *a)
 	}
 }
 
+static void
+check_same_load(const struct pt_analysis *a, const struct pt_analysis *b)
+{
+	if (a->diags.len != b->diags.len || a->diags.dropped != b->diags.dropped)
+		fail("split load: other messages");
+	for (size_t i = 0; i < a->diags.len; i++)
+		if (a->diags.items[i].line != b->diags.items[i].line ||
+				a->diags.items[i].severity != b->diags.items[i].severity ||
+				strcmp(a->diags.items[i].msg, b->diags.items[i].msg) != 0)
+			fail("split load: another message");
+	const struct pt_dataset *x = &a->ds, *y = &b->ds;
+	if (x->nsnap != y->nsnap || x->nseries != y->nseries ||
+			a->rows != b->rows || a->skipped_lines != b->skipped_lines ||
+			a->skipped_inputs != b->skipped_inputs)
+		fail("split load: other counts");
+	for (size_t i = 0; i < x->nsnap; i++)
+		if (x->snaps[i].line != y->snaps[i].line ||
+				x->snaps[i].t_ms != y->snaps[i].t_ms)
+			fail("split load: a snapshot moved");
+	size_t cells = x->nsnap * x->nseries;
+	if (cells > 0 && (memcmp(x->bytes, y->bytes, cells * 8) != 0 ||
+			memcmp(x->allocs32, y->allocs32, cells * 4) != 0))
+		fail("split load: other cells");
+}
+
+/* The text as a file, loaded whole and cut into parts of part bytes. */
+static void
+check_split(const struct pt_input_text *in, const struct pt_analysis_opts *o,
+		uint64_t part)
+{
+	/* Unlinked at once, opened through /proc: nothing is left behind. */
+	static char path[32];
+	static int fd = -1;
+	if (fd < 0) {
+		char tmp[] = "/tmp/fuzz-pipeline-split-XXXXXX";
+		if ((fd = mkstemp(tmp)) < 0)
+			return;
+		unlink(tmp);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	}
+	if (ftruncate(fd, 0) != 0 ||
+			pwrite(fd, in->data, in->len, 0) != (ssize_t)in->len)
+		return;
+	const char *operands[] = { path };
+	struct pt_analysis_opts w = *o, p = *o;
+	w.threads = 1;
+	p.threads = 2;
+	p.split_part_bytes = part;
+	p.max_held_bytes = part & 1 ? 0 : p.max_held_bytes;
+	struct pt_analysis a, b;
+	struct pt_error ea = {0}, eb = {0};
+	bool oka = pt_analysis_load(operands, 1, &w, &a, &ea);
+	bool okb = pt_analysis_load(operands, 1, &p, &b, &eb);
+	if (oka != okb || (!oka && strcmp(ea.msg, eb.msg) != 0))
+		fail("split load: another outcome");
+	if (oka)
+		check_same_load(&a, &b);
+	pt_analysis_finish(&a);
+	pt_analysis_finish(&b);
+}
+
 /* Split body into at most MAX_INPUTS pieces at the separator. */
 static size_t
 split(const uint8_t *body, size_t len, struct pt_input_text *in)
@@ -442,5 +507,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* finish is documented as required after a failed run too. */
 	pt_analysis_finish(&a);
 	check_diff(in, n, &ao, &ro, opt[1]);
+	check_split(&in[0], &ao, 16 + (uint64_t)opt[4] * 7);
 	return 0;
 }
