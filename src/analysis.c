@@ -1250,8 +1250,7 @@ join_diags(struct parsed_file *pf)
 		for (size_t i = 0; i < pt->diags.len; i++)
 			if (pt->diags.items[i].line > 0)
 				pt->diags.items[i].line += pt->line_base;
-		move_diags(&pf->diags, &pt->diags);
-		pt_diags_init(&pt->diags);
+		pt_diags_move(&pf->diags, &pt->diags);
 	}
 }
 
@@ -1435,6 +1434,7 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 		 * warnings would be past PT_DIAGS_MAX, so only counted. */
 		a->skipped_inputs += r->empty_dropped;
 		a->diags.dropped += r->empty_dropped;
+		a->diags.added[PT_SEV_WARNING] += r->empty_dropped;
 	}
 	*out = u;
 	*nout = n;
