@@ -326,6 +326,19 @@ seek_part(struct pass *ps, struct pt_source_reader *rd)
 {
 	if (ps->part == NULL || ps->part->begin == 0)
 		return true;
+	/*
+	 * The plan cut right after an LF.  A file rewritten since may have
+	 * none there, or a CR before it that the whole file's decoder would
+	 * fold into the part's first LF: such a part is not joined.
+	 */
+	unsigned char before = 0;
+	if (pread(rd->fd, &before, 1, (off_t)(ps->part->begin - 1)) != 1 ||
+			before != '\n') {
+		pt_error_set(&ps->err, 0, "the cut is not after a line end");
+		ps->read_failed = true;
+		pt_source_close(rd);
+		return false;
+	}
 	if (lseek(rd->fd, (off_t)ps->part->begin, SEEK_SET) < 0) {
 		pt_error_set(&ps->err, 0, "cannot seek: %s", strerror(errno));
 		ps->read_failed = true;
@@ -1112,6 +1125,12 @@ static bool
 parts_join(const struct parsed_file *pf)
 {
 	size_t empty = 0, numbers = 0, unwrapped = 0, nsnaps = 0;
+	/* The later parts were read as bytes, which is right only when the
+	 * first found no UTF-16 BOM (the file may have been re-saved as
+	 * UTF-16 since the plan looked). */
+	enum pt_encoding enc = pf->parts[0].dec.encoding;
+	if (enc != PT_ENC_BYTES && enc != PT_ENC_UTF8_BOM)
+		return false;
 	for (size_t p = 0; p < pf->nparts; p++) {
 		const struct part *pt = &pf->parts[p];
 		const struct pt_parse_result *r = &pt->result;

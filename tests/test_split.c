@@ -7,6 +7,7 @@
  * snapshot; cuts that do not join must fall back to the whole parse.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -687,6 +688,112 @@ START_TEST(test_grown_between_reads)
 }
 END_TEST
 
+/* Rewrites path with text once the first input is done (one thread: the
+ * second input's parts, planned already, are read after that). */
+static void
+rewrite_after_first_input(void *ctx, size_t done, size_t total)
+{
+	(void)total;
+	struct rewrite *r = ctx;
+	if (done == 1 && r->text != NULL) {
+		write_all(r->path, r->text->s, r->text->len);
+		r->text = NULL;
+	}
+}
+
+/*
+ * A second input planned as before and rewritten as after before its
+ * parts are read loads as after loads whole: the parts must see for
+ * themselves that the plan no longer fits.
+ */
+static void
+assert_rewritten_after_plan_loads_whole(const struct buf *before,
+		const struct buf *after)
+{
+	char first[] = "/tmp/pooltrend-test-split-XXXXXX";
+	char second[] = "/tmp/pooltrend-test-split-XXXXXX";
+	pt_test_make_temp(first);
+	pt_test_make_temp(second);
+	struct buf head = appended_log(V_STAMP, 1);
+	write_all(first, head.s, head.len);
+	write_all(second, before->s, before->len);
+	const char *operands[] = { first, second };
+	struct rewrite r = { second, after };
+	struct pt_analysis_opts o;
+	pt_analysis_opts_init(&o);
+	o.threads = 1;
+	o.split_part_bytes = 200;
+	o.progress = rewrite_after_first_input;
+	o.progress_ctx = &r;
+	struct pt_analysis split, whole;
+	struct pt_error err = {0};
+	struct stat planned;
+	ck_assert_int_eq(stat(second, &planned), 0);
+	ck_assert_msg(pt_analysis_run(operands, 2, &o, &split, &err), "%s",
+		err.msg);
+	ck_assert_ptr_null(r.text);
+	/* The times the first run read (listed before the rewrite). */
+	struct timespec times[2] = { planned.st_atim, planned.st_mtim };
+	ck_assert_int_eq(utimensat(AT_FDCWD, second, times, 0), 0);
+	o.split_part_bytes = 0;
+	o.progress = NULL;
+	ck_assert_msg(pt_analysis_run(operands, 2, &o, &whole, &err), "%s",
+		err.msg);
+	ck_assert_uint_gt(split.splits_undone, 0);
+	assert_same_analysis(&whole, &split);
+	pt_analysis_finish(&split);
+	pt_analysis_finish(&whole);
+	free(head.s);
+	unlink(first);
+	unlink(second);
+}
+
+/* Re-saved as UTF-16 (PowerShell) after the plan: the later parts would
+ * read UTF-16 as bytes. */
+START_TEST(test_resaved_as_utf16_after_plan)
+{
+	struct buf b = appended_log(V_STAMP | V_SUMMARY, 12);
+	struct buf u = { NULL, 0, 0 };
+	u.cap = 2 + 2 * b.len;
+	u.s = malloc(u.cap);
+	ck_assert_ptr_nonnull(u.s);
+	u.s[0] = (char)0xFF;
+	u.s[1] = (char)0xFE;
+	for (size_t i = 0; i < b.len; i++) {
+		u.s[2 + 2 * i] = b.s[i];
+		u.s[3 + 2 * i] = 0;
+	}
+	u.len = u.cap;
+	assert_rewritten_after_plan_loads_whole(&b, &u);
+	free(b.s);
+	free(u.s);
+}
+END_TEST
+
+/* A line end before a cut turned into CR LF after the plan, same length:
+ * the CR would have folded the part's first LF into its line. */
+START_TEST(test_cr_before_cut_after_plan)
+{
+	struct buf b = { NULL, 0, 0 };
+	for (int i = 0; i < 12; i++) {
+		put(&b, "junk %d\n \n", i);
+		struct buf one = appended_log(V_SUMMARY, 1);
+		for (char *line = strtok(one.s, "\n"); line != NULL;
+				line = strtok(NULL, "\n"))
+			put(&b, "%s\n", line);
+		free(one.s);
+	}
+	struct buf c = { malloc(b.len + 1), b.len, b.len + 1 };
+	ck_assert_ptr_nonnull(c.s);
+	memcpy(c.s, b.s, b.len + 1);
+	for (char *p = c.s; (p = strstr(p, "\n \n")) != NULL; p += 3)
+		memcpy(p, "\r\n\n", 3);
+	assert_rewritten_after_plan_loads_whole(&b, &c);
+	free(b.s);
+	free(c.s);
+}
+END_TEST
+
 struct progress_log {
 	char text[4096];
 	size_t len;
@@ -751,6 +858,8 @@ split_suite(void)
 	tcase_add_test(tc, test_changed_between_reads);
 	tcase_add_test(tc, test_grown_between_reads);
 	tcase_add_test(tc, test_progress_counts_files);
+	tcase_add_test(tc, test_resaved_as_utf16_after_plan);
+	tcase_add_test(tc, test_cr_before_cut_after_plan);
 	suite_add_tcase(s, tc);
 	return s;
 }
