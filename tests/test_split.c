@@ -599,16 +599,18 @@ END_TEST
 
 /* ---- a file that changes between the two reads ---- */
 
+/* Rewrites path with text once `after` inputs are read (0: all). */
 struct rewrite {
 	const char *path;
 	const struct buf *text;
+	size_t after;
 };
 
 static void
-rewrite_after_first_read(void *ctx, size_t done, size_t total)
+rewrite_when_read(void *ctx, size_t done, size_t total)
 {
 	struct rewrite *r = ctx;
-	if (done == total && r->text != NULL) {
+	if (done == (r->after ? r->after : total) && r->text != NULL) {
 		write_all(r->path, r->text->s, r->text->len);
 		r->text = NULL;
 	}
@@ -622,13 +624,13 @@ load_rewritten(const char *path, const struct buf *before,
 		struct pt_error *err)
 {
 	write_all(path, before->s, before->len);
-	struct rewrite r = { path, between };
+	struct rewrite r = { path, between, 0 };
 	struct pt_analysis_opts o;
 	pt_analysis_opts_init(&o);
 	o.max_held_bytes = 0;
 	o.threads = 2;
 	o.split_part_bytes = split;
-	o.progress = rewrite_after_first_read;
+	o.progress = rewrite_when_read;
 	o.progress_ctx = &r;
 	return run(path, &o, a, err);
 }
@@ -688,19 +690,6 @@ START_TEST(test_grown_between_reads)
 }
 END_TEST
 
-/* Rewrites path with text once the first input is done (one thread: the
- * second input's parts, planned already, are read after that). */
-static void
-rewrite_after_first_input(void *ctx, size_t done, size_t total)
-{
-	(void)total;
-	struct rewrite *r = ctx;
-	if (done == 1 && r->text != NULL) {
-		write_all(r->path, r->text->s, r->text->len);
-		r->text = NULL;
-	}
-}
-
 /*
  * A second input planned as before and rewritten as after before its
  * parts are read loads as after loads whole: the parts must see for
@@ -718,12 +707,14 @@ assert_rewritten_after_plan_loads_whole(const struct buf *before,
 	write_all(first, head.s, head.len);
 	write_all(second, before->s, before->len);
 	const char *operands[] = { first, second };
-	struct rewrite r = { second, after };
+	/* One thread: the second input's parts, planned already, are read
+	 * after the first input is done. */
+	struct rewrite r = { second, after, 1 };
 	struct pt_analysis_opts o;
 	pt_analysis_opts_init(&o);
 	o.threads = 1;
 	o.split_part_bytes = 200;
-	o.progress = rewrite_after_first_input;
+	o.progress = rewrite_when_read;
 	o.progress_ctx = &r;
 	struct pt_analysis split, whole;
 	struct pt_error err = {0};
