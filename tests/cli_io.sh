@@ -120,6 +120,12 @@ refused() {
 refused "-o over the input" -o "$first" "$first"
 refused "-o over a file of an input directory" -o "$first" "$work/set"
 refused "-o over a link to an input" -o "$work/link-to-input" "$work/set"
+mkdir "$work/set2"
+cp "$first" "$work/elsewhere.txt"
+ln -s "$work/elsewhere.txt" "$work/set2/linked.txt"
+sum_elsewhere=$(cksum < "$work/elsewhere.txt")
+refused "-o over a link of an input directory" -o "$work/set2/linked.txt" "$work/set2"
+[ "$(cksum < "$work/elsewhere.txt")" = "$sum_elsewhere" ] || fail "a linked input was written over"
 refused "-o over the baseline" --baseline "$work/base.json" -o "$work/base.json" "$work/set"
 refused "-o over the pooltag file" --pooltag "$work/tags.txt" -o "$work/tags.txt" "$work/set"
 refused "--svg over an input" show Drsd --svg "$first" "$work/set"

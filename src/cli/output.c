@@ -6,14 +6,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "pooltrend/text.h"
 
 bool
 names_stdout(const char *path)
@@ -47,21 +45,31 @@ same_file(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
+/* Whether the directory named path is dir. */
+static bool
+is_dir(const char *path, const struct stat *dir)
+{
+	struct stat st;
+	return path != NULL && stat(path, &st) == 0 && same_file(&st, dir);
+}
+
 /*
- * Whether the existing file out (stat *st) is in directory dir: directly,
- * or at any depth when the directory is read recursively.
+ * Whether the existing file out is in directory dir: directly, under the
+ * name given (a link in dir is read as the file it points to) or the
+ * name it resolves to, or at any depth when dir is read recursively.
  */
 static bool
 inside(const char *out, const struct stat *dir, bool recursive)
 {
-	char *real = realpath(out, NULL);
+	char *given = parent_of(out);
+	bool found = is_dir(given, dir);
+	free(given);
+	char *real = found ? NULL : realpath(out, NULL);
 	if (real == NULL)
-		return false;
-	bool found = false;
+		return found;
 	char *p = parent_of(real);
 	while (p != NULL && !found) {
-		struct stat st;
-		found = stat(p, &st) == 0 && same_file(&st, dir);
+		found = is_dir(p, dir);
 		if (!recursive || strcmp(p, "/") == 0)
 			break;
 		char *up = parent_of(p);
