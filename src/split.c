@@ -98,16 +98,76 @@ line_before(const unsigned char *buf, size_t pos, size_t floor)
 	return i > floor && buf[i - 1] == '\n' ? i : SIZE_MAX;
 }
 
-/* Move back from the header at pos over the lines its snapshot begins
- * with; SIZE_MAX when they reach floor (the start is not known). */
-static size_t
-snapshot_start(const unsigned char *buf, size_t pos, size_t floor)
+/*
+ * Whether a line looks like it belongs to the snapshot before: a row or
+ * a Total line, i.e. at least three blank-separated tokens of digits.
+ * Other lines (a command echo, a note a collector wrote) act on no
+ * snapshot: the parser skips them, and a timestamp before them still
+ * waits for the next header, so they go with the snapshot after.  A
+ * guess wrong either way only costs speed: the seams decide the join.
+ */
+static bool
+looks_like_row(const unsigned char *s, size_t n)
 {
+	int numbers = 0;
+	size_t i = 0;
+	while (i < n && numbers < 3) {
+		while (i < n && is_blank(s[i]))
+			i++;
+		size_t start = i;
+		bool digits = true;
+		while (i < n && !is_blank(s[i])) {
+			digits = digits && s[i] >= '0' && s[i] <= '9';
+			i++;
+		}
+		numbers += i > start && digits;
+	}
+	return numbers >= 3;
+}
+
+/* Whether the line at s (n bytes, no line end) ends the walk back from a
+ * header: it is part of the snapshot before, or the decoder may not see
+ * it as one line (a CR, a Ctrl-Z). */
+static bool
+stops_walk(const unsigned char *s, size_t n)
+{
+	return looks_like_row(s, n) || looks_like_header(s, n) ||
+		memchr(s, '\r', n) != NULL || memchr(s, CTRL_Z, n) != NULL;
+}
+
+/*
+ * Move back from the header at pos over the lines its snapshot begins
+ * with; SIZE_MAX when they reach floor (the start is not known).  Then on
+ * over the lines between snapshots (a command echo between a timestamp
+ * and the header would otherwise leave the timestamp pending in the part
+ * before, and the parts would not join), as far as the last line of the
+ * snapshot before; when that is not in sight, the start found first.
+ */
+static size_t
+snapshot_start(const unsigned char *buf, size_t pos, size_t floor,
+		bool at_cut)
+{
+	size_t start = pos;
 	for (;;) {
-		size_t prev = line_before(buf, pos, floor);
+		size_t prev = line_before(buf, start, floor);
 		if (prev == SIZE_MAX)
 			return SIZE_MAX;
 		if (!may_begin_snapshot(buf + prev, line_body(buf + prev,
+				start - 1 - prev)))
+			break;
+		start = prev;
+	}
+	for (pos = start;;) {
+		size_t prev = line_before(buf, pos, floor);
+		/* buf starting at the last cut, its first line is seen whole:
+		 * when it too lies between snapshots, the stretch from the
+		 * last cut on belongs to this snapshot (0: no cut here). */
+		if (prev == SIZE_MAX && at_cut && floor == 0 && pos > 0 &&
+				buf[pos - 1] == '\n')
+			return stops_walk(buf, line_body(buf, pos - 1)) ? pos : 0;
+		if (prev == SIZE_MAX)
+			return start;
+		if (stops_walk(buf + prev, line_body(buf + prev,
 				pos - 1 - prev)))
 			return pos;
 		pos = prev;
@@ -116,7 +176,7 @@ snapshot_start(const unsigned char *buf, size_t pos, size_t floor)
 
 bool
 pt_split_cut_in(const unsigned char *buf, size_t len, size_t from,
-		size_t *cut)
+		bool at_cut, size_t *cut)
 {
 	size_t floor = from > PT_SPLIT_BACK ? from - PT_SPLIT_BACK : 0;
 	/* The first line starting at or after from. */
@@ -134,7 +194,7 @@ pt_split_cut_in(const unsigned char *buf, size_t len, size_t from,
 		size_t end = (size_t)(nl - buf);
 		if (pos > 0 && looks_like_header(buf + pos,
 				line_body(buf + pos, end - pos))) {
-			size_t start = snapshot_start(buf, pos, floor);
+			size_t start = snapshot_start(buf, pos, floor, at_cut);
 			if (start != SIZE_MAX && start > 0 &&
 					!after_ctrl_z(buf, start)) {
 				*cut = start;
@@ -192,7 +252,8 @@ cut_near(int fd, uint64_t size, uint64_t target, uint64_t last,
 		if (!read_at(fd, from, buf, (size_t)(t - from) + PT_SPLIT_STEP,
 				&got))
 			return false;
-		if (pt_split_cut_in(buf, got, (size_t)(t - from), &at)) {
+		if (pt_split_cut_in(buf, got, (size_t)(t - from), from == last,
+				&at)) {
 			if (from + at > last && from + at < size)
 				*cut = from + at;
 			return true;

@@ -33,10 +33,12 @@
  * snapshot whose header is the first header line starting at or after
  * from.  The cut is a line start preceded by LF, after from - PT_SPLIT_BACK
  * at most (never 0), and the line before it does not end in a Ctrl-Z
- * (which only the end of the input drops).  False when there is none.
+ * (which only the end of the input drops).  at_cut: buf starts at the
+ * previous cut (or the file's start), so a snapshot whose lines before
+ * its header reach back there is not cut at.  False when there is none.
  */
 bool pt_split_cut_in(const unsigned char *buf, size_t len, size_t from,
-		size_t *cut);
+		bool at_cut, size_t *cut);
 
 /*
  * Cuts of the regular file open as fd, size bytes long, into pieces of

@@ -63,6 +63,7 @@ enum {
 	V_BLANKS = 1 << 14,   /* blank lines between snapshots */
 	V_TABS = 1 << 15,     /* TAB-separated summary lines (realdump 19) */
 	V_LONG = 1 << 16,     /* a line over 64 KiB now and then (skipped) */
+	V_ECHO = 1 << 17,     /* a collector's command echo after the stamp */
 };
 
 #define H64 " Tag  Type     Allocs            Frees               Diff" \
@@ -110,6 +111,8 @@ put_snapshot(struct buf *b, unsigned v, int i, int n)
 		put(b, "%s!LogType=poolsnap%s!ComputerName=HOST%s", nl, nl, nl);
 	if (v & V_STAMP)
 		put(b, "2026-11-02T%02d:%02d:00%s", 8 + i / 60, i % 60, nl);
+	if (v & V_ECHO)
+		put(b, "C:\\>poolmon -b -r -n log%s", nl);
 	if (v & V_RULE)
 		put(b, " ------------------------------%s"
 			" System pool information%s", nl, nl);
@@ -271,15 +274,44 @@ check_variant(unsigned v, int n, const struct pt_analysis_opts *o)
 
 /* ---- the cut finder ---- */
 
+/* The cut in text, which starts at the last cut when at_cut. */
 static size_t
-cut_in(const char *text, size_t from)
+cut_in_at(const char *text, size_t from, bool at_cut)
 {
 	size_t cut;
 	if (!pt_split_cut_in((const unsigned char *)text, strlen(text), from,
-			&cut))
+			at_cut, &cut))
 		return SIZE_MAX;
 	return cut;
 }
+
+static size_t
+cut_in(const char *text, size_t from)
+{
+	return cut_in_at(text, from, false);
+}
+
+/* Lines between snapshots (a command echo after the timestamp) go with
+ * the snapshot after, back to the last row of the one before; when they
+ * reach back to the last cut, there is no cut at that header. */
+START_TEST(test_cut_goes_back_over_lines_between_snapshots)
+{
+	const char *t = "x\n Abcd Nonp 1 1 0 0 0\n2026-11-02T08:00:00\n"
+		"C:\\>poolmon -b -r -n log\n\n" H64 "\n Abcd Nonp 2 1 1 64 64\n"
+		"2026-11-02T08:15:00\nC:\\>poolmon -b -r -n log\n\n" H64 "\n";
+	size_t first_row_end = (size_t)(strstr(t, " 0 0 0\n") - t) + 7;
+	ck_assert_uint_eq(cut_in_at(t, 3, false), first_row_end);
+	ck_assert_uint_eq(cut_in_at(t, 3, true), first_row_end);
+	/* From the last cut: the first snapshot's lines reach back to it,
+	 * so the next header is the one cut at. */
+	const char *u = t + first_row_end;
+	size_t second_row_end = (size_t)(strstr(u, " 64 64\n") - u) + 7;
+	ck_assert_uint_eq(cut_in_at(u, 0, true), second_row_end);
+	/* Not known to start at a cut: the start found before the echo. */
+	size_t echo_end = (size_t)(strstr(u, "log\n") - u) + 4;
+	ck_assert_uint_eq(cut_in_at(u, 0, false), echo_end);
+}
+END_TEST
 
 START_TEST(test_cut_goes_back_over_snapshot_start)
 {
@@ -454,6 +486,7 @@ START_TEST(test_variants_join)
 		V_CRLF | V_SUMMARY | V_STAMP | V_MAPPED | V_REBOOT | V_CTRL_Z,
 		V_CRLF | V_X86 | V_JUNK | V_EMPTY | V_DUP | V_BLANKS,
 		V_STAMP | V_RULE | V_SUMMARY | V_BAD | V_WRAP_ONCE,
+		V_STAMP | V_ECHO | V_SUMMARY, V_CRLF | V_STAMP | V_ECHO,
 	};
 	struct pt_analysis_opts o;
 	pt_analysis_opts_init(&o);
@@ -486,8 +519,9 @@ START_TEST(test_seams_that_do_not_join)
 	write_all(path, w.s, w.len);
 	t = assert_splits_same(path, &o, many_sizes);
 	ck_assert_uint_gt(t.undone, 0);
-	/* Rows under a header cut off by a junk line between the stamp and
-	 * the header: the stamp stays pending in the part before. */
+	/* A junk line between the stamp and the header used to leave the
+	 * stamp pending in the part before (no join); the cut now goes back
+	 * to the last row, and the parts join. */
 	free(w.s);
 	w = (struct buf){ NULL, 0, 0 };
 	for (int i = 0; i < 20; i++) {
@@ -497,7 +531,8 @@ START_TEST(test_seams_that_do_not_join)
 	}
 	write_all(path, w.s, w.len);
 	t = assert_splits_same(path, &o, many_sizes);
-	ck_assert_uint_gt(t.undone, 0);
+	ck_assert_uint_gt(t.split, 0);
+	ck_assert_uint_eq(t.undone, 0);
 	/* A line that looks like a header to the cut finder but is not one,
 	 * among a snapshot's rows: the part after it starts with rows. */
 	free(w.s);
@@ -762,16 +797,18 @@ START_TEST(test_resaved_as_utf16_after_plan)
 END_TEST
 
 /* A line end before a cut turned into CR LF after the plan, same length:
- * the CR would have folded the part's first LF into its line. */
+ * the CR would have folded the part's first LF into its line.  Each
+ * snapshot ends in a row and a line of one blank; the cuts fall after the
+ * row, and " \n" after it becomes "\r\n" + an empty line. */
 START_TEST(test_cr_before_cut_after_plan)
 {
 	struct buf b = { NULL, 0, 0 };
 	for (int i = 0; i < 12; i++) {
-		put(&b, "junk %d\n \n", i);
 		struct buf one = appended_log(V_SUMMARY, 1);
 		for (char *line = strtok(one.s, "\n"); line != NULL;
 				line = strtok(NULL, "\n"))
 			put(&b, "%s\n", line);
+		put(&b, " \n");
 		free(one.s);
 	}
 	struct buf c = { malloc(b.len + 1), b.len, b.len + 1 };
@@ -838,6 +875,7 @@ split_suite(void)
 	TCase *tc = tcase_create("split");
 	tcase_set_timeout(tc, 100);
 	tcase_add_test(tc, test_cut_goes_back_over_snapshot_start);
+	tcase_add_test(tc, test_cut_goes_back_over_lines_between_snapshots);
 	tcase_add_test(tc, test_utf16_not_cut);
 	tcase_add_test(tc, test_cut_far_from_target);
 	tcase_add_test(tc, test_seam);
