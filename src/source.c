@@ -299,6 +299,13 @@ expand_path(const char *op, struct pt_source_list *l,
 	}
 	if (S_ISDIR(st.st_mode))
 		return expand_directory(op, l, diags, err);
+	/* /dev/zero would be read for ever; pipes and FIFOs end when their
+	 * writer does. */
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		pt_diags_add(diags, PT_SEV_ERROR, op, 0,
+				"a device, not a file: not read");
+		return true;
+	}
 	if (S_ISREG(st.st_mode) && !is_readable_file(op, &e)) {
 		pt_diags_add(diags, PT_SEV_ERROR, op, 0, "cannot open: %s",
 				strerror(e));

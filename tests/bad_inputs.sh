@@ -442,6 +442,19 @@ else
 	skip fifo "mkfifo failed here"
 fi
 
+# --- a device given by name ---------------------------------------------
+# /dev/zero never ends: it is reported and not read, never a hang.
+if [ -c /dev/zero ]; then
+	pt device /dev/zero good.log
+	no_crash device; expect_rc device 0
+	expect_err device 'pooltrend: /dev/zero: a device, not a file: not read'
+	expect_good_report device
+	pt device-alone /dev/zero
+	no_crash device-alone; expect_rc device-alone 3
+else
+	skip device "no /dev/zero here"
+fi
+
 # --- --strict (PENDING: being added by another engineer) -----------------
 # Any skipped input (unreadable file, file without snapshots, skipped
 # lines) makes the run exit 3.  Enforced once --help lists --strict.
