@@ -758,14 +758,22 @@ START_TEST(test_load_index_follows_busy_tags)
 }
 END_TEST
 
-START_TEST(test_quiet_shift_on_machine_ramp_is_load)
+/*
+ * A one-time shift in a quiet tag that holds 15% more with every unit of
+ * the machine's load: the ramp keeps both of its levels climbing.
+ */
+static void
+shift_on_machine_ramp(double y[MN])
 {
-	/* A one-time shift in a tag that holds 15% more with every unit of
-	 * the machine's load: the ramp keeps both of its levels climbing. */
-	double y[MN];
 	for (unsigned i = 0; i < MN; i++)
 		y[i] = 64 * 400 * (i >= 40 ? 1.3 : 1) *
 			(1 + 0.15 * (machine_load_at(i) - 1)) + 300 * noise(i);
+}
+
+START_TEST(test_quiet_shift_on_machine_ramp_is_load)
+{
+	double y[MN];
+	shift_on_machine_ramp(y);
 	struct pt_score alone, sc = tag_on_ramp(y, 0, &alone);
 	ck_assert_int_eq(alone.verdict, PT_VERDICT_LIKELY);
 	ck_assert(!alone.machine_load_adjusted);
@@ -785,9 +793,7 @@ START_TEST(test_truncated_file_keeps_machine_load)
 	 * still read against the machine's load.
 	 */
 	double y[MN];
-	for (unsigned i = 0; i < MN; i++)
-		y[i] = 64 * 400 * (i >= 40 ? 1.3 : 1) *
-			(1 + 0.15 * (machine_load_at(i) - 1)) + 300 * noise(i);
+	shift_on_machine_ramp(y);
 	truncated_at = 60;
 	struct ramp_machine *m = ramp_machine_build(y, 0, BUSY);
 	struct pt_load *load = pt_load_create(&m->ds);
