@@ -729,24 +729,6 @@ machine_adjusted(const struct epoch_view *v, double *work, double *adj,
 enum slope_result { SLOPE_OK, SLOPE_NONE, SLOPE_OOM };
 
 /*
- * Median of v[0..n), n > 0, as pt_median_inplace gives it.  Times come in
- * order, and then the middle is read off without a selection; work (n
- * doubles) is only used when they do not.
- */
-static double
-median_of_times(const double *v, size_t n, double *work)
-{
-	bool ordered = true;
-	for (size_t i = 1; i < n; i++)
-		ordered &= v[i - 1] <= v[i];
-	if (!ordered) {
-		memcpy(work, v, n * sizeof(double));
-		return pt_median_inplace(work, n);
-	}
-	return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/*
  * Medians of about HALF_GROUPS consecutive groups of v (times in gt,
  * values in gy); work holds v->n doubles.  Returns the number of groups.
  */
@@ -755,17 +737,7 @@ group_medians(const struct epoch_view *v, double *work, double *gt,
 		double *gy)
 {
 	size_t k = v->n < HALF_GROUPS ? v->n : HALF_GROUPS;
-	size_t m = 0;
-	for (size_t g = 0; g < k; g++) {
-		size_t lo = g * v->n / k, hi = (g + 1) * v->n / k;
-		if (hi == lo)
-			continue;
-		memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
-		gy[m] = pt_median_inplace(work, hi - lo);
-		gt[m] = median_of_times(v->t + lo, hi - lo, work);
-		m++;
-	}
-	return m;
+	return pt_block_medians(v->t, v->y, v->n, k, gt, gy, work);
 }
 
 /* Theil-Sen slope over m group medians (times gt, values gy). */

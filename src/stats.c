@@ -2283,6 +2283,41 @@ pt_theil_sen(const double *t, const double *y, size_t n, double conf,
 	return true;
 }
 
+/*
+ * Median of v[0..n), n > 0, as pt_median_inplace gives it.  Times come in
+ * order, and then the middle is read off without a selection; work (n
+ * doubles) is only used when they do not.
+ */
+static double
+median_of_times(const double *v, size_t n, double *work)
+{
+	bool ordered = true;
+	for (size_t i = 1; i < n; i++)
+		ordered &= v[i - 1] <= v[i];
+	if (!ordered) {
+		memcpy(work, v, n * sizeof(double));
+		return pt_median_inplace(work, n);
+	}
+	return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+size_t
+pt_block_medians(const double *t, const double *y, size_t n, size_t k,
+		double *bt, double *by, double *work)
+{
+	size_t m = 0;
+	for (size_t g = 0; g < k; g++) {
+		size_t lo = g * n / k, hi = (g + 1) * n / k;
+		if (hi == lo)
+			continue;
+		memcpy(work, y + lo, (hi - lo) * sizeof(double));
+		by[m] = pt_median_inplace(work, hi - lo);
+		bt[m] = median_of_times(t + lo, hi - lo, work);
+		m++;
+	}
+	return m;
+}
+
 bool
 pt_theil_sen_blocked(const double *t, const double *y, size_t n,
 		size_t max_points, double conf, double *slope, double *lo,
@@ -2295,13 +2330,7 @@ pt_theil_sen_blocked(const double *t, const double *y, size_t n,
 	if (bt == NULL)
 		return false;
 	double *by = bt + k, *work = by + k;
-	for (size_t g = 0; g < k; g++) {
-		size_t from = g * n / k, to = (g + 1) * n / k;
-		memcpy(work, t + from, (to - from) * sizeof(*work));
-		bt[g] = pt_median_inplace(work, to - from);
-		memcpy(work, y + from, (to - from) * sizeof(*work));
-		by[g] = pt_median_inplace(work, to - from);
-	}
+	k = pt_block_medians(t, y, n, k, bt, by, work);
 	bool ok = pt_theil_sen(bt, by, k, conf, slope, lo, hi);
 	free(bt);
 	return ok;

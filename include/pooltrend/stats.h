@@ -78,6 +78,15 @@ bool pt_theil_sen(const double *t, const double *y, size_t n, double conf,
 		double *slope, double *lo, double *hi);
 
 /*
+ * The medians of k consecutive blocks [g n / k, (g + 1) n / k) of
+ * (t, y) into bt, by (times and values, each block's own median, as
+ * pt_median_inplace gives it); empty blocks (k > n) are skipped.  work
+ * holds the widest block.  Returns how many medians were written.
+ */
+size_t pt_block_medians(const double *t, const double *y, size_t n, size_t k,
+		double *bt, double *by, double *work);
+
+/*
  * pt_theil_sen over the medians of k = min(n, max_points) consecutive
  * blocks of about n/k samples each (block time: the median of its t,
  * block value: the median of its y), so that the search costs
