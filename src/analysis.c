@@ -1452,8 +1452,8 @@ collect_usable(struct parsed_file *files, size_t nfiles, struct usable **out,
 		/* Headers without rows the parser counted, not kept: their
 		 * warnings would be past PT_DIAGS_MAX, so only counted. */
 		a->skipped_inputs += r->empty_dropped;
-		a->diags.dropped += r->empty_dropped;
-		a->diags.added[PT_SEV_WARNING] += r->empty_dropped;
+		pt_diags_count_unstored(&a->diags, PT_SEV_WARNING,
+			r->empty_dropped);
 	}
 	*out = u;
 	*nout = n;

@@ -91,6 +91,15 @@ pt_diags_count(const struct pt_diags *d, enum pt_severity sev)
 }
 
 void
+pt_diags_count_unstored(struct pt_diags *d, enum pt_severity sev, size_t n)
+{
+	if (d == NULL || sev < PT_SEV_NOTE || sev > PT_SEV_ERROR)
+		return;
+	d->added[sev] += n;
+	d->dropped += n;
+}
+
+void
 pt_diags_move(struct pt_diags *dst, struct pt_diags *src)
 {
 	for (size_t i = 0; i < src->len; i++) {

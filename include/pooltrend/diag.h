@@ -58,6 +58,10 @@ struct pt_diags {
 void pt_diags_init(struct pt_diags *d);
 void pt_diags_finish(struct pt_diags *d);
 
+/* n messages of severity sev that were never formatted: counted only. */
+void pt_diags_count_unstored(struct pt_diags *d, enum pt_severity sev,
+		size_t n);
+
 /*
  * Moves the messages of src to the end of dst, as if they had been added
  * there, and leaves src empty (finished).
