@@ -545,7 +545,6 @@ first_step_onset(const struct epoch_view *v, size_t knot, double slope,
  */
 struct mk_slices {
 	bool want_recent;       /* in: whether the second half is wanted */
-	bool has_recent;        /* out: whether it was taken */
 	struct pt_mk before, after, recent;
 };
 
@@ -583,7 +582,6 @@ take_slices(const double *y, size_t n, size_t k, double *buf,
 		else
 			mk->recent = mk->after;
 	}
-	mk->has_recent = mk->want_recent;
 	return true;
 }
 
@@ -769,10 +767,9 @@ grouped_line(const struct epoch_view *v, double tk, double *work,
 {
 	double gt[HALF_GROUPS], gy[HALF_GROUPS];
 	size_t m = group_medians(v, work, gt, gy);
-	if (m < 2 || !(gt[m - 1] > gt[0]))
-		return SLOPE_NONE;
-	if (!pt_theil_sen(gt, gy, m, 0.95, slope, NULL, NULL))
-		return SLOPE_OOM;
+	enum slope_result r = slope_of_groups(gt, gy, m, slope);
+	if (r != SLOPE_OK)
+		return r;
 	for (size_t i = 0; i < m; i++)
 		work[i] = gy[i] - *slope * (gt[i] - tk);
 	*level = pt_median_inplace(work, m);
@@ -905,52 +902,6 @@ decide_reason(const struct pt_score *sc)
 	return f[weakest].why;
 }
 
-/* Unwraps the present cells from..to (inclusive); *a and *f keep the
- * last present cell's counters. */
-static void
-unwrap_span(const uint64_t *present, const uint32_t *allocs,
-		const uint32_t *frees, size_t from, size_t to, struct pt_unwrap *ua,
-		struct pt_unwrap *uf, int64_t *a, int64_t *f)
-{
-	for (size_t k = from; k <= to; k++) {
-		if (!pt_is_present(present, k))
-			continue;
-		*a = pt_unwrap_step(ua, allocs[k]);
-		*f = pt_unwrap_step(uf, frees[k]);
-	}
-}
-
-/*
- * The first and last cells' unwrapped Allocs and Frees, as
- * pt_dataset_counter_at gives them: the wrap rule runs from the start of
- * the first cell's epoch to it, then on to the last cell when both are in
- * one epoch, or afresh from the start of the last cell's epoch.
- */
-static void
-endpoint_counters(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
-{
-	const struct pt_series *se = &ds->series[s];
-	const uint64_t *present = pt_dataset_present(ds, s);
-	const uint32_t *allocs = pt_dataset_col32(ds, ds->allocs32, s);
-	const uint32_t *frees = pt_dataset_col32(ds, ds->frees32, s);
-	size_t first_epoch = ds->epoch_start[ds->snaps[se->first].epoch];
-	size_t last_epoch = ds->epoch_start[ds->snaps[se->last].epoch];
-	struct pt_unwrap ua = PT_UNWRAP_INIT, uf = PT_UNWRAP_INIT;
-	int64_t a = 0, f = 0;
-	unwrap_span(present, allocs, frees, first_epoch, se->first, &ua, &uf,
-		&a, &f);
-	sc->allocs_first = a;
-	sc->frees_first = f;
-	size_t from = se->first + 1;
-	if (last_epoch != first_epoch) {
-		ua = uf = PT_UNWRAP_INIT;
-		from = last_epoch;
-	}
-	unwrap_span(present, allocs, frees, from, se->last, &ua, &uf, &a, &f);
-	sc->allocs_last = a;
-	sc->frees_last = f;
-}
-
 static void
 fill_endpoints(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
 {
@@ -962,7 +913,6 @@ fill_endpoints(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
 		ds->snaps[se->first].t_ms) / MS_PER_HOUR;
 	sc->bytes_first = ds->bytes[f];
 	sc->bytes_last = ds->bytes[l];
-	endpoint_counters(ds, s, sc);
 	sc->diff_first = pt_diff32(ds->allocs32[f], ds->frees32[f]);
 	sc->diff_last = pt_diff32(ds->allocs32[l], ds->frees32[l]);
 	sc->per_alloc_last = sc->diff_last > 0 ? ds->bytes[l] / sc->diff_last :
@@ -1251,9 +1201,6 @@ last_epoch_shape(const struct epoch_view *last, double noise,
 			return false;
 	}
 	if (mk.want_recent) {
-		if (!mk.has_recent && !pt_mann_kendall(shape.y + half,
-				shape.n - half, &mk.recent))
-			return false;
 		sc->z_recent = mk.recent.z;
 		sc->f_recent = pt_ramp(mk.recent.z, 0, 1.5, 0.4, 1);
 	}
@@ -1373,6 +1320,13 @@ score_with(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	fill_endpoints(ds, s, sc);
 	if (!score_epochs(ds, s, scr, sc))
 		return false;
+	/* gather_epoch left every present cell's unwrapped counters in the
+	 * scratch, first to last. */
+	size_t last = se->present - 1;
+	sc->allocs_first = (int64_t)scr->allocs[0];
+	sc->frees_first = (int64_t)scr->frees[0];
+	sc->allocs_last = (int64_t)scr->allocs[last];
+	sc->frees_last = (int64_t)scr->frees[last];
 	time_to_exhaustion(ds, se, sc);
 	return true;
 }

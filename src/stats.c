@@ -110,23 +110,6 @@ struct ckey {
 #define SC_FN(name) name##_bare
 #include "sort_count.h"
 
-/*
- * Sorts v[0..n) into sorted[0..n) (a, tmp: scratch of n each) and returns
- * the strict inversions.  -0 is counted as +0 (they are equal); v is
- * assumed free of NaN.
- */
-static int64_t
-sort_count_doubles(const double *v, size_t n, struct ckey *a,
-		struct ckey *tmp, double *sorted)
-{
-	for (size_t i = 0; i < n; i++)
-		a[i] = (struct ckey){ ordered_bits(v[i] + 0.0), (uint32_t)i };
-	int64_t inv = sort_count_keys(a, tmp, n);
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = key_value(a[i].key);
-	return inv;
-}
-
 /* The end of the run of values equal to sorted[i] (i < n). */
 static inline size_t
 tie_run_end(const double *sorted, size_t n, size_t i)
@@ -158,17 +141,14 @@ tied_pairs(const double *sorted, size_t n)
 static int64_t
 sorted_copy(const double *v, size_t n, double **sorted)
 {
-	struct ckey *k = malloc(2 * n * sizeof(*k));
-	*sorted = malloc(n * sizeof(**sorted));
-	if (k == NULL || *sorted == NULL) {
-		free(k);
+	struct pt_mk_run run;
+	*sorted = malloc((n ? n : 1) * sizeof(**sorted));
+	if (*sorted == NULL || !pt_mk_run_sort(v, n, *sorted, &run)) {
 		free(*sorted);
 		*sorted = NULL;
 		return -1;
 	}
-	int64_t inv = sort_count_doubles(v, n, k, k + n, *sorted);
-	free(k);
-	return inv;
+	return run.inv;
 }
 
 int64_t
@@ -229,30 +209,6 @@ mk_variance(const double *sorted, size_t n)
 		i = j;
 	}
 	return num > 0 ? num / 18.0 : 0.0;
-}
-
-/*
- * The tied pairs and the tie-corrected variance of sorted[0..n), n >= 2,
- * in one walk over the tie groups: the integers of tied_pairs and
- * mk_variance, so the same results.
- */
-static void
-tie_groups(const double *sorted, size_t n, int64_t *ties, double *var)
-{
-	if (n > EXACT_VAR_MAX) {
-		*ties = tied_pairs(sorted, n);
-		*var = mk_variance(sorted, n);
-		return;
-	}
-	uint64_t num = var_term(n);
-	int64_t pairs = 0;
-	for (size_t i = 0, j; i < n; i = j) {
-		j = tie_run_end(sorted, n, i);
-		pairs += (int64_t)(j - i) * (int64_t)(j - i - 1) / 2;
-		num -= var_term(j - i);
-	}
-	*ties = pairs;
-	*var = (double)num / 18.0;
 }
 
 /*
@@ -381,7 +337,8 @@ pt_mk_run_stats(const struct pt_mk_run *r, struct pt_mk *out)
 
 	int64_t ties;
 	double var;
-	tie_groups(r->sorted, n, &ties, &var);
+	ties = tied_pairs(r->sorted, n);
+	var = mk_variance(r->sorted, n);
 	/* Knight: S = P - Q with P = N - Q - T. */
 	int64_t npairs = (int64_t)n * (int64_t)(n - 1) / 2;
 	int64_t s = npairs - ties - 2 * r->inv;
