@@ -138,6 +138,7 @@ struct parsed_file {
 	atomic_bool again_whole;  /* a part read again differed */
 	atomic_size_t split_snaps; /* snapshots the parts delivered */
 	bool parsed;
+	bool used;                /* a snapshot of it is in the columns */
 	bool read;                /* the bytes could be read */
 	bool failed;              /* fatal: err says why */
 	struct pt_error err;
@@ -822,16 +823,6 @@ read_again(struct load_job *job, size_t worker, struct parsed_file *pf)
 	pt_diags_finish(&diags);
 }
 
-/* Whether any of the file's snapshots is used (else it is not re-read). */
-static bool
-has_a_slot(const struct parsed_file *pf)
-{
-	for (size_t k = 0; k < pf->result.nsnaps; k++)
-		if (pf->slot[k] != SIZE_MAX)
-			return true;
-	return false;
-}
-
 /* The snapshots packed in pk, from the file's snapshot base on; false
  * when out of memory. */
 static bool
@@ -913,7 +904,7 @@ fill_task(void *ctx, size_t worker, size_t t)
 	struct load_job *job = ctx;
 	const struct read_task *task = &job->tasks[t];
 	struct parsed_file *pf = &job->files[task->file];
-	if (!pf->parsed || pf->slot == NULL || !has_a_slot(pf))
+	if (!pf->parsed || pf->slot == NULL || !pf->used)
 		return;
 	if (task->part != SIZE_MAX) {
 		fill_part(job, worker, pf, task->part);
@@ -1107,13 +1098,6 @@ make_read_tasks(struct load_job *job)
 	return true;
 }
 
-static bool
-same_identity(const struct pt_source_identity *a,
-		const struct pt_source_identity *b)
-{
-	return a->regular && b->regular && a->dev == b->dev && a->ino == b->ino;
-}
-
 /*
  * Whether the parts of pf read as the whole file would: each read to its
  * end in the same file, each seam clean (struct pt_parse_seam), and no
@@ -1137,7 +1121,7 @@ parts_join(const struct parsed_file *pf)
 		bool last = p + 1 == pf->nparts;
 		if (!pt->ok || r->dropped_snaps > 0 || r->empty_dropped > 0 ||
 				pt->seam.number_unreported > 0 ||
-				!same_identity(&pf->parts[0].id, &pt->id) ||
+				!pt_source_same_file(&pf->parts[0].id, 0, &pt->id) ||
 				(!last && (pt->seam.pending_at_end ||
 				pt->length != pt->end)))
 			return false;
@@ -1538,8 +1522,10 @@ assign_slots(struct load_job *job, const struct usable *u,
 		for (size_t k = 0; k < m; k++)
 			pf->slot[k] = SIZE_MAX;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		u[i].file->slot[u[i].index] = e[i].order;
+		u[i].file->used = true;
+	}
 	return true;
 }
 
@@ -1551,7 +1537,7 @@ start_second_round(struct load_job *job)
 	for (size_t f = 0; f < job->nfiles; f++) {
 		struct parsed_file *pf = &job->files[f];
 		if (pf->parsed && pf->slot != NULL && !pf->rows.keep &&
-				has_a_slot(pf))
+				pf->used)
 			job->rereads++;
 		atomic_store(&pf->parts_left, pf->nparts);
 	}

@@ -42,8 +42,7 @@ diff_cmd_run(const struct diff_cmd_opts *o, int argc, char **argv)
 		rc = EXIT_IO;
 	} else {
 		struct diff_job job = { &d, o->report };
-		rc = o->output ? write_atomically(o->output, write_diff, &job) :
-			write_stdout(write_diff, &job);
+		rc = write_atomically(o->output, write_diff, &job);
 	}
 	pt_diff_finish(&d);
 	return rc;

@@ -618,8 +618,7 @@ run_rank(struct cli *c, const struct pt_analysis *a)
 	}
 	struct report_job job = { c, a };
 	if (rc == EXIT_OK)
-		rc = c->output ? write_atomically(c->output, write_report, &job) :
-			write_stdout(write_report, &job);
+		rc = write_atomically(c->output, write_report, &job);
 	if (rc == EXIT_OK && gate_wanted(c)) {
 		print_gate(c, a, &gate);
 		if (gate.tripped)
@@ -655,15 +654,12 @@ run_show(struct cli *c, const struct pt_analysis *a, const char *tag_arg,
 		.unicode = c->report.unicode,
 	} };
 	/* --svg - puts the chart on stdout; the text then goes to -o or nowhere. */
-	bool svg_out = c->svg != NULL && strcmp(c->svg, "-") == 0;
+	bool chart_on_stdout = c->svg != NULL && names_stdout(c->svg);
 	int rc = EXIT_OK;
-	if (c->output != NULL)
+	if (c->output != NULL || !chart_on_stdout)
 		rc = write_atomically(c->output, write_show_text, &job);
-	else if (!svg_out)
-		rc = write_stdout(write_show_text, &job);
 	if (rc == EXIT_OK && c->svg != NULL)
-		rc = svg_out ? write_stdout(write_show_svg, &job) :
-			write_atomically(c->svg, write_show_svg, &job);
+		rc = write_atomically(c->svg, write_show_svg, &job);
 	return rc;
 }
 
