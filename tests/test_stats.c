@@ -503,12 +503,7 @@ sorted_median(const double *v, size_t n)
 {
 	double *c = xmalloc_doubles(n);
 	memcpy(c, v, n * sizeof(*c));
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && c[j - 1] > c[j]; j--) {
-			double x = c[j];
-			c[j] = c[j - 1];
-			c[j - 1] = x;
-		}
+	qsort(c, n, sizeof(*c), cmp_double);
 	double m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
 	free(c);
 	return m;
