@@ -1207,6 +1207,24 @@ last_epoch_shape(const struct epoch_view *last, double noise,
 	return true;
 }
 
+/*
+ * The series' first and last counters, unwrapped, from the epochs as they
+ * are gathered in order (first: v holds the first present cells).
+ */
+static void
+note_end_counters(const struct epoch_view *v, bool first,
+		struct pt_score *sc)
+{
+	if (v->n == 0)
+		return;
+	if (first) {
+		sc->allocs_first = (int64_t)v->allocs[0];
+		sc->frees_first = (int64_t)v->frees[0];
+	}
+	sc->allocs_last = (int64_t)v->allocs[v->n - 1];
+	sc->frees_last = (int64_t)v->frees[v->n - 1];
+}
+
 static bool
 score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		struct pt_score *sc)
@@ -1223,6 +1241,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 		struct epoch_view v;
 		gather_epoch(ds, s, e, scr, off, &v);
 		off += v.n;
+		note_end_counters(&v, off == v.n, sc);
 		if (v.n < 2)
 			continue;
 		struct block_levels bl;
@@ -1320,13 +1339,6 @@ score_with(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	fill_endpoints(ds, s, sc);
 	if (!score_epochs(ds, s, scr, sc))
 		return false;
-	/* gather_epoch left every present cell's unwrapped counters in the
-	 * scratch, first to last. */
-	size_t last = se->present - 1;
-	sc->allocs_first = (int64_t)scr->allocs[0];
-	sc->frees_first = (int64_t)scr->frees[0];
-	sc->allocs_last = (int64_t)scr->allocs[last];
-	sc->frees_last = (int64_t)scr->frees[last];
 	time_to_exhaustion(ds, se, sc);
 	return true;
 }
