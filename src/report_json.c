@@ -13,6 +13,7 @@
 #include "pooltrend/pooltotal.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
+#include "json_arena.h"
 #include "report_shared.h"
 
 /*
@@ -608,9 +609,13 @@ pt_report_write_json(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		struct pt_error *err)
 {
+	struct pt_arena arena;
+	pt_arena_init(&arena);
+	pt_json_arena_begin(&arena);
 	cJSON *doc = build_document(a, rank, n, o);
+	pt_json_arena_end();
 	bool ok = pt_json_print(out, doc, true, err);
-	cJSON_Delete(doc);
+	pt_arena_finish(&arena);        /* the whole document */
 	return ok;
 }
 

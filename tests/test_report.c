@@ -2,6 +2,10 @@
  * Reports: ranking, exact JSON integers, escaping, colour, human units,
  * CSV/TSV (quoting, CRLF, formula neutralisation) and JSON Lines.
  */
+#include <pthread.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +14,9 @@
 
 #include "pooltrend/report.h"
 #include "testutil.h"
+/* Internal modules of the library, tested directly. */
+#include "../src/arena.h"
+#include "../src/json_arena.h"
 
 #define NSNAP 12
 #define NTAGS 3
@@ -620,6 +627,72 @@ START_TEST(test_jsonl)
 }
 END_TEST
 
+
+/* A small document with every kind of value the reports add. */
+static cJSON *
+sample_document(void)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(doc, "tags");
+	for (int i = 0; i < 50; i++) {
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "tag", "Leak");
+		cJSON_AddRawToObject(t, "bytes", "123456789012345678");
+		cJSON_AddNullToObject(t, "tte_hours");
+		cJSON_AddNumberToObject(t, "rank", i);
+		cJSON_AddItemToArray(arr, t);
+	}
+	return doc;
+}
+
+/* Another thread's cJSON keeps malloc and free while one has an arena
+ * (ASan reports a free of arena memory or a leak). */
+static void *
+other_thread_json(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 100; i++) {
+		cJSON *doc = sample_document();
+		char *text = cJSON_PrintUnformatted(doc);
+		cJSON_free(text);
+		cJSON_Delete(doc);
+	}
+	return NULL;
+}
+
+START_TEST(test_json_arena)
+{
+	struct pt_arena a;
+	pt_arena_init(&a);
+	for (size_t n = 1; n < 100; n += 7) {
+		void *p = pt_arena_alloc(&a, n);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq((uintptr_t)p % alignof(max_align_t), 0);
+		memset(p, 0xa5, n);
+		ck_assert_ptr_nonnull(pt_arena_strndup(&a, "odd", n % 3));
+	}
+	pt_arena_finish(&a);
+
+	cJSON *plain = sample_document();
+	char *want = cJSON_Print(plain);
+	pt_arena_init(&a);
+	pthread_t other;
+	pt_json_arena_begin(&a);
+	ck_assert_int_eq(pthread_create(&other, NULL, other_thread_json, NULL), 0);
+	cJSON *doc = sample_document();
+	cJSON_Delete(cJSON_CreateString("freed into the arena: nothing"));
+	ck_assert_int_eq(pthread_join(other, NULL), 0);
+	pt_json_arena_end();
+	char *got = cJSON_Print(doc);
+	ck_assert_str_eq(got, want);
+	cJSON_free(got);
+	pt_arena_finish(&a);        /* doc with it, never cJSON_Delete */
+	/* cJSON is itself again. */
+	cJSON_Delete(plain);
+	cJSON_free(want);
+}
+END_TEST
+
 static Suite *
 report_suite(void)
 {
@@ -636,6 +709,7 @@ report_suite(void)
 	tcase_add_test(tc, test_csv_matches_json);
 	tcase_add_test(tc, test_tsv);
 	tcase_add_test(tc, test_jsonl);
+	tcase_add_test(tc, test_json_arena);
 	suite_add_tcase(s, tc);
 	return s;
 }
