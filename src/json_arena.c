@@ -29,6 +29,12 @@ pt_json_arena_begin(struct pt_arena *a)
 }
 
 void
+pt_json_arena_use(struct pt_arena *a)
+{
+	thread_arena = a;
+}
+
+void
 pt_json_arena_end(void)
 {
 	thread_arena = NULL;

@@ -21,6 +21,9 @@
 
 /* Install the hooks; the calling thread allocates from a (borrowed). */
 void pt_json_arena_begin(struct pt_arena *a);
+/* Between begin and end, another thread's allocations go to a (NULL:
+ * malloc again); each thread needs an arena of its own. */
+void pt_json_arena_use(struct pt_arena *a);
 /* The calling thread goes back to malloc, and cJSON to its defaults. */
 void pt_json_arena_end(void);
 

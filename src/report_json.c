@@ -15,6 +15,7 @@
 #include "pooltrend/timestamp.h"
 #include "json_arena.h"
 #include "report_shared.h"
+#include "workers.h"
 
 /*
  * cJSON stores numbers as doubles and rounds above 2^53; integers go in as
@@ -548,9 +549,56 @@ add_machine(cJSON *doc, const struct pt_analysis *a)
 			m->has_avail_tte ? m->avail_tte_hours : NAN, 1);
 }
 
+/*
+ * The tag objects are built on the workers in chunks, each worker into
+ * its own arena (a thread-safe allocator is as slow as malloc); the
+ * caller links them in rank order.
+ */
+#define TAG_CHUNK 64
+
+struct tags_job {
+	const struct pt_analysis *a;
+	const struct pt_report_opts *o;
+	const size_t *rank;
+	size_t n;
+	cJSON **items;
+	struct pt_arena *arenas;        /* per worker; [0] the caller's */
+};
+
+static void
+tags_task(void *ctx, size_t worker, size_t chunk)
+{
+	const struct tags_job *job = ctx;
+	pt_json_arena_use(&job->arenas[worker]);
+	size_t end = (chunk + 1) * TAG_CHUNK;
+	if (end > job->n)
+		end = job->n;
+	for (size_t i = chunk * TAG_CHUNK; i < end; i++)
+		job->items[i] = tag_object(job->a, job->o, job->rank[i], i + 1);
+}
+
+/* The first n ranked tags into arr; false when out of memory. */
+static bool
+add_tags(cJSON *arr, struct tags_job *job, size_t nworkers)
+{
+	job->items = calloc(job->n ? job->n : 1, sizeof(*job->items));
+	if (job->items == NULL)
+		return false;
+	pt_workers_run(nworkers, (job->n + TAG_CHUNK - 1) / TAG_CHUNK,
+		tags_task, job);
+	pt_json_arena_use(&job->arenas[0]);
+	bool ok = true;
+	for (size_t i = 0; ok && i < job->n; i++)
+		ok = job->items[i] != NULL && cJSON_AddItemToArray(arr,
+			job->items[i]);
+	free(job->items);
+	return ok;
+}
+
 static cJSON *
 build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
-		const struct pt_report_opts *o)
+		const struct pt_report_opts *o, struct pt_arena *arenas,
+		size_t nworkers)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *tool = cJSON_CreateObject();
@@ -568,12 +616,9 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 			cJSON_AddStringToObject(cJSON_GetObjectItem(doc, "tool"),
 				"version", o->version ? o->version : "");
 	}
-	cJSON *arr = cJSON_GetObjectItem(doc, "tags");
-	size_t shown = pt_report_shown(o, n);
-	for (size_t i = 0; ok && i < shown; i++) {
-		cJSON *t = tag_object(a, o, rank[i], i + 1);
-		ok = t != NULL && cJSON_AddItemToArray(arr, t);
-	}
+	struct tags_job job = { a, o, rank, pt_report_shown(o, n), NULL,
+		arenas };
+	ok = ok && add_tags(cJSON_GetObjectItem(doc, "tags"), &job, nworkers);
 	ok = ok && add_pools(doc, a, o) && add_groups(doc, a) &&
 		add_machine(doc, a);
 	if (ok && o->gate != NULL)
@@ -609,13 +654,18 @@ pt_report_write_json(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		struct pt_error *err)
 {
-	struct pt_arena arena;
-	pt_arena_init(&arena);
-	pt_json_arena_begin(&arena);
-	cJSON *doc = build_document(a, rank, n, o);
+	size_t nworkers = o->threads ? o->threads : pt_workers_default();
+	if (nworkers > PT_MAX_WORKERS)
+		nworkers = PT_MAX_WORKERS;
+	struct pt_arena arenas[PT_MAX_WORKERS];
+	for (size_t w = 0; w < nworkers; w++)
+		pt_arena_init(&arenas[w]);
+	pt_json_arena_begin(&arenas[0]);
+	cJSON *doc = build_document(a, rank, n, o, arenas, nworkers);
 	pt_json_arena_end();
 	bool ok = pt_json_print(out, doc, true, err);
-	pt_arena_finish(&arena);        /* the whole document */
+	for (size_t w = 0; w < nworkers; w++)
+		pt_arena_finish(&arenas[w]);    /* the whole document */
 	return ok;
 }
 
