@@ -581,7 +581,7 @@ tags_task(void *ctx, size_t worker, size_t chunk)
 static bool
 add_tags(cJSON *arr, struct tags_job *job, size_t nworkers)
 {
-	job->items = calloc(job->n ? job->n : 1, sizeof(*job->items));
+	job->items = calloc(job->n ? job->n : 1, sizeof(cJSON *)); // NOLINT(bugprone-sizeof-expression)
 	if (job->items == NULL)
 		return false;
 	pt_workers_run(nworkers, (job->n + TAG_CHUNK - 1) / TAG_CHUNK,

@@ -1,5 +1,5 @@
 /* madvise and MADV_HUGEPAGE are Linux's, beyond POSIX. */
-#define _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE // NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
 #include "pooltrend/series.h"
 
 #include <stdlib.h>
@@ -413,11 +413,11 @@ static void
 want_huge_pages(void *p, size_t size)
 {
 #ifdef MADV_HUGEPAGE
-	const uintptr_t huge = (uintptr_t)2 << 20;
-	uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-	uintptr_t hi = ((uintptr_t)p + size) & ~(huge - 1);
-	if (hi > lo)
-		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	const size_t huge = (size_t)2 << 20;
+	size_t head = (huge - (uintptr_t)p % huge) % huge;
+	size_t len = size > head ? (size - head) / huge * huge : 0;
+	if (len > 0)
+		(void)madvise((char *)p + head, len, MADV_HUGEPAGE);
 #else
 	(void)p;
 	(void)size;
