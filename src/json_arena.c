@@ -1,10 +1,12 @@
 #include "json_arena.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <cjson/cJSON.h>
 
 static _Thread_local struct pt_arena *thread_arena;
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
 static void *
 arena_malloc(size_t n)
@@ -20,23 +22,16 @@ arena_free(void *p)
 		free(p);
 }
 
-void
-pt_json_arena_begin(struct pt_arena *a)
+static void
+install_hooks(void)
 {
 	cJSON_Hooks hooks = { arena_malloc, arena_free };
 	cJSON_InitHooks(&hooks);
-	thread_arena = a;
 }
 
 void
 pt_json_arena_use(struct pt_arena *a)
 {
+	(void)pthread_once(&hooks_once, install_hooks);
 	thread_arena = a;
-}
-
-void
-pt_json_arena_end(void)
-{
-	thread_arena = NULL;
-	cJSON_InitHooks(NULL);
 }

@@ -1,6 +1,7 @@
 #include "pooltrend/report.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -551,7 +552,7 @@ add_machine(cJSON *doc, const struct pt_analysis *a)
 
 /*
  * The tag objects are built on the workers in chunks, each worker into
- * its own arena (a thread-safe allocator is as slow as malloc); the
+ * its own arena (one arena shared by the threads would need a lock); the
  * caller links them in rank order.
  */
 #define TAG_CHUNK 64
@@ -586,7 +587,7 @@ add_tags(cJSON *arr, struct tags_job *job, size_t nworkers)
 		return false;
 	pt_workers_run(nworkers, (job->n + TAG_CHUNK - 1) / TAG_CHUNK,
 		tags_task, job);
-	pt_json_arena_use(&job->arenas[0]);
+	pt_json_arena_use(&job->arenas[0]);     /* worker 0 is the caller */
 	bool ok = true;
 	for (size_t i = 0; ok && i < job->n; i++)
 		ok = job->items[i] != NULL && cJSON_AddItemToArray(arr,
@@ -633,10 +634,18 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 	return doc;
 }
 
-bool
-pt_json_print(FILE *out, const cJSON *item, bool pretty, struct pt_error *err)
+/*
+ * Writes item and a newline.  size_hint > 0 is about the bytes the text
+ * takes: it is printed into one buffer of that size, since cJSON grows a
+ * print buffer by copying it whole (json_arena.h).
+ */
+static bool
+print_json(FILE *out, const cJSON *item, bool pretty, size_t size_hint,
+		struct pt_error *err)
 {
+	int hint = size_hint > INT_MAX ? INT_MAX : (int)size_hint;
 	char *text = item == NULL ? NULL :
+		hint > 0 ? cJSON_PrintBuffered(item, hint, pretty) :
 		pretty ? cJSON_Print(item) : cJSON_PrintUnformatted(item);
 	if (text == NULL) {
 		pt_error_set(err, 0, "out of memory while writing JSON");
@@ -650,6 +659,12 @@ pt_json_print(FILE *out, const cJSON *item, bool pretty, struct pt_error *err)
 }
 
 bool
+pt_json_print(FILE *out, const cJSON *item, bool pretty, struct pt_error *err)
+{
+	return print_json(out, item, pretty, 0, err);
+}
+
+bool
 pt_report_write_json(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		struct pt_error *err)
@@ -660,10 +675,12 @@ pt_report_write_json(FILE *out, const struct pt_analysis *a,
 	struct pt_arena arenas[PT_MAX_WORKERS];
 	for (size_t w = 0; w < nworkers; w++)
 		pt_arena_init(&arenas[w]);
-	pt_json_arena_begin(&arenas[0]);
+	pt_json_arena_use(&arenas[0]);
 	cJSON *doc = build_document(a, rank, n, o, arenas, nworkers);
-	pt_json_arena_end();
-	bool ok = pt_json_print(out, doc, true, err);
+	pt_json_arena_use(NULL);
+	/* A tag takes about 2 KB of pretty JSON, more with owners. */
+	size_t hint = ((size_t)4 << 10) * pt_report_shown(o, n) + (64 << 10);
+	bool ok = print_json(out, doc, true, hint, err);
 	for (size_t w = 0; w < nworkers; w++)
 		pt_arena_finish(&arenas[w]);    /* the whole document */
 	return ok;

@@ -677,12 +677,12 @@ START_TEST(test_json_arena)
 	char *want = cJSON_Print(plain);
 	pt_arena_init(&a);
 	pthread_t other;
-	pt_json_arena_begin(&a);
+	pt_json_arena_use(&a);
 	ck_assert_int_eq(pthread_create(&other, NULL, other_thread_json, NULL), 0);
 	cJSON *doc = sample_document();
 	cJSON_Delete(cJSON_CreateString("freed into the arena: nothing"));
 	ck_assert_int_eq(pthread_join(other, NULL), 0);
-	pt_json_arena_end();
+	pt_json_arena_use(NULL);
 	char *got = cJSON_Print(doc);
 	ck_assert_str_eq(got, want);
 	cJSON_free(got);
@@ -690,6 +690,46 @@ START_TEST(test_json_arena)
 	/* cJSON is itself again. */
 	cJSON_Delete(plain);
 	cJSON_free(want);
+}
+END_TEST
+
+struct concurrent_render {
+	struct fixture *f;
+	char *text;
+};
+
+static void *
+render_json_thread(void *arg)
+{
+	struct concurrent_render *r = arg;
+	struct pt_report_opts o = opts(PT_FORMAT_JSON);
+	o.threads = 2;
+	r->text = render(r->f, &o);
+	return NULL;
+}
+
+/* JSON reports written at the same time on several threads (each with
+ * its arenas) come out as one written alone. */
+START_TEST(test_json_reports_at_once)
+{
+	struct fixture f;
+	setup(&f);
+	struct pt_report_opts o = opts(PT_FORMAT_JSON);
+	char *want = render(&f, &o);
+	struct concurrent_render r[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		r[i] = (struct concurrent_render){ &f, NULL };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, render_json_thread,
+			&r[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+		ck_assert_str_eq(r[i].text, want);
+		free(r[i].text);
+	}
+	free(want);
+	pt_analysis_finish(&f.a);
 }
 END_TEST
 
@@ -710,6 +750,7 @@ report_suite(void)
 	tcase_add_test(tc, test_tsv);
 	tcase_add_test(tc, test_jsonl);
 	tcase_add_test(tc, test_json_arena);
+	tcase_add_test(tc, test_json_reports_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
