@@ -1,11 +1,7 @@
-/* madvise and MADV_HUGEPAGE are Linux's, beyond POSIX. */
-#define _DEFAULT_SOURCE // NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
 #include "pooltrend/series.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <stdint.h>
-#include <sys/mman.h>
 
 #include "pooltrend/text.h"
 #include "arena.h"
@@ -403,27 +399,6 @@ pt_dataset_cells_fit(size_t nseries, size_t nsnap, size_t max_cells,
 	return true;
 }
 
-/*
- * Filling writes each snapshot's rows across every series' column, one
- * 4 KiB page apart each: on 2 MiB pages the columns take a few TLB entries
- * instead of thousands, and few page faults.  Only the whole huge pages
- * inside the allocation are marked.
- */
-static void
-want_huge_pages(void *p, size_t size)
-{
-#ifdef MADV_HUGEPAGE
-	const size_t huge = (size_t)2 << 20;
-	size_t head = (huge - (uintptr_t)p % huge) % huge;
-	size_t len = size > head ? (size - head) / huge * huge : 0;
-	if (len > 0)
-		(void)madvise((char *)p + head, len, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)size;
-#endif
-}
-
 static bool
 alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 {
@@ -445,9 +420,6 @@ alloc_columns(struct pt_dataset *ds, size_t max_cells, struct pt_error *err)
 		pt_error_set(err, 0, "out of memory for %zu x %zu values", m, n);
 		return false;
 	}
-	want_huge_pages(ds->allocs32, alloc * sizeof(uint32_t));
-	want_huge_pages(ds->frees32, alloc * sizeof(uint32_t));
-	want_huge_pages(ds->bytes, alloc * sizeof(int64_t));
 	return true;
 }
 
