@@ -1,7 +1,5 @@
 #include "arena.h"
 
-#include <stdalign.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,17 +33,14 @@ pt_arena_finish(struct pt_arena *a)
 	a->head = NULL;
 }
 
-/* n bytes at a multiple of align (a power of two) in a's chunks. */
 static void *
-arena_alloc(struct pt_arena *a, size_t n, size_t align)
+arena_alloc(struct pt_arena *a, size_t n)
 {
 	struct pt_arena_chunk *c = a->head;
-	size_t pad = c == NULL ? 0 :
-		(size_t)(-(uintptr_t)(c->data + c->used) & (align - 1));
-	if (c == NULL || c->cap - c->used < pad || c->cap - c->used - pad < n) {
-		if (n > SIZE_MAX - sizeof(*c) - align)
+	if (c == NULL || c->cap - c->used < n) {
+		size_t cap = n > CHUNK_MIN ? n : CHUNK_MIN;
+		if (cap > SIZE_MAX - sizeof(*c))
 			return NULL;
-		size_t cap = n + align - 1 > CHUNK_MIN ? n + align - 1 : CHUNK_MIN;
 		c = malloc(sizeof(*c) + cap);
 		if (c == NULL)
 			return NULL;
@@ -53,17 +48,10 @@ arena_alloc(struct pt_arena *a, size_t n, size_t align)
 		c->cap = cap;
 		c->next = a->head;
 		a->head = c;
-		pad = (size_t)(-(uintptr_t)c->data & (align - 1));
 	}
-	void *p = c->data + c->used + pad;
-	c->used += pad + n;
+	void *p = c->data + c->used;
+	c->used += n;
 	return p;
-}
-
-void *
-pt_arena_alloc(struct pt_arena *a, size_t n)
-{
-	return arena_alloc(a, n, alignof(max_align_t));
 }
 
 char *
@@ -71,7 +59,7 @@ pt_arena_strndup(struct pt_arena *a, const char *s, size_t len)
 {
 	if (len == SIZE_MAX)
 		return NULL;
-	char *p = arena_alloc(a, len + 1, 1);
+	char *p = arena_alloc(a, len + 1);
 	if (p == NULL)
 		return NULL;
 	memcpy(p, s, len);

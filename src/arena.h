@@ -1,7 +1,6 @@
 /*
- * A bump allocator for strings and objects that live as long as their
- * owner (a dataset, a report): one free releases them all.  Internal to
- * the library.
+ * A bump allocator for strings that live as long as their owner (a dataset,
+ * a report): one free releases them all.  Internal to the library.
  */
 #ifndef POOLTREND_SRC_ARENA_H
 #define POOLTREND_SRC_ARENA_H
@@ -16,9 +15,6 @@ struct pt_arena {
 
 void pt_arena_init(struct pt_arena *a);
 void pt_arena_finish(struct pt_arena *a);
-
-/* n bytes aligned for any object, or NULL when out of memory. */
-void *pt_arena_alloc(struct pt_arena *a, size_t n);
 
 /* A copy of len bytes of s plus a NUL, or NULL when out of memory. */
 char *pt_arena_strndup(struct pt_arena *a, const char *s, size_t len);

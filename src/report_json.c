@@ -1,7 +1,6 @@
 #include "pooltrend/report.h"
 
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,6 @@
 #include "pooltrend/pooltotal.h"
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
-#include "json_arena.h"
 #include "report_shared.h"
 #include "workers.h"
 
@@ -551,11 +549,18 @@ add_machine(cJSON *doc, const struct pt_analysis *a)
 }
 
 /*
- * The tag objects are built on the workers in chunks, each worker into
- * its own arena (one arena shared by the threads would need a lock); the
- * caller links them in rank order.
+ * The tags of a report are most of its cJSON nodes, and building them,
+ * then freeing them one by one (with glibc merging the freed chunks),
+ * cost as much as the rest of the report.  So each worker builds a chunk
+ * of tags, prints each tag as it will appear in the document and frees
+ * its nodes at once; the caller links the printed tags, as raw JSON, in
+ * rank order.  A tag object sits two levels deep (document, "tags"
+ * array), where cJSON indents its lines by two more tabs than when it is
+ * printed alone; a newline in a printed tag is always cJSON's own (a
+ * string's newlines and tabs are escaped).
  */
 #define TAG_CHUNK 64
+#define TAG_DEPTH 2
 
 struct tags_job {
 	const struct pt_analysis *a;
@@ -563,19 +568,56 @@ struct tags_job {
 	const size_t *rank;
 	size_t n;
 	cJSON **items;
-	struct pt_arena *arenas;        /* per worker; [0] the caller's */
 };
+
+/* text with TAG_DEPTH tabs after each newline, as a raw item. */
+static cJSON *
+raw_at_tag_depth(const char *text)
+{
+	size_t len = strlen(text), lines = 0;
+	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	if (lines > (SIZE_MAX - len - 1) / TAG_DEPTH)
+		return NULL;
+	char *out = malloc(len + lines * TAG_DEPTH + 1);
+	if (out == NULL)
+		return NULL;
+	char *q = out;
+	for (const char *p = text; *p != '\0'; p++) {
+		*q++ = *p;
+		if (*p == '\n')
+			for (int d = 0; d < TAG_DEPTH; d++)
+				*q++ = '\t';
+	}
+	*q = '\0';
+	cJSON *raw = cJSON_CreateRaw(out);
+	free(out);
+	return raw;
+}
+
+/* The printed tag of rank i + 1, or NULL when out of memory. */
+static cJSON *
+printed_tag(const struct tags_job *job, size_t i)
+{
+	cJSON *t = tag_object(job->a, job->o, job->rank[i], i + 1);
+	/* A tag prints to about 2 KB: one buffer, seldom grown. */
+	char *text = t != NULL ? cJSON_PrintBuffered(t, 4096, 1) : NULL;
+	cJSON_Delete(t);
+	cJSON *raw = text != NULL ? raw_at_tag_depth(text) : NULL;
+	cJSON_free(text);
+	return raw;
+}
 
 static void
 tags_task(void *ctx, size_t worker, size_t chunk)
 {
+	(void)worker;
 	const struct tags_job *job = ctx;
-	pt_json_arena_use(&job->arenas[worker]);
 	size_t end = (chunk + 1) * TAG_CHUNK;
 	if (end > job->n)
 		end = job->n;
 	for (size_t i = chunk * TAG_CHUNK; i < end; i++)
-		job->items[i] = tag_object(job->a, job->o, job->rank[i], i + 1);
+		job->items[i] = printed_tag(job, i);
 }
 
 /* The first n ranked tags into arr; false when out of memory. */
@@ -587,19 +629,21 @@ add_tags(cJSON *arr, struct tags_job *job, size_t nworkers)
 		return false;
 	pt_workers_run(nworkers, (job->n + TAG_CHUNK - 1) / TAG_CHUNK,
 		tags_task, job);
-	pt_json_arena_use(&job->arenas[0]);     /* worker 0 is the caller */
-	bool ok = true;
-	for (size_t i = 0; ok && i < job->n; i++)
-		ok = job->items[i] != NULL && cJSON_AddItemToArray(arr,
-			job->items[i]);
+	size_t i = 0;
+	for (; i < job->n; i++)
+		if (job->items[i] == NULL ||
+				!cJSON_AddItemToArray(arr, job->items[i]))
+			break;
+	bool ok = i == job->n;
+	for (; i < job->n; i++)
+		cJSON_Delete(job->items[i]);
 	free(job->items);
 	return ok;
 }
 
 static cJSON *
 build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
-		const struct pt_report_opts *o, struct pt_arena *arenas,
-		size_t nworkers)
+		const struct pt_report_opts *o, size_t nworkers)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *tool = cJSON_CreateObject();
@@ -617,8 +661,7 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 			cJSON_AddStringToObject(cJSON_GetObjectItem(doc, "tool"),
 				"version", o->version ? o->version : "");
 	}
-	struct tags_job job = { a, o, rank, pt_report_shown(o, n), NULL,
-		arenas };
+	struct tags_job job = { a, o, rank, pt_report_shown(o, n), NULL };
 	ok = ok && add_tags(cJSON_GetObjectItem(doc, "tags"), &job, nworkers);
 	ok = ok && add_pools(doc, a, o) && add_groups(doc, a) &&
 		add_machine(doc, a);
@@ -634,18 +677,10 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 	return doc;
 }
 
-/*
- * Writes item and a newline.  size_hint > 0 is about the bytes the text
- * takes: it is printed into one buffer of that size, since cJSON grows a
- * print buffer by copying it whole (json_arena.h).
- */
-static bool
-print_json(FILE *out, const cJSON *item, bool pretty, size_t size_hint,
-		struct pt_error *err)
+bool
+pt_json_print(FILE *out, const cJSON *item, bool pretty, struct pt_error *err)
 {
-	int hint = size_hint > INT_MAX ? INT_MAX : (int)size_hint;
 	char *text = item == NULL ? NULL :
-		hint > 0 ? cJSON_PrintBuffered(item, hint, pretty) :
 		pretty ? cJSON_Print(item) : cJSON_PrintUnformatted(item);
 	if (text == NULL) {
 		pt_error_set(err, 0, "out of memory while writing JSON");
@@ -659,30 +694,14 @@ print_json(FILE *out, const cJSON *item, bool pretty, size_t size_hint,
 }
 
 bool
-pt_json_print(FILE *out, const cJSON *item, bool pretty, struct pt_error *err)
-{
-	return print_json(out, item, pretty, 0, err);
-}
-
-bool
 pt_report_write_json(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		struct pt_error *err)
 {
 	size_t nworkers = o->threads ? o->threads : pt_workers_default();
-	if (nworkers > PT_MAX_WORKERS)
-		nworkers = PT_MAX_WORKERS;
-	struct pt_arena arenas[PT_MAX_WORKERS];
-	for (size_t w = 0; w < nworkers; w++)
-		pt_arena_init(&arenas[w]);
-	pt_json_arena_use(&arenas[0]);
-	cJSON *doc = build_document(a, rank, n, o, arenas, nworkers);
-	pt_json_arena_use(NULL);
-	/* A tag takes about 2 KB of pretty JSON, more with owners. */
-	size_t hint = ((size_t)4 << 10) * pt_report_shown(o, n) + (64 << 10);
-	bool ok = print_json(out, doc, true, hint, err);
-	for (size_t w = 0; w < nworkers; w++)
-		pt_arena_finish(&arenas[w]);    /* the whole document */
+	cJSON *doc = build_document(a, rank, n, o, nworkers);
+	bool ok = pt_json_print(out, doc, true, err);
+	cJSON_Delete(doc);
 	return ok;
 }
 

@@ -3,9 +3,6 @@
  * CSV/TSV (quoting, CRLF, formula neutralisation) and JSON Lines.
  */
 #include <pthread.h>
-#include <stdalign.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +11,6 @@
 
 #include "pooltrend/report.h"
 #include "testutil.h"
-/* Internal modules of the library, tested directly. */
-#include "../src/arena.h"
-#include "../src/json_arena.h"
 
 #define NSNAP 12
 #define NTAGS 3
@@ -627,72 +621,6 @@ START_TEST(test_jsonl)
 }
 END_TEST
 
-
-/* A small document with every kind of value the reports add. */
-static cJSON *
-sample_document(void)
-{
-	cJSON *doc = cJSON_CreateObject();
-	cJSON *arr = cJSON_AddArrayToObject(doc, "tags");
-	for (int i = 0; i < 50; i++) {
-		cJSON *t = cJSON_CreateObject();
-		cJSON_AddStringToObject(t, "tag", "Leak");
-		cJSON_AddRawToObject(t, "bytes", "123456789012345678");
-		cJSON_AddNullToObject(t, "tte_hours");
-		cJSON_AddNumberToObject(t, "rank", i);
-		cJSON_AddItemToArray(arr, t);
-	}
-	return doc;
-}
-
-/* Another thread's cJSON keeps malloc and free while one has an arena
- * (ASan reports a free of arena memory or a leak). */
-static void *
-other_thread_json(void *arg)
-{
-	(void)arg;
-	for (int i = 0; i < 100; i++) {
-		cJSON *doc = sample_document();
-		char *text = cJSON_PrintUnformatted(doc);
-		cJSON_free(text);
-		cJSON_Delete(doc);
-	}
-	return NULL;
-}
-
-START_TEST(test_json_arena)
-{
-	struct pt_arena a;
-	pt_arena_init(&a);
-	for (size_t n = 1; n < 100; n += 7) {
-		void *p = pt_arena_alloc(&a, n);
-		ck_assert_ptr_nonnull(p);
-		ck_assert_uint_eq((uintptr_t)p % alignof(max_align_t), 0);
-		memset(p, 0xa5, n);
-		ck_assert_ptr_nonnull(pt_arena_strndup(&a, "odd", n % 3));
-	}
-	pt_arena_finish(&a);
-
-	cJSON *plain = sample_document();
-	char *want = cJSON_Print(plain);
-	pt_arena_init(&a);
-	pthread_t other;
-	pt_json_arena_use(&a);
-	ck_assert_int_eq(pthread_create(&other, NULL, other_thread_json, NULL), 0);
-	cJSON *doc = sample_document();
-	cJSON_Delete(cJSON_CreateString("freed into the arena: nothing"));
-	ck_assert_int_eq(pthread_join(other, NULL), 0);
-	pt_json_arena_use(NULL);
-	char *got = cJSON_Print(doc);
-	ck_assert_str_eq(got, want);
-	cJSON_free(got);
-	pt_arena_finish(&a);        /* doc with it, never cJSON_Delete */
-	/* cJSON is itself again. */
-	cJSON_Delete(plain);
-	cJSON_free(want);
-}
-END_TEST
-
 struct concurrent_render {
 	struct fixture *f;
 	char *text;
@@ -708,8 +636,8 @@ render_json_thread(void *arg)
 	return NULL;
 }
 
-/* JSON reports written at the same time on several threads (each with
- * its arenas) come out as one written alone. */
+/* JSON reports written at the same time on several threads, each
+ * building its tags on two workers, come out as one written alone. */
 START_TEST(test_json_reports_at_once)
 {
 	struct fixture f;
@@ -733,6 +661,71 @@ START_TEST(test_json_reports_at_once)
 }
 END_TEST
 
+/*
+ * Whether every line of cJSON's pretty text is indented by one tab for
+ * each object or array open around it (outside strings), as cJSON prints.
+ */
+static bool
+indented_by_depth(const char *text)
+{
+	int depth = 0;
+	bool in_string = false, escaped = false, line_start = true;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (line_start) {
+			int tabs = 0;
+			while (p[tabs] == '\t')
+				tabs++;
+			char c = p[tabs];
+			int want = depth - (c == '}' || c == ']');
+			if (c != '\0' && c != '\n' && tabs != want)
+				return false;
+			p += tabs;
+			line_start = false;
+			if (*p == '\0')
+				break;
+		}
+		char c = *p;
+		if (in_string) {
+			in_string = escaped || c != '"';
+			escaped = !escaped && c == '\\';
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		} else if (c == '\n') {
+			line_start = true;
+		}
+	}
+	return depth == 0 && !in_string;
+}
+
+/* The tags printed on the workers and linked in as raw text are indented
+ * as at their depth in the document, and the document reads back. */
+START_TEST(test_json_tags_at_their_depth)
+{
+	struct fixture f;
+	setup(&f);
+	struct pt_report_opts o = opts(PT_FORMAT_JSON);
+	o.threads = 3;
+	char *text = render(&f, &o);
+	cJSON *doc = cJSON_Parse(text);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_ge(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "tags")),
+		2);
+	ck_assert(indented_by_depth(text));
+	/* The checker itself: one tab too many is caught. */
+	char *p = strstr(text, "\n\t\t\t\"tag\"");
+	ck_assert_ptr_nonnull(p);
+	p[1] = ' ';
+	ck_assert(!indented_by_depth(text));
+	cJSON_Delete(doc);
+	free(text);
+	pt_analysis_finish(&f.a);
+}
+END_TEST
+
 static Suite *
 report_suite(void)
 {
@@ -749,8 +742,8 @@ report_suite(void)
 	tcase_add_test(tc, test_csv_matches_json);
 	tcase_add_test(tc, test_tsv);
 	tcase_add_test(tc, test_jsonl);
-	tcase_add_test(tc, test_json_arena);
 	tcase_add_test(tc, test_json_reports_at_once);
+	tcase_add_test(tc, test_json_tags_at_their_depth);
 	suite_add_tcase(s, tc);
 	return s;
 }
