@@ -14,6 +14,7 @@
 #include "pooltrend/text.h"
 #include "pooltrend/timestamp.h"
 #include "report_shared.h"
+#include "workers.h"
 
 /*
  * cJSON stores numbers as doubles and rounds above 2^53; integers go in as
@@ -547,9 +548,102 @@ add_machine(cJSON *doc, const struct pt_analysis *a)
 			m->has_avail_tte ? m->avail_tte_hours : NAN, 1);
 }
 
+/*
+ * The tags of a report are most of its cJSON nodes, and building them,
+ * then freeing them one by one (with glibc merging the freed chunks),
+ * cost as much as the rest of the report.  So each worker builds a chunk
+ * of tags, prints each tag as it will appear in the document and frees
+ * its nodes at once; the caller links the printed tags, as raw JSON, in
+ * rank order.  A tag object sits two levels deep (document, "tags"
+ * array), where cJSON indents its lines by two more tabs than when it is
+ * printed alone; a newline in a printed tag is always cJSON's own (a
+ * string's newlines and tabs are escaped).
+ */
+#define TAG_CHUNK 64
+#define TAG_DEPTH 2
+
+struct tags_job {
+	const struct pt_analysis *a;
+	const struct pt_report_opts *o;
+	const size_t *rank;
+	size_t n;
+	cJSON **items;
+};
+
+/* text with TAG_DEPTH tabs after each newline, as a raw item. */
+static cJSON *
+raw_at_tag_depth(const char *text)
+{
+	size_t len = strlen(text), lines = 0;
+	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	if (lines > (SIZE_MAX - len - 1) / TAG_DEPTH)
+		return NULL;
+	char *out = malloc(len + lines * TAG_DEPTH + 1);
+	if (out == NULL)
+		return NULL;
+	char *q = out;
+	for (const char *p = text; *p != '\0'; p++) {
+		*q++ = *p;
+		if (*p == '\n')
+			for (int d = 0; d < TAG_DEPTH; d++)
+				*q++ = '\t';
+	}
+	*q = '\0';
+	cJSON *raw = cJSON_CreateRaw(out);
+	free(out);
+	return raw;
+}
+
+/* The printed tag of rank i + 1, or NULL when out of memory. */
+static cJSON *
+printed_tag(const struct tags_job *job, size_t i)
+{
+	cJSON *t = tag_object(job->a, job->o, job->rank[i], i + 1);
+	/* A tag prints to about 2 KB: one buffer, seldom grown. */
+	char *text = t != NULL ? cJSON_PrintBuffered(t, 4096, 1) : NULL;
+	cJSON_Delete(t);
+	cJSON *raw = text != NULL ? raw_at_tag_depth(text) : NULL;
+	cJSON_free(text);
+	return raw;
+}
+
+static void
+tags_task(void *ctx, size_t worker, size_t chunk)
+{
+	(void)worker;
+	const struct tags_job *job = ctx;
+	size_t end = (chunk + 1) * TAG_CHUNK;
+	if (end > job->n)
+		end = job->n;
+	for (size_t i = chunk * TAG_CHUNK; i < end; i++)
+		job->items[i] = printed_tag(job, i);
+}
+
+/* The first n ranked tags into arr; false when out of memory. */
+static bool
+add_tags(cJSON *arr, struct tags_job *job, size_t nworkers)
+{
+	job->items = calloc(job->n ? job->n : 1, sizeof(cJSON *)); // NOLINT(bugprone-sizeof-expression)
+	if (job->items == NULL)
+		return false;
+	pt_workers_run(nworkers, (job->n + TAG_CHUNK - 1) / TAG_CHUNK,
+		tags_task, job);
+	size_t i = 0;
+	for (; i < job->n; i++)
+		if (job->items[i] == NULL ||
+				!cJSON_AddItemToArray(arr, job->items[i]))
+			break;
+	bool ok = i == job->n;
+	for (; i < job->n; i++)
+		cJSON_Delete(job->items[i]);
+	free(job->items);
+	return ok;
+}
+
 static cJSON *
 build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
-		const struct pt_report_opts *o)
+		const struct pt_report_opts *o, size_t nworkers)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *tool = cJSON_CreateObject();
@@ -567,12 +661,8 @@ build_document(const struct pt_analysis *a, const size_t *rank, size_t n,
 			cJSON_AddStringToObject(cJSON_GetObjectItem(doc, "tool"),
 				"version", o->version ? o->version : "");
 	}
-	cJSON *arr = cJSON_GetObjectItem(doc, "tags");
-	size_t shown = pt_report_shown(o, n);
-	for (size_t i = 0; ok && i < shown; i++) {
-		cJSON *t = tag_object(a, o, rank[i], i + 1);
-		ok = t != NULL && cJSON_AddItemToArray(arr, t);
-	}
+	struct tags_job job = { a, o, rank, pt_report_shown(o, n), NULL };
+	ok = ok && add_tags(cJSON_GetObjectItem(doc, "tags"), &job, nworkers);
 	ok = ok && add_pools(doc, a, o) && add_groups(doc, a) &&
 		add_machine(doc, a);
 	if (ok && o->gate != NULL)
@@ -608,7 +698,8 @@ pt_report_write_json(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		struct pt_error *err)
 {
-	cJSON *doc = build_document(a, rank, n, o);
+	size_t nworkers = o->threads ? o->threads : pt_workers_default();
+	cJSON *doc = build_document(a, rank, n, o, nworkers);
 	bool ok = pt_json_print(out, doc, true, err);
 	cJSON_Delete(doc);
 	return ok;

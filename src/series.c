@@ -5,6 +5,7 @@
 
 #include "pooltrend/text.h"
 #include "arena.h"
+#include "workers.h"
 
 #define WRAP_THRESHOLD (INT64_C(1) << 31)
 
@@ -680,20 +681,112 @@ shrunk(void *p, size_t size)
 	return q;
 }
 
-/* Presence bits from the filled cells, and Bytes back as they were. */
+/*
+ * pt_dataset_end's work series by series runs on the fillers' threads, in
+ * fixed chunks of series: each series' result is its own, so the outcome
+ * does not depend on the threads.
+ */
+#define END_CHUNK 32
+
+typedef void (*series_fn)(void *ctx, size_t worker, size_t s);
+
+struct series_job {
+	size_t nseries;
+	series_fn fn;
+	void *ctx;
+};
+
 static void
-take_presence(struct pt_dataset *ds)
+series_chunk_task(void *ctx, size_t worker, size_t chunk)
 {
+	const struct series_job *job = ctx;
+	size_t end = (chunk + 1) * END_CHUNK;
+	if (end > job->nseries)
+		end = job->nseries;
+	for (size_t s = chunk * END_CHUNK; s < end; s++)
+		job->fn(job->ctx, worker, s);
+}
+
+/* fn(ctx, worker, s) for s in [0, nseries), on up to nworkers threads. */
+static void
+each_series(size_t nseries, size_t nworkers, series_fn fn, void *ctx)
+{
+	struct series_job job = { nseries, fn, ctx };
+	pt_workers_run(nworkers, (nseries + END_CHUNK - 1) / END_CHUNK,
+		series_chunk_task, &job);
+}
+
+/*
+ * Series s's presence bits from its filled cells, Bytes back as they
+ * were, and its count, first and last presence (ctx: the dataset).
+ */
+static void
+take_presence_of(void *ctx, size_t worker, size_t s)
+{
+	(void)worker;
+	struct pt_dataset *ds = ctx;
 	size_t n = ds->nsnap, words = pt_present_words(n);
-	for (size_t s = 0; s < ds->nseries; s++) {
-		int64_t *bytes = ds->bytes + s * n;
-		uint64_t *bits = ds->present + s * words;
-		for (size_t i = 0; i < n; i++) {
-			if (bytes[i] == 0)
-				continue;
-			bits[i / 64] |= UINT64_C(1) << (i % 64);
-			bytes[i] = (int64_t)((uint64_t)bytes[i] - 1);
-		}
+	int64_t *bytes = ds->bytes + s * n;
+	uint64_t *bits = ds->present + s * words;
+	struct pt_series *se = &ds->series[s];
+	for (size_t i = 0; i < n; i++) {
+		if (bytes[i] == 0)
+			continue;
+		bits[i / 64] |= UINT64_C(1) << (i % 64);
+		bytes[i] = (int64_t)((uint64_t)bytes[i] - 1);
+		if (se->present++ == 0)
+			se->first = i;
+		se->last = i;
+	}
+}
+
+/* The four columns finish_order reorders, each a task of its own. */
+struct reorder_job {
+	unsigned char *base[4];
+	size_t size[4];
+	const size_t *src;
+	size_t nblocks;
+	void *spare[4];
+	unsigned char *done[4];
+};
+
+static void
+reorder_task(void *ctx, size_t worker, size_t c)
+{
+	(void)worker;
+	const struct reorder_job *job = ctx;
+	permute_blocks(job->base[c], job->size[c], job->src, job->nblocks,
+		job->spare[c], job->done[c]);
+}
+
+/* Scratch for reorder_job's tasks; false when out of memory. */
+static bool
+reorder_job_init(struct reorder_job *job, struct pt_dataset *ds,
+		const size_t *src, size_t m)
+{
+	size_t n = ds->nsnap;
+	*job = (struct reorder_job){
+		.base = { (unsigned char *)ds->allocs32,
+			(unsigned char *)ds->frees32, (unsigned char *)ds->bytes,
+			(unsigned char *)ds->present },
+		.size = { n * 4, n * 4, n * 8, pt_present_words(n) * 8 },
+		.src = src, .nblocks = m,
+	};
+	bool ok = true;
+	for (size_t c = 0; c < 4; c++) {
+		job->spare[c] = malloc(job->size[c] ? job->size[c] : 1);
+		job->done[c] = malloc(m ? m : 1);
+		ok = ok && job->spare[c] != NULL && job->done[c] != NULL;
+	}
+	return ok;
+}
+
+static void
+reorder_job_finish(struct reorder_job *job)
+{
+	for (size_t c = 0; c < 4; c++) {
+		free(job->spare[c]);
+		free(job->done[c]);
 	}
 }
 
@@ -707,13 +800,13 @@ finish_order(struct pt_dataset *ds, struct series_priv *priv)
 {
 	size_t m = ds->nseries, n = ds->nsnap, words = pt_present_words(n);
 	struct tracker *t = priv->fillers[0].t;
-	take_presence(ds);
+	each_series(m, priv->nfillers, take_presence_of, ds);
 	size_t *src = malloc((m ? m : 1) * sizeof(*src));
-	unsigned char *done = malloc(m ? m : 1);
-	void *spare = malloc((n ? n : 1) * sizeof(int64_t));
 	struct tracker *tmp = malloc((m ? m : 1) * sizeof(*tmp));
 	struct pt_series *series = malloc((m ? m : 1) * sizeof(*series));
-	bool ok = src && done && spare && tmp && series;
+	struct reorder_job reorder;
+	bool ok = reorder_job_init(&reorder, ds, src, m) && src && tmp &&
+		series;
 	if (ok) {
 		for (size_t s = 0; s < m; s++)
 			src[s] = s;
@@ -722,11 +815,7 @@ finish_order(struct pt_dataset *ds, struct series_priv *priv)
 		size_t kept = 0;
 		while (kept < m && t[src[kept]].first_snap != SIZE_MAX)
 			kept++;
-		permute_blocks((unsigned char *)ds->allocs32, n * 4, src, m, spare, done);
-		permute_blocks((unsigned char *)ds->frees32, n * 4, src, m, spare, done);
-		permute_blocks((unsigned char *)ds->bytes, n * 8, src, m, spare, done);
-		permute_blocks((unsigned char *)ds->present, words * 8, src, m,
-			spare, done);
+		pt_workers_run(priv->nfillers, 4, reorder_task, &reorder);
 		for (size_t d = 0; d < m; d++) {
 			series[d] = ds->series[src[d]];
 			tmp[d] = t[src[d]];
@@ -739,29 +828,20 @@ finish_order(struct pt_dataset *ds, struct series_priv *priv)
 		ds->bytes = shrunk(ds->bytes, kept * n * 8);
 		ds->present = shrunk(ds->present, kept * words * 8);
 	}
+	reorder_job_finish(&reorder);
 	free(src);
-	free(done);
-	free(spare);
 	free(tmp);
 	free(series);
 	return ok;
 }
 
-/* Count, first and last presence of each series, and its last -g text. */
+/* The last -g text of each series (take_presence_of counted the rest). */
 static bool
 summarise_series(struct pt_dataset *ds, const struct tracker *t,
 		struct pt_arena *strings)
 {
 	for (size_t s = 0; s < ds->nseries; s++) {
 		struct pt_series *se = &ds->series[s];
-		const uint64_t *present = pt_dataset_present(ds, s);
-		for (size_t i = 0; i < ds->nsnap; i++) {
-			if (!pt_is_present(present, i))
-				continue;
-			if (se->present++ == 0)
-				se->first = i;
-			se->last = i;
-		}
 		const char *last = t[s].mapped;
 		if (last != NULL &&
 				(se->mapped = pt_arena_strndup(strings, last,
@@ -795,26 +875,48 @@ fell(int64_t before, int64_t after)
 /*
  * For every snapshot i > 0: how many series have a row in both i-1 and i
  * (common[i]), and in how many of those Allocs or Frees fell (falls[i]).
- * Counted series by series, so the columns are read in order.
+ * Counted series by series, so the columns are read in order; each worker
+ * counts into its own rows of common and falls (stride apart), which are
+ * then added up.
  */
+struct falls_job {
+	const struct pt_dataset *ds;
+	size_t *common, *falls;
+	size_t stride;
+};
+
 static void
-count_falls(const struct pt_dataset *ds, size_t *common, size_t *falls)
+count_falls_of(void *ctx, size_t worker, size_t s)
 {
+	const struct falls_job *job = ctx;
+	const struct pt_dataset *ds = job->ds;
 	size_t n = ds->nsnap;
-	for (size_t s = 0; s < ds->nseries; s++) {
-		const uint64_t *present = pt_dataset_present(ds, s);
-		const uint32_t *allocs = ds->allocs32 + s * n;
-		const uint32_t *frees = ds->frees32 + s * n;
-		for (size_t i = 1; i < n; i++) {
-			if (!pt_is_present(present, i - 1) ||
-					!pt_is_present(present, i))
-				continue;
-			common[i]++;
-			if (fell(allocs[i - 1], allocs[i]) ||
-					fell(frees[i - 1], frees[i]))
-				falls[i]++;
-		}
+	size_t *common = job->common + worker * job->stride;
+	size_t *falls = job->falls + worker * job->stride;
+	const uint64_t *present = pt_dataset_present(ds, s);
+	const uint32_t *allocs = ds->allocs32 + s * n;
+	const uint32_t *frees = ds->frees32 + s * n;
+	for (size_t i = 1; i < n; i++) {
+		if (!pt_is_present(present, i - 1) || !pt_is_present(present, i))
+			continue;
+		common[i]++;
+		if (fell(allocs[i - 1], allocs[i]) || fell(frees[i - 1], frees[i]))
+			falls[i]++;
 	}
+}
+
+/* common and falls hold nworkers rows of stride counts, all 0. */
+static void
+count_falls(const struct pt_dataset *ds, size_t nworkers, size_t *common,
+		size_t *falls, size_t stride)
+{
+	struct falls_job job = { ds, common, falls, stride };
+	each_series(ds->nseries, nworkers, count_falls_of, &job);
+	for (size_t w = 1; w < nworkers; w++)
+		for (size_t i = 0; i < stride; i++) {
+			common[i] += common[w * stride + i];
+			falls[i] += falls[w * stride + i];
+		}
 }
 
 /*
@@ -841,16 +943,21 @@ rebooted_before(const struct pt_dataset *ds, size_t i, size_t common,
 }
 
 static bool
-find_epochs(struct pt_dataset *ds, struct pt_diags *diags,
+find_epochs(struct pt_dataset *ds, size_t nworkers, struct pt_diags *diags,
 		struct pt_error *err)
 {
-	size_t cap = 8;
-	size_t *common = calloc(ds->nsnap + 1, sizeof(size_t));
-	size_t *falls = calloc(ds->nsnap + 1, sizeof(size_t));
+	size_t cap = 8, stride = ds->nsnap + 1;
+	/* A row of counts for each worker that can get a chunk of series,
+	 * not for every thread asked for (-j64 on a long log). */
+	size_t chunks = (ds->nseries + END_CHUNK - 1) / END_CHUNK;
+	if (nworkers > chunks)
+		nworkers = chunks > 0 ? chunks : 1;
+	size_t *common = calloc(nworkers * stride, sizeof(size_t));
+	size_t *falls = calloc(nworkers * stride, sizeof(size_t));
 	ds->epoch_start = malloc(cap * sizeof(size_t));
 	if (ds->epoch_start == NULL || common == NULL || falls == NULL)
 		goto oom;
-	count_falls(ds, common, falls);
+	count_falls(ds, nworkers, common, falls, stride);
 	ds->epoch_start[0] = 0;
 	ds->nepochs = 1;
 	for (size_t i = 1; i < ds->nsnap; i++) {
@@ -938,18 +1045,29 @@ pt_dataset_counter_at(const struct pt_dataset *ds, const uint32_t *col,
 	return v;
 }
 
+/* Series s's wraps (ctx: the dataset). */
 static void
-unwrap_all(struct pt_dataset *ds, struct pt_diags *diags)
+count_wraps_of(void *ctx, size_t worker, size_t s)
 {
+	(void)worker;
+	struct pt_dataset *ds = ctx;
+	size_t base = s * ds->nsnap;
+	const uint64_t *present = pt_dataset_present(ds, s);
+	ds->series[s].wraps =
+		unwrap_counter(ds, ds->allocs32 + base, present, NULL) +
+		unwrap_counter(ds, ds->frees32 + base, present, NULL);
+}
+
+/* Counted on the workers, noted in series order. */
+static void
+unwrap_all(struct pt_dataset *ds, size_t nworkers, struct pt_diags *diags)
+{
+	each_series(ds->nseries, nworkers, count_wraps_of, ds);
 	for (size_t s = 0; s < ds->nseries; s++) {
-		size_t base = s * ds->nsnap;
-		const uint64_t *present = pt_dataset_present(ds, s);
-		uint32_t w = unwrap_counter(ds, ds->allocs32 + base, present, NULL) +
-			unwrap_counter(ds, ds->frees32 + base, present, NULL);
+		struct pt_series *se = &ds->series[s];
+		uint32_t w = se->wraps;
 		if (w == 0)
 			continue;
-		struct pt_series *se = &ds->series[s];
-		se->wraps = w;
 		ds->wraps += w;
 		char tag[PT_TAG_TEXT_MAX];
 		pt_diags_add(diags, PT_SEV_NOTE, NULL, 0,
@@ -959,14 +1077,15 @@ unwrap_all(struct pt_dataset *ds, struct pt_diags *diags)
 	}
 }
 
-static bool find_epochs(struct pt_dataset *ds, struct pt_diags *diags,
-		struct pt_error *err);
+static bool find_epochs(struct pt_dataset *ds, size_t nworkers,
+		struct pt_diags *diags, struct pt_error *err);
 
 bool
 pt_dataset_end(struct pt_dataset *ds, struct pt_diags *diags,
 		struct pt_error *err)
 {
 	struct series_priv *priv = ds->priv;
+	size_t nworkers = priv->nfillers;
 	merge_trackers(priv, ds->nseries);
 	bool ok = finish_order(ds, priv) &&
 		summarise_series(ds, priv->fillers[0].t, &priv->strings);
@@ -975,9 +1094,9 @@ pt_dataset_end(struct pt_dataset *ds, struct pt_diags *diags,
 		pt_error_set(err, 0, "out of memory while aligning snapshots");
 		return false;
 	}
-	if (!find_epochs(ds, diags, err))
+	if (!find_epochs(ds, nworkers, diags, err))
 		return false;
-	unwrap_all(ds, diags);
+	unwrap_all(ds, nworkers, diags);
 	return true;
 }
 

@@ -2,6 +2,7 @@
  * Reports: ranking, exact JSON integers, escaping, colour, human units,
  * CSV/TSV (quoting, CRLF, formula neutralisation) and JSON Lines.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -620,6 +621,111 @@ START_TEST(test_jsonl)
 }
 END_TEST
 
+struct concurrent_render {
+	struct fixture *f;
+	char *text;
+};
+
+static void *
+render_json_thread(void *arg)
+{
+	struct concurrent_render *r = arg;
+	struct pt_report_opts o = opts(PT_FORMAT_JSON);
+	o.threads = 2;
+	r->text = render(r->f, &o);
+	return NULL;
+}
+
+/* JSON reports written at the same time on several threads, each
+ * building its tags on two workers, come out as one written alone. */
+START_TEST(test_json_reports_at_once)
+{
+	struct fixture f;
+	setup(&f);
+	struct pt_report_opts o = opts(PT_FORMAT_JSON);
+	char *want = render(&f, &o);
+	struct concurrent_render r[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		r[i] = (struct concurrent_render){ &f, NULL };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, render_json_thread,
+			&r[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+		ck_assert_str_eq(r[i].text, want);
+		free(r[i].text);
+	}
+	free(want);
+	pt_analysis_finish(&f.a);
+}
+END_TEST
+
+/*
+ * Whether every line of cJSON's pretty text is indented by one tab for
+ * each object or array open around it (outside strings), as cJSON prints.
+ */
+static bool
+indented_by_depth(const char *text)
+{
+	int depth = 0;
+	bool in_string = false, escaped = false, line_start = true;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (line_start) {
+			int tabs = 0;
+			while (p[tabs] == '\t')
+				tabs++;
+			char c = p[tabs];
+			int want = depth - (c == '}' || c == ']');
+			if (c != '\0' && c != '\n' && tabs != want)
+				return false;
+			p += tabs;
+			line_start = false;
+			if (*p == '\0')
+				break;
+		}
+		char c = *p;
+		if (in_string) {
+			in_string = escaped || c != '"';
+			escaped = !escaped && c == '\\';
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		} else if (c == '\n') {
+			line_start = true;
+		}
+	}
+	return depth == 0 && !in_string;
+}
+
+/* The tags printed on the workers and linked in as raw text are indented
+ * as at their depth in the document, and the document reads back. */
+START_TEST(test_json_tags_at_their_depth)
+{
+	struct fixture f;
+	setup(&f);
+	struct pt_report_opts o = opts(PT_FORMAT_JSON);
+	o.threads = 3;
+	char *text = render(&f, &o);
+	cJSON *doc = cJSON_Parse(text);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_ge(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "tags")),
+		2);
+	ck_assert(indented_by_depth(text));
+	/* The checker itself: one tab too many is caught. */
+	char *p = strstr(text, "\n\t\t\t\"tag\"");
+	ck_assert_ptr_nonnull(p);
+	p[1] = ' ';
+	ck_assert(!indented_by_depth(text));
+	cJSON_Delete(doc);
+	free(text);
+	pt_analysis_finish(&f.a);
+}
+END_TEST
+
 static Suite *
 report_suite(void)
 {
@@ -636,6 +742,8 @@ report_suite(void)
 	tcase_add_test(tc, test_csv_matches_json);
 	tcase_add_test(tc, test_tsv);
 	tcase_add_test(tc, test_jsonl);
+	tcase_add_test(tc, test_json_reports_at_once);
+	tcase_add_test(tc, test_json_tags_at_their_depth);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -74,6 +74,7 @@ struct pt_report_opts {
 	const struct pt_pooltag *pooltag; /* --pooltag table, or NULL */
 	const struct pt_gate *gate;  /* JSON "gate" object when set */
 	const struct pt_owner_scan *drivers; /* --drivers scan, or NULL */
+	size_t threads;      /* threads building JSON tags; 0: one per CPU */
 };
 
 /* The ANSI SGR sequence that colours a verdict on a terminal. */

@@ -150,7 +150,7 @@ print_help(void)
 "      --progress WHEN     show files read on stderr: auto (default: on\n"
 "                          a terminal, without -q), always or never\n"
 "  -q, --quiet             print errors only, no warnings or notes\n"
-"  -j, --threads N         worker threads for reading and scoring\n"
+"  -j, --threads N         worker threads for reading, scoring and JSON\n"
 "                          (default 0: one per online CPU)\n"
 "  -h, --help              show this help and exit\n"
 "  -V, --version           show the version and exit\n"
@@ -289,6 +289,7 @@ apply_option(struct cli *c, int opt, const char *arg)
 	case 'j':
 		if (!parse_count(arg, &c->analysis.threads))
 			return usage_error("--threads needs a count, not '%s'", arg);
+		c->report.threads = c->analysis.threads;
 		return -1;
 	case OPT_STRICT:
 		c->strict = true;
