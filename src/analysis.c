@@ -177,6 +177,9 @@ no_snapshot_hint(const unsigned char *data, size_t len)
 {
 	if (len == 0)
 		return " (the file is empty)";
+	if (pt_has_utf32_bom(data, len))
+		return " (it is UTF-32 text, which is not read; "
+			"re-save it as UTF-8 or UTF-16)";
 	size_t zeros_odd = 0, zeros_even = 0, n = len < HINT_BYTES ? len : HINT_BYTES;
 	for (size_t i = 0; i < n; i++)
 		if (data[i] == 0)
@@ -210,7 +213,7 @@ report_parse_notes(const struct pt_source *src, const struct pt_decoder *dec,
 		pt_diags_add(diags, PT_SEV_WARNING, src->name, 0,
 			"UTF-16 text ends in the middle of a character (file cut short?)");
 	if (dec->bad_surrogate)
-		pt_diags_add(diags, PT_SEV_WARNING, src->name, 0,
+		pt_diags_add(diags, PT_SEV_WARNING, src->name, dec->bad_surrogate_line,
 			"UTF-16 text holds an unpaired surrogate, shown as '?' "
 			"(file damaged?)");
 	size_t neg = 0, loose = 0;

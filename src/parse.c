@@ -7,6 +7,7 @@
 
 #include "pooltrend/snapshot.h"
 
+#include <inttypes.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,22 @@
  */
 #define MAX_LINE 65536
 
-/* Out-of-range number warnings per file before only counting them. */
+/* Refused-line warnings per file before only counting them. */
 #define MAX_NUMBER_DIAGS PT_PARSE_NUMBER_DIAGS
+
+/* Kinds of refused lines, each counted apart past MAX_NUMBER_DIAGS. */
+enum refusal {
+	REF_NUMBER,     /* a number out of range (and the long-line limit) */
+	REF_STRAY_CR,
+	REF_SUMMARY,    /* an inconsistent -r summary line */
+	REF_COUNT,
+};
+
+static const char *const unreported_what[REF_COUNT] = {
+	[REF_NUMBER] = "lines with numbers out of range ignored",
+	[REF_STRAY_CR] = "lines with a stray CR skipped",
+	[REF_SUMMARY] = "inconsistent -r summary lines not used",
+};
 
 /* Backtracking budget per match; a well-formed line needs far less. */
 #define MATCH_LIMIT 1000000
@@ -200,8 +215,11 @@ struct state {
 	struct layout_votes votes;
 	bool dup_warned;
 	bool unwrapped_warned;
-	size_t number_diags;
-	size_t number_unreported;
+	size_t number_diags;    /* refused-line warnings given */
+	size_t unreported[REF_COUNT];   /* and only counted, by kind */
+	int64_t pool_bytes[PT_POOL_COUNT];  /* Bytes of the rows kept in the
+	                                       current block, by pool */
+	bool text_has_cr;       /* a CR may be in the lines being parsed */
 	struct pending pend;
 	struct intern_table interned;
 	long line;
@@ -347,9 +365,6 @@ fast_row(struct pt_parser *p, const char *s, size_t n)
 			!(memcmp(s + 6, "Nonp ", 5) == 0 ||
 				memcmp(s + 6, "Paged", 5) == 0))
 		return false;
-	for (size_t i = 1; i < 5; i++)
-		if (s[i] == '\r')
-			return false;
 	ov[0] = 0;
 	ov[1] = n;
 	ov[2] = 1;
@@ -645,17 +660,33 @@ note_skipped(struct state *st)
 		st->out->first_skipped = st->line;
 }
 
+/* The warning for a refused line, or past the cap only a count. */
+static void
+warn_refused(struct state *st, enum refusal kind, const char *msg)
+{
+	if (st->number_diags >= MAX_NUMBER_DIAGS) {
+		st->unreported[kind]++;
+		return;
+	}
+	st->number_diags++;
+	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line, "%s", msg);
+}
+
+static size_t
+unreported_lines(const struct state *st)
+{
+	size_t n = 0;
+	for (int k = 0; k < REF_COUNT; k++)
+		n += st->unreported[k];
+	return n;
+}
+
 /* A line dropped for a bad number; msg is the whole warning text. */
 static void
 report_bad_line(struct state *st, const char *msg)
 {
 	note_skipped(st);
-	if (st->number_diags >= MAX_NUMBER_DIAGS) {
-		st->number_unreported++;
-		return;
-	}
-	st->number_diags++;
-	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line, "%s", msg);
+	warn_refused(st, REF_NUMBER, msg);
 }
 
 static void
@@ -886,6 +917,7 @@ open_block(struct state *st, const char *s, size_t n)
 	};
 	st->votes = (struct layout_votes){ .x86_header = is_x86_header(s, n) };
 	st->dup_warned = false;
+	memset(st->pool_bytes, 0, sizeof(st->pool_bytes));
 	keys_reset(&st->p->keys);
 	forget_pending_block_lines(st);
 	st->pend.stamp_kind = PT_STAMP_NONE;
@@ -1065,6 +1097,14 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	size_t start, len;
 	(void)group(st->p, 2, &start, &len);
 	r.pool = s[start] == 'P' ? PT_POOL_PAGED : PT_POOL_NONPAGED;
+	if (r.bytes > PT_BYTES_MAX - st->pool_bytes[r.pool]) {
+		report_bad_line(st, r.bytes > PT_BYTES_MAX ?
+			"row with Bytes above 2^53-1 (8 PiB, more than any pool "
+			"holds) ignored" :
+			"row ignored: the snapshot's Bytes in this pool would pass "
+			"2^53-1 (8 PiB, more than any pool holds)");
+		return true;
+	}
 	take_tag(st->p, s, r.tag);
 	if (loose)
 		r.flags |= PT_ROW_LOOSE;
@@ -1103,6 +1143,7 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	}
 	rs->rows[rs->nrows++] = r;
 	b->nrows++;
+	st->pool_bytes[r.pool] += r.bytes;
 	if (r.flags & PT_ROW_NEG_FIXED)
 		b->neg_fixed++;
 	if (loose)
@@ -1113,10 +1154,37 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	return true;
 }
 
+/*
+ * A Memory: line whose Avail is above its Memory cannot be poolmon's: the
+ * line is not used (no headroom is taken from it), and said so.
+ */
+static bool
+memory_line_consistent(struct state *st, const int64_t v[5])
+{
+	if (v[1] <= v[0])
+		return true;
+	char msg[160];
+	(void)snprintf(msg, sizeof(msg), "-r summary line not used: Avail "
+		"%" PRId64 "K exceeds Memory %" PRId64 "K", v[1], v[0]);
+	note_skipped(st);
+	warn_refused(st, REF_SUMMARY, msg);
+	return false;
+}
+
 /* Memory: or Commit: line; held until the next column header. */
 static void
 add_summary(struct state *st, const char *s, bool memory)
 {
+	struct pt_summary *sum = &st->pend.summary;
+	/* The last line of a kind before the header is the one that counts,
+	 * used or refused. */
+	if (memory) {
+		sum->has_memory = false;
+		sum->memory_refused = true;
+	} else {
+		sum->has_commit = false;
+		sum->commit_refused = true;
+	}
 	int64_t v[5];
 	for (int i = 0; i < 5; i++) {
 		/* poolmon computes these in 32 bits and prints them with %ld:
@@ -1129,9 +1197,11 @@ add_summary(struct state *st, const char *s, bool memory)
 		if (v[i] < 0)
 			v[i] += INT64_C(1) << 32;
 	}
-	struct pt_summary *sum = &st->pend.summary;
+	if (memory && !memory_line_consistent(st, v))
+		return;
 	if (memory) {
 		sum->has_memory = true;
+		sum->memory_refused = false;
 		sum->memory_k = v[0];
 		sum->avail_k = v[1];
 		sum->page_faults = v[2];
@@ -1139,12 +1209,28 @@ add_summary(struct state *st, const char *s, bool memory)
 		sum->inram_paged_k = v[4];
 	} else {
 		sum->has_commit = true;
+		sum->commit_refused = false;
 		sum->commit_k = v[0];
 		sum->limit_k = v[1];
 		sum->peak_k = v[2];
 		sum->pool_nonpaged_k = v[3];
 		sum->pool_paged_k = v[4];
 	}
+}
+
+bool
+pt_summary_refused(const struct pt_summary *sum, uint8_t pool)
+{
+	return pool == PT_POOL_NONPAGED ? sum->memory_refused :
+		sum->commit_refused;
+}
+
+const char *
+pt_summary_missing_note(const struct pt_summary *sum, uint8_t pool)
+{
+	return pt_summary_refused(sum, pool) ?
+		"-r summary line not used (see its warning), rates only" :
+		"no -r summary lines, rates only";
 }
 
 static bool
@@ -1196,9 +1282,33 @@ add_junk(struct state *st)
 		b->end_line = st->line;
 }
 
+/*
+ * A CR the decoder left inside a line: after the input's first LF a lone
+ * CR is damage, not a line end, and what follows it cannot be trusted
+ * (a row "Le\rk" would otherwise be read as a row of tag "k").  Such a
+ * line is skipped, with a warning once a column header was read (before
+ * it, in binary junk, CRs are no news).
+ */
+static bool
+has_stray_cr(const struct state *st, const char *s, size_t n)
+{
+	return st->text_has_cr && n <= MAX_LINE && memchr(s, '\r', n) != NULL;
+}
+
 static bool
 handle_line(struct state *st, const char *s, size_t n)
 {
+	/* CRs before the LF end the line with it: pt_decode drops them (all
+	 * but a run longer than it holds), a caller that skipped it did not. */
+	while (n > 0 && s[n - 1] == '\r')
+		n--;
+	if (has_stray_cr(st, s, n)) {
+		add_junk(st);
+		if (st->seen_header)
+			warn_refused(st, REF_STRAY_CR, "line with a stray CR "
+				"(carriage return) inside skipped");
+		return true;
+	}
 	int64_t ms = 0;
 	enum pt_stamp_kind sk = PT_STAMP_NONE;
 	enum line_kind k = classify(st->p, s, n, &ms, &sk);
@@ -1288,10 +1398,11 @@ state_begin(struct state *st, struct pt_parser *p, const char *file,
 static void
 warn_unreported_numbers(const struct state *st)
 {
-	if (st->number_unreported > 0)
-		pt_diags_add(st->diags, PT_SEV_WARNING, st->file, 0,
-			"%zu more lines with numbers out of range ignored",
-			st->number_unreported);
+	for (int k = 0; k < REF_COUNT; k++)
+		if (st->unreported[k] > 0)
+			pt_diags_add(st->diags, PT_SEV_WARNING, st->file, 0,
+				"%zu more %s", st->unreported[k],
+				unreported_what[k]);
 }
 
 bool
@@ -1306,14 +1417,12 @@ pt_parse_text(struct pt_parser *p, const char *text, size_t len,
 
 	size_t pos = 0;
 	bool ok = true;
+	st.text_has_cr = memchr(text, '\r', len) != NULL;
 	while (ok && pos < len) {
 		const char *s = text + pos;
 		const char *nl = memchr(s, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - s) : len - pos;
 		pos += n + (nl != NULL);
-		/* tolerate CRLF from callers that skipped pt_decode */
-		if (n > 0 && s[n - 1] == '\r')
-			n--;
 		st.line++;
 		ok = handle_line(&st, s, n);
 	}
@@ -1393,6 +1502,7 @@ static bool
 parse_lines(struct state *st, const char *text, size_t len)
 {
 	size_t pos = 0;
+	st->text_has_cr = memchr(text, '\r', len) != NULL;
 	while (pos < len) {
 		const char *s = text + pos;
 		const char *nl = memchr(s, '\n', len - pos);
@@ -1487,6 +1597,7 @@ parse_overlong_line(struct pt_parse_stream *ps, bool final_z)
 		ps->pending[ps->plen - 1] = 'x';
 	ps->overlong = false;
 	ps->st.line++;
+	ps->st.text_has_cr = true;
 	bool ok = handle_line(&ps->st, ps->pending, ps->plen);
 	ps->plen = 0;
 	return ok;
@@ -1501,6 +1612,7 @@ release_held(struct pt_parse_stream *ps)
 		ok = parse_overlong_line(ps, false);
 	} else {
 		ps->st.line++;
+		ps->st.text_has_cr = true;
 		ok = handle_line(&ps->st, ps->pending, ps->plen);
 		ps->plen = 0;
 	}
@@ -1605,6 +1717,7 @@ parse_last_line(struct pt_parse_stream *ps)
 	if (ps->plen == 0)
 		return true;
 	ps->st.line++;
+	ps->st.text_has_cr = true;
 	return handle_line(&ps->st, ps->pending, ps->plen);
 }
 
@@ -1615,6 +1728,7 @@ pending_at_end(const struct pt_parse_stream *ps)
 	const struct pending *p = &ps->st.pend;
 	return ps->held_lfs > 0 || ps->overlong || ps->plen > 0 ||
 		p->summary.has_memory || p->summary.has_commit ||
+		p->summary.memory_refused || p->summary.commit_refused ||
 		p->title != NULL || p->stamp_kind != PT_STAMP_NONE;
 }
 
@@ -1634,7 +1748,7 @@ pt_parse_stream_end_seam(struct pt_parse_stream *ps, bool parse_rest,
 		seam->pending_at_end = pending_at_end(ps);
 		seam->unwrapped_warned = ps->st.unwrapped_warned;
 		seam->number_diags = ps->st.number_diags;
-		seam->number_unreported = ps->st.number_unreported;
+		seam->number_unreported = unreported_lines(&ps->st);
 	}
 	if (parse_rest) {
 		ok = parse_last_line(ps);

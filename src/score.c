@@ -941,7 +941,7 @@ time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 	}
 	double headroom;
 	if (!pt_pool_headroom(sum, se->pool, &headroom, &sc->tte_bound)) {
-		sc->tte_note = "no -r summary lines, rates only";
+		sc->tte_note = pt_summary_missing_note(sum, se->pool);
 		return;
 	}
 	if (sc->f_saturation < 0.5) {
@@ -1459,7 +1459,8 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 			return false;
 		p->has_headroom = pool_headroom(ds, pool, p);
 		if (!p->has_headroom)
-			p->note = "no -r summary lines, rates only";
+			p->note = pt_summary_missing_note(
+				&ds->snaps[ds->nsnap - 1].summary, (uint8_t)pool);
 		else if (!(p->leak_rate > 0))
 			p->note = "no leaking series";
 		if (p->note != NULL)

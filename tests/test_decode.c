@@ -52,6 +52,7 @@ expect(const unsigned char *in, size_t len, const char *want, size_t want_len,
 	ck_assert_uint_eq(o.len, want_len);
 	ck_assert_mem_eq(o.data, want, want_len);
 	ck_assert(o.odd_byte == t.odd_byte && o.bad_surrogate == t.bad_surrogate);
+	ck_assert_int_eq(o.bad_surrogate_line, t.bad_surrogate_line);
 	pt_text_finish(&t);
 	pt_text_finish(&o);
 }
@@ -88,10 +89,115 @@ END_TEST
 START_TEST(line_ends_normalised)
 {
 	EXPECT_BYTES("a\r\nb\r\n", "a\nb\n");
+	/* CR line ends (no LF before them) */
 	EXPECT_BYTES("a\rb\r", "a\nb\n");
-	EXPECT_BYTES("a\r\nb\rc\nd\r\r\ne", "a\nb\nc\nd\n\ne\n");
-	EXPECT_BYTES("\n\r\r\n\n", "\n\n\n\n");
+	EXPECT_BYTES("a\r\rb", "a\n\nb\n");
+	/* CR CR LF is one line end, as CR LF */
+	EXPECT_BYTES("a\r\r\nb\r\r\n", "a\nb\n");
+	EXPECT_BYTES("\n\r\r\n\n", "\n\n\n");
+	/* after the first LF a lone CR is not a line end: it stays */
+	EXPECT_BYTES("a\r\nb\rc\nd\r\r\ne", "a\nb\rc\nd\ne\n");
+	EXPECT_BYTES("x\n Le\rk Nonp 1\r\n", "x\n Le\rk Nonp 1\n");
+	EXPECT_BYTES("x\na\r\rb\n", "x\na\r\rb\n");
+	/* a lone CR before the first LF ends a line (a CR file turned LF) */
+	EXPECT_BYTES("a\rb\nc\rd\n", "a\nb\nc\rd\n");
+	/* CRs at the end: the last line's end, its LF cut off */
 	EXPECT_BYTES("a\r", "a\n");
+	EXPECT_BYTES("x\na\r\r", "x\na\n");
+}
+END_TEST
+
+/* A run of CRs waits for the byte after it up to PT_DECODER_MAX_CRS. */
+START_TEST(long_cr_run_flushed)
+{
+	/* 8 CRs then LF: one line end.  With 9 the first 8 are let go
+	 * (kept in the line) when the 9th comes, and the 9th goes with the
+	 * LF; before any LF they are line ends. */
+	EXPECT_BYTES("x\na\r\r\r\r\r\r\r\r\n", "x\na\n");
+	EXPECT_BYTES("x\na\r\r\r\r\r\r\r\r\r\n",
+		"x\na\r\r\r\r\r\r\r\r\n");
+	EXPECT_BYTES("a\r\r\r\r\r\r\r\r\r\n", "a\n\n\n\n\n\n\n\n\n");
+}
+END_TEST
+
+/*
+ * The chunked decoder gives what pt_decode gives, however the input is
+ * cut (pt_decode's final LF aside), within pt_decoder_room.
+ */
+static void
+expect_stream(const unsigned char *in, size_t len, const char *want,
+		long bad_line)
+{
+	for (size_t chunk = 1; chunk <= len + 1; chunk++) {
+		struct pt_decoder d;
+		pt_decoder_init(&d);
+		size_t cap = len * 3 + 64, got = 0;
+		char *out = malloc(cap);
+		ck_assert_ptr_nonnull(out);
+		for (size_t at = 0; at < len; at += chunk) {
+			size_t n = len - at < chunk ? len - at : chunk;
+			size_t w = pt_decoder_feed(&d, in + at, n, false, out + got);
+			ck_assert_uint_le(w, pt_decoder_room(n));
+			got += w;
+		}
+		got += pt_decoder_feed(&d, NULL, 0, true, out + got);
+		ck_assert_uint_eq(got, strlen(want));
+		ck_assert_mem_eq(out, want, got);
+		ck_assert_int_eq(d.bad_surrogate_line, bad_line);
+		free(out);
+	}
+}
+
+START_TEST(stream_line_ends_as_whole)
+{
+	expect_stream(LIT("a\r\nb\rc\r\r\nd\r\n"), "a\nb\rc\nd\n", 0);
+	expect_stream(LIT("a\rb\r\rc\nd\re\n"), "a\nb\n\nc\nd\re\n", 0);
+	expect_stream(LIT("x\n\r\r\r\r\r\r\r\r\r\ry\n"),
+		"x\n\r\r\r\r\r\r\r\r\r\ry\n", 0);
+	expect_stream(LIT("a\r\r"), "a\n\n", 0);
+	expect_stream(LIT("x\na\r\r"), "x\na\n", 0);
+	/* UTF-16: the same rules, and the line of the first bad surrogate */
+	expect_stream(LIT("\xff\xfe" "a\0\r\0\n\0b\0\r\0c\0\n\0\x3d\xd8\n\0"),
+		"a\nb\rc\n?\n", 3);
+	expect_stream(LIT("\xfe\xff\0a\0\r\0b\0\r\xd8\x3d\0\n"),
+		"a\nb\n?\n", 3);
+}
+END_TEST
+
+START_TEST(utf16_bad_surrogate_line)
+{
+	struct pt_text t = decode(LIT("\xff\xfe" "a\0\r\0\n\0b\0\n\0"
+		"c\0\x3d\xd8\n\0\x00\xde\n\0"));
+	ck_assert(t.bad_surrogate);
+	ck_assert_int_eq(t.bad_surrogate_line, 3);
+	ck_assert_str_eq(t.data, "a\nb\nc?\n?\n");
+	pt_text_finish(&t);
+	t = decode(LIT("\xff\xfe\x3d\xd8"));
+	ck_assert_int_eq(t.bad_surrogate_line, 1);
+	pt_text_finish(&t);
+	t = decode(LIT("\xff\xfe" "a\0\n\0"));
+	ck_assert(!t.bad_surrogate);
+	ck_assert_int_eq(t.bad_surrogate_line, 0);
+	pt_text_finish(&t);
+}
+END_TEST
+
+/* UTF-32 is recognised by its BOM and not read; FF FE alone is UTF-16. */
+START_TEST(utf32_refused)
+{
+	expect(LIT("\xff\xfe\0\0" "a\0\0\0\n\0\0\0"), "", 0,
+		PT_ENC_UTF32LE);
+	expect(LIT("\0\0\xfe\xff" "\0\0\0a\0\0\0\n"), "", 0,
+		PT_ENC_UTF32BE);
+	EXPECT_LE("a\0\n\0", "a\n");
+	ck_assert(pt_has_utf32_bom(LIT("\xff\xfe\0\0")));
+	ck_assert(pt_has_utf32_bom(LIT("\0\0\xfe\xff")));
+	ck_assert(!pt_has_utf32_bom(LIT("\xff\xfe" "a\0")));
+	ck_assert(!pt_has_utf32_bom(LIT("\xff\xfe\0")));
+	ck_assert_str_eq(pt_encoding_name(PT_ENC_UTF32LE), "utf-32le");
+	ck_assert_str_eq(pt_encoding_name(PT_ENC_UTF32BE), "utf-32be");
+	/* the chunked decoder waits for the fourth byte to tell them apart */
+	expect_stream(LIT("\xff\xfe\0\0" "a\0\0\0\n\0\0\0"), "", 0);
 }
 END_TEST
 
@@ -280,6 +386,14 @@ START_TEST(large_input_is_linear)
 	ck_assert_int_eq(t.data[2], 'x');
 	ck_assert_int_eq(t.data[n - 1], '\n');
 	pt_text_finish(&t);
+	/* the same CRs after an LF stay in one line */
+	in[0] = '\n';
+	t = decode(in, n);
+	ck_assert_uint_eq(t.len, n - 1);
+	ck_assert_int_eq(t.data[1], '\r');
+	ck_assert_int_eq(t.data[n - 3], 'x');
+	ck_assert_int_eq(t.data[n - 2], '\n');
+	pt_text_finish(&t);
 	free(in);
 }
 END_TEST
@@ -360,6 +474,10 @@ decode_suite(void)
 	tcase_add_test(tc, escape_keeps_visible_utf8_and_escapes_invisible);
 	tcase_add_test(tc, final_newline_added);
 	tcase_add_test(tc, line_ends_normalised);
+	tcase_add_test(tc, long_cr_run_flushed);
+	tcase_add_test(tc, stream_line_ends_as_whole);
+	tcase_add_test(tc, utf16_bad_surrogate_line);
+	tcase_add_test(tc, utf32_refused);
 	tcase_add_test(tc, ctrl_z_dropped);
 	tcase_add_test(tc, ctrl_z_only_one_and_only_trailing);
 	tcase_add_test(tc, bytes_kept_as_they_are);

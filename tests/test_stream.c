@@ -201,6 +201,14 @@ START_TEST(test_crlf_and_boundaries)
 	check_text(ROW_A "\r" H64 "\r" ROW_A "\rjunk here\r" ROW_B);
 	/* LF only, blank lines and a rule */
 	check_text("\n\n" H64 "\n" ROW_A "\n-----\n\n" H64 "\n" ROW_B);
+	/* CR CR LF; a lone CR inside a row, a summary and a junk line of a
+	 * CR LF file (kept in the line: skipped with a warning); a run of
+	 * CRs longer than the decoder holds */
+	check_text(H64 "\r\r\n" ROW_A "\r\r\n" ROW_B "\r\r\n");
+	check_text(H64 "\r\n Ab\rd Nonp          100              40"
+		"               60              6000                  100\r\n"
+		ROW_B "\r\n" MEM "\r ?\r\njunk\r\rhere\r\n" H64 "\r\n" ROW_A);
+	check_text(H64 "\n" ROW_A "\r\r\r\r\r\r\r\r\r\r\r\n" ROW_B "\r\r\r");
 }
 END_TEST
 

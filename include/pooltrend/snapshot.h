@@ -55,6 +55,14 @@ const char *pt_layout_name(enum pt_layout layout);
 #define PT_ROW_LOOSE      0x01u /* matched only the tolerant pattern */
 #define PT_ROW_NEG_FIXED  0x02u /* a negative 32-bit print was reinterpreted */
 
+/*
+ * The most Bytes a snapshot's rows of one pool add up to (each row alone
+ * too): 8 PiB, more than any Windows pool holds, and the largest count a
+ * double (and so a JSON reader) keeps exact, so sums never saturate.
+ * Rows past it are refused with a warning.
+ */
+#define PT_BYTES_MAX ((INT64_C(1) << 53) - 1)
+
 struct pt_row {
 	uint8_t tag[4];
 	uint8_t pool;        /* enum pt_pool */
@@ -62,7 +70,7 @@ struct pt_row {
 	int64_t allocs;      /* 0 .. 2^32-1 */
 	int64_t frees;       /* 0 .. 2^32-1 */
 	int64_t diff;        /* recomputed: (allocs - frees) mod 2^32 */
-	int64_t bytes;       /* bytes outstanding, >= 0 */
+	int64_t bytes;       /* bytes outstanding, 0 .. PT_BYTES_MAX */
 	int64_t per_alloc;   /* recomputed */
 	const char *mapped;  /* -g driver text as printed, or NULL; owned by the result */
 	long line;           /* 1-based line in the text */
@@ -74,19 +82,34 @@ struct pt_row {
  * and the cumulative PageFlts wraps.
  */
 struct pt_summary {
-	bool has_memory;        /* the Memory: line was seen */
+	bool has_memory;        /* the Memory: line was seen and is used */
 	int64_t memory_k;       /* physical memory */
 	int64_t avail_k;        /* available physical memory */
 	int64_t page_faults;    /* cumulative in -n files */
 	int64_t krnl_k;         /* InRam Krnl */
 	int64_t inram_paged_k;  /* first P: */
-	bool has_commit;        /* the Commit: line was seen */
+	bool has_commit;        /* the Commit: line was seen and is used */
 	int64_t commit_k;
 	int64_t limit_k;
 	int64_t peak_k;
 	int64_t pool_nonpaged_k; /* Pool N: */
 	int64_t pool_paged_k;    /* second P: */
+	/* The line was there but not used (a number out of range, or Avail
+	 * above Memory), with a warning naming it; has_* is then false. */
+	bool memory_refused;
+	bool commit_refused;
 };
+
+/* Whether the summary line pool's headroom comes from was refused: the
+ * Memory: line for nonpaged pool, the Commit: line for paged. */
+bool pt_summary_refused(const struct pt_summary *sum, uint8_t pool);
+
+/*
+ * Why sum gives pool no headroom for a time to exhaustion: no -r summary,
+ * or a summary line refused.  A static string, "..., rates only".
+ */
+const char *pt_summary_missing_note(const struct pt_summary *sum,
+		uint8_t pool);
 
 struct pt_snapshot {
 	long line;              /* line of the column header (first line of the block) */
@@ -187,7 +210,9 @@ void pt_parse_stream_limit_snapshots(struct pt_parse_stream *ps, size_t max);
  * and pending_at_end are false and the per-file message limits were not
  * reached across the pieces (counts below).
  */
-/* Out-of-range number warnings per file before they are only counted. */
+/* Warnings for lines refused for their content (a number out of range, a
+ * stray CR, an inconsistent summary) per file before they are only
+ * counted. */
 #define PT_PARSE_NUMBER_DIAGS 20
 
 struct pt_parse_seam {
