@@ -258,6 +258,12 @@ if iconv -f UTF-8 -t UTF-32LE good.log > utf32le.body 2>/dev/null &&
 	expect_err_lacks utf32 'UTF-16 without'
 	expect_err_lacks utf32 'decoded from'
 	expect_good_report utf32
+	# a UTF-32 pooltag.txt is refused, not read as an empty table
+	printf 'Leak - leaky.sys - test leak\r\n' | iconv -f UTF-8 -t UTF-32LE > pooltag32.body
+	{ printf '\377\376\000\000'; cat pooltag32.body; } > pooltag32.txt
+	pt pooltag-utf32 --pooltag pooltag32.txt good.log
+	no_crash pooltag-utf32; expect_rc pooltag-utf32 3
+	expect_err pooltag-utf32 'pooltrend: pooltag32.txt: UTF-32 text, which is not read; re-save it as UTF-8 or UTF-16'
 else
 	skip utf32 "iconv cannot write UTF-32 here"
 fi

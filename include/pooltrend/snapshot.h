@@ -16,7 +16,10 @@
  * Allocs and Frees are kernel ULONGs: negative prints (x86 "%ld") are
  * reinterpreted modulo 2^32, as are negative Bytes; Diff is recomputed as
  * (Allocs - Frees) mod 2^32 and Per Alloc as Bytes / Diff (Bytes when Diff
- * is 0): the printed values are not trusted.
+ * is 0): the printed values are not trusted.  Lines that cannot be
+ * trusted are refused with a warning naming them: a number out of range,
+ * Bytes past PT_BYTES_MAX, a stray CR, a Memory: line with Avail above
+ * Memory.
  *
  * Ownership: a struct pt_parser holds compiled PCRE2 patterns and match
  * data; create it once and reuse it for every file (it is not thread-safe:
@@ -153,7 +156,10 @@ void pt_parser_destroy(struct pt_parser *p);
 
 /*
  * Parse len bytes of decoded text (LF line ends, as from pt_decode; a NUL
- * byte inside is treated as an ordinary byte).  file is used only in
+ * byte inside is treated as an ordinary byte).  CRs at a line's end go
+ * with its LF; a CR inside a line (pt_decode keeps a lone CR after the
+ * first LF) makes the line one that is skipped, with a warning once a
+ * column header was read.  file is used only in
  * messages added to diags (may be NULL).  Returns false only when out of
  * memory; a text with no snapshot is a success with nsnaps == 0.
  */
