@@ -64,6 +64,8 @@ enum {
 	V_TABS = 1 << 15,     /* TAB-separated summary lines (realdump 19) */
 	V_LONG = 1 << 16,     /* a line over 64 KiB now and then (skipped) */
 	V_ECHO = 1 << 17,     /* a collector's command echo after the stamp */
+	V_STRAY_CR = 1 << 18, /* a lone CR inside a row now and then (skipped) */
+	V_CRCRLF = 1 << 19,   /* CR CR LF line ends (CR LF through text mode) */
 };
 
 #define H64 " Tag  Type     Allocs            Frees               Diff" \
@@ -99,7 +101,7 @@ static const char *const tags[] = { "Abcd", "Leak", "Ntfs", "Io", "Dh 1",
 static void
 put_snapshot(struct buf *b, unsigned v, int i, int n)
 {
-	const char *nl = v & V_CRLF ? "\r\n" : "\n";
+	const char *nl = v & V_CRCRLF ? "\r\r\n" : v & V_CRLF ? "\r\n" : "\n";
 	long long boot = (v & V_REBOOT) && i >= n / 2 ? i - n / 2 : i + 100;
 	if ((v & V_LONG) && i % 10 == 5) {
 		for (int k = 0; k < 700; k++)
@@ -136,6 +138,8 @@ put_snapshot(struct buf *b, unsigned v, int i, int n)
 		put(b, " Bad1 Nonp  99999999999999999999999 1 1 1 1%s", nl);
 	if ((v & V_DUP) && i % 4 == 1)
 		put_row(b, v, tags[0], "Nonp ", 1, 1, 1, nl);
+	if ((v & V_STRAY_CR) && i % 6 == 4)
+		put_row(b, v, "Le\rk", "Nonp ", 9, 1, 512, nl);
 	if ((v & V_WRAP_ONCE) && i == n - 2)
 		put_row(b, v & ~(unsigned)V_X86, "Wrap", "Nonp ", 5000000000LL,
 			4999999000LL, 64000, nl);
@@ -487,6 +491,8 @@ START_TEST(test_variants_join)
 		V_CRLF | V_X86 | V_JUNK | V_EMPTY | V_DUP | V_BLANKS,
 		V_STAMP | V_RULE | V_SUMMARY | V_BAD | V_WRAP_ONCE,
 		V_STAMP | V_ECHO | V_SUMMARY, V_CRLF | V_STAMP | V_ECHO,
+		V_CRLF | V_STRAY_CR | V_SUMMARY | V_STAMP, V_STRAY_CR,
+		V_CRCRLF | V_SUMMARY | V_STAMP | V_STRAY_CR,
 	};
 	struct pt_analysis_opts o;
 	pt_analysis_opts_init(&o);
