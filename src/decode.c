@@ -25,28 +25,45 @@ static const uint16_t cp1252_high[32] = {
  * is sound because no UTF-8 continuation or lead byte equals CR or LF.
  *
  * Line ends: LF, with the CRs just before it dropped (CR LF from poolmon,
- * CR CR LF from a collector that wrote CR LF through a text-mode stream).
- * A CR that no LF follows ends a line only before the input's first LF (a
- * file with CR line ends); after it, the CR is kept in its line, which
- * the parser then refuses with a warning: taking it as a line end would
- * cut a row in two and read its second half as a row of another tag.  A
- * run of CRs waits for the byte after it, at most PT_DECODER_MAX_CRS of
- * them (a longer run is flushed as lone CRs), which bounds what one more
- * byte can make the output grow.
+ * CR CR LF from a collector that wrote CR LF through a text-mode stream),
+ * and every CR that no LF follows (files with CR line ends, or sections of
+ * them).  Such lone CRs are counted, with the line of the first: in a file
+ * that also has LF line ends they are more likely damage than line ends (a
+ * row cut in two), which the caller warns about.  A run of CRs waits for
+ * the byte after it, at most PT_DECODER_MAX_CRS of them (a longer run is
+ * flushed as lone CRs), which bounds what one more byte can make the
+ * output grow.
  */
 struct sink {
 	unsigned char *buf;
 	size_t len;
 	size_t crs;             /* CRs waiting for the byte after them */
-	bool cr_ends_lines;     /* no LF yet: a lone CR ends a line */
+	bool has_lf;            /* an LF came in */
+	size_t lone_crs;        /* CRs no LF followed, each made a line end */
+	long lone_cr_line;      /* the line the first one ended, 1-based */
+	size_t lfs_before;      /* LFs written before buf (chunked decoder) */
 };
 
+static size_t
+count_lfs(const unsigned char *s, size_t n)
+{
+	size_t k = 0;
+	for (const unsigned char *p = s, *end = s + n;
+			(p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		k++;
+	return k;
+}
+
+/* The waiting CRs, each a line end of its own: no LF came after them. */
 static void
 flush_lone_crs(struct sink *s)
 {
-	unsigned char c = s->cr_ends_lines ? '\n' : '\r';
+	if (s->lone_crs == 0)
+		s->lone_cr_line = 1 + (long)(s->lfs_before +
+			count_lfs(s->buf, s->len));
+	s->lone_crs += s->crs;
 	for (; s->crs > 0; s->crs--)
-		s->buf[s->len++] = c;
+		s->buf[s->len++] = '\n';
 }
 
 static void
@@ -60,7 +77,7 @@ put_byte(struct sink *s, unsigned char c)
 	}
 	if (c == '\n') {
 		s->crs = 0;
-		s->cr_ends_lines = false;
+		s->has_lf = true;
 	} else if (s->crs > 0) {
 		flush_lone_crs(s);
 	}
@@ -68,40 +85,26 @@ put_byte(struct sink *s, unsigned char c)
 }
 
 /*
- * CRs at the end of the input end its last line (a file cut after the CR
- * of its CR LF); before any LF, each ends one.
+ * CRs at the end of the input end its last line, as an LF there would (a
+ * file cut after the CR of its CR LF is not damaged inside).
  */
 static void
 end_crs(struct sink *s)
 {
-	size_t n = s->cr_ends_lines ? s->crs : s->crs > 0;
-	for (size_t i = 0; i < n; i++)
+	if (s->crs > 0)
 		s->buf[s->len++] = '\n';
 	s->crs = 0;
 }
 
-static size_t
-count_lfs(const unsigned char *s, size_t n)
-{
-	size_t k = 0;
-	for (const unsigned char *p = s, *end = s + n;
-			(p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
-		k++;
-	return k;
-}
-
-/*
- * An unpaired surrogate becomes '?'; the first one's line is noted.  The
- * output holds the lines before it from lfs_before on.
- */
+/* An unpaired surrogate becomes '?'; the first one's line is noted. */
 static void
-put_bad_surrogate(struct sink *s, bool *seen, long *line, size_t lfs_before)
+put_bad_surrogate(struct sink *s, bool *seen, long *line)
 {
 	put_byte(s, '?');
 	if (*seen)
 		return;
 	*seen = true;
-	*line = 1 + (long)(lfs_before + count_lfs(s->buf, s->len - 1));
+	*line = 1 + (long)(s->lfs_before + count_lfs(s->buf, s->len - 1));
 }
 
 /*
@@ -123,8 +126,8 @@ put_bytes(struct sink *s, const unsigned char *in, size_t len)
 		size_t run = cr != NULL ? (size_t)(cr - (in + i)) : len - i;
 		/* memmove: pt_decode_owned decodes in place, behind the reader. */
 		memmove(s->buf + s->len, in + i, run);
-		if (s->cr_ends_lines && memchr(s->buf + s->len, '\n', run))
-			s->cr_ends_lines = false;
+		if (!s->has_lf && memchr(s->buf + s->len, '\n', run) != NULL)
+			s->has_lf = true;
 		s->len += run;
 		i += run;
 		if (cr != NULL)
@@ -214,7 +217,7 @@ decode_utf16(const unsigned char *in, size_t len, bool big_endian,
 		}
 		if (is_high_surrogate(u) || is_low_surrogate(u)) {
 			put_bad_surrogate(s, &out->bad_surrogate,
-				&out->bad_surrogate_line, 0);
+				&out->bad_surrogate_line);
 			continue;
 		}
 		put_code_point(s, u);
@@ -322,6 +325,9 @@ finish_text(struct sink *s, size_t cap, struct pt_text *out)
 	}
 	out->data = (char *)s->buf;
 	out->len = s->len;
+	out->has_lf = s->has_lf;
+	out->lone_crs = s->lone_crs;
+	out->lone_cr_line = s->lone_cr_line;
 }
 
 bool
@@ -335,7 +341,7 @@ pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
 	size_t payload_len = len - bom_len;
 
 	size_t cap;
-	struct sink s = { .cr_ends_lines = true };
+	struct sink s = { 0 };
 	if (output_capacity(out->encoding, payload_len, &cap))
 		s.buf = malloc(cap);
 	if (s.buf == NULL) {
@@ -373,7 +379,7 @@ pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
 	}
 	memset(out, 0, sizeof(*out));
 	out->encoding = enc;
-	struct sink s = { .buf = in, .cr_ends_lines = true };
+	struct sink s = { .buf = in };
 	put_bytes(&s, in + bom_len, len - bom_len);
 	end_crs(&s);
 	/* in has len + 1 bytes: the final LF may need one more. */
@@ -419,14 +425,12 @@ put_unit(struct pt_decoder *d, uint32_t u, struct sink *s)
 				(u - 0xDC00));
 			return;
 		}
-		put_bad_surrogate(s, &d->bad_surrogate, &d->bad_surrogate_line,
-			d->lfs);
+		put_bad_surrogate(s, &d->bad_surrogate, &d->bad_surrogate_line);
 	}
 	if (is_high_surrogate(u)) {
 		d->high = u;
 	} else if (is_low_surrogate(u)) {
-		put_bad_surrogate(s, &d->bad_surrogate, &d->bad_surrogate_line,
-			d->lfs);
+		put_bad_surrogate(s, &d->bad_surrogate, &d->bad_surrogate_line);
 	} else {
 		put_code_point(s, u);
 	}
@@ -453,7 +457,7 @@ feed_utf16(struct pt_decoder *d, const unsigned char *in, size_t len,
 	if (final) {
 		if (d->high != 0) {
 			put_bad_surrogate(s, &d->bad_surrogate,
-				&d->bad_surrogate_line, d->lfs);
+				&d->bad_surrogate_line);
 			d->high = 0;
 		}
 		d->odd_byte = d->has_carry;
@@ -475,7 +479,8 @@ pt_decoder_feed(struct pt_decoder *d, const unsigned char *in, size_t len,
 		bool final, char *out)
 {
 	struct sink s = { .buf = (unsigned char *)out, .crs = d->crs,
-		.cr_ends_lines = d->cr_ends_lines };
+		.has_lf = d->has_lf, .lone_crs = d->lone_crs,
+		.lone_cr_line = d->lone_cr_line, .lfs_before = d->lfs };
 	if (!d->started) {
 		/* The BOM is sniffed from 4 bytes, however the input comes. */
 		while (d->nhead < sizeof(d->head) && len > 0) {
@@ -487,21 +492,22 @@ pt_decoder_feed(struct pt_decoder *d, const unsigned char *in, size_t len,
 		size_t bom_len;
 		d->encoding = sniff(d->head, d->nhead, &bom_len);
 		d->started = true;
-		/* The input's start: a part of a file (started by the caller)
-		 * begins after an LF, where a lone CR no longer ends lines. */
-		s.cr_ends_lines = true;
 		decode_part(d, d->head + bom_len, d->nhead - bom_len,
 			final && len == 0, &s);
 	}
 	decode_part(d, in, len, final, &s);
 	if (final)
 		end_crs(&s);
-	/* The lines before an unpaired surrogate, counted only while one
-	 * may still come: UTF-16 input and none found yet. */
+	/* The lines before an unpaired surrogate, counted only while one may
+	 * still come: UTF-16 input and none found yet.  Counting every input's
+	 * lines for the first lone CR would cost a pass over the text; a line
+	 * reader counts them anyway and sets lfs (see decode.h). */
 	if (is_utf16(d->encoding) && !d->bad_surrogate)
 		d->lfs += count_lfs(s.buf, s.len);
 	d->crs = s.crs;
-	d->cr_ends_lines = s.cr_ends_lines;
+	d->has_lf = s.has_lf;
+	d->lone_crs = s.lone_crs;
+	d->lone_cr_line = s.lone_cr_line;
 	return s.len;
 }
 

@@ -29,15 +29,15 @@
 /* Kinds of refused lines, each counted apart past MAX_NUMBER_DIAGS. */
 enum refusal {
 	REF_NUMBER,     /* a number out of range (and the long-line limit) */
-	REF_STRAY_CR,
 	REF_SUMMARY,    /* an inconsistent -r summary line */
+	REF_TOTAL,      /* a snapshot's pool total past PT_BYTES_MAX */
 	REF_COUNT,
 };
 
 static const char *const unreported_what[REF_COUNT] = {
 	[REF_NUMBER] = "lines with numbers out of range ignored",
-	[REF_STRAY_CR] = "lines with a stray CR skipped",
-	[REF_SUMMARY] = "inconsistent -r summary lines not used",
+	[REF_SUMMARY] = "-r summary lines with Avail above Memory",
+	[REF_TOTAL] = "snapshots with a pool total past 8 PiB",
 };
 
 /* Backtracking budget per match; a well-formed line needs far less. */
@@ -214,12 +214,13 @@ struct state {
 	size_t snap_cap;
 	struct layout_votes votes;
 	bool dup_warned;
+	bool total_warned;      /* a pool total of the block passed PT_BYTES_MAX */
 	bool unwrapped_warned;
 	size_t number_diags;    /* refused-line warnings given */
 	size_t unreported[REF_COUNT];   /* and only counted, by kind */
 	int64_t pool_bytes[PT_POOL_COUNT];  /* Bytes of the rows kept in the
-	                                       current block, by pool */
-	bool text_has_cr;       /* a CR may be in the lines being parsed */
+	                                       current block, by pool, up to
+	                                       INT64_MAX */
 	struct pending pend;
 	struct intern_table interned;
 	long line;
@@ -365,6 +366,9 @@ fast_row(struct pt_parser *p, const char *s, size_t n)
 			!(memcmp(s + 6, "Nonp ", 5) == 0 ||
 				memcmp(s + 6, "Paged", 5) == 0))
 		return false;
+	for (size_t i = 1; i < 5; i++)
+		if (s[i] == '\r')
+			return false;
 	ov[0] = 0;
 	ov[1] = n;
 	ov[2] = 1;
@@ -660,16 +664,23 @@ note_skipped(struct state *st)
 		st->out->first_skipped = st->line;
 }
 
-/* The warning for a refused line, or past the cap only a count. */
+/* A warning about the content of line, or past the cap only a count. */
 static void
-warn_refused(struct state *st, enum refusal kind, const char *msg)
+warn_content(struct state *st, enum refusal kind, long line, const char *msg)
 {
 	if (st->number_diags >= MAX_NUMBER_DIAGS) {
 		st->unreported[kind]++;
 		return;
 	}
 	st->number_diags++;
-	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line, "%s", msg);
+	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, line, "%s", msg);
+}
+
+/* The warning for a refused line, or past the cap only a count. */
+static void
+warn_refused(struct state *st, enum refusal kind, const char *msg)
+{
+	warn_content(st, kind, st->line, msg);
 }
 
 static size_t
@@ -917,6 +928,7 @@ open_block(struct state *st, const char *s, size_t n)
 	};
 	st->votes = (struct layout_votes){ .x86_header = is_x86_header(s, n) };
 	st->dup_warned = false;
+	st->total_warned = false;
 	memset(st->pool_bytes, 0, sizeof(st->pool_bytes));
 	keys_reset(&st->p->keys);
 	forget_pending_block_lines(st);
@@ -942,6 +954,30 @@ static const struct row_groups interactive_groups = {
 	.allocs = 3, .frees = 5, .bytes = 8, .mapped = 11,
 	.numbers = { 3, 4, 5, 6, 7, 8, 9, 10 }, .nnumbers = 8,
 };
+
+/*
+ * Each row's Bytes are at most PT_BYTES_MAX, but a snapshot's rows of one
+ * pool can add up past it: the totals (pooltotal.c, diff.c) are then not
+ * exact for a JSON reader, or saturate at INT64_MAX.  No row is dropped
+ * for it (one corrupt row must not cost the others); the snapshot is
+ * named once, at its header.
+ */
+static void
+add_to_pool_total(struct state *st, const struct pt_snapshot *b,
+		const struct pt_row *r)
+{
+	int64_t *total = &st->pool_bytes[r->pool];
+	bool was_exact = *total <= PT_BYTES_MAX;
+	*total = r->bytes > INT64_MAX - *total ? INT64_MAX : *total + r->bytes;
+	if (!was_exact || *total <= PT_BYTES_MAX || st->total_warned)
+		return;
+	st->total_warned = true;
+	char msg[192];
+	(void)snprintf(msg, sizeof(msg), "snapshot's %s total is past 2^53-1 "
+		"bytes (8 PiB, more than any pool holds): its pool totals are "
+		"saturated, not exact", pt_pool_name((enum pt_pool)r->pool));
+	warn_content(st, REF_TOTAL, b->line, msg);
+}
 
 /* Strict rows carry the tag as 4 raw bytes; loose ones as 1-4 non-blanks. */
 static void
@@ -1097,12 +1133,9 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	size_t start, len;
 	(void)group(st->p, 2, &start, &len);
 	r.pool = s[start] == 'P' ? PT_POOL_PAGED : PT_POOL_NONPAGED;
-	if (r.bytes > PT_BYTES_MAX - st->pool_bytes[r.pool]) {
-		report_bad_line(st, r.bytes > PT_BYTES_MAX ?
-			"row with Bytes above 2^53-1 (8 PiB, more than any pool "
-			"holds) ignored" :
-			"row ignored: the snapshot's Bytes in this pool would pass "
-			"2^53-1 (8 PiB, more than any pool holds)");
+	if (r.bytes > PT_BYTES_MAX) {
+		report_bad_line(st, "row with Bytes above 2^53-1 (8 PiB, more "
+			"than any pool holds) ignored");
 		return true;
 	}
 	take_tag(st->p, s, r.tag);
@@ -1143,7 +1176,7 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	}
 	rs->rows[rs->nrows++] = r;
 	b->nrows++;
-	st->pool_bytes[r.pool] += r.bytes;
+	add_to_pool_total(st, b, &r);
 	if (r.flags & PT_ROW_NEG_FIXED)
 		b->neg_fixed++;
 	if (loose)
@@ -1155,18 +1188,25 @@ add_row(struct state *st, const char *s, enum line_kind k)
 }
 
 /*
- * A Memory: line whose Avail is above its Memory cannot be poolmon's: the
- * line is not used (no headroom is taken from it), and said so.
+ * A Memory: line whose Avail is above its Memory cannot be poolmon's, so
+ * its Avail is not used (no headroom is taken from it); Memory and
+ * PageFlts still are.  The warning quotes the file's text.  Negative
+ * prints (machines past 2 TiB, reinterpreted by add_summary) are not
+ * compared: their order says nothing.
  */
 static bool
-memory_line_consistent(struct state *st, const int64_t v[5])
+avail_plausible(struct state *st, const char *s, const int64_t raw[2])
 {
-	if (v[1] <= v[0])
+	if (raw[0] < 0 || raw[1] < 0 || raw[1] <= raw[0])
 		return true;
+	size_t ms, ml, as, al;
+	(void)group(st->p, 1, &ms, &ml);
+	(void)group(st->p, 2, &as, &al);
 	char msg[160];
-	(void)snprintf(msg, sizeof(msg), "-r summary line not used: Avail "
-		"%" PRId64 "K exceeds Memory %" PRId64 "K", v[1], v[0]);
-	note_skipped(st);
+	(void)snprintf(msg, sizeof(msg), "-r summary Avail %.*sK exceeds Memory "
+		"%.*sK: Avail not used (no time to exhaustion from this line)",
+		(int)(al < 24 ? al : 24), s + as, (int)(ml < 24 ? ml : 24),
+		s + ms);
 	warn_refused(st, REF_SUMMARY, msg);
 	return false;
 }
@@ -1181,11 +1221,12 @@ add_summary(struct state *st, const char *s, bool memory)
 	if (memory) {
 		sum->has_memory = false;
 		sum->memory_refused = true;
+		sum->avail_refused = false;
 	} else {
 		sum->has_commit = false;
 		sum->commit_refused = true;
 	}
-	int64_t v[5];
+	int64_t v[5], raw[2];
 	for (int i = 0; i < 5; i++) {
 		/* poolmon computes these in 32 bits and prints them with %ld:
 		 * values from 2^31 come out negative, and nothing is larger. */
@@ -1194,14 +1235,15 @@ add_summary(struct state *st, const char *s, bool memory)
 			report_bad_number(st, "summary line");
 			return;
 		}
+		if (i < 2)
+			raw[i] = v[i];
 		if (v[i] < 0)
 			v[i] += INT64_C(1) << 32;
 	}
-	if (memory && !memory_line_consistent(st, v))
-		return;
 	if (memory) {
 		sum->has_memory = true;
 		sum->memory_refused = false;
+		sum->avail_refused = !avail_plausible(st, s, raw);
 		sum->memory_k = v[0];
 		sum->avail_k = v[1];
 		sum->page_faults = v[2];
@@ -1219,15 +1261,24 @@ add_summary(struct state *st, const char *s, bool memory)
 }
 
 bool
+pt_summary_has_avail(const struct pt_summary *sum)
+{
+	return sum->has_memory && !sum->avail_refused;
+}
+
+bool
 pt_summary_refused(const struct pt_summary *sum, uint8_t pool)
 {
-	return pool == PT_POOL_NONPAGED ? sum->memory_refused :
+	return pool == PT_POOL_NONPAGED ?
+		sum->memory_refused || sum->avail_refused :
 		sum->commit_refused;
 }
 
 const char *
 pt_summary_missing_note(const struct pt_summary *sum, uint8_t pool)
 {
+	if (pool == PT_POOL_NONPAGED && sum->avail_refused)
+		return "-r summary Avail not used (see its warning), rates only";
 	return pt_summary_refused(sum, pool) ?
 		"-r summary line not used (see its warning), rates only" :
 		"no -r summary lines, rates only";
@@ -1282,33 +1333,9 @@ add_junk(struct state *st)
 		b->end_line = st->line;
 }
 
-/*
- * A CR the decoder left inside a line: after the input's first LF a lone
- * CR is damage, not a line end, and what follows it cannot be trusted
- * (a row "Le\rk" would otherwise be read as a row of tag "k").  Such a
- * line is skipped, with a warning once a column header was read (before
- * it, in binary junk, CRs are no news).
- */
-static bool
-has_stray_cr(const struct state *st, const char *s, size_t n)
-{
-	return st->text_has_cr && n <= MAX_LINE && memchr(s, '\r', n) != NULL;
-}
-
 static bool
 handle_line(struct state *st, const char *s, size_t n)
 {
-	/* CRs before the LF end the line with it: pt_decode drops them (all
-	 * but a run longer than it holds), a caller that skipped it did not. */
-	while (n > 0 && s[n - 1] == '\r')
-		n--;
-	if (has_stray_cr(st, s, n)) {
-		add_junk(st);
-		if (st->seen_header)
-			warn_refused(st, REF_STRAY_CR, "line with a stray CR "
-				"(carriage return) inside skipped");
-		return true;
-	}
 	int64_t ms = 0;
 	enum pt_stamp_kind sk = PT_STAMP_NONE;
 	enum line_kind k = classify(st->p, s, n, &ms, &sk);
@@ -1417,12 +1444,14 @@ pt_parse_text(struct pt_parser *p, const char *text, size_t len,
 
 	size_t pos = 0;
 	bool ok = true;
-	st.text_has_cr = memchr(text, '\r', len) != NULL;
 	while (ok && pos < len) {
 		const char *s = text + pos;
 		const char *nl = memchr(s, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - s) : len - pos;
 		pos += n + (nl != NULL);
+		/* tolerate CRLF from callers that skipped pt_decode */
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
 		st.line++;
 		ok = handle_line(&st, s, n);
 	}
@@ -1502,7 +1531,6 @@ static bool
 parse_lines(struct state *st, const char *text, size_t len)
 {
 	size_t pos = 0;
-	st->text_has_cr = memchr(text, '\r', len) != NULL;
 	while (pos < len) {
 		const char *s = text + pos;
 		const char *nl = memchr(s, '\n', len - pos);
@@ -1597,7 +1625,6 @@ parse_overlong_line(struct pt_parse_stream *ps, bool final_z)
 		ps->pending[ps->plen - 1] = 'x';
 	ps->overlong = false;
 	ps->st.line++;
-	ps->st.text_has_cr = true;
 	bool ok = handle_line(&ps->st, ps->pending, ps->plen);
 	ps->plen = 0;
 	return ok;
@@ -1612,8 +1639,7 @@ release_held(struct pt_parse_stream *ps)
 		ok = parse_overlong_line(ps, false);
 	} else {
 		ps->st.line++;
-		ps->st.text_has_cr = true;
-		ok = handle_line(&ps->st, ps->pending, ps->plen);
+			ok = handle_line(&ps->st, ps->pending, ps->plen);
 		ps->plen = 0;
 	}
 	/* The first LF ended the line; each other one is a blank line. */
@@ -1706,6 +1732,13 @@ oom:
 	return false;
 }
 
+size_t
+pt_parse_stream_lines_ended(const struct pt_parse_stream *ps)
+{
+	/* Held LFs end lines that are not handled yet. */
+	return (size_t)ps->st.line + ps->held_lfs;
+}
+
 /* The last line, as pt_decode ends a text: without a final Ctrl-Z. */
 static bool
 parse_last_line(struct pt_parse_stream *ps)
@@ -1717,7 +1750,6 @@ parse_last_line(struct pt_parse_stream *ps)
 	if (ps->plen == 0)
 		return true;
 	ps->st.line++;
-	ps->st.text_has_cr = true;
 	return handle_line(&ps->st, ps->pending, ps->plen);
 }
 

@@ -253,7 +253,8 @@ write_tte(FILE *out, const struct pt_analysis *a, const struct pt_pool_total *p)
 			&a->ds.snaps[a->ds.nsnap - 1].summary, p->pool);
 		fputs(a->time_source == PT_TIME_INDEX ?
 			"; no times, so no time to exhaustion" : refused ?
-			"; -r summary line not used, so no time to exhaustion" :
+			"; -r summary not used (see its warning), so no time to "
+			"exhaustion" :
 			"; no -r summary, so no time to exhaustion", out);
 		return;
 	}

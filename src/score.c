@@ -1414,7 +1414,8 @@ header_trend(const struct pt_dataset *ds, int field, bool *has, double *slope)
 	bool ok = t != NULL && y != NULL;
 	for (size_t i = lo; ok && i < ds->nsnap; i++) {
 		const struct pt_summary *s = &ds->snaps[i].summary;
-		bool present = field == 0 ? s->has_memory : s->has_commit;
+		bool present = field == 0 ? pt_summary_has_avail(s) :
+			s->has_commit;
 		if (!present)
 			continue;
 		int64_t k = field == 0 ? s->avail_k : field == 1 ?
@@ -1481,7 +1482,8 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 	if (!header_trend(ds, 0, &out->has_avail_trend, &out->avail_trend_bph))
 		return false;
 	const struct pt_summary *sum = &ds->snaps[ds->nsnap - 1].summary;
-	if (out->has_avail_trend && out->avail_trend_bph < 0 && sum->has_memory) {
+	if (out->has_avail_trend && out->avail_trend_bph < 0 &&
+			pt_summary_has_avail(sum)) {
 		double tte = (double)sum->avail_k * 1024.0 / -out->avail_trend_bph;
 		if (tte <= TTE_MAX_WINDOWS * span) {
 			out->has_avail_tte = true;
@@ -1507,7 +1509,7 @@ pt_pool_headroom(const struct pt_summary *sum, uint8_t pool, double *bytes,
 {
 	double k;
 	if (pool == PT_POOL_NONPAGED) {
-		if (!sum->has_memory)
+		if (!pt_summary_has_avail(sum))
 			return false;
 		k = (double)sum->avail_k;
 		*bound = "available memory";

@@ -41,9 +41,8 @@ looks_like_header(const unsigned char *s, size_t n)
 
 /*
  * A line a snapshot may begin with before its header: blank, a rule, a
- * summary, a title or a timestamp.  A CR inside makes it a line the
- * parser refuses (or, before the file's first LF, several lines), so such
- * a line is not taken.
+ * summary, a title or a timestamp.  A CR inside is a line end for the
+ * decoder, so such a line is not taken.
  */
 static bool
 may_begin_snapshot(const unsigned char *s, size_t n)

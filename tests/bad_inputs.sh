@@ -268,35 +268,90 @@ else
 	skip utf32 "iconv cannot write UTF-32 here"
 fi
 
-# --- a lone CR inside a row of a CR LF file -------------------------------
-# "Le\rk": the CR is not a line end there (only CR LF and LF are, after the
-# first line end), so the row is skipped with a warning instead of being
-# read as a row of tag "k" after a junk line " Le".
+# --- lone CRs (no LF after them) -----------------------------------------
+# They are line ends, as ever; next to LF line ends they are warned about
+# (once per file, at the first), since a CR inside a row cuts it in two:
+# "Le\rk" is read as a junk line and a row of tag "k".  --strict fails.
 awk '/^ Leak / && !done { sub(/Leak/, "Le\rk"); done = 1 } { print }' good.log > lone-cr.txt
 pt lone-cr -f json lone-cr.txt
 no_crash lone-cr; expect_rc lone-cr 0
-expect_err lone-cr 'pooltrend: lone-cr.txt:11: warning: line with a stray CR (carriage return) inside skipped'
-expect_out_lacks lone-cr '"tag":	"k'
-expect_err_lacks lone-cr 'read loosely'
+expect_err lone-cr 'pooltrend: lone-cr.txt:11: warning: mixed line ends: 1 carriage return without a line feed read as line ends (first here); a row cut by one is read as two lines'
+expect_out_has lone-cr '"tag":	"k   "'
+pt lone-cr-strict --strict lone-cr.txt
+no_crash lone-cr-strict; expect_rc lone-cr-strict 3
+# A file with CR line ends only: read, no warning.
+tr -d '\n' < good.log > cr-only.txt
+pt cr-only cr-only.txt
+no_crash cr-only; expect_rc cr-only 0
+expect_err_lacks cr-only 'mixed line ends'
+expect_good_report cr-only
+# LF line ends, then a section with CR line ends (a log appended to on
+# another system): every snapshot is read, and the first CR named.
+tr -d '\r' < good.log | sed -n '1,100p' > lf-then-cr.txt
+sed -n '101,$p' good.log | tr -d '\n' >> lf-then-cr.txt
+pt lf-then-cr lf-then-cr.txt
+no_crash lf-then-cr; expect_rc lf-then-cr 0
+expect_err_has lf-then-cr 'pooltrend: lf-then-cr.txt:101: warning: mixed line ends:'
+expect_good_report lf-then-cr
+# A CR at the start of a row, and "row\r " before the CR LF: the row is
+# read (the CR ends an empty line, or the row), with the warning.
+awk '/^ Leak / && !done { sub(/^ Leak/, "\r Leak"); done = 1 } { print }' good.log > lead-cr.txt
+awk '/^ Leak / && !done { sub(/\r$/, "\r \r"); done = 1 } { print }' good.log > trail-cr.txt
+pt good-json -f json good.log
+grep -v '"warnings":' good-json.out > good-json.body
+for f in lead-cr trail-cr; do
+	pt $f -f json $f.txt
+	no_crash $f; expect_rc $f 0
+	expect_err_has $f "pooltrend: $f.txt:11: warning: mixed line ends: 1 carriage return without a line feed"
+	if grep -v '"warnings":' $f.out | cmp -s - good-json.body; then
+		ok "$f: the report of good.log, but for the warning"
+	else
+		fail "$f: the report of good.log, but for the warning" "$(grep -v '"warnings":' $f.out | diff - good-json.body | head -n 5)"
+	fi
+done
+pt lead-cr-strict --strict lead-cr.txt
+no_crash lead-cr-strict; expect_rc lead-cr-strict 3
+expect_err_has lead-cr-strict 'mixed line ends; no report'
 # CR CR LF line ends (CR LF written through a text-mode stream) read as
-# CR LF, with the same line numbers in messages
+# CR LF, with the same line numbers in messages, and no warning
 sed 's/\r$/\r\r/' cut-row.txt > crcrlf.txt
 pt crcrlf crcrlf.txt
 no_crash crcrlf; expect_rc crcrlf 0
 expect_err crcrlf 'pooltrend: crcrlf.txt:197: note: 1 line not recognised and skipped (first here)'
+expect_err_lacks crcrlf 'mixed line ends'
 expect_good_report crcrlf
+# A pooltag.txt with CR line ends (after an LF one): every owner is found.
+printf 'rem custom\nLeak - leak.sys - first entry\rFile - evil.sys - second\r' > pooltag-cr.txt
+pt pooltag-cr -f json --pooltag pooltag-cr.txt good.log
+no_crash pooltag-cr; expect_rc pooltag-cr 0
+expect_out_has pooltag-cr '"leak.sys"'
+expect_out_lacks pooltag-cr 'second'
 
 # --- Avail above Memory in a -r summary -----------------------------------
-# poolmon cannot print it: the Memory: line of the last snapshot is not
-# used, said at its line, and the time-to-exhaustion note says so instead
-# of claiming there were no summary lines.
+# poolmon cannot print it: the Avail of the last snapshot's Memory: line
+# is not used, said at its line with the file's text, and the
+# time-to-exhaustion note says so instead of claiming there were no
+# summary lines.
 last_mem=$(grep -n ' Memory:' good.log | tail -n 1 | cut -d: -f1)
 sed "${last_mem}s/Avail:[ 0-9]*K/Avail:99999999K/" good.log > avail.txt
 pt avail -f json avail.txt
 no_crash avail; expect_rc avail 0
-expect_err avail "pooltrend: avail.txt:${last_mem}: warning: -r summary line not used: Avail 99999999K exceeds Memory 33356024K"
-expect_out_has avail '"tte_note":	"-r summary line not used (see its warning), rates only"'
+expect_err avail "pooltrend: avail.txt:${last_mem}: warning: -r summary Avail 99999999K exceeds Memory 33356024K: Avail not used (no time to exhaustion from this line)"
+expect_out_has avail '"tte_note":	"-r summary Avail not used (see its warning), rates only"'
 expect_out_lacks avail 'no -r summary lines'
+# Memory and PageFlts of that line are still used: a page-fault count
+# that falls there is still a reboot.
+sed -e '105s/Avail:[ 0-9]*K/Avail:99999999K/' -e '105s/PageFlts:[0-9]*/PageFlts:1000/' good.log > avail-reboot.txt
+pt avail-reboot avail-reboot.txt
+no_crash avail-reboot; expect_rc avail-reboot 0
+expect_err_has avail-reboot 'pooltrend: avail-reboot.txt:105: warning: -r summary Avail 99999999K exceeds Memory'
+expect_err_has avail-reboot 'reboot detected before this snapshot (the cumulative page-fault count fell)'
+# Memory and Avail printed negative (32-bit prints past 2 TiB): read
+# modulo 2^32 as ever, not compared, nothing to warn about.
+sed 's/Memory:33356024K Avail:[ 0-9]*K/Memory:-2147483648K Avail:-1073741824K/' good.log > tib.txt
+pt tib --strict tib.txt
+no_crash tib; expect_rc tib 0
+expect_err_lacks tib 'exceeds'
 # the same in the text report, for a Commit: line with a number out of
 # range (paged pool grows a little in good.log)
 last_commit=$(grep -n ' Commit:' good.log | tail -n 1 | cut -d: -f1)
@@ -304,7 +359,7 @@ sed "${last_commit}s/Limit:[ 0-9]*K/Limit:99999999999K/" good.log > commit-range
 pt commit-range commit-range.txt
 no_crash commit-range; expect_rc commit-range 0
 expect_err commit-range "pooltrend: commit-range.txt:${last_commit}: warning: summary line with a number out of range ignored"
-expect_out_has commit-range '; -r summary line not used, so no time to exhaustion'
+expect_out_has commit-range '; -r summary not used (see its warning), so no time to exhaustion'
 expect_out_lacks commit-range 'no -r summary'
 
 # --- 10 MB on one line ----------------------------------------------------
@@ -364,11 +419,13 @@ no_crash bytes-2p63m1; expect_rc bytes-2p63m1 0
 expect_err bytes-2p63m1 'pooltrend: bytes-2p63m1.txt:11: warning: row with Bytes above 2^53-1 (8 PiB, more than any pool holds) ignored'
 expect_err_lacks bytes-2p63m1 'more lines'
 expect_out_lacks bytes-2p63m1 '9223372036854775807'
-# Rows each in range whose sum in one snapshot's pool passes 2^53-1
+# Rows each in range whose sum in one snapshot's pool passes 2^53-1: all
+# kept, the snapshot named once at its header
 awk '/^ Leak /{ print " Leak Nonp                1558               1058               500 4503599627370496               96        Unknown Driver\r"; print " Lea2 Nonp                1558               1058               500 4503599627370496               96        Unknown Driver\r"; next } { print }' good.log > bytes-sum.txt
 pt bytes-sum -f json bytes-sum.txt
 no_crash bytes-sum; expect_rc bytes-sum 0
-expect_err bytes-sum "pooltrend: bytes-sum.txt:12: warning: row ignored: the snapshot's Bytes in this pool would pass 2^53-1 (8 PiB, more than any pool holds)"
+expect_err bytes-sum "pooltrend: bytes-sum.txt:6: warning: snapshot's nonpaged total is past 2^53-1 bytes (8 PiB, more than any pool holds): its pool totals are saturated, not exact"
+expect_out_has bytes-sum '"tag":	"Lea2"'
 expect_out_lacks bytes-sum '9223372036854775807'
 
 # --- a header with no rows; rows with no header ---------------------------
@@ -402,7 +459,7 @@ expect_good_report duplicate
 # b.log: another machine (Memory: 16 GB instead of 32 GB), half an hour later.
 mkdir machines
 cp good.log machines/a.log
-sed -e 's/Memory:33356024K Avail:19/Memory:16669884K Avail: 9/' -e 's/T\(..\):00:00/T\1:30:00/' good.log > machines/b.log
+sed -e 's/Memory:33356024K/Memory:16669884K/' -e 's/T\(..\):00:00/T\1:30:00/' good.log > machines/b.log
 pt machines machines
 no_crash machines; expect_rc machines 0
 expect_out_has machines ' 24 snapshots over 11.5 h'

@@ -12,11 +12,12 @@
  *   - UTF-32 (by its BOM) is refused: it decodes to no text at all (poolmon
  *     never writes it; pt_has_utf32_bom tells a caller why the text is
  *     empty);
- *   - LF ends a line and the CRs just before it are dropped (CR LF, and
- *     CR CR LF from collectors that wrote CR LF through a text-mode
- *     stream); before the first LF a lone CR ends a line too (files with
- *     CR line ends); after it a lone CR stays in its line, for the parser
- *     to refuse (a CR that ended a line there would cut a row in two);
+ *   - LF ends a line and the CRs just before it (up to
+ *     PT_DECODER_MAX_CRS) are dropped with it (CR LF, and CR CR LF from
+ *     collectors that wrote CR LF through a text-mode stream); every other
+ *     CR ends a line too (files with CR line ends) and is counted, with the
+ *     line it ended first, for the caller's warning when the file also has
+ *     LF line ends (a CR inside a row cuts it in two);
  *   - a final Ctrl-Z (0x1A) is dropped;
  *   - the text always ends with LF unless it is empty.
  *
@@ -52,6 +53,9 @@ struct pt_text {
 	bool odd_byte;  /* UTF-16 input ended in the middle of a code unit */
 	bool bad_surrogate; /* an unpaired UTF-16 surrogate was replaced by '?' */
 	long bad_surrogate_line; /* the line of the first, 1-based */
+	bool has_lf;    /* the input has an LF (so LF line ends) */
+	size_t lone_crs; /* CRs no LF followed, each read as a line end */
+	long lone_cr_line; /* the line the first of them ended, 1-based */
 };
 
 /* Decode len bytes of in.  Fails only when out of memory. */
@@ -72,8 +76,9 @@ bool pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
  * first 4 bytes wait until the BOM can be sniffed, and CRs, an odd byte
  * or a high surrogate at the end of a chunk wait for the next.  A caller
  * that starts a decoder inside a file (a part after an LF) sets started
- * and encoding itself: lone CRs there stay in their lines.  The final Ctrl-Z and the missing final
- * LF are the line reader's business (pt_parse_stream), not the decoder's.
+ * and encoding itself; its lines and counts are then the part's.  The
+ * final Ctrl-Z and the missing final LF are the line reader's business
+ * (pt_parse_stream), not the decoder's.
  */
 struct pt_decoder {
 	enum pt_encoding encoding;
@@ -81,11 +86,19 @@ struct pt_decoder {
 	unsigned char head[4];  /* the first bytes, until then */
 	size_t nhead;
 	size_t crs;             /* CRs waiting for the byte after them */
-	bool cr_ends_lines;     /* no LF yet since the input's start */
+	bool has_lf;            /* as in struct pt_text */
+	size_t lone_crs;
+	long lone_cr_line;
 	bool odd_byte;          /* as in struct pt_text, once final */
 	bool bad_surrogate;
 	long bad_surrogate_line;  /* as in struct pt_text */
-	size_t lfs;             /* LFs written, while a bad surrogate may come */
+	/* LFs written before this feed, for the lines of the first lone CR
+	 * and bad surrogate.  The decoder counts them only for UTF-16 (while
+	 * a bad surrogate may come); a caller that wants the line of a lone
+	 * CR in other input sets it before each feed from the lines it read
+	 * (pt_parse_stream_lines_ended), else that line counts from the
+	 * feed's start. */
+	size_t lfs;
 	bool has_carry;         /* carry is the first byte of a UTF-16 unit */
 	unsigned char carry;
 	uint32_t high;          /* a high surrogate waiting for its pair, or 0 */

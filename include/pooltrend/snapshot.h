@@ -18,8 +18,8 @@
  * (Allocs - Frees) mod 2^32 and Per Alloc as Bytes / Diff (Bytes when Diff
  * is 0): the printed values are not trusted.  Lines that cannot be
  * trusted are refused with a warning naming them: a number out of range,
- * Bytes past PT_BYTES_MAX, a stray CR, a Memory: line with Avail above
- * Memory.
+ * Bytes past PT_BYTES_MAX.  A Memory: line with Avail above Memory is
+ * used but for its Avail, with a warning.
  *
  * Ownership: a struct pt_parser holds compiled PCRE2 patterns and match
  * data; create it once and reuse it for every file (it is not thread-safe:
@@ -97,14 +97,21 @@ struct pt_summary {
 	int64_t peak_k;
 	int64_t pool_nonpaged_k; /* Pool N: */
 	int64_t pool_paged_k;    /* second P: */
-	/* The line was there but not used (a number out of range, or Avail
-	 * above Memory), with a warning naming it; has_* is then false. */
+	/* The line was there but not used (a number out of range), with a
+	 * warning naming it; has_* is then false. */
 	bool memory_refused;
 	bool commit_refused;
+	/* The Memory: line is used but its Avail is above its Memory, so not
+	 * avail_k (warned; see pt_summary_has_avail). */
+	bool avail_refused;
 };
 
+/* Whether sum has a Memory: line with an Avail that can be used. */
+bool pt_summary_has_avail(const struct pt_summary *sum);
+
 /* Whether the summary line pool's headroom comes from was refused: the
- * Memory: line for nonpaged pool, the Commit: line for paged. */
+ * Memory: line or its Avail for nonpaged pool, the Commit: line for
+ * paged. */
 bool pt_summary_refused(const struct pt_summary *sum, uint8_t pool);
 
 /*
@@ -156,10 +163,8 @@ void pt_parser_destroy(struct pt_parser *p);
 
 /*
  * Parse len bytes of decoded text (LF line ends, as from pt_decode; a NUL
- * byte inside is treated as an ordinary byte).  CRs at a line's end go
- * with its LF; a CR inside a line (pt_decode keeps a lone CR after the
- * first LF) makes the line one that is skipped, with a warning once a
- * column header was read.  file is used only in
+ * byte inside is treated as an ordinary byte; a CR before the LF is
+ * dropped, for callers that skipped pt_decode).  file is used only in
  * messages added to diags (may be NULL).  Returns false only when out of
  * memory; a text with no snapshot is a success with nsnaps == 0.
  */
@@ -207,6 +212,9 @@ bool pt_parse_stream_end(struct pt_parse_stream *ps, bool parse_rest);
  */
 void pt_parse_stream_limit_snapshots(struct pt_parse_stream *ps, size_t max);
 
+/* The LFs in the text fed so far: the lines ended (see pt_decoder.lfs). */
+size_t pt_parse_stream_lines_ended(const struct pt_parse_stream *ps);
+
 /*
  * How the parse of a piece of a text joins the parse of the text before
  * it, for a caller that parses one large file in pieces (analysis.c): a
@@ -216,8 +224,8 @@ void pt_parse_stream_limit_snapshots(struct pt_parse_stream *ps, size_t max);
  * and pending_at_end are false and the per-file message limits were not
  * reached across the pieces (counts below).
  */
-/* Warnings for lines refused for their content (a number out of range, a
- * stray CR, an inconsistent summary) per file before they are only
+/* Warnings about lines' content (a number out of range, Avail above
+ * Memory, a pool total past PT_BYTES_MAX) per file before they are only
  * counted. */
 #define PT_PARSE_NUMBER_DIAGS 20
 

@@ -78,10 +78,10 @@ check_decoded(const struct pt_text *t)
 		fail("decoded text not NUL-terminated", 0);
 	if (t->data[t->len - 1] != '\n')
 		fail("decoded text does not end with LF", 0);
-	/* Before the first LF every CR ends a line (CR line ends). */
-	const char *lf = memchr(t->data, '\n', t->len);
-	if (memchr(t->data, '\r', (size_t)(lf - t->data)) != NULL)
-		fail("CR left before the first LF in decoded text", 0);
+	if (memchr(t->data, '\r', t->len) != NULL)
+		fail("CR left in decoded text", 0);
+	if ((t->lone_crs > 0) != (t->lone_cr_line > 0))
+		fail("lone CRs without the line of the first", 0);
 	if (t->encoding > PT_ENC_UTF32BE)
 		fail("encoding out of range", 0);
 }
