@@ -144,6 +144,7 @@ struct parsed_file {
 	struct pt_error err;
 	struct pt_diags diags;
 	size_t neg_fixed_rows;
+	bool mixed_line_ends;   /* LF and lone CR line ends (warned) */
 	size_t *slot;             /* per snapshot: place in time order, or SIZE_MAX */
 	uint64_t length;          /* bytes the first read saw */
 	bool rereadable;          /* in memory or a regular file: not a pipe,
@@ -177,6 +178,9 @@ no_snapshot_hint(const unsigned char *data, size_t len)
 {
 	if (len == 0)
 		return " (the file is empty)";
+	if (pt_has_utf32_bom(data, len))
+		return " (it is UTF-32 text, which is not read; "
+			"re-save it as UTF-8 or UTF-16)";
 	size_t zeros_odd = 0, zeros_even = 0, n = len < HINT_BYTES ? len : HINT_BYTES;
 	for (size_t i = 0; i < n; i++)
 		if (data[i] == 0)
@@ -198,6 +202,19 @@ no_snapshot_hint(const unsigned char *data, size_t len)
 	return "";
 }
 
+/*
+ * Lone CRs next to LF line ends: in a file with CR line ends that is how
+ * lines end, but among LF ones a CR may as well be damage inside a row.
+ * (A file with no snapshot is binary or another tool's: its error says
+ * enough.)
+ */
+static bool
+has_mixed_line_ends(const struct pt_decoder *dec,
+		const struct pt_parse_result *r)
+{
+	return dec->has_lf && dec->lone_crs > 0 && r->nsnaps > 0;
+}
+
 static void
 report_parse_notes(const struct pt_source *src, const struct pt_decoder *dec,
 		const struct pt_parse_result *r, struct pt_diags *diags,
@@ -210,9 +227,15 @@ report_parse_notes(const struct pt_source *src, const struct pt_decoder *dec,
 		pt_diags_add(diags, PT_SEV_WARNING, src->name, 0,
 			"UTF-16 text ends in the middle of a character (file cut short?)");
 	if (dec->bad_surrogate)
-		pt_diags_add(diags, PT_SEV_WARNING, src->name, 0,
+		pt_diags_add(diags, PT_SEV_WARNING, src->name, dec->bad_surrogate_line,
 			"UTF-16 text holds an unpaired surrogate, shown as '?' "
 			"(file damaged?)");
+	if (has_mixed_line_ends(dec, r))
+		pt_diags_add(diags, PT_SEV_WARNING, src->name, dec->lone_cr_line,
+			"mixed line ends: %zu carriage return%s without a line "
+			"feed read as line ends (first here); a row cut by one is "
+			"read as two lines", dec->lone_crs,
+			dec->lone_crs == 1 ? "" : "s");
 	size_t neg = 0, loose = 0;
 	for (size_t i = 0; i < r->nsnaps; i++) {
 		neg += r->snaps[i].neg_fixed;
@@ -385,6 +408,7 @@ stream_input(struct pass *ps, struct pt_parser *parser,
 		if (!ok)
 			break;
 		keep_head(ps, data, len);
+		ps->dec.lfs = pt_parse_stream_lines_ended(st);
 		size_t n = pt_decoder_feed(&ps->dec, data, len, len == 0,
 			ps->buf->out);
 		ok = pt_parse_stream_feed(st, ps->buf->out, n);
@@ -685,6 +709,7 @@ read_whole(struct load_job *job, size_t worker, size_t i)
 		trim_kept(job, &pf->rows);
 		report_parse_notes(pf->src, &ps.dec, &pf->result, &pf->diags,
 			&pf->neg_fixed_rows);
+		pf->mixed_line_ends = has_mixed_line_ends(&ps.dec, &pf->result);
 		if (pf->result.nsnaps == 0)
 			pt_diags_add(&pf->diags, PT_SEV_ERROR, pf->src->name, 0,
 				"no poolmon snapshot found%s",
@@ -1119,8 +1144,11 @@ parts_join(const struct parsed_file *pf)
 		const struct part *pt = &pf->parts[p];
 		const struct pt_parse_result *r = &pt->result;
 		bool last = p + 1 == pf->nparts;
+		/* Lone CRs: their warning needs the whole file's count and
+		 * first line, which the whole parse gives. */
 		if (!pt->ok || r->dropped_snaps > 0 || r->empty_dropped > 0 ||
 				pt->seam.number_unreported > 0 ||
+				pt->dec.lone_crs > 0 ||
 				!pt_source_same_file(&pf->parts[0].id, 0, &pt->id) ||
 				(!last && (pt->seam.pending_at_end ||
 				pt->length != pt->end)))
@@ -1358,6 +1386,7 @@ read_all(struct load_job *job, size_t nworkers, struct pt_analysis *a,
 		if (!pf->parsed)
 			continue;
 		a->skipped_lines += pf->result.skipped;
+		a->mixed_line_end_files += pf->mixed_line_ends;
 		if (pf->neg_fixed_rows > 0 && a->neg_fixed_rows == 0)
 			a->neg_fixed_first = pf->src->name;
 		a->neg_fixed_rows += pf->neg_fixed_rows;

@@ -21,30 +21,96 @@ static const uint16_t cp1252_high[32] = {
 
 /*
  * Output buffer that normalises line ends as bytes arrive, so decoding and
- * CRLF folding happen in the same single pass.  Folding after decoding is
- * sound because no UTF-8 continuation or lead byte equals CR or LF.
+ * line-end folding happen in the same single pass.  Folding after decoding
+ * is sound because no UTF-8 continuation or lead byte equals CR or LF.
+ *
+ * Line ends: LF, with the CRs just before it dropped (CR LF from poolmon,
+ * CR CR LF from a collector that wrote CR LF through a text-mode stream),
+ * and every CR that no LF follows (files with CR line ends, or sections of
+ * them).  Such lone CRs are counted, with the line of the first: in a file
+ * that also has LF line ends they are more likely damage than line ends (a
+ * row cut in two), which the caller warns about.  A run of CRs waits for
+ * the byte after it, at most PT_DECODER_MAX_CRS of them (a longer run is
+ * flushed as lone CRs), which bounds what one more byte can make the
+ * output grow.
  */
 struct sink {
 	unsigned char *buf;
 	size_t len;
-	bool after_cr;
+	size_t crs;             /* CRs waiting for the byte after them */
+	bool has_lf;            /* an LF came in */
+	size_t lone_crs;        /* CRs no LF followed, each made a line end */
+	long lone_cr_line;      /* the line the first one ended, 1-based */
+	size_t lfs_before;      /* LFs written before buf (chunked decoder) */
 };
+
+static size_t
+count_lfs(const unsigned char *s, size_t n)
+{
+	size_t k = 0;
+	for (const unsigned char *p = s, *end = s + n;
+			(p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		k++;
+	return k;
+}
+
+/* The waiting CRs, each a line end of its own: no LF came after them. */
+static void
+flush_lone_crs(struct sink *s)
+{
+	if (s->lone_crs == 0)
+		s->lone_cr_line = 1 + (long)(s->lfs_before +
+			count_lfs(s->buf, s->len));
+	s->lone_crs += s->crs;
+	for (; s->crs > 0; s->crs--)
+		s->buf[s->len++] = '\n';
+}
 
 static void
 put_byte(struct sink *s, unsigned char c)
 {
-	if (c == '\n' && s->after_cr) {
-		s->after_cr = false;
+	if (c == '\r') {
+		if (s->crs == PT_DECODER_MAX_CRS)
+			flush_lone_crs(s);
+		s->crs++;
 		return;
 	}
-	s->after_cr = c == '\r';
-	s->buf[s->len++] = s->after_cr ? '\n' : c;
+	if (c == '\n') {
+		s->crs = 0;
+		s->has_lf = true;
+	} else if (s->crs > 0) {
+		flush_lone_crs(s);
+	}
+	s->buf[s->len++] = c;
+}
+
+/*
+ * CRs at the end of the input end its last line, as an LF there would (a
+ * file cut after the CR of its CR LF is not damaged inside).
+ */
+static void
+end_crs(struct sink *s)
+{
+	if (s->crs > 0)
+		s->buf[s->len++] = '\n';
+	s->crs = 0;
+}
+
+/* An unpaired surrogate becomes '?'; the first one's line is noted. */
+static void
+put_bad_surrogate(struct sink *s, bool *seen, long *line)
+{
+	put_byte(s, '?');
+	if (*seen)
+		return;
+	*seen = true;
+	*line = 1 + (long)(s->lfs_before + count_lfs(s->buf, s->len - 1));
 }
 
 /*
  * put_byte over a whole buffer: the runs between CRs are copied at once,
  * which is what makes decoding run at memory speed.  A run never starts
- * right after a CR (that byte goes through put_byte), so after_cr is false
+ * right after a CR (that byte goes through put_byte), so no CR waits
  * across it.
  */
 static void
@@ -52,7 +118,7 @@ put_bytes(struct sink *s, const unsigned char *in, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {
-		if (s->after_cr) {
+		if (s->crs > 0) {
 			put_byte(s, in[i++]);
 			continue;
 		}
@@ -60,6 +126,8 @@ put_bytes(struct sink *s, const unsigned char *in, size_t len)
 		size_t run = cr != NULL ? (size_t)(cr - (in + i)) : len - i;
 		/* memmove: pt_decode_owned decodes in place, behind the reader. */
 		memmove(s->buf + s->len, in + i, run);
+		if (!s->has_lf && memchr(s->buf + s->len, '\n', run) != NULL)
+			s->has_lf = true;
 		s->len += run;
 		i += run;
 		if (cr != NULL)
@@ -148,8 +216,8 @@ decode_utf16(const unsigned char *in, size_t len, bool big_endian,
 			}
 		}
 		if (is_high_surrogate(u) || is_low_surrogate(u)) {
-			put_byte(s, '?');
-			out->bad_surrogate = true;
+			put_bad_surrogate(s, &out->bad_surrogate,
+				&out->bad_surrogate_line);
 			continue;
 		}
 		put_code_point(s, u);
@@ -163,6 +231,12 @@ sniff(const unsigned char *in, size_t len, size_t *bom_len)
 		*bom_len = 3;
 		return PT_ENC_UTF8_BOM;
 	}
+	/* UTF-32 before UTF-16: FF FE starts both little-endian marks. */
+	*bom_len = 4;
+	if (len >= 4 && memcmp(in, "\xFF\xFE\0\0", 4) == 0)
+		return PT_ENC_UTF32LE;
+	if (len >= 4 && memcmp(in, "\0\0\xFE\xFF", 4) == 0)
+		return PT_ENC_UTF32BE;
 	*bom_len = 2;
 	if (len >= 2 && in[0] == 0xFF && in[1] == 0xFE)
 		return PT_ENC_UTF16LE;
@@ -176,6 +250,20 @@ static bool
 is_utf16(enum pt_encoding enc)
 {
 	return enc == PT_ENC_UTF16LE || enc == PT_ENC_UTF16BE;
+}
+
+/* Recognised, not read: poolmon never writes UTF-32. */
+static bool
+is_refused(enum pt_encoding enc)
+{
+	return enc == PT_ENC_UTF32LE || enc == PT_ENC_UTF32BE;
+}
+
+bool
+pt_has_utf32_bom(const unsigned char *in, size_t len)
+{
+	size_t bom_len;
+	return is_refused(sniff(in, len, &bom_len));
 }
 
 /*
@@ -237,6 +325,9 @@ finish_text(struct sink *s, size_t cap, struct pt_text *out)
 	}
 	out->data = (char *)s->buf;
 	out->len = s->len;
+	out->has_lf = s->has_lf;
+	out->lone_crs = s->lone_crs;
+	out->lone_cr_line = s->lone_cr_line;
 }
 
 bool
@@ -258,12 +349,14 @@ pt_decode(const unsigned char *in, size_t len, struct pt_text *out,
 		return false;
 	}
 
+	/* UTF-32 (refused) decodes to nothing: no line of it is read. */
 	if (is_utf16(out->encoding)) {
 		decode_utf16(payload, payload_len,
 				out->encoding == PT_ENC_UTF16BE, &s, out);
-	} else {
+	} else if (!is_refused(out->encoding)) {
 		put_bytes(&s, payload, payload_len);
 	}
+	end_crs(&s);
 	finish_text(&s, cap, out);
 	return true;
 }
@@ -279,7 +372,7 @@ pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
 {
 	size_t bom_len;
 	enum pt_encoding enc = sniff(in, len, &bom_len);
-	if (is_utf16(enc)) {
+	if (is_utf16(enc) || is_refused(enc)) {
 		bool ok = pt_decode(in, len, out, err);
 		free(in);
 		return ok;
@@ -288,6 +381,7 @@ pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
 	out->encoding = enc;
 	struct sink s = { .buf = in };
 	put_bytes(&s, in + bom_len, len - bom_len);
+	end_crs(&s);
 	/* in has len + 1 bytes: the final LF may need one more. */
 	if (s.len == len) {
 		unsigned char *more = realloc(s.buf, len + 2);
@@ -312,8 +406,8 @@ size_t
 pt_decoder_room(size_t len)
 {
 	/* As output_capacity for UTF-16 (3 bytes a unit), with the carried
-	 * bytes of the last chunk counted in. */
-	return (len + 4) / 2 * 3 + 4;
+	 * bytes of the last chunk and the CRs waiting from it counted in. */
+	return (len + 4) / 2 * 3 + 4 + PT_DECODER_MAX_CRS;
 }
 
 /*
@@ -331,14 +425,12 @@ put_unit(struct pt_decoder *d, uint32_t u, struct sink *s)
 				(u - 0xDC00));
 			return;
 		}
-		put_byte(s, '?');
-		d->bad_surrogate = true;
+		put_bad_surrogate(s, &d->bad_surrogate, &d->bad_surrogate_line);
 	}
 	if (is_high_surrogate(u)) {
 		d->high = u;
 	} else if (is_low_surrogate(u)) {
-		put_byte(s, '?');
-		d->bad_surrogate = true;
+		put_bad_surrogate(s, &d->bad_surrogate, &d->bad_surrogate_line);
 	} else {
 		put_code_point(s, u);
 	}
@@ -364,8 +456,8 @@ feed_utf16(struct pt_decoder *d, const unsigned char *in, size_t len,
 	}
 	if (final) {
 		if (d->high != 0) {
-			put_byte(s, '?');
-			d->bad_surrogate = true;
+			put_bad_surrogate(s, &d->bad_surrogate,
+				&d->bad_surrogate_line);
 			d->high = 0;
 		}
 		d->odd_byte = d->has_carry;
@@ -378,7 +470,7 @@ decode_part(struct pt_decoder *d, const unsigned char *in, size_t len,
 {
 	if (is_utf16(d->encoding))
 		feed_utf16(d, in, len, final, s);
-	else
+	else if (!is_refused(d->encoding))
 		put_bytes(s, in, len);
 }
 
@@ -386,9 +478,11 @@ size_t
 pt_decoder_feed(struct pt_decoder *d, const unsigned char *in, size_t len,
 		bool final, char *out)
 {
-	struct sink s = { .buf = (unsigned char *)out, .after_cr = d->after_cr };
+	struct sink s = { .buf = (unsigned char *)out, .crs = d->crs,
+		.has_lf = d->has_lf, .lone_crs = d->lone_crs,
+		.lone_cr_line = d->lone_cr_line, .lfs_before = d->lfs };
 	if (!d->started) {
-		/* The BOM is sniffed from 3 bytes, however the input comes. */
+		/* The BOM is sniffed from 4 bytes, however the input comes. */
 		while (d->nhead < sizeof(d->head) && len > 0) {
 			d->head[d->nhead++] = *in++;
 			len--;
@@ -402,7 +496,18 @@ pt_decoder_feed(struct pt_decoder *d, const unsigned char *in, size_t len,
 			final && len == 0, &s);
 	}
 	decode_part(d, in, len, final, &s);
-	d->after_cr = s.after_cr;
+	if (final)
+		end_crs(&s);
+	/* The lines before an unpaired surrogate, counted only while one may
+	 * still come: UTF-16 input and none found yet.  Counting every input's
+	 * lines for the first lone CR would cost a pass over the text; a line
+	 * reader counts them anyway and sets lfs (see decode.h). */
+	if (is_utf16(d->encoding) && !d->bad_surrogate)
+		d->lfs += count_lfs(s.buf, s.len);
+	d->crs = s.crs;
+	d->has_lf = s.has_lf;
+	d->lone_crs = s.lone_crs;
+	d->lone_cr_line = s.lone_cr_line;
 	return s.len;
 }
 
@@ -418,6 +523,10 @@ pt_encoding_name(enum pt_encoding enc)
 		return "utf-16le";
 	case PT_ENC_UTF16BE:
 		return "utf-16be";
+	case PT_ENC_UTF32LE:
+		return "utf-32le";
+	case PT_ENC_UTF32BE:
+		return "utf-32be";
 	}
 	return "unknown";
 }

@@ -7,6 +7,7 @@
 
 #include "pooltrend/snapshot.h"
 
+#include <inttypes.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,22 @@
  */
 #define MAX_LINE 65536
 
-/* Out-of-range number warnings per file before only counting them. */
+/* Refused-line warnings per file before only counting them. */
 #define MAX_NUMBER_DIAGS PT_PARSE_NUMBER_DIAGS
+
+/* Kinds of refused lines, each counted apart past MAX_NUMBER_DIAGS. */
+enum refusal {
+	REF_NUMBER,     /* a number out of range (and the long-line limit) */
+	REF_SUMMARY,    /* an inconsistent -r summary line */
+	REF_TOTAL,      /* a snapshot's pool total past PT_BYTES_MAX */
+	REF_COUNT,
+};
+
+static const char *const unreported_what[REF_COUNT] = {
+	[REF_NUMBER] = "lines with numbers out of range ignored",
+	[REF_SUMMARY] = "-r summary lines with Avail above Memory",
+	[REF_TOTAL] = "snapshots with a pool total past 8 PiB",
+};
 
 /* Backtracking budget per match; a well-formed line needs far less. */
 #define MATCH_LIMIT 1000000
@@ -199,9 +214,13 @@ struct state {
 	size_t snap_cap;
 	struct layout_votes votes;
 	bool dup_warned;
+	bool total_warned;      /* a pool total of the block passed PT_BYTES_MAX */
 	bool unwrapped_warned;
-	size_t number_diags;
-	size_t number_unreported;
+	size_t number_diags;    /* refused-line warnings given */
+	size_t unreported[REF_COUNT];   /* and only counted, by kind */
+	int64_t pool_bytes[PT_POOL_COUNT];  /* Bytes of the rows kept in the
+	                                       current block, by pool, up to
+	                                       INT64_MAX */
 	struct pending pend;
 	struct intern_table interned;
 	long line;
@@ -645,17 +664,40 @@ note_skipped(struct state *st)
 		st->out->first_skipped = st->line;
 }
 
+/* A warning about the content of line, or past the cap only a count. */
+static void
+warn_content(struct state *st, enum refusal kind, long line, const char *msg)
+{
+	if (st->number_diags >= MAX_NUMBER_DIAGS) {
+		st->unreported[kind]++;
+		return;
+	}
+	st->number_diags++;
+	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, line, "%s", msg);
+}
+
+/* The warning for a refused line, or past the cap only a count. */
+static void
+warn_refused(struct state *st, enum refusal kind, const char *msg)
+{
+	warn_content(st, kind, st->line, msg);
+}
+
+static size_t
+unreported_lines(const struct state *st)
+{
+	size_t n = 0;
+	for (int k = 0; k < REF_COUNT; k++)
+		n += st->unreported[k];
+	return n;
+}
+
 /* A line dropped for a bad number; msg is the whole warning text. */
 static void
 report_bad_line(struct state *st, const char *msg)
 {
 	note_skipped(st);
-	if (st->number_diags >= MAX_NUMBER_DIAGS) {
-		st->number_unreported++;
-		return;
-	}
-	st->number_diags++;
-	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, st->line, "%s", msg);
+	warn_refused(st, REF_NUMBER, msg);
 }
 
 static void
@@ -886,6 +928,8 @@ open_block(struct state *st, const char *s, size_t n)
 	};
 	st->votes = (struct layout_votes){ .x86_header = is_x86_header(s, n) };
 	st->dup_warned = false;
+	st->total_warned = false;
+	memset(st->pool_bytes, 0, sizeof(st->pool_bytes));
 	keys_reset(&st->p->keys);
 	forget_pending_block_lines(st);
 	st->pend.stamp_kind = PT_STAMP_NONE;
@@ -910,6 +954,30 @@ static const struct row_groups interactive_groups = {
 	.allocs = 3, .frees = 5, .bytes = 8, .mapped = 11,
 	.numbers = { 3, 4, 5, 6, 7, 8, 9, 10 }, .nnumbers = 8,
 };
+
+/*
+ * Each row's Bytes are at most PT_BYTES_MAX, but a snapshot's rows of one
+ * pool can add up past it: the totals (pooltotal.c, diff.c) are then not
+ * exact for a JSON reader, or saturate at INT64_MAX.  No row is dropped
+ * for it (one corrupt row must not cost the others); the snapshot is
+ * named once, at its header.
+ */
+static void
+add_to_pool_total(struct state *st, const struct pt_snapshot *b,
+		const struct pt_row *r)
+{
+	int64_t *total = &st->pool_bytes[r->pool];
+	bool was_exact = *total <= PT_BYTES_MAX;
+	*total = r->bytes > INT64_MAX - *total ? INT64_MAX : *total + r->bytes;
+	if (!was_exact || *total <= PT_BYTES_MAX || st->total_warned)
+		return;
+	st->total_warned = true;
+	char msg[192];
+	(void)snprintf(msg, sizeof(msg), "snapshot's %s total is past 2^53-1 "
+		"bytes (8 PiB, more than any pool holds): its pool totals are "
+		"saturated, not exact", pt_pool_name((enum pt_pool)r->pool));
+	warn_content(st, REF_TOTAL, b->line, msg);
+}
 
 /* Strict rows carry the tag as 4 raw bytes; loose ones as 1-4 non-blanks. */
 static void
@@ -1065,6 +1133,11 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	size_t start, len;
 	(void)group(st->p, 2, &start, &len);
 	r.pool = s[start] == 'P' ? PT_POOL_PAGED : PT_POOL_NONPAGED;
+	if (r.bytes > PT_BYTES_MAX) {
+		report_bad_line(st, "row with Bytes above 2^53-1 (8 PiB, more "
+			"than any pool holds) ignored");
+		return true;
+	}
 	take_tag(st->p, s, r.tag);
 	if (loose)
 		r.flags |= PT_ROW_LOOSE;
@@ -1103,6 +1176,7 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	}
 	rs->rows[rs->nrows++] = r;
 	b->nrows++;
+	add_to_pool_total(st, b, &r);
 	if (r.flags & PT_ROW_NEG_FIXED)
 		b->neg_fixed++;
 	if (loose)
@@ -1113,11 +1187,46 @@ add_row(struct state *st, const char *s, enum line_kind k)
 	return true;
 }
 
+/*
+ * A Memory: line whose Avail is above its Memory cannot be poolmon's, so
+ * its Avail is not used (no headroom is taken from it); Memory and
+ * PageFlts still are.  The warning quotes the file's text.  Negative
+ * prints (machines past 2 TiB, reinterpreted by add_summary) are not
+ * compared: their order says nothing.
+ */
+static bool
+avail_plausible(struct state *st, const char *s, const int64_t raw[2])
+{
+	if (raw[0] < 0 || raw[1] < 0 || raw[1] <= raw[0])
+		return true;
+	size_t ms, ml, as, al;
+	(void)group(st->p, 1, &ms, &ml);
+	(void)group(st->p, 2, &as, &al);
+	char msg[160];
+	(void)snprintf(msg, sizeof(msg), "-r summary Avail %.*sK exceeds Memory "
+		"%.*sK: Avail not used (no time to exhaustion from this line)",
+		(int)(al < 24 ? al : 24), s + as, (int)(ml < 24 ? ml : 24),
+		s + ms);
+	warn_refused(st, REF_SUMMARY, msg);
+	return false;
+}
+
 /* Memory: or Commit: line; held until the next column header. */
 static void
 add_summary(struct state *st, const char *s, bool memory)
 {
-	int64_t v[5];
+	struct pt_summary *sum = &st->pend.summary;
+	/* The last line of a kind before the header is the one that counts,
+	 * used or refused. */
+	if (memory) {
+		sum->has_memory = false;
+		sum->memory_refused = true;
+		sum->avail_refused = false;
+	} else {
+		sum->has_commit = false;
+		sum->commit_refused = true;
+	}
+	int64_t v[5], raw[2];
 	for (int i = 0; i < 5; i++) {
 		/* poolmon computes these in 32 bits and prints them with %ld:
 		 * values from 2^31 come out negative, and nothing is larger. */
@@ -1126,12 +1235,15 @@ add_summary(struct state *st, const char *s, bool memory)
 			report_bad_number(st, "summary line");
 			return;
 		}
+		if (i < 2)
+			raw[i] = v[i];
 		if (v[i] < 0)
 			v[i] += INT64_C(1) << 32;
 	}
-	struct pt_summary *sum = &st->pend.summary;
 	if (memory) {
 		sum->has_memory = true;
+		sum->memory_refused = false;
+		sum->avail_refused = !avail_plausible(st, s, raw);
 		sum->memory_k = v[0];
 		sum->avail_k = v[1];
 		sum->page_faults = v[2];
@@ -1139,12 +1251,37 @@ add_summary(struct state *st, const char *s, bool memory)
 		sum->inram_paged_k = v[4];
 	} else {
 		sum->has_commit = true;
+		sum->commit_refused = false;
 		sum->commit_k = v[0];
 		sum->limit_k = v[1];
 		sum->peak_k = v[2];
 		sum->pool_nonpaged_k = v[3];
 		sum->pool_paged_k = v[4];
 	}
+}
+
+bool
+pt_summary_has_avail(const struct pt_summary *sum)
+{
+	return sum->has_memory && !sum->avail_refused;
+}
+
+bool
+pt_summary_refused(const struct pt_summary *sum, uint8_t pool)
+{
+	return pool == PT_POOL_NONPAGED ?
+		sum->memory_refused || sum->avail_refused :
+		sum->commit_refused;
+}
+
+const char *
+pt_summary_missing_note(const struct pt_summary *sum, uint8_t pool)
+{
+	if (pool == PT_POOL_NONPAGED && sum->avail_refused)
+		return "-r summary Avail not used (see its warning), rates only";
+	return pt_summary_refused(sum, pool) ?
+		"-r summary line not used (see its warning), rates only" :
+		"no -r summary lines, rates only";
 }
 
 static bool
@@ -1288,10 +1425,11 @@ state_begin(struct state *st, struct pt_parser *p, const char *file,
 static void
 warn_unreported_numbers(const struct state *st)
 {
-	if (st->number_unreported > 0)
-		pt_diags_add(st->diags, PT_SEV_WARNING, st->file, 0,
-			"%zu more lines with numbers out of range ignored",
-			st->number_unreported);
+	for (int k = 0; k < REF_COUNT; k++)
+		if (st->unreported[k] > 0)
+			pt_diags_add(st->diags, PT_SEV_WARNING, st->file, 0,
+				"%zu more %s", st->unreported[k],
+				unreported_what[k]);
 }
 
 bool
@@ -1501,7 +1639,7 @@ release_held(struct pt_parse_stream *ps)
 		ok = parse_overlong_line(ps, false);
 	} else {
 		ps->st.line++;
-		ok = handle_line(&ps->st, ps->pending, ps->plen);
+			ok = handle_line(&ps->st, ps->pending, ps->plen);
 		ps->plen = 0;
 	}
 	/* The first LF ended the line; each other one is a blank line. */
@@ -1594,6 +1732,13 @@ oom:
 	return false;
 }
 
+size_t
+pt_parse_stream_lines_ended(const struct pt_parse_stream *ps)
+{
+	/* Held LFs end lines that are not handled yet. */
+	return (size_t)ps->st.line + ps->held_lfs;
+}
+
 /* The last line, as pt_decode ends a text: without a final Ctrl-Z. */
 static bool
 parse_last_line(struct pt_parse_stream *ps)
@@ -1615,6 +1760,7 @@ pending_at_end(const struct pt_parse_stream *ps)
 	const struct pending *p = &ps->st.pend;
 	return ps->held_lfs > 0 || ps->overlong || ps->plen > 0 ||
 		p->summary.has_memory || p->summary.has_commit ||
+		p->summary.memory_refused || p->summary.commit_refused ||
 		p->title != NULL || p->stamp_kind != PT_STAMP_NONE;
 }
 
@@ -1634,7 +1780,7 @@ pt_parse_stream_end_seam(struct pt_parse_stream *ps, bool parse_rest,
 		seam->pending_at_end = pending_at_end(ps);
 		seam->unwrapped_warned = ps->st.unwrapped_warned;
 		seam->number_diags = ps->st.number_diags;
-		seam->number_unreported = ps->st.number_unreported;
+		seam->number_unreported = unreported_lines(&ps->st);
 	}
 	if (parse_rest) {
 		ok = parse_last_line(ps);

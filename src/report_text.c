@@ -249,8 +249,12 @@ write_tte(FILE *out, const struct pt_analysis *a, const struct pt_pool_total *p)
 {
 	char when[32];
 	if (!p->has_tte) {
+		bool refused = pt_summary_refused(
+			&a->ds.snaps[a->ds.nsnap - 1].summary, p->pool);
 		fputs(a->time_source == PT_TIME_INDEX ?
-			"; no times, so no time to exhaustion" :
+			"; no times, so no time to exhaustion" : refused ?
+			"; -r summary not used (see its warning), so no time to "
+			"exhaustion" :
 			"; no -r summary, so no time to exhaustion", out);
 		return;
 	}

@@ -933,7 +933,7 @@ static void
 time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 		struct pt_score *sc)
 {
-	const struct pt_summary *sum = &ds->snaps[ds->nsnap - 1].summary;
+	const struct pt_summary *sum = pt_dataset_headroom_summary(ds, se->pool);
 	sc->tte_lo = sc->tte_hi = NAN;
 	if (!sc->has_growth || !(sc->growth_bph > 0)) {
 		sc->tte_note = "not growing";
@@ -941,7 +941,7 @@ time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 	}
 	double headroom;
 	if (!pt_pool_headroom(sum, se->pool, &headroom, &sc->tte_bound)) {
-		sc->tte_note = "no -r summary lines, rates only";
+		sc->tte_note = pt_summary_missing_note(sum, se->pool);
 		return;
 	}
 	if (sc->f_saturation < 0.5) {
@@ -1396,8 +1396,8 @@ current_rate(const struct pt_score *sc)
 static bool
 pool_headroom(const struct pt_dataset *ds, int pool, struct pt_pool_tte *p)
 {
-	return pt_pool_headroom(&ds->snaps[ds->nsnap - 1].summary, (uint8_t)pool,
-		&p->headroom_bytes, &p->bound);
+	return pt_pool_headroom(pt_dataset_headroom_summary(ds, (uint8_t)pool),
+		(uint8_t)pool, &p->headroom_bytes, &p->bound);
 }
 
 /*
@@ -1414,7 +1414,8 @@ header_trend(const struct pt_dataset *ds, int field, bool *has, double *slope)
 	bool ok = t != NULL && y != NULL;
 	for (size_t i = lo; ok && i < ds->nsnap; i++) {
 		const struct pt_summary *s = &ds->snaps[i].summary;
-		bool present = field == 0 ? s->has_memory : s->has_commit;
+		bool present = field == 0 ? pt_summary_has_avail(s) :
+			s->has_commit;
 		if (!present)
 			continue;
 		int64_t k = field == 0 ? s->avail_k : field == 1 ?
@@ -1459,7 +1460,9 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 			return false;
 		p->has_headroom = pool_headroom(ds, pool, p);
 		if (!p->has_headroom)
-			p->note = "no -r summary lines, rates only";
+			p->note = pt_summary_missing_note(
+				pt_dataset_headroom_summary(ds, (uint8_t)pool),
+				(uint8_t)pool);
 		else if (!(p->leak_rate > 0))
 			p->note = "no leaking series";
 		if (p->note != NULL)
@@ -1479,8 +1482,10 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 	}
 	if (!header_trend(ds, 0, &out->has_avail_trend, &out->avail_trend_bph))
 		return false;
-	const struct pt_summary *sum = &ds->snaps[ds->nsnap - 1].summary;
-	if (out->has_avail_trend && out->avail_trend_bph < 0 && sum->has_memory) {
+	const struct pt_summary *sum = pt_dataset_headroom_summary(ds,
+		PT_POOL_NONPAGED);
+	if (out->has_avail_trend && out->avail_trend_bph < 0 &&
+			pt_summary_has_avail(sum)) {
 		double tte = (double)sum->avail_k * 1024.0 / -out->avail_trend_bph;
 		if (tte <= TTE_MAX_WINDOWS * span) {
 			out->has_avail_tte = true;
@@ -1506,7 +1511,7 @@ pt_pool_headroom(const struct pt_summary *sum, uint8_t pool, double *bytes,
 {
 	double k;
 	if (pool == PT_POOL_NONPAGED) {
-		if (!sum->has_memory)
+		if (!pt_summary_has_avail(sum))
 			return false;
 		k = (double)sum->avail_k;
 		*bound = "available memory";

@@ -715,6 +715,14 @@ pt_source_read_text(const char *path, size_t max_bytes, struct pt_text *out,
 	size_t len = 0;
 	if (!pt_source_read(&src, max_bytes, &data, &len, err))
 		return false;
+	/* pt_decode would give no text at all: an empty table or report
+	 * must not stand for a file that was not read. */
+	if (pt_has_utf32_bom(data, len)) {
+		free(data);
+		pt_error_set(err, 0, "UTF-32 text, which is not read; re-save "
+			"it as UTF-8 or UTF-16");
+		return false;
+	}
 	bool ok = pt_decode(data, len, out, err);
 	free(data);
 	return ok;

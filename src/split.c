@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pooltrend/decode.h"
 #include "pooltrend/timestamp.h"
 
 #define CTRL_Z 0x1A
@@ -225,13 +226,14 @@ read_at(int fd, uint64_t off, unsigned char *buf, size_t len, size_t *got)
 	return true;
 }
 
+/* A UTF-16 or UTF-32 byte-order mark: line ends are not one byte. */
 static bool
-starts_as_utf16(int fd)
+starts_wide(int fd)
 {
-	unsigned char bom[2];
+	unsigned char bom[4];
 	size_t got;
-	return !read_at(fd, 0, bom, 2, &got) || (got == 2 &&
-		((bom[0] == 0xFF && bom[1] == 0xFE) ||
+	return !read_at(fd, 0, bom, 4, &got) || pt_has_utf32_bom(bom, got) ||
+		(got >= 2 && ((bom[0] == 0xFF && bom[1] == 0xFE) ||
 		 (bom[0] == 0xFE && bom[1] == 0xFF)));
 }
 
@@ -268,7 +270,7 @@ pt_split_find(int fd, uint64_t size, uint64_t part_bytes, uint64_t **cuts,
 {
 	*cuts = NULL;
 	*ncuts = 0;
-	if (part_bytes == 0 || size / part_bytes < 2 || starts_as_utf16(fd))
+	if (part_bytes == 0 || size / part_bytes < 2 || starts_wide(fd))
 		return true;
 	uint64_t nparts = size / part_bytes;
 	uint64_t *c = malloc((size_t)nparts * sizeof(*c));

@@ -43,9 +43,9 @@ bool pt_split_cut_in(const unsigned char *buf, size_t len, size_t from,
 /*
  * Cuts of the regular file open as fd, size bytes long, into pieces of
  * about part_bytes: *ncuts ascending offsets strictly inside (0, size),
- * *cuts NULL when none.  A file that starts with a UTF-16 byte-order mark
- * is never cut (its line ends are two bytes wide).  False when out of
- * memory or a read failed: then no cuts.
+ * *cuts NULL when none.  A file that starts with a UTF-16 or UTF-32
+ * byte-order mark is never cut (its line ends are wider than a byte).
+ * False when out of memory or a read failed: then no cuts.
  */
 bool pt_split_find(int fd, uint64_t size, uint64_t part_bytes,
 		uint64_t **cuts, size_t *ncuts);

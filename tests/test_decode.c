@@ -52,8 +52,24 @@ expect(const unsigned char *in, size_t len, const char *want, size_t want_len,
 	ck_assert_uint_eq(o.len, want_len);
 	ck_assert_mem_eq(o.data, want, want_len);
 	ck_assert(o.odd_byte == t.odd_byte && o.bad_surrogate == t.bad_surrogate);
+	ck_assert_int_eq(o.bad_surrogate_line, t.bad_surrogate_line);
+	ck_assert(o.has_lf == t.has_lf);
+	ck_assert_uint_eq(o.lone_crs, t.lone_crs);
+	ck_assert_int_eq(o.lone_cr_line, t.lone_cr_line);
 	pt_text_finish(&t);
 	pt_text_finish(&o);
+}
+
+/* The lone CRs pt_decode counts in in, and the line of the first. */
+static void
+expect_lone_crs(const unsigned char *in, size_t len, bool has_lf,
+		size_t crs, long line)
+{
+	struct pt_text t = decode(in, len);
+	ck_assert(t.has_lf == has_lf);
+	ck_assert_uint_eq(t.lone_crs, crs);
+	ck_assert_int_eq(t.lone_cr_line, line);
+	pt_text_finish(&t);
 }
 
 #define EXPECT_BYTES(in, want) \
@@ -88,10 +104,155 @@ END_TEST
 START_TEST(line_ends_normalised)
 {
 	EXPECT_BYTES("a\r\nb\r\n", "a\nb\n");
+	/* CR line ends (no LF before them) */
 	EXPECT_BYTES("a\rb\r", "a\nb\n");
-	EXPECT_BYTES("a\r\nb\rc\nd\r\r\ne", "a\nb\nc\nd\n\ne\n");
-	EXPECT_BYTES("\n\r\r\n\n", "\n\n\n\n");
+	EXPECT_BYTES("a\r\rb", "a\n\nb\n");
+	/* CR CR LF is one line end, as CR LF */
+	EXPECT_BYTES("a\r\r\nb\r\r\n", "a\nb\n");
+	EXPECT_BYTES("\n\r\r\n\n", "\n\n\n");
+	/* every CR no LF follows ends a line, before or after an LF */
+	EXPECT_BYTES("a\r\nb\rc\nd\r\r\ne", "a\nb\nc\nd\ne\n");
+	EXPECT_BYTES("x\n Le\rk Nonp 1\r\n", "x\n Le\nk Nonp 1\n");
+	EXPECT_BYTES("x\na\r\rb\n", "x\na\n\nb\n");
+	EXPECT_BYTES("a\rb\nc\rd\n", "a\nb\nc\nd\n");
+	EXPECT_BYTES("x\n\r Leak\r \r\n", "x\n\n Leak\n \n");
+	/* CRs at the end: the last line's end, its LF cut off */
 	EXPECT_BYTES("a\r", "a\n");
+	EXPECT_BYTES("x\na\r\r", "x\na\n");
+}
+END_TEST
+
+/* Lone CRs are counted, with the line the first one ends. */
+START_TEST(lone_crs_counted)
+{
+	expect_lone_crs(LIT("a\r\nb\r\r\n"), true, 0, 0);
+	expect_lone_crs(LIT("a\nb\n"), true, 0, 0);
+	/* CR line ends: counted, but no LF */
+	expect_lone_crs(LIT("a\rb\r\rc\r"), false, 3, 1);
+	expect_lone_crs(LIT("x\r\n Le\rk Nonp\r\ny\rz\r\n"), true, 2, 2);
+	expect_lone_crs(LIT("a\rb\nc\n"), true, 1, 1);
+	/* a CR-only section after LF lines; lines are counted as read */
+	expect_lone_crs(LIT("a\nb\n\nc\rd\re"), true, 2, 4);
+	expect_lone_crs(LIT("a\r\r\rb\n\rc"), true, 4, 1);
+	/* CRs at the very end are the last line's end, not lone */
+	expect_lone_crs(LIT("a\r\nb\r"), true, 0, 0);
+	/* UTF-16: the same */
+	expect_lone_crs(LIT("\xff\xfe" "a\0\n\0b\0\r\0c\0\n\0"), true, 1, 2);
+}
+END_TEST
+
+/* A run of CRs waits for the byte after it up to PT_DECODER_MAX_CRS. */
+START_TEST(long_cr_run_flushed)
+{
+	/* 8 CRs then LF: one line end.  With 9 the first 8 are let go
+	 * as lone CRs (line ends) when the 9th comes, and the 9th goes
+	 * with the LF. */
+	EXPECT_BYTES("x\na\r\r\r\r\r\r\r\r\n", "x\na\n");
+	EXPECT_BYTES("x\na\r\r\r\r\r\r\r\r\r\n",
+		"x\na\n\n\n\n\n\n\n\n\n");
+	expect_lone_crs(LIT("x\na\r\r\r\r\r\r\r\r\r\n"), true, 8, 2);
+	EXPECT_BYTES("a\r\r\r\r\r\r\r\r\r\n", "a\n\n\n\n\n\n\n\n\n");
+}
+END_TEST
+
+static size_t
+count_lfs(const char *s, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += s[i] == '\n';
+	return k;
+}
+
+/*
+ * The chunked decoder gives what pt_decode gives, however the input is
+ * cut (pt_decode's final LF aside), within pt_decoder_room.
+ */
+static void
+expect_stream(const unsigned char *in, size_t len, const char *want,
+		long bad_line)
+{
+	for (size_t chunk = 1; chunk <= len + 1; chunk++) {
+		struct pt_decoder d;
+		pt_decoder_init(&d);
+		size_t cap = len * 3 + 64, got = 0;
+		char *out = malloc(cap);
+		ck_assert_ptr_nonnull(out);
+		for (size_t at = 0; at < len; at += chunk) {
+			size_t n = len - at < chunk ? len - at : chunk;
+			/* the lines so far, as a line reader sets them */
+			d.lfs = count_lfs(out, got);
+			size_t w = pt_decoder_feed(&d, in + at, n, false, out + got);
+			ck_assert_uint_le(w, pt_decoder_room(n));
+			got += w;
+		}
+		d.lfs = count_lfs(out, got);
+		got += pt_decoder_feed(&d, NULL, 0, true, out + got);
+		ck_assert_uint_eq(got, strlen(want));
+		ck_assert_mem_eq(out, want, got);
+		ck_assert_int_eq(d.bad_surrogate_line, bad_line);
+		/* the line-end counts agree with the whole decode's */
+		struct pt_text t = decode(in, len);
+		ck_assert(d.has_lf == t.has_lf);
+		ck_assert_uint_eq(d.lone_crs, t.lone_crs);
+		ck_assert_int_eq(d.lone_cr_line, t.lone_cr_line);
+		pt_text_finish(&t);
+		free(out);
+	}
+}
+
+START_TEST(stream_line_ends_as_whole)
+{
+	expect_stream(LIT("a\r\nb\rc\r\r\nd\r\n"), "a\nb\nc\nd\n", 0);
+	expect_stream(LIT("a\rb\r\rc\nd\re\n"), "a\nb\n\nc\nd\ne\n", 0);
+	expect_stream(LIT("x\n\r\r\r\r\r\r\r\r\r\ry\n"),
+		"x\n\n\n\n\n\n\n\n\n\n\ny\n", 0);
+	expect_stream(LIT("x\ny\nz\r\na\rb\rc\r\n"),
+		"x\ny\nz\na\nb\nc\n", 0);
+	expect_stream(LIT("a\r\r"), "a\n", 0);
+	expect_stream(LIT("x\na\r\r"), "x\na\n", 0);
+	/* UTF-16: the same rules, and the line of the first bad surrogate */
+	expect_stream(LIT("\xff\xfe" "a\0\r\0\n\0b\0\r\0c\0\n\0\x3d\xd8\n\0"),
+		"a\nb\nc\n?\n", 4);
+	expect_stream(LIT("\xfe\xff\0a\0\r\0b\0\r\xd8\x3d\0\n"),
+		"a\nb\n?\n", 3);
+}
+END_TEST
+
+START_TEST(utf16_bad_surrogate_line)
+{
+	struct pt_text t = decode(LIT("\xff\xfe" "a\0\r\0\n\0b\0\n\0"
+		"c\0\x3d\xd8\n\0\x00\xde\n\0"));
+	ck_assert(t.bad_surrogate);
+	ck_assert_int_eq(t.bad_surrogate_line, 3);
+	ck_assert_str_eq(t.data, "a\nb\nc?\n?\n");
+	pt_text_finish(&t);
+	t = decode(LIT("\xff\xfe\x3d\xd8"));
+	ck_assert_int_eq(t.bad_surrogate_line, 1);
+	pt_text_finish(&t);
+	t = decode(LIT("\xff\xfe" "a\0\n\0"));
+	ck_assert(!t.bad_surrogate);
+	ck_assert_int_eq(t.bad_surrogate_line, 0);
+	pt_text_finish(&t);
+}
+END_TEST
+
+/* UTF-32 is recognised by its BOM and not read; FF FE alone is UTF-16. */
+START_TEST(utf32_refused)
+{
+	expect(LIT("\xff\xfe\0\0" "a\0\0\0\n\0\0\0"), "", 0,
+		PT_ENC_UTF32LE);
+	expect(LIT("\0\0\xfe\xff" "\0\0\0a\0\0\0\n"), "", 0,
+		PT_ENC_UTF32BE);
+	EXPECT_LE("a\0\n\0", "a\n");
+	ck_assert(pt_has_utf32_bom(LIT("\xff\xfe\0\0")));
+	ck_assert(pt_has_utf32_bom(LIT("\0\0\xfe\xff")));
+	ck_assert(!pt_has_utf32_bom(LIT("\xff\xfe" "a\0")));
+	ck_assert(!pt_has_utf32_bom(LIT("\xff\xfe\0")));
+	ck_assert_str_eq(pt_encoding_name(PT_ENC_UTF32LE), "utf-32le");
+	ck_assert_str_eq(pt_encoding_name(PT_ENC_UTF32BE), "utf-32be");
+	/* the chunked decoder waits for the fourth byte to tell them apart */
+	expect_stream(LIT("\xff\xfe\0\0" "a\0\0\0\n\0\0\0"), "", 0);
 }
 END_TEST
 
@@ -274,11 +435,22 @@ START_TEST(large_input_is_linear)
 	for (size_t i = 0; i < n; i++)
 		in[i] = i % 3 == 2 ? 'x' : '\r';
 	struct pt_text t = decode(in, n);
-	ck_assert_uint_eq(t.len, n);
+	/* the input ends "x\r\r": the last line's end */
+	ck_assert_uint_eq(t.len, n - 1);
 	ck_assert_int_eq(t.data[0], '\n');
 	ck_assert_int_eq(t.data[1], '\n');
 	ck_assert_int_eq(t.data[2], 'x');
-	ck_assert_int_eq(t.data[n - 1], '\n');
+	ck_assert_int_eq(t.data[n - 2], '\n');
+	ck_assert(!t.has_lf);
+	ck_assert_uint_eq(t.lone_crs, n / 3 * 2);
+	pt_text_finish(&t);
+	/* after an LF the same, and counted from line 2 */
+	in[0] = '\n';
+	t = decode(in, n);
+	ck_assert_uint_eq(t.len, n - 1);
+	ck_assert(t.has_lf);
+	ck_assert_uint_eq(t.lone_crs, n / 3 * 2 - 1);
+	ck_assert_int_eq(t.lone_cr_line, 2);
 	pt_text_finish(&t);
 	free(in);
 }
@@ -360,6 +532,11 @@ decode_suite(void)
 	tcase_add_test(tc, escape_keeps_visible_utf8_and_escapes_invisible);
 	tcase_add_test(tc, final_newline_added);
 	tcase_add_test(tc, line_ends_normalised);
+	tcase_add_test(tc, long_cr_run_flushed);
+	tcase_add_test(tc, stream_line_ends_as_whole);
+	tcase_add_test(tc, utf16_bad_surrogate_line);
+	tcase_add_test(tc, lone_crs_counted);
+	tcase_add_test(tc, utf32_refused);
 	tcase_add_test(tc, ctrl_z_dropped);
 	tcase_add_test(tc, ctrl_z_only_one_and_only_trailing);
 	tcase_add_test(tc, bytes_kept_as_they_are);

@@ -64,6 +64,9 @@ enum {
 	V_TABS = 1 << 15,     /* TAB-separated summary lines (realdump 19) */
 	V_LONG = 1 << 16,     /* a line over 64 KiB now and then (skipped) */
 	V_ECHO = 1 << 17,     /* a collector's command echo after the stamp */
+	V_STRAY_CR = 1 << 18, /* a lone CR inside a row now and then (a line
+	                         end, warned about) */
+	V_CRCRLF = 1 << 19,   /* CR CR LF line ends (CR LF through text mode) */
 };
 
 #define H64 " Tag  Type     Allocs            Frees               Diff" \
@@ -99,7 +102,7 @@ static const char *const tags[] = { "Abcd", "Leak", "Ntfs", "Io", "Dh 1",
 static void
 put_snapshot(struct buf *b, unsigned v, int i, int n)
 {
-	const char *nl = v & V_CRLF ? "\r\n" : "\n";
+	const char *nl = v & V_CRCRLF ? "\r\r\n" : v & V_CRLF ? "\r\n" : "\n";
 	long long boot = (v & V_REBOOT) && i >= n / 2 ? i - n / 2 : i + 100;
 	if ((v & V_LONG) && i % 10 == 5) {
 		for (int k = 0; k < 700; k++)
@@ -136,6 +139,8 @@ put_snapshot(struct buf *b, unsigned v, int i, int n)
 		put(b, " Bad1 Nonp  99999999999999999999999 1 1 1 1%s", nl);
 	if ((v & V_DUP) && i % 4 == 1)
 		put_row(b, v, tags[0], "Nonp ", 1, 1, 1, nl);
+	if ((v & V_STRAY_CR) && i % 6 == 4)
+		put_row(b, v, "Le\rk", "Nonp ", 9, 1, 512, nl);
 	if ((v & V_WRAP_ONCE) && i == n - 2)
 		put_row(b, v & ~(unsigned)V_X86, "Wrap", "Nonp ", 5000000000LL,
 			4999999000LL, 64000, nl);
@@ -487,6 +492,7 @@ START_TEST(test_variants_join)
 		V_CRLF | V_X86 | V_JUNK | V_EMPTY | V_DUP | V_BLANKS,
 		V_STAMP | V_RULE | V_SUMMARY | V_BAD | V_WRAP_ONCE,
 		V_STAMP | V_ECHO | V_SUMMARY, V_CRLF | V_STAMP | V_ECHO,
+		V_CRCRLF | V_SUMMARY | V_STAMP,
 	};
 	struct pt_analysis_opts o;
 	pt_analysis_opts_init(&o);
@@ -506,6 +512,17 @@ START_TEST(test_seams_that_do_not_join)
 	/* More than PT_PARSE_NUMBER_DIAGS bad rows across the parts. */
 	struct tally t = check_variant(V_BAD | V_STAMP, 150, &o);
 	ck_assert_uint_gt(t.undone, 0);
+	/* Lone CRs in a part: their warning is the whole file's (count and
+	 * first line), so the file is parsed whole. */
+	static const unsigned lone_cr[] = { V_STRAY_CR,
+		V_CRLF | V_STRAY_CR | V_SUMMARY | V_STAMP,
+		V_CRCRLF | V_SUMMARY | V_STAMP | V_STRAY_CR };
+	for (size_t i = 0; i < sizeof(lone_cr) / sizeof(lone_cr[0]); i++) {
+		t = check_variant(lone_cr[i], 40, &o);
+		ck_assert_msg(t.undone > 0 && t.split == 0,
+			"variant %#x: %zu split, %zu undone", lone_cr[i], t.split,
+			t.undone);
+	}
 	/* The modulo warning given in two parts. */
 	char path[] = "/tmp/pooltrend-test-split-XXXXXX";
 	pt_test_make_temp(path);

@@ -63,6 +63,10 @@ parse_whole(struct pt_parser *parser, const unsigned char *raw, size_t len,
 	p->dec.encoding = text.encoding;
 	p->dec.odd_byte = text.odd_byte;
 	p->dec.bad_surrogate = text.bad_surrogate;
+	p->dec.bad_surrogate_line = text.bad_surrogate_line;
+	p->dec.has_lf = text.has_lf;
+	p->dec.lone_crs = text.lone_crs;
+	p->dec.lone_cr_line = text.lone_cr_line;
 	pt_text_finish(&text);
 }
 
@@ -82,6 +86,7 @@ parse_chunked(struct pt_parser *parser, const unsigned char *raw, size_t len,
 	size_t pos = 0;
 	for (;;) {
 		size_t n = len - pos < chunk ? len - pos : chunk;
+		p->dec.lfs = pt_parse_stream_lines_ended(st);
 		size_t k = pt_decoder_feed(&p->dec, raw + pos, n, n == 0, out);
 		ck_assert(pt_parse_stream_feed(st, out, k));
 		pos += n;
@@ -152,6 +157,10 @@ assert_same_parse(const struct parsed *w, const struct parsed *c,
 	ck_assert(w->dec.encoding == c->dec.encoding);
 	ck_assert(w->dec.odd_byte == c->dec.odd_byte);
 	ck_assert(w->dec.bad_surrogate == c->dec.bad_surrogate);
+	ck_assert_int_eq(w->dec.bad_surrogate_line, c->dec.bad_surrogate_line);
+	ck_assert(w->dec.has_lf == c->dec.has_lf);
+	ck_assert_uint_eq(w->dec.lone_crs, c->dec.lone_crs);
+	ck_assert_int_eq(w->dec.lone_cr_line, c->dec.lone_cr_line);
 }
 
 /* Whole versus chunks of 1, 2, 3, 5, 7, 64 and 4096 bytes. */
@@ -201,6 +210,14 @@ START_TEST(test_crlf_and_boundaries)
 	check_text(ROW_A "\r" H64 "\r" ROW_A "\rjunk here\r" ROW_B);
 	/* LF only, blank lines and a rule */
 	check_text("\n\n" H64 "\n" ROW_A "\n-----\n\n" H64 "\n" ROW_B);
+	/* CR CR LF; a lone CR inside a row, a summary and a junk line of a
+	 * CR LF file (line ends, warned about); a run of CRs longer than
+	 * the decoder holds */
+	check_text(H64 "\r\r\n" ROW_A "\r\r\n" ROW_B "\r\r\n");
+	check_text(H64 "\r\n Ab\rd Nonp          100              40"
+		"               60              6000                  100\r\n"
+		ROW_B "\r\n" MEM "\r ?\r\njunk\r\rhere\r\n" H64 "\r\n" ROW_A);
+	check_text(H64 "\n" ROW_A "\r\r\r\r\r\r\r\r\r\r\r\n" ROW_B "\r\r\r");
 }
 END_TEST
 

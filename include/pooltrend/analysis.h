@@ -84,6 +84,7 @@ struct pt_analysis {
 	size_t skipped_lines;
 	size_t skipped_inputs;        /* files, snapshots or rows left out; see --strict */
 	bool mixed_machines;          /* summaries disagree on physical memory */
+	size_t mixed_line_end_files;  /* with LF and lone CR line ends; see --strict */
 	size_t files_split;           /* parsed in parts on the workers */
 	size_t splits_undone;        /* parsed in parts that did not join,
 	                                 then whole (see analysis.c) */

@@ -9,7 +9,16 @@
  *   - UTF-16LE/BE (with BOM) is decoded: code points that Windows-1252 maps
  *     to one byte become that byte (so tag bytes such as 0xE3 survive a
  *     PowerShell round trip), others are written as UTF-8;
- *   - CRLF and lone CR become LF; a final Ctrl-Z (0x1A) is dropped;
+ *   - UTF-32 (by its BOM) is refused: it decodes to no text at all (poolmon
+ *     never writes it; pt_has_utf32_bom tells a caller why the text is
+ *     empty);
+ *   - LF ends a line and the CRs just before it (up to
+ *     PT_DECODER_MAX_CRS) are dropped with it (CR LF, and CR CR LF from
+ *     collectors that wrote CR LF through a text-mode stream); every other
+ *     CR ends a line too (files with CR line ends) and is counted, with the
+ *     line it ended first, for the caller's warning when the file also has
+ *     LF line ends (a CR inside a row cuts it in two);
+ *   - a final Ctrl-Z (0x1A) is dropped;
  *   - the text always ends with LF unless it is empty.
  *
  * Ownership: out->data is malloc'd and owned by the caller; release it with
@@ -30,7 +39,12 @@ enum pt_encoding {
 	PT_ENC_UTF8_BOM,
 	PT_ENC_UTF16LE,
 	PT_ENC_UTF16BE,
+	PT_ENC_UTF32LE, /* refused: decoded to nothing */
+	PT_ENC_UTF32BE,
 };
+
+/* CRs in one run kept waiting for the byte after them (see decode.c). */
+#define PT_DECODER_MAX_CRS 8
 
 struct pt_text {
 	char *data;     /* len bytes plus a terminating NUL (not counted) */
@@ -38,6 +52,10 @@ struct pt_text {
 	enum pt_encoding encoding;
 	bool odd_byte;  /* UTF-16 input ended in the middle of a code unit */
 	bool bad_surrogate; /* an unpaired UTF-16 surrogate was replaced by '?' */
+	long bad_surrogate_line; /* the line of the first, 1-based */
+	bool has_lf;    /* the input has an LF (so LF line ends) */
+	size_t lone_crs; /* CRs no LF followed, each read as a line end */
+	long lone_cr_line; /* the line the first of them ended, 1-based */
 };
 
 /* Decode len bytes of in.  Fails only when out of memory. */
@@ -55,18 +73,32 @@ bool pt_decode_owned(unsigned char *in, size_t len, struct pt_text *out,
 
 /*
  * The same decoding a chunk at a time, for inputs too large to hold: the
- * first 3 bytes wait until the BOM can be sniffed, and a CR, an odd byte
- * or a high surrogate at the end of a chunk waits for the next.  The final Ctrl-Z and the missing final
- * LF are the line reader's business (pt_parse_stream), not the decoder's.
+ * first 4 bytes wait until the BOM can be sniffed, and CRs, an odd byte
+ * or a high surrogate at the end of a chunk wait for the next.  A caller
+ * that starts a decoder inside a file (a part after an LF) sets started
+ * and encoding itself; its lines and counts are then the part's.  The
+ * final Ctrl-Z and the missing final LF are the line reader's business
+ * (pt_parse_stream), not the decoder's.
  */
 struct pt_decoder {
 	enum pt_encoding encoding;
 	bool started;           /* the BOM has been sniffed */
-	unsigned char head[3];  /* the first bytes, until then */
+	unsigned char head[4];  /* the first bytes, until then */
 	size_t nhead;
-	bool after_cr;          /* the last byte written was a CR made LF */
+	size_t crs;             /* CRs waiting for the byte after them */
+	bool has_lf;            /* as in struct pt_text */
+	size_t lone_crs;
+	long lone_cr_line;
 	bool odd_byte;          /* as in struct pt_text, once final */
 	bool bad_surrogate;
+	long bad_surrogate_line;  /* as in struct pt_text */
+	/* LFs written before this feed, for the lines of the first lone CR
+	 * and bad surrogate.  The decoder counts them only for UTF-16 (while
+	 * a bad surrogate may come); a caller that wants the line of a lone
+	 * CR in other input sets it before each feed from the lines it read
+	 * (pt_parse_stream_lines_ended), else that line counts from the
+	 * feed's start. */
+	size_t lfs;
 	bool has_carry;         /* carry is the first byte of a UTF-16 unit */
 	unsigned char carry;
 	uint32_t high;          /* a high surrogate waiting for its pair, or 0 */
@@ -86,6 +118,9 @@ size_t pt_decoder_feed(struct pt_decoder *d, const unsigned char *in,
 
 /* Name of an encoding for reports: "bytes", "utf-8-bom", "utf-16le"... */
 const char *pt_encoding_name(enum pt_encoding enc);
+
+/* Whether the len bytes at in start with a UTF-32 byte-order mark. */
+bool pt_has_utf32_bom(const unsigned char *in, size_t len);
 
 void pt_text_finish(struct pt_text *t);
 

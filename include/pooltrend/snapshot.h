@@ -16,7 +16,10 @@
  * Allocs and Frees are kernel ULONGs: negative prints (x86 "%ld") are
  * reinterpreted modulo 2^32, as are negative Bytes; Diff is recomputed as
  * (Allocs - Frees) mod 2^32 and Per Alloc as Bytes / Diff (Bytes when Diff
- * is 0): the printed values are not trusted.
+ * is 0): the printed values are not trusted.  Lines that cannot be
+ * trusted are refused with a warning naming them: a number out of range,
+ * Bytes past PT_BYTES_MAX.  A Memory: line with Avail above Memory is
+ * used but for its Avail, with a warning.
  *
  * Ownership: a struct pt_parser holds compiled PCRE2 patterns and match
  * data; create it once and reuse it for every file (it is not thread-safe:
@@ -55,6 +58,14 @@ const char *pt_layout_name(enum pt_layout layout);
 #define PT_ROW_LOOSE      0x01u /* matched only the tolerant pattern */
 #define PT_ROW_NEG_FIXED  0x02u /* a negative 32-bit print was reinterpreted */
 
+/*
+ * The most Bytes a snapshot's rows of one pool add up to (each row alone
+ * too): 8 PiB, more than any Windows pool holds, and the largest count a
+ * double (and so a JSON reader) keeps exact, so sums never saturate.
+ * Rows past it are refused with a warning.
+ */
+#define PT_BYTES_MAX ((INT64_C(1) << 53) - 1)
+
 struct pt_row {
 	uint8_t tag[4];
 	uint8_t pool;        /* enum pt_pool */
@@ -62,7 +73,7 @@ struct pt_row {
 	int64_t allocs;      /* 0 .. 2^32-1 */
 	int64_t frees;       /* 0 .. 2^32-1 */
 	int64_t diff;        /* recomputed: (allocs - frees) mod 2^32 */
-	int64_t bytes;       /* bytes outstanding, >= 0 */
+	int64_t bytes;       /* bytes outstanding, 0 .. PT_BYTES_MAX */
 	int64_t per_alloc;   /* recomputed */
 	const char *mapped;  /* -g driver text as printed, or NULL; owned by the result */
 	long line;           /* 1-based line in the text */
@@ -74,19 +85,41 @@ struct pt_row {
  * and the cumulative PageFlts wraps.
  */
 struct pt_summary {
-	bool has_memory;        /* the Memory: line was seen */
+	bool has_memory;        /* the Memory: line was seen and is used */
 	int64_t memory_k;       /* physical memory */
 	int64_t avail_k;        /* available physical memory */
 	int64_t page_faults;    /* cumulative in -n files */
 	int64_t krnl_k;         /* InRam Krnl */
 	int64_t inram_paged_k;  /* first P: */
-	bool has_commit;        /* the Commit: line was seen */
+	bool has_commit;        /* the Commit: line was seen and is used */
 	int64_t commit_k;
 	int64_t limit_k;
 	int64_t peak_k;
 	int64_t pool_nonpaged_k; /* Pool N: */
 	int64_t pool_paged_k;    /* second P: */
+	/* The line was there but not used (a number out of range), with a
+	 * warning naming it; has_* is then false. */
+	bool memory_refused;
+	bool commit_refused;
+	/* The Memory: line is used but its Avail is above its Memory, so not
+	 * avail_k (warned; see pt_summary_has_avail). */
+	bool avail_refused;
 };
+
+/* Whether sum has a Memory: line with an Avail that can be used. */
+bool pt_summary_has_avail(const struct pt_summary *sum);
+
+/* Whether the summary line pool's headroom comes from was refused: the
+ * Memory: line or its Avail for nonpaged pool, the Commit: line for
+ * paged. */
+bool pt_summary_refused(const struct pt_summary *sum, uint8_t pool);
+
+/*
+ * Why sum gives pool no headroom for a time to exhaustion: no -r summary,
+ * or a summary line refused.  A static string, "..., rates only".
+ */
+const char *pt_summary_missing_note(const struct pt_summary *sum,
+		uint8_t pool);
 
 struct pt_snapshot {
 	long line;              /* line of the column header (first line of the block) */
@@ -130,7 +163,8 @@ void pt_parser_destroy(struct pt_parser *p);
 
 /*
  * Parse len bytes of decoded text (LF line ends, as from pt_decode; a NUL
- * byte inside is treated as an ordinary byte).  file is used only in
+ * byte inside is treated as an ordinary byte; a CR before the LF is
+ * dropped, for callers that skipped pt_decode).  file is used only in
  * messages added to diags (may be NULL).  Returns false only when out of
  * memory; a text with no snapshot is a success with nsnaps == 0.
  */
@@ -178,6 +212,9 @@ bool pt_parse_stream_end(struct pt_parse_stream *ps, bool parse_rest);
  */
 void pt_parse_stream_limit_snapshots(struct pt_parse_stream *ps, size_t max);
 
+/* The LFs in the text fed so far: the lines ended (see pt_decoder.lfs). */
+size_t pt_parse_stream_lines_ended(const struct pt_parse_stream *ps);
+
 /*
  * How the parse of a piece of a text joins the parse of the text before
  * it, for a caller that parses one large file in pieces (analysis.c): a
@@ -187,7 +224,9 @@ void pt_parse_stream_limit_snapshots(struct pt_parse_stream *ps, size_t max);
  * and pending_at_end are false and the per-file message limits were not
  * reached across the pieces (counts below).
  */
-/* Out-of-range number warnings per file before they are only counted. */
+/* Warnings about lines' content (a number out of range, Avail above
+ * Memory, a pool total past PT_BYTES_MAX) per file before they are only
+ * counted. */
 #define PT_PARSE_NUMBER_DIAGS 20
 
 struct pt_parse_seam {

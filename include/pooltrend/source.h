@@ -101,7 +101,8 @@ bool pt_source_same_file(const struct pt_source_identity *first,
 /*
  * Read the file at path (at most max_bytes) and decode it to UTF-8 text
  * (see pt_decode): for side files such as pooltag.txt or a baseline
- * report.  Release *out with pt_text_finish.  False with err filled.
+ * report.  Release *out with pt_text_finish.  False with err filled,
+ * also for UTF-32 text (which pt_decode does not read).
  */
 bool pt_source_read_text(const char *path, size_t max_bytes,
 		struct pt_text *out, struct pt_error *err);

@@ -145,8 +145,8 @@ print_help(void)
 "                          refused when FILE is one of the inputs\n"
 "      --color WHEN        auto (default), always or never\n"
 "      --strict            any input left out (unreadable file, file or\n"
-"                          line not understood, mixed machines) is an\n"
-"                          error: exit 3 and no report\n"
+"                          line not understood, mixed machines, mixed\n"
+"                          line ends) is an error: exit 3 and no report\n"
 "      --progress WHEN     show files read on stderr: auto (default: on\n"
 "                          a terminal, without -q), always or never\n"
 "  -q, --quiet             print errors only, no warnings or notes\n"
@@ -523,13 +523,15 @@ print_gate(const struct cli *c, const struct pt_analysis *a,
 bool
 strict_violated(const struct pt_analysis *a)
 {
-	if (a->skipped_inputs == 0 && a->skipped_lines == 0 && !a->mixed_machines)
+	if (a->skipped_inputs == 0 && a->skipped_lines == 0 &&
+			!a->mixed_machines && a->mixed_line_end_files == 0)
 		return false;
 	fprintf(stderr, "pooltrend: --strict: %zu input%s left out, %zu line%s "
-		"not understood%s; no report\n",
+		"not understood%s%s; no report\n",
 		a->skipped_inputs, a->skipped_inputs == 1 ? "" : "s",
 		a->skipped_lines, a->skipped_lines == 1 ? "" : "s",
-		a->mixed_machines ? ", snapshots of different machines" : "");
+		a->mixed_machines ? ", snapshots of different machines" : "",
+		a->mixed_line_end_files > 0 ? ", mixed line ends" : "");
 	return true;
 }
 

@@ -80,7 +80,9 @@ check_decoded(const struct pt_text *t)
 		fail("decoded text does not end with LF", 0);
 	if (memchr(t->data, '\r', t->len) != NULL)
 		fail("CR left in decoded text", 0);
-	if (t->encoding > PT_ENC_UTF16BE)
+	if ((t->lone_crs > 0) != (t->lone_cr_line > 0))
+		fail("lone CRs without the line of the first", 0);
+	if (t->encoding > PT_ENC_UTF32BE)
 		fail("encoding out of range", 0);
 }
 
