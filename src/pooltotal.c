@@ -87,6 +87,7 @@ explain(const struct pt_analysis *a, struct pt_pool_total out[PT_POOL_COUNT])
 				sc->growth_epoch == last_epoch)
 			p->flagged_growth_bph += sc->growth_bph;
 	}
+	const struct pt_summary *last = &a->ds.snaps[a->ds.nsnap - 1].summary;
 	for (int p = 0; p < PT_POOL_COUNT; p++) {
 		struct pt_pool_total *pt = &out[p];
 		double headroom;
@@ -97,9 +98,7 @@ explain(const struct pt_analysis *a, struct pt_pool_total out[PT_POOL_COUNT])
 		 * flagged series can outgrow a pool whose other tags shrink. */
 		pt->flagged_share = fmin(1, pt->flagged_growth_bph / pt->growth_bph);
 		if (a->time_source != PT_TIME_INDEX &&
-				pt_pool_headroom(pt_dataset_headroom_summary(&a->ds,
-					(uint8_t)p), (uint8_t)p, &headroom,
-					&pt->tte_bound)) {
+				pt_pool_headroom(last, (uint8_t)p, &headroom, &pt->tte_bound)) {
 			pt->has_tte = true;
 			pt->tte_hours = headroom / pt->growth_bph;
 			pt->tte_beyond_window = pt->tte_hours >

@@ -933,7 +933,7 @@ static void
 time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 		struct pt_score *sc)
 {
-	const struct pt_summary *sum = pt_dataset_headroom_summary(ds, se->pool);
+	const struct pt_summary *sum = &ds->snaps[ds->nsnap - 1].summary;
 	sc->tte_lo = sc->tte_hi = NAN;
 	if (!sc->has_growth || !(sc->growth_bph > 0)) {
 		sc->tte_note = "not growing";
@@ -1396,8 +1396,8 @@ current_rate(const struct pt_score *sc)
 static bool
 pool_headroom(const struct pt_dataset *ds, int pool, struct pt_pool_tte *p)
 {
-	return pt_pool_headroom(pt_dataset_headroom_summary(ds, (uint8_t)pool),
-		(uint8_t)pool, &p->headroom_bytes, &p->bound);
+	return pt_pool_headroom(&ds->snaps[ds->nsnap - 1].summary, (uint8_t)pool,
+		&p->headroom_bytes, &p->bound);
 }
 
 /*
@@ -1461,8 +1461,7 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 		p->has_headroom = pool_headroom(ds, pool, p);
 		if (!p->has_headroom)
 			p->note = pt_summary_missing_note(
-				pt_dataset_headroom_summary(ds, (uint8_t)pool),
-				(uint8_t)pool);
+				&ds->snaps[ds->nsnap - 1].summary, (uint8_t)pool);
 		else if (!(p->leak_rate > 0))
 			p->note = "no leaking series";
 		if (p->note != NULL)
@@ -1482,8 +1481,7 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 	}
 	if (!header_trend(ds, 0, &out->has_avail_trend, &out->avail_trend_bph))
 		return false;
-	const struct pt_summary *sum = pt_dataset_headroom_summary(ds,
-		PT_POOL_NONPAGED);
+	const struct pt_summary *sum = &ds->snaps[ds->nsnap - 1].summary;
 	if (out->has_avail_trend && out->avail_trend_bph < 0 &&
 			pt_summary_has_avail(sum)) {
 		double tte = (double)sum->avail_k * 1024.0 / -out->avail_trend_bph;

@@ -1149,19 +1149,3 @@ pt_dataset_finish(struct pt_dataset *ds)
 	free(ds->epoch_start);
 	memset(ds, 0, sizeof(*ds));
 }
-
-const struct pt_summary *
-pt_dataset_headroom_summary(const struct pt_dataset *ds, uint8_t pool)
-{
-	const struct pt_snapinfo *last = &ds->snaps[ds->nsnap - 1];
-	if (!pt_summary_refused(&last->summary, pool))
-		return &last->summary;
-	for (size_t i = ds->nsnap - 1; i-- > 0 &&
-			ds->snaps[i].epoch == last->epoch;) {
-		const struct pt_summary *s = &ds->snaps[i].summary;
-		if (pool == PT_POOL_NONPAGED ? pt_summary_has_avail(s) :
-				s->has_commit)
-			return s;
-	}
-	return &last->summary;
-}

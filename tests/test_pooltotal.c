@@ -130,37 +130,6 @@ START_TEST(paged_growth_is_the_leak)
 }
 END_TEST
 
-/*
- * A refused summary line in the last snapshot: the headroom comes from the
- * latest snapshot before it in its boot epoch that has the line; with
- * none, the last snapshot's summary says why there is no headroom.
- */
-START_TEST(headroom_summary_falls_back)
-{
-	struct fixture f;
-	setup(&f, NORMAL);
-	struct pt_dataset *ds = &f.a.ds;
-	struct pt_summary *last = &ds->snaps[ds->nsnap - 1].summary;
-	const struct pt_summary *before = &ds->snaps[ds->nsnap - 2].summary;
-	ck_assert_ptr_eq(pt_dataset_headroom_summary(ds, PT_POOL_PAGED), last);
-	last->has_commit = false;
-	last->commit_refused = true;
-	ck_assert_ptr_eq(pt_dataset_headroom_summary(ds, PT_POOL_PAGED), before);
-	ck_assert_ptr_eq(pt_dataset_headroom_summary(ds, PT_POOL_NONPAGED), last);
-	last->avail_refused = true;
-	ck_assert_ptr_eq(pt_dataset_headroom_summary(ds, PT_POOL_NONPAGED),
-		before);
-	/* never from before the reboot */
-	uint32_t epoch = ds->snaps[ds->nsnap - 1].epoch;
-	ck_assert_uint_gt(epoch, 0);
-	for (size_t i = 0; i < ds->nsnap; i++)
-		if (ds->snaps[i].epoch == epoch)
-			ds->snaps[i].summary.has_commit = false;
-	ck_assert_ptr_eq(pt_dataset_headroom_summary(ds, PT_POOL_PAGED), last);
-	teardown(&f);
-}
-END_TEST
-
 START_TEST(no_summary_no_tte)
 {
 	struct fixture f;
@@ -228,7 +197,6 @@ pooltotal_suite(void)
 	TCase *tc = tcase_create("totals");
 	tcase_add_test(tc, paged_growth_is_the_leak);
 	tcase_add_test(tc, no_summary_no_tte);
-	tcase_add_test(tc, headroom_summary_falls_back);
 	tcase_add_test(tc, headroom_bounds);
 	tcase_add_test(tc, share_counts_the_last_epoch_only);
 	tcase_add_test(tc, huge_totals_saturate);

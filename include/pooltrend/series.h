@@ -274,15 +274,6 @@ pt_present_words(size_t nsnap)
 	return (nsnap + 63) / 64;
 }
 
-/*
- * The summary a pool's headroom (time to exhaustion) is read from: the
- * last snapshot's or, when the line it would come from there was not used
- * (see its warning), the latest earlier one of the same boot epoch that
- * has it.  Points into ds; ds must have a snapshot.
- */
-const struct pt_summary *pt_dataset_headroom_summary(
-		const struct pt_dataset *ds, uint8_t pool);
-
 /* Presence bits of series s: test them with pt_is_present. */
 static inline const uint64_t *
 pt_dataset_present(const struct pt_dataset *ds, size_t s)
