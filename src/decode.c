@@ -78,6 +78,11 @@ put_byte(struct sink *s, unsigned char c)
 	if (c == '\n') {
 		s->crs = 0;
 		s->has_lf = true;
+	} else if (s->crs > 0 && c == 0x1A) {
+		/* The Ctrl-Z a DOS copy puts at the end: the CRs before it
+		 * end the last line, as at the end of the input. */
+		s->buf[s->len++] = '\n';
+		s->crs = 0;
 	} else if (s->crs > 0) {
 		flush_lone_crs(s);
 	}

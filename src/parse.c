@@ -972,10 +972,11 @@ add_to_pool_total(struct state *st, const struct pt_snapshot *b,
 	if (!was_exact || *total <= PT_BYTES_MAX || st->total_warned)
 		return;
 	st->total_warned = true;
-	char msg[192];
+	char msg[224];
 	(void)snprintf(msg, sizeof(msg), "snapshot's %s total is past 2^53-1 "
-		"bytes (8 PiB, more than any pool holds): its pool totals are "
-		"saturated, not exact", pt_pool_name((enum pt_pool)r->pool));
+		"bytes (8 PiB, more than any pool holds): not exact for JSON "
+		"readers that use doubles, and held at 2^63-1 past that",
+		pt_pool_name((enum pt_pool)r->pool));
 	warn_content(st, REF_TOTAL, b->line, msg);
 }
 
@@ -1202,9 +1203,10 @@ avail_plausible(struct state *st, const char *s, const int64_t raw[2])
 	size_t ms, ml, as, al;
 	(void)group(st->p, 1, &ms, &ml);
 	(void)group(st->p, 2, &as, &al);
-	char msg[160];
+	char msg[224];
 	(void)snprintf(msg, sizeof(msg), "-r summary Avail %.*sK exceeds Memory "
-		"%.*sK: Avail not used (no time to exhaustion from this line)",
+		"%.*sK (a damaged line, or a machine past 4 TiB whose counters "
+		"wrap): Avail not used (no time to exhaustion from this line)",
 		(int)(al < 24 ? al : 24), s + as, (int)(ml < 24 ? ml : 24),
 		s + ms);
 	warn_refused(st, REF_SUMMARY, msg);
@@ -1639,7 +1641,7 @@ release_held(struct pt_parse_stream *ps)
 		ok = parse_overlong_line(ps, false);
 	} else {
 		ps->st.line++;
-			ok = handle_line(&ps->st, ps->pending, ps->plen);
+		ok = handle_line(&ps->st, ps->pending, ps->plen);
 		ps->plen = 0;
 	}
 	/* The first LF ended the line; each other one is a blank line. */

@@ -136,6 +136,8 @@ START_TEST(lone_crs_counted)
 	expect_lone_crs(LIT("a\r\r\rb\n\rc"), true, 4, 1);
 	/* CRs at the very end are the last line's end, not lone */
 	expect_lone_crs(LIT("a\r\nb\r"), true, 0, 0);
+	/* nor before the Ctrl-Z a DOS copy ends a file with */
+	expect_lone_crs(LIT("a\r\nb\r\x1a"), true, 0, 0);
 	/* UTF-16: the same */
 	expect_lone_crs(LIT("\xff\xfe" "a\0\n\0b\0\r\0c\0\n\0"), true, 1, 2);
 }
@@ -264,6 +266,8 @@ START_TEST(ctrl_z_dropped)
 	EXPECT_BYTES("a\n\x1a\n\n", "a\n");
 	EXPECT_BYTES("\x1a", "");
 	EXPECT_BYTES("\x1a\r\n", "");
+	EXPECT_BYTES("a\nb\r\x1a", "a\nb\n");
+	EXPECT_BYTES("a\nb\r\r\x1a", "a\nb\n");
 }
 END_TEST
 
