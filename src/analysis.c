@@ -1133,7 +1133,8 @@ make_read_tasks(struct load_job *job)
 static bool
 parts_join(const struct parsed_file *pf)
 {
-	size_t empty = 0, numbers = 0, unwrapped = 0, nsnaps = 0;
+	size_t empty = 0, unwrapped = 0, nsnaps = 0;
+	size_t numbers[PT_PARSE_DIAG_KINDS] = { 0 };
 	/* The later parts were read as bytes, which is right only when the
 	 * first found no UTF-16 BOM (the file may have been re-saved as
 	 * UTF-16 since the plan looked). */
@@ -1157,13 +1158,16 @@ parts_join(const struct parsed_file *pf)
 			return false;
 		for (size_t i = 0; i < r->nsnaps; i++)
 			empty += r->snaps[i].nrows == 0;
-		numbers += pt->seam.number_diags;
+		for (int k = 0; k < PT_PARSE_DIAG_KINDS; k++)
+			numbers[k] += pt->seam.number_diags[k];
 		unwrapped += pt->seam.unwrapped_warned;
 		nsnaps += r->nsnaps;
 	}
+	bool numbers_fit = true;
+	for (int k = 0; k < PT_PARSE_DIAG_KINDS; k++)
+		numbers_fit = numbers_fit && numbers[k] <= PT_PARSE_NUMBER_DIAGS;
 	return nsnaps > 0 && nsnaps <= PT_MAX_SNAPSHOTS &&
-		empty < PT_DIAGS_MAX && numbers <= PT_PARSE_NUMBER_DIAGS &&
-		unwrapped <= 1;
+		empty < PT_DIAGS_MAX && numbers_fit && unwrapped <= 1;
 }
 
 /* Where each part starts in the file's lines and snapshots. */

@@ -23,10 +23,10 @@
  */
 #define MAX_LINE 65536
 
-/* Refused-line warnings per file before only counting them. */
+/* Content warnings per file and kind before only counting them. */
 #define MAX_NUMBER_DIAGS PT_PARSE_NUMBER_DIAGS
 
-/* Kinds of refused lines, each counted apart past MAX_NUMBER_DIAGS. */
+/* Kinds of content warnings, each with its own MAX_NUMBER_DIAGS. */
 enum refusal {
 	REF_NUMBER,     /* a number out of range (and the long-line limit) */
 	REF_SUMMARY,    /* an inconsistent -r summary line */
@@ -39,6 +39,8 @@ static const char *const unreported_what[REF_COUNT] = {
 	[REF_SUMMARY] = "-r summary lines with Avail above Memory",
 	[REF_TOTAL] = "snapshots with a pool total past 8 PiB",
 };
+_Static_assert(REF_COUNT == PT_PARSE_DIAG_KINDS,
+	"the seam counts every kind of content warning");
 
 /* Backtracking budget per match; a well-formed line needs far less. */
 #define MATCH_LIMIT 1000000
@@ -216,7 +218,7 @@ struct state {
 	bool dup_warned;
 	bool total_warned;      /* a pool total of the block passed PT_BYTES_MAX */
 	bool unwrapped_warned;
-	size_t number_diags;    /* refused-line warnings given */
+	size_t number_diags[REF_COUNT]; /* content warnings given, by kind */
 	size_t unreported[REF_COUNT];   /* and only counted, by kind */
 	int64_t pool_bytes[PT_POOL_COUNT];  /* Bytes of the rows kept in the
 	                                       current block, by pool, up to
@@ -668,11 +670,11 @@ note_skipped(struct state *st)
 static void
 warn_content(struct state *st, enum refusal kind, long line, const char *msg)
 {
-	if (st->number_diags >= MAX_NUMBER_DIAGS) {
+	if (st->number_diags[kind] >= MAX_NUMBER_DIAGS) {
 		st->unreported[kind]++;
 		return;
 	}
-	st->number_diags++;
+	st->number_diags[kind]++;
 	pt_diags_add(st->diags, PT_SEV_WARNING, st->file, line, "%s", msg);
 }
 
@@ -1781,7 +1783,8 @@ pt_parse_stream_end_seam(struct pt_parse_stream *ps, bool parse_rest,
 		*seam = ps->st.seam;
 		seam->pending_at_end = pending_at_end(ps);
 		seam->unwrapped_warned = ps->st.unwrapped_warned;
-		seam->number_diags = ps->st.number_diags;
+		memcpy(seam->number_diags, ps->st.number_diags,
+			sizeof(seam->number_diags));
 		seam->number_unreported = unreported_lines(&ps->st);
 	}
 	if (parse_rest) {

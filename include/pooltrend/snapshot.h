@@ -224,10 +224,12 @@ size_t pt_parse_stream_lines_ended(const struct pt_parse_stream *ps);
  * and pending_at_end are false and the per-file message limits were not
  * reached across the pieces (counts below).
  */
-/* Warnings about lines' content (a number out of range, Avail above
- * Memory, a pool total past PT_BYTES_MAX) per file before they are only
- * counted. */
+/* Warnings about lines' content per file and per kind (a number out of
+ * range, Avail above Memory, a pool total past PT_BYTES_MAX) before they
+ * are only counted: one kind never uses up another's, so a line left out
+ * is still located after many harmless warnings. */
 #define PT_PARSE_NUMBER_DIAGS 20
+#define PT_PARSE_DIAG_KINDS 3
 
 struct pt_parse_seam {
 	bool acted_before_header;  /* a row, TOTAL or truncation line before
@@ -240,7 +242,8 @@ struct pt_parse_seam {
 	                              the end waits for a next header, or the
 	                              text ended in a line held for a Ctrl-Z */
 	bool unwrapped_warned;     /* the once-per-file modulo warning given */
-	size_t number_diags;       /* out-of-range number warnings given */
+	size_t number_diags[PT_PARSE_DIAG_KINDS]; /* content warnings given,
+	                              by kind */
 	size_t number_unreported;  /* and only counted */
 };
 
