@@ -968,10 +968,7 @@ reread_whole_after_parts(struct load_job *job)
 static size_t
 worker_count(const struct pt_analysis_opts *opts, size_t tasks)
 {
-	size_t n = opts->threads ? opts->threads : pt_workers_default();
-	if (n > PT_MAX_WORKERS)
-		n = PT_MAX_WORKERS;
-	return n < tasks ? n : (tasks ? tasks : 1);
+	return pt_workers_count(opts->threads, tasks);
 }
 
 static void

@@ -503,12 +503,6 @@ pt_decoder_feed(struct pt_decoder *d, const unsigned char *in, size_t len,
 	decode_part(d, in, len, final, &s);
 	if (final)
 		end_crs(&s);
-	/* The lines before an unpaired surrogate, counted only while one may
-	 * still come: UTF-16 input and none found yet.  Counting every input's
-	 * lines for the first lone CR would cost a pass over the text; a line
-	 * reader counts them anyway and sets lfs (see decode.h). */
-	if (is_utf16(d->encoding) && !d->bad_surrogate)
-		d->lfs += count_lfs(s.buf, s.len);
 	d->crs = s.crs;
 	d->has_lf = s.has_lf;
 	d->lone_crs = s.lone_crs;

@@ -698,7 +698,7 @@ pt_report_write_json(FILE *out, const struct pt_analysis *a,
 		const size_t *rank, size_t n, const struct pt_report_opts *o,
 		struct pt_error *err)
 {
-	size_t nworkers = o->threads ? o->threads : pt_workers_default();
+	size_t nworkers = pt_workers_count(o->threads, SIZE_MAX);
 	cJSON *doc = build_document(a, rank, n, o, nworkers);
 	bool ok = pt_json_print(out, doc, true, err);
 	cJSON_Delete(doc);

@@ -389,11 +389,6 @@ hinge_onset(const struct epoch_view *v, size_t *knot, double *slope)
 	return found;
 }
 
-/*
- * The split that best explains the series as two flat levels: maximise
- * the between-segment sum of squares with prefix sums, O(n).  Returns k,
- * the size of the first segment (2 <= k <= n - 2).
- */
 typedef double two_doubles __attribute__((vector_size(16)));
 
 /*
@@ -411,6 +406,11 @@ split_ssb(two_doubles p, two_doubles k, two_doubles nk, double total,
 	return k * m1 * m1 + nk * m2 * m2;
 }
 
+/*
+ * The split that best explains the series as two flat levels: maximise
+ * the between-segment sum of squares with prefix sums, O(n).  Returns k,
+ * the size of the first segment (2 <= k <= n - 2).
+ */
 static size_t
 best_mean_shift(const double *y, size_t n)
 {

@@ -949,9 +949,8 @@ find_epochs(struct pt_dataset *ds, size_t nworkers, struct pt_diags *diags,
 	size_t cap = 8, stride = ds->nsnap + 1;
 	/* A row of counts for each worker that can get a chunk of series,
 	 * not for every thread asked for (-j64 on a long log). */
-	size_t chunks = (ds->nseries + END_CHUNK - 1) / END_CHUNK;
-	if (nworkers > chunks)
-		nworkers = chunks > 0 ? chunks : 1;
+	nworkers = pt_workers_count(nworkers,
+		(ds->nseries + END_CHUNK - 1) / END_CHUNK);
 	size_t *common = calloc(nworkers * stride, sizeof(size_t));
 	size_t *falls = calloc(nworkers * stride, sizeof(size_t));
 	ds->epoch_start = malloc(cap * sizeof(size_t));

@@ -190,23 +190,17 @@ mk_variance(const double *sorted, size_t n)
 		return 0.0;
 	if (n <= EXACT_VAR_MAX) {
 		uint64_t num = var_term(n);
-		for (size_t i = 0; i < n;) {
-			size_t j = i + 1;
-			while (j < n && sorted[j] == sorted[i])
-				j++;
+		for (size_t i = 0, j; i < n; i = j) {
+			j = tie_run_end(sorted, n, i);
 			num -= var_term(j - i);
-			i = j;
 		}
 		return (double)num / 18.0;
 	}
 	double dn = (double)n, num = dn * (dn - 1) * (2 * dn + 5);
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-		while (j < n && sorted[j] == sorted[i])
-			j++;
+	for (size_t i = 0, j; i < n; i = j) {
+		j = tie_run_end(sorted, n, i);
 		double len = (double)(j - i);
 		num -= len * (len - 1) * (2 * len + 5);
-		i = j;
 	}
 	return num > 0 ? num / 18.0 : 0.0;
 }
@@ -2255,7 +2249,7 @@ median_of_times(const double *v, size_t n, double *work)
 		memcpy(work, v, n * sizeof(double));
 		return pt_median_inplace(work, n);
 	}
-	return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return pt_median_sorted(v, n);
 }
 
 size_t

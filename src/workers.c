@@ -67,3 +67,12 @@ pt_workers_default(void)
 		return 1;
 	return n > PT_MAX_WORKERS ? PT_MAX_WORKERS : (size_t)n;
 }
+
+size_t
+pt_workers_count(size_t requested, size_t ntasks)
+{
+	size_t n = requested ? requested : pt_workers_default();
+	if (n > PT_MAX_WORKERS)
+		n = PT_MAX_WORKERS;
+	return n < ntasks ? n : (ntasks ? ntasks : 1);
+}

@@ -27,6 +27,10 @@ typedef void (*pt_task_fn)(void *ctx, size_t worker, size_t task);
  */
 void pt_workers_run(size_t nworkers, size_t ntasks, pt_task_fn fn, void *ctx);
 
+/* How many workers pt_workers_run uses for ntasks when asked for
+ * requested (0: pt_workers_default()). */
+size_t pt_workers_count(size_t requested, size_t ntasks);
+
 /* The number of online CPUs, at least 1. */
 size_t pt_workers_default(void);
 

@@ -93,11 +93,9 @@ struct pt_decoder {
 	bool bad_surrogate;
 	long bad_surrogate_line;  /* as in struct pt_text */
 	/* LFs written before this feed, for the lines of the first lone CR
-	 * and bad surrogate.  The decoder counts them only for UTF-16 (while
-	 * a bad surrogate may come); a caller that wants the line of a lone
-	 * CR in other input sets it before each feed from the lines it read
-	 * (pt_parse_stream_lines_ended), else that line counts from the
-	 * feed's start. */
+	 * and bad surrogate: the caller sets it before each feed from the
+	 * lines it read (pt_parse_stream_lines_ended), else those lines
+	 * count from the feed's start. */
 	size_t lfs;
 	bool has_carry;         /* carry is the first byte of a UTF-16 unit */
 	unsigned char carry;
