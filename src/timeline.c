@@ -522,7 +522,7 @@ struct order_choice {
 	size_t first_ambiguous;
 	size_t unreadable;         /* stamps the forced order cannot read */
 	size_t first_unreadable;
-	char why[96];              /* why auto chose when nothing forced it */
+	const char *why;           /* why auto chose when nothing forced it */
 	bool same_intervals;       /* both orders give the same intervals, so
 	                              the choice moves the dates only */
 };
@@ -712,12 +712,17 @@ most_plausible(const struct ctx *c, enum pt_time_source s,
 	int64_t *t = malloc(n * sizeof(*t) * 4);
 	bool *has = malloc(n * sizeof(*has));
 	struct keyed *by_mtime = NULL;
-	if (dates_distinctly(c->e, n, PT_TIME_MTIME)) {
+	if (coverage(c->e, n, PT_TIME_MTIME) == n) {
 		by_mtime = malloc(n * sizeof(*by_mtime));
-		if (by_mtime != NULL)
+		if (by_mtime != NULL) {
 			sort_by(by_mtime, c->e, n, PT_TIME_MTIME);
-		else
+			if (count_repeats(by_mtime, n) != 0) {
+				free(by_mtime);
+				by_mtime = NULL;
+			}
+		} else {
 			*oom = true;
+		}
 	}
 	if (by_mtime != NULL && t != NULL && !mtimes_spread(by_mtime, n, t)) {
 		free(by_mtime);
@@ -737,7 +742,7 @@ most_plausible(const struct ctx *c, enum pt_time_source s,
 	} else {
 		*oom = true;
 	}
-	(void)snprintf(oc->why, sizeof(oc->why), "%s", reason);
+	oc->why = reason;
 	free(t);
 	free(has);
 	free(by_mtime);
@@ -863,7 +868,7 @@ report_choice(struct ctx *c, enum pt_time_source s,
 static void
 warn_long_gap(struct ctx *c, enum pt_time_source s)
 {
-	if (s == PT_TIME_INTERVAL || s == PT_TIME_INDEX || c->n < 4)
+	if (pt_time_source_is_relative(s) || c->n < 4)
 		return;
 	int64_t *t = malloc(c->n * 2 * sizeof(*t));
 	if (t == NULL)

@@ -51,7 +51,6 @@ bool names_stdout(const char *path);
  * names_stdout(path); an exit status (output.c).
  */
 int write_atomically(const char *path, writer_fn write, const void *ctx);
-int write_stdout(writer_fn write, const void *ctx);
 
 /* A file or directory pooltrend reads; recursive: its whole tree is. */
 struct cli_input {

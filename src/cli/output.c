@@ -133,12 +133,11 @@ check_output(const char *option, const char *path,
  * the file it replaces, or what the umask allows a new file.
  */
 static void
-set_report_mode(int fd, const char *path)
+set_report_mode(int fd, const struct stat *st)
 {
-	struct stat st;
 	mode_t mode;
-	if (stat(path, &st) == 0) {
-		mode = st.st_mode & 07777;
+	if (st != NULL) {
+		mode = st->st_mode & 07777;
 	} else {
 		mode_t mask = umask(0);
 		umask(mask);
@@ -163,6 +162,23 @@ write_and_close(FILE *f, int fd, writer_fn write, const void *ctx,
 	if (!ok && err->msg[0] == '\0')
 		pt_error_set(err, 0, "%s", strerror(errno ? errno : EIO));
 	return ok;
+}
+
+/* Write to standard output; a failed write is an error too. */
+static int
+write_stdout(writer_fn write, const void *ctx)
+{
+	struct pt_error err = {0};
+	bool ok = write(stdout, ctx, &err);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "pooltrend: standard output: %s\n",
+			err.msg[0] && strcmp(err.msg, "write error") != 0 ? err.msg :
+			strerror(errno ? errno : EIO));
+		return EXIT_IO;
+	}
+	return EXIT_OK;
 }
 
 /*
@@ -217,7 +233,8 @@ write_atomically(const char *path, writer_fn write, const void *ctx)
 	if (names_stdout(path))
 		return write_stdout(write, ctx);
 	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	bool exists = stat(path, &st) == 0;
+	if (exists && !S_ISREG(st.st_mode) &&
 			!S_ISDIR(st.st_mode))
 		return write_in_place(path, write, ctx);
 	char *real = realpath(path, NULL);
@@ -238,7 +255,7 @@ write_atomically(const char *path, writer_fn write, const void *ctx)
 		free(real);
 		return EXIT_IO;
 	}
-	set_report_mode(fd, target);
+	set_report_mode(fd, exists ? &st : NULL);
 	struct pt_error err = {0};
 	if (!write_and_close(f, fd, write, ctx, true, &err)) {
 		print_path_error(path, err.msg);
@@ -254,19 +271,3 @@ write_atomically(const char *path, writer_fn write, const void *ctx)
 	return rc;
 }
 
-/* Write to standard output; a failed write is an error too. */
-int
-write_stdout(writer_fn write, const void *ctx)
-{
-	struct pt_error err = {0};
-	bool ok = write(stdout, ctx, &err);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		ok = false;
-	if (!ok) {
-		fprintf(stderr, "pooltrend: standard output: %s\n",
-			err.msg[0] && strcmp(err.msg, "write error") != 0 ? err.msg :
-			strerror(errno ? errno : EIO));
-		return EXIT_IO;
-	}
-	return EXIT_OK;
-}
