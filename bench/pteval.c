@@ -157,6 +157,7 @@ run_ptgen(const struct opts *o, int m, const char *dir, const char *truth)
 	argv[k++] = "--summary";
 	argv[k++] = "--stamp"; argv[k++] = "iso";
 	argv[k++] = "--jitter"; argv[k++] = "0.3";
+	argv[k++] = "--shapes"; argv[k++] = "all";
 	if (machine_reboots(m)) {
 		argv[k++] = "--reboot-at"; argv[k++] = reboot;
 	}

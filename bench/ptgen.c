@@ -262,18 +262,24 @@ enum shape {
 	SHAPE_WARMUP,
 	SHAPE_SHIFT,
 	SHAPE_SAWTOOTH,
-	SHAPE_LEAK_STEADY,
+	SHAPE_BURST,
+	SHAPE_DECREASING,
+	SHAPE_STEPS,
+	SHAPE_LEAK_STEADY,	/* the leak shapes, in --leak-shape's order */
 	SHAPE_LEAK_LATE,
 	SHAPE_LEAK_STAIRS,
 	SHAPE_LEAK_LOAD,
 	SHAPE_LEAK_SAWTOOTH,
+	SHAPE_LEAK_ACCEL,
+	SHAPE_LEAK_STOPPED,
 	SHAPE_COUNT,
 };
 
 static const char *const shape_names[SHAPE_COUNT] = {
 	"flat", "noisy", "load", "warmup", "shift", "sawtooth",
+	"burst", "decreasing", "steps",
 	"leak-steady", "leak-late", "leak-stairs", "leak-load",
-	"leak-sawtooth",
+	"leak-sawtooth", "leak-accel", "leak-stopped",
 };
 
 static bool
@@ -297,6 +303,7 @@ struct options {
 	const char *leak_names;
 	long reboot_at;	/* -1: none */
 	bool summary, mapped, crlf, mtime, wrap, ramp, gaps;
+	bool all_shapes;	/* --shapes all: SCORING 6.1's later shapes too */
 };
 
 static void
@@ -321,11 +328,15 @@ usage(FILE *f)
 "                       time stamp: none (files poolmonlogN.txt), iso line,\n"
 "                       Clue line, or name (poolmon_YYYYMMDD-HHMMSS.txt)\n"
 "  --leaks K            leaking tags (default max(1, M/100))\n"
-"  --leak-shape S       steady|late|stairs|load|sawtooth|mixed (default mixed)\n"
+"  --leak-shape S       steady|late|stairs|load|sawtooth|accel|stopped|mixed\n"
+"                       (default mixed: each leak picks one)\n"
 "  --leak-names LIST    comma-separated tag names for the leaking tags\n"
 "  --reboot-at I        the machine reboots before snapshot I (counters restart)\n"
 "  --wrap               start some hot tags near 2^32 so Allocs/Frees wrap\n"
 "  --ramp               add a load ramp over the window (a leak look-alike)\n"
+"  --shapes basic|all   basic: the first generator's shapes (default, keeps\n"
+"                       earlier corpora); all: adds burst, decreasing and\n"
+"                       steps distractors and accel and stopped leaks\n"
 "  --mtime              set each file's mtime to its snapshot time (UTC)\n"
 "  --truth FILE         write ground truth TSV (one line per tag and pool)\n"
 "  --sort bytes|tag     row order: poolmon -b (default) or -t\n"
@@ -346,7 +357,7 @@ enum {
 	OPT_OUT = 256, OPT_APPEND, OPT_FILES, OPT_TAGS, OPT_INTERVAL,
 	OPT_JITTER, OPT_START, OPT_SEED, OPT_LAYOUT, OPT_SUMMARY, OPT_MAPPED,
 	OPT_CRLF, OPT_LF, OPT_STAMP, OPT_LEAKS, OPT_LEAK_SHAPE, OPT_LEAK_NAMES,
-	OPT_REBOOT, OPT_WRAP, OPT_RAMP, OPT_GAPS, OPT_MTIME, OPT_TRUTH, OPT_SORT, OPT_HELP,
+	OPT_REBOOT, OPT_WRAP, OPT_RAMP, OPT_SHAPES, OPT_GAPS, OPT_MTIME, OPT_TRUTH, OPT_SORT, OPT_HELP,
 };
 
 static void
@@ -373,6 +384,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "reboot-at", required_argument, NULL, OPT_REBOOT },
 		{ "wrap", no_argument, NULL, OPT_WRAP },
 		{ "ramp", no_argument, NULL, OPT_RAMP },
+		{ "shapes", required_argument, NULL, OPT_SHAPES },
 		{ "gaps", no_argument, NULL, OPT_GAPS },
 		{ "mtime", no_argument, NULL, OPT_MTIME },
 		{ "truth", required_argument, NULL, OPT_TRUTH },
@@ -383,9 +395,12 @@ parse_options(int argc, char **argv, struct options *o)
 	static const char *const layouts[] = { "x64", "x86" };
 	static const char *const stamps[] = { "none", "iso", "clue", "name" };
 	static const char *const sorts[] = { "bytes", "tag" };
+	static const char *const shape_sets[] = { "basic", "all" };
 	static const char *const leak_shapes[] = {
-		"steady", "late", "stairs", "load", "sawtooth", "mixed",
+		"steady", "late", "stairs", "load", "sawtooth", "accel",
+		"stopped", "mixed",
 	};
+	const int nleak_shapes = (int)(sizeof leak_shapes / sizeof leak_shapes[0]);
 
 	*o = (struct options){
 		.files = 48, .tags = 200, .leaks = -1, .interval_s = 900,
@@ -434,8 +449,9 @@ parse_options(int argc, char **argv, struct options *o)
 			o->leaks = parse_long_or_die("--leaks", optarg, 0, 100000);
 			break;
 		case OPT_LEAK_SHAPE: {
-			int k = parse_choice_or_die("--leak-shape", optarg, leak_shapes, 6);
-			o->leak_shape = k == 5 ? -1 : SHAPE_LEAK_STEADY + k;
+			int k = parse_choice_or_die("--leak-shape", optarg, leak_shapes,
+				nleak_shapes);
+			o->leak_shape = k == nleak_shapes - 1 ? -1 : SHAPE_LEAK_STEADY + k;
 			break;
 		}
 		case OPT_LEAK_NAMES: o->leak_names = optarg; break;
@@ -444,6 +460,10 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_WRAP: o->wrap = true; break;
 		case OPT_RAMP: o->ramp = true; break;
+		case OPT_SHAPES:
+			o->all_shapes = parse_choice_or_die("--shapes", optarg,
+				shape_sets, 2) == 1;
+			break;
 		case OPT_GAPS: o->gaps = true; break;
 		case OPT_MTIME: o->mtime = true; break;
 		case OPT_TRUTH: o->truth_file = optarg; break;
@@ -712,7 +732,9 @@ struct row {
 	double p1, p2, p3;
 	long onset;
 	long steps[8];
+	double step_level[8];	/* steps: the level from steps[k] on */
 	int nsteps;
+	long stop;	/* leak-stopped: the last snapshot that leaks */
 	double leak_rate;	/* leaked allocations per hour (or per step) */
 	double snr;	/* leak size over the noise it must beat (SCORING 6.1) */
 	/* state */
@@ -732,15 +754,45 @@ struct model {
 };
 
 static int
-random_distractor_shape(struct rng *r)
+random_distractor_shape(struct rng *r, bool all_shapes)
 {
 	double u = rng_unit(r);
-	if (u < 0.35) return SHAPE_FLAT;
+	if (!all_shapes) {	/* the first generator's mix, kept draw for draw */
+		if (u < 0.35) return SHAPE_FLAT;
+		if (u < 0.55) return SHAPE_NOISY;
+		if (u < 0.75) return SHAPE_LOAD;
+		if (u < 0.83) return SHAPE_WARMUP;
+		if (u < 0.90) return SHAPE_SHIFT;
+		return SHAPE_SAWTOOTH;
+	}
+	if (u < 0.31) return SHAPE_FLAT;
+	if (u < 0.35) return SHAPE_DECREASING;
 	if (u < 0.55) return SHAPE_NOISY;
-	if (u < 0.75) return SHAPE_LOAD;
+	if (u < 0.71) return SHAPE_LOAD;
+	if (u < 0.73) return SHAPE_STEPS;
+	if (u < 0.75) return SHAPE_BURST;
 	if (u < 0.83) return SHAPE_WARMUP;
 	if (u < 0.90) return SHAPE_SHIFT;
 	return SHAPE_SAWTOOTH;
+}
+
+/*
+ * Load steps up and down (SCORING 6.1): 2 or 4 steps, one in each of as
+ * many equal slices of the middle 80% of the window, alternately up by
+ * x1.4-2.5 and back to within 20% of the base, so the tag ends near where
+ * it began, as a job that started and ended leaves it.
+ */
+static void
+place_load_steps(struct row *w, long n)
+{
+	w->nsteps = rng_chance(&w->rng, 0.5) ? 2 : 4;
+	for (int k = 0; k < w->nsteps; k++) {
+		double at = 0.1 + 0.8 * ((double)k + rng_uniform(&w->rng, 0.1, 0.9))
+			/ (double)w->nsteps;
+		w->steps[k] = (long)(at * (double)n);
+		w->step_level[k] = k % 2 == 0 ? rng_uniform(&w->rng, 1.4, 2.5)
+			: rng_uniform(&w->rng, 0.8, 1.2);
+	}
 }
 
 /* Onset and step positions, as snapshot indices, for the shapes that use them. */
@@ -785,8 +837,24 @@ place_shape_events(struct row *w, const struct machine *m)
 			if (w->steps[k] < w->onset)
 				w->onset = w->steps[k];
 		break;
+	case SHAPE_BURST:
+		w->p1 = rng_uniform(&w->rng, 2, 6);	/* height */
+		w->p2 = rng_uniform(&w->rng, 0.1, 0.85) * m->window_h;	/* start */
+		w->p3 = rng_uniform(&w->rng, 0.02, 0.15) * m->window_h;	/* length */
+		break;
+	case SHAPE_DECREASING:
+		w->p1 = rng_uniform(&w->rng, 0.3, 0.7);	/* level at the end */
+		break;
+	case SHAPE_STEPS:
+		place_load_steps(w, n);
+		break;
+	case SHAPE_LEAK_STOPPED:
+		w->stop = (long)(rng_uniform(&w->rng, 0.5, 0.85) * (double)n);
+		w->onset = 0;
+		break;
 	case SHAPE_LEAK_STEADY:
 	case SHAPE_LEAK_LOAD:
+	case SHAPE_LEAK_ACCEL:
 		w->onset = 0;
 		break;
 	default:
@@ -809,13 +877,16 @@ size_leak(struct row *w, const struct machine *m)
 	if (total < 4)
 		total = 4;
 	long onset = w->onset > 0 ? w->onset : 0;
-	double active_h = m->window_h - m->hours[onset < m->n ? onset : m->n - 1];
+	long end = w->shape == SHAPE_LEAK_STOPPED ? w->stop : m->n - 1;
+	double active_h = m->hours[end] - m->hours[onset < end ? onset : end];
 	if (active_h <= 0)
 		active_h = m->window_h;
 	if (w->shape == SHAPE_LEAK_STAIRS)
 		w->leak_rate = total / w->nsteps;	/* count per step */
 	else if (w->shape == SHAPE_LEAK_LOAD)
 		w->leak_rate = total / active_h / m->mean_load;
+	else if (w->shape == SHAPE_LEAK_ACCEL)
+		w->leak_rate = total / (active_h * active_h);	/* count = A t^2 */
 	else
 		w->leak_rate = total / active_h;
 }
@@ -896,7 +967,9 @@ leak_shape_for(struct rng *r, const struct options *o)
 {
 	if (o->leak_shape >= 0)
 		return o->leak_shape;
-	return SHAPE_LEAK_STEADY + (int)rng_below(r, 5);
+	int nshapes = o->all_shapes ? SHAPE_COUNT - SHAPE_LEAK_STEADY
+		: SHAPE_LEAK_SAWTOOTH - SHAPE_LEAK_STEADY + 1;
+	return SHAPE_LEAK_STEADY + (int)rng_below(r, (uint32_t)nshapes);
 }
 
 /*
@@ -991,7 +1064,7 @@ build_model(struct model *md, const struct machine *m, const struct options *o)
 			else if (!primary)
 				w->shape = rng_chance(&w->rng, 0.7) ? SHAPE_FLAT : SHAPE_NOISY;
 			else
-				w->shape = random_distractor_shape(&w->rng);
+				w->shape = random_distractor_shape(&w->rng, o->all_shapes);
 			random_row_params(w);
 			if (cm && primary) {
 				w->size = cm->size;
@@ -1021,6 +1094,17 @@ shape_level(const struct row *w, const struct machine *m, long i)
 	case SHAPE_SAWTOOTH:
 	case SHAPE_LEAK_SAWTOOTH:
 		return 1 + w->p1 * fmod(m->since_boot[i] + w->p3, w->p2) / w->p2;
+	case SHAPE_BURST:
+		return m->hours[i] >= w->p2 && m->hours[i] < w->p2 + w->p3 ? w->p1 : 1.0;
+	case SHAPE_DECREASING:
+		return 1 - (1 - w->p1) * m->hours[i] / m->window_h;
+	case SHAPE_STEPS: {
+		double level = 1.0;
+		for (int k = 0; k < w->nsteps; k++)
+			if (i >= w->steps[k])
+				level = w->step_level[k];
+		return level;
+	}
 	default:
 		return 1.0;
 	}
@@ -1037,6 +1121,12 @@ leak_increment(const struct row *w, const struct machine *m, long i, double dt)
 		return i > w->onset ? w->leak_rate * dt : 0;
 	case SHAPE_LEAK_LOAD:
 		return w->leak_rate * dt * m->load[i];
+	case SHAPE_LEAK_ACCEL: {	/* A t^2: A (t^2 - (t - dt)^2) */
+		double t = m->hours[i];
+		return w->leak_rate * dt * (2 * t - dt);
+	}
+	case SHAPE_LEAK_STOPPED:
+		return i <= w->stop ? w->leak_rate * dt : 0;
 	case SHAPE_LEAK_STAIRS: {
 		double inc = 0;
 		for (int k = 0; k < w->nsteps; k++)
@@ -1151,8 +1241,12 @@ summarise(struct machine *m, const struct model *md, long i)
 	double growth_kb = pool_kb - m->pool0_kb;
 	double avail = m->avail_kb - growth_kb - load_kb
 		+ 0.003 * m->ram_kb * rng_normal(&m->rng);
+	/* Pool that shrinks (decreasing tags, a reboot) frees memory, but
+	 * never more than the machine has: the kernel and processes keep some. */
 	if (avail < 0.02 * m->ram_kb)
 		avail = 0.02 * m->ram_kb;
+	if (avail > 0.9 * m->ram_kb)
+		avail = 0.9 * m->ram_kb;
 	double commit = m->commit_kb + growth_kb + load_kb + pool_kb;
 	if (commit > m->peak_kb)
 		m->peak_kb = commit;
@@ -1495,13 +1589,17 @@ set_mtime_or_die(const char *path, int64_t epoch)
 }
 
 /*
- * SCORING 6.1 counts slow warm-ups as ambiguous: one that has not reached
- * 95% of its plateau (3 time constants) by two thirds of the last boot
- * epoch looks like a slowing leak in any data.
+ * SCORING 6.1 reports stopped leaks and slow warm-ups as ambiguous.  A
+ * leak that stopped is neither a leak now nor a tag that gives memory
+ * back; a warm-up that has not reached 95% of its plateau (3 time
+ * constants) by two thirds of the last boot epoch looks like a slowing
+ * leak in any data.
  */
 static int
-slow_warmup(const struct row *w, const struct machine *m)
+ambiguous(const struct row *w, const struct machine *m)
 {
+	if (w->shape == SHAPE_LEAK_STOPPED)
+		return 1;
 	if (w->shape != SHAPE_WARMUP)
 		return 0;
 	double boot = m->reboot_at > 0 ? m->hours[m->reboot_at] : 0;
@@ -1552,7 +1650,7 @@ write_truth(const struct options *o, const struct model *md,
 			md->tags[w->tag].name, w->paged ? "Paged" : "Nonp",
 			shape_names[w->shape], leak, growth, w->onset,
 			leak ? w->snr : 0.0, w->d0 * w->size,
-			slow_warmup(w, m), epoch_onset(w, m));
+			ambiguous(w, m), epoch_onset(w, m));
 	}
 	if (ferror(f) | (fclose(f) != 0))
 		die_errno("cannot write", o->truth_file);
