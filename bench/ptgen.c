@@ -753,27 +753,34 @@ struct model {
 	long nrows;
 };
 
+/* Distractor mixes: each shape up to a cumulative share of the draw. */
+struct share {
+	double upto;
+	int shape;
+};
+
+static const struct share basic_mix[] = {	/* the first generator's */
+	{ 0.35, SHAPE_FLAT }, { 0.55, SHAPE_NOISY }, { 0.75, SHAPE_LOAD },
+	{ 0.83, SHAPE_WARMUP }, { 0.90, SHAPE_SHIFT }, { 1.0, SHAPE_SAWTOOTH },
+};
+
+static const struct share all_mix[] = {
+	{ 0.31, SHAPE_FLAT }, { 0.35, SHAPE_DECREASING }, { 0.55, SHAPE_NOISY },
+	{ 0.71, SHAPE_LOAD }, { 0.73, SHAPE_STEPS }, { 0.75, SHAPE_BURST },
+	{ 0.83, SHAPE_WARMUP }, { 0.90, SHAPE_SHIFT }, { 1.0, SHAPE_SAWTOOTH },
+};
+
 static int
 random_distractor_shape(struct rng *r, bool all_shapes)
 {
+	const struct share *mix = all_shapes ? all_mix : basic_mix;
+	size_t n = all_shapes ? sizeof all_mix / sizeof all_mix[0]
+		: sizeof basic_mix / sizeof basic_mix[0];
 	double u = rng_unit(r);
-	if (!all_shapes) {	/* the first generator's mix, kept draw for draw */
-		if (u < 0.35) return SHAPE_FLAT;
-		if (u < 0.55) return SHAPE_NOISY;
-		if (u < 0.75) return SHAPE_LOAD;
-		if (u < 0.83) return SHAPE_WARMUP;
-		if (u < 0.90) return SHAPE_SHIFT;
-		return SHAPE_SAWTOOTH;
-	}
-	if (u < 0.31) return SHAPE_FLAT;
-	if (u < 0.35) return SHAPE_DECREASING;
-	if (u < 0.55) return SHAPE_NOISY;
-	if (u < 0.71) return SHAPE_LOAD;
-	if (u < 0.73) return SHAPE_STEPS;
-	if (u < 0.75) return SHAPE_BURST;
-	if (u < 0.83) return SHAPE_WARMUP;
-	if (u < 0.90) return SHAPE_SHIFT;
-	return SHAPE_SAWTOOTH;
+	for (size_t k = 0; k + 1 < n; k++)
+		if (u < mix[k].upto)
+			return mix[k].shape;
+	return mix[n - 1].shape;
 }
 
 /*
