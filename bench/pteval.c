@@ -7,11 +7,19 @@
  * CLI does, matches every (tag, pool) series to its ground truth and ranks
  * the series with pooltrend and with the baselines in the same harness:
  * bytes now, first-to-last change, plain Mann-Kendall, a straight-line fit
- * (R^2 >= 0.8, LBR) and poolsnap/AnaLog's "rose in every period".  It
- * prints ROC-AUC, R-precision, precision/recall/F1 of each method's own
- * decision rule, recall at 1% false positives with recall per leak shape and
- * false-positive rate per distractor, AUC per size tercile, growth-rate and
- * onset errors, and the CPU time of the scoring alone.
+ * (R^2 >= 0.8, LBR) and poolsnap/AnaLog's "rose in every period".  On
+ * the well-posed tier it prints, for every method, ROC-AUC, R-precision,
+ * precision/recall/F1 of its own decision rule, recall at 1% false
+ * positives, and recall per leak shape and false-positive rate per
+ * distractor at that method's own 1%-FPR threshold; for pooltrend also
+ * the per-shape rates of its verdicts and AUC per size tercile.  The
+ * growth-rate error is pooltrend's, first-to-last's and the OLS slope's
+ * (the others give no rate); the onset error is pooltrend's alone (no
+ * baseline estimates one).  The ambiguous class of the truth file (slow
+ * warm-ups, stopped leaks) is kept out of all of that and reported apart,
+ * per shape: how much of it pooltrend flags.  Last, the CPU time of the
+ * scoring alone.  Shapes are whatever the truth file names; a shape whose
+ * name starts with "leak-" is a leak.
  *
  * With --check, the metrics are compared with floors and the exit status
  * is 1 when one is below its floor (the regression test in meson).
@@ -1119,7 +1127,11 @@ usage(FILE *f)
 	fputs("usage: pteval [--seed S] [--machines K] [--tags M] [--files N]\n"
 		"              [--ptgen PATH] [--check] [--keep] [--verbose]\n"
 		"  Generates K labelled machines with ptgen, scores them with\n"
-		"  pooltrend and the baselines, and prints the metrics table.\n"
+		"  pooltrend and the baselines, and prints the metrics: per method\n"
+		"  AUC, R-precision, own rule, recall at 1% FPR, per-shape rates at\n"
+		"  its 1%-FPR threshold, growth-rate error (methods with a rate)\n"
+		"  and onset error (pooltrend); pooltrend's verdicts per shape; the\n"
+		"  ambiguous class (slow warm-ups, stopped leaks) per shape apart.\n"
 		"  --check  exit 1 when a metric is past its limit, or a baseline\n"
 		"           is not beaten; limits: --min-auc --min-rprec --min-f1\n"
 		"           --min-recall (at 1% FPR) --max-spread --max-growth-error\n"
@@ -1128,7 +1140,8 @@ usage(FILE *f)
 		"  --keep   keep the generated corpora in /tmp\n"
 		"  --verbose  one line per leak and per confident series on stderr\n"
 		"  --dump FILE  every series' truth, verdict, factors and raw\n"
-		"           statistics as tab-separated columns (header first)\n", f);
+		"           statistics, and the first-to-last and OLS rates, as\n"
+		"           tab-separated columns (header first)\n", f);
 }
 
 int
