@@ -769,10 +769,9 @@ print_shape_rows(const struct eval *ev, const struct counts *c, int ncols,
  * Recall per leak shape and FPR per distractor of pooltrend among the
  * items keep() takes, three ways: above its well-posed 1%-FPR threshold
  * thr, flagged (possible or likely: what a reader of the report acts on)
- * and likely.  worst[] as in print_shape_rows.  Returns the number of
- * items counted.
+ * and likely.  worst[] as in print_shape_rows.
  */
-static size_t
+static void
 print_shapes(const struct eval *ev, item_filter keep, double thr,
 		double worst_recall[3], double worst_fpr[3])
 {
@@ -780,13 +779,9 @@ print_shapes(const struct eval *ev, item_filter keep, double thr,
 	struct counts c[3];
 	for (int k = 0; k < 3; k++)
 		count_decisions(ev, keep, M_POOLTREND, by[k], thr, &c[k]);
-	size_t n = c[0].tp + c[0].fp + c[0].fn + c[0].tn;
-	if (n == 0)
-		return 0;
 	printf("| Shape | Measure | Series | At 1%% FPR | possible or likely | likely |\n"
 		"|---|---|---|---|---|---|\n");
 	print_shape_rows(ev, c, 3, worst_recall, worst_fpr);
-	return n;
 }
 
 /*
@@ -810,6 +805,7 @@ print_shapes_by_method(const struct eval *ev, const double *thr)
 	printf("\n");
 	print_shape_rows(ev, c, M_COUNT, worst_recall, worst_fpr);
 }
+
 static double
 tercile_spread(const struct eval *ev, int meth, double *auc3)
 {
@@ -934,12 +930,12 @@ print_estimate_errors(const struct eval *ev)
 		size_t n;
 		if (method_rates[m]) {
 			double g = growth_error(ev, m, &n);
-			snprintf(growth, sizeof growth, "%.3f (%zu leaks)", g, n);
+			(void)snprintf(growth, sizeof growth, "%.3f (%zu leaks)", g, n);
 		}
 		if (m == M_POOLTREND) {
 			double within5;
 			double o = onset_error(ev, &within5, &n);
-			snprintf(onset, sizeof onset, "%.3f (%.2f; %zu leaks)", o,
+			(void)snprintf(onset, sizeof onset, "%.3f (%.2f; %zu leaks)", o,
 				within5, n);
 		}
 		printf("| %s | %s | %s |\n", method_names[m], growth, onset);
@@ -962,11 +958,16 @@ static void
 print_ambiguous(const struct eval *ev, double thr)
 {
 	double worst_recall[3], worst_fpr[3];
+	size_t n = 0;
+	for (size_t i = 0; i < ev->n; i++)
+		n += ev->items[i].ambiguous;
 	printf("\nAmbiguous class (truth marks it ambiguous: slow warm-ups, "
 		"stopped leaks; in no metric above), share of pooltrend's "
 		"series above its well-posed 1%%-FPR threshold and flagged:\n\n");
-	if (print_shapes(ev, keep_ambiguous, thr, worst_recall, worst_fpr) == 0)
+	if (n == 0)
 		printf("(no series)\n");
+	else
+		print_shapes(ev, keep_ambiguous, thr, worst_recall, worst_fpr);
 }
 
 /* --check limits: floors (--min-*) and ceilings (--max-*). */

@@ -38,9 +38,8 @@ EOF
 chmod +x "$work/ptgen" || exit 99
 
 fail=0
-NOISY_NAMES=20 "$pteval" --ptgen "$work/ptgen" --seed 1 --machines 4 \
-	--tags 600 --files 300 >"$work/out" 2>"$work/err"
-if [ $? -ne 0 ]; then
+if ! NOISY_NAMES=20 "$pteval" --ptgen "$work/ptgen" --seed 1 --machines 4 \
+	--tags 600 --files 300 >"$work/out" 2>"$work/err"; then
 	echo "pteval failed on 30 shapes:"
 	cat "$work/err"
 	fail=1
