@@ -144,6 +144,9 @@ shape_index(struct eval *ev, const char *name)
 			return i;
 	if (ev->nshapes == MAX_SHAPES)
 		die("too many shapes in the truth file");
+	/* Cut short, it would match no later row and count as new ones. */
+	if (strlen(name) >= sizeof ev->shape_names[0])
+		die("a shape name in the truth file is too long");
 	snprintf(ev->shape_names[ev->nshapes], sizeof ev->shape_names[0], "%s", name);
 	return ev->nshapes++;
 }

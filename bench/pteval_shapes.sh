@@ -11,7 +11,8 @@
 # tags get one of N names each (noisy-0 ...), so the count of shapes is
 # past the 16 pteval used to hold.  With N = 20 (30 shapes) the new shapes
 # must show in the right tables; with N = 40 pteval must refuse the truth
-# file (50 shapes) with a message instead of writing past its table.
+# file (50 shapes) with a message instead of writing past its table,
+# and a shape name too long for it as well.
 set -u
 pteval=$1
 ptgen=$2
@@ -19,7 +20,8 @@ work=$(mktemp -d) || exit 99
 trap 'rm -rf "$work"' EXIT
 trap 'exit 99' INT TERM
 
-# The wrapper: ptgen's arguments go through; NOISY_NAMES sets N.
+# The wrapper: ptgen's arguments go through; NOISY_NAMES sets N, and
+# LONG_SHAPE, when set, renames the flat tags.
 cat >"$work/ptgen" <<EOF || exit 99
 #!/bin/sh
 truth=
@@ -29,10 +31,11 @@ for a in "\$@"; do
 	prev=\$a
 done
 "$ptgen" "\$@" || exit 1
-awk -F '\t' -v OFS='\t' -v n="\$NOISY_NAMES" '
+awk -F '\t' -v OFS='\t' -v n="\$NOISY_NAMES" -v long="\${LONG_SHAPE:-}" '
 NR > 1 && \$3 == "leak-late" { \$3 = "leak-stopped"; \$9 = 1 }
 NR > 1 && \$3 == "shift" { \$3 = "steps" }
 NR > 1 && \$3 == "noisy" { \$3 = "noisy-" (NR % n) }
+NR > 1 && long != "" && \$3 == "flat" { \$3 = long }
 { print }' "\$truth" >"\$truth.new" && mv "\$truth.new" "\$truth"
 EOF
 chmod +x "$work/ptgen" || exit 99
@@ -69,6 +72,16 @@ NOISY_NAMES=40 "$pteval" --ptgen "$work/ptgen" --seed 1 --machines 1 \
 status=$?
 if [ $status -ne 1 ] || ! grep -q 'too many shapes' "$work/err"; then
 	echo "50 shapes: exit $status, expected 1 and a message:"
+	cat "$work/err"
+	fail=1
+fi
+# A name pteval would have to cut short is refused too.
+LONG_SHAPE=flat-tags-whose-name-is-too-long NOISY_NAMES=1 "$pteval" \
+	--ptgen "$work/ptgen" --seed 1 --machines 1 --tags 600 --files 60 \
+	>/dev/null 2>"$work/err"
+status=$?
+if [ $status -ne 1 ] || ! grep -q 'too long' "$work/err"; then
+	echo "a 32-byte shape name: exit $status, expected 1 and a message:"
 	cat "$work/err"
 	fail=1
 fi
