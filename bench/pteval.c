@@ -7,11 +7,19 @@
  * CLI does, matches every (tag, pool) series to its ground truth and ranks
  * the series with pooltrend and with the baselines in the same harness:
  * bytes now, first-to-last change, plain Mann-Kendall, a straight-line fit
- * (R^2 >= 0.8, LBR) and poolsnap/AnaLog's "rose in every period".  It
- * prints ROC-AUC, R-precision, precision/recall/F1 of each method's own
- * decision rule, recall at 1% false positives with recall per leak shape and
- * false-positive rate per distractor, AUC per size tercile, growth-rate and
- * onset errors, and the CPU time of the scoring alone.
+ * (R^2 >= 0.8, LBR) and poolsnap/AnaLog's "rose in every period".  On
+ * the well-posed tier it prints, for every method, ROC-AUC, R-precision,
+ * precision/recall/F1 of its own decision rule, recall at 1% false
+ * positives, and recall per leak shape and false-positive rate per
+ * distractor at that method's own 1%-FPR threshold; for pooltrend also
+ * the per-shape rates of its verdicts and AUC per size tercile.  The
+ * growth-rate error is pooltrend's, first-to-last's and the OLS slope's
+ * (the others give no rate); the onset error is pooltrend's alone (no
+ * baseline estimates one).  The ambiguous class of the truth file (slow
+ * warm-ups, stopped leaks) is kept out of all of that and reported apart,
+ * per shape: how much of it pooltrend flags.  Last, the CPU time of the
+ * scoring alone.  Shapes are whatever the truth file names; a shape whose
+ * name starts with "leak-" is a leak.
  *
  * With --check, the metrics are compared with floors and the exit status
  * is 1 when one is below its floor (the regression test in meson).
@@ -46,19 +54,31 @@ static const bool method_decides[M_COUNT] = {
 	true, false, false, true, true, true,
 };
 
-#define MAX_SHAPES 16
+/*
+ * Methods that estimate a growth rate: pooltrend, first-to-last (over the
+ * hours between the first and last snapshot) and the OLS slope.  Bytes
+ * now, plain Mann-Kendall and rose-every-period rank without one.
+ */
+static const bool method_rates[M_COUNT] = {
+	true, false, true, false, true, false,
+};
+
+/* Shape names come from the truth file; room for the generator to grow. */
+#define MAX_SHAPES 32
 
 struct item {
 	int machine;
 	bool leak;
 	bool well_posed;
+	bool ambiguous;         /* in the truth's ambiguous class (slow
+	                           warm-ups, stopped leaks), >= 48 snapshots */
 	int shape;              /* index into shape_names */
 	double snr;
 	double base_bytes;      /* typical size of the tag, for terciles */
 	double true_growth;     /* bytes per hour */
 	long true_onset;        /* snapshot index in the last boot epoch (a
 	                           leak a reboot freed restarts), -1: none */
-	double est_growth;      /* pooltrend's, NAN when none */
+	double est_rate[M_COUNT];  /* bytes per hour, NAN: no estimate */
 	long est_onset;         /* -1 when none */
 	double score[M_COUNT];
 	bool decide[M_COUNT];
@@ -124,6 +144,9 @@ shape_index(struct eval *ev, const char *name)
 			return i;
 	if (ev->nshapes == MAX_SHAPES)
 		die("too many shapes in the truth file");
+	/* Cut short, it would match no later row and count as new ones. */
+	if (strlen(name) >= sizeof ev->shape_names[0])
+		die("a shape name in the truth file is too long");
 	snprintf(ev->shape_names[ev->nshapes], sizeof ev->shape_names[0], "%s", name);
 	return ev->nshapes++;
 }
@@ -307,6 +330,9 @@ baselines(const struct pt_dataset *ds, size_t s, double *t, double *y,
 		return;
 	it->score[M_BYTES] = y[n - 1];
 	it->score[M_DELTA] = y[n - 1] - y[0];
+	/* The naive poolmon reading of a rate: the change over the window. */
+	if (n >= 2 && t[n - 1] > t[0])
+		it->est_rate[M_DELTA] = (y[n - 1] - y[0]) / (t[n - 1] - t[0]);
 	struct pt_mk mk;
 	if (n >= 2 && !pt_mann_kendall(y, n, &mk))
 		die("out of memory");
@@ -315,6 +341,8 @@ baselines(const struct pt_dataset *ds, size_t s, double *t, double *y,
 	double slope = 0;
 	double r2 = n >= 3 ? ols_r2(t, y, n, &slope) : 0;
 	it->score[M_LBR] = slope > 0 ? r2 : -r2;
+	if (n >= 3)
+		it->est_rate[M_LBR] = slope;    /* t in hours: bytes per hour */
 	it->decide[M_LBR] = slope > 0 && r2 >= 0.8;
 	long rises = 0, falls = 0;
 	for (size_t i = 1; i < n; i++) {
@@ -323,6 +351,24 @@ baselines(const struct pt_dataset *ds, size_t s, double *t, double *y,
 	}
 	it->score[M_ANALOG] = n >= 2 ? (double)(rises - falls) / (double)(n - 1) : 0;
 	it->decide[M_ANALOG] = n >= 2 && rises == (long)(n - 1);
+}
+
+/* pooltrend's ranking key, verdicts and growth rate for one series. */
+static void
+pooltrend_item(const struct pt_score *sc, struct item *it)
+{
+	/*
+	 * pooltrend's default order: pt_rank_impact, then confidence,
+	 * then growth (terms too small to cross a step of the key).
+	 */
+	it->score[M_POOLTREND] = pt_rank_impact(sc) + 1e-9 * sc->confidence
+		+ 1e-12 * (0.5 + atan((sc->has_growth ? sc->growth_bph :
+			-1e300) / 1024) / 3.141592653589793);
+	it->decide[M_POOLTREND] = sc->verdict == PT_VERDICT_LIKELY;
+	it->flagged = sc->verdict != PT_VERDICT_UNLIKELY;
+	it->est_rate[M_POOLTREND] = sc->has_rate_after_onset ?
+		sc->rate_after_onset :
+		sc->has_growth ? sc->growth_bph : NAN;
 }
 
 /* ---- one machine -------------------------------------------------------- */
@@ -397,7 +443,7 @@ dump_row(int m, const struct pt_series *se, const char *shape,
 		"%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t"
 		"%.3f\t%.4f\t%.4f\t%.4f\t%.3f\t%.3f\t%.4g\t%.4g\t%.4g\t%.4f\t"
 		"%.4g\t%.4g\t%.4g\t%d\t%.4f\t%ld\t%ld\t%.4f\t%.4f\t%.4g\t%.4f\t"
-		"%.4f\t%.4f\t%.4f\t%d\t%.4f\t%.4g\n",
+		"%.4f\t%.4f\t%.4f\t%d\t%.4f\t%.4g\t%.6g\t%.6g\n",
 		m, se->tag, se->pool, shape, tr->leak, it->well_posed, tr->snr,
 		sc->confidence, pt_verdict_name(sc->verdict),
 		sc->f_trend, sc->f_retention, sc->f_snr, sc->f_give_back,
@@ -410,7 +456,7 @@ dump_row(int m, const struct pt_series *se, const char *shape,
 		it->true_onset, it->est_onset, sc->rise_share, sc->half_rise,
 		sc->adjusted_slope, sc->load_ratio, sc->f_rise, sc->f_early,
 		sc->f_load, sc->machine_load_adjusted, sc->load_elasticity,
-		sc->machine_end_ratio);
+		sc->machine_end_ratio, it->est_rate[M_DELTA], it->est_rate[M_LBR]);
 }
 
 static void
@@ -461,26 +507,18 @@ eval_machine(const struct opts *o, struct eval *ev, int m)
 			.machine = m, .leak = tr->leak, .shape = tr->shape,
 			.snr = tr->snr, .base_bytes = tr->base_bytes,
 			.true_growth = tr->growth,
+			.ambiguous = o->files >= 48 && tr->ambiguous,
 			/* Only leaks that start inside the window have an onset
 			 * to find (steady ones start with it). */
 			.true_onset = tr->onset > 0 ? tr->epoch_onset : tr->onset,
-			.est_growth = sc->has_rate_after_onset ?
-				sc->rate_after_onset :
-				sc->has_growth ? sc->growth_bph : NAN,
 			.est_onset = sc->has_onset ?
 				snapshot_index(&a.ds, sc->onset_ms) : -1,
 		};
 		it.well_posed = o->files >= 48 && !tr->ambiguous &&
 			(!tr->leak || tr->snr >= 2);
-		/*
-		 * pooltrend's default order: pt_rank_impact, then confidence,
-		 * then growth (terms too small to cross a step of the key).
-		 */
-		it.score[M_POOLTREND] = pt_rank_impact(sc) + 1e-9 * sc->confidence
-			+ 1e-12 * (0.5 + atan((sc->has_growth ? sc->growth_bph :
-				-1e300) / 1024) / 3.141592653589793);
-		it.decide[M_POOLTREND] = sc->verdict == PT_VERDICT_LIKELY;
-		it.flagged = sc->verdict != PT_VERDICT_UNLIKELY;
+		for (int k = 0; k < M_COUNT; k++)
+			it.est_rate[k] = NAN;
+		pooltrend_item(sc, &it);
 		baselines(&a.ds, s, t, y, &it);
 		add_item(ev, &it);
 		if (dump_file != NULL)
@@ -640,13 +678,13 @@ struct counts {
 enum decision { BY_THRESHOLD, BY_RULE, BY_FLAG };
 
 static void
-count_decisions(const struct eval *ev, int meth, enum decision by, double thr,
-		struct counts *c)
+count_decisions(const struct eval *ev, item_filter keep, int meth,
+		enum decision by, double thr, struct counts *c)
 {
 	memset(c, 0, sizeof *c);
 	for (size_t i = 0; i < ev->n; i++) {
 		const struct item *it = &ev->items[i];
-		if (!it->well_posed)
+		if (!keep(it, NULL))
 			continue;
 		bool yes = by == BY_RULE ? it->decide[meth] :
 			by == BY_FLAG ? it->flagged : it->score[meth] > thr;
@@ -666,8 +704,8 @@ ratio(size_t a, size_t b)
 }
 
 static void
-print_metric_rows(const struct eval *ev, double *auc_wp, double *rprec,
-		double *f1, double *rec1)
+print_metric_rows(const struct eval *ev, const double *thr, double *auc_wp,
+		double *rprec, double *f1, double *rec1)
 {
 	printf("| Method | ROC-AUC well-posed | ROC-AUC all | R-precision | "
 		"P / R / F1 of own rule | recall at 1%% FPR |\n");
@@ -680,47 +718,46 @@ print_metric_rows(const struct eval *ev, double *auc_wp, double *rprec,
 		char rule[64] = "-";
 		f1[m] = NAN;
 		if (method_decides[m]) {
-			count_decisions(ev, m, BY_RULE, 0, &c);
+			count_decisions(ev, keep_well_posed, m, BY_RULE, 0, &c);
 			double p = ratio(c.tp, c.tp + c.fp), r = ratio(c.tp, c.tp + c.fn);
 			f1[m] = p + r > 0 ? 2 * p * r / (p + r) : 0;
 			snprintf(rule, sizeof rule, "%.2f / %.2f / %.2f (%zu flagged)",
 				p, r, f1[m], c.tp + c.fp);
 		}
-		double thr = threshold_at_fpr(ev, m, 0.01);
-		count_decisions(ev, m, BY_THRESHOLD, thr, &c);
+		count_decisions(ev, keep_well_posed, m, BY_THRESHOLD, thr[m], &c);
 		rec1[m] = ratio(c.tp, c.tp + c.fn);
 		printf("| %s | %.3f | %.3f | %.3f | %s | %.3f |\n", method_names[m],
 			auc_wp[m], auc_all, rprec[m], rule, rec1[m]);
 	}
 }
 
+static bool
+shape_is_leak(const struct eval *ev, int shape)
+{
+	return strncmp(ev->shape_names[shape], "leak-", 5) == 0;
+}
+
 /*
- * Recall per leak shape and FPR per distractor of pooltrend, three ways:
- * at its 1%-FPR threshold, flagged (possible or likely: what a reader of
- * the report acts on) and likely.  worst[] gets, for each of the three,
- * the lowest leak recall and the highest distractor FPR.
+ * The rows of a per-shape table: one per shape with series, one column
+ * per counts in c[] (recall of a leak shape, FPR of a distractor).
+ * worst_recall[k] and worst_fpr[k] get column k's lowest leak recall and
+ * highest distractor FPR (1 and 0 when there is none).
  */
 static void
-print_shapes(const struct eval *ev, double worst_recall[3],
-		double worst_fpr[3])
+print_shape_rows(const struct eval *ev, const struct counts *c, int ncols,
+		double *worst_recall, double *worst_fpr)
 {
-	static const enum decision by[3] = { BY_THRESHOLD, BY_FLAG, BY_RULE };
-	struct counts c[3];
-	double thr = threshold_at_fpr(ev, M_POOLTREND, 0.01);
-	for (int k = 0; k < 3; k++) {
-		count_decisions(ev, M_POOLTREND, by[k], thr, &c[k]);
+	for (int k = 0; k < ncols; k++) {
 		worst_recall[k] = 1;
 		worst_fpr[k] = 0;
 	}
-	printf("| Shape | Measure | Series | At 1%% FPR | possible or likely | likely |\n"
-		"|---|---|---|---|---|---|\n");
 	for (int s = 0; s < ev->nshapes; s++) {
 		if (c[0].shape_n[s] == 0)
 			continue;
-		bool leak = strncmp(ev->shape_names[s], "leak-", 5) == 0;
+		bool leak = shape_is_leak(ev, s);
 		printf("| %s | %s | %zu |", ev->shape_names[s],
 			leak ? "recall" : "FPR", c[0].shape_n[s]);
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < ncols; k++) {
 			double r = ratio(c[k].shape_hit[s], c[k].shape_n[s]);
 			printf(" %.3f |", r);
 			if (leak && r < worst_recall[k])
@@ -730,6 +767,47 @@ print_shapes(const struct eval *ev, double worst_recall[3],
 		}
 		printf("\n");
 	}
+}
+
+/*
+ * Recall per leak shape and FPR per distractor of pooltrend among the
+ * items keep() takes, three ways: above its well-posed 1%-FPR threshold
+ * thr, flagged (possible or likely: what a reader of the report acts on)
+ * and likely.  worst[] as in print_shape_rows.
+ */
+static void
+print_shapes(const struct eval *ev, item_filter keep, double thr,
+		double worst_recall[3], double worst_fpr[3])
+{
+	static const enum decision by[3] = { BY_THRESHOLD, BY_FLAG, BY_RULE };
+	struct counts c[3];
+	for (int k = 0; k < 3; k++)
+		count_decisions(ev, keep, M_POOLTREND, by[k], thr, &c[k]);
+	printf("| Shape | Measure | Series | At 1%% FPR | possible or likely | likely |\n"
+		"|---|---|---|---|---|---|\n");
+	print_shape_rows(ev, c, 3, worst_recall, worst_fpr);
+}
+
+/*
+ * Recall per leak shape and FPR per distractor of every method, each at
+ * its own well-posed 1%-FPR threshold thr[method].
+ */
+static void
+print_shapes_by_method(const struct eval *ev, const double *thr)
+{
+	struct counts c[M_COUNT];
+	double worst_recall[M_COUNT], worst_fpr[M_COUNT];
+	printf("| Shape | Measure | Series |");
+	for (int m = 0; m < M_COUNT; m++) {
+		printf(" %s |", method_names[m]);
+		count_decisions(ev, keep_well_posed, m, BY_THRESHOLD, thr[m],
+			&c[m]);
+	}
+	printf("\n|---|---|---|");
+	for (int m = 0; m < M_COUNT; m++)
+		printf("---|");
+	printf("\n");
+	print_shape_rows(ev, c, M_COUNT, worst_recall, worst_fpr);
 }
 
 static double
@@ -757,20 +835,23 @@ tercile_spread(const struct eval *ev, int meth, double *auc3)
 }
 
 /*
- * Onset error of one leak shape (those with a true onset after the
- * start), of all machines or only those without a reboot.  The truth is
+ * Onset errors, in window fractions, of the well-posed leaks of shape sh
+ * (-1: every shape) that start inside the window and have an estimated
+ * onset, of all machines or only those without a reboot.  The truth is
  * the onset in the last boot epoch: a reboot frees the leak, and where it
- * restarts is where the memory at risk now began to pile up.
+ * restarts is where the memory at risk now began to pile up.  Returns the
+ * number of leaks, with their errors in e[] and the share within 5%.
  */
-static void
-print_onset_of_shape(const struct eval *ev, int sh, bool no_reboot,
-		double *e)
+static size_t
+onset_errors(const struct eval *ev, int sh, bool no_reboot, double *e,
+		double *within5)
 {
 	size_t m = 0, within = 0;
 	for (size_t i = 0; i < ev->n; i++) {
 		const struct item *it = &ev->items[i];
-		if (it->shape != sh || !it->leak || !it->well_posed ||
-				it->true_onset <= 0 || it->est_onset < 0 ||
+		if ((sh >= 0 && it->shape != sh) || !it->leak ||
+				!it->well_posed || it->true_onset <= 0 ||
+				it->est_onset < 0 ||
 				(no_reboot && machine_reboots(it->machine)))
 			continue;
 		e[m] = fabs((double)(it->est_onset - it->true_onset)) /
@@ -778,11 +859,21 @@ print_onset_of_shape(const struct eval *ev, int sh, bool no_reboot,
 		within += e[m] <= 0.05;
 		m++;
 	}
+	*within5 = ratio(within, m);
+	return m;
+}
+
+static void
+print_onset_of_shape(const struct eval *ev, int sh, bool no_reboot,
+		double *e)
+{
+	double within5;
+	size_t m = onset_errors(ev, sh, no_reboot, e, &within5);
 	if (m > 0)
 		printf("  %s%s: median %.3f, within 5%%: %.2f (%zu)\n",
 			ev->shape_names[sh],
 			no_reboot ? ", machines without a reboot" : "",
-			pt_median_inplace(e, m), (double)within / (double)m, m);
+			pt_median_inplace(e, m), within5, m);
 }
 
 static void
@@ -796,34 +887,91 @@ print_onset_by_shape(const struct eval *ev)
 	free(e);
 }
 
-/* Median relative growth error and onset error of pooltrend's leaks. */
-static void
-estimate_errors(const struct eval *ev, double *growth_err, double *onset_err,
-		double *onset_within5, size_t *ng, size_t *no)
+/* Median onset error of pooltrend over every shape, as onset_errors. */
+static double
+onset_error(const struct eval *ev, double *within5, size_t *n)
+{
+	double *e = xrealloc(NULL, (ev->n + 1) * sizeof *e);
+	*n = onset_errors(ev, -1, false, e, within5);
+	double med = *n ? pt_median_inplace(e, *n) : NAN;
+	free(e);
+	return med;
+}
+
+/*
+ * Median relative growth-rate error |g^ - g| / g of method meth over the
+ * well-posed leaks with a true growth and an estimate (*n of them).
+ */
+static double
+growth_error(const struct eval *ev, int meth, size_t *n)
 {
 	double *g = xrealloc(NULL, (ev->n + 1) * sizeof *g);
-	double *e = xrealloc(NULL, (ev->n + 1) * sizeof *e);
-	size_t within = 0;
-	*ng = *no = 0;
+	*n = 0;
 	for (size_t i = 0; i < ev->n; i++) {
 		const struct item *it = &ev->items[i];
-		if (!it->leak || !it->well_posed)
-			continue;
-		if (it->true_growth > 0 && !isnan(it->est_growth))
-			g[(*ng)++] = fabs(it->est_growth - it->true_growth) /
+		if (it->leak && it->well_posed && it->true_growth > 0 &&
+				!isnan(it->est_rate[meth]))
+			g[(*n)++] = fabs(it->est_rate[meth] - it->true_growth) /
 				it->true_growth;
-		if (it->true_onset > 0 && it->est_onset >= 0) {
-			double err = fabs((double)(it->est_onset - it->true_onset)) /
-				(double)ev->files;
-			within += err <= 0.05;
-			e[(*no)++] = err;
-		}
 	}
-	*growth_err = *ng ? pt_median_inplace(g, *ng) : NAN;
-	*onset_err = *no ? pt_median_inplace(e, *no) : NAN;
-	*onset_within5 = ratio(within, *no);
+	double med = *n ? pt_median_inplace(g, *n) : NAN;
 	free(g);
-	free(e);
+	return med;
+}
+
+/*
+ * Growth-rate and onset errors of every method; "-" for the methods that
+ * give no rate (bytes now, Mann-Kendall, rose every period) and, for the
+ * onset, every baseline (only pooltrend estimates one).
+ */
+static void
+print_estimate_errors(const struct eval *ev)
+{
+	printf("| Method | growth-rate median error | onset median error "
+		"(within 5%%) |\n|---|---|---|\n");
+	for (int m = 0; m < M_COUNT; m++) {
+		char growth[64] = "-", onset[64] = "-";
+		size_t n;
+		if (method_rates[m]) {
+			double g = growth_error(ev, m, &n);
+			(void)snprintf(growth, sizeof growth, "%.3f (%zu leaks)", g, n);
+		}
+		if (m == M_POOLTREND) {
+			double within5;
+			double o = onset_error(ev, &within5, &n);
+			(void)snprintf(onset, sizeof onset, "%.3f (%.2f; %zu leaks)", o,
+				within5, n);
+		}
+		printf("| %s | %s | %s |\n", method_names[m], growth, onset);
+	}
+}
+
+static bool
+keep_ambiguous(const struct item *it, const void *ctx)
+{
+	(void)ctx;
+	return it->ambiguous;
+}
+
+/*
+ * The ambiguous class (SCORING 6.1: slow warm-ups, stopped leaks), out of
+ * every well-posed metric: what pooltrend makes of it, per shape, at its
+ * well-posed 1%-FPR threshold thr and by its verdicts.
+ */
+static void
+print_ambiguous(const struct eval *ev, double thr)
+{
+	double worst_recall[3], worst_fpr[3];
+	size_t n = 0;
+	for (size_t i = 0; i < ev->n; i++)
+		n += ev->items[i].ambiguous;
+	printf("\nAmbiguous class (truth marks it ambiguous: slow warm-ups, "
+		"stopped leaks; in no metric above), share of pooltrend's "
+		"series above its well-posed 1%%-FPR threshold and flagged:\n\n");
+	if (n == 0)
+		printf("(no series)\n");
+	else
+		print_shapes(ev, keep_ambiguous, thr, worst_recall, worst_fpr);
 }
 
 /* --check limits: floors (--min-*) and ceilings (--max-*). */
@@ -854,24 +1002,37 @@ report(const struct opts *o, struct eval *ev)
 	printf("pteval: seed %lu, %d machines x %ld tags x %ld snapshots: "
 		"%zu series, %zu leaks; well-posed (leaks with SNR >= 2, no slow warm-ups): %zu series, %zu leaks\n\n",
 		o->seed, ev->machines, o->tags, o->files, ev->n, leaks, wp, wp_leaks);
+	double thr[M_COUNT];
+	for (int m = 0; m < M_COUNT; m++)
+		thr[m] = threshold_at_fpr(ev, m, 0.01);
 	double auc[M_COUNT], rprec[M_COUNT], f1[M_COUNT], rec1[M_COUNT];
-	print_metric_rows(ev, auc, rprec, f1, rec1);
+	print_metric_rows(ev, thr, auc, rprec, f1, rec1);
 
 	double worst_recall[3], worst_fpr[3];
 	printf("\npooltrend per shape at its 1%%-FPR threshold and by its verdicts:\n\n");
-	print_shapes(ev, worst_recall, worst_fpr);
+	print_shapes(ev, keep_well_posed, thr[M_POOLTREND], worst_recall,
+		worst_fpr);
+	printf("\nEvery method per shape, each at its own 1%%-FPR threshold:\n\n");
+	print_shapes_by_method(ev, thr);
 
 	double auc3[3];
 	double spread = tercile_spread(ev, M_POOLTREND, auc3);
 	printf("\nROC-AUC per size tercile (small/medium/large): %.3f %.3f %.3f, "
 		"spread %.3f\n", auc3[0], auc3[1], auc3[2], spread);
-	double gerr, oerr, owithin;
+	double owithin;
 	size_t ng, no;
-	estimate_errors(ev, &gerr, &oerr, &owithin, &ng, &no);
+	double gerr = growth_error(ev, M_POOLTREND, &ng);
+	double oerr = onset_error(ev, &owithin, &no);
 	printf("growth-rate error, median |g^ - g| / g: %.3f (%zu leaks)\n", gerr, ng);
 	printf("onset error, median in window fractions: %.3f; within 5%%: %.2f "
 		"(%zu late and staircase leaks)\n", oerr, owithin, no);
 	print_onset_by_shape(ev);
+	printf("\nGrowth-rate and onset errors of every method (\"-\": no "
+		"estimate; bytes now, Mann-Kendall and rose every period give no "
+		"rate, only pooltrend an onset):\n\n");
+	print_estimate_errors(ev);
+	print_ambiguous(ev, thr[M_POOLTREND]);
+	printf("\n");
 	printf("scoring CPU time: %.3f s for %zu series, %zu cells "
 		"(%.1f ns per cell)\n", ev->score_cpu_s, ev->scored_series,
 		ev->scored_cells, ev->score_cpu_s * 1e9 /
@@ -923,7 +1084,7 @@ open_dump(const char *path)
 		"true_growth\tload_adjusted\tnever_freed\ttrue_onset\test_onset\t"
 		"rise_share\thalf_rise\tadjusted_slope\tload_ratio\tf_rise\t"
 		"f_early\tf_load\tmachine_load\telasticity\t"
-		"machine_end_ratio\n",
+		"machine_end_ratio\tfirst_last_rate\tols_rate\n",
 		dump_file);
 	return true;
 }
@@ -971,7 +1132,11 @@ usage(FILE *f)
 	fputs("usage: pteval [--seed S] [--machines K] [--tags M] [--files N]\n"
 		"              [--ptgen PATH] [--check] [--keep] [--verbose]\n"
 		"  Generates K labelled machines with ptgen, scores them with\n"
-		"  pooltrend and the baselines, and prints the metrics table.\n"
+		"  pooltrend and the baselines, and prints the metrics: per method\n"
+		"  AUC, R-precision, own rule, recall at 1% FPR, per-shape rates at\n"
+		"  its 1%-FPR threshold, growth-rate error (methods with a rate)\n"
+		"  and onset error (pooltrend); pooltrend's verdicts per shape; the\n"
+		"  ambiguous class (slow warm-ups, stopped leaks) per shape apart.\n"
 		"  --check  exit 1 when a metric is past its limit, or a baseline\n"
 		"           is not beaten; limits: --min-auc --min-rprec --min-f1\n"
 		"           --min-recall (at 1% FPR) --max-spread --max-growth-error\n"
@@ -980,7 +1145,8 @@ usage(FILE *f)
 		"  --keep   keep the generated corpora in /tmp\n"
 		"  --verbose  one line per leak and per confident series on stderr\n"
 		"  --dump FILE  every series' truth, verdict, factors and raw\n"
-		"           statistics as tab-separated columns (header first)\n", f);
+		"           statistics, and the first-to-last and OLS rates, as\n"
+		"           tab-separated columns (header first)\n", f);
 }
 
 int
