@@ -160,9 +160,26 @@ add_tte_extra(cJSON *t, const struct pt_score *s)
 			cJSON_AddStringToObject(t, "tte_note", s->tte_note) != NULL :
 			cJSON_AddNullToObject(t, "tte_note") != NULL))
 		return false;
+	if (!add_real(t, "tte_accelerating_hours", s->tte_accelerating_hours, 1))
+		return false;
 	if (!s->has_tte)
 		return cJSON_AddNullToObject(t, "tte_interval_hours") != NULL;
 	return add_real_pair(t, "tte_interval_hours", s->tte_lo, s->tte_hi);
+}
+
+/* The rate over the last third of the growth and whether it speeds up. */
+static bool
+add_acceleration(cJSON *t, const struct pt_score *s)
+{
+	return add_real(t, "rate_recent_bytes_per_hour",
+			s->has_rate_recent ? s->rate_recent : NAN, 1) &&
+		(s->has_rate_recent ?
+			add_real_pair(t, "rate_recent_ci95", s->rate_recent_lo,
+				s->rate_recent_hi) :
+			cJSON_AddNullToObject(t, "rate_recent_ci95") != NULL) &&
+		cJSON_AddBoolToObject(t, "accelerating", s->accelerating) &&
+		add_real(t, "acceleration_bytes_per_hour2",
+			s->accelerating ? s->acceleration : NAN, 1);
 }
 
 static bool
@@ -174,7 +191,8 @@ add_growth(cJSON *t, const struct pt_score *s)
 			cJSON_AddNullToObject(t, "growth_epoch") &&
 			cJSON_AddNullToObject(t, "rate_after_onset_bytes_per_hour") &&
 			cJSON_AddNullToObject(t, "rate_after_onset_ci95") &&
-			cJSON_AddNullToObject(t, "never_freed_since_onset");
+			cJSON_AddNullToObject(t, "never_freed_since_onset") &&
+			add_acceleration(t, s);
 	if (!add_real(t, "growth_bytes_per_hour", s->growth_bph, 1))
 		return false;
 	return add_real_pair(t, "growth_ci95", s->growth_lo, s->growth_hi) &&
@@ -186,7 +204,8 @@ add_growth(cJSON *t, const struct pt_score *s)
 				s->rate_after_onset_lo, s->rate_after_onset_hi) :
 			cJSON_AddNullToObject(t, "rate_after_onset_ci95") != NULL) &&
 		add_real(t, "never_freed_since_onset",
-			s->has_never_freed ? s->never_freed_share : NAN, 4);
+			s->has_never_freed ? s->never_freed_share : NAN, 4) &&
+		add_acceleration(t, s);
 }
 
 /*

@@ -925,6 +925,23 @@ fill_endpoints(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
 }
 
 /*
+ * SCORING 5's pessimistic bound for a rate that keeps rising: from the
+ * last sample on, rate_end + acceleration x t per hour, so the headroom H
+ * lasts the tau with rate_end tau + acceleration tau^2 / 2 = H.  Written
+ * as 2H / (r + sqrt(r^2 + 2aH)), which does not cancel when a is small.
+ */
+static void
+tte_if_accelerating(struct pt_score *sc, double headroom)
+{
+	if (!sc->accelerating)
+		return;
+	double r = sc->rate_end, a = sc->acceleration;
+	double tau = 2 * headroom / (r + sqrt(r * r + 2 * a * headroom));
+	if (tau <= TTE_MAX_WINDOWS * sc->span_hours)
+		sc->tte_accelerating_hours = tau;
+}
+
+/*
  * Headroom that growth in this pool eats: nonpaged pool is resident, so it
  * is bounded by available physical memory; paged pool is backed by the
  * page file, so by the commit limit.
@@ -956,6 +973,7 @@ time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 		g_hi = sc->rate_after_onset_hi;
 	}
 	double tte = headroom / g;
+	tte_if_accelerating(sc, headroom);
 	if (tte > TTE_MAX_WINDOWS * sc->span_hours) {
 		sc->tte_note = "longer than 10x the observed window";
 		return;
@@ -1063,6 +1081,46 @@ rate_after_onset(const struct epoch_view *last, size_t knot,
 			&sc->rate_after_onset_hi))
 		return false;
 	sc->has_rate_after_onset = true;
+	return true;
+}
+
+/*
+ * SCORING 5: a leak whose rate keeps rising runs the machine out sooner
+ * than its current rate says.  Accelerating when the slope of the last
+ * third of the samples that rate is from (first..n) is above ACCEL_RATIO
+ * times the rate and its 95% interval clears the rate too, so that the
+ * noise of a third of the samples does not read as acceleration.  A
+ * staircase with a step in its last third can pass; the flag says the
+ * growth is faster now, the bound it gives is the pessimistic one.
+ * False when out of memory.
+ */
+#define ACCEL_RATIO 1.3
+/* Thirds of MIN_AFTER_ONSET samples each, as the rate since the onset. */
+#define ACCEL_MIN_SAMPLES ((size_t)3 * MIN_AFTER_ONSET)
+
+static bool
+measure_acceleration(const struct epoch_view *last, size_t first,
+		struct pt_score *sc)
+{
+	if (first >= last->n || last->n - first < ACCEL_MIN_SAMPLES)
+		return true;
+	size_t k = last->n - (last->n - first) / 3;
+	if (!pt_theil_sen_blocked(last->t + k, last->y + k, last->n - k,
+			SLOPE_POINTS, 0.95, &sc->rate_recent, &sc->rate_recent_lo,
+			&sc->rate_recent_hi))
+		return false;
+	sc->has_rate_recent = true;
+	double rate = sc->has_rate_after_onset ? sc->rate_after_onset
+		: sc->growth_bph;
+	double t_end = last->t[last->n - 1];
+	double mid_all = (last->t[first] + t_end) / 2;
+	double mid_recent = (last->t[k] + t_end) / 2;
+	if (!(rate > 0) || !(sc->rate_recent > ACCEL_RATIO * rate) ||
+			!(sc->rate_recent_lo > rate) || !(mid_recent > mid_all))
+		return true;
+	sc->accelerating = true;
+	sc->acceleration = (sc->rate_recent - rate) / (mid_recent - mid_all);
+	sc->rate_end = sc->rate_recent + sc->acceleration * (t_end - mid_recent);
 	return true;
 }
 
@@ -1318,8 +1376,12 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	sc->rise_share = pool.within + pool.jump > 0 ?
 		pool.within / (pool.within + pool.jump) : NAN;
 	combine(sc, per_alloc, noise_max);
-	return sc->verdict == PT_VERDICT_UNLIKELY || !sc->has_onset ||
-		rate_after_onset(&last, knot, sc);
+	if (sc->verdict == PT_VERDICT_UNLIKELY)
+		return true;
+	if (sc->has_onset && !rate_after_onset(&last, knot, sc))
+		return false;
+	return measure_acceleration(&last, sc->has_rate_after_onset ? knot : 0,
+		sc);
 }
 
 /* Score series s with scratch arrays the caller keeps (nsnap long). */
@@ -1330,7 +1392,9 @@ score_with(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	memset(sc, 0, sizeof(*sc));
 	sc->series = s;
 	sc->hamed_rao = 1;
-	sc->tte_hours = NAN;
+	sc->tte_hours = sc->tte_accelerating_hours = NAN;
+	sc->rate_recent = sc->rate_recent_lo = sc->rate_recent_hi = NAN;
+	sc->rate_end = NAN;
 	const struct pt_series *se = &ds->series[s];
 	if (se->present == 0) {
 		sc->reason = "never present";

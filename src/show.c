@@ -145,6 +145,13 @@ write_header(FILE *out, const struct pt_analysis *a, size_t idx,
 		pt_human_rate(s->rate_after_onset_hi, r3);
 		fprintf(out, "  since onset: %s (95%% CI %s to %s)\n", r1, r2, r3);
 	}
+	if (s->accelerating) {
+		pt_human_rate(s->rate_recent, r1);
+		pt_human_rate(s->rate_recent_lo, r2);
+		pt_human_rate(s->rate_recent_hi, r3);
+		fprintf(out, "  recent:      %s over the last third (95%% CI %s to "
+			"%s): accelerating\n", r1, r2, r3);
+	}
 	if (s->has_tte) {
 		format_hours(s->tte_hours, h);
 		fprintf(out, "  exhaustion:  %s until the %s is used up", h,
@@ -152,15 +159,20 @@ write_header(FILE *out, const struct pt_analysis *a, size_t idx,
 		format_hours(s->tte_lo, h);
 		fprintf(out, " (95%%: %s to ", h);
 		if (isinf(s->tte_hi))
-			fputs("never)\n", out);
+			fputs("never)", out);
 		else {
 			format_hours(s->tte_hi, h);
-			fprintf(out, "%s)\n", h);
+			fprintf(out, "%s)", h);
 		}
 	} else {
-		fprintf(out, "  exhaustion:  none (%s)\n",
+		fprintf(out, "  exhaustion:  none (%s)",
 			s->tte_note != NULL ? s->tte_note : "not growing");
 	}
+	if (isfinite(s->tte_accelerating_hours)) {
+		format_hours(s->tte_accelerating_hours, h);
+		fprintf(out, "; %s if it keeps accelerating", h);
+	}
+	fputc('\n', out);
 	char b1[32], b2[32], b3[32];
 	format_hours(s->span_hours, h);
 	fprintf(out, "  samples:     %zu of %zu snapshots over %s, %" PRIu32

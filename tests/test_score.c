@@ -144,11 +144,50 @@ START_TEST(test_fast_leak_has_tte_interval)
 	ck_assert_str_eq(sc.tte_bound, "available memory");
 	ck_assert(sc.tte_lo <= sc.tte_hours && sc.tte_hours <= sc.tte_hi);
 	ck_assert(isfinite(sc.tte_hi));
+	ck_assert(sc.has_rate_recent && !sc.accelerating);
+	ck_assert(isnan(sc.tte_accelerating_hours));
 
 	/* The same leak without -r lines: rates only. */
 	sc = score_of(y, N, 0, false);
 	ck_assert(!sc.has_tte);
 	ck_assert_str_eq(sc.tte_note, "no -r summary lines, rates only");
+}
+END_TEST
+
+/*
+ * A leak whose rate rises by 0.6 MB/h every hour (bytes 2e8 + 3e5 t^2):
+ * its last third grows at about 1.7 times its average, and the bound
+ * that keeps the rise going comes before the steady forecast.
+ */
+START_TEST(test_accelerating_leak_has_pessimistic_tte)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 2e8 + 3e5 * i * (double)i + 3e5 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, true);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
+	double rate = sc.has_rate_after_onset ? sc.rate_after_onset
+		: sc.growth_bph;
+	ck_assert_msg(sc.accelerating, "recent %f (%f to %f) rate %f",
+		sc.rate_recent, sc.rate_recent_lo, sc.rate_recent_hi, rate);
+	ck_assert(sc.rate_recent > 1.3 * rate && sc.rate_recent_lo > rate);
+	/* The rate rises 2 x 3e5 B/h each hour; at the last sample, 47 h. */
+	ck_assert_msg(fabs(sc.acceleration - 6e5) < 0.15 * 6e5, "acceleration %f",
+		sc.acceleration);
+	ck_assert_msg(fabs(sc.rate_end - 6e5 * 47) < 0.15 * 6e5 * 47,
+		"rate at the end %f", sc.rate_end);
+	ck_assert(sc.has_tte);
+	ck_assert(sc.tte_accelerating_hours > 0);
+	ck_assert(sc.tte_accelerating_hours < sc.tte_hours);
+	/* It spends the 1 GiB: rate_end tau + acceleration tau^2 / 2. */
+	double tau = sc.tte_accelerating_hours;
+	ck_assert_msg(fabs(sc.rate_end * tau + sc.acceleration * tau * tau / 2 -
+		1073741824.0) < 1e-3, "tau %f", tau);
+
+	/* Without -r lines there is nothing to use up. */
+	sc = score_of(y, N, 0, false);
+	ck_assert(sc.accelerating);
+	ck_assert(isnan(sc.tte_accelerating_hours));
 }
 END_TEST
 
@@ -360,6 +399,9 @@ START_TEST(test_noisy_leak_is_found)
 	ck_assert_msg(sc.verdict == PT_VERDICT_LIKELY, "confidence %f (%s) "
 		"z_within %.2f load %d step %.2f", sc.confidence, sc.reason,
 		sc.z_within, sc.load_adjusted, sc.f_step);
+	/* Its last third, under that noise, is no faster. */
+	ck_assert(sc.has_rate_recent);
+	ck_assert(!sc.accelerating);
 }
 END_TEST
 
@@ -872,6 +914,7 @@ score_suite(void)
 	tcase_add_test(tc, test_ramp);
 	tcase_add_test(tc, test_steady_leak_is_likely);
 	tcase_add_test(tc, test_fast_leak_has_tte_interval);
+	tcase_add_test(tc, test_accelerating_leak_has_pessimistic_tte);
 	tcase_add_test(tc, test_load_following_is_unlikely);
 	tcase_add_test(tc, test_flat_is_unlikely);
 	tcase_add_test(tc, test_warmup_plateau_is_not_likely);

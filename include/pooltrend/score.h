@@ -95,6 +95,7 @@ struct pt_score {
 	/* what is known; the fields each flag covers follow below */
 	bool has_growth, has_onset, has_rate_after_onset, has_never_freed;
 	bool has_tte;
+	bool has_rate_recent, accelerating;
 	bool load_adjusted;       /* the shape gates saw Bytes over the tag's
 	                             turnover rate (load check) */
 	bool machine_load_adjusted; /* too quiet for that: they saw Bytes less
@@ -116,6 +117,18 @@ struct pt_score {
 	double rate_after_onset_lo, rate_after_onset_hi; /* the TTE uses it */
 	double never_freed_share; /* of the allocations since the onset, the
 	                             share still outstanding at the end */
+	/*
+	 * Theil-Sen over the last third of the samples the current rate is
+	 * from (since the onset, else the growth epoch), bytes/hour; for
+	 * possible and likely series with at least 24 such samples.
+	 * accelerating: it is above 1.3 times the current rate and its 95%
+	 * interval is above that rate; acceleration is then how much the
+	 * rate rose per hour between the two slopes' middles, and rate_end
+	 * the rate it reaches at the last sample.
+	 */
+	double rate_recent, rate_recent_lo, rate_recent_hi;
+	double acceleration;      /* bytes/hour per hour; 0 unless accelerating */
+	double rate_end;          /* bytes/hour; NAN unless accelerating */
 
 	double tte_hours;         /* time until the bound below is used up */
 	double tte_lo, tte_hi;    /* from the growth CI; tte_hi is INFINITY
@@ -127,6 +140,14 @@ struct pt_score {
 	 * window" (an extrapolation that far is not a forecast).
 	 */
 	const char *tte_note;
+	/*
+	 * When accelerating and the bound above is known: the time until it
+	 * is used up if the rate keeps rising as it has (rate_end, then
+	 * acceleration per hour), a pessimistic bound that is set even when
+	 * the steady forecast is past 10x the window; NAN otherwise, or when
+	 * this too is longer than 10x the observed window.
+	 */
+	double tte_accelerating_hours;
 
 	/* raw statistics */
 	struct pt_mk mk;          /* seasonal over epochs; var corrected */
