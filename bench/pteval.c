@@ -1000,7 +1000,7 @@ report(const struct opts *o, struct eval *ev)
 		wp_leaks += ev->items[i].well_posed && ev->items[i].leak;
 	}
 	printf("pteval: seed %lu, %d machines x %ld tags x %ld snapshots: "
-		"%zu series, %zu leaks; well-posed (leaks with SNR >= 2, no slow warm-ups): %zu series, %zu leaks\n\n",
+		"%zu series, %zu leaks; well-posed (leaks with SNR >= 2, nothing ambiguous): %zu series, %zu leaks\n\n",
 		o->seed, ev->machines, o->tags, o->files, ev->n, leaks, wp, wp_leaks);
 	double thr[M_COUNT];
 	for (int m = 0; m < M_COUNT; m++)
