@@ -1121,6 +1121,8 @@ measure_acceleration(const struct epoch_view *last, size_t first,
 	sc->accelerating = true;
 	sc->acceleration = (sc->rate_recent - rate) / (mid_recent - mid_all);
 	sc->rate_end = sc->rate_recent + sc->acceleration * (t_end - mid_recent);
+	if (sc->verdict == PT_VERDICT_LIKELY)
+		sc->reason = "grows faster and faster and never gives memory back";
 	return true;
 }
 

@@ -171,6 +171,8 @@ START_TEST(test_accelerating_leak_has_pessimistic_tte)
 	ck_assert_msg(sc.accelerating, "recent %f (%f to %f) rate %f",
 		sc.rate_recent, sc.rate_recent_lo, sc.rate_recent_hi, rate);
 	ck_assert(sc.rate_recent > 1.3 * rate && sc.rate_recent_lo > rate);
+	ck_assert_str_eq(sc.reason,
+		"grows faster and faster and never gives memory back");
 	/* The rate rises 2 x 3e5 B/h each hour; at the last sample, 47 h. */
 	ck_assert_msg(fabs(sc.acceleration - 6e5) < 0.15 * 6e5, "acceleration %f",
 		sc.acceleration);
