@@ -83,6 +83,7 @@ struct item {
 	double score[M_COUNT];
 	bool decide[M_COUNT];
 	bool flagged;           /* pooltrend said possible or likely */
+	bool accelerating;      /* and that its growth accelerates */
 };
 
 struct eval {
@@ -108,6 +109,7 @@ struct opts {
 	bool keep;
 	bool verbose;
 	const char *dump;       /* --dump: every series' truth and factors */
+	const char *shapes;     /* ptgen --shapes: "all" or "basic" */
 };
 
 /* The --dump file while it is open. */
@@ -180,7 +182,7 @@ run_ptgen(const struct opts *o, int m, const char *dir, const char *truth)
 	argv[k++] = "--summary";
 	argv[k++] = "--stamp"; argv[k++] = "iso";
 	argv[k++] = "--jitter"; argv[k++] = "0.3";
-	argv[k++] = "--shapes"; argv[k++] = "all";
+	argv[k++] = "--shapes"; argv[k++] = o->shapes;
 	if (machine_reboots(m)) {
 		argv[k++] = "--reboot-at"; argv[k++] = reboot;
 	}
@@ -366,6 +368,7 @@ pooltrend_item(const struct pt_score *sc, struct item *it)
 			-1e300) / 1024) / 3.141592653589793);
 	it->decide[M_POOLTREND] = sc->verdict == PT_VERDICT_LIKELY;
 	it->flagged = sc->verdict != PT_VERDICT_UNLIKELY;
+	it->accelerating = sc->accelerating;
 	it->est_rate[M_POOLTREND] = sc->has_rate_after_onset ?
 		sc->rate_after_onset :
 		sc->has_growth ? sc->growth_bph : NAN;
@@ -974,6 +977,29 @@ print_ambiguous(const struct eval *ev, double thr)
 		print_shapes(ev, keep_ambiguous, thr, worst_recall, worst_fpr);
 }
 
+/*
+ * How often pooltrend calls a series it flags accelerating, per shape,
+ * over every flagged series (ambiguous ones too): only leak-accel, and
+ * per-operation leaks on a machine whose load keeps rising, really do.
+ */
+static void
+print_accelerating(const struct eval *ev)
+{
+	size_t n[MAX_SHAPES] = { 0 }, hit[MAX_SHAPES] = { 0 };
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct item *it = &ev->items[i];
+		n[it->shape] += it->flagged;
+		hit[it->shape] += it->flagged && it->accelerating;
+	}
+	printf("\npooltrend's accelerating flag per shape, over its possible "
+		"and likely series:\n\n| Shape | Flagged series | Accelerating "
+		"| Share |\n|---|---|---|---|\n");
+	for (int s = 0; s < ev->nshapes; s++)
+		if (n[s] > 0)
+			printf("| %s | %zu | %zu | %.3f |\n", ev->shape_names[s],
+				n[s], hit[s], ratio(hit[s], n[s]));
+}
+
 /* --check limits: floors (--min-*) and ceilings (--max-*). */
 static const struct limit {
 	const char *option, *name;
@@ -1032,6 +1058,7 @@ report(const struct opts *o, struct eval *ev)
 		"rate, only pooltrend an onset):\n\n");
 	print_estimate_errors(ev);
 	print_ambiguous(ev, thr[M_POOLTREND]);
+	print_accelerating(ev);
 	printf("\n");
 	printf("scoring CPU time: %.3f s for %zu series, %zu cells "
 		"(%.1f ns per cell)\n", ev->score_cpu_s, ev->scored_series,
@@ -1130,7 +1157,8 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: pteval [--seed S] [--machines K] [--tags M] [--files N]\n"
-		"              [--ptgen PATH] [--check] [--keep] [--verbose]\n"
+		"              [--ptgen PATH] [--shapes all|basic] [--check] [--keep]\n"
+		"              [--verbose] [--dump FILE]\n"
 		"  Generates K labelled machines with ptgen, scores them with\n"
 		"  pooltrend and the baselines, and prints the metrics: per method\n"
 		"  AUC, R-precision, own rule, recall at 1% FPR, per-shape rates at\n"
@@ -1142,6 +1170,8 @@ usage(FILE *f)
 		"           --min-recall (at 1% FPR) --max-spread --max-growth-error\n"
 		"           --min-shape-recall (lowest leak shape at 1% FPR)\n"
 		"           --max-flag-fpr (highest distractor, possible or likely)\n"
+		"  --shapes all|basic  ptgen's shapes: every one of SCORING 6.1\n"
+		"           (default) or the first generator's (earlier results)\n"
 		"  --keep   keep the generated corpora in /tmp\n"
 		"  --verbose  one line per leak and per confident series on stderr\n"
 		"  --dump FILE  every series' truth, verdict, factors and raw\n"
@@ -1152,7 +1182,8 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .seed = 1, .tags = 2000, .files = 500, .machines = 4 };
+	struct opts o = { .seed = 1, .tags = 2000, .files = 500, .machines = 4,
+		.shapes = "all" };
 	for (int k = 0; k < NLIMITS; k++)
 		o.floor[k] = NAN;
 	char *ptgen = default_ptgen(argv[0]);
@@ -1194,6 +1225,10 @@ main(int argc, char **argv)
 			i++;
 		} else if (v != NULL && strcmp(a, "--ptgen") == 0) {
 			o.ptgen = v;
+			i++;
+		} else if (v != NULL && strcmp(a, "--shapes") == 0 &&
+				(strcmp(v, "all") == 0 || strcmp(v, "basic") == 0)) {
+			o.shapes = v;
 			i++;
 		} else {
 			usage(stderr);

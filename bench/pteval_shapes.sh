@@ -9,11 +9,12 @@
 # generator could write it: late leaks become stopped leaks (leak-stopped,
 # is_leak 1, ambiguous 1), level shifts are called "steps", and noisy
 # tags get one of N names each (noisy-0 ...), so the count of shapes is
-# past the 16 pteval used to hold.  With N = 16 (30 of ptgen --shapes
-# all's 16 shapes, less noisy and shift, plus 16) the new shapes
-# must show in the right tables; with N = 40 pteval must refuse the truth
-# file (54 shapes) with a message instead of writing past its table,
-# and a shape name too long for it as well.
+# past the 16 pteval used to hold.  ptgen runs with --shapes basic, whose
+# 11 shapes include neither "steps" nor "leak-stopped", so those rows can
+# only come from the rewritten truth.  With N = 20 (30 shapes) the new
+# shapes must show in the right tables; with N = 40 pteval must refuse the
+# truth file (50 shapes) with a message instead of writing past its
+# table, and a shape name too long for it as well.
 set -u
 pteval=$1
 ptgen=$2
@@ -42,8 +43,8 @@ EOF
 chmod +x "$work/ptgen" || exit 99
 
 fail=0
-if ! NOISY_NAMES=16 "$pteval" --ptgen "$work/ptgen" --seed 1 --machines 4 \
-	--tags 600 --files 300 >"$work/out" 2>"$work/err"; then
+if ! NOISY_NAMES=20 "$pteval" --ptgen "$work/ptgen" --shapes basic --seed 1 \
+	--machines 4 --tags 600 --files 300 >"$work/out" 2>"$work/err"; then
 	echo "pteval failed on 30 shapes:"
 	cat "$work/err"
 	fail=1
@@ -55,8 +56,8 @@ sed -n '/^Ambiguous class/,$p' "$work/out" >"$work/ambiguous"
 # In the table of every method, a row per new shape, with its measure.
 grep -q '^| steps | FPR | [0-9]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* |$' \
 	"$work/wellposed" || { echo "no steps row for every method"; fail=1; }
-grep -q '^| noisy-15 | FPR |' "$work/wellposed" ||
-	{ echo "no noisy-15 row"; fail=1; }
+grep -q '^| noisy-19 | FPR |' "$work/wellposed" ||
+	{ echo "no noisy-19 row"; fail=1; }
 # Stopped leaks are apart: in the ambiguous class as a leak shape, in no
 # well-posed table.
 if grep -q 'leak-stopped' "$work/wellposed"; then
@@ -68,11 +69,11 @@ grep -q '^| leak-stopped | recall | [1-9][0-9]* | ' "$work/ambiguous" ||
 grep -q '^| warmup | FPR | ' "$work/ambiguous" ||
 	{ echo "no warmup row in the ambiguous class"; fail=1; }
 
-NOISY_NAMES=40 "$pteval" --ptgen "$work/ptgen" --seed 1 --machines 1 \
-	--tags 600 --files 60 >/dev/null 2>"$work/err"
+NOISY_NAMES=40 "$pteval" --ptgen "$work/ptgen" --shapes basic --seed 1 \
+	--machines 1 --tags 600 --files 60 >/dev/null 2>"$work/err"
 status=$?
 if [ $status -ne 1 ] || ! grep -q 'too many shapes' "$work/err"; then
-	echo "54 shapes: exit $status, expected 1 and a message:"
+	echo "50 shapes: exit $status, expected 1 and a message:"
 	cat "$work/err"
 	fail=1
 fi

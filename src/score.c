@@ -1086,17 +1086,48 @@ rate_after_onset(const struct epoch_view *last, size_t knot,
 
 /*
  * SCORING 5: a leak whose rate keeps rising runs the machine out sooner
- * than its current rate says.  Accelerating when the slope of the last
- * third of the samples that rate is from (first..n) is above ACCEL_RATIO
- * times the rate and its 95% interval clears the rate too, so that the
- * noise of a third of the samples does not read as acceleration.  A
- * staircase with a step in its last third can pass; the flag says the
- * growth is faster now, the bound it gives is the pessimistic one.
- * False when out of memory.
+ * than its current rate says.  The samples that rate is from (first..n)
+ * split in two: the first two thirds and the last third, disjoint so that
+ * the one does not pull the other along.  Accelerating when the last
+ * third is ACCEL_RATIO times faster and the two 95% intervals do not
+ * overlap, and the slopes of the four quarters rise in turn: the
+ * intervals assume independent noise, and a load swing or a burst makes
+ * one third fast by chance far more often than it makes every quarter
+ * faster than the one before.  Never when the saturation gate's reading
+ * (third_ratio) says the growth is slowing.  False when out of memory.
  */
-#define ACCEL_RATIO 1.3
+#define ACCEL_RATIO 1.5
 /* Thirds of MIN_AFTER_ONSET samples each, as the rate since the onset. */
 #define ACCEL_MIN_SAMPLES ((size_t)3 * MIN_AFTER_ONSET)
+
+struct slope_ci {
+	double slope, lo, hi;
+};
+
+static bool
+slope_between(const struct epoch_view *v, size_t lo, size_t hi,
+		struct slope_ci *out)
+{
+	return pt_theil_sen_blocked(v->t + lo, v->y + lo, hi - lo, SLOPE_POINTS,
+		0.95, &out->slope, &out->lo, &out->hi);
+}
+
+/* True when the slopes of the four quarters of [first, n) rise in turn. */
+static bool
+quarters_rise(const struct epoch_view *v, size_t first, bool *rise)
+{
+	size_t m = v->n - first;
+	double prev = -INFINITY;
+	*rise = true;
+	for (size_t q = 0; q < 4 && *rise; q++) {
+		struct slope_ci s;
+		if (!slope_between(v, first + q * m / 4, first + (q + 1) * m / 4, &s))
+			return false;
+		*rise = s.slope > prev;
+		prev = s.slope;
+	}
+	return true;
+}
 
 static bool
 measure_acceleration(const struct epoch_view *last, size_t first,
@@ -1105,22 +1136,31 @@ measure_acceleration(const struct epoch_view *last, size_t first,
 	if (first >= last->n || last->n - first < ACCEL_MIN_SAMPLES)
 		return true;
 	size_t k = last->n - (last->n - first) / 3;
-	if (!pt_theil_sen_blocked(last->t + k, last->y + k, last->n - k,
-			SLOPE_POINTS, 0.95, &sc->rate_recent, &sc->rate_recent_lo,
-			&sc->rate_recent_hi))
+	struct slope_ci early, late;
+	if (!slope_between(last, k, last->n, &late))
 		return false;
 	sc->has_rate_recent = true;
-	double rate = sc->has_rate_after_onset ? sc->rate_after_onset
-		: sc->growth_bph;
+	sc->rate_recent = late.slope;
+	sc->rate_recent_lo = late.lo;
+	sc->rate_recent_hi = late.hi;
+	if (isfinite(sc->third_ratio) && sc->third_ratio <= 1)
+		return true;
+	if (!slope_between(last, first, k, &early))
+		return false;
 	double t_end = last->t[last->n - 1];
-	double mid_all = (last->t[first] + t_end) / 2;
-	double mid_recent = (last->t[k] + t_end) / 2;
-	if (!(rate > 0) || !(sc->rate_recent > ACCEL_RATIO * rate) ||
-			!(sc->rate_recent_lo > rate) || !(mid_recent > mid_all))
+	double mid_early = (last->t[first] + last->t[k - 1]) / 2;
+	double mid_late = (last->t[k] + t_end) / 2;
+	if (!(early.slope > 0) || !(late.slope > ACCEL_RATIO * early.slope) ||
+			!(late.lo > early.hi) || !(mid_late > mid_early))
+		return true;
+	bool rise;
+	if (!quarters_rise(last, first, &rise))
+		return false;
+	if (!rise)
 		return true;
 	sc->accelerating = true;
-	sc->acceleration = (sc->rate_recent - rate) / (mid_recent - mid_all);
-	sc->rate_end = sc->rate_recent + sc->acceleration * (t_end - mid_recent);
+	sc->acceleration = (late.slope - early.slope) / (mid_late - mid_early);
+	sc->rate_end = late.slope + sc->acceleration * (t_end - mid_late);
 	if (sc->verdict == PT_VERDICT_LIKELY)
 		sc->reason = "grows faster and faster and never gives memory back";
 	return true;

@@ -193,6 +193,71 @@ START_TEST(test_accelerating_leak_has_pessimistic_tte)
 }
 END_TEST
 
+/* Restarted by a reboot at hour 16: the 32 hours since are enough. */
+START_TEST(test_accelerating_after_reboot)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++) {
+		double t = i < 16 ? i : i - 16.0;
+		y[i] = 2e8 + 3e5 * t * t + 3e5 * noise(i);
+	}
+	struct pt_score sc = score_of(y, N, 16, true);
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
+	ck_assert_msg(sc.accelerating, "recent %f", sc.rate_recent);
+	ck_assert_msg(fabs(sc.acceleration - 6e5) < 0.15 * 6e5, "acceleration %f",
+		sc.acceleration);
+}
+END_TEST
+
+/*
+ * Slower: at its current rate the 1 GiB lasts past ten times the 47 h
+ * window, so there is no steady forecast; rising 60 KB/h every hour, it
+ * is gone in about 150 h, and that bound is still given.
+ */
+START_TEST(test_accelerating_bound_without_steady_forecast)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 2e8 + 3e4 * i * (double)i + 3e4 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, true);
+	ck_assert(sc.accelerating);
+	ck_assert(!sc.has_tte);
+	ck_assert_str_eq(sc.tte_note, "longer than 10x the observed window");
+	ck_assert_msg(sc.tte_accelerating_hours > 100 &&
+		sc.tte_accelerating_hours < 200, "bound %f",
+		sc.tte_accelerating_hours);
+}
+END_TEST
+
+/*
+ * What makes one third fast by chance is not acceleration: a steady leak
+ * on a daily load wave, and a staircase whose last step falls in its
+ * last third.
+ */
+START_TEST(test_wave_and_late_step_are_not_accelerating)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 2e8 + 2.5e6 * i + 1.5e7 * sin(2 * PI * i / 24.0 + 1) +
+			3e5 * noise(i);
+	struct pt_score sc = score_of(y, N, 0, true);
+	ck_assert_msg(sc.verdict != PT_VERDICT_UNLIKELY, "wave: %s", sc.reason);
+	ck_assert(sc.has_rate_recent);
+	ck_assert_msg(!sc.accelerating, "wave: recent %f (%f to %f), growth %f",
+		sc.rate_recent, sc.rate_recent_lo, sc.rate_recent_hi,
+		sc.growth_bph);
+	ck_assert(isnan(sc.tte_accelerating_hours));
+
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 2e8 + 2e7 * ((i >= 10) + (i >= 22) + (i >= 40)) +
+			3e5 * noise(i);
+	sc = score_of(y, N, 0, true);
+	ck_assert_msg(sc.verdict != PT_VERDICT_UNLIKELY, "steps: %s", sc.reason);
+	ck_assert_msg(!sc.accelerating, "steps: recent %f (%f to %f)",
+		sc.rate_recent, sc.rate_recent_lo, sc.rate_recent_hi);
+}
+END_TEST
+
 START_TEST(test_load_following_is_unlikely)
 {
 	double y[N];
@@ -917,6 +982,9 @@ score_suite(void)
 	tcase_add_test(tc, test_steady_leak_is_likely);
 	tcase_add_test(tc, test_fast_leak_has_tte_interval);
 	tcase_add_test(tc, test_accelerating_leak_has_pessimistic_tte);
+	tcase_add_test(tc, test_accelerating_after_reboot);
+	tcase_add_test(tc, test_accelerating_bound_without_steady_forecast);
+	tcase_add_test(tc, test_wave_and_late_step_are_not_accelerating);
 	tcase_add_test(tc, test_load_following_is_unlikely);
 	tcase_add_test(tc, test_flat_is_unlikely);
 	tcase_add_test(tc, test_warmup_plateau_is_not_likely);

@@ -121,10 +121,13 @@ struct pt_score {
 	 * Theil-Sen over the last third of the samples the current rate is
 	 * from (since the onset, else the growth epoch), bytes/hour; for
 	 * possible and likely series with at least 24 such samples.
-	 * accelerating: it is above 1.3 times the current rate and its 95%
-	 * interval is above that rate; acceleration is then how much the
-	 * rate rose per hour between the two slopes' middles, and rate_end
-	 * the rate it reaches at the last sample.
+	 * accelerating: it is above 1.5 times the slope of the first two
+	 * thirds, the two 95% intervals do not overlap, the four quarters'
+	 * slopes rise in turn and the saturation reading (third_ratio) is
+	 * not 1 or below; acceleration is then how much the rate rose per
+	 * hour between the two slopes' middles, and rate_end the rate it
+	 * reaches at the last sample.  Not accelerating is no evidence of a
+	 * steady rate: a mild or noisy acceleration does not pass.
 	 */
 	double rate_recent, rate_recent_lo, rate_recent_hi;
 	double acceleration;      /* bytes/hour per hour; 0 unless accelerating */
