@@ -785,7 +785,7 @@ random_distractor_shape(struct rng *r, bool all_shapes)
 
 /*
  * Load steps up and down (SCORING 6.1): 2 or 4 steps, one in each of as
- * many equal slices of the middle 80% of the window, alternately up by
+ * many equal slices of the middle 80% of the snapshots, alternately up by
  * x1.4-2.5 and back to within 20% of the base, so the tag ends near where
  * it began, as a job that started and ended leaves it.
  */
