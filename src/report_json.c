@@ -546,6 +546,8 @@ add_pool_tte(cJSON *m, const char *name, const struct pt_pool_tte *p)
 		add_real(o, "tte_hours", p->has_tte ? p->tte_hours : NAN, 1) &&
 		add_real(o, "tte_likely_hours", p->has_tte_likely ?
 			p->tte_likely_hours : NAN, 1) &&
+		add_real(o, "tte_accelerating_hours", p->has_tte_accelerating ?
+			p->tte_accelerating_hours : NAN, 1) &&
 		(p->note != NULL ? cJSON_AddStringToObject(o, "tte_note", p->note) :
 			cJSON_AddNullToObject(o, "tte_note")) != NULL &&
 		add_real(o, "header_total_trend_bytes_per_hour",

@@ -262,10 +262,18 @@ write_tte(FILE *out, const struct pt_analysis *a, const struct pt_pool_total *p)
 		format_hours(a->span_hours, when);
 		fprintf(out, "; %s more than %d x %s away", p->tte_bound,
 			PT_TTE_MAX_WINDOWS, when);
-		return;
+	} else {
+		format_hours(p->tte_hours, when);
+		fprintf(out, "; %s reached in about %s", p->tte_bound, when);
 	}
-	format_hours(p->tte_hours, when);
-	fprintf(out, "; %s reached in about %s", p->tte_bound, when);
+	/* The pool's own slope is a straight line; an accelerating leak's
+	 * bound (pt_machine_tte) says how much sooner it may come. */
+	const struct pt_pool_tte *m = &a->machine.pool[p->pool];
+	if (m->has_tte_accelerating) {
+		format_hours(m->tte_accelerating_hours, when);
+		fprintf(out, ", %s if the accelerating series keep accelerating",
+			when);
+	}
 }
 
 /* One line per pool: its growth, what the flagged series explain, TTE. */

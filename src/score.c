@@ -930,13 +930,19 @@ fill_endpoints(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
  * lasts the tau with rate_end tau + acceleration tau^2 / 2 = H.  Written
  * as 2H / (r + sqrt(r^2 + 2aH)), which does not cancel when a is small.
  */
+static double
+hours_while_accelerating(double headroom, double r, double a)
+{
+	return 2 * headroom / (r + sqrt(r * r + 2 * a * headroom));
+}
+
 static void
 tte_if_accelerating(struct pt_score *sc, double headroom)
 {
 	if (!sc->accelerating)
 		return;
-	double r = sc->rate_end, a = sc->acceleration;
-	double tau = 2 * headroom / (r + sqrt(r * r + 2 * a * headroom));
+	double tau = hours_while_accelerating(headroom, sc->rate_end,
+		sc->acceleration);
 	if (tau <= TTE_MAX_WINDOWS * sc->span_hours)
 		sc->tte_accelerating_hours = tau;
 }
@@ -1539,6 +1545,43 @@ header_trend(const struct pt_dataset *ds, int field, bool *has, double *slope)
 	return ok;
 }
 
+/*
+ * The flagged series of a pool as they would go on if the accelerating
+ * ones keep accelerating: rates (rate_end for those) and accelerations,
+ * weighted by confidence as leak_rate is.
+ */
+struct accelerating_sum {
+	double rate, acceleration;
+	bool any;
+};
+
+static void
+add_accelerating(struct accelerating_sum *sum, const struct pt_score *sc,
+		double rate)
+{
+	if (!sc->accelerating) {
+		sum->rate += sc->confidence * rate;
+		return;
+	}
+	sum->any = true;
+	sum->rate += sc->confidence * sc->rate_end;
+	sum->acceleration += sc->confidence * sc->acceleration;
+}
+
+static void
+machine_tte_if_accelerating(struct pt_pool_tte *p,
+		const struct accelerating_sum *sum, double span)
+{
+	if (!sum->any || !(sum->rate > 0))
+		return;
+	double tau = hours_while_accelerating(p->headroom_bytes, sum->rate,
+		sum->acceleration);
+	if (tau <= TTE_MAX_WINDOWS * span) {
+		p->has_tte_accelerating = true;
+		p->tte_accelerating_hours = tau;
+	}
+}
+
 bool
 pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 		struct pt_machine_tte *out)
@@ -1548,15 +1591,18 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 		return true;
 	double span = (double)(ds->snaps[ds->nsnap - 1].t_ms -
 		ds->snaps[0].t_ms) / MS_PER_HOUR;
+	struct accelerating_sum accel[PT_POOL_COUNT] = { 0 };
 	for (size_t s = 0; s < ds->nseries; s++) {
 		const struct pt_score *sc = &scores[s];
 		double g = current_rate(sc);
 		if (sc->verdict == PT_VERDICT_UNLIKELY || !(g > 0))
 			continue;
-		struct pt_pool_tte *p = &out->pool[ds->series[s].pool];
+		uint8_t pool = ds->series[s].pool;
+		struct pt_pool_tte *p = &out->pool[pool];
 		p->leak_rate += sc->confidence * g;
 		if (sc->verdict == PT_VERDICT_LIKELY)
 			p->likely_rate += g;
+		add_accelerating(&accel[pool], sc, g);
 	}
 	for (int pool = 0; pool < PT_POOL_COUNT; pool++) {
 		struct pt_pool_tte *p = &out->pool[pool];
@@ -1572,6 +1618,7 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 			p->note = "no leaking series";
 		if (p->note != NULL)
 			continue;
+		machine_tte_if_accelerating(p, &accel[pool], span);
 		double tte = p->headroom_bytes / p->leak_rate;
 		if (tte > TTE_MAX_WINDOWS * span) {
 			p->note = "longer than 10x the observed window";

@@ -305,6 +305,34 @@ START_TEST(test_leak_restarting_after_reboot_is_likely)
 }
 END_TEST
 
+/* One nonpaged series of hourly samples y, scored, and the machine's TTE. */
+struct machine_run {
+	struct one_series *o;
+	struct pt_score *scores;
+	struct pt_machine_tte machine;
+};
+
+static void
+run_machine(struct machine_run *r, const double *y)
+{
+	r->o = malloc(sizeof(*r->o));
+	ck_assert_ptr_nonnull(r->o);
+	build_series(r->o, y, N, 0, true, 3600000);
+	struct pt_error err = {0};
+	r->scores = pt_score_all(&r->o->ds, &err);
+	ck_assert_ptr_nonnull(r->scores);
+	ck_assert(pt_machine_tte(&r->o->ds, r->scores, &r->machine));
+}
+
+static void
+machine_run_finish(struct machine_run *r)
+{
+	free(r->scores);
+	pt_dataset_finish(&r->o->ds);
+	pt_diags_finish(&r->o->diags);
+	free(r->o);
+}
+
 START_TEST(test_machine_tte)
 {
 	/* One fast nonpaged leak, 1 GiB available: the machine's nonpaged
@@ -312,29 +340,50 @@ START_TEST(test_machine_tte)
 	double y[N];
 	for (unsigned i = 0; i < N; i++)
 		y[i] = 2e8 + 2.5e7 * i + 3e5 * noise(i);
-	struct one_series *o = malloc(sizeof(*o));
-	ck_assert_ptr_nonnull(o);
-	build_series(o, y, N, 0, true, 3600000);
-	struct pt_error err = {0};
-	struct pt_score *sc = pt_score_all(&o->ds, &err);
-	ck_assert_ptr_nonnull(sc);
-	struct pt_machine_tte m;
-	ck_assert(pt_machine_tte(&o->ds, sc, &m));
-	const struct pt_pool_tte *np = &m.pool[PT_POOL_NONPAGED];
+	struct machine_run r;
+	run_machine(&r, y);
+	const struct pt_score *sc = r.scores;
+	const struct pt_machine_tte *m = &r.machine;
+	const struct pt_pool_tte *np = &m->pool[PT_POOL_NONPAGED];
 	double rate = sc[0].has_rate_after_onset ? sc[0].rate_after_onset :
 		sc[0].growth_bph;
 	ck_assert(np->has_tte && np->has_tte_likely);
 	ck_assert_msg(fabs(np->tte_hours - 1073741824.0 /
 		(sc[0].confidence * rate)) < 1e-6, "tte %f", np->tte_hours);
 	ck_assert_double_eq_tol(np->tte_likely_hours, 1073741824.0 / rate, 1e-6);
+	ck_assert(!sc[0].accelerating && !np->has_tte_accelerating);
 	/* No paged series and no Commit line: rates only. */
-	ck_assert(!m.pool[PT_POOL_PAGED].has_tte);
-	ck_assert_str_eq(m.pool[PT_POOL_PAGED].note,
+	ck_assert(!m->pool[PT_POOL_PAGED].has_tte);
+	ck_assert_str_eq(m->pool[PT_POOL_PAGED].note,
 		"no -r summary lines, rates only");
-	free(sc);
-	pt_dataset_finish(&o->ds);
-	pt_diags_finish(&o->diags);
-	free(o);
+	machine_run_finish(&r);
+}
+END_TEST
+
+/*
+ * The accelerating leak of test_accelerating_leak_has_pessimistic_tte
+ * gives the machine's nonpaged pool the same kind of bound, from the
+ * confidence-weighted end rate and acceleration.
+ */
+START_TEST(test_machine_tte_accelerating)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = 2e8 + 3e5 * i * (double)i + 3e5 * noise(i);
+	struct machine_run r;
+	run_machine(&r, y);
+	const struct pt_score *sc = r.scores;
+	const struct pt_machine_tte *m = &r.machine;
+	const struct pt_pool_tte *np = &m->pool[PT_POOL_NONPAGED];
+	ck_assert(sc[0].accelerating);
+	ck_assert(np->has_tte && np->has_tte_accelerating);
+	ck_assert(np->tte_accelerating_hours < np->tte_hours);
+	double w = sc[0].confidence, tau = np->tte_accelerating_hours;
+	ck_assert_msg(fabs(w * sc[0].rate_end * tau +
+		w * sc[0].acceleration * tau * tau / 2 - 1073741824.0) < 1e-3,
+		"tau %f", tau);
+	ck_assert(!m->pool[PT_POOL_PAGED].has_tte_accelerating);
+	machine_run_finish(&r);
 }
 END_TEST
 
@@ -994,6 +1043,7 @@ score_suite(void)
 	tcase_add_test(tc, test_growing_staircase_onset_is_first_step);
 	tcase_add_test(tc, test_steady_onset_is_start);
 	tcase_add_test(tc, test_machine_tte);
+	tcase_add_test(tc, test_machine_tte_accelerating);
 	tcase_add_test(tc, test_too_few_samples);
 	tcase_add_test(tc, test_equal_times_give_no_growth);
 	tcase_add_test(tc, test_growth_epoch_needs_three_samples);

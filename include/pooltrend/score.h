@@ -217,7 +217,8 @@ bool pt_score_series(const struct pt_dataset *ds, size_t series,
  * headroom of the last snapshot's -r lines over the sum of the leaking
  * tags' rates (the rate since the onset where there is one), weighted by
  * confidence over the possible and likely series, and unweighted over the
- * likely ones only.  As a cross-check, independent of any tag, the
+ * likely ones only, and a pessimistic bound when some of them
+ * accelerate.  As a cross-check, independent of any tag, the
  * Theil-Sen trend of the header's pool total over the last epoch, and of
  * available memory with the time it takes that to reach zero.
  */
@@ -229,6 +230,15 @@ struct pt_pool_tte {
 	double likely_rate;       /* sum of the likely series' rates */
 	bool has_tte, has_tte_likely;
 	double tte_hours, tte_likely_hours;
+	/*
+	 * When a possible or likely series of the pool accelerates: the
+	 * headroom over the same weighted sum with those series' rate_end,
+	 * rising by their acceleration (weighted alike) from the last
+	 * snapshot on, as a tag's tte_accelerating_hours.  Set even when
+	 * tte_hours is not, unless past 10x the observed window.
+	 */
+	bool has_tte_accelerating;
+	double tte_accelerating_hours;
 	const char *note;         /* why there is no TTE, or NULL */
 	bool has_total_trend;
 	double total_trend_bph;   /* Pool N or Pool P of the header */
