@@ -2282,7 +2282,13 @@ pt_theil_sen_blocked(const double *t, const double *y, size_t n,
 		return false;
 	double *by = bt + k, *work = by + k;
 	k = pt_block_medians(t, y, n, k, bt, by, work);
-	bool ok = pt_theil_sen(bt, by, k, conf, slope, lo, hi);
+	/* Times that are nearly all equal can give every block the same
+	 * median time; the points themselves still have a slope. */
+	bool spread = false;
+	for (size_t g = 1; g < k && !spread; g++)
+		spread = bt[g] != bt[0];
+	bool ok = spread ? pt_theil_sen(bt, by, k, conf, slope, lo, hi) :
+		pt_theil_sen(t, y, n, conf, slope, lo, hi);
 	free(bt);
 	return ok;
 }

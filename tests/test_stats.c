@@ -541,6 +541,29 @@ START_TEST(theil_sen_blocked_is_theil_sen_of_block_medians)
 }
 END_TEST
 
+/*
+ * 599 samples at one time and the last an hour later: every block of a
+ * 256-point search has the same median time, yet the series has a slope.
+ */
+START_TEST(theil_sen_blocked_nearly_equal_times)
+{
+	size_t n = 600;
+	double *t = xmalloc_doubles(n), *y = xmalloc_doubles(n);
+	for (size_t i = 0; i < n; i++) {
+		t[i] = i + 1 < n ? 0 : 1;
+		y[i] = i + 1 < n ? 100 : 500;
+	}
+	double slope, lo, hi;
+	ck_assert(pt_theil_sen_blocked(t, y, n, 256, 0.95, &slope, &lo, &hi));
+	ck_assert_double_eq(slope, 400);
+	for (size_t i = 0; i < n; i++)
+		t[i] = 0;
+	ck_assert(!pt_theil_sen_blocked(t, y, n, 256, 0.95, &slope, NULL, NULL));
+	free(t);
+	free(y);
+}
+END_TEST
+
 START_TEST(theil_sen_blocked_short_series_unchanged)
 {
 	rng_seed(78);
@@ -1344,6 +1367,7 @@ stats_suite(void)
 	tcase_add_test(tc, theil_sen_small_cases);
 	tcase_add_test(tc, theil_sen_blocked_is_theil_sen_of_block_medians);
 	tcase_add_test(tc, theil_sen_blocked_short_series_unchanged);
+	tcase_add_test(tc, theil_sen_blocked_nearly_equal_times);
 	tcase_add_test(tc, theil_sen_blocked_keeps_the_trend);
 	tcase_add_test(tc, theil_sen_heavy_ties_large);
 	tcase_add_test(tc, theil_sen_ci_in_tie_mass);

@@ -94,7 +94,9 @@ size_t pt_block_medians(const double *t, const double *y, size_t n, size_t k,
  * out noise its block shares, so on a trend with independent noise the
  * slope and interval lose little against all n points; on autocorrelated
  * noise the interval over blocks is the less overconfident one.  With
- * n <= max_points it is pt_theil_sen itself.  Returns as pt_theil_sen.
+ * n <= max_points, or when every block has the same median time (times
+ * nearly all equal), it is pt_theil_sen over all n points.  Returns as
+ * pt_theil_sen: false only when no two t differ or out of memory.
  */
 bool pt_theil_sen_blocked(const double *t, const double *y, size_t n,
 		size_t max_points, double conf, double *slope, double *lo,
