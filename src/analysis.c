@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1656,6 +1657,35 @@ score_task(void *ctx, size_t worker, size_t s)
 		atomic_store(&job->failed, true);
 }
 
+#define NO_TIMES_NOTE "no times, so no time to exhaustion"
+
+/*
+ * Without times a snapshot counts as an hour: rates read per snapshot,
+ * but a time to exhaustion in hours would be a guess passed off as a
+ * forecast, for a tag as for the pool lines (pooltotal.c).
+ */
+static void
+drop_times_to_exhaustion(struct pt_analysis *a)
+{
+	for (size_t s = 0; s < a->ds.nseries; s++) {
+		struct pt_score *sc = &a->scores[s];
+		if (!sc->has_tte && !isfinite(sc->tte_accelerating_hours))
+			continue;
+		sc->has_tte = false;
+		sc->tte_hours = sc->tte_lo = sc->tte_hi = NAN;
+		sc->tte_accelerating_hours = NAN;
+		sc->tte_note = NO_TIMES_NOTE;
+	}
+	for (int pool = 0; pool < PT_POOL_COUNT; pool++) {
+		struct pt_pool_tte *p = &a->machine.pool[pool];
+		if (!p->has_tte && !p->has_tte_accelerating)
+			continue;
+		p->has_tte = p->has_tte_likely = p->has_tte_accelerating = false;
+		p->note = NO_TIMES_NOTE;
+	}
+	a->machine.has_avail_tte = false;
+}
+
 /*
  * Score every series on the worker threads; each writes its own slot.
  * With opts->no_scores, a->scores stays NULL.
@@ -1690,6 +1720,8 @@ score_all(const struct pt_analysis_opts *opts, struct pt_analysis *a,
 		pt_error_set(err, 0, "out of memory while grouping");
 		return false;
 	}
+	if (a->time_source == PT_TIME_INDEX)
+		drop_times_to_exhaustion(a);
 	return true;
 }
 

@@ -258,6 +258,9 @@ tag_object(const struct pt_analysis *a, const struct pt_report_opts *o,
 	bool absolute = !pt_time_source_is_relative(a->time_source);
 	const struct pt_score *s = &a->scores[idx];
 	const struct pt_series *se = &a->ds.series[idx];
+	/* What is used up, for either time to exhaustion. */
+	const char *bound = s->has_tte || isfinite(s->tte_accelerating_hours) ?
+		s->tte_bound : NULL;
 	char tag[PT_TAG_TEXT_MAX], hex[9];
 	pt_tag_hex(se->tag, hex);
 	cJSON *t = cJSON_CreateObject();
@@ -287,7 +290,7 @@ tag_object(const struct pt_analysis *a, const struct pt_report_opts *o,
 		add_real(t, "onset_hours", s->has_onset ?
 			pt_analysis_hours(a, s->onset_ms) : NAN, 3) &&
 		add_real(t, "tte_hours", s->has_tte ? s->tte_hours : NAN, 1) &&
-		(s->has_tte ? cJSON_AddStringToObject(t, "tte_bound", s->tte_bound) != NULL :
+		(bound != NULL ? cJSON_AddStringToObject(t, "tte_bound", bound) != NULL :
 			cJSON_AddNullToObject(t, "tte_bound") != NULL) &&
 		add_tte_extra(t, s) &&
 		add_int(t, "counter_wraps", se->wraps);

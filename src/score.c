@@ -1092,43 +1092,103 @@ rate_after_onset(const struct epoch_view *last, size_t knot,
 
 /*
  * SCORING 5: a leak whose rate keeps rising runs the machine out sooner
- * than its current rate says.  The samples that rate is from (first..n)
- * split in two: the first two thirds and the last third, disjoint so that
- * the one does not pull the other along.  Accelerating when the last
- * third is ACCEL_RATIO times faster and the two 95% intervals do not
- * overlap, and the slopes of the four quarters rise in turn: the
- * intervals assume independent noise, and a load swing or a burst makes
- * one third fast by chance far more often than it makes every quarter
- * faster than the one before.  Never when the saturation gate's reading
- * (third_ratio) says the growth is slowing.  False when out of memory.
+ * than its current rate says.  The time the current rate is from (sample
+ * first to the end) is cut into ACCEL_BINS equal spans, one sample each
+ * on a regular series, each read as the median of its samples, so that
+ * a collector that samples faster for a while does not let a few hours
+ * of load stand for a third of the series.  The bins split in two: the
+ * first two thirds and the last third, disjoint so that the one does not
+ * pull the other along.  Accelerating when the last third is ACCEL_RATIO
+ * times faster and the two 95% intervals do not overlap, and the slopes
+ * of the four quarters rise in turn: the intervals assume independent
+ * noise, and a load swing or a burst makes one third fast by chance far
+ * more often than it makes every quarter faster than the one before.
+ * Never when the saturation gate's reading (third_ratio) says the growth
+ * is slowing.  False when out of memory.
  */
 #define ACCEL_RATIO 1.5
 /* Thirds of MIN_AFTER_ONSET samples each, as the rate since the onset. */
 #define ACCEL_MIN_SAMPLES ((size_t)3 * MIN_AFTER_ONSET)
+#define ACCEL_BINS 48
+/* Bins with samples that a third, or a quarter, needs to be read at all. */
+#define ACCEL_MIN_THIRD MIN_AFTER_ONSET
+#define ACCEL_MIN_QUARTER 6
+
+struct time_bins {
+	double t[ACCEL_BINS], y[ACCEL_BINS];
+	size_t first[ACCEL_BINS + 1];  /* the first median of each bin on */
+	size_t count;                  /* bins in all, empty ones too */
+};
+
+/* Median time and value of v's samples [lo, hi) into b's next slot. */
+static void
+add_bin_median(const struct epoch_view *v, size_t lo, size_t hi,
+		double *work, struct time_bins *b, size_t *m)
+{
+	memcpy(work, v->y + lo, (hi - lo) * sizeof(double));
+	b->y[*m] = pt_median_inplace(work, hi - lo);
+	memcpy(work, v->t + lo, (hi - lo) * sizeof(double));
+	b->t[*m] = pt_median_inplace(work, hi - lo);
+	(*m)++;
+}
+
+/*
+ * Cuts [t[first], t[n - 1]] into min(samples, ACCEL_BINS) equal spans;
+ * times rise with the index and t[n - 1] > t[first].  Medians of
+ * different bins lie in disjoint spans, so any two differ in time.
+ */
+static void
+bin_by_time(const struct epoch_view *v, size_t first, double *work,
+		struct time_bins *b)
+{
+	size_t samples = v->n - first, i = first, m = 0;
+	b->count = samples < ACCEL_BINS ? samples : ACCEL_BINS;
+	double t0 = v->t[first], span = v->t[v->n - 1] - t0;
+	for (size_t g = 0; g < b->count; g++) {
+		b->first[g] = m;
+		size_t lo = i;
+		double edge = t0 + span * (double)(g + 1) / (double)b->count;
+		while (i < v->n && (g + 1 == b->count || v->t[i] < edge))
+			i++;
+		if (i > lo)
+			add_bin_median(v, lo, i, work, b, &m);
+	}
+	b->first[b->count] = m;
+}
 
 struct slope_ci {
 	double slope, lo, hi;
 };
 
+/*
+ * Slope of the medians of bins [g0, g1) into *out; *has false when fewer
+ * than min of them have samples.  False when out of memory.
+ */
 static bool
-slope_between(const struct epoch_view *v, size_t lo, size_t hi,
-		struct slope_ci *out)
+slope_of_bins(const struct time_bins *b, size_t g0, size_t g1, size_t min,
+		struct slope_ci *out, bool *has)
 {
-	return pt_theil_sen_blocked(v->t + lo, v->y + lo, hi - lo, SLOPE_POINTS,
-		0.95, &out->slope, &out->lo, &out->hi);
+	size_t lo = b->first[g0], m = b->first[g1] - lo;
+	*has = m >= min && m >= 2;
+	if (!*has)
+		return true;
+	return pt_theil_sen(b->t + lo, b->y + lo, m, 0.95, &out->slope,
+		&out->lo, &out->hi);
 }
 
-/* True when the slopes of the four quarters of [first, n) rise in turn. */
+/* True when the slopes of the four quarters of the bins rise in turn. */
 static bool
-quarters_rise(const struct epoch_view *v, size_t first, bool *rise)
+quarters_rise(const struct time_bins *b, bool *rise)
 {
-	size_t m = v->n - first;
 	double prev = -INFINITY;
 	*rise = true;
 	for (size_t q = 0; q < 4 && *rise; q++) {
 		struct slope_ci s;
-		if (!slope_between(v, first + q * m / 4, first + (q + 1) * m / 4, &s))
+		if (!slope_of_bins(b, q * b->count / 4, (q + 1) * b->count / 4,
+				ACCEL_MIN_QUARTER, &s, rise))
 			return false;
+		if (!*rise)
+			break;
 		*rise = s.slope > prev;
 		prev = s.slope;
 	}
@@ -1137,36 +1197,46 @@ quarters_rise(const struct epoch_view *v, size_t first, bool *rise)
 
 static bool
 measure_acceleration(const struct epoch_view *last, size_t first,
-		struct pt_score *sc)
+		double *work, struct pt_score *sc)
 {
-	if (first >= last->n || last->n - first < ACCEL_MIN_SAMPLES)
+	if (first >= last->n || last->n - first < ACCEL_MIN_SAMPLES ||
+			!(last->t[last->n - 1] > last->t[first]))
 		return true;
-	size_t k = last->n - (last->n - first) / 3;
+	struct time_bins b;
+	bin_by_time(last, first, work, &b);
+	size_t k = b.count - b.count / 3;
 	struct slope_ci early, late;
-	if (!slope_between(last, k, last->n, &late))
+	bool has_late, has_early;
+	if (!slope_of_bins(&b, k, b.count, ACCEL_MIN_THIRD, &late, &has_late))
 		return false;
+	if (!has_late)
+		return true;
 	sc->has_rate_recent = true;
 	sc->rate_recent = late.slope;
 	sc->rate_recent_lo = late.lo;
 	sc->rate_recent_hi = late.hi;
 	if (isfinite(sc->third_ratio) && sc->third_ratio <= 1)
 		return true;
-	if (!slope_between(last, first, k, &early))
+	if (!slope_of_bins(&b, 0, k, ACCEL_MIN_THIRD, &early, &has_early))
 		return false;
-	double t_end = last->t[last->n - 1];
-	double mid_early = (last->t[first] + last->t[k - 1]) / 2;
-	double mid_late = (last->t[k] + t_end) / 2;
+	if (!has_early)
+		return true;
+	size_t e0 = b.first[0], e1 = b.first[k] - 1, l0 = b.first[k];
+	size_t l1 = b.first[b.count] - 1;
+	double mid_early = (b.t[e0] + b.t[e1]) / 2;
+	double mid_late = (b.t[l0] + b.t[l1]) / 2;
 	if (!(early.slope > 0) || !(late.slope > ACCEL_RATIO * early.slope) ||
 			!(late.lo > early.hi) || !(mid_late > mid_early))
 		return true;
 	bool rise;
-	if (!quarters_rise(last, first, &rise))
+	if (!quarters_rise(&b, &rise))
 		return false;
 	if (!rise)
 		return true;
 	sc->accelerating = true;
 	sc->acceleration = (late.slope - early.slope) / (mid_late - mid_early);
-	sc->rate_end = late.slope + sc->acceleration * (t_end - mid_late);
+	sc->rate_end = late.slope + sc->acceleration *
+		(last->t[last->n - 1] - mid_late);
 	if (sc->verdict == PT_VERDICT_LIKELY)
 		sc->reason = "grows faster and faster and never gives memory back";
 	return true;
@@ -1429,7 +1499,7 @@ score_epochs(const struct pt_dataset *ds, size_t s, struct scratch *scr,
 	if (sc->has_onset && !rate_after_onset(&last, knot, sc))
 		return false;
 	return measure_acceleration(&last, sc->has_rate_after_onset ? knot : 0,
-		sc);
+		scr->work, sc);
 }
 
 /* Score series s with scratch arrays the caller keeps (nsnap long). */

@@ -149,8 +149,8 @@ write_header(FILE *out, const struct pt_analysis *a, size_t idx,
 		pt_human_rate(s->rate_recent, r1);
 		pt_human_rate(s->rate_recent_lo, r2);
 		pt_human_rate(s->rate_recent_hi, r3);
-		fprintf(out, "  recent:      %s over the last third (95%% CI %s to "
-			"%s): accelerating\n", r1, r2, r3);
+		fprintf(out, "  recent:      %s over the last third of the time "
+			"(95%% CI %s to %s): accelerating\n", r1, r2, r3);
 	}
 	if (s->has_tte) {
 		format_hours(s->tte_hours, h);
@@ -170,7 +170,11 @@ write_header(FILE *out, const struct pt_analysis *a, size_t idx,
 	}
 	if (isfinite(s->tte_accelerating_hours)) {
 		format_hours(s->tte_accelerating_hours, h);
-		fprintf(out, "; %s if it keeps accelerating", h);
+		if (s->has_tte)
+			fprintf(out, "; %s if it keeps accelerating", h);
+		else
+			fprintf(out, "; %s until the %s is used up if it keeps "
+				"accelerating", h, s->tte_bound);
 	}
 	fputc('\n', out);
 	char b1[32], b2[32], b3[32];

@@ -9,10 +9,13 @@
 #define N 48
 #define PI 3.14159265358979323846
 
+/* Room for the longest series a test builds. */
+#define NMAX (2 * N)
+
 struct one_series {
-	struct pt_snapshot snaps[N];
-	struct pt_row rows[N];
-	struct pt_timed_snapshot timed[N];
+	struct pt_snapshot snaps[NMAX];
+	struct pt_row rows[NMAX];
+	struct pt_timed_snapshot timed[NMAX];
 	struct pt_dataset ds;
 	struct pt_diags diags;
 };
@@ -29,7 +32,9 @@ noise(unsigned i)
  */
 static double churn_per_outstanding;
 /* Otherwise, when set, churn_scale[i] x 500 allocations an hour. */
-static double churn_scale[N];
+static double churn_scale[NMAX];
+/* When set, the hour of each sample instead of a fixed step. */
+static const double *sample_hours;
 
 /*
  * Build a dataset of one nonpaged series with n hourly samples; bytes[i]
@@ -50,9 +55,13 @@ build_series(struct one_series *o, const double *bytes, size_t n,
 		int64_t grown = outstanding > prev_out ? outstanding - prev_out : 0;
 		/* Churn independent of what is outstanding: a leak does not
 		 * make the tag busier (see the load test for one that does). */
+		/* Allocations come with time, not with how often poolmon ran. */
+		double per_sample = sample_hours == NULL ? 1 : i == 0 ? 1 :
+			sample_hours[i] - sample_hours[i - 1];
 		allocs += grown + (churn_per_outstanding > 0 ?
 			(int64_t)(churn_per_outstanding * (double)outstanding) :
-			churn_scale[i] > 0 ? (int64_t)(500 * churn_scale[i]) : 500);
+			churn_scale[i] > 0 ? (int64_t)(500 * churn_scale[i]) :
+			(int64_t)(500 * per_sample));
 		prev_out = outstanding;
 		struct pt_row *r = &o->rows[i];
 		memcpy(r->tag, "Test", 4);
@@ -71,7 +80,8 @@ build_series(struct one_series *o, const double *bytes, size_t n,
 				(int64_t)i : 100000 + (int64_t)i;
 		}
 		o->timed[i] = (struct pt_timed_snapshot){
-			&o->snaps[i], "t.txt", (int64_t)i * step_ms,
+			&o->snaps[i], "t.txt", sample_hours != NULL ?
+				(int64_t)(sample_hours[i] * 3600000) : (int64_t)i * step_ms,
 		};
 	}
 	struct pt_error err = {0};
@@ -156,8 +166,10 @@ END_TEST
 
 /*
  * A leak whose rate rises by 0.6 MB/h every hour (bytes 2e8 + 3e5 t^2):
- * its last third grows at about 1.7 times its average, and the bound
- * that keeps the rise going comes before the steady forecast.
+ * its last third grows at about 1.45 times its rate since the onset (the
+ * rule compares it with the first two thirds, about 2.5 times slower),
+ * and the bound that keeps the rise going comes before the steady
+ * forecast.
  */
 START_TEST(test_accelerating_leak_has_pessimistic_tte)
 {
@@ -170,7 +182,8 @@ START_TEST(test_accelerating_leak_has_pessimistic_tte)
 		: sc.growth_bph;
 	ck_assert_msg(sc.accelerating, "recent %f (%f to %f) rate %f",
 		sc.rate_recent, sc.rate_recent_lo, sc.rate_recent_hi, rate);
-	ck_assert(sc.rate_recent > 1.3 * rate && sc.rate_recent_lo > rate);
+	ck_assert_msg(sc.rate_recent > 1.3 * rate && sc.rate_recent_lo > rate,
+		"recent %f rate %f", sc.rate_recent, rate);
 	ck_assert_str_eq(sc.reason,
 		"grows faster and faster and never gives memory back");
 	/* The rate rises 2 x 3e5 B/h each hour; at the last sample, 47 h. */
@@ -255,6 +268,54 @@ START_TEST(test_wave_and_late_step_are_not_accelerating)
 	ck_assert_msg(sc.verdict != PT_VERDICT_UNLIKELY, "steps: %s", sc.reason);
 	ck_assert_msg(!sc.accelerating, "steps: recent %f (%f to %f)",
 		sc.rate_recent, sc.rate_recent_lo, sc.rate_recent_hi);
+}
+END_TEST
+
+/*
+ * A steady 2 MB/h leak on a daily load wave, sampled hourly for two days
+ * and then every 5 minutes for two hours: by sample count the last third
+ * is mostly those two hours, where the wave happens to climb; by time it
+ * is the last 17 hours.  Not accelerating.
+ */
+START_TEST(test_faster_sampling_at_the_end_is_not_acceleration)
+{
+	enum { HOURLY = 49, DENSE = 24, M = HOURLY + DENSE };
+	double hours[M], y[M];
+	for (unsigned i = 0; i < M; i++) {
+		hours[i] = i < HOURLY ? i : HOURLY - 1 + (i - HOURLY + 1) / 12.0;
+		y[i] = 5e7 + 2e6 * hours[i] +
+			1e7 * sin(2 * PI * (hours[i] + 1) / 24.0) + 2e4 * noise(i);
+	}
+	sample_hours = hours;
+	struct pt_score sc = score_of(y, M, 0, true);
+	sample_hours = NULL;
+	ck_assert_msg(sc.verdict != PT_VERDICT_UNLIKELY, "%s", sc.reason);
+	ck_assert(sc.has_rate_recent);
+	ck_assert_msg(!sc.accelerating, "recent %f (%f to %f)", sc.rate_recent,
+		sc.rate_recent_lo, sc.rate_recent_hi);
+	ck_assert(isnan(sc.tte_accelerating_hours));
+}
+END_TEST
+
+/*
+ * 30 hourly samples, then one more a day later: the last third of the
+ * time holds one sample, too few for a recent rate, however fast the
+ * growth to it was.
+ */
+START_TEST(test_recent_rate_needs_samples_in_the_last_third)
+{
+	enum { M = 31 };
+	double hours[M], y[M];
+	for (unsigned i = 0; i < M; i++) {
+		hours[i] = i < M - 1 ? i : 54;
+		y[i] = 2e8 + 3e5 * hours[i] * hours[i] + 3e5 * noise(i);
+	}
+	sample_hours = hours;
+	struct pt_score sc = score_of(y, M, 0, true);
+	sample_hours = NULL;
+	ck_assert_msg(sc.verdict != PT_VERDICT_UNLIKELY, "%s", sc.reason);
+	ck_assert(!sc.has_rate_recent && !sc.accelerating);
+	ck_assert(isnan(sc.tte_accelerating_hours));
 }
 END_TEST
 
@@ -1034,6 +1095,8 @@ score_suite(void)
 	tcase_add_test(tc, test_accelerating_after_reboot);
 	tcase_add_test(tc, test_accelerating_bound_without_steady_forecast);
 	tcase_add_test(tc, test_wave_and_late_step_are_not_accelerating);
+	tcase_add_test(tc, test_faster_sampling_at_the_end_is_not_acceleration);
+	tcase_add_test(tc, test_recent_rate_needs_samples_in_the_last_third);
 	tcase_add_test(tc, test_load_following_is_unlikely);
 	tcase_add_test(tc, test_flat_is_unlikely);
 	tcase_add_test(tc, test_warmup_plateau_is_not_likely);

@@ -118,9 +118,11 @@ struct pt_score {
 	double never_freed_share; /* of the allocations since the onset, the
 	                             share still outstanding at the end */
 	/*
-	 * Theil-Sen over the last third of the samples the current rate is
-	 * from (since the onset, else the growth epoch), bytes/hour; for
-	 * possible and likely series with at least 24 such samples.
+	 * Theil-Sen over the last third of the time the current rate is from
+	 * (since the onset, else the growth epoch), bytes/hour, on the
+	 * medians of up to 48 equal spans of that time; for possible and
+	 * likely series with at least 24 such samples, and 8 spans with
+	 * samples in the last third (6 in each quarter for the flag).
 	 * accelerating: it is above 1.5 times the slope of the first two
 	 * thirds, the two 95% intervals do not overlap, the four quarters'
 	 * slopes rise in turn and the saturation reading (third_ratio) is
