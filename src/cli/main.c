@@ -721,6 +721,17 @@ run_diff(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * "pooltrend -q show TAG DIR" reads a file named show; unless one
+ * exists, the user meant the command.
+ */
+static bool
+is_misplaced_command(const char *operand)
+{
+	return (strcmp(operand, "show") == 0 || strcmp(operand, "diff") == 0 ||
+		strcmp(operand, "owner") == 0) && access(operand, F_OK) != 0;
+}
+
 static int
 run(struct cli *c, int argc, char **argv)
 {
@@ -741,6 +752,9 @@ run(struct cli *c, int argc, char **argv)
 		argv++;
 	} else if (c->svg != NULL) {
 		return usage_error("%s", "--svg goes with the show command");
+	} else if (argc > 0 && is_misplaced_command(argv[0])) {
+		return usage_error("the %s command comes first, before any "
+			"option: pooltrend COMMAND [OPTIONS] ...", argv[0]);
 	}
 	if (c->command == CMD_SHOW && c->drivers_dir != NULL)
 		return usage_error("%s", "--drivers goes with the report, not show");
