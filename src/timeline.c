@@ -963,8 +963,10 @@ pt_timeline_assign_ordered(struct pt_time_entry *e, size_t n,
 	assign_times(&c, s, interval_ms);
 	if (s == PT_TIME_INDEX)
 		pt_diags_add(diags, PT_SEV_WARNING, NULL, 0,
-			"no times found for the snapshots; they are taken as one "
-			"hour apart, so rates are per snapshot, not per hour");
+			"%s; they are taken as one hour apart, so rates are per "
+			"snapshot, not per hour, and there is no time to exhaustion",
+			requested == PT_TIME_INDEX ? "snapshot numbers used as times "
+			"(--time-source index)" : "no times found for the snapshots");
 
 	warn_backwards(&c);
 	sort_by(c.k, e, n, ASSIGNED);
