@@ -1657,7 +1657,13 @@ score_task(void *ctx, size_t worker, size_t s)
 		atomic_store(&job->failed, true);
 }
 
-#define NO_TIMES_NOTE "no times, so no time to exhaustion"
+/* A note that only says the time was too far off is about time too. */
+static bool
+about_time(bool has_tte, double tte_accelerating, const char *note)
+{
+	return has_tte || isfinite(tte_accelerating) ||
+		(note != NULL && strcmp(note, PT_TTE_BEYOND_WINDOW) == 0);
+}
 
 /*
  * Without times a snapshot counts as an hour: rates read per snapshot,
@@ -1669,19 +1675,21 @@ drop_times_to_exhaustion(struct pt_analysis *a)
 {
 	for (size_t s = 0; s < a->ds.nseries; s++) {
 		struct pt_score *sc = &a->scores[s];
-		if (!sc->has_tte && !isfinite(sc->tte_accelerating_hours))
+		if (!about_time(sc->has_tte, sc->tte_accelerating_hours,
+				sc->tte_note))
 			continue;
 		sc->has_tte = false;
 		sc->tte_hours = sc->tte_lo = sc->tte_hi = NAN;
 		sc->tte_accelerating_hours = NAN;
-		sc->tte_note = NO_TIMES_NOTE;
+		sc->tte_note = PT_TTE_NO_TIMES;
 	}
 	for (int pool = 0; pool < PT_POOL_COUNT; pool++) {
 		struct pt_pool_tte *p = &a->machine.pool[pool];
-		if (!p->has_tte && !p->has_tte_accelerating)
+		if (!about_time(p->has_tte, p->has_tte_accelerating ?
+				p->tte_accelerating_hours : NAN, p->note))
 			continue;
 		p->has_tte = p->has_tte_likely = p->has_tte_accelerating = false;
-		p->note = NO_TIMES_NOTE;
+		p->note = PT_TTE_NO_TIMES;
 	}
 	a->machine.has_avail_tte = false;
 }

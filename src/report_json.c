@@ -258,9 +258,7 @@ tag_object(const struct pt_analysis *a, const struct pt_report_opts *o,
 	bool absolute = !pt_time_source_is_relative(a->time_source);
 	const struct pt_score *s = &a->scores[idx];
 	const struct pt_series *se = &a->ds.series[idx];
-	/* What is used up, for either time to exhaustion. */
-	const char *bound = s->has_tte || isfinite(s->tte_accelerating_hours) ?
-		s->tte_bound : NULL;
+	const char *bound = pt_score_tte_bound(s);
 	char tag[PT_TAG_TEXT_MAX], hex[9];
 	pt_tag_hex(se->tag, hex);
 	cJSON *t = cJSON_CreateObject();

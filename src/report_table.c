@@ -200,6 +200,7 @@ write_row(struct pt_cells *w, const struct pt_analysis *a,
 	ok = ok && put_real(w, s->has_onset ?
 		pt_analysis_hours(a, s->onset_ms) : NAN, 3, false) &&
 		put_real(w, s->has_tte ? s->tte_hours : NAN, 1, false);
+	/* The accelerating bound is left out, so its tte_bound is too. */
 	put_text(w, s->has_tte ? s->tte_bound : NULL);
 	put_int(w, (int64_t)se->wraps);
 	put_text(w, s->reason);

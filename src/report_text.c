@@ -267,9 +267,11 @@ write_tte(FILE *out, const struct pt_analysis *a, const struct pt_pool_total *p)
 		fprintf(out, "; %s reached in about %s", p->tte_bound, when);
 	}
 	/* The pool's own slope is a straight line; an accelerating leak's
-	 * bound (pt_machine_tte) says how much sooner it may come. */
+	 * bound (pt_machine_tte, over the flagged series only) says how much
+	 * sooner it may come, and is left out when it does not. */
 	const struct pt_pool_tte *m = &a->machine.pool[p->pool];
-	if (m->has_tte_accelerating) {
+	if (m->has_tte_accelerating && (p->tte_beyond_window ||
+			m->tte_accelerating_hours < p->tte_hours)) {
 		format_hours(m->tte_accelerating_hours, when);
 		fprintf(out, ", %s if the accelerating series keep accelerating",
 			when);

@@ -925,6 +925,16 @@ fill_endpoints(const struct pt_dataset *ds, size_t s, struct pt_score *sc)
 }
 
 /*
+ * Accelerating in the current boot epoch: a reboot frees what a leak
+ * held, and one that speeds up with uptime starts slow again.
+ */
+static bool
+accelerating_now(const struct pt_dataset *ds, const struct pt_score *sc)
+{
+	return sc->accelerating && sc->growth_epoch + 1 == ds->nepochs;
+}
+
+/*
  * SCORING 5's pessimistic bound for a rate that keeps rising: from the
  * last sample on, rate_end + acceleration x t per hour, so the headroom H
  * lasts the tau with rate_end tau + acceleration tau^2 / 2 = H.  Written
@@ -937,9 +947,10 @@ hours_while_accelerating(double headroom, double r, double a)
 }
 
 static void
-tte_if_accelerating(struct pt_score *sc, double headroom)
+tte_if_accelerating(const struct pt_dataset *ds, struct pt_score *sc,
+		double headroom)
 {
-	if (!sc->accelerating)
+	if (!accelerating_now(ds, sc))
 		return;
 	double tau = hours_while_accelerating(headroom, sc->rate_end,
 		sc->acceleration);
@@ -979,9 +990,9 @@ time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 		g_hi = sc->rate_after_onset_hi;
 	}
 	double tte = headroom / g;
-	tte_if_accelerating(sc, headroom);
+	tte_if_accelerating(ds, sc, headroom);
 	if (tte > TTE_MAX_WINDOWS * sc->span_hours) {
-		sc->tte_note = "longer than 10x the observed window";
+		sc->tte_note = PT_TTE_BEYOND_WINDOW;
 		return;
 	}
 	sc->has_tte = true;
@@ -1093,16 +1104,19 @@ rate_after_onset(const struct epoch_view *last, size_t knot,
 /*
  * SCORING 5: a leak whose rate keeps rising runs the machine out sooner
  * than its current rate says.  The time the current rate is from (sample
- * first to the end) is cut into ACCEL_BINS equal spans, one sample each
- * on a regular series, each read as the median of its samples, so that
- * a collector that samples faster for a while does not let a few hours
- * of load stand for a third of the series.  The bins split in two: the
- * first two thirds and the last third, disjoint so that the one does not
- * pull the other along.  Accelerating when the last third is ACCEL_RATIO
- * times faster and the two 95% intervals do not overlap, and the slopes
- * of the four quarters rise in turn: the intervals assume independent
- * noise, and a load swing or a burst makes one third fast by chance far
- * more often than it makes every quarter faster than the one before.
+ * first to the end) is cut into up to ACCEL_BINS equal spans, centred so
+ * that a regular series puts one sample in the middle of each, each read
+ * as the median of its samples: a collector that samples faster for a
+ * while does not let a few hours of load stand for a third of the
+ * series, and a sample a few minutes late stays in its span.  The spans
+ * split in two: the first two thirds and the last third, disjoint so
+ * that the one does not pull the other along.  A part is read when at
+ * least three quarters of its spans hold samples.  Accelerating when the
+ * last third is ACCEL_RATIO times faster and the two 95% intervals do
+ * not overlap, and the slopes of the four quarters rise in turn: the
+ * intervals assume independent noise, and a load swing or a burst makes
+ * one third fast by chance far more often than it makes every quarter
+ * faster than the one before.
  * Never when the saturation gate's reading (third_ratio) says the growth
  * is slowing.  False when out of memory.
  */
@@ -1110,9 +1124,10 @@ rate_after_onset(const struct epoch_view *last, size_t knot,
 /* Thirds of MIN_AFTER_ONSET samples each, as the rate since the onset. */
 #define ACCEL_MIN_SAMPLES ((size_t)3 * MIN_AFTER_ONSET)
 #define ACCEL_BINS 48
-/* Bins with samples that a third, or a quarter, needs to be read at all. */
-#define ACCEL_MIN_THIRD MIN_AFTER_ONSET
-#define ACCEL_MIN_QUARTER 6
+
+/* However many spans there are, a slope needs this many points. */
+#define MIN_THIRD_SPANS 6
+#define MIN_QUARTER_SPANS 4
 
 struct time_bins {
 	double t[ACCEL_BINS], y[ACCEL_BINS];
@@ -1133,9 +1148,11 @@ add_bin_median(const struct epoch_view *v, size_t lo, size_t hi,
 }
 
 /*
- * Cuts [t[first], t[n - 1]] into min(samples, ACCEL_BINS) equal spans;
- * times rise with the index and t[n - 1] > t[first].  Medians of
- * different bins lie in disjoint spans, so any two differ in time.
+ * Cuts the time of samples first..n into count = min(samples, ACCEL_BINS)
+ * spans of span / (count - 1) centred on t[first], t[first] + span /
+ * (count - 1), ..., t[n - 1]; times rise with the index, t[n - 1] >
+ * t[first] and samples >= 2.  Medians of different bins lie in disjoint
+ * spans, so any two differ in time.
  */
 static void
 bin_by_time(const struct epoch_view *v, size_t first, double *work,
@@ -1147,7 +1164,8 @@ bin_by_time(const struct epoch_view *v, size_t first, double *work,
 	for (size_t g = 0; g < b->count; g++) {
 		b->first[g] = m;
 		size_t lo = i;
-		double edge = t0 + span * (double)(g + 1) / (double)b->count;
+		double edge = t0 + span * ((double)g + 0.5) /
+			(double)(b->count - 1);
 		while (i < v->n && (g + 1 == b->count || v->t[i] < edge))
 			i++;
 		if (i > lo)
@@ -1162,14 +1180,15 @@ struct slope_ci {
 
 /*
  * Slope of the medians of bins [g0, g1) into *out; *has false when fewer
- * than min of them have samples.  False when out of memory.
+ * than three quarters of them, or than min, have samples.  False when
+ * out of memory.
  */
 static bool
 slope_of_bins(const struct time_bins *b, size_t g0, size_t g1, size_t min,
 		struct slope_ci *out, bool *has)
 {
 	size_t lo = b->first[g0], m = b->first[g1] - lo;
-	*has = m >= min && m >= 2;
+	*has = 4 * m >= 3 * (g1 - g0) && m >= min && m >= 2;
 	if (!*has)
 		return true;
 	return pt_theil_sen(b->t + lo, b->y + lo, m, 0.95, &out->slope,
@@ -1185,7 +1204,7 @@ quarters_rise(const struct time_bins *b, bool *rise)
 	for (size_t q = 0; q < 4 && *rise; q++) {
 		struct slope_ci s;
 		if (!slope_of_bins(b, q * b->count / 4, (q + 1) * b->count / 4,
-				ACCEL_MIN_QUARTER, &s, rise))
+				MIN_QUARTER_SPANS, &s, rise))
 			return false;
 		if (!*rise)
 			break;
@@ -1207,7 +1226,7 @@ measure_acceleration(const struct epoch_view *last, size_t first,
 	size_t k = b.count - b.count / 3;
 	struct slope_ci early, late;
 	bool has_late, has_early;
-	if (!slope_of_bins(&b, k, b.count, ACCEL_MIN_THIRD, &late, &has_late))
+	if (!slope_of_bins(&b, k, b.count, MIN_THIRD_SPANS, &late, &has_late))
 		return false;
 	if (!has_late)
 		return true;
@@ -1217,7 +1236,7 @@ measure_acceleration(const struct epoch_view *last, size_t first,
 	sc->rate_recent_hi = late.hi;
 	if (isfinite(sc->third_ratio) && sc->third_ratio <= 1)
 		return true;
-	if (!slope_of_bins(&b, 0, k, ACCEL_MIN_THIRD, &early, &has_early))
+	if (!slope_of_bins(&b, 0, k, MIN_THIRD_SPANS, &early, &has_early))
 		return false;
 	if (!has_early)
 		return true;
@@ -1565,6 +1584,13 @@ pt_score_all(const struct pt_dataset *ds, struct pt_error *err)
 	return out;
 }
 
+const char *
+pt_score_tte_bound(const struct pt_score *s)
+{
+	return s->has_tte || isfinite(s->tte_accelerating_hours) ?
+		s->tte_bound : NULL;
+}
+
 /* The current rate of a series: since the onset when there is one. */
 static double
 current_rate(const struct pt_score *sc)
@@ -1626,10 +1652,10 @@ struct accelerating_sum {
 };
 
 static void
-add_accelerating(struct accelerating_sum *sum, const struct pt_score *sc,
-		double rate)
+add_accelerating(const struct pt_dataset *ds, struct accelerating_sum *sum,
+		const struct pt_score *sc, double rate)
 {
-	if (!sc->accelerating) {
+	if (!accelerating_now(ds, sc)) {
 		sum->rate += sc->confidence * rate;
 		return;
 	}
@@ -1672,7 +1698,7 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 		p->leak_rate += sc->confidence * g;
 		if (sc->verdict == PT_VERDICT_LIKELY)
 			p->likely_rate += g;
-		add_accelerating(&accel[pool], sc, g);
+		add_accelerating(ds, &accel[pool], sc, g);
 	}
 	for (int pool = 0; pool < PT_POOL_COUNT; pool++) {
 		struct pt_pool_tte *p = &out->pool[pool];
@@ -1691,7 +1717,7 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 		machine_tte_if_accelerating(p, &accel[pool], span);
 		double tte = p->headroom_bytes / p->leak_rate;
 		if (tte > TTE_MAX_WINDOWS * span) {
-			p->note = "longer than 10x the observed window";
+			p->note = PT_TTE_BEYOND_WINDOW;
 			continue;
 		}
 		p->has_tte = true;

@@ -319,6 +319,31 @@ START_TEST(test_recent_rate_needs_samples_in_the_last_third)
 }
 END_TEST
 
+/*
+ * The quadratic leak over 32 hourly samples (about 26 since its onset)
+ * whose collector runs up to 6 minutes early or late: still
+ * accelerating, as on the exact hour, whatever the jitter.
+ */
+START_TEST(test_accelerating_despite_jitter)
+{
+	enum { M = 32 };
+	double hours[M], y[M];
+	sample_hours = hours;
+	for (unsigned salt = 0; salt < 8; salt++) {
+		for (unsigned i = 0; i < M; i++) {
+			hours[i] = i + (i > 0 && i + 1 < M ?
+				0.1 * pt_test_noise(i, 100 + salt) : 0);
+			y[i] = 2e8 + 3e5 * hours[i] * hours[i] + 3e5 * noise(i);
+		}
+		struct pt_score sc = score_of(y, M, 0, true);
+		ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
+		ck_assert_msg(sc.accelerating, "salt %u: recent %f (%f to %f)",
+			salt, sc.rate_recent, sc.rate_recent_lo, sc.rate_recent_hi);
+	}
+	sample_hours = NULL;
+}
+END_TEST
+
 START_TEST(test_load_following_is_unlikely)
 {
 	double y[N];
@@ -374,11 +399,11 @@ struct machine_run {
 };
 
 static void
-run_machine(struct machine_run *r, const double *y)
+run_machine(struct machine_run *r, const double *y, size_t reboot_at)
 {
 	r->o = malloc(sizeof(*r->o));
 	ck_assert_ptr_nonnull(r->o);
-	build_series(r->o, y, N, 0, true, 3600000);
+	build_series(r->o, y, N, reboot_at, true, 3600000);
 	struct pt_error err = {0};
 	r->scores = pt_score_all(&r->o->ds, &err);
 	ck_assert_ptr_nonnull(r->scores);
@@ -402,7 +427,7 @@ START_TEST(test_machine_tte)
 	for (unsigned i = 0; i < N; i++)
 		y[i] = 2e8 + 2.5e7 * i + 3e5 * noise(i);
 	struct machine_run r;
-	run_machine(&r, y);
+	run_machine(&r, y, 0);
 	const struct pt_score *sc = r.scores;
 	const struct pt_machine_tte *m = &r.machine;
 	const struct pt_pool_tte *np = &m->pool[PT_POOL_NONPAGED];
@@ -432,7 +457,7 @@ START_TEST(test_machine_tte_accelerating)
 	for (unsigned i = 0; i < N; i++)
 		y[i] = 2e8 + 3e5 * i * (double)i + 3e5 * noise(i);
 	struct machine_run r;
-	run_machine(&r, y);
+	run_machine(&r, y, 0);
 	const struct pt_score *sc = r.scores;
 	const struct pt_machine_tte *m = &r.machine;
 	const struct pt_pool_tte *np = &m->pool[PT_POOL_NONPAGED];
@@ -444,6 +469,28 @@ START_TEST(test_machine_tte_accelerating)
 		w * sc[0].acceleration * tau * tau / 2 - 1073741824.0) < 1e-3,
 		"tau %f", tau);
 	ck_assert(!m->pool[PT_POOL_PAGED].has_tte_accelerating);
+	machine_run_finish(&r);
+}
+END_TEST
+
+/*
+ * The same leak, then a reboot with two samples since: the flag stays
+ * (the growth epoch did accelerate), but neither the tag nor the machine
+ * gets a bound, since the leak starts slow again after a reboot.
+ */
+START_TEST(test_no_accelerating_bound_after_reboot)
+{
+	double y[N];
+	for (unsigned i = 0; i < N; i++)
+		y[i] = i < N - 2 ? 2e8 + 3e5 * i * (double)i + 3e5 * noise(i) :
+			2e6 + 1e4 * noise(i);
+	struct machine_run r;
+	run_machine(&r, y, N - 2);
+	const struct pt_score *sc = r.scores;
+	ck_assert_uint_eq(sc[0].growth_epoch, 0);
+	ck_assert_msg(sc[0].accelerating, "recent %f", sc[0].rate_recent);
+	ck_assert(isnan(sc[0].tte_accelerating_hours));
+	ck_assert(!r.machine.pool[PT_POOL_NONPAGED].has_tte_accelerating);
 	machine_run_finish(&r);
 }
 END_TEST
@@ -1097,6 +1144,7 @@ score_suite(void)
 	tcase_add_test(tc, test_wave_and_late_step_are_not_accelerating);
 	tcase_add_test(tc, test_faster_sampling_at_the_end_is_not_acceleration);
 	tcase_add_test(tc, test_recent_rate_needs_samples_in_the_last_third);
+	tcase_add_test(tc, test_accelerating_despite_jitter);
 	tcase_add_test(tc, test_load_following_is_unlikely);
 	tcase_add_test(tc, test_flat_is_unlikely);
 	tcase_add_test(tc, test_warmup_plateau_is_not_likely);
@@ -1107,6 +1155,7 @@ score_suite(void)
 	tcase_add_test(tc, test_steady_onset_is_start);
 	tcase_add_test(tc, test_machine_tte);
 	tcase_add_test(tc, test_machine_tte_accelerating);
+	tcase_add_test(tc, test_no_accelerating_bound_after_reboot);
 	tcase_add_test(tc, test_too_few_samples);
 	tcase_add_test(tc, test_equal_times_give_no_growth);
 	tcase_add_test(tc, test_growth_epoch_needs_three_samples);

@@ -118,11 +118,12 @@ struct pt_score {
 	double never_freed_share; /* of the allocations since the onset, the
 	                             share still outstanding at the end */
 	/*
-	 * Theil-Sen over the last third of the time the current rate is from
-	 * (since the onset, else the growth epoch), bytes/hour, on the
-	 * medians of up to 48 equal spans of that time; for possible and
-	 * likely series with at least 24 such samples, and 8 spans with
-	 * samples in the last third (6 in each quarter for the flag).
+	 * Theil-Sen over the medians of the last third of up to 48 equal
+	 * spans of the time the current rate is from (since the onset, else
+	 * the growth epoch), bytes/hour; for possible and likely series with
+	 * at least 24 such samples, when three quarters of those spans hold
+	 * samples (and of the other two thirds', and each quarter's, for
+	 * the flag).
 	 * accelerating: it is above 1.5 times the slope of the first two
 	 * thirds, the two 95% intervals do not overlap, the four quarters'
 	 * slopes rise in turn and the saturation reading (third_ratio) is
@@ -141,16 +142,18 @@ struct pt_score {
 	const char *tte_bound;    /* "available memory" or "commit limit" */
 	/*
 	 * Why there is no TTE, or NULL: "no -r summary lines, rates only",
-	 * "not growing", "growth stopped", "longer than 10x the observed
-	 * window" (an extrapolation that far is not a forecast).
+	 * "not growing", "growth stopped", PT_TTE_BEYOND_WINDOW (an
+	 * extrapolation that far is not a forecast), and, set by the
+	 * analysis when the time source is index, PT_TTE_NO_TIMES.
 	 */
 	const char *tte_note;
 	/*
 	 * When accelerating and the bound above is known: the time until it
 	 * is used up if the rate keeps rising as it has (rate_end, then
 	 * acceleration per hour), a pessimistic bound that is set even when
-	 * the steady forecast is past 10x the window; NAN otherwise, or when
-	 * this too is longer than 10x the observed window.
+	 * the steady forecast is past 10x the window; NAN otherwise, when
+	 * this too is longer than 10x the observed window, or when the
+	 * growth epoch is not the current one (a reboot freed the leak).
 	 */
 	double tte_accelerating_hours;
 
@@ -233,11 +236,13 @@ struct pt_pool_tte {
 	bool has_tte, has_tte_likely;
 	double tte_hours, tte_likely_hours;
 	/*
-	 * When a possible or likely series of the pool accelerates: the
-	 * headroom over the same weighted sum with those series' rate_end,
-	 * rising by their acceleration (weighted alike) from the last
-	 * snapshot on, as a tag's tte_accelerating_hours.  Set even when
-	 * tte_hours is not, unless past 10x the observed window.
+	 * When a possible or likely series of the pool accelerates in the
+	 * current boot epoch: the headroom over the same weighted sum with
+	 * those series' rate_end, rising by their acceleration (weighted
+	 * alike) from the last snapshot on, solved as a tag's
+	 * tte_accelerating_hours; weighted, it is later than one possible
+	 * series' own bound.  Set even when tte_hours is not, unless past
+	 * 10x the observed window.
 	 */
 	bool has_tte_accelerating;
 	double tte_accelerating_hours;
@@ -253,6 +258,17 @@ struct pt_machine_tte {
 	bool has_avail_tte;
 	double avail_tte_hours;   /* available memory / its decline */
 };
+
+/*
+ * What a series' time to exhaustion uses up ("available memory" or
+ * "commit limit", static), when it has one, steady or accelerating;
+ * else NULL.
+ */
+const char *pt_score_tte_bound(const struct pt_score *s);
+
+/* Notes of a tag or a pool without a time to exhaustion (tte_note, note). */
+#define PT_TTE_BEYOND_WINDOW "longer than 10x the observed window"
+#define PT_TTE_NO_TIMES "no times, so no time to exhaustion"
 
 /* Fills *out; false when out of memory. */
 bool pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
