@@ -1110,24 +1110,28 @@ rate_after_onset(const struct epoch_view *last, size_t knot,
  * while does not let a few hours of load stand for a third of the
  * series, and a sample a few minutes late stays in its span.  The spans
  * split in two: the first two thirds and the last third, disjoint so
- * that the one does not pull the other along.  A part is read when at
- * least three quarters of its spans hold samples.  Accelerating when the
- * last third is ACCEL_RATIO times faster and the two 95% intervals do
- * not overlap, and the slopes of the four quarters rise in turn: the
- * intervals assume independent noise, and a load swing or a burst makes
- * one third fast by chance far more often than it makes every quarter
- * faster than the one before.
- * Never when the saturation gate's reading (third_ratio) says the growth
- * is slowing.  False when out of memory.
+ * that the one does not pull the other along.  A part is read when
+ * enough of its spans hold samples.  Accelerating when the last third is
+ * ACCEL_RATIO times faster and the two 95% intervals do not overlap, and
+ * the slopes of the four quarters rise in turn: the intervals assume
+ * independent noise, and a load swing or a burst makes one third fast by
+ * chance far more often than it makes every quarter faster than the one
+ * before.  Never when the saturation gate's reading (third_ratio) says
+ * the growth is slowing.  False when out of memory.
  */
 #define ACCEL_RATIO 1.5
 /* Thirds of MIN_AFTER_ONSET samples each, as the rate since the onset. */
 #define ACCEL_MIN_SAMPLES ((size_t)3 * MIN_AFTER_ONSET)
 #define ACCEL_BINS 48
 
-/* However many spans there are, a slope needs this many points. */
-#define MIN_THIRD_SPANS 6
-#define MIN_QUARTER_SPANS 4
+/*
+ * A part is read with this many spans holding samples, or three
+ * quarters of its spans: the count suits a collector that sampled
+ * faster for a while (its slow stretches leave spans empty), the share
+ * a short series with a snapshot missing or late.
+ */
+#define MIN_THIRD_SPANS 8
+#define MIN_QUARTER_SPANS 6
 
 struct time_bins {
 	double t[ACCEL_BINS], y[ACCEL_BINS];
@@ -1180,15 +1184,15 @@ struct slope_ci {
 
 /*
  * Slope of the medians of bins [g0, g1) into *out; *has false when fewer
- * than three quarters of them, or than min, have samples.  False when
- * out of memory.
+ * than min of them, and fewer than three quarters, have samples.  False
+ * when out of memory.
  */
 static bool
 slope_of_bins(const struct time_bins *b, size_t g0, size_t g1, size_t min,
 		struct slope_ci *out, bool *has)
 {
 	size_t lo = b->first[g0], m = b->first[g1] - lo;
-	*has = 4 * m >= 3 * (g1 - g0) && m >= min && m >= 2;
+	*has = m >= 2 && (m >= min || 4 * m >= 3 * (g1 - g0));
 	if (!*has)
 		return true;
 	return pt_theil_sen(b->t + lo, b->y + lo, m, 0.95, &out->slope,

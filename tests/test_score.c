@@ -320,27 +320,57 @@ START_TEST(test_recent_rate_needs_samples_in_the_last_third)
 END_TEST
 
 /*
- * The quadratic leak over 32 hourly samples (about 26 since its onset)
- * whose collector runs up to 6 minutes early or late: still
+ * The quadratic leak of test_accelerating_leak_has_pessimistic_tte at
+ * the m sample times hours[] is likely, has a recent rate and is
+ * accelerating; what names the sampling in a failure.
+ */
+static void
+assert_accelerating_at(const double *hours, size_t m, unsigned what)
+{
+	double y[NMAX];
+	for (size_t i = 0; i < m; i++)
+		y[i] = 2e8 + 3e5 * hours[i] * hours[i] + 3e5 * noise((unsigned)i);
+	sample_hours = hours;
+	struct pt_score sc = score_of(y, m, 0, true);
+	sample_hours = NULL;
+	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
+	ck_assert_msg(sc.has_rate_recent && sc.accelerating,
+		"sampling %u: recent %f (%f to %f)", what, sc.rate_recent,
+		sc.rate_recent_lo, sc.rate_recent_hi);
+}
+
+/*
+ * 32 hourly samples (about 26 since the onset) whose collector runs up
+ * to 6 minutes early or late, the first and last snapshots too: still
  * accelerating, as on the exact hour, whatever the jitter.
  */
 START_TEST(test_accelerating_despite_jitter)
 {
 	enum { M = 32 };
-	double hours[M], y[M];
-	sample_hours = hours;
+	double hours[M];
 	for (unsigned salt = 0; salt < 8; salt++) {
-		for (unsigned i = 0; i < M; i++) {
-			hours[i] = i + (i > 0 && i + 1 < M ?
-				0.1 * pt_test_noise(i, 100 + salt) : 0);
-			y[i] = 2e8 + 3e5 * hours[i] * hours[i] + 3e5 * noise(i);
-		}
-		struct pt_score sc = score_of(y, M, 0, true);
-		ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
-		ck_assert_msg(sc.accelerating, "salt %u: recent %f (%f to %f)",
-			salt, sc.rate_recent, sc.rate_recent_lo, sc.rate_recent_hi);
+		for (unsigned i = 0; i < M; i++)
+			hours[i] = i + 0.1 * pt_test_noise(i, 100 + salt);
+		assert_accelerating_at(hours, M, salt);
 	}
-	sample_hours = NULL;
+}
+END_TEST
+
+/*
+ * Uneven sampling: hourly, then every 5 minutes for two hours; and every
+ * two hours, then hourly.  The slow stretches leave spans empty, yet
+ * each part has enough samples to be read.
+ */
+START_TEST(test_accelerating_with_uneven_sampling)
+{
+	enum { M = 52 };
+	double hours[M];
+	for (unsigned i = 0; i < M; i++)
+		hours[i] = i < 28 ? i : 27 + (i - 27) / 12.0;
+	assert_accelerating_at(hours, M, 0);
+	for (unsigned i = 0; i < M; i++)
+		hours[i] = i < 16 ? 2.0 * i : 30 + (i - 15);
+	assert_accelerating_at(hours, M, 1);
 }
 END_TEST
 
@@ -1145,6 +1175,7 @@ score_suite(void)
 	tcase_add_test(tc, test_faster_sampling_at_the_end_is_not_acceleration);
 	tcase_add_test(tc, test_recent_rate_needs_samples_in_the_last_third);
 	tcase_add_test(tc, test_accelerating_despite_jitter);
+	tcase_add_test(tc, test_accelerating_with_uneven_sampling);
 	tcase_add_test(tc, test_load_following_is_unlikely);
 	tcase_add_test(tc, test_flat_is_unlikely);
 	tcase_add_test(tc, test_warmup_plateau_is_not_likely);

@@ -722,8 +722,8 @@ run_diff(struct cli *c, int argc, char **argv)
 }
 
 /*
- * "pooltrend -q show TAG DIR" reads a file named show; unless one
- * exists, the user meant the command.
+ * "pooltrend -q show TAG DIR" (or "pooltrend -- show ...") would read a
+ * file named show; unless one exists, the user meant the command.
  */
 static bool
 is_misplaced_command(const char *operand)
@@ -750,11 +750,11 @@ run(struct cli *c, int argc, char **argv)
 				"\\xNN for other bytes)", tag_arg);
 		argc--;
 		argv++;
+	} else if (argc > 0 && is_misplaced_command(argv[0])) {
+		return usage_error("the %s command comes first: pooltrend "
+			"COMMAND [OPTIONS] ...", argv[0]);
 	} else if (c->svg != NULL) {
 		return usage_error("%s", "--svg goes with the show command");
-	} else if (argc > 0 && is_misplaced_command(argv[0])) {
-		return usage_error("the %s command comes first, before any "
-			"option: pooltrend COMMAND [OPTIONS] ...", argv[0]);
 	}
 	if (c->command == CMD_SHOW && c->drivers_dir != NULL)
 		return usage_error("%s", "--drivers goes with the report, not show");
