@@ -1125,10 +1125,12 @@ rate_after_onset(const struct epoch_view *last, size_t knot,
 #define ACCEL_BINS 48
 
 /*
- * A part is read with this many spans holding samples, or three
- * quarters of its spans: the count suits a collector that sampled
- * faster for a while (its slow stretches leave spans empty), the share
- * a short series with a snapshot missing or late.
+ * A part is read when three quarters of its spans hold samples, or this
+ * many spread over both its halves (a third of them in each at least):
+ * the share suits a short series with a snapshot missing or late, the
+ * count a collector that sampled faster for a while (its slow stretches
+ * leave spans empty); without the spread, spans bunched at one end
+ * after a gap would stand for the whole part.
  */
 #define MIN_THIRD_SPANS 8
 #define MIN_QUARTER_SPANS 6
@@ -1183,16 +1185,18 @@ struct slope_ci {
 };
 
 /*
- * Slope of the medians of bins [g0, g1) into *out; *has false when fewer
- * than min of them, and fewer than three quarters, have samples.  False
- * when out of memory.
+ * Slope of the medians of bins [g0, g1) into *out; *has false unless
+ * they hold samples as MIN_THIRD_SPANS says, with min for the count.
+ * False when out of memory.
  */
 static bool
 slope_of_bins(const struct time_bins *b, size_t g0, size_t g1, size_t min,
 		struct slope_ci *out, bool *has)
 {
 	size_t lo = b->first[g0], m = b->first[g1] - lo;
-	*has = m >= 2 && (m >= min || 4 * m >= 3 * (g1 - g0));
+	size_t early = b->first[(g0 + g1) / 2] - lo, late = m - early;
+	*has = m >= 2 && (4 * m >= 3 * (g1 - g0) ||
+		(m >= min && 3 * early >= m && 3 * late >= m));
 	if (!*has)
 		return true;
 	return pt_theil_sen(b->t + lo, b->y + lo, m, 0.95, &out->slope,

@@ -357,9 +357,10 @@ START_TEST(test_accelerating_despite_jitter)
 END_TEST
 
 /*
- * Uneven sampling: hourly, then every 5 minutes for two hours; and every
- * two hours, then hourly.  The slow stretches leave spans empty, yet
- * each part has enough samples to be read.
+ * Uneven sampling: hourly, then every 5 minutes for two hours; every two
+ * hours, then hourly; and hourly with the last snapshot two hours late.
+ * The slow stretches leave spans empty, yet each part is read: by its
+ * count of spans with samples, or (the last) by their share.
  */
 START_TEST(test_accelerating_with_uneven_sampling)
 {
@@ -371,6 +372,40 @@ START_TEST(test_accelerating_with_uneven_sampling)
 	for (unsigned i = 0; i < M; i++)
 		hours[i] = i < 16 ? 2.0 * i : 30 + (i - 15);
 	assert_accelerating_at(hours, M, 1);
+	for (unsigned i = 0; i < 30; i++)
+		hours[i] = i < 29 ? i : 30;
+	assert_accelerating_at(hours, 30, 2);
+}
+END_TEST
+
+/*
+ * A steady leak sampled hourly for two days, then after a gap for
+ * another half day: the spans after the gap are a sixth of the time and
+ * must not stand for the last third, where a load wave's climb or one
+ * late step would make it fast.
+ */
+START_TEST(test_bunched_spans_are_not_acceleration)
+{
+	enum { M = 60 };
+	double hours[M], y[M];
+	for (unsigned i = 0; i < M; i++) {
+		hours[i] = i < 48 ? i : 63 + (i - 48.0);
+		y[i] = 2e8 + 2.5e6 * hours[i] +
+			1e7 * sin(2 * PI * hours[i] / 24.0 + PI / 6) + 3e5 * noise(i);
+	}
+	sample_hours = hours;
+	struct pt_score sc = score_of(y, M, 0, true);
+	ck_assert_msg(!sc.accelerating, "wave: recent %f (%f to %f)",
+		sc.rate_recent, sc.rate_recent_lo, sc.rate_recent_hi);
+	for (unsigned i = 0; i < 58; i++) {
+		hours[i] = i < 48 ? i : 57 + (i - 48.0);
+		y[i] = 2e8 + 2.5e6 * hours[i] + (hours[i] > 60.5 ? 4e7 : 0) +
+			3e5 * pt_test_noise(i, 778);
+	}
+	sc = score_of(y, 58, 0, true);
+	sample_hours = NULL;
+	ck_assert_msg(!sc.accelerating, "step: recent %f (%f to %f)",
+		sc.rate_recent, sc.rate_recent_lo, sc.rate_recent_hi);
 }
 END_TEST
 
@@ -1176,6 +1211,7 @@ score_suite(void)
 	tcase_add_test(tc, test_recent_rate_needs_samples_in_the_last_third);
 	tcase_add_test(tc, test_accelerating_despite_jitter);
 	tcase_add_test(tc, test_accelerating_with_uneven_sampling);
+	tcase_add_test(tc, test_bunched_spans_are_not_acceleration);
 	tcase_add_test(tc, test_load_following_is_unlikely);
 	tcase_add_test(tc, test_flat_is_unlikely);
 	tcase_add_test(tc, test_warmup_plateau_is_not_likely);

@@ -121,9 +121,10 @@ struct pt_score {
 	 * Theil-Sen over the medians of the last third of up to 48 equal
 	 * spans of the time the current rate is from (since the onset, else
 	 * the growth epoch), bytes/hour; for possible and likely series with
-	 * at least 24 such samples, when 8 of those spans, or three
-	 * quarters, hold samples (and of the other two thirds', and 6 or
-	 * three quarters of each quarter's, for the flag).
+	 * at least 24 such samples, when three quarters of those spans, or
+	 * 8 spread over both halves of the third, hold samples (and of the
+	 * first two thirds', and three quarters or 6 of each quarter's, for
+	 * the flag).
 	 * accelerating: it is above 1.5 times the slope of the first two
 	 * thirds, the two 95% intervals do not overlap, the four quarters'
 	 * slopes rise in turn and the saturation reading (third_ratio) is
