@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1627,6 +1626,7 @@ align(struct load_job *job, size_t nworkers, const struct usable *u,
 		}
 	if (!pt_dataset_end(&a->ds, &a->diags, err))
 		goto out;
+	a->ds.times_are_indices = a->time_source == PT_TIME_INDEX;
 	warn_mixed_machines(a);
 	a->first_ms = a->ds.snaps[0].t_ms;
 	a->last_ms = a->ds.snaps[n - 1].t_ms;
@@ -1655,43 +1655,6 @@ score_task(void *ctx, size_t worker, size_t s)
 	struct score_job *job = ctx;
 	if (!pt_score_series_load(job->ds, s, job->load, &job->out[s]))
 		atomic_store(&job->failed, true);
-}
-
-/* A note that only says the time was too far off is about time too. */
-static bool
-about_time(bool has_tte, double tte_accelerating, const char *note)
-{
-	return has_tte || isfinite(tte_accelerating) ||
-		(note != NULL && strcmp(note, PT_TTE_BEYOND_WINDOW) == 0);
-}
-
-/*
- * Without times a snapshot counts as an hour: rates read per snapshot,
- * but a time to exhaustion in hours would be a guess passed off as a
- * forecast, for a tag as for the pool lines (pooltotal.c).
- */
-static void
-drop_times_to_exhaustion(struct pt_analysis *a)
-{
-	for (size_t s = 0; s < a->ds.nseries; s++) {
-		struct pt_score *sc = &a->scores[s];
-		if (!about_time(sc->has_tte, sc->tte_accelerating_hours,
-				sc->tte_note))
-			continue;
-		sc->has_tte = false;
-		sc->tte_hours = sc->tte_lo = sc->tte_hi = NAN;
-		sc->tte_accelerating_hours = NAN;
-		sc->tte_note = PT_TTE_NO_TIMES;
-	}
-	for (int pool = 0; pool < PT_POOL_COUNT; pool++) {
-		struct pt_pool_tte *p = &a->machine.pool[pool];
-		if (!about_time(p->has_tte, p->has_tte_accelerating ?
-				p->tte_accelerating_hours : NAN, p->note))
-			continue;
-		p->has_tte = p->has_tte_likely = p->has_tte_accelerating = false;
-		p->note = PT_TTE_NO_TIMES;
-	}
-	a->machine.has_avail_tte = false;
 }
 
 /*
@@ -1728,8 +1691,6 @@ score_all(const struct pt_analysis_opts *opts, struct pt_analysis *a,
 		pt_error_set(err, 0, "out of memory while grouping");
 		return false;
 	}
-	if (a->time_source == PT_TIME_INDEX)
-		drop_times_to_exhaustion(a);
 	return true;
 }
 

@@ -982,6 +982,10 @@ time_to_exhaustion(const struct pt_dataset *ds, const struct pt_series *se,
 		sc->tte_note = "growth stopped";
 		return;
 	}
+	if (ds->times_are_indices) {
+		sc->tte_note = PT_TTE_NO_TIMES;
+		return;
+	}
 	/* The rate since the onset is the one that will go on. */
 	double g = sc->growth_bph, g_lo = sc->growth_lo, g_hi = sc->growth_hi;
 	if (sc->has_rate_after_onset && sc->rate_after_onset > 0) {
@@ -1720,6 +1724,8 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 				&ds->snaps[ds->nsnap - 1].summary, (uint8_t)pool);
 		else if (!(p->leak_rate > 0))
 			p->note = "no leaking series";
+		else if (ds->times_are_indices)
+			p->note = PT_TTE_NO_TIMES;
 		if (p->note != NULL)
 			continue;
 		machine_tte_if_accelerating(p, &accel[pool], span);
@@ -1740,7 +1746,7 @@ pt_machine_tte(const struct pt_dataset *ds, const struct pt_score *scores,
 		return false;
 	const struct pt_summary *sum = &ds->snaps[ds->nsnap - 1].summary;
 	if (out->has_avail_trend && out->avail_trend_bph < 0 &&
-			pt_summary_has_avail(sum)) {
+			pt_summary_has_avail(sum) && !ds->times_are_indices) {
 		double tte = (double)sum->avail_k * 1024.0 / -out->avail_trend_bph;
 		if (tte <= TTE_MAX_WINDOWS * span) {
 			out->has_avail_tte = true;

@@ -26,6 +26,14 @@ noise(unsigned i)
 	return pt_test_noise(i, 12345u);
 }
 
+/* An accelerating leak: 2e8 + a t^2 bytes at hour t, noise of a. */
+static void
+quadratic_leak(double *y, size_t n, double a)
+{
+	for (size_t i = 0; i < n; i++)
+		y[i] = 2e8 + a * (double)i * (double)i + a * noise((unsigned)i);
+}
+
 /*
  * Turnover per outstanding allocation and hour, a constant lifetime (the
  * load test); 0 gives a flat 500 allocations an hour.
@@ -174,8 +182,7 @@ END_TEST
 START_TEST(test_accelerating_leak_has_pessimistic_tte)
 {
 	double y[N];
-	for (unsigned i = 0; i < N; i++)
-		y[i] = 2e8 + 3e5 * i * (double)i + 3e5 * noise(i);
+	quadratic_leak(y, N, 3e5);
 	struct pt_score sc = score_of(y, N, 0, true);
 	ck_assert_int_eq(sc.verdict, PT_VERDICT_LIKELY);
 	double rate = sc.has_rate_after_onset ? sc.rate_after_onset
@@ -230,8 +237,7 @@ END_TEST
 START_TEST(test_accelerating_bound_without_steady_forecast)
 {
 	double y[N];
-	for (unsigned i = 0; i < N; i++)
-		y[i] = 2e8 + 3e4 * i * (double)i + 3e4 * noise(i);
+	quadratic_leak(y, N, 3e4);
 	struct pt_score sc = score_of(y, N, 0, true);
 	ck_assert(sc.accelerating);
 	ck_assert(!sc.has_tte);
@@ -519,8 +525,7 @@ END_TEST
 START_TEST(test_machine_tte_accelerating)
 {
 	double y[N];
-	for (unsigned i = 0; i < N; i++)
-		y[i] = 2e8 + 3e5 * i * (double)i + 3e5 * noise(i);
+	quadratic_leak(y, N, 3e5);
 	struct machine_run r;
 	run_machine(&r, y, 0);
 	const struct pt_score *sc = r.scores;
@@ -546,9 +551,9 @@ END_TEST
 START_TEST(test_no_accelerating_bound_after_reboot)
 {
 	double y[N];
-	for (unsigned i = 0; i < N; i++)
-		y[i] = i < N - 2 ? 2e8 + 3e5 * i * (double)i + 3e5 * noise(i) :
-			2e6 + 1e4 * noise(i);
+	quadratic_leak(y, N, 3e5);
+	for (unsigned i = N - 2; i < N; i++)
+		y[i] = 2e6 + 1e4 * noise(i);
 	struct machine_run r;
 	run_machine(&r, y, N - 2);
 	const struct pt_score *sc = r.scores;

@@ -144,8 +144,8 @@ struct pt_score {
 	/*
 	 * Why there is no TTE, or NULL: "no -r summary lines, rates only",
 	 * "not growing", "growth stopped", PT_TTE_BEYOND_WINDOW (an
-	 * extrapolation that far is not a forecast), and, set by the
-	 * analysis when the time source is index, PT_TTE_NO_TIMES.
+	 * extrapolation that far is not a forecast), and PT_TTE_NO_TIMES
+	 * when the dataset's times are snapshot indices.
 	 */
 	const char *tte_note;
 	/*

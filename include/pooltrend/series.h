@@ -72,6 +72,9 @@ struct pt_dataset {
 	uint32_t nepochs;
 	size_t *epoch_start;    /* nepochs + 1 entries: first snapshot of each epoch, then nsnap */
 	size_t wraps;           /* total wraps undone */
+	bool times_are_indices; /* t_ms counts snapshots, an hour each (time
+	                           source index): rates per snapshot, and no
+	                           time to exhaustion */
 	void *priv;
 };
 
